@@ -1,0 +1,96 @@
+using System.Xml;
+
+namespace Rendezvous.Protocol;
+
+/// <summary>A thin XmlWriter wrapper for the t: and m: namespaces, formatting values as the schema wants.</summary>
+public sealed class EwsWriter(XmlWriter xml)
+{
+    public XmlWriter Xml { get; } = xml;
+
+    public void StartT(string local) => Xml.WriteStartElement("t", local, Ews.TypesNs);
+
+    public void StartM(string local) => Xml.WriteStartElement("m", local, Ews.MessagesNs);
+
+    public void End() => Xml.WriteEndElement();
+
+    public void T(string local, string value) => Xml.WriteElementString("t", local, Ews.TypesNs, value);
+
+    public void T(string local, bool value) => T(local, Values.Format(value));
+
+    public void T(string local, int value) => T(local, Values.Format(value));
+
+    public void T(string local, DateTime utc) => T(local, Values.Format(utc));
+
+    public void M(string local, string value) => Xml.WriteElementString("m", local, Ews.MessagesNs, value);
+
+    public void Attr(string name, string? value)
+    {
+        if (value is not null)
+        {
+            Xml.WriteAttributeString(name, value);
+        }
+    }
+
+    public void ItemId(string element, string id, long changeNumber)
+    {
+        StartT(element);
+        Attr("Id", id);
+        Attr("ChangeKey", ChangeKeys.Encode(changeNumber));
+        End();
+    }
+
+    public void Mailbox(EmailAddress address)
+    {
+        StartT("Mailbox");
+        if (address.Name is not null)
+        {
+            T("Name", address.Name);
+        }
+
+        T("EmailAddress", address.Address);
+        if (address.RoutingType is not null)
+        {
+            T("RoutingType", address.RoutingType);
+        }
+
+        if (address.MailboxType is not null)
+        {
+            T("MailboxType", address.MailboxType);
+        }
+
+        End();
+    }
+
+    /// <summary>SingleRecipientType: an element holding one Mailbox.</summary>
+    public void Recipient(string element, EmailAddress address)
+    {
+        StartT(element);
+        Mailbox(address);
+        End();
+    }
+
+    public void Recipients(string element, IEnumerable<EmailAddress> addresses)
+    {
+        StartT(element);
+        foreach (var a in addresses)
+        {
+            Mailbox(a);
+        }
+
+        End();
+    }
+}
+
+/// <summary>What shapes a written item beyond its own fields: who reads it, at which schema version.</summary>
+public sealed class WriteContext
+{
+    public required ExchangeVersion Version { get; init; }
+
+    /// <summary>The SMTP address of the mailbox owner reading the item.</summary>
+    public required string Reader { get; init; }
+
+    /// <summary>The response objects offered on an item (computed by the meeting workflow), in schema choice order.</summary>
+    public Func<Item, IReadOnlyList<string>> ResponseObjects { get; init; } = static _ => [];
+
+    public bool Supports(ExchangeVersion since) => Version >= since;
+}

@@ -1,0 +1,307 @@
+using System.Xml.Linq;
+
+namespace Rendezvous.Protocol;
+
+/// <summary>A property path as FieldURI, IndexedFieldURI or ExtendedFieldURI name it.</summary>
+public abstract record PropertyPath(XElement Source);
+
+public sealed record FieldPath(string Uri, XElement Source) : PropertyPath(Source);
+
+public sealed record IndexedPath(string Uri, string Index, XElement Source) : PropertyPath(Source);
+
+public sealed record ExtendedPath(ExtendedPropertyPath Path, XElement Source) : PropertyPath(Source);
+
+public enum BaseShape
+{
+    IdOnly,
+    Default,
+    AllProperties,
+}
+
+public sealed record ItemShape(BaseShape BaseShape, string? BodyType, IReadOnlyList<PropertyPath> Additional);
+
+/// <summary>A folder reference: an opaque id, or a distinguished name optionally in another user's mailbox.</summary>
+public sealed record FolderRef(string? Id, string? DistinguishedName, string? MailboxAddress, XElement Source);
+
+public sealed record ItemRef(string Id, string? ChangeKey, XElement Source);
+
+/// <summary>Maps request XML onto the model; anything that cannot be mapped is an ErrorSchemaValidation fault.</summary>
+public static class ItemReader
+{
+    public static EmailAddress ReadMailbox(XElement mailbox)
+    {
+        string? name = null, address = null, routing = null, type = null;
+        foreach (var e in mailbox.Elements())
+        {
+            switch (e.Name.LocalName)
+            {
+                case "Name": name = e.Value; break;
+                case "EmailAddress": address = e.Value.Trim(); break;
+                case "RoutingType": routing = e.Value; break;
+                case "MailboxType": type = Values.Enum(e, Values.MailboxTypes, "MailboxTypeType"); break;
+                case "ItemId" or "OriginalDisplayName": break;
+                default: throw Unexpected(e);
+            }
+        }
+
+        if (string.IsNullOrEmpty(address))
+        {
+            throw SoapRequest.Schema(mailbox, "A Mailbox must have an EmailAddress.");
+        }
+
+        return new EmailAddress(name, address, routing ?? "SMTP", type ?? "Mailbox");
+    }
+
+    public static Attendee ReadAttendee(XElement attendee)
+    {
+        var mailbox = attendee.Element(Ews.T + "Mailbox") ?? throw SoapRequest.Schema(attendee, "An Attendee must have a Mailbox.");
+        foreach (var e in attendee.Elements())
+        {
+            if (e.Name.LocalName is not ("Mailbox" or "ResponseType" or "LastResponseTime" or "ProposedStart" or "ProposedEnd"))
+            {
+                throw Unexpected(e);
+            }
+        }
+
+        // Note: exchangelib sends <ResponseType>Accept</ResponseType> on every new attendee; only the server tracks responses.
+        return new Attendee(ReadMailbox(mailbox));
+    }
+
+    public static Body ReadBody(XElement body)
+    {
+        var type = (string?)body.Attribute("BodyType") ?? throw SoapRequest.Schema(body, "The required attribute 'BodyType' is missing.");
+        return new Body(Values.Enum(body, type, Values.BodyTypes, "BodyTypeType"), body.Value);
+    }
+
+    public static TimeZoneRef ReadTimeZone(XElement zone)
+    {
+        var id = (string?)zone.Attribute("Id");
+        if (string.IsNullOrEmpty(id))
+        {
+            throw SoapRequest.Schema(zone, $"'{zone.Name.LocalName}' needs an Id.");
+        }
+
+        if (TimeZones.Find(id) is null)
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidRequest, $"The time zone '{id}' is not known.");
+        }
+
+        return new TimeZoneRef(id, (string?)zone.Attribute("Name"));
+    }
+
+    /// <summary>Reads a Message or CalendarItem element of CreateItem into a new item.</summary>
+    public static Item ReadNewItem(XElement element, ReadContext context)
+    {
+        var kind = element.Name.LocalName switch
+        {
+            "Message" => ItemKind.Message,
+            "CalendarItem" => ItemKind.CalendarItem,
+            _ => throw SoapRequest.Schema(element, $"Creating a '{element.Name.LocalName}' is not supported."),
+        };
+        var item = new Item
+        {
+            Kind = kind,
+            ItemClass = kind == ItemKind.CalendarItem ? "IPM.Appointment" : "IPM.Note",
+        };
+        foreach (var child in element.Elements())
+        {
+            if (child.Name.Namespace != Ews.T)
+            {
+                throw Unexpected(child);
+            }
+
+            if (child.Name.LocalName == "ExtendedProperty")
+            {
+                SetExtended(item, ReadExtendedProperty(child));
+                continue;
+            }
+
+            var def = ItemSchema.FindByElement(kind, child.Name.LocalName) ?? throw Unexpected(child);
+            if (def.Set is null)
+            {
+                throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, $"The property '{def.Uri}' is read-only and cannot be set.");
+            }
+
+            def.Set(child, item, context);
+        }
+
+        return item;
+    }
+
+    public static void SetExtended(Item item, ExtendedProperty property)
+    {
+        var key = property.Path.Key;
+        item.ExtendedProperties.RemoveAll(p => p.Path.Key == key);
+        item.ExtendedProperties.Add(property);
+    }
+
+    public static ExtendedProperty ReadExtendedProperty(XElement element)
+    {
+        var uri = element.Element(Ews.T + "ExtendedFieldURI") ?? throw SoapRequest.Schema(element, "ExtendedProperty needs an ExtendedFieldURI.");
+        var path = ReadExtendedPath(uri);
+        var value = element.Element(Ews.T + "Value");
+        var values = element.Element(Ews.T + "Values");
+        if ((value is null) == (values is null))
+        {
+            throw SoapRequest.Schema(element, "ExtendedProperty needs exactly one of Value or Values.");
+        }
+
+        var isArray = path.PropertyType.EndsWith("Array", StringComparison.Ordinal);
+        if (isArray != (values is not null))
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidExtendedPropertyValue, $"A property of type {path.PropertyType} takes {(isArray ? "Values" : "a Value")}.");
+        }
+
+        return values is not null
+            ? new ExtendedProperty(path, null, [.. values.Elements(Ews.T + "Value").Select(v => v.Value)])
+            : new ExtendedProperty(path, value!.Value, null);
+    }
+
+    public static ExtendedPropertyPath ReadExtendedPath(XElement uri)
+    {
+        var tag = (string?)uri.Attribute("PropertyTag");
+        var setName = (string?)uri.Attribute("DistinguishedPropertySetId");
+        var setId = (string?)uri.Attribute("PropertySetId");
+        var name = (string?)uri.Attribute("PropertyName");
+        var idText = (string?)uri.Attribute("PropertyId");
+        var type = (string?)uri.Attribute("PropertyType") ?? throw SoapRequest.Schema(uri, "ExtendedFieldURI needs a PropertyType.");
+        if (!SchemaNames.MapiPropertyTypes.Contains(type))
+        {
+            throw SoapRequest.Schema(uri, $"The value '{type}' is not a valid MapiPropertyTypeType.");
+        }
+
+        if (setName is not null && !SchemaNames.DistinguishedPropertySets.Contains(setName))
+        {
+            throw SoapRequest.Schema(uri, $"The value '{setName}' is not a valid DistinguishedPropertySetType.");
+        }
+
+        int? id = idText is null ? null : Values.Int(uri, idText);
+        var valid = tag is not null
+            ? setName is null && setId is null && name is null && id is null && TryTag(tag)
+            : (setName is null) != (setId is null) && (name is null) != (id is null) && (setId is null || Guid.TryParse(setId, out _));
+        if (!valid)
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidPropertyRequest,
+                "ExtendedFieldURI must name a PropertyTag, or a property set (DistinguishedPropertySetId or PropertySetId) with a PropertyName or PropertyId.");
+        }
+
+        return new ExtendedPropertyPath(tag, setName, setId, name, id, type);
+
+        static bool TryTag(string tag)
+        {
+            try
+            {
+                var v = ExtendedPropertyPath.ParseTag(tag);
+                return v is >= 0 and <= 0xFFFF;
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                return false;
+            }
+        }
+    }
+
+    public static PropertyPath ReadPath(XElement e)
+    {
+        switch (e.Name.LocalName)
+        {
+            case "FieldURI":
+                var uri = (string?)e.Attribute("FieldURI") ?? "";
+                if (!SchemaNames.UnindexedFieldUris.Contains(uri))
+                {
+                    throw SoapRequest.Schema(e, $"The 'FieldURI' attribute is invalid - The value '{uri}' is invalid according to its datatype 'UnindexedFieldURIType'.");
+                }
+
+                return new FieldPath(uri, e);
+            case "IndexedFieldURI":
+                var iuri = (string?)e.Attribute("FieldURI") ?? "";
+                if (!SchemaNames.DictionaryUris.Contains(iuri))
+                {
+                    throw SoapRequest.Schema(e, $"The value '{iuri}' is invalid according to its datatype 'DictionaryURIType'.");
+                }
+
+                return new IndexedPath(iuri, (string?)e.Attribute("FieldIndex") ?? "", e);
+            case "ExtendedFieldURI":
+                return new ExtendedPath(ReadExtendedPath(e), e);
+            default:
+                throw Unexpected(e);
+        }
+    }
+
+    public static ItemShape ReadShape(XElement shape)
+    {
+        var baseShape = shape.Element(Ews.T + "BaseShape") ?? throw SoapRequest.Schema(shape, "The shape needs a BaseShape.");
+        var bs = baseShape.Value.Trim() switch
+        {
+            "IdOnly" => BaseShape.IdOnly,
+            "Default" => BaseShape.Default,
+            "AllProperties" => BaseShape.AllProperties,
+            "PcxPeopleSearch" => BaseShape.Default,
+            _ => throw SoapRequest.Schema(baseShape, $"The value '{baseShape.Value}' is not a valid DefaultShapeNamesType."),
+        };
+        string? bodyType = null;
+        var additional = new List<PropertyPath>();
+        foreach (var e in shape.Elements())
+        {
+            switch (e.Name.LocalName)
+            {
+                case "BaseShape":
+                    break;
+                case "BodyType":
+                    bodyType = e.Value.Trim() is "Best" or "HTML" or "Text" ? e.Value.Trim() : throw SoapRequest.Schema(e, $"The value '{e.Value}' is not a valid BodyTypeResponseType.");
+                    break;
+                case "AdditionalProperties":
+                    additional.AddRange(e.Elements().Select(ReadPath));
+                    break;
+                case "IncludeMimeContent" or "FilterHtmlContent" or "ConvertHtmlCodePageToUTF8" or "InlineImageUrlTemplate"
+                    or "BlockExternalImages" or "AddBlankTargetToLinks" or "MaximumBodySize" or "UniqueBodyType" or "NormalizedBodyType":
+                    break;
+                default:
+                    throw Unexpected(e);
+            }
+        }
+
+        return new ItemShape(bs, bodyType, additional);
+    }
+
+    public static FolderRef ReadFolderRef(XElement e)
+    {
+        switch (e.Name.LocalName)
+        {
+            case "FolderId":
+                var id = (string?)e.Attribute("Id") ?? throw SoapRequest.Schema(e, "FolderId needs an Id.");
+                return new FolderRef(id, null, null, e);
+            case "DistinguishedFolderId":
+                var name = (string?)e.Attribute("Id") ?? "";
+                if (!SchemaNames.DistinguishedFolderNames.Contains(name))
+                {
+                    throw SoapRequest.Schema(e, $"The 'Id' attribute is invalid - The value '{name}' is invalid according to its datatype 'DistinguishedFolderIdNameType'.");
+                }
+
+                var mailbox = e.Element(Ews.T + "Mailbox")?.Element(Ews.T + "EmailAddress")?.Value.Trim();
+                return new FolderRef(null, name, mailbox, e);
+            default:
+                throw Unexpected(e);
+        }
+    }
+
+    public static ItemRef ReadItemRef(XElement e)
+    {
+        if (e.Name.LocalName is not ("ItemId" or "ReferenceItemId" or "AssociatedCalendarItemId"))
+        {
+            throw e.Name.LocalName is "OccurrenceItemId" or "RecurringMasterItemId"
+                ? new EwsException(ResponseCodes.ErrorItemNotFound, "Recurring meetings are not supported yet.")
+                : Unexpected(e);
+        }
+
+        var id = (string?)e.Attribute("Id") ?? throw SoapRequest.Schema(e, $"'{e.Name.LocalName}' needs an Id.");
+        return new ItemRef(id, (string?)e.Attribute("ChangeKey"), e);
+    }
+
+    public static EwsFaultException Unexpected(XElement e) =>
+        SoapRequest.Schema(e, $"The element '{e.Name.LocalName}' in namespace '{e.Name.NamespaceName}' is not expected here (parent '{e.Parent?.Name.LocalName}').");
+
+    /// <summary>The value of a required attribute, or a schema fault.</summary>
+    public static string RequiredAttribute(XElement e, string name) =>
+        (string?)e.Attribute(name) ?? throw SoapRequest.Schema(e, $"The required attribute '{name}' is missing.");
+}

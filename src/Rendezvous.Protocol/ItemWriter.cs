@@ -1,0 +1,135 @@
+namespace Rendezvous.Protocol;
+
+/// <summary>Writes items in schema order, holding only what the shape asks for and the request version knows.</summary>
+public static class ItemWriter
+{
+    /// <summary>Whether FindItem is writing: it never returns bodies (as Exchange).</summary>
+    public static void Write(EwsWriter w, Item item, ItemShape shape, WriteContext context, bool forFind = false)
+    {
+        var order = ItemSchema.Order(item.Kind);
+        HashSet<string>? named = null;
+        List<ExtendedPropertyPath>? extended = null;
+        foreach (var path in shape.Additional)
+        {
+            switch (path)
+            {
+                case FieldPath f:
+                    (named ??= new HashSet<string>(StringComparer.Ordinal)).Add(f.Uri);
+                    break;
+                case ExtendedPath x:
+                    (extended ??= []).Add(x.Path);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        w.StartT(ItemSchema.ElementName(item.Kind));
+        foreach (var def in order)
+        {
+            if (def is null)
+            {
+                WriteExtended(w, item, extended);
+                continue;
+            }
+
+            var wanted = named?.Contains(def.Uri) == true || shape.BaseShape switch
+            {
+                BaseShape.IdOnly => def == ItemSchema.ItemId,
+                BaseShape.Default => def.InDefault,
+                _ => !def.OnlyOnRequest,
+            };
+            if (!wanted || !context.Supports(def.Since) || !def.Has(item, context))
+            {
+                continue;
+            }
+
+            if (def == ItemSchema.Body)
+            {
+                if (forFind)
+                {
+                    continue;
+                }
+
+                WriteBody(w, item.Body!, shape.BodyType);
+                continue;
+            }
+
+            def.Write(w, item, context);
+        }
+
+        w.End();
+    }
+
+    private static void WriteExtended(EwsWriter w, Item item, List<ExtendedPropertyPath>? wanted)
+    {
+        if (wanted is null)
+        {
+            return;
+        }
+
+        foreach (var path in wanted)
+        {
+            var key = path.Key;
+            var property = item.ExtendedProperties.Find(p => p.Path.Key == key);
+            if (property is null)
+            {
+                continue;
+            }
+
+            w.StartT("ExtendedProperty");
+            WritePath(w, path);
+            if (property.Values is { } values)
+            {
+                w.StartT("Values");
+                foreach (var v in values)
+                {
+                    w.T("Value", v);
+                }
+
+                w.End();
+            }
+            else
+            {
+                w.T("Value", property.Value ?? "");
+            }
+
+            w.End();
+        }
+    }
+
+    /// <summary>Writes the path as the client asked for it (Exchange echoes the requested form).</summary>
+    public static void WritePath(EwsWriter w, ExtendedPropertyPath path)
+    {
+        w.StartT("ExtendedFieldURI");
+        w.Attr("DistinguishedPropertySetId", path.DistinguishedPropertySetId);
+        w.Attr("PropertySetId", path.PropertySetId);
+        w.Attr("PropertyTag", path.PropertyTag);
+        w.Attr("PropertyName", path.PropertyName);
+        w.Attr("PropertyId", path.PropertyId is { } id ? Values.Format(id) : null);
+        w.Attr("PropertyType", path.PropertyType);
+        w.End();
+    }
+
+    private static void WriteBody(EwsWriter w, Body body, string? requested)
+    {
+        var type = requested is null or "Best" ? body.BodyType : requested;
+        var text = (type, body.BodyType) switch
+        {
+            ("Text", "HTML") => HtmlToText(body.Text),
+            ("HTML", "Text") => "<html><body>" + System.Net.WebUtility.HtmlEncode(body.Text).Replace("\n", "<br>", StringComparison.Ordinal) + "</body></html>",
+            _ => body.Text,
+        };
+        w.StartT("Body");
+        w.Attr("BodyType", type);
+        w.Xml.WriteString(text);
+        w.End();
+    }
+
+    private static string HtmlToText(string html)
+    {
+        var noTags = System.Text.RegularExpressions.Regex.Replace(html, "<br\\s*/?>|</p>", "\n", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        noTags = System.Text.RegularExpressions.Regex.Replace(noTags, "<[^>]*>", "");
+        return System.Net.WebUtility.HtmlDecode(noTags).Trim();
+    }
+}

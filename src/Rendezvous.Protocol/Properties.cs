@@ -1,0 +1,545 @@
+using System.Xml.Linq;
+
+namespace Rendezvous.Protocol;
+
+/// <summary>How a property's value compares in restrictions and sorts.</summary>
+public enum ValueType
+{
+    String,
+    Boolean,
+    Integer,
+    DateTime,
+}
+
+/// <summary>Context for reading item fields out of a request.</summary>
+public sealed record ReadContext(string? TimeZone);
+
+/// <summary>
+/// One item property: its FieldURI, its element, the schema version that introduced it, and how it is
+/// written, read, deleted, appended to and compared. The tables in <see cref="ItemSchema"/> list them in
+/// each type's xs:sequence order.
+/// </summary>
+public sealed class PropertyDef
+{
+    public required string Uri { get; init; }
+
+    public required string Element { get; init; }
+
+    public ExchangeVersion Since { get; init; } = ExchangeVersion.Exchange2007;
+
+    /// <summary>Part of the Default shape.</summary>
+    public bool InDefault { get; init; }
+
+    /// <summary>Left out of AllProperties (Exchange returns it only when asked by name).</summary>
+    public bool OnlyOnRequest { get; init; }
+
+    public ValueType Type { get; init; } = ValueType.String;
+
+    public required Func<Item, WriteContext, bool> Has { get; init; }
+
+    public required Action<EwsWriter, Item, WriteContext> Write { get; init; }
+
+    /// <summary>Null for read-only properties.</summary>
+    public Action<XElement, Item, ReadContext>? Set { get; init; }
+
+    public Action<Item>? Delete { get; init; }
+
+    public Action<XElement, Item, ReadContext>? Append { get; init; }
+
+    /// <summary>The value used by restrictions and sorting; null when unset or not comparable.</summary>
+    public Func<Item, object?> Value { get; init; } = static _ => null;
+
+    public bool IsReadOnly => Set is null;
+}
+
+/// <summary>The supported item properties, and for each item kind the order the schema writes them in.</summary>
+public static class ItemSchema
+{
+    private static PropertyDef Str(string uri, string element, Func<Item, string?> get, Action<Item, string?>? set, bool inDefault = false, IReadOnlySet<string>? allowed = null, string? typeName = null, ExchangeVersion since = ExchangeVersion.Exchange2007) => new()
+    {
+        Uri = uri,
+        Element = element,
+        Since = since,
+        InDefault = inDefault,
+        Has = (i, _) => get(i) is not null,
+        Write = (w, i, _) => w.T(element, get(i)!),
+        Set = set is null ? null : (e, i, _) => set(i, allowed is null ? e.Value : Values.Enum(e, allowed, typeName!)),
+        Delete = set is null ? null : i => set(i, null),
+        Value = i => get(i),
+    };
+
+    private static PropertyDef Bool(string uri, string element, Func<Item, bool?> get, Action<Item, bool?>? set, bool inDefault = false, ExchangeVersion since = ExchangeVersion.Exchange2007) => new()
+    {
+        Uri = uri,
+        Element = element,
+        Since = since,
+        InDefault = inDefault,
+        Type = ValueType.Boolean,
+        Has = (i, _) => get(i) is not null,
+        Write = (w, i, _) => w.T(element, get(i)!.Value),
+        Set = set is null ? null : (e, i, _) => set(i, Values.Bool(e)),
+        Delete = set is null ? null : i => set(i, null),
+        Value = i => get(i),
+    };
+
+    private static PropertyDef Int(string uri, string element, Func<Item, int?> get, Action<Item, int?>? set, bool inDefault = false, ExchangeVersion since = ExchangeVersion.Exchange2007) => new()
+    {
+        Uri = uri,
+        Element = element,
+        Since = since,
+        InDefault = inDefault,
+        Type = ValueType.Integer,
+        Has = (i, _) => get(i) is not null,
+        Write = (w, i, _) => w.T(element, get(i)!.Value),
+        Set = set is null ? null : (e, i, _) => set(i, Values.Int(e)),
+        Delete = set is null ? null : i => set(i, null),
+        Value = i => get(i),
+    };
+
+    private static PropertyDef Date(string uri, string element, Func<Item, DateTime?> get, Action<Item, DateTime?>? set, bool inDefault = false, ExchangeVersion since = ExchangeVersion.Exchange2007) => new()
+    {
+        Uri = uri,
+        Element = element,
+        Since = since,
+        InDefault = inDefault,
+        Type = ValueType.DateTime,
+        Has = (i, _) => get(i) is not null,
+        Write = (w, i, _) => w.T(element, get(i)!.Value),
+        Set = set is null ? null : (e, i, c) => set(i, Values.DateTime(e, c.TimeZone)),
+        Delete = set is null ? null : i => set(i, null),
+        Value = i => get(i),
+    };
+
+    private static PropertyDef Single(string uri, string element, Func<Item, EmailAddress?> get, Action<Item, EmailAddress?>? set, bool inDefault = false) => new()
+    {
+        Uri = uri,
+        Element = element,
+        InDefault = inDefault,
+        Has = (i, _) => get(i) is not null,
+        Write = (w, i, _) => w.Recipient(element, get(i)!),
+        Set = set is null ? null : (e, i, _) => set(i, ItemReader.ReadMailbox(e.Element(Ews.T + "Mailbox") ?? throw SoapRequest.Schema(e, $"'{element}' must contain a Mailbox."))),
+        Delete = set is null ? null : i => set(i, null),
+        Value = i => get(i)?.Address,
+    };
+
+    private static PropertyDef Recipients(string uri, string element, Func<Item, List<EmailAddress>?> get, Action<Item, List<EmailAddress>?> set, bool inDefault = false) => new()
+    {
+        Uri = uri,
+        Element = element,
+        InDefault = inDefault,
+        Has = (i, _) => get(i) is { Count: > 0 },
+        Write = (w, i, _) => w.Recipients(element, get(i)!),
+        Set = (e, i, _) => set(i, [.. e.Elements(Ews.T + "Mailbox").Select(ItemReader.ReadMailbox)]),
+        Append = (e, i, _) => set(i, [.. get(i) ?? [], .. e.Elements(Ews.T + "Mailbox").Select(ItemReader.ReadMailbox)]),
+        Delete = i => set(i, null),
+        Value = i => get(i) is { Count: > 0 } list ? string.Join("; ", list.Select(a => a.Name ?? a.Address)) : null,
+    };
+
+    private static PropertyDef Attendees(string uri, string element, Func<Item, List<Attendee>?> get, Action<Item, List<Attendee>?> set) => new()
+    {
+        Uri = uri,
+        Element = element,
+        Has = (i, _) => get(i) is { Count: > 0 },
+        Write = (w, i, c) => WriteAttendees(w, element, get(i)!, c),
+        Set = (e, i, _) => set(i, [.. e.Elements(Ews.T + "Attendee").Select(ItemReader.ReadAttendee)]),
+        Append = (e, i, _) => set(i, [.. get(i) ?? [], .. e.Elements(Ews.T + "Attendee").Select(ItemReader.ReadAttendee)]),
+        Delete = i => set(i, null),
+        Value = i => get(i) is { Count: > 0 } list ? string.Join("; ", list.Select(a => a.Mailbox.Address)) : null,
+    };
+
+    private static void WriteAttendees(EwsWriter w, string element, List<Attendee> attendees, WriteContext c)
+    {
+        w.StartT(element);
+        foreach (var a in attendees)
+        {
+            w.StartT("Attendee");
+            w.Mailbox(a.Mailbox);
+            if (a.ResponseType is not null)
+            {
+                w.T("ResponseType", a.ResponseType);
+            }
+
+            if (a.LastResponseTime is { } last)
+            {
+                w.T("LastResponseTime", last);
+            }
+
+            // Note: AttendeeType.ProposedStart/End exist from Exchange2013_SP1 on; [MS-OXWSMTGS] says only 2016+ fills them.
+            if (c.Supports(ExchangeVersion.Exchange2016) && a.ProposedStart is { } ps && a.ProposedEnd is { } pe)
+            {
+                w.T("ProposedStart", ps);
+                w.T("ProposedEnd", pe);
+            }
+
+            w.End();
+        }
+
+        w.End();
+    }
+
+    private static PropertyDef Zone(string uri, string element, Func<Item, TimeZoneRef?> get, Action<Item, TimeZoneRef?> set) => new()
+    {
+        Uri = uri,
+        Element = element,
+        Since = ExchangeVersion.Exchange2010,
+        Has = (i, _) => get(i) is not null,
+        Write = (w, i, _) =>
+        {
+            var z = get(i)!;
+            w.StartT(element);
+            w.Attr("Id", z.Id);
+            w.Attr("Name", z.Name);
+            w.End();
+        },
+        Set = (e, i, _) => set(i, ItemReader.ReadTimeZone(e)),
+        Delete = i => set(i, null),
+        Value = i => get(i)?.Id,
+    };
+
+    // ItemType
+    public static readonly PropertyDef ItemId = new()
+    {
+        Uri = "item:ItemId",
+        Element = "ItemId",
+        InDefault = true,
+        Has = (_, _) => true,
+        Write = (w, i, _) => w.ItemId("ItemId", i.Id, i.ChangeNumber),
+        Value = i => i.Id,
+    };
+
+    public static readonly PropertyDef ParentFolderId = new()
+    {
+        Uri = "item:ParentFolderId",
+        Element = "ParentFolderId",
+        InDefault = true,
+        Has = (_, _) => true,
+        Write = (w, i, _) =>
+        {
+            w.StartT("ParentFolderId");
+            w.Attr("Id", i.FolderId);
+            w.End();
+        },
+        Value = i => i.FolderId,
+    };
+
+    public static readonly PropertyDef ItemClass = Str("item:ItemClass", "ItemClass", i => i.ItemClass, (i, v) => i.ItemClass = v ?? "IPM.Note", inDefault: true);
+    public static readonly PropertyDef Subject = Str("item:Subject", "Subject", i => i.Subject, (i, v) => i.Subject = v, inDefault: true);
+    public static readonly PropertyDef Sensitivity = Str("item:Sensitivity", "Sensitivity", i => i.Sensitivity, (i, v) => i.Sensitivity = v, true, Values.Sensitivities, "SensitivityChoicesType");
+
+    public static readonly PropertyDef Body = new()
+    {
+        Uri = "item:Body",
+        Element = "Body",
+        Has = (i, _) => i.Body is not null,
+        Write = (w, i, _) =>
+        {
+            w.StartT("Body");
+            w.Attr("BodyType", i.Body!.BodyType);
+            w.Xml.WriteString(i.Body.Text);
+            w.End();
+        },
+        Set = (e, i, _) => i.Body = ItemReader.ReadBody(e),
+        Append = (e, i, _) =>
+        {
+            var added = ItemReader.ReadBody(e);
+            i.Body = i.Body is null ? added : i.Body with { Text = i.Body.Text + added.Text };
+        },
+        Delete = i => i.Body = null,
+        Value = i => i.Body?.Text,
+    };
+
+    public static readonly PropertyDef DateTimeReceived = Date("item:DateTimeReceived", "DateTimeReceived", i => i.DateTimeReceived ?? i.DateTimeCreated, null, inDefault: true);
+
+    public static readonly PropertyDef Size = new()
+    {
+        Uri = "item:Size",
+        Element = "Size",
+        InDefault = true,
+        Type = ValueType.Integer,
+        Has = (_, _) => true,
+        Write = (w, i, _) => w.T("Size", i.Size),
+        Value = i => i.Size,
+    };
+
+    public static readonly PropertyDef Categories = new()
+    {
+        Uri = "item:Categories",
+        Element = "Categories",
+        Has = (i, _) => i.Categories is { Count: > 0 },
+        Write = (w, i, _) =>
+        {
+            w.StartT("Categories");
+            foreach (var c in i.Categories!)
+            {
+                w.T("String", c);
+            }
+
+            w.End();
+        },
+        Set = (e, i, _) => i.Categories = [.. e.Elements(Ews.T + "String").Select(s => s.Value)],
+        Append = (e, i, _) => i.Categories = [.. i.Categories ?? [], .. e.Elements(Ews.T + "String").Select(s => s.Value)],
+        Delete = i => i.Categories = null,
+        Value = i => i.Categories is { Count: > 0 } c ? string.Join(";", c) : null,
+    };
+
+    public static readonly PropertyDef Importance = Str("item:Importance", "Importance", i => i.Importance, (i, v) => i.Importance = v, true, Values.Importances, "ImportanceChoicesType");
+    public static readonly PropertyDef InReplyTo = Str("item:InReplyTo", "InReplyTo", i => i.InReplyTo, (i, v) => i.InReplyTo = v);
+    public static readonly PropertyDef IsSubmitted = Bool("item:IsSubmitted", "IsSubmitted", i => i.IsSubmitted, null, inDefault: true);
+    public static readonly PropertyDef IsDraft = Bool("item:IsDraft", "IsDraft", i => i.IsDraft, null, inDefault: true);
+    public static readonly PropertyDef IsFromMe = Bool("item:IsFromMe", "IsFromMe", _ => false, null, inDefault: true);
+    public static readonly PropertyDef IsResend = Bool("item:IsResend", "IsResend", _ => false, null, inDefault: true);
+    public static readonly PropertyDef IsUnmodified = Bool("item:IsUnmodified", "IsUnmodified", i => i.ChangeNumber <= 1, null, inDefault: true);
+    public static readonly PropertyDef DateTimeSent = Date("item:DateTimeSent", "DateTimeSent", i => i.DateTimeSent ?? i.DateTimeCreated, null, inDefault: true);
+    public static readonly PropertyDef DateTimeCreated = Date("item:DateTimeCreated", "DateTimeCreated", i => i.DateTimeCreated, null, inDefault: true);
+
+    public static readonly PropertyDef ResponseObjects = new()
+    {
+        Uri = "item:ResponseObjects",
+        Element = "ResponseObjects",
+        InDefault = true,
+        Has = (i, c) => c.ResponseObjects(i).Count > 0,
+        Write = (w, i, c) =>
+        {
+            w.StartT("ResponseObjects");
+            foreach (var name in c.ResponseObjects(i))
+            {
+                w.StartT(name);
+                w.End();
+            }
+
+            w.End();
+        },
+    };
+
+    public static readonly PropertyDef ReminderDueBy = Date("item:ReminderDueBy", "ReminderDueBy", i => i.ReminderIsSet == true ? i.ReminderDueBy ?? i.Start?.AddMinutes(-(i.ReminderMinutesBeforeStart ?? 15)) : i.ReminderDueBy, (i, v) => i.ReminderDueBy = v, inDefault: true);
+    public static readonly PropertyDef ReminderIsSet = Bool("item:ReminderIsSet", "ReminderIsSet", i => i.ReminderIsSet ?? false, (i, v) => i.ReminderIsSet = v, inDefault: true);
+
+    public static readonly PropertyDef ReminderMinutesBeforeStart = new()
+    {
+        Uri = "item:ReminderMinutesBeforeStart",
+        Element = "ReminderMinutesBeforeStart",
+        InDefault = true,
+        Type = ValueType.Integer,
+        Has = (_, _) => true,
+        Write = (w, i, _) => w.T("ReminderMinutesBeforeStart", i.ReminderMinutesBeforeStart ?? 15),
+        Set = (e, i, _) => i.ReminderMinutesBeforeStart = Values.Int(e),
+        Delete = i => i.ReminderMinutesBeforeStart = null,
+        Value = i => i.ReminderMinutesBeforeStart ?? 15,
+    };
+
+    public static readonly PropertyDef DisplayCc = Str("item:DisplayCc", "DisplayCc", i => DisplayOf(i.Kind == ItemKind.CalendarItem ? i.OptionalAttendees?.Select(a => a.Mailbox) : i.CcRecipients), null, inDefault: true);
+    public static readonly PropertyDef DisplayTo = Str("item:DisplayTo", "DisplayTo", i => DisplayOf(i.Kind == ItemKind.CalendarItem ? i.RequiredAttendees?.Select(a => a.Mailbox) : i.ToRecipients), null, inDefault: true);
+    public static readonly PropertyDef HasAttachments = Bool("item:HasAttachments", "HasAttachments", _ => false, null, inDefault: true);
+    public static readonly PropertyDef Culture = Str("item:Culture", "Culture", i => i.Culture ?? "en-US", (i, v) => i.Culture = v, inDefault: true);
+    public static readonly PropertyDef LastModifiedName = Str("item:LastModifiedName", "LastModifiedName", i => i.LastModifiedName, null);
+    public static readonly PropertyDef LastModifiedTime = Date("item:LastModifiedTime", "LastModifiedTime", i => i.LastModifiedTime, null);
+    public static readonly PropertyDef IsAssociated = Bool("item:IsAssociated", "IsAssociated", _ => false, null, since: ExchangeVersion.Exchange2010);
+
+    private static string? DisplayOf(IEnumerable<EmailAddress>? addresses) =>
+        addresses is null ? null : string.Join("; ", addresses.Select(a => a.Name ?? a.Address));
+
+    // MessageType
+    public static readonly PropertyDef Sender = Single("message:Sender", "Sender", i => i.Sender, (i, v) => i.Sender = v, true);
+    public static readonly PropertyDef ToRecipients = Recipients("message:ToRecipients", "ToRecipients", i => i.ToRecipients, (i, v) => i.ToRecipients = v);
+    public static readonly PropertyDef CcRecipients = Recipients("message:CcRecipients", "CcRecipients", i => i.CcRecipients, (i, v) => i.CcRecipients = v);
+    public static readonly PropertyDef BccRecipients = Recipients("message:BccRecipients", "BccRecipients", i => i.BccRecipients, (i, v) => i.BccRecipients = v);
+    public static readonly PropertyDef IsReadReceiptRequested = Bool("message:IsReadReceiptRequested", "IsReadReceiptRequested", i => i.IsReadReceiptRequested ?? false, (i, v) => i.IsReadReceiptRequested = v, true);
+    public static readonly PropertyDef IsDeliveryReceiptRequested = Bool("message:IsDeliveryReceiptRequested", "IsDeliveryReceiptRequested", i => i.IsDeliveryReceiptRequested ?? false, (i, v) => i.IsDeliveryReceiptRequested = v);
+    public static readonly PropertyDef ConversationTopic = Str("message:ConversationTopic", "ConversationTopic", i => i.Subject ?? "", null, inDefault: true);
+    public static readonly PropertyDef From = Single("message:From", "From", i => i.From, (i, v) => i.From = v, true);
+    public static readonly PropertyDef InternetMessageId = Str("message:InternetMessageId", "InternetMessageId", i => i.InternetMessageId, (i, v) => i.InternetMessageId = v, inDefault: true);
+    public static readonly PropertyDef IsRead = Bool("message:IsRead", "IsRead", i => i.IsRead ?? false, (i, v) => i.IsRead = v, true);
+    public static readonly PropertyDef MessageIsResponseRequested = Bool("message:IsResponseRequested", "IsResponseRequested", i => i.IsResponseRequested, (i, v) => i.IsResponseRequested = v);
+    public static readonly PropertyDef References = Str("message:References", "References", i => i.References, (i, v) => i.References = v);
+    public static readonly PropertyDef ReplyTo = Recipients("message:ReplyTo", "ReplyTo", i => i.ReplyTo, (i, v) => i.ReplyTo = v);
+    public static readonly PropertyDef ReceivedBy = Single("message:ReceivedBy", "ReceivedBy", i => i.ReceivedBy, null);
+
+    // CalendarItemType (and the meeting messages that share its elements)
+    public static readonly PropertyDef Uid = Str("calendar:UID", "UID", i => i.Uid, (i, v) => i.Uid = v, inDefault: true);
+    public static readonly PropertyDef DateTimeStamp = Date("calendar:DateTimeStamp", "DateTimeStamp", i => i.DateTimeStamp, null, since: ExchangeVersion.Exchange2010);
+    public static readonly PropertyDef Start = Date("calendar:Start", "Start", i => i.Start, (i, v) => i.Start = v, inDefault: true);
+    public static readonly PropertyDef End = Date("calendar:End", "End", i => i.End, (i, v) => i.End = v, inDefault: true);
+    public static readonly PropertyDef IsAllDayEvent = Bool("calendar:IsAllDayEvent", "IsAllDayEvent", i => i.IsAllDayEvent, (i, v) => i.IsAllDayEvent = v ?? false, true);
+    public static readonly PropertyDef LegacyFreeBusyStatus = Str("calendar:LegacyFreeBusyStatus", "LegacyFreeBusyStatus", i => i.LegacyFreeBusyStatus ?? "Busy", (i, v) => i.LegacyFreeBusyStatus = v, true, Values.FreeBusyTypes, "LegacyFreeBusyType");
+    public static readonly PropertyDef Location = Str("calendar:Location", "Location", i => i.Location, (i, v) => i.Location = v, inDefault: true);
+    public static readonly PropertyDef IsMeeting = Bool("calendar:IsMeeting", "IsMeeting", i => i.IsMeeting, null, inDefault: true);
+    public static readonly PropertyDef IsCancelled = Bool("calendar:IsCancelled", "IsCancelled", i => i.IsCancelled, null, inDefault: true);
+    public static readonly PropertyDef IsRecurring = Bool("calendar:IsRecurring", "IsRecurring", _ => false, null, inDefault: true);
+    public static readonly PropertyDef MeetingRequestWasSent = Bool("calendar:MeetingRequestWasSent", "MeetingRequestWasSent", i => i.MeetingRequestWasSent, null, inDefault: true);
+    public static readonly PropertyDef CalendarIsResponseRequested = Bool("calendar:IsResponseRequested", "IsResponseRequested", i => i.CalendarIsResponseRequested ?? (i.IsMeeting ? true : null), (i, v) => i.CalendarIsResponseRequested = v, true);
+    public static readonly PropertyDef CalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", _ => "Single", null, inDefault: true);
+    public static readonly PropertyDef MyResponseType = Str("calendar:MyResponseType", "MyResponseType", i => i.MyResponseType ?? (i.IsMeeting ? null : "Organizer"), null, inDefault: true);
+    public static readonly PropertyDef Organizer = Single("calendar:Organizer", "Organizer", i => i.Organizer, null, true);
+    public static readonly PropertyDef RequiredAttendees = Attendees("calendar:RequiredAttendees", "RequiredAttendees", i => i.RequiredAttendees, (i, v) => i.RequiredAttendees = v);
+    public static readonly PropertyDef OptionalAttendees = Attendees("calendar:OptionalAttendees", "OptionalAttendees", i => i.OptionalAttendees, (i, v) => i.OptionalAttendees = v);
+    public static readonly PropertyDef Resources = Attendees("calendar:Resources", "Resources", i => i.Resources, (i, v) => i.Resources = v);
+    public static readonly PropertyDef ConflictingMeetingCount = Int("calendar:ConflictingMeetingCount", "ConflictingMeetingCount", _ => 0, null);
+    public static readonly PropertyDef AdjacentMeetingCount = Int("calendar:AdjacentMeetingCount", "AdjacentMeetingCount", _ => 0, null);
+
+    public static readonly PropertyDef Duration = Str("calendar:Duration", "Duration", i => i.Start is { } s && i.End is { } e ? System.Xml.XmlConvert.ToString(e - s) : null, null, inDefault: true);
+    public static readonly PropertyDef AppointmentReplyTime = Date("calendar:AppointmentReplyTime", "AppointmentReplyTime", i => i.AppointmentReplyTime, null);
+    public static readonly PropertyDef AppointmentSequenceNumber = Int("calendar:AppointmentSequenceNumber", "AppointmentSequenceNumber", i => i.AppointmentSequenceNumber, null);
+    public static readonly PropertyDef AppointmentState = Int("calendar:AppointmentState", "AppointmentState", i => i.AppointmentState, null);
+    public static readonly PropertyDef StartTimeZone = Zone("calendar:StartTimeZone", "StartTimeZone", i => i.StartTimeZone, (i, v) => i.StartTimeZone = v);
+    public static readonly PropertyDef EndTimeZone = Zone("calendar:EndTimeZone", "EndTimeZone", i => i.EndTimeZone, (i, v) => i.EndTimeZone = v);
+    public static readonly PropertyDef ConferenceType = Int("calendar:ConferenceType", "ConferenceType", i => i.ConferenceType ?? 0, (i, v) => i.ConferenceType = v);
+    public static readonly PropertyDef AllowNewTimeProposal = Bool("calendar:AllowNewTimeProposal", "AllowNewTimeProposal", i => i.AllowNewTimeProposal ?? true, (i, v) => i.AllowNewTimeProposal = v);
+    public static readonly PropertyDef IsOnlineMeeting = Bool("calendar:IsOnlineMeeting", "IsOnlineMeeting", i => i.IsOnlineMeeting ?? false, (i, v) => i.IsOnlineMeeting = v);
+    public static readonly PropertyDef IntendedFreeBusyStatus = Str("meetingRequest:IntendedFreeBusyStatus", "IntendedFreeBusyStatus", i => i.IntendedFreeBusyStatus, null, since: ExchangeVersion.Exchange2007_SP1);
+
+    public static readonly PropertyDef IsOrganizer = new()
+    {
+        Uri = "calendar:IsOrganizer",
+        Element = "IsOrganizer",
+        Since = ExchangeVersion.Exchange2013,
+        InDefault = true,
+        Type = ValueType.Boolean,
+        Has = (_, _) => true,
+        Write = (w, i, c) => w.T("IsOrganizer", i.Organizer is null || i.Organizer.Is(c.Reader)),
+        Value = i => i.Organizer is null || i.MyResponseType == "Organizer",
+    };
+
+    // MeetingMessageType and subtypes
+    public static readonly PropertyDef AssociatedCalendarItemId = new()
+    {
+        Uri = "meeting:AssociatedCalendarItemId",
+        Element = "AssociatedCalendarItemId",
+        InDefault = true,
+        Has = (i, _) => i.AssociatedCalendarItemId is not null,
+        Write = (w, i, _) =>
+        {
+            w.StartT("AssociatedCalendarItemId");
+            w.Attr("Id", i.AssociatedCalendarItemId);
+            w.End();
+        },
+        Value = i => i.AssociatedCalendarItemId,
+    };
+
+    public static readonly PropertyDef IsDelegated = Bool("meeting:IsDelegated", "IsDelegated", _ => false, null, true);
+    public static readonly PropertyDef IsOutOfDate = Bool("meeting:IsOutOfDate", "IsOutOfDate", i => i.IsOutOfDate ?? false, null, true);
+    public static readonly PropertyDef HasBeenProcessed = Bool("meeting:HasBeenProcessed", "HasBeenProcessed", i => i.HasBeenProcessed ?? false, null, true);
+    public static readonly PropertyDef ResponseType = Str("meeting:ResponseType", "ResponseType", i => i.ResponseType, null, inDefault: true);
+    public static readonly PropertyDef MeetingIsOrganizer = IsOrganizer;
+    public static readonly PropertyDef MeetingRequestType = Str("meetingRequest:MeetingRequestType", "MeetingRequestType", i => i.MeetingRequestType, null, inDefault: true, since: ExchangeVersion.Exchange2007_SP1);
+    public static readonly PropertyDef ProposedStart = Date("meeting:ProposedStart", "ProposedStart", i => i.ProposedStart, null, inDefault: true, since: ExchangeVersion.Exchange2013);
+    public static readonly PropertyDef ProposedEnd = Date("meeting:ProposedEnd", "ProposedEnd", i => i.ProposedEnd, null, inDefault: true, since: ExchangeVersion.Exchange2013);
+    public static readonly PropertyDef ResponseCalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", _ => "Single", null, inDefault: true);
+
+    public static readonly PropertyDef ChangeHighlightsDef = new()
+    {
+        Uri = "meetingRequest:ChangeHighlights",
+        Element = "ChangeHighlights",
+        Since = ExchangeVersion.Exchange2013,
+        Has = (i, _) => i.ChangeHighlights is not null,
+        Write = (w, i, _) =>
+        {
+            var h = i.ChangeHighlights!;
+            w.StartT("ChangeHighlights");
+            w.T("HasLocationChanged", h.LocationChanged);
+            if (h.Location is not null)
+            {
+                w.T("Location", h.Location);
+            }
+
+            w.T("HasStartTimeChanged", h.StartChanged);
+            if (h.Start is { } s)
+            {
+                w.T("Start", s);
+            }
+
+            w.T("HasEndTimeChanged", h.EndChanged);
+            if (h.End is { } e)
+            {
+                w.T("End", e);
+            }
+
+            w.End();
+        },
+    };
+
+    /// <summary>ExtendedProperty: written only for the paths a shape names; matched by path key.</summary>
+    public const string ExtendedPropertySlot = "item:ExtendedProperty";
+
+    private static readonly PropertyDef[] ItemCore =
+    [
+        ItemId, ParentFolderId, ItemClass, Subject, Sensitivity, Body, DateTimeReceived, Size, Categories, Importance, InReplyTo,
+        IsSubmitted, IsDraft, IsFromMe, IsResend, IsUnmodified, DateTimeSent, DateTimeCreated, ResponseObjects, ReminderDueBy,
+        ReminderIsSet, ReminderMinutesBeforeStart, DisplayCc, DisplayTo, HasAttachments,
+    ];
+
+    private static readonly PropertyDef[] ItemTail = [Culture, LastModifiedName, LastModifiedTime, IsAssociated];
+
+    private static readonly PropertyDef[] MessageExtra =
+    [
+        Sender, ToRecipients, CcRecipients, BccRecipients, IsReadReceiptRequested, IsDeliveryReceiptRequested, ConversationTopic,
+        From, InternetMessageId, IsRead, MessageIsResponseRequested, References, ReplyTo, ReceivedBy,
+    ];
+
+    private static readonly PropertyDef[] CalendarExtra =
+    [
+        Uid, DateTimeStamp, Start, End, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting, IsCancelled, IsRecurring,
+        MeetingRequestWasSent, CalendarIsResponseRequested, CalendarItemType, MyResponseType, Organizer, RequiredAttendees,
+        OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, AppointmentReplyTime,
+        AppointmentSequenceNumber, AppointmentState, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
+        IsOnlineMeeting, IntendedFreeBusyStatus, IsOrganizer,
+    ];
+
+    private static readonly PropertyDef[] MeetingMessageExtra =
+    [
+        AssociatedCalendarItemId, IsDelegated, IsOutOfDate, HasBeenProcessed, ResponseType, Uid, DateTimeStamp, MeetingIsOrganizer,
+    ];
+
+    private static readonly PropertyDef[] MeetingRequestExtra =
+    [
+        MeetingRequestType, IntendedFreeBusyStatus, Start, End, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting,
+        IsCancelled, IsRecurring, MeetingRequestWasSent, CalendarItemType, MyResponseType, Organizer, RequiredAttendees,
+        OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, AppointmentReplyTime,
+        AppointmentSequenceNumber, AppointmentState, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
+        IsOnlineMeeting, ChangeHighlightsDef,
+    ];
+
+    private static readonly PropertyDef[] MeetingResponseExtra = [Start, End, Location, ResponseCalendarItemType, ProposedStart, ProposedEnd];
+
+    private static readonly PropertyDef[] MeetingCancellationExtra = [Start, End, Location, ResponseCalendarItemType];
+
+    /// <summary>Per kind: the properties in xs:sequence order; null marks where ExtendedProperty elements go.</summary>
+    public static IReadOnlyList<PropertyDef?> Order(ItemKind kind) => kind switch
+    {
+        ItemKind.Message => MessageOrder,
+        ItemKind.CalendarItem => CalendarOrder,
+        ItemKind.MeetingRequest => MeetingRequestOrder,
+        ItemKind.MeetingResponse => MeetingResponseOrder,
+        ItemKind.MeetingCancellation => MeetingCancellationOrder,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    private static readonly PropertyDef?[] MessageOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra];
+    private static readonly PropertyDef?[] CalendarOrder = [.. ItemCore, null, .. ItemTail, .. CalendarExtra];
+    private static readonly PropertyDef?[] MeetingRequestOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingRequestExtra];
+    private static readonly PropertyDef?[] MeetingResponseOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingResponseExtra];
+    private static readonly PropertyDef?[] MeetingCancellationOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingCancellationExtra];
+
+    private static readonly Dictionary<ItemKind, Dictionary<string, PropertyDef>> ByUri = System.Enum.GetValues<ItemKind>()
+        .ToDictionary(k => k, k => Order(k).OfType<PropertyDef>().GroupBy(p => p.Uri).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal));
+
+    private static readonly Dictionary<ItemKind, Dictionary<string, PropertyDef>> ByElement = System.Enum.GetValues<ItemKind>()
+        .ToDictionary(k => k, k => Order(k).OfType<PropertyDef>().GroupBy(p => p.Element).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal));
+
+    /// <summary>Every property any kind has, by FieldURI (for restrictions and sorts that span kinds).</summary>
+    public static readonly Dictionary<string, PropertyDef> AllByUri = System.Enum.GetValues<ItemKind>()
+        .SelectMany(k => Order(k).OfType<PropertyDef>()).GroupBy(p => p.Uri).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+    public static PropertyDef? FindByUri(ItemKind kind, string uri) => ByUri[kind].GetValueOrDefault(uri);
+
+    public static PropertyDef? FindByElement(ItemKind kind, string element) => ByElement[kind].GetValueOrDefault(element);
+
+    public static string ElementName(ItemKind kind) => kind switch
+    {
+        ItemKind.Message => "Message",
+        ItemKind.CalendarItem => "CalendarItem",
+        ItemKind.MeetingRequest => "MeetingRequest",
+        ItemKind.MeetingResponse => "MeetingResponse",
+        ItemKind.MeetingCancellation => "MeetingCancellation",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+}

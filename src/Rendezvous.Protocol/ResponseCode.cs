@@ -1,0 +1,115 @@
+namespace Rendezvous.Protocol;
+
+/// <summary>
+/// An EWS failure: <see cref="Code"/> is an m:ResponseCodeType value. Thrown while one item is processed it
+/// becomes that item's ResponseMessage; thrown outside item processing it becomes a SOAP fault.
+/// </summary>
+public class EwsException : Exception
+{
+    public EwsException(string code, string message)
+        : base(message) => Code = code;
+
+    public EwsException(string code, string message, Exception inner)
+        : base(message, inner) => Code = code;
+
+    public EwsException()
+        : this(ResponseCodes.ErrorInternalServerError, "An internal server error occurred.")
+    {
+    }
+
+    public EwsException(string message)
+        : this(ResponseCodes.ErrorInternalServerError, message)
+    {
+    }
+
+    public EwsException(string message, Exception inner)
+        : this(ResponseCodes.ErrorInternalServerError, message, inner)
+    {
+    }
+
+    public string Code { get; }
+}
+
+/// <summary>A failure of the whole request: always a SOAP fault (HTTP 500).</summary>
+public sealed class EwsFaultException : EwsException
+{
+    public EwsFaultException(string code, string message, int line = 0, int position = 0, string? violation = null)
+        : base(code, message)
+    {
+        Line = line;
+        Position = position;
+        Violation = violation;
+    }
+
+    public EwsFaultException()
+        : this(ResponseCodes.ErrorInvalidRequest, "The request is invalid.")
+    {
+    }
+
+    public EwsFaultException(string message)
+        : this(ResponseCodes.ErrorInvalidRequest, message)
+    {
+    }
+
+    public EwsFaultException(string message, Exception inner)
+        : base(ResponseCodes.ErrorInvalidRequest, message, inner)
+    {
+    }
+
+    public int Line { get; }
+
+    public int Position { get; }
+
+    public string? Violation { get; }
+
+    public static EwsFaultException SchemaValidation(string violation, int line, int position) =>
+        new(ResponseCodes.ErrorSchemaValidation, "The request failed schema validation: " + violation, line, position, violation);
+}
+
+/// <summary>The m:ResponseCodeType values this server returns.</summary>
+public static class ResponseCodes
+{
+    public const string NoError = nameof(NoError);
+    public const string ErrorAccessDenied = nameof(ErrorAccessDenied);
+    public const string ErrorCalendarEndDateIsEarlierThanStartDate = nameof(ErrorCalendarEndDateIsEarlierThanStartDate);
+    public const string ErrorCalendarDurationIsTooLong = nameof(ErrorCalendarDurationIsTooLong);
+    public const string ErrorCalendarFolderIsInvalidForCalendarView = nameof(ErrorCalendarFolderIsInvalidForCalendarView);
+    public const string ErrorCalendarViewRangeTooBig = nameof(ErrorCalendarViewRangeTooBig);
+    public const string ErrorChangeKeyRequiredForWriteOperations = nameof(ErrorChangeKeyRequiredForWriteOperations);
+    public const string ErrorCannotDeleteObject = nameof(ErrorCannotDeleteObject);
+    public const string ErrorDeleteDistinguishedFolder = nameof(ErrorDeleteDistinguishedFolder);
+    public const string ErrorFolderExists = nameof(ErrorFolderExists);
+    public const string ErrorFolderNotFound = nameof(ErrorFolderNotFound);
+    public const string ErrorIncorrectSchemaVersion = nameof(ErrorIncorrectSchemaVersion);
+    public const string ErrorInternalServerError = nameof(ErrorInternalServerError);
+    public const string ErrorInvalidChangeKey = nameof(ErrorInvalidChangeKey);
+    public const string ErrorInvalidIdEmpty = nameof(ErrorInvalidIdEmpty);
+    public const string ErrorInvalidIdMalformed = nameof(ErrorInvalidIdMalformed);
+    public const string ErrorInvalidOperation = nameof(ErrorInvalidOperation);
+    public const string ErrorInvalidPropertyRequest = nameof(ErrorInvalidPropertyRequest);
+    public const string ErrorInvalidPropertySet = nameof(ErrorInvalidPropertySet);
+    public const string ErrorInvalidPropertyAppend = nameof(ErrorInvalidPropertyAppend);
+    public const string ErrorInvalidPropertyDelete = nameof(ErrorInvalidPropertyDelete);
+    public const string ErrorInvalidRequest = nameof(ErrorInvalidRequest);
+    public const string ErrorInvalidServerVersion = nameof(ErrorInvalidServerVersion);
+    public const string ErrorInvalidSubfilterType = nameof(ErrorInvalidSubfilterType);
+    public const string ErrorIrresolvableConflict = nameof(ErrorIrresolvableConflict);
+    public const string ErrorItemNotFound = nameof(ErrorItemNotFound);
+    public const string ErrorMessageDispositionRequired = nameof(ErrorMessageDispositionRequired);
+    public const string ErrorNameResolutionNoResults = nameof(ErrorNameResolutionNoResults);
+    public const string ErrorObjectTypeChanged = nameof(ErrorObjectTypeChanged);
+    public const string ErrorSchemaValidation = nameof(ErrorSchemaValidation);
+    public const string ErrorSendMeetingCancellationsRequired = nameof(ErrorSendMeetingCancellationsRequired);
+    public const string ErrorSendMeetingInvitationsRequired = nameof(ErrorSendMeetingInvitationsRequired);
+    public const string ErrorServerBusy = nameof(ErrorServerBusy);
+    public const string ErrorUnsupportedPathForQuery = nameof(ErrorUnsupportedPathForQuery);
+    public const string ErrorUnsupportedQueryFilter = nameof(ErrorUnsupportedQueryFilter);
+    public const string ErrorUnsupportedPathForSortGroup = nameof(ErrorUnsupportedPathForSortGroup);
+    public const string ErrorInvalidExtendedPropertyValue = nameof(ErrorInvalidExtendedPropertyValue);
+    public const string ErrorInvalidIndexedPagingParameters = nameof(ErrorInvalidIndexedPagingParameters);
+    public const string ErrorInvalidPagingMaxRows = nameof(ErrorInvalidPagingMaxRows);
+    public const string ErrorMoveCopyFailed = nameof(ErrorMoveCopyFailed);
+    public const string ErrorCrossMailboxMoveCopy = nameof(ErrorCrossMailboxMoveCopy);
+    public const string ErrorUnsupportedTypeForConversion = nameof(ErrorUnsupportedTypeForConversion);
+    public const string ErrorInvalidSchemaVersionForMailboxVersion = nameof(ErrorInvalidSchemaVersionForMailboxVersion);
+}

@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Xml;
+using System.Xml.Linq;
+
+namespace Rendezvous.Protocol;
+
+/// <summary>Limits applied to every request body before anything else reads it.</summary>
+public sealed record XmlLimits(long MaxRequestBytes = 10 * 1024 * 1024, int MaxDepth = 64);
+
+/// <summary>
+/// A parsed SOAP 1.1 request: the EWS headers that matter and the operation element (with line info,
+/// so that later mapping errors can name their line and position).
+/// </summary>
+public sealed class SoapRequest
+{
+    private SoapRequest(XElement operation, ExchangeVersion version, bool versionGiven, string? timeZoneContext, string? impersonatedAddress)
+    {
+        Operation = operation;
+        Version = version;
+        VersionGiven = versionGiven;
+        TimeZoneContext = timeZoneContext;
+        ImpersonatedAddress = impersonatedAddress;
+    }
+
+    public XElement Operation { get; }
+
+    public string OperationName => Operation.Name.LocalName;
+
+    /// <summary>The RequestServerVersion; Exchange2007 when absent, as Exchange does.</summary>
+    public ExchangeVersion Version { get; }
+
+    public bool VersionGiven { get; }
+
+    /// <summary>The TimeZoneContext's TimeZoneDefinition Id, when given.</summary>
+    public string? TimeZoneContext { get; }
+
+    public string? ImpersonatedAddress { get; }
+
+    /// <summary>Settings for every XML read in the server: no DTD, no external resolution, bounded size.</summary>
+    public static XmlReaderSettings ReaderSettings(XmlLimits limits) => new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        MaxCharactersInDocument = limits.MaxRequestBytes,
+        MaxCharactersFromEntities = 1024,
+        IgnoreComments = true,
+        IgnoreProcessingInstructions = true,
+        IgnoreWhitespace = false,
+        CloseInput = false,
+        Async = false,
+    };
+
+    /// <summary>Parses an already size-checked body. Throws <see cref="EwsFaultException"/> for anything unusable.</summary>
+    public static SoapRequest Parse(Stream body, XmlLimits limits)
+    {
+        XDocument doc;
+        try
+        {
+            using var reader = new DepthLimitedReader(XmlReader.Create(body, ReaderSettings(limits)), limits.MaxDepth);
+            doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
+        }
+        catch (XmlException e)
+        {
+            // Note: a DTD (XXE, billion laughs) lands here too: DtdProcessing.Prohibit refuses it before any expansion.
+            throw new EwsFaultException(ResponseCodes.ErrorInvalidRequest, "The request is invalid: " + e.Message, e.LineNumber, e.LinePosition);
+        }
+
+        var envelope = doc.Root!;
+        if (envelope.Name != Ews.Soap + "Envelope")
+        {
+            throw Schema(envelope, "The root element must be a SOAP 1.1 Envelope (http://schemas.xmlsoap.org/soap/envelope/).");
+        }
+
+        var header = envelope.Element(Ews.Soap + "Header");
+        var bodyElement = envelope.Element(Ews.Soap + "Body") ?? throw Schema(envelope, "The Envelope has no Body.");
+        var operation = bodyElement.Elements().FirstOrDefault()
+            ?? throw new EwsFaultException(ResponseCodes.ErrorInvalidRequest, "The request is invalid: the SOAP Body is empty.");
+        if (operation.Name.Namespace != Ews.M)
+        {
+            throw Schema(operation, $"The element '{operation.Name.LocalName}' in namespace '{operation.Name.NamespaceName}' is not an EWS operation (expected namespace '{Ews.MessagesNs}').");
+        }
+
+        var version = ExchangeVersion.Exchange2007;
+        var versionGiven = false;
+        string? timeZone = null;
+        string? impersonated = null;
+        if (header is not null)
+        {
+            foreach (var h in header.Elements())
+            {
+                if (h.Name.Namespace != Ews.T)
+                {
+                    continue;
+                }
+
+                switch (h.Name.LocalName)
+                {
+                    case "RequestServerVersion":
+                        var value = (string?)h.Attribute("Version");
+                        if (!ExchangeVersions.TryParse(value, out version))
+                        {
+                            // Note: exchangelib probes with Version="Exchange2019" and reads our ServerVersionInfo from this fault.
+                            throw new EwsFaultException(ResponseCodes.ErrorInvalidServerVersion, "The specified server version is invalid.");
+                        }
+
+                        versionGiven = true;
+                        break;
+                    case "TimeZoneContext":
+                        timeZone = (string?)h.Element(Ews.T + "TimeZoneDefinition")?.Attribute("Id");
+                        break;
+                    case "ExchangeImpersonation":
+                        impersonated = h.Descendants(Ews.T + "PrimarySmtpAddress").FirstOrDefault()?.Value
+                            ?? h.Descendants(Ews.T + "SmtpAddress").FirstOrDefault()?.Value
+                            ?? "";
+                        break;
+                    default:
+                        break;
+                }
+            }
+        }
+
+        return new SoapRequest(operation, version, versionGiven, timeZone, impersonated);
+    }
+
+    public static EwsFaultException Schema(XObject at, string violation)
+    {
+        var info = (IXmlLineInfo)at;
+        return EwsFaultException.SchemaValidation(violation, info.LineNumber, info.LinePosition);
+    }
+
+    /// <summary>Rejects documents nested deeper than the limit while they stream in.</summary>
+    private sealed class DepthLimitedReader(XmlReader inner, int maxDepth) : XmlReaderWrapper(inner)
+    {
+        public override bool Read()
+        {
+            var more = base.Read();
+            if (more && Depth > maxDepth)
+            {
+                var info = (IXmlLineInfo)this;
+                throw new EwsFaultException(ResponseCodes.ErrorInvalidRequest,
+                    string.Create(CultureInfo.InvariantCulture, $"The request is invalid: elements are nested deeper than {maxDepth} levels."),
+                    info.LineNumber, info.LinePosition);
+            }
+
+            return more;
+        }
+    }
+}
+
+/// <summary>Delegates everything to an inner reader; line info included.</summary>
+internal class XmlReaderWrapper(XmlReader inner) : XmlReader, IXmlLineInfo
+{
+    public override int AttributeCount => inner.AttributeCount;
+
+    public override string BaseURI => inner.BaseURI;
+
+    public override int Depth => inner.Depth;
+
+    public override bool EOF => inner.EOF;
+
+    public override bool IsEmptyElement => inner.IsEmptyElement;
+
+    public override string LocalName => inner.LocalName;
+
+    public override string NamespaceURI => inner.NamespaceURI;
+
+    public override XmlNameTable NameTable => inner.NameTable;
+
+    public override XmlNodeType NodeType => inner.NodeType;
+
+    public override string Prefix => inner.Prefix;
+
+    public override ReadState ReadState => inner.ReadState;
+
+    public override string Value => inner.Value;
+
+    public int LineNumber => (inner as IXmlLineInfo)?.LineNumber ?? 0;
+
+    public int LinePosition => (inner as IXmlLineInfo)?.LinePosition ?? 0;
+
+    public bool HasLineInfo() => inner is IXmlLineInfo info && info.HasLineInfo();
+
+    public override string GetAttribute(int i) => inner.GetAttribute(i);
+
+    public override string? GetAttribute(string name) => inner.GetAttribute(name);
+
+    public override string? GetAttribute(string name, string? namespaceURI) => inner.GetAttribute(name, namespaceURI);
+
+    public override string? LookupNamespace(string prefix) => inner.LookupNamespace(prefix);
+
+    public override bool MoveToAttribute(string name) => inner.MoveToAttribute(name);
+
+    public override bool MoveToAttribute(string name, string? ns) => inner.MoveToAttribute(name, ns);
+
+    public override bool MoveToElement() => inner.MoveToElement();
+
+    public override bool MoveToFirstAttribute() => inner.MoveToFirstAttribute();
+
+    public override bool MoveToNextAttribute() => inner.MoveToNextAttribute();
+
+    public override bool Read() => inner.Read();
+
+    public override bool ReadAttributeValue() => inner.ReadAttributeValue();
+
+    public override void ResolveEntity() => inner.ResolveEntity();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

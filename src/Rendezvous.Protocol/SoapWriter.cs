@@ -1,0 +1,102 @@
+using System.Text;
+using System.Xml;
+
+namespace Rendezvous.Protocol;
+
+/// <summary>Writes SOAP envelopes: every one, faults included, carries ServerVersionInfo.</summary>
+public static class SoapWriter
+{
+    private static readonly XmlWriterSettings Settings = new()
+    {
+        Encoding = new UTF8Encoding(false),
+        Indent = false,
+        CloseOutput = false,
+        Async = false,
+    };
+
+    public static void WriteResponse(Stream output, Action<EwsWriter> writeBody)
+    {
+        using var xml = XmlWriter.Create(output, Settings);
+        var w = new EwsWriter(xml);
+        StartEnvelope(xml);
+        xml.WriteStartElement("s", "Body", Ews.SoapNs);
+        writeBody(w);
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    private static void StartEnvelope(XmlWriter xml)
+    {
+        xml.WriteStartDocument();
+        xml.WriteStartElement("s", "Envelope", Ews.SoapNs);
+        xml.WriteAttributeString("xmlns", "m", null, Ews.MessagesNs);
+        xml.WriteAttributeString("xmlns", "t", null, Ews.TypesNs);
+        xml.WriteStartElement("s", "Header", Ews.SoapNs);
+        xml.WriteStartElement("h", "ServerVersionInfo", Ews.TypesNs);
+        xml.WriteAttributeString("MajorVersion", Values.Format(ExchangeVersions.MajorVersion));
+        xml.WriteAttributeString("MinorVersion", Values.Format(ExchangeVersions.MinorVersion));
+        xml.WriteAttributeString("MajorBuildNumber", Values.Format(ExchangeVersions.MajorBuildNumber));
+        xml.WriteAttributeString("MinorBuildNumber", Values.Format(ExchangeVersions.MinorBuildNumber));
+        xml.WriteAttributeString("Version", ExchangeVersions.Server.ToString());
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    /// <summary>A SOAP 1.1 fault in the shape Exchange uses: faultcode a:Code, detail with e:ResponseCode and e:Message.</summary>
+    public static void WriteFault(Stream output, EwsException error)
+    {
+        using var xml = XmlWriter.Create(output, Settings);
+        StartEnvelope(xml);
+        xml.WriteStartElement("s", "Body", Ews.SoapNs);
+        xml.WriteStartElement("s", "Fault", Ews.SoapNs);
+        xml.WriteStartElement("faultcode");
+        xml.WriteAttributeString("xmlns", "a", null, Ews.TypesNs);
+        xml.WriteString("a:" + error.Code);
+        xml.WriteEndElement();
+        xml.WriteStartElement("faultstring");
+        xml.WriteAttributeString("xml", "lang", null, "en-US");
+        xml.WriteString(error.Message);
+        xml.WriteEndElement();
+        xml.WriteStartElement("detail");
+        xml.WriteElementString("e", "ResponseCode", Ews.ErrorsNs, error.Code);
+        xml.WriteElementString("e", "Message", Ews.ErrorsNs, error.Message);
+        if (error is EwsFaultException { Line: > 0 } fault)
+        {
+            xml.WriteStartElement("t", "MessageXml", Ews.TypesNs);
+            xml.WriteElementString("t", "LineNumber", Ews.TypesNs, Values.Format(fault.Line));
+            xml.WriteElementString("t", "LinePosition", Ews.TypesNs, Values.Format(fault.Position));
+            xml.WriteElementString("t", "Violation", Ews.TypesNs, fault.Violation ?? fault.Message);
+            xml.WriteEndElement();
+        }
+
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    /// <summary>
+    /// One ResponseMessage: on success the caller writes its content; on error, MessageText, ResponseCode,
+    /// DescriptiveLinkKey, and the content the schema requires even then (for example an empty Items).
+    /// </summary>
+    public static void WriteMessage(EwsWriter w, string element, EwsException? error, Action<EwsWriter> content, Action<EwsWriter>? errorContent = null)
+    {
+        w.StartM(element);
+        if (error is null)
+        {
+            w.Attr("ResponseClass", "Success");
+            w.M("ResponseCode", ResponseCodes.NoError);
+            content(w);
+        }
+        else
+        {
+            w.Attr("ResponseClass", "Error");
+            w.M("MessageText", error.Message);
+            w.M("ResponseCode", error.Code);
+            w.M("DescriptiveLinkKey", "0");
+            errorContent?.Invoke(w);
+        }
+
+        w.End();
+    }
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Xml;
+using System.Xml.Linq;
+
+namespace Rendezvous.Protocol;
+
+/// <summary>
+/// Reads XML schema values the way every client sends them: all xs:boolean forms, every xs:dateTime form
+/// (with Z, with an offset, with fractions, or with no zone at all), and enumerations checked against the schema.
+/// A value that cannot be read is an ErrorSchemaValidation fault at its line and position.
+/// </summary>
+public static class Values
+{
+    public static bool Bool(XObject at, string? text) => text?.Trim() switch
+    {
+        "true" or "1" => true,
+        "false" or "0" => false,
+        _ => throw SoapRequest.Schema(at, $"The value '{text}' is not a valid xs:boolean."),
+    };
+
+    public static bool Bool(XElement e) => Bool(e, e.Value);
+
+    public static int Int(XObject at, string? text) =>
+        int.TryParse(text?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw SoapRequest.Schema(at, $"The value '{text}' is not a valid xs:int.");
+
+    public static int Int(XElement e) => Int(e, e.Value);
+
+    /// <summary>Reads an xs:dateTime as UTC. A value without a zone is read in <paramref name="zoneId"/> (UTC when null).</summary>
+    public static DateTime DateTime(XObject at, string? text, string? zoneId)
+    {
+        var s = text?.Trim();
+        if (string.IsNullOrEmpty(s) || s.Length < 10)
+        {
+            throw SoapRequest.Schema(at, $"The value '{text}' is not a valid xs:dateTime.");
+        }
+
+        try
+        {
+            if (HasZone(s))
+            {
+                return XmlConvert.ToDateTimeOffset(s).UtcDateTime;
+            }
+
+            var local = XmlConvert.ToDateTime(s, XmlDateTimeSerializationMode.Unspecified);
+            return TimeZones.ToUtc(local, zoneId);
+        }
+        catch (FormatException)
+        {
+            throw SoapRequest.Schema(at, $"The value '{text}' is not a valid xs:dateTime.");
+        }
+    }
+
+    public static DateTime DateTime(XElement e, string? zoneId) => DateTime(e, e.Value, zoneId);
+
+    private static bool HasZone(string s)
+    {
+        if (s.EndsWith('Z') || s.EndsWith('z'))
+        {
+            return true;
+        }
+
+        // An offset is ±hh:mm at the end, after the time part.
+        var t = s.IndexOf('T', StringComparison.Ordinal);
+        return t > 0 && s.Length >= 6 && (s[^6] == '+' || s[^6] == '-') && s[^3] == ':' && s.Length - 6 > t;
+    }
+
+    public static string Enum(XObject at, string? text, IReadOnlySet<string> allowed, string typeName)
+    {
+        var s = text?.Trim() ?? "";
+        return allowed.Contains(s) ? s : throw SoapRequest.Schema(at, $"The value '{text}' is not a valid {typeName}.");
+    }
+
+    public static string Enum(XElement e, IReadOnlySet<string> allowed, string typeName) => Enum(e, e.Value, allowed, typeName);
+
+    /// <summary>Formats a UTC time as Exchange does: seconds precision and a Z.</summary>
+    public static string Format(DateTime utc) =>
+        utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public static string Format(bool value) => value ? "true" : "false";
+
+    public static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static readonly IReadOnlySet<string> Sensitivities = new HashSet<string>(StringComparer.Ordinal) { "Normal", "Personal", "Private", "Confidential" };
+    public static readonly IReadOnlySet<string> Importances = new HashSet<string>(StringComparer.Ordinal) { "Low", "Normal", "High" };
+    public static readonly IReadOnlySet<string> FreeBusyTypes = new HashSet<string>(StringComparer.Ordinal) { "Free", "Tentative", "Busy", "OOF", "WorkingElsewhere", "NoData" };
+    public static readonly IReadOnlySet<string> ResponseTypes = new HashSet<string>(StringComparer.Ordinal) { "Unknown", "Organizer", "Tentative", "Accept", "Decline", "NoResponseReceived" };
+    public static readonly IReadOnlySet<string> BodyTypes = new HashSet<string>(StringComparer.Ordinal) { "HTML", "Text" };
+    public static readonly IReadOnlySet<string> MailboxTypes = new HashSet<string>(StringComparer.Ordinal) { "Unknown", "OneOff", "Mailbox", "PublicDL", "PrivateDL", "Contact", "PublicFolder", "GroupMailbox", "ImplicitContact", "User" };
+    public static readonly IReadOnlySet<string> MeetingRequestTypes = new HashSet<string>(StringComparer.Ordinal) { "None", "FullUpdate", "InformationalUpdate", "NewMeetingRequest", "Outdated", "SilentUpdate", "PrincipalWantsCopy" };
+}
+
+/// <summary>Windows time zone ids, as clients send them, to the system's zones.</summary>
+public static class TimeZones
+{
+    public static TimeZoneInfo? Find(string? id)
+    {
+        if (string.IsNullOrEmpty(id) || id == "UTC")
+        {
+            return TimeZoneInfo.Utc;
+        }
+
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return null;
+        }
+    }
+
+    public static DateTime ToUtc(DateTime unspecified, string? zoneId)
+    {
+        var zone = Find(zoneId) ?? TimeZoneInfo.Utc;
+        return TimeZoneInfo.ConvertTimeToUtc(System.DateTime.SpecifyKind(unspecified, DateTimeKind.Unspecified), zone);
+    }
+}
