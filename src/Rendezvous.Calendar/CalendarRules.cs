@@ -1,0 +1,80 @@
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Calendar;
+
+/// <summary>Rules every calendar item follows, whoever writes it.</summary>
+public static class CalendarRules
+{
+    /// <summary>[MS-OXWSMTGS] ErrorCalendarDurationIsTooLong: more than five years.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(5 * 365 + 1);
+
+    /// <summary>Fills what the server owns on a new calendar item created by <paramref name="owner"/>.</summary>
+    public static void PrepareNewCalendarItem(Item item, Mailbox owner, string? contextZone, DateTime now)
+    {
+        item.Uid ??= Guid.NewGuid().ToString("N").ToUpperInvariant();
+        item.DateTimeStamp = now;
+        item.Organizer = new EmailAddress(owner.DisplayName, owner.Address);
+        item.IsMeeting = HasAttendees(item);
+        item.MyResponseType = "Organizer";
+        item.AppointmentState = item.IsMeeting ? 1 : 0;
+        item.LegacyFreeBusyStatus ??= "Busy";
+        item.StartTimeZone ??= new TimeZoneRef(contextZone ?? "UTC");
+        item.EndTimeZone ??= item.StartTimeZone;
+        if (item.Start is null || item.End is null)
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidRequest, "A calendar item needs a Start and an End.");
+        }
+
+        Validate(item);
+    }
+
+    public static bool HasAttendees(Item item) =>
+        item.RequiredAttendees is { Count: > 0 } || item.OptionalAttendees is { Count: > 0 } || item.Resources is { Count: > 0 };
+
+    /// <summary>Checks the time rules after any create or update.</summary>
+    public static void Validate(Item item)
+    {
+        if (item.Kind != ItemKind.CalendarItem || item.Start is not { } start || item.End is not { } end)
+        {
+            return;
+        }
+
+        if (end < start)
+        {
+            throw new EwsException(ResponseCodes.ErrorCalendarEndDateIsEarlierThanStartDate, "The end date is earlier than the start date.");
+        }
+
+        if (end - start > MaxDuration)
+        {
+            throw new EwsException(ResponseCodes.ErrorCalendarDurationIsTooLong, "The duration of the calendar item is too long (more than five years).");
+        }
+    }
+
+    /// <summary>
+    /// The response objects an item offers its reader, in the schema's choice order.
+    /// </summary>
+    public static IReadOnlyList<string> ResponseObjects(Item item, string reader, ExchangeVersion version)
+    {
+        var isOrganizer = item.Organizer is null || item.Organizer.Is(reader);
+        switch (item.Kind)
+        {
+            case ItemKind.CalendarItem when !item.IsMeeting:
+                return ["ForwardItem"];
+            case ItemKind.CalendarItem when isOrganizer:
+                return item.IsCancelled ? ["ForwardItem"] : ["ReplyToItem", "ForwardItem", "ReplyAllToItem", "CancelCalendarItem"];
+            case ItemKind.CalendarItem or ItemKind.MeetingRequest when !item.IsCancelled && item.IsOutOfDate != true:
+                var offered = new List<string> { "AcceptItem", "TentativelyAcceptItem", "DeclineItem", "ReplyToItem", "ForwardItem", "ReplyAllToItem" };
+                // The ProposeNewTime element exists from Exchange2013_SP1; Exchange's own doc sample returns it to Exchange2013.
+                if (item.AllowNewTimeProposal != false && version >= ExchangeVersion.Exchange2013)
+                {
+                    offered.Add("ProposeNewTime");
+                }
+
+                return offered;
+            case ItemKind.MeetingCancellation:
+                return ["ReplyToItem", "ForwardItem", "ReplyAllToItem", "RemoveItem"];
+            default:
+                return ["ReplyToItem", "ForwardItem", "ReplyAllToItem"];
+        }
+    }
+}

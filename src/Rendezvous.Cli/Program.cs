@@ -1,0 +1,3 @@
+using Rendezvous.Cli;
+
+return await Commands.RunAsync(args, Console.In, Console.Out, Console.Error);

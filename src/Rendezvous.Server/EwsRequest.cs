@@ -1,0 +1,148 @@
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using Rendezvous.Calendar;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Server;
+
+/// <summary>One authenticated EWS request: who asks, what they sent, and the services handlers use.</summary>
+public sealed class EwsRequest
+{
+    public required SoapRequest Soap { get; init; }
+
+    public required UserRecord User { get; init; }
+
+    public required IMailStore Store { get; init; }
+
+    public required TimeProvider Time { get; init; }
+
+    public required ILogger Logger { get; init; }
+
+    public required CancellationToken Cancellation { get; init; }
+
+    public XElement Operation => Soap.Operation;
+
+    public ExchangeVersion Version => Soap.Version;
+
+    public DateTime Now => Time.GetUtcNow().UtcDateTime;
+
+    public ReadContext ReadContext => new(Soap.TimeZoneContext);
+
+    public WriteContext WriteContext => new()
+    {
+        Version = Soap.Version,
+        Reader = User.Address,
+        ResponseObjects = item => CalendarRules.ResponseObjects(item, User.Address, Soap.Version),
+    };
+
+    /// <summary>The folder a reference names, if the caller may use it.</summary>
+    public async Task<Folder> ResolveFolderAsync(FolderRef reference)
+    {
+        if (reference.DistinguishedName is { } name)
+        {
+            if (reference.MailboxAddress is { } mailbox && !User.Address.Equals(mailbox, StringComparison.OrdinalIgnoreCase))
+            {
+                // No delegation rights exist yet: another mailbox is never reachable, and we do not say whether it exists.
+                throw new EwsException(ResponseCodes.ErrorAccessDenied, "Access is denied. Check credentials and try again.");
+            }
+
+            return await Store.GetDistinguishedFolderAsync(User.MailboxId, name, Cancellation)
+                ?? throw new EwsException(ResponseCodes.ErrorFolderNotFound, $"The distinguished folder '{name}' does not exist in this mailbox.");
+        }
+
+        var id = reference.Id!;
+        if (id.Length == 0)
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidIdEmpty, "The folder id is empty.");
+        }
+
+        if (!EwsIds.IsFolderId(id))
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidIdMalformed, "Id is malformed.");
+        }
+
+        var folder = await Store.GetFolderAsync(id, Cancellation);
+        return folder is not null && folder.MailboxId == User.MailboxId
+            ? folder
+            : throw new EwsException(ResponseCodes.ErrorFolderNotFound, "The specified folder could not be found in the store.");
+    }
+
+    /// <summary>An item of the caller's mailbox. Another mailbox's item is reported as not found, revealing nothing.</summary>
+    public async Task<Item> GetOwnItemAsync(ItemRef reference)
+    {
+        if (reference.Id.Length == 0)
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidIdEmpty, "The item id is empty.");
+        }
+
+        if (!EwsIds.IsItemId(reference.Id))
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidIdMalformed, "Id is malformed.");
+        }
+
+        if (reference.ChangeKey is { Length: > 0 } key && !ChangeKeys.TryDecode(key, out _))
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidChangeKey, "The change key is invalid.");
+        }
+
+        var item = await Store.GetItemAsync(reference.Id, Cancellation);
+        return item is not null && item.MailboxId == User.MailboxId
+            ? item
+            : throw new EwsException(ResponseCodes.ErrorItemNotFound, "The specified object was not found in the store.");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for each element, in order, each failing on its own: an EWS error becomes
+    /// that element's error; anything else is logged and reported as ErrorInternalServerError, never with a stack trace.
+    /// Whole-request faults still propagate.
+    /// </summary>
+    public async Task<List<Outcome<T>>> PerItemAsync<T>(IEnumerable<XElement> elements, Func<XElement, Task<T>> work)
+    {
+        var outcomes = new List<Outcome<T>>();
+        foreach (var element in elements)
+        {
+            outcomes.Add(await OneAsync(() => work(element)));
+        }
+
+        return outcomes;
+    }
+
+    public async Task<Outcome<T>> OneAsync<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return new Outcome<T>(await work(), null);
+        }
+        catch (EwsFaultException)
+        {
+            throw;
+        }
+        catch (EwsException e)
+        {
+            return new Outcome<T>(default, e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Logger.LogError(e, "{Operation} failed for one item", Soap.OperationName);
+            return new Outcome<T>(default, new EwsException(ResponseCodes.ErrorInternalServerError, "An internal server error occurred. The operation failed."));
+        }
+    }
+
+    /// <summary>Writes items in one m:Items element with this request's context.</summary>
+    public void WriteItems(EwsWriter w, IEnumerable<Item> items, ItemShape shape)
+    {
+        var context = WriteContext;
+        w.StartM("Items");
+        foreach (var item in items)
+        {
+            ItemWriter.Write(w, item, shape, context);
+        }
+
+        w.End();
+    }
+
+    public static readonly ItemShape IdOnly = new(BaseShape.IdOnly, null, []);
+}
+
+public readonly record struct Outcome<T>(T? Value, EwsException? Error);

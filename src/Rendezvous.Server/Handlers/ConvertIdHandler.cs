@@ -1,0 +1,52 @@
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Server.Handlers;
+
+/// <summary>
+/// ConvertId. Our ids are opaque and have one form, so every format converts to the same id; what clients
+/// really want here is the answer's Mailbox, the caller's real address.
+/// </summary>
+public static class ConvertIdHandler
+{
+    private static readonly HashSet<string> Formats = ["EwsLegacyId", "EwsId", "EntryId", "HexEntryId", "StoreId", "OwaId"];
+
+    public static Task<Action<EwsWriter>> ConvertId(EwsRequest request)
+    {
+        var op = request.Operation;
+        var destination = Values.Enum(op, ItemReader.RequiredAttribute(op, "DestinationFormat"), Formats, "IdFormatType");
+        var sources = ItemHandlers.Required(op, "SourceIds").Elements().ToList();
+        var results = new List<(string Id, EwsException? Error)>();
+        foreach (var source in sources)
+        {
+            var id = ItemReader.RequiredAttribute(source, "Id");
+            var mailbox = ItemReader.RequiredAttribute(source, "Mailbox");
+            _ = Values.Enum(source, ItemReader.RequiredAttribute(source, "Format"), Formats, "IdFormatType");
+            // Note: DavMail sends Mailbox="blah@blah.com" and reads the real address back from the answer;
+            // exchangelib's version probe sends Id="DUMMY" Mailbox="DUMMY" and only needs the ServerVersionInfo.
+            results.Add(mailbox.Contains('@', StringComparison.Ordinal)
+                ? (id, null)
+                : (id, new EwsException(ResponseCodes.ErrorInvalidIdMalformed, "Id is malformed.")));
+        }
+
+        return Task.FromResult<Action<EwsWriter>>(w =>
+        {
+            w.StartM("ConvertIdResponse");
+            w.StartM("ResponseMessages");
+            foreach (var (id, error) in results)
+            {
+                SoapWriter.WriteMessage(w, "ConvertIdResponseMessage", error, w =>
+                {
+                    w.StartM("AlternateId");
+                    w.Xml.WriteAttributeString("xsi", "type", "http://www.w3.org/2001/XMLSchema-instance", "t:AlternateIdType");
+                    w.Attr("Format", destination);
+                    w.Attr("Id", id);
+                    w.Attr("Mailbox", request.User.Address);
+                    w.End();
+                });
+            }
+
+            w.End();
+            w.End();
+        });
+    }
+}

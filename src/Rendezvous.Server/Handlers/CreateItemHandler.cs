@@ -1,0 +1,144 @@
+using System.Xml.Linq;
+using Rendezvous.Calendar;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Server.Handlers;
+
+/// <summary>CreateItem: calendar items and messages (meeting responses come with the meeting workflow).</summary>
+public static class CreateItemHandler
+{
+    private static readonly HashSet<string> Dispositions = ["SaveOnly", "SendOnly", "SendAndSaveCopy"];
+    private static readonly HashSet<string> InvitationModes = ["SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"];
+
+    public static async Task<Action<EwsWriter>> CreateItem(EwsRequest request)
+    {
+        var op = request.Operation;
+        var disposition = OptionalEnum(op, "MessageDisposition", Dispositions, "MessageDispositionType");
+        var invitations = OptionalEnum(op, "SendMeetingInvitations", InvitationModes, "CalendarItemCreateOrDeleteOperationType");
+        var savedFolder = op.Element(Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
+        var items = (op.Element(Ews.M + "Items") ?? throw SoapRequest.Schema(op, "CreateItem needs Items.")).Elements().ToList();
+
+        var outcomes = await request.PerItemAsync(items, async e => e.Name.LocalName switch
+        {
+            "CalendarItem" => await CreateCalendarItemAsync(request, e, savedFolder, invitations),
+            "Message" => await CreateMessageAsync(request, e, savedFolder, disposition),
+            "AcceptItem" or "TentativelyAcceptItem" or "DeclineItem" or "CancelCalendarItem" or "RemoveItem" or "ReplyToItem" or "ReplyAllToItem" or "ForwardItem" =>
+                throw new EwsException(ResponseCodes.ErrorInvalidRequest, $"{e.Name.LocalName} is not supported yet."),
+            _ => throw SoapRequest.Schema(e, $"Creating a '{e.Name.LocalName}' is not supported."),
+        });
+
+        return w =>
+        {
+            w.StartM("CreateItemResponse");
+            w.StartM("ResponseMessages");
+            foreach (var o in outcomes)
+            {
+                SoapWriter.WriteMessage(w, "CreateItemResponseMessage", o.Error,
+                    w => request.WriteItems(w, o.Value!, EwsRequest.IdOnly),
+                    w => { w.StartM("Items"); w.End(); });
+            }
+
+            w.End();
+            w.End();
+        };
+    }
+
+    public static string? OptionalEnum(XElement op, string attribute, HashSet<string> allowed, string typeName)
+    {
+        var a = op.Attribute(attribute);
+        return a is null ? null : Values.Enum(a, a.Value, allowed, typeName);
+    }
+
+    private static async Task<IReadOnlyList<Item>> CreateCalendarItemAsync(EwsRequest request, XElement element, FolderRef? savedFolder, string? invitations)
+    {
+        if (invitations is null)
+        {
+            throw new EwsException(ResponseCodes.ErrorSendMeetingInvitationsRequired, "SendMeetingInvitations is required for calendar items.");
+        }
+
+        var folder = await request.ResolveFolderAsync(savedFolder ?? new FolderRef(null, "calendar", null, element));
+        var item = ItemReader.ReadNewItem(element, request.ReadContext);
+        var now = request.Now;
+        CalendarRules.PrepareNewCalendarItem(item, request.User.Mailbox, request.Soap.TimeZoneContext, now);
+        Stamp(request, item, folder, now);
+        var changes = new ChangeSet();
+        changes.Inserts.Add(item);
+        await request.Store.ApplyAsync(changes, request.Cancellation);
+        return [item];
+    }
+
+    private static async Task<IReadOnlyList<Item>> CreateMessageAsync(EwsRequest request, XElement element, FolderRef? savedFolder, string? disposition)
+    {
+        if (disposition is null)
+        {
+            throw new EwsException(ResponseCodes.ErrorMessageDispositionRequired, "MessageDisposition is required for messages.");
+        }
+
+        var item = ItemReader.ReadNewItem(element, request.ReadContext);
+        var now = request.Now;
+        var changes = new ChangeSet();
+        if (disposition == "SaveOnly")
+        {
+            var folder = await request.ResolveFolderAsync(savedFolder ?? new FolderRef(null, "drafts", null, element));
+            item.IsDraft = folder.DistinguishedName == "drafts";
+            item.IsRead ??= true;
+            Stamp(request, item, folder, now);
+            changes.Inserts.Add(item);
+            await request.Store.ApplyAsync(changes, request.Cancellation);
+            return [item];
+        }
+
+        var me = request.User.Mailbox;
+        item.From ??= new EmailAddress(me.DisplayName, me.Address);
+        item.Sender ??= item.From;
+        item.DateTimeSent = now;
+        item.IsSubmitted = true;
+        item.InternetMessageId ??= $"<{Guid.NewGuid():N}@rendezvous>";
+        foreach (var recipient in (item.ToRecipients ?? []).Concat(item.CcRecipients ?? []).Concat(item.BccRecipients ?? [])
+                     .DistinctBy(r => r.Address, StringComparer.OrdinalIgnoreCase))
+        {
+            var user = await request.Store.FindUserAsync(recipient.Address, request.Cancellation);
+            if (user is null)
+            {
+                continue; // External delivery is not implemented; the message still counts as sent.
+            }
+
+            var inbox = await request.Store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", request.Cancellation);
+            var copy = item.Clone();
+            copy.BccRecipients = null;
+            copy.IsRead = false;
+            copy.DateTimeReceived = now;
+            copy.ReceivedBy = recipient;
+            Stamp(request, copy, inbox!, now);
+            copy.MailboxId = user.MailboxId;
+            changes.Inserts.Add(copy);
+        }
+
+        if (disposition == "SendAndSaveCopy")
+        {
+            var sent = await request.ResolveFolderAsync(savedFolder ?? new FolderRef(null, "sentitems", null, element));
+            var copy = item.Clone();
+            copy.IsRead = true;
+            Stamp(request, copy, sent, now);
+            changes.Inserts.Add(copy);
+        }
+
+        await request.Store.ApplyAsync(changes, request.Cancellation);
+        return []; // Exchange returns no ids for sent messages.
+    }
+
+    /// <summary>Gives a new item its id, place, times and first change number.</summary>
+    public static void Stamp(EwsRequest request, Item item, Folder folder, DateTime now)
+    {
+        item.Id = EwsIds.NewItemId();
+        item.MailboxId = folder.MailboxId;
+        item.FolderId = folder.Id;
+        item.DateTimeCreated = now;
+        item.DateTimeReceived ??= now;
+        item.LastModifiedTime = now;
+        item.LastModifiedName = request.User.DisplayName;
+        item.ChangeNumber = request.Store.NextChangeNumber();
+        item.FieldChanges.Clear();
+    }
+}

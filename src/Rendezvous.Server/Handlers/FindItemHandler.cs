@@ -1,0 +1,118 @@
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Server.Handlers;
+
+/// <summary>FindItem: paged, restricted and sorted listings, and CalendarView windows.</summary>
+public static class FindItemHandler
+{
+    private static readonly TimeSpan MaxCalendarViewRange = TimeSpan.FromDays(2 * 365 + 1);
+
+    public static async Task<Action<EwsWriter>> FindItem(EwsRequest request)
+    {
+        var op = request.Operation;
+        var traversal = ItemReader.RequiredAttribute(op, "Traversal");
+        if (traversal is not ("Shallow" or "SoftDeleted" or "Associated"))
+        {
+            throw SoapRequest.Schema(op, $"The value '{traversal}' is not a valid ItemQueryTraversalType.");
+        }
+
+        var shape = ItemReader.ReadShape(ItemHandlers.Required(op, "ItemShape"));
+        var zone = request.Soap.TimeZoneContext;
+        var restriction = op.Element(Ews.M + "Restriction") is { } r ? Restriction.Parse(r, zone) : null;
+        var sort = SortOrder.Parse(op.Element(Ews.M + "SortOrder"));
+        var paging = Paging.Read(op, "IndexedPageItemView", "FractionalPageItemView");
+        var calendarView = op.Element(Ews.M + "CalendarView");
+        (DateTime Start, DateTime End, int? Max)? window = null;
+        if (calendarView is not null)
+        {
+            var start = Values.DateTime(calendarView, ItemReader.RequiredAttribute(calendarView, "StartDate"), zone);
+            var end = Values.DateTime(calendarView, ItemReader.RequiredAttribute(calendarView, "EndDate"), zone);
+            window = (start, end, Paging.MaxEntries(calendarView));
+        }
+
+        var parents = ItemHandlers.Required(op, "ParentFolderIds").Elements().ToList();
+        var outcomes = await request.PerItemAsync(parents, async e =>
+        {
+            var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
+            if (traversal != "Shallow")
+            {
+                // Neither a dumpster nor associated (FAI) items exist yet: those views are empty.
+                return paging.Apply(Array.Empty<Item>());
+            }
+
+            if (window is { } v)
+            {
+                if (folder.FolderClass is null || !folder.FolderClass.StartsWith("IPF.Appointment", StringComparison.Ordinal))
+                {
+                    throw new EwsException(ResponseCodes.ErrorCalendarFolderIsInvalidForCalendarView, "CalendarView can only be used on calendar folders.");
+                }
+
+                if (v.End < v.Start)
+                {
+                    throw new EwsException(ResponseCodes.ErrorInvalidRequest, "The CalendarView EndDate is earlier than its StartDate.");
+                }
+
+                if (v.End - v.Start > MaxCalendarViewRange)
+                {
+                    throw new EwsException(ResponseCodes.ErrorCalendarViewRangeTooBig, "The CalendarView range is larger than two years.");
+                }
+
+                IEnumerable<Item> inWindow = await request.Store.GetItemsInWindowAsync(folder.Id, v.Start, v.End, request.Cancellation);
+                if (restriction is not null)
+                {
+                    inWindow = inWindow.Where(restriction.Matches);
+                }
+
+                var all = (sort?.Apply(inWindow) ?? inWindow.OrderBy(i => i.Start)).ToList();
+                var taken = v.Max is { } max ? all.Take(max).ToList() : all;
+                return new Page<Item>(taken, all.Count, taken.Count == all.Count, taken.Count, null);
+            }
+
+            IEnumerable<Item> items = await request.Store.GetItemsAsync(folder.Id, request.Cancellation);
+            if (restriction is not null)
+            {
+                items = items.Where(restriction.Matches);
+            }
+
+            // Exchange's default order is newest received first.
+            var sorted = sort?.Apply(items) ?? items.OrderByDescending(i => i.DateTimeReceived ?? i.DateTimeCreated);
+            return paging.Apply(sorted.ToList());
+        });
+
+        return w =>
+        {
+            var context = request.WriteContext;
+            w.StartM("FindItemResponse");
+            w.StartM("ResponseMessages");
+            foreach (var o in outcomes)
+            {
+                SoapWriter.WriteMessage(w, "FindItemResponseMessage", o.Error, w =>
+                {
+                    var page = o.Value!;
+                    w.StartM("RootFolder");
+                    if (window is not null)
+                    {
+                        w.Attr("TotalItemsInView", Values.Format(page.Total));
+                        w.Attr("IncludesLastItemInRange", Values.Format(page.IncludesLast));
+                    }
+                    else
+                    {
+                        page.WriteAttributes(w);
+                    }
+
+                    w.StartT("Items");
+                    foreach (var item in page.Items)
+                    {
+                        ItemWriter.Write(w, item, shape, context, forFind: true);
+                    }
+
+                    w.End();
+                    w.End();
+                });
+            }
+
+            w.End();
+            w.End();
+        };
+    }
+}

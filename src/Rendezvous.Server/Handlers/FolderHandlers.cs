@@ -1,0 +1,246 @@
+using System.Xml.Linq;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Server.Handlers;
+
+/// <summary>GetFolder, FindFolder, CreateFolder, DeleteFolder ([MS-OXWSFOLD]).</summary>
+public static class FolderHandlers
+{
+    private static XElement Required(XElement parent, string name) =>
+        parent.Element(Ews.M + name) ?? throw SoapRequest.Schema(parent, $"The element '{parent.Name.LocalName}' is missing its child '{name}'.");
+
+    public static async Task<Action<EwsWriter>> GetFolder(EwsRequest request)
+    {
+        var shape = ItemReader.ReadShape(Required(request.Operation, "FolderShape"));
+        var ids = Required(request.Operation, "FolderIds").Elements().ToList();
+        var outcomes = await request.PerItemAsync(ids, e => request.ResolveFolderAsync(ItemReader.ReadFolderRef(e)));
+        return w => WriteFolderMessages(w, request, "GetFolderResponse", "GetFolderResponseMessage", outcomes, shape);
+    }
+
+    public static async Task<Action<EwsWriter>> CreateFolder(EwsRequest request)
+    {
+        var parentRef = ItemReader.ReadFolderRef(Required(request.Operation, "ParentFolderId").Elements().Single());
+        var folders = Required(request.Operation, "Folders").Elements().ToList();
+        var parent = await request.OneAsync(() => request.ResolveFolderAsync(parentRef));
+        var outcomes = await request.PerItemAsync(folders, async e =>
+        {
+            var target = parent.Error is null ? parent.Value! : throw parent.Error;
+            var folder = ReadNewFolder(e, target, request);
+            var siblings = await request.Store.GetChildFoldersAsync(target.Id, deep: false, request.Cancellation);
+            if (siblings.Any(s => s.DisplayName.Equals(folder.DisplayName, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new EwsException(ResponseCodes.ErrorFolderExists, "A folder with the specified name already exists.");
+            }
+
+            var changes = new ChangeSet();
+            changes.FolderInserts.Add(folder);
+            await request.Store.ApplyAsync(changes, request.Cancellation);
+            return folder;
+        });
+        return w => WriteFolderMessages(w, request, "CreateFolderResponse", "CreateFolderResponseMessage", outcomes, EwsRequest.IdOnly);
+    }
+
+    private static Folder ReadNewFolder(XElement e, Folder parent, EwsRequest request)
+    {
+        var folderClass = e.Name.LocalName switch
+        {
+            "Folder" => null,
+            "CalendarFolder" => "IPF.Appointment",
+            "ContactsFolder" => "IPF.Contact",
+            "TasksFolder" => "IPF.Task",
+            _ => throw SoapRequest.Schema(e, $"Creating a '{e.Name.LocalName}' is not supported."),
+        };
+        var folder = new Folder { Id = EwsIds.NewFolderId(), MailboxId = request.User.MailboxId, ParentId = parent.Id, FolderClass = folderClass };
+        foreach (var child in e.Elements())
+        {
+            switch (child.Name.LocalName)
+            {
+                case "FolderClass":
+                    folder.FolderClass = child.Value;
+                    break;
+                case "DisplayName":
+                    folder.DisplayName = child.Value;
+                    break;
+                case "ExtendedProperty":
+                    var property = ItemReader.ReadExtendedProperty(child);
+                    folder.ExtendedProperties.RemoveAll(p => p.Path.Key == property.Path.Key);
+                    folder.ExtendedProperties.Add(property);
+                    break;
+                case "PermissionSet":
+                    break;
+                default:
+                    throw ItemReader.Unexpected(child);
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(folder.DisplayName))
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidRequest, "A folder needs a DisplayName.");
+        }
+
+        folder.FolderClass ??= parent.FolderClass ?? "IPF.Note";
+        return folder;
+    }
+
+    public static async Task<Action<EwsWriter>> DeleteFolder(EwsRequest request)
+    {
+        var deleteType = ItemReader.RequiredAttribute(request.Operation, "DeleteType");
+        if (deleteType is not ("HardDelete" or "SoftDelete" or "MoveToDeletedItems"))
+        {
+            throw SoapRequest.Schema(request.Operation, $"The value '{deleteType}' is not a valid DisposalType.");
+        }
+
+        var ids = Required(request.Operation, "FolderIds").Elements().ToList();
+        var outcomes = await request.PerItemAsync(ids, async e =>
+        {
+            var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
+            if (folder.DistinguishedName is not null)
+            {
+                throw new EwsException(ResponseCodes.ErrorDeleteDistinguishedFolder, "Distinguished folders cannot be deleted.");
+            }
+
+            var changes = new ChangeSet();
+            changes.FolderDeletes.Add(folder.Id);
+            await request.Store.ApplyAsync(changes, request.Cancellation);
+            return true;
+        });
+        return w =>
+        {
+            w.StartM("DeleteFolderResponse");
+            w.StartM("ResponseMessages");
+            foreach (var o in outcomes)
+            {
+                SoapWriter.WriteMessage(w, "DeleteFolderResponseMessage", o.Error, _ => { });
+            }
+
+            w.End();
+            w.End();
+        };
+    }
+
+    public static async Task<Action<EwsWriter>> FindFolder(EwsRequest request)
+    {
+        var traversal = ItemReader.RequiredAttribute(request.Operation, "Traversal");
+        if (traversal is not ("Shallow" or "Deep" or "SoftDeleted"))
+        {
+            throw SoapRequest.Schema(request.Operation, $"The value '{traversal}' is not a valid FolderQueryTraversalType.");
+        }
+
+        var shape = ItemReader.ReadShape(Required(request.Operation, "FolderShape"));
+        var paging = Paging.Read(request.Operation, "IndexedPageFolderView", "FractionalPageFolderView");
+        var restriction = request.Operation.Element(Ews.M + "Restriction");
+        var parents = Required(request.Operation, "ParentFolderIds").Elements().ToList();
+        var outcomes = await request.PerItemAsync(parents, async e =>
+        {
+            var parent = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
+            IEnumerable<Folder> children = traversal == "SoftDeleted" ? [] : await request.Store.GetChildFoldersAsync(parent.Id, traversal == "Deep", request.Cancellation);
+            if (restriction is not null)
+            {
+                var matches = FolderRestriction.FromRestriction(restriction);
+                children = children.Where(matches);
+            }
+
+            return paging.Apply(children.ToList());
+        });
+        return w =>
+        {
+            var context = request.WriteContext;
+            w.StartM("FindFolderResponse");
+            w.StartM("ResponseMessages");
+            foreach (var o in outcomes)
+            {
+                SoapWriter.WriteMessage(w, "FindFolderResponseMessage", o.Error, w =>
+                {
+                    var page = o.Value!;
+                    w.StartM("RootFolder");
+                    page.WriteAttributes(w);
+                    w.StartT("Folders");
+                    foreach (var f in page.Items)
+                    {
+                        FolderWriter.Write(w, f, shape, context);
+                    }
+
+                    w.End();
+                    w.End();
+                });
+            }
+
+            w.End();
+            w.End();
+        };
+    }
+
+    private static void WriteFolderMessages(EwsWriter w, EwsRequest request, string response, string message, List<Outcome<Folder>> outcomes, ItemShape shape)
+    {
+        var context = request.WriteContext;
+        w.StartM(response);
+        w.StartM("ResponseMessages");
+        foreach (var o in outcomes)
+        {
+            SoapWriter.WriteMessage(w, message, o.Error, w =>
+            {
+                w.StartM("Folders");
+                FolderWriter.Write(w, o.Value!, shape, context);
+                w.End();
+            });
+        }
+
+        w.End();
+        w.End();
+    }
+}
+
+/// <summary>Folder restrictions: the folder fields DavMail and exchangelib filter on.</summary>
+internal static class FolderRestriction
+{
+    public static Func<Folder, bool> FromRestriction(XElement restriction)
+    {
+        var expression = restriction.Elements().SingleOrDefault() ?? throw SoapRequest.Schema(restriction, "A Restriction holds exactly one search expression.");
+        return Compile(expression);
+    }
+
+    private static Func<Folder, bool> Compile(XElement e)
+    {
+        switch (e.Name.LocalName)
+        {
+            case "And":
+            {
+                var parts = e.Elements().Select(Compile).ToArray();
+                return f => parts.All(p => p(f));
+            }
+
+            case "Or":
+            {
+                var parts = e.Elements().Select(Compile).ToArray();
+                return f => parts.Any(p => p(f));
+            }
+
+            case "Not":
+            {
+                var inner = Compile(e.Elements().Single());
+                return f => !inner(f);
+            }
+
+            case "IsEqualTo" or "IsNotEqualTo" or "Contains":
+                var path = ItemReader.ReadPath(e.Elements().First());
+                var constant = e.Descendants(Ews.T + "Constant").FirstOrDefault()?.Attribute("Value")?.Value ?? "";
+                Func<Folder, string?> get = path switch
+                {
+                    FieldPath { Uri: "folder:DisplayName" } => f => f.DisplayName,
+                    FieldPath { Uri: "folder:FolderClass" } => f => f.FolderClass,
+                    ExtendedPath { Path.Key: "tag:3001" or "tag:10f3" } => f => f.DisplayName,
+                    ExtendedPath { Path.Key: "tag:3613" } => f => f.FolderClass,
+                    _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForQuery, $"The property path '{Restriction.Describe(path)}' cannot be used in a folder restriction."),
+                };
+                return e.Name.LocalName switch
+                {
+                    "IsEqualTo" => f => string.Equals(get(f), constant, StringComparison.OrdinalIgnoreCase),
+                    "IsNotEqualTo" => f => !string.Equals(get(f), constant, StringComparison.OrdinalIgnoreCase),
+                    _ => f => get(f)?.Contains(constant, StringComparison.OrdinalIgnoreCase) == true,
+                };
+            default:
+                throw new EwsException(ResponseCodes.ErrorUnsupportedQueryFilter, $"The filter '{e.Name.LocalName}' is not supported on folders.");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Xml.Linq;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Server.Handlers;
+
+/// <summary>GetItem, DeleteItem, MoveItem and CopyItem.</summary>
+public static class ItemHandlers
+{
+    private static readonly HashSet<string> DeleteTypes = ["HardDelete", "SoftDelete", "MoveToDeletedItems"];
+    private static readonly HashSet<string> CancellationModes = ["SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"];
+
+    internal static XElement Required(XElement parent, string name) =>
+        parent.Element(Ews.M + name) ?? throw SoapRequest.Schema(parent, $"The element '{parent.Name.LocalName}' is missing its child '{name}'.");
+
+    public static async Task<Action<EwsWriter>> GetItem(EwsRequest request)
+    {
+        var shape = ItemReader.ReadShape(Required(request.Operation, "ItemShape"));
+        var ids = Required(request.Operation, "ItemIds").Elements().ToList();
+        var outcomes = await request.PerItemAsync(ids, e => request.GetOwnItemAsync(ItemReader.ReadItemRef(e)));
+        return w => WriteItemMessages(w, request, "GetItemResponse", "GetItemResponseMessage", outcomes, shape);
+    }
+
+    public static async Task<Action<EwsWriter>> DeleteItem(EwsRequest request)
+    {
+        var op = request.Operation;
+        var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), DeleteTypes, "DisposalType");
+        var cancellations = CreateItemHandler.OptionalEnum(op, "SendMeetingCancellations", CancellationModes, "CalendarItemCreateOrDeleteOperationType");
+        var ids = Required(op, "ItemIds").Elements().ToList();
+        var outcomes = await request.PerItemAsync(ids, async e =>
+        {
+            var item = await request.GetOwnItemAsync(ItemReader.ReadItemRef(e));
+            if (item.Kind == ItemKind.CalendarItem && cancellations is null)
+            {
+                throw new EwsException(ResponseCodes.ErrorSendMeetingCancellationsRequired, "SendMeetingCancellations is required when calendar items are deleted.");
+            }
+
+            var changes = new ChangeSet();
+            var folder = await request.Store.GetFolderAsync(item.FolderId, request.Cancellation);
+            if (deleteType == "MoveToDeletedItems" && folder?.DistinguishedName != "deleteditems")
+            {
+                var deleted = await request.ResolveFolderAsync(new FolderRef(null, "deleteditems", null, e));
+                changes.Deletes.Add(item.Id);
+                changes.Inserts.Add(Relocate(request, item, deleted));
+            }
+            else
+            {
+                // Note: SoftDelete would keep the item in a dumpster; there is none yet, so it is deleted like HardDelete.
+                changes.Deletes.Add(item.Id);
+            }
+
+            await request.Store.ApplyAsync(changes, request.Cancellation);
+            return true;
+        });
+        return w =>
+        {
+            w.StartM("DeleteItemResponse");
+            w.StartM("ResponseMessages");
+            foreach (var o in outcomes)
+            {
+                SoapWriter.WriteMessage(w, "DeleteItemResponseMessage", o.Error, _ => { });
+            }
+
+            w.End();
+            w.End();
+        };
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="item"/> in <paramref name="folder"/> with a new id: a move is a copy and a delete,
+    /// so a moved item has a new id, as in Exchange.
+    /// </summary>
+    public static Item Relocate(EwsRequest request, Item item, Folder folder)
+    {
+        var copy = item.Clone();
+        copy.Id = EwsIds.NewItemId();
+        copy.FolderId = folder.Id;
+        copy.MailboxId = folder.MailboxId;
+        copy.ChangeNumber = request.Store.NextChangeNumber();
+        copy.LastModifiedTime = request.Now;
+        return copy;
+    }
+
+    public static Task<Action<EwsWriter>> MoveItem(EwsRequest request) => MoveOrCopy(request, move: true);
+
+    public static Task<Action<EwsWriter>> CopyItem(EwsRequest request) => MoveOrCopy(request, move: false);
+
+    private static async Task<Action<EwsWriter>> MoveOrCopy(EwsRequest request, bool move)
+    {
+        var op = request.Operation;
+        var target = ItemReader.ReadFolderRef(Required(op, "ToFolderId").Elements().SingleOrDefault() ?? throw SoapRequest.Schema(op, "ToFolderId needs a folder."));
+        var ids = Required(op, "ItemIds").Elements().ToList();
+        var returnIds = op.Element(Ews.M + "ReturnNewItemIds") is not { } r || Values.Bool(r);
+        var folder = await request.OneAsync(() => request.ResolveFolderAsync(target));
+        var outcomes = await request.PerItemAsync(ids, async e =>
+        {
+            var item = await request.GetOwnItemAsync(ItemReader.ReadItemRef(e));
+            var to = folder.Error is null ? folder.Value! : throw folder.Error;
+            var copy = Relocate(request, item, to);
+            if (!move)
+            {
+                copy.DateTimeCreated = request.Now;
+            }
+
+            var changes = new ChangeSet();
+            if (move)
+            {
+                changes.Deletes.Add(item.Id);
+            }
+
+            changes.Inserts.Add(copy);
+            await request.Store.ApplyAsync(changes, request.Cancellation);
+            return (IReadOnlyList<Item>)(returnIds ? [copy] : []);
+        });
+        var name = move ? "MoveItem" : "CopyItem";
+        return w =>
+        {
+            w.StartM(name + "Response");
+            w.StartM("ResponseMessages");
+            foreach (var o in outcomes)
+            {
+                SoapWriter.WriteMessage(w, name + "ResponseMessage", o.Error,
+                    w => request.WriteItems(w, o.Value!, EwsRequest.IdOnly),
+                    w => { w.StartM("Items"); w.End(); });
+            }
+
+            w.End();
+            w.End();
+        };
+    }
+
+    internal static void WriteItemMessages(EwsWriter w, EwsRequest request, string response, string message, List<Outcome<Item>> outcomes, ItemShape shape)
+    {
+        w.StartM(response);
+        w.StartM("ResponseMessages");
+        foreach (var o in outcomes)
+        {
+            SoapWriter.WriteMessage(w, message, o.Error,
+                w => request.WriteItems(w, [o.Value!], shape),
+                w => { w.StartM("Items"); w.End(); });
+        }
+
+        w.End();
+        w.End();
+    }
+}

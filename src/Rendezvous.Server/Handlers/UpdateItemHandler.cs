@@ -1,0 +1,202 @@
+using System.Xml.Linq;
+using Rendezvous.Calendar;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Server.Handlers;
+
+/// <summary>
+/// UpdateItem with the ChangeKey rules: NeverOverwrite refuses any stale ChangeKey; AutoResolve refuses a stale one
+/// only when a field it sets was changed since that ChangeKey; AlwaysOverwrite overwrites. A stale ChangeKey never
+/// silently overwrites a field another writer changed.
+/// </summary>
+public static class UpdateItemHandler
+{
+    private static readonly HashSet<string> ConflictModes = ["NeverOverwrite", "AutoResolve", "AlwaysOverwrite"];
+    private static readonly HashSet<string> Dispositions = ["SaveOnly", "SendOnly", "SendAndSaveCopy"];
+    private static readonly HashSet<string> InvitationModes = ["SendToNone", "SendOnlyToAll", "SendOnlyToChanged", "SendToAllAndSaveCopy", "SendToChangedAndSaveCopy"];
+    private const int Attempts = 5;
+
+    public static async Task<Action<EwsWriter>> UpdateItem(EwsRequest request)
+    {
+        var op = request.Operation;
+        var conflict = Values.Enum(op, ItemReader.RequiredAttribute(op, "ConflictResolution"), ConflictModes, "ConflictResolutionType");
+        _ = CreateItemHandler.OptionalEnum(op, "MessageDisposition", Dispositions, "MessageDispositionType");
+        _ = CreateItemHandler.OptionalEnum(op, "SendMeetingInvitationsOrCancellations", InvitationModes, "CalendarItemUpdateOperationType");
+        var changes = ItemHandlers.Required(op, "ItemChanges").Elements().ToList();
+        var outcomes = await request.PerItemAsync(changes, change => ApplyChangeAsync(request, change, conflict));
+        return w =>
+        {
+            w.StartM("UpdateItemResponse");
+            w.StartM("ResponseMessages");
+            foreach (var o in outcomes)
+            {
+                SoapWriter.WriteMessage(w, "UpdateItemResponseMessage", o.Error, w =>
+                {
+                    request.WriteItems(w, [o.Value!], EwsRequest.IdOnly);
+                    w.StartM("ConflictResults");
+                    w.T("Count", 0);
+                    w.End();
+                }, w => { w.StartM("Items"); w.End(); });
+            }
+
+            w.End();
+            w.End();
+        };
+    }
+
+    private static async Task<Item> ApplyChangeAsync(EwsRequest request, XElement change, string conflict)
+    {
+        var idElement = change.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(change, "ItemChange needs an ItemId.");
+        var reference = ItemReader.ReadItemRef(idElement);
+        var updates = change.Element(Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "ItemChange needs Updates.");
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = await request.GetOwnItemAsync(reference);
+            var item = Decide(request, stored, reference, updates, conflict);
+            var set = new ChangeSet();
+            set.Updates.Add((item, stored.ChangeNumber));
+            try
+            {
+                await request.Store.ApplyAsync(set, request.Cancellation);
+                return item;
+            }
+            catch (ConcurrencyException) when (attempt < Attempts)
+            {
+                // Another writer got in between our read and our write: decide again on the fresh item.
+            }
+            catch (ConcurrencyException)
+            {
+                throw new EwsException(ResponseCodes.ErrorIrresolvableConflict, "The item kept changing while it was being updated. Retrieve it again and retry.");
+            }
+        }
+    }
+
+    private static Item Decide(EwsRequest request, Item stored, ItemRef reference, XElement updates, string conflict)
+    {
+        long? clientVersion = null;
+        if (reference.ChangeKey is { Length: > 0 } key && ChangeKeys.TryDecode(key, out var n))
+        {
+            clientVersion = n;
+        }
+        else if (conflict != "AlwaysOverwrite")
+        {
+            throw new EwsException(ResponseCodes.ErrorChangeKeyRequiredForWriteOperations, "A ChangeKey is required for this update (use ConflictResolution AlwaysOverwrite to update without one).");
+        }
+
+        var stale = clientVersion is { } v && v != stored.ChangeNumber;
+        if (stale && conflict == "NeverOverwrite")
+        {
+            throw new EwsException(ResponseCodes.ErrorIrresolvableConflict, "The item has changed since its ChangeKey was read. Retrieve the updated change key and try again.");
+        }
+
+        var item = stored.Clone();
+        var touched = new List<string>();
+        var context = request.ReadContext;
+        foreach (var update in updates.Elements())
+        {
+            var pathElement = update.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(update, $"'{update.Name.LocalName}' needs a property path.");
+            var path = ItemReader.ReadPath(pathElement);
+            var uri = Restriction.Describe(path);
+            if (stale && conflict == "AutoResolve" && item.FieldChanges.TryGetValue(uri, out var changedAt) && changedAt > clientVersion)
+            {
+                throw new EwsException(ResponseCodes.ErrorIrresolvableConflict, $"'{uri}' was changed by someone else since this ChangeKey. Retrieve the updated change key and try again.");
+            }
+
+            switch (update.Name.LocalName)
+            {
+                case "SetItemField":
+                    Set(item, path, ValueElement(update, item, path), context);
+                    break;
+                case "AppendToItemField":
+                    Append(item, path, ValueElement(update, item, path), context);
+                    break;
+                case "DeleteItemField":
+                    Delete(item, path);
+                    break;
+                default:
+                    throw ItemReader.Unexpected(update);
+            }
+
+            touched.Add(uri);
+        }
+
+        if (item.Kind == ItemKind.CalendarItem)
+        {
+            item.IsMeeting = item.IsMeeting || CalendarRules.HasAttendees(item);
+            CalendarRules.Validate(item);
+        }
+
+        item.ChangeNumber = request.Store.NextChangeNumber();
+        foreach (var uri in touched)
+        {
+            item.FieldChanges[uri] = item.ChangeNumber;
+        }
+
+        item.LastModifiedTime = request.Now;
+        item.LastModifiedName = request.User.DisplayName;
+        return item;
+    }
+
+    /// <summary>The single property element inside the item element of a Set or Append.</summary>
+    private static XElement ValueElement(XElement update, Item item, PropertyPath path)
+    {
+        var holder = update.Elements().Skip(1).SingleOrDefault() ?? throw SoapRequest.Schema(update, $"'{update.Name.LocalName}' needs an item element holding the new value.");
+        var expected = ItemSchema.ElementName(item.Kind);
+        var fits = holder.Name.LocalName == expected || holder.Name.LocalName == "Item"
+            || (holder.Name.LocalName is "Message" or "MeetingMessage" && item.IsMessageLike);
+        if (!fits)
+        {
+            throw new EwsException(ResponseCodes.ErrorObjectTypeChanged, $"A {holder.Name.LocalName} cannot update a {expected}.");
+        }
+
+        var values = holder.Elements().ToList();
+        if (values.Count != 1)
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, "Each update must hold exactly one property value.");
+        }
+
+        var value = values[0];
+        var matches = path switch
+        {
+            ExtendedPath => value.Name.LocalName == "ExtendedProperty",
+            FieldPath f => ItemSchema.FindByUri(item.Kind, f.Uri)?.Element == value.Name.LocalName,
+            _ => false,
+        };
+        return matches ? value : throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, $"The property path '{Restriction.Describe(path)}' does not match the element '{value.Name.LocalName}'.");
+    }
+
+    private static PropertyDef Def(Item item, PropertyPath path, string code, Func<PropertyDef, bool> allowed)
+    {
+        var def = path is FieldPath f ? ItemSchema.FindByUri(item.Kind, f.Uri) : null;
+        return def is not null && allowed(def)
+            ? def
+            : throw new EwsException(code, $"The property '{Restriction.Describe(path)}' cannot be changed this way on a {ItemSchema.ElementName(item.Kind)}.");
+    }
+
+    private static void Set(Item item, PropertyPath path, XElement value, ReadContext context)
+    {
+        if (path is ExtendedPath)
+        {
+            ItemReader.SetExtended(item, ItemReader.ReadExtendedProperty(value));
+            return;
+        }
+
+        Def(item, path, ResponseCodes.ErrorInvalidPropertySet, d => d.Set is not null).Set!(value, item, context);
+    }
+
+    private static void Append(Item item, PropertyPath path, XElement value, ReadContext context) =>
+        Def(item, path, ResponseCodes.ErrorInvalidPropertyAppend, d => d.Append is not null).Append!(value, item, context);
+
+    private static void Delete(Item item, PropertyPath path)
+    {
+        if (path is ExtendedPath x)
+        {
+            var key = x.Path.Key;
+            item.ExtendedProperties.RemoveAll(p => p.Path.Key == key);
+            return;
+        }
+
+        Def(item, path, ResponseCodes.ErrorInvalidPropertyDelete, d => d.Delete is not null && d != ItemSchema.Start && d != ItemSchema.End).Delete!(item);
+    }
+}

@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rendezvous.Store;
+
+namespace Rendezvous.Server;
+
+/// <summary>A running server: the Kestrel host and its store. Used by `rdv serve` and by the tests.</summary>
+public sealed class RendezvousServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private RendezvousServer(WebApplication app, IMailStore store, string dataPath)
+    {
+        this.app = app;
+        Store = store;
+        DataPath = dataPath;
+    }
+
+    public IMailStore Store { get; }
+
+    public string DataPath { get; }
+
+    /// <summary>The addresses Kestrel actually listens on (a port of 0 is resolved).</summary>
+    public IReadOnlyList<string> Addresses =>
+        [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
+
+    public string EwsUrl => Addresses[0].TrimEnd('/') + "/EWS/Exchange.asmx";
+
+    public static async Task<RendezvousServer> StartAsync(ServerOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        var store = await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.Limits.MaxRequestBytes;
+        });
+        builder.Logging.ClearProviders();
+        if (logging is not null)
+        {
+            logging(builder.Logging);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        }
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<IMailStore>(store);
+        builder.Services.AddSingleton<BasicAuthenticator>();
+        builder.Services.AddSingleton<EwsEndpoint>();
+        var app = builder.Build();
+        var endpoint = app.Services.GetRequiredService<EwsEndpoint>();
+        app.Use(async (http, next) =>
+        {
+            // Note: DavMail posts to /ews/exchange.asmx whatever its URL says; the path is matched case-insensitively.
+            if (http.Request.Path.Equals("/EWS/Exchange.asmx", StringComparison.OrdinalIgnoreCase))
+            {
+                await endpoint.HandleAsync(http);
+                return;
+            }
+
+            await next(http);
+        });
+        app.MapGet("/", () => Results.Text("Rendezvous EWS server. Endpoint: /EWS/Exchange.asmx\n"));
+        await app.StartAsync(cancellationToken);
+        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? options.DataDirectory);
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        await Store.DisposeAsync();
+    }
+}

@@ -1,0 +1,78 @@
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Store;
+
+/// <summary>A user and their mailbox.</summary>
+public sealed record UserRecord(string MailboxId, string Address, string DisplayName, string PasswordHash)
+{
+    public Mailbox Mailbox => new(MailboxId, Address, DisplayName);
+}
+
+/// <summary>
+/// Everything one request decided to write, applied in one transaction: either all of it is durable or none.
+/// An update carries the change number it was based on; if the stored item moved on meanwhile the whole set
+/// is refused with <see cref="ConcurrencyException"/> and the caller decides again from fresh state.
+/// </summary>
+public sealed class ChangeSet
+{
+    public List<Item> Inserts { get; } = [];
+
+    public List<(Item Item, long ExpectedChangeNumber)> Updates { get; } = [];
+
+    public List<string> Deletes { get; } = [];
+
+    public List<Folder> FolderInserts { get; } = [];
+
+    public List<string> FolderDeletes { get; } = [];
+
+    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count == 0;
+}
+
+public sealed class ConcurrencyException(string itemId)
+    : Exception($"Item {itemId} changed while the request was being decided.")
+{
+    public string ItemId { get; } = itemId;
+}
+
+public sealed class DuplicateException(string message) : Exception(message);
+
+/// <summary>
+/// The storage boundary. SQLite implements it today; a PostgreSQL implementation will follow the same contract.
+/// Reads return copies the caller may change; only <see cref="ApplyAsync"/> writes items.
+/// </summary>
+public interface IMailStore : IAsyncDisposable
+{
+    /// <summary>A fresh, store-wide increasing change number for a new item version.</summary>
+    long NextChangeNumber();
+
+    Task<UserRecord?> FindUserAsync(string address, CancellationToken cancellationToken);
+
+    Task<UserRecord?> FindUserByMailboxAsync(string mailboxId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates the user, their mailbox and its distinguished folders. Throws <see cref="DuplicateException"/> if the address exists.</summary>
+    Task<UserRecord> AddUserAsync(string address, string displayName, string passwordHash, CancellationToken cancellationToken);
+
+    Task<bool> SetPasswordHashAsync(string address, string passwordHash, CancellationToken cancellationToken);
+
+    /// <summary>Removes the user with their whole mailbox.</summary>
+    Task<bool> RemoveUserAsync(string address, CancellationToken cancellationToken);
+
+    /// <summary>A folder with its counts, or null.</summary>
+    Task<Folder?> GetFolderAsync(string folderId, CancellationToken cancellationToken);
+
+    Task<Folder?> GetDistinguishedFolderAsync(string mailboxId, string name, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<Folder>> GetChildFoldersAsync(string folderId, bool deep, CancellationToken cancellationToken);
+
+    Task<Item?> GetItemAsync(string itemId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<Item>> GetItemsAsync(string folderId, CancellationToken cancellationToken);
+
+    /// <summary>Items of the folder whose [Start, End) overlaps [start, end).</summary>
+    Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
+
+    /// <summary>Applies the whole change set atomically and durably.</summary>
+    Task ApplyAsync(ChangeSet changes, CancellationToken cancellationToken);
+}
