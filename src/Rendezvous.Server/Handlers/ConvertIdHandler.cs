@@ -37,6 +37,8 @@ public static class ConvertIdHandler
                 SoapWriter.WriteMessage(w, "ConvertIdResponseMessage", error, w =>
                 {
                     w.StartM("AlternateId");
+                    // The xsi:type value names a t: QName; declare the prefix here so the element stands on its own.
+                    w.Xml.WriteAttributeString("xmlns", "t", null, Ews.TypesNs);
                     w.Xml.WriteAttributeString("xsi", "type", "http://www.w3.org/2001/XMLSchema-instance", "t:AlternateIdType");
                     w.Attr("Format", destination);
                     w.Attr("Id", id);

@@ -1,0 +1,73 @@
+using System.Xml.Linq;
+
+namespace Rendezvous.Tests.Infrastructure;
+
+/// <summary>Request bodies the tests send, written as clients write them.</summary>
+public static class Requests
+{
+    public static string CreateAppointment(string subject, string start, string end, string extra = "", string invitations = "SendToNone", string folder = "<t:DistinguishedFolderId Id=\"calendar\"/>") =>
+        $"""
+        <m:CreateItem SendMeetingInvitations="{invitations}">
+          <m:SavedItemFolderId>{folder}</m:SavedItemFolderId>
+          <m:Items>
+            <t:CalendarItem>
+              <t:Subject>{subject}</t:Subject>
+              {extra}
+              <t:Start>{start}</t:Start>
+              <t:End>{end}</t:End>
+            </t:CalendarItem>
+          </m:Items>
+        </m:CreateItem>
+        """;
+
+    public static string GetItem(string id, string shape = "AllProperties", string additional = "") =>
+        $"""
+        <m:GetItem>
+          <m:ItemShape><t:BaseShape>{shape}</t:BaseShape>{(additional.Length > 0 ? $"<t:AdditionalProperties>{additional}</t:AdditionalProperties>" : "")}</m:ItemShape>
+          <m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds>
+        </m:GetItem>
+        """;
+
+    public static string FindItem(string view = "", string restriction = "", string sort = "", string folder = "calendar", string shape = "Default") =>
+        $"""
+        <m:FindItem Traversal="Shallow">
+          <m:ItemShape><t:BaseShape>{shape}</t:BaseShape></m:ItemShape>
+          {view}
+          {(restriction.Length > 0 ? $"<m:Restriction>{restriction}</m:Restriction>" : "")}
+          {(sort.Length > 0 ? $"<m:SortOrder>{sort}</m:SortOrder>" : "")}
+          <m:ParentFolderIds><t:DistinguishedFolderId Id="{folder}"/></m:ParentFolderIds>
+        </m:FindItem>
+        """;
+
+    public static string SetField(string id, string changeKey, string fieldUri, string value, string conflict = "AutoResolve", string element = "CalendarItem") =>
+        $"""
+        <m:UpdateItem ConflictResolution="{conflict}" SendMeetingInvitationsOrCancellations="SendToNone">
+          <m:ItemChanges>
+            <t:ItemChange>
+              <t:ItemId Id="{id}"{(changeKey.Length > 0 ? $" ChangeKey=\"{changeKey}\"" : "")}/>
+              <t:Updates>
+                <t:SetItemField><t:FieldURI FieldURI="{fieldUri}"/><t:{element}>{value}</t:{element}></t:SetItemField>
+              </t:Updates>
+            </t:ItemChange>
+          </m:ItemChanges>
+        </m:UpdateItem>
+        """;
+}
+
+public static class Extensions
+{
+    /// <summary>The (Id, ChangeKey) of the first t:ItemId below the element.</summary>
+    public static (string Id, string ChangeKey) ItemId(this XElement e)
+    {
+        var id = e.Descendants(EwsResponse.T + "ItemId").First();
+        return ((string)id.Attribute("Id")!, (string)id.Attribute("ChangeKey")!);
+    }
+
+    public static string? T(this XElement e, string name) => e.Descendants(EwsResponse.T + name).FirstOrDefault()?.Value;
+
+    public static async Task<(string Id, string ChangeKey)> CreateAppointmentAsync(this ServerFixture server, string user, string subject, string start = "2030-01-07T09:00:00Z", string end = "2030-01-07T10:00:00Z", string extra = "")
+    {
+        var response = await server.CallAsync(user, Requests.CreateAppointment(subject, start, end, extra));
+        return response.Ok().ItemId();
+    }
+}

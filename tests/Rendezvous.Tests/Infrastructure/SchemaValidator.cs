@@ -1,0 +1,61 @@
+using System.Xml;
+using System.Xml.Linq;
+using System.Xml.Schema;
+
+namespace Rendezvous.Tests.Infrastructure;
+
+/// <summary>
+/// Validates responses against Microsoft's EWS schema in ../shared/ews-schema (never shipped with the product).
+/// Every child of soap:Header and soap:Body is checked; warnings (such as an unknown namespace) count as errors.
+/// </summary>
+public static class SchemaValidator
+{
+    private static readonly Lazy<XmlSchemaSet> Schemas = new(() =>
+    {
+        var set = new XmlSchemaSet { XmlResolver = new XmlUrlResolver() };
+        set.Add(null, Path.Combine(SharedDirectory, "ews-schema", "messages.xsd"));
+        set.Compile();
+        return set;
+    });
+
+    /// <summary>../shared from the repository root, found by walking up from the test binaries.</summary>
+    public static string SharedDirectory
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "shared", "ews-schema", "messages.xsd");
+                if (File.Exists(candidate))
+                {
+                    return Path.Combine(dir.FullName, "shared");
+                }
+            }
+
+            throw new InvalidOperationException("../shared/ews-schema was not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    public static IReadOnlyList<string> Validate(XDocument envelope)
+    {
+        var errors = new List<string>();
+        var parts = envelope.Root!.Elements().Where(e => e.Name.Namespace == Protocol.Ews.Soap).SelectMany(e => e.Elements());
+        foreach (var part in parts)
+        {
+            if (part.Name.Namespace == Protocol.Ews.Soap)
+            {
+                continue; // soap:Fault is SOAP's own; its header is still validated.
+            }
+
+            var settings = new XmlReaderSettings { ValidationType = ValidationType.Schema, Schemas = Schemas.Value };
+            settings.ValidationFlags |= XmlSchemaValidationFlags.ReportValidationWarnings;
+            settings.ValidationEventHandler += (_, e) => errors.Add($"{part.Name.LocalName} line {e.Exception.LineNumber} pos {e.Exception.LinePosition}: {e.Message}");
+            using var reader = XmlReader.Create(new StringReader(part.ToString(SaveOptions.DisableFormatting)), settings);
+            while (reader.Read())
+            {
+            }
+        }
+
+        return errors;
+    }
+}
