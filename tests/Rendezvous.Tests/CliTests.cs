@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Xml.Linq;
+using Rendezvous.Tests.Infrastructure;
+
+namespace Rendezvous.Tests;
+
+/// <summary>The rdv command as a user runs it: a real process, exit codes and output.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string data = Path.Combine(Path.GetTempPath(), "rdv-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task User_commands_add_list_change_password_and_remove()
+    {
+        var add = await Processes.RunAsync(Processes.Rdv("user", "add", "dana@example.com", "--name", "Dana Leroy", "--password-stdin", "--data", data), "s3cret\n");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var again = await Processes.RunAsync(Processes.Rdv("user", "add", "dana@example.com", "--password-stdin", "--data", data), "x\n");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("already exists", again.Stderr, StringComparison.Ordinal);
+        var list = await Processes.RunAsync(Processes.Rdv("user", "list", "--data", data));
+        Assert.Contains("dana@example.com\tDana Leroy", list.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, (await Processes.RunAsync(Processes.Rdv("user", "passwd", "dana@example.com", "--password-stdin", "--data", data), "n3w\n")).ExitCode);
+        Assert.Equal(1, (await Processes.RunAsync(Processes.Rdv("user", "passwd", "nobody@example.com", "--password-stdin", "--data", data), "n3w\n")).ExitCode);
+        Assert.Equal(0, (await Processes.RunAsync(Processes.Rdv("user", "remove", "dana@example.com", "--data", data))).ExitCode);
+        Assert.DoesNotContain("dana@example.com", (await Processes.RunAsync(Processes.Rdv("user", "list", "--data", data))).Stdout, StringComparison.Ordinal);
+        Assert.Equal(2, (await Processes.RunAsync(Processes.Rdv("frobnicate"))).ExitCode);
+    }
+
+    [Fact]
+    public async Task An_acknowledged_write_survives_kill_9()
+    {
+        Assert.Equal(0, (await Processes.RunAsync(Processes.Rdv("user", "add", "erin@example.com", "--password-stdin", "--data", data), "pw\n")).ExitCode);
+        var port = Processes.FreePort();
+        var url = $"http://127.0.0.1:{port}/EWS/Exchange.asmx";
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("erin@example.com:pw")));
+
+        var ids = new List<string>();
+        using (var server = await StartServerAsync(port, http, url))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var body = Soap.Envelope(Requests.CreateAppointment("durable " + i, "2030-05-01T09:00:00Z", "2030-05-01T10:00:00Z"));
+                using var response = await http.PostAsync(url, new StringContent(body, Encoding.UTF8, "text/xml"));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                ids.Add(XDocument.Parse(await response.Content.ReadAsStringAsync()).Descendants(EwsResponse.T + "ItemId").Single().Attribute("Id")!.Value);
+            }
+
+            server.Kill(); // SIGKILL: no shutdown hooks, no flush.
+            await server.WaitForExitAsync();
+        }
+
+        using (var restarted = await StartServerAsync(port, http, url))
+        {
+            foreach (var id in ids)
+            {
+                using var response = await http.PostAsync(url, new StringContent(Soap.Envelope(Requests.GetItem(id, "IdOnly")), Encoding.UTF8, "text/xml"));
+                Assert.Contains("NoError", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            restarted.Kill();
+        }
+    }
+
+    private async Task<Process> StartServerAsync(int port, HttpClient http, string url)
+    {
+        var process = Process.Start(Processes.Rdv("serve", "--urls", $"http://127.0.0.1:{port}", "--data", data))!;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            try
+            {
+                using var probe = await http.GetAsync(url.Replace("/EWS/Exchange.asmx", "/", StringComparison.Ordinal));
+                if (probe.IsSuccessStatusCode)
+                {
+                    return process;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        process.Kill();
+        throw new TimeoutException("rdv serve did not start");
+    }
+}
