@@ -10,7 +10,9 @@ public static class Commands
     private const string Usage =
         """
         Usage:
-          rdv serve [--urls URL] [--data DIR]                 run the EWS server (default http://127.0.0.1:5000, ./rendezvous-data)
+          rdv serve [--urls URL] [--data DIR] [--max-request-bytes N] [--max-depth N]
+                                                              run the EWS server (default http://127.0.0.1:5000, ./rendezvous-data,
+                                                              requests up to 10 MiB and 64 levels of nesting)
           rdv user add EMAIL [--name "Display Name"] [--password-stdin] [--data DIR]
           rdv user list [--data DIR]
           rdv user passwd EMAIL [--password-stdin] [--data DIR]
@@ -61,6 +63,9 @@ public static class Commands
         {
             Urls = options.Get("--urls") ?? "http://127.0.0.1:5000",
             DataDirectory = options.Data,
+            Limits = new Protocol.XmlLimits(
+                options.GetNumber("--max-request-bytes") ?? new Protocol.XmlLimits().MaxRequestBytes,
+                (int)(options.GetNumber("--max-depth") ?? new Protocol.XmlLimits().MaxDepth)),
         };
         await using var server = await RendezvousServer.StartAsync(serverOptions);
         var users = await server.Store.ListUsersAsync(CancellationToken.None);
@@ -192,7 +197,7 @@ public static class Commands
     private sealed class Options
     {
         private static readonly HashSet<string> Flags = ["--password-stdin"];
-        private static readonly HashSet<string> Valued = ["--urls", "--data", "--name"];
+        private static readonly HashSet<string> Valued = ["--urls", "--data", "--name", "--max-request-bytes", "--max-depth"];
         private readonly Dictionary<string, string> values = [];
         private readonly HashSet<string> flags = [];
 
@@ -203,6 +208,11 @@ public static class Commands
         public string? Get(string name) => values.GetValueOrDefault(name);
 
         public bool Has(string flag) => flags.Contains(flag);
+
+        public long? GetNumber(string name) =>
+            Get(name) is not { } text ? null
+            : long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n
+            : throw new UsageException($"{name} needs a positive whole number");
 
         public static Options Parse(string[] args)
         {
