@@ -143,6 +143,33 @@ public sealed class EwsRequest
     }
 
     public static readonly ItemShape IdOnly = new(BaseShape.IdOnly, null, []);
+
+    /// <summary>
+    /// The usual response body: m:{operation}Response holding one m:{operation}ResponseMessage per outcome, in order.
+    /// <paramref name="itemsOnError"/> writes the empty m:Items the schema requires in failed item messages.
+    /// </summary>
+    public static Action<EwsWriter> Respond<T>(string operation, IReadOnlyList<Outcome<T>> outcomes, Action<EwsWriter, T> content, bool itemsOnError = false) => w =>
+    {
+        w.StartM(operation + "Response");
+        w.StartM("ResponseMessages");
+        foreach (var o in outcomes)
+        {
+            SoapWriter.WriteMessage(w, operation + "ResponseMessage", o.Error, w => content(w, o.Value!), itemsOnError ? EmptyItems : null);
+        }
+
+        w.End();
+        w.End();
+    };
+
+    private static void EmptyItems(EwsWriter w)
+    {
+        w.StartM("Items");
+        w.End();
+    }
+
+    /// <summary>A required m: child of an operation element, or a schema fault.</summary>
+    public static XElement Required(XElement parent, string name) =>
+        parent.Element(Ews.M + name) ?? throw SoapRequest.Schema(parent, $"The element '{parent.Name.LocalName}' is missing its child '{name}'.");
 }
 
 public readonly record struct Outcome<T>(T? Value, EwsException? Error);

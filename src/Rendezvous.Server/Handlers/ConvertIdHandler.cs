@@ -14,8 +14,8 @@ public static class ConvertIdHandler
     {
         var op = request.Operation;
         var destination = Values.Enum(op, ItemReader.RequiredAttribute(op, "DestinationFormat"), Formats, "IdFormatType");
-        var sources = ItemHandlers.Required(op, "SourceIds").Elements().ToList();
-        var results = new List<(string Id, EwsException? Error)>();
+        var sources = EwsRequest.Required(op, "SourceIds").Elements().ToList();
+        var results = new List<Outcome<string>>();
         foreach (var source in sources)
         {
             var id = ItemReader.RequiredAttribute(source, "Id");
@@ -24,31 +24,20 @@ public static class ConvertIdHandler
             // Note: DavMail sends Mailbox="blah@blah.com" and reads the real address back from the answer;
             // exchangelib's version probe sends Id="DUMMY" Mailbox="DUMMY" and only needs the ServerVersionInfo.
             results.Add(mailbox.Contains('@', StringComparison.Ordinal)
-                ? (id, null)
-                : (id, new EwsException(ResponseCodes.ErrorInvalidIdMalformed, "Id is malformed.")));
+                ? new Outcome<string>(id, null)
+                : new Outcome<string>(null, new EwsException(ResponseCodes.ErrorInvalidIdMalformed, "Id is malformed.")));
         }
 
-        return Task.FromResult<Action<EwsWriter>>(w =>
+        return Task.FromResult(EwsRequest.Respond("ConvertId", results, (w, id) =>
         {
-            w.StartM("ConvertIdResponse");
-            w.StartM("ResponseMessages");
-            foreach (var (id, error) in results)
-            {
-                SoapWriter.WriteMessage(w, "ConvertIdResponseMessage", error, w =>
-                {
-                    w.StartM("AlternateId");
-                    // The xsi:type value names a t: QName; declare the prefix here so the element stands on its own.
-                    w.Xml.WriteAttributeString("xmlns", "t", null, Ews.TypesNs);
-                    w.Xml.WriteAttributeString("xsi", "type", "http://www.w3.org/2001/XMLSchema-instance", "t:AlternateIdType");
-                    w.Attr("Format", destination);
-                    w.Attr("Id", id);
-                    w.Attr("Mailbox", request.User.Address);
-                    w.End();
-                });
-            }
-
+            w.StartM("AlternateId");
+            // The xsi:type value names a t: QName; declare the prefix here so the element stands on its own.
+            w.Xml.WriteAttributeString("xmlns", "t", null, Ews.TypesNs);
+            w.Xml.WriteAttributeString("xsi", "type", "http://www.w3.org/2001/XMLSchema-instance", "t:AlternateIdType");
+            w.Attr("Format", destination);
+            w.Attr("Id", id);
+            w.Attr("Mailbox", request.User.Address);
             w.End();
-            w.End();
-        });
+        }));
     }
 }

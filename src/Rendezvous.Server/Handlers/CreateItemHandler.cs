@@ -28,20 +28,7 @@ public static class CreateItemHandler
             _ => throw SoapRequest.Schema(e, $"Creating a '{e.Name.LocalName}' is not supported."),
         });
 
-        return w =>
-        {
-            w.StartM("CreateItemResponse");
-            w.StartM("ResponseMessages");
-            foreach (var o in outcomes)
-            {
-                SoapWriter.WriteMessage(w, "CreateItemResponseMessage", o.Error,
-                    w => request.WriteItems(w, o.Value!, EwsRequest.IdOnly),
-                    w => { w.StartM("Items"); w.End(); });
-            }
-
-            w.End();
-            w.End();
-        };
+        return EwsRequest.Respond("CreateItem", outcomes, (w, created) => request.WriteItems(w, created, EwsRequest.IdOnly), itemsOnError: true);
     }
 
     public static string? OptionalEnum(XElement op, string attribute, HashSet<string> allowed, string typeName)

@@ -16,7 +16,7 @@ public static class FindItemHandler
             throw SoapRequest.Schema(op, $"The value '{traversal}' is not a valid ItemQueryTraversalType.");
         }
 
-        var shape = ItemReader.ReadShape(ItemHandlers.Required(op, "ItemShape"));
+        var shape = ItemReader.ReadShape(EwsRequest.Required(op, "ItemShape"));
         var zone = request.Soap.TimeZoneContext;
         var restriction = op.Element(Ews.M + "Restriction") is { } r ? Restriction.Parse(r, zone) : null;
         var sort = SortOrder.Parse(op.Element(Ews.M + "SortOrder"));
@@ -30,7 +30,7 @@ public static class FindItemHandler
             window = (start, end, Paging.MaxEntries(calendarView));
         }
 
-        var parents = ItemHandlers.Required(op, "ParentFolderIds").Elements().ToList();
+        var parents = EwsRequest.Required(op, "ParentFolderIds").Elements().ToList();
         var outcomes = await request.PerItemAsync(parents, async e =>
         {
             var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
@@ -79,40 +79,28 @@ public static class FindItemHandler
             return paging.Apply(sorted.ToList());
         });
 
-        return w =>
+        var context = request.WriteContext;
+        return EwsRequest.Respond("FindItem", outcomes, (w, page) =>
         {
-            var context = request.WriteContext;
-            w.StartM("FindItemResponse");
-            w.StartM("ResponseMessages");
-            foreach (var o in outcomes)
+            w.StartM("RootFolder");
+            if (window is not null)
             {
-                SoapWriter.WriteMessage(w, "FindItemResponseMessage", o.Error, w =>
-                {
-                    var page = o.Value!;
-                    w.StartM("RootFolder");
-                    if (window is not null)
-                    {
-                        w.Attr("TotalItemsInView", Values.Format(page.Total));
-                        w.Attr("IncludesLastItemInRange", Values.Format(page.IncludesLast));
-                    }
-                    else
-                    {
-                        page.WriteAttributes(w);
-                    }
+                w.Attr("TotalItemsInView", Values.Format(page.Total));
+                w.Attr("IncludesLastItemInRange", Values.Format(page.IncludesLast));
+            }
+            else
+            {
+                page.WriteAttributes(w);
+            }
 
-                    w.StartT("Items");
-                    foreach (var item in page.Items)
-                    {
-                        ItemWriter.Write(w, item, shape, context, forFind: true);
-                    }
-
-                    w.End();
-                    w.End();
-                });
+            w.StartT("Items");
+            foreach (var item in page.Items)
+            {
+                ItemWriter.Write(w, item, shape, context, forFind: true);
             }
 
             w.End();
             w.End();
-        };
+        });
     }
 }

@@ -7,21 +7,18 @@ namespace Rendezvous.Server.Handlers;
 /// <summary>GetFolder, FindFolder, CreateFolder, DeleteFolder ([MS-OXWSFOLD]).</summary>
 public static class FolderHandlers
 {
-    private static XElement Required(XElement parent, string name) =>
-        parent.Element(Ews.M + name) ?? throw SoapRequest.Schema(parent, $"The element '{parent.Name.LocalName}' is missing its child '{name}'.");
-
     public static async Task<Action<EwsWriter>> GetFolder(EwsRequest request)
     {
-        var shape = ItemReader.ReadShape(Required(request.Operation, "FolderShape"));
-        var ids = Required(request.Operation, "FolderIds").Elements().ToList();
+        var shape = ItemReader.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
+        var ids = EwsRequest.Required(request.Operation, "FolderIds").Elements().ToList();
         var outcomes = await request.PerItemAsync(ids, e => request.ResolveFolderAsync(ItemReader.ReadFolderRef(e)));
-        return w => WriteFolderMessages(w, request, "GetFolderResponse", "GetFolderResponseMessage", outcomes, shape);
+        return WriteFolders(request, "GetFolder", outcomes, shape);
     }
 
     public static async Task<Action<EwsWriter>> CreateFolder(EwsRequest request)
     {
-        var parentRef = ItemReader.ReadFolderRef(Required(request.Operation, "ParentFolderId").Elements().Single());
-        var folders = Required(request.Operation, "Folders").Elements().ToList();
+        var parentRef = ItemReader.ReadFolderRef(EwsRequest.Required(request.Operation, "ParentFolderId").Elements().Single());
+        var folders = EwsRequest.Required(request.Operation, "Folders").Elements().ToList();
         var parent = await request.OneAsync(() => request.ResolveFolderAsync(parentRef));
         var outcomes = await request.PerItemAsync(folders, async e =>
         {
@@ -38,7 +35,7 @@ public static class FolderHandlers
             await request.Store.ApplyAsync(changes, request.Cancellation);
             return folder;
         });
-        return w => WriteFolderMessages(w, request, "CreateFolderResponse", "CreateFolderResponseMessage", outcomes, EwsRequest.IdOnly);
+        return WriteFolders(request, "CreateFolder", outcomes, EwsRequest.IdOnly);
     }
 
     private static Folder ReadNewFolder(XElement e, Folder parent, EwsRequest request)
@@ -91,7 +88,7 @@ public static class FolderHandlers
             throw SoapRequest.Schema(request.Operation, $"The value '{deleteType}' is not a valid DisposalType.");
         }
 
-        var ids = Required(request.Operation, "FolderIds").Elements().ToList();
+        var ids = EwsRequest.Required(request.Operation, "FolderIds").Elements().ToList();
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
             var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
@@ -105,18 +102,7 @@ public static class FolderHandlers
             await request.Store.ApplyAsync(changes, request.Cancellation);
             return true;
         });
-        return w =>
-        {
-            w.StartM("DeleteFolderResponse");
-            w.StartM("ResponseMessages");
-            foreach (var o in outcomes)
-            {
-                SoapWriter.WriteMessage(w, "DeleteFolderResponseMessage", o.Error, _ => { });
-            }
-
-            w.End();
-            w.End();
-        };
+        return EwsRequest.Respond("DeleteFolder", outcomes, static (_, _) => { });
     }
 
     public static async Task<Action<EwsWriter>> FindFolder(EwsRequest request)
@@ -127,10 +113,10 @@ public static class FolderHandlers
             throw SoapRequest.Schema(request.Operation, $"The value '{traversal}' is not a valid FolderQueryTraversalType.");
         }
 
-        var shape = ItemReader.ReadShape(Required(request.Operation, "FolderShape"));
+        var shape = ItemReader.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
         var paging = Paging.Read(request.Operation, "IndexedPageFolderView", "FractionalPageFolderView");
         var restriction = request.Operation.Element(Ews.M + "Restriction");
-        var parents = Required(request.Operation, "ParentFolderIds").Elements().ToList();
+        var parents = EwsRequest.Required(request.Operation, "ParentFolderIds").Elements().ToList();
         var outcomes = await request.PerItemAsync(parents, async e =>
         {
             var parent = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
@@ -143,51 +129,31 @@ public static class FolderHandlers
 
             return paging.Apply(children.ToList());
         });
-        return w =>
+        var context = request.WriteContext;
+        return EwsRequest.Respond("FindFolder", outcomes, (w, page) =>
         {
-            var context = request.WriteContext;
-            w.StartM("FindFolderResponse");
-            w.StartM("ResponseMessages");
-            foreach (var o in outcomes)
+            w.StartM("RootFolder");
+            page.WriteAttributes(w);
+            w.StartT("Folders");
+            foreach (var f in page.Items)
             {
-                SoapWriter.WriteMessage(w, "FindFolderResponseMessage", o.Error, w =>
-                {
-                    var page = o.Value!;
-                    w.StartM("RootFolder");
-                    page.WriteAttributes(w);
-                    w.StartT("Folders");
-                    foreach (var f in page.Items)
-                    {
-                        FolderWriter.Write(w, f, shape, context);
-                    }
-
-                    w.End();
-                    w.End();
-                });
+                FolderWriter.Write(w, f, shape, context);
             }
 
             w.End();
             w.End();
-        };
+        });
     }
 
-    private static void WriteFolderMessages(EwsWriter w, EwsRequest request, string response, string message, List<Outcome<Folder>> outcomes, ItemShape shape)
+    private static Action<EwsWriter> WriteFolders(EwsRequest request, string operation, List<Outcome<Folder>> outcomes, ItemShape shape)
     {
         var context = request.WriteContext;
-        w.StartM(response);
-        w.StartM("ResponseMessages");
-        foreach (var o in outcomes)
+        return EwsRequest.Respond(operation, outcomes, (w, folder) =>
         {
-            SoapWriter.WriteMessage(w, message, o.Error, w =>
-            {
-                w.StartM("Folders");
-                FolderWriter.Write(w, o.Value!, shape, context);
-                w.End();
-            });
-        }
-
-        w.End();
-        w.End();
+            w.StartM("Folders");
+            FolderWriter.Write(w, folder, shape, context);
+            w.End();
+        });
     }
 }
 

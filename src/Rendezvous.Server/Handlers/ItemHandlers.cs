@@ -10,15 +10,12 @@ public static class ItemHandlers
     private static readonly HashSet<string> DeleteTypes = ["HardDelete", "SoftDelete", "MoveToDeletedItems"];
     private static readonly HashSet<string> CancellationModes = ["SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"];
 
-    internal static XElement Required(XElement parent, string name) =>
-        parent.Element(Ews.M + name) ?? throw SoapRequest.Schema(parent, $"The element '{parent.Name.LocalName}' is missing its child '{name}'.");
-
     public static async Task<Action<EwsWriter>> GetItem(EwsRequest request)
     {
-        var shape = ItemReader.ReadShape(Required(request.Operation, "ItemShape"));
-        var ids = Required(request.Operation, "ItemIds").Elements().ToList();
+        var shape = ItemReader.ReadShape(EwsRequest.Required(request.Operation, "ItemShape"));
+        var ids = EwsRequest.Required(request.Operation, "ItemIds").Elements().ToList();
         var outcomes = await request.PerItemAsync(ids, e => request.GetOwnItemAsync(ItemReader.ReadItemRef(e)));
-        return w => WriteItemMessages(w, request, "GetItemResponse", "GetItemResponseMessage", outcomes, shape);
+        return EwsRequest.Respond("GetItem", outcomes, (w, item) => request.WriteItems(w, [item], shape), itemsOnError: true);
     }
 
     public static async Task<Action<EwsWriter>> DeleteItem(EwsRequest request)
@@ -26,7 +23,7 @@ public static class ItemHandlers
         var op = request.Operation;
         var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), DeleteTypes, "DisposalType");
         var cancellations = CreateItemHandler.OptionalEnum(op, "SendMeetingCancellations", CancellationModes, "CalendarItemCreateOrDeleteOperationType");
-        var ids = Required(op, "ItemIds").Elements().ToList();
+        var ids = EwsRequest.Required(op, "ItemIds").Elements().ToList();
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
             var item = await request.GetOwnItemAsync(ItemReader.ReadItemRef(e));
@@ -52,18 +49,7 @@ public static class ItemHandlers
             await request.Store.ApplyAsync(changes, request.Cancellation);
             return true;
         });
-        return w =>
-        {
-            w.StartM("DeleteItemResponse");
-            w.StartM("ResponseMessages");
-            foreach (var o in outcomes)
-            {
-                SoapWriter.WriteMessage(w, "DeleteItemResponseMessage", o.Error, _ => { });
-            }
-
-            w.End();
-            w.End();
-        };
+        return EwsRequest.Respond("DeleteItem", outcomes, static (_, _) => { });
     }
 
     /// <summary>
@@ -88,8 +74,8 @@ public static class ItemHandlers
     private static async Task<Action<EwsWriter>> MoveOrCopy(EwsRequest request, bool move)
     {
         var op = request.Operation;
-        var target = ItemReader.ReadFolderRef(Required(op, "ToFolderId").Elements().SingleOrDefault() ?? throw SoapRequest.Schema(op, "ToFolderId needs a folder."));
-        var ids = Required(op, "ItemIds").Elements().ToList();
+        var target = ItemReader.ReadFolderRef(EwsRequest.Required(op, "ToFolderId").Elements().SingleOrDefault() ?? throw SoapRequest.Schema(op, "ToFolderId needs a folder."));
+        var ids = EwsRequest.Required(op, "ItemIds").Elements().ToList();
         var returnIds = op.Element(Ews.M + "ReturnNewItemIds") is not { } r || Values.Bool(r);
         var folder = await request.OneAsync(() => request.ResolveFolderAsync(target));
         var outcomes = await request.PerItemAsync(ids, async e =>
@@ -112,35 +98,6 @@ public static class ItemHandlers
             await request.Store.ApplyAsync(changes, request.Cancellation);
             return (IReadOnlyList<Item>)(returnIds ? [copy] : []);
         });
-        var name = move ? "MoveItem" : "CopyItem";
-        return w =>
-        {
-            w.StartM(name + "Response");
-            w.StartM("ResponseMessages");
-            foreach (var o in outcomes)
-            {
-                SoapWriter.WriteMessage(w, name + "ResponseMessage", o.Error,
-                    w => request.WriteItems(w, o.Value!, EwsRequest.IdOnly),
-                    w => { w.StartM("Items"); w.End(); });
-            }
-
-            w.End();
-            w.End();
-        };
-    }
-
-    internal static void WriteItemMessages(EwsWriter w, EwsRequest request, string response, string message, List<Outcome<Item>> outcomes, ItemShape shape)
-    {
-        w.StartM(response);
-        w.StartM("ResponseMessages");
-        foreach (var o in outcomes)
-        {
-            SoapWriter.WriteMessage(w, message, o.Error,
-                w => request.WriteItems(w, [o.Value!], shape),
-                w => { w.StartM("Items"); w.End(); });
-        }
-
-        w.End();
-        w.End();
+        return EwsRequest.Respond(move ? "MoveItem" : "CopyItem", outcomes, (w, items) => request.WriteItems(w, items, EwsRequest.IdOnly), itemsOnError: true);
     }
 }

@@ -23,26 +23,15 @@ public static class UpdateItemHandler
         var conflict = Values.Enum(op, ItemReader.RequiredAttribute(op, "ConflictResolution"), ConflictModes, "ConflictResolutionType");
         _ = CreateItemHandler.OptionalEnum(op, "MessageDisposition", Dispositions, "MessageDispositionType");
         _ = CreateItemHandler.OptionalEnum(op, "SendMeetingInvitationsOrCancellations", InvitationModes, "CalendarItemUpdateOperationType");
-        var changes = ItemHandlers.Required(op, "ItemChanges").Elements().ToList();
+        var changes = EwsRequest.Required(op, "ItemChanges").Elements().ToList();
         var outcomes = await request.PerItemAsync(changes, change => ApplyChangeAsync(request, change, conflict));
-        return w =>
+        return EwsRequest.Respond("UpdateItem", outcomes, (w, item) =>
         {
-            w.StartM("UpdateItemResponse");
-            w.StartM("ResponseMessages");
-            foreach (var o in outcomes)
-            {
-                SoapWriter.WriteMessage(w, "UpdateItemResponseMessage", o.Error, w =>
-                {
-                    request.WriteItems(w, [o.Value!], EwsRequest.IdOnly);
-                    w.StartM("ConflictResults");
-                    w.T("Count", 0);
-                    w.End();
-                }, w => { w.StartM("Items"); w.End(); });
-            }
-
+            request.WriteItems(w, [item], EwsRequest.IdOnly);
+            w.StartM("ConflictResults");
+            w.T("Count", 0);
             w.End();
-            w.End();
-        };
+        }, itemsOnError: true);
     }
 
     private static async Task<Item> ApplyChangeAsync(EwsRequest request, XElement change, string conflict)
