@@ -531,6 +531,21 @@ public static class ItemSchema
 
     public static PropertyDef? FindByUri(ItemKind kind, string uri) => ByUri[kind].GetValueOrDefault(uri);
 
+    private static readonly HashSet<string> UnstoredCalendarUris = new(StringComparer.Ordinal)
+    {
+        "calendar:When", "calendar:Recurrence", "calendar:MeetingWorkspaceUrl", "calendar:NetShowUrl",
+    };
+
+    /// <summary>
+    /// FieldURIs the schema lets a client set on a kind but that Rendezvous does not store, so an item never has a value
+    /// for them and DeleteItemField of one is a no-op. exchangelib's save() without update_fields sends DeleteItemField
+    /// for every writable field it holds no value for, these included (item:MimeContent on drafts), and Exchange
+    /// accepts that.
+    /// </summary>
+    public static bool IsUnstored(ItemKind kind, string uri) =>
+        uri == "item:MimeContent" || (kind == ItemKind.CalendarItem && UnstoredCalendarUris.Contains(uri));
+
+
     public static PropertyDef? FindByElement(ItemKind kind, string element) => ByElement[kind].GetValueOrDefault(element);
 
     public static string ElementName(ItemKind kind) => kind switch

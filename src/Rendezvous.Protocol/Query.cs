@@ -69,6 +69,9 @@ public sealed class Restriction
     /// <summary>A function that gives the comparable value of a path on an item, and the type its constants convert to.</summary>
     private static Func<Item, object?> Accessor(PropertyPath path) => Accessor(path, out _);
 
+    /// <summary>The typed value of an extended property (Integer as a number, SystemTime as a date), for sorting.</summary>
+    internal static Func<Item, object?> ExtendedAccessor(ExtendedPath path) => Accessor(path, out _);
+
     private static Func<Item, object?> Accessor(PropertyPath path, out ValueType type)
     {
         switch (path)
@@ -232,7 +235,7 @@ public sealed class SortOrder
             Func<Item, object?> get = path switch
             {
                 FieldPath f when ItemSchema.AllByUri.ContainsKey(f.Uri) => i => ItemSchema.FindByUri(i.Kind, f.Uri)?.Value(i),
-                ExtendedPath x => i => i.ExtendedProperties.Find(p => p.Path.Key == x.Path.Key)?.Value,
+                ExtendedPath x => Restriction.ExtendedAccessor(x),
                 _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForSortGroup, $"Sorting by '{Restriction.Describe(path)}' is not supported."),
             };
             result.keys.Add((get, order == "Descending"));

@@ -186,6 +186,11 @@ public static class UpdateItemHandler
             return;
         }
 
+        if (path is FieldPath f && ItemSchema.FindByUri(item.Kind, f.Uri) is null && ItemSchema.IsUnstored(item.Kind, f.Uri))
+        {
+            return;
+        }
+
         Def(item, path, ResponseCodes.ErrorInvalidPropertyDelete, d => d.Delete is not null && d != ItemSchema.Start && d != ItemSchema.End).Delete!(item);
     }
 }
