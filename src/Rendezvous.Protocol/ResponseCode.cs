@@ -86,6 +86,7 @@ public static class ResponseCodes
     public const string ErrorInvalidIdEmpty = nameof(ErrorInvalidIdEmpty);
     public const string ErrorInvalidIdMalformed = nameof(ErrorInvalidIdMalformed);
     public const string ErrorInvalidOperation = nameof(ErrorInvalidOperation);
+    public const string ErrorInvalidItemForOperationSendItem = nameof(ErrorInvalidItemForOperationSendItem);
     public const string ErrorInvalidPropertyRequest = nameof(ErrorInvalidPropertyRequest);
     public const string ErrorInvalidPropertySet = nameof(ErrorInvalidPropertySet);
     public const string ErrorInvalidPropertyAppend = nameof(ErrorInvalidPropertyAppend);

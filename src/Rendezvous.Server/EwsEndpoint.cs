@@ -41,8 +41,9 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             operationName = soap.OperationName;
             if (!Operations.Table.TryGetValue(soap.OperationName, out var handler))
             {
-                throw new EwsFaultException(ResponseCodes.ErrorInvalidRequest,
-                    $"The request is invalid: the operation '{soap.OperationName}' is not supported by this server.");
+                // Note: not ErrorInvalidRequest, which exchangelib takes for a version mismatch and retries under every version.
+                throw new EwsFaultException(ResponseCodes.ErrorInvalidOperation,
+                    $"The operation '{soap.OperationName}' is not supported by this server.");
             }
 
             if (soap.ImpersonatedAddress is { } impersonated && !impersonated.Equals(user.Address, StringComparison.OrdinalIgnoreCase))

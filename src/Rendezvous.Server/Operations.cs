@@ -15,6 +15,7 @@ public static class Operations
         ["FindFolder"] = FolderHandlers.FindFolder,
         ["CreateFolder"] = FolderHandlers.CreateFolder,
         ["DeleteFolder"] = FolderHandlers.DeleteFolder,
+        ["UpdateFolder"] = FolderHandlers.UpdateFolder,
         ["CreateItem"] = CreateItemHandler.CreateItem,
         ["GetItem"] = ItemHandlers.GetItem,
         ["FindItem"] = FindItemHandler.FindItem,
@@ -22,6 +23,7 @@ public static class Operations
         ["DeleteItem"] = ItemHandlers.DeleteItem,
         ["MoveItem"] = ItemHandlers.MoveItem,
         ["CopyItem"] = ItemHandlers.CopyItem,
+        ["SendItem"] = CreateItemHandler.SendItem,
         ["ConvertId"] = ConvertIdHandler.ConvertId,
     };
 }

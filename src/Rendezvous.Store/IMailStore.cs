@@ -25,7 +25,9 @@ public sealed class ChangeSet
 
     public List<string> FolderDeletes { get; } = [];
 
-    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count == 0;
+    public List<Folder> FolderUpdates { get; } = [];
+
+    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count == 0;
 }
 
 public sealed class ConcurrencyException(string itemId)

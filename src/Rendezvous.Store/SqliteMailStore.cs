@@ -189,8 +189,13 @@ public sealed class SqliteMailStore : IMailStore
 
             var root = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, DisplayName = "root", DistinguishedName = "root" };
             var top = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Top of Information Store", FolderClass = "IPF.Note", DistinguishedName = "msgfolderroot" };
+            // The dumpster: SoftDelete keeps items here, out of the user's folders (as Exchange's Recoverable Items).
+            var recoverable = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Recoverable Items", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsroot" };
+            var deletions = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = recoverable.Id, DisplayName = "Deletions", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsdeletions" };
             await InsertFolder(connection, tx, root, cancellationToken);
             await InsertFolder(connection, tx, top, cancellationToken);
+            await InsertFolder(connection, tx, recoverable, cancellationToken);
+            await InsertFolder(connection, tx, deletions, cancellationToken);
             foreach (var (name, display, folderClass, _) in DistinguishedFolders)
             {
                 await InsertFolder(connection, tx, new Folder
@@ -344,6 +349,14 @@ public sealed class SqliteMailStore : IMailStore
             foreach (var folder in changes.FolderInserts)
             {
                 await InsertFolder(connection, tx, folder, cancellationToken);
+            }
+
+            foreach (var folder in changes.FolderUpdates)
+            {
+                await using var cmd = Command(connection, "UPDATE folders SET display_name = $n, folder_class = $c, change_number = $cn, extended = $x WHERE id = $id;", tx,
+                    ("$id", folder.Id), ("$n", folder.DisplayName), ("$c", folder.FolderClass), ("$cn", folder.ChangeNumber),
+                    ("$x", folder.ExtendedProperties.Count == 0 ? null : JsonSerializer.Serialize(folder.ExtendedProperties, Json)));
+                await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
             foreach (var id in changes.Deletes)

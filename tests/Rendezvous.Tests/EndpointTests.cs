@@ -71,7 +71,7 @@ public sealed class EndpointTests(ServerFixture server)
     {
         var response = await server.CallAsync(ServerFixture.Alice, "<m:GetRooms><m:RoomList><t:EmailAddress>rooms@example.com</t:EmailAddress></m:RoomList></m:GetRooms>");
         Assert.Equal(HttpStatusCode.InternalServerError, response.Status);
-        Assert.Equal("a:ErrorInvalidRequest", response.FaultCode);
+        Assert.Equal("a:ErrorInvalidOperation", response.FaultCode);
         Assert.Contains("GetRooms", response.Document.ToString(), StringComparison.Ordinal);
         Assert.NotNull(response.ServerVersionInfo);
     }

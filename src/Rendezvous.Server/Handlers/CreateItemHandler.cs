@@ -76,6 +76,39 @@ public static class CreateItemHandler
             return [item];
         }
 
+        await SendAsync(request, item, disposition == "SendAndSaveCopy" ? savedFolder ?? new FolderRef(null, "sentitems", null, element) : null, changes);
+        return []; // Exchange returns no ids for sent messages.
+    }
+
+    /// <summary>SendItem: sends saved drafts, optionally keeping a copy (in Sent Items unless told otherwise).</summary>
+    public static async Task<Action<EwsWriter>> SendItem(EwsRequest request)
+    {
+        var op = request.Operation;
+        var save = Values.Bool(op, ItemReader.RequiredAttribute(op, "SaveItemToFolder"));
+        var savedFolder = op.Element(Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
+        var ids = EwsRequest.Required(op, "ItemIds").Elements().ToList();
+        var outcomes = await request.PerItemAsync(ids, async e =>
+        {
+            var draft = await request.GetOwnItemAsync(ItemReader.ReadItemRef(e));
+            if (draft.Kind != ItemKind.Message)
+            {
+                throw new EwsException(ResponseCodes.ErrorInvalidItemForOperationSendItem, "Only messages can be sent with SendItem.");
+            }
+
+            var changes = new ChangeSet();
+            changes.Deletes.Add(draft.Id);
+            var item = draft.Clone();
+            item.IsDraft = false;
+            await SendAsync(request, item, save ? savedFolder ?? new FolderRef(null, "sentitems", null, e) : null, changes);
+            return true;
+        });
+        return EwsRequest.Respond("SendItem", outcomes, static (_, _) => { });
+    }
+
+    /// <summary>Delivers a message to its local recipients' Inboxes and keeps a copy where asked, in one change set.</summary>
+    private static async Task SendAsync(EwsRequest request, Item item, FolderRef? copyTo, ChangeSet changes)
+    {
+        var now = request.Now;
         var me = request.User.Mailbox;
         item.From ??= new EmailAddress(me.DisplayName, me.Address);
         item.Sender ??= item.From;
@@ -98,13 +131,12 @@ public static class CreateItemHandler
             copy.DateTimeReceived = now;
             copy.ReceivedBy = recipient;
             Stamp(request, copy, inbox!, now);
-            copy.MailboxId = user.MailboxId;
             changes.Inserts.Add(copy);
         }
 
-        if (disposition == "SendAndSaveCopy")
+        if (copyTo is not null)
         {
-            var sent = await request.ResolveFolderAsync(savedFolder ?? new FolderRef(null, "sentitems", null, element));
+            var sent = await request.ResolveFolderAsync(copyTo);
             var copy = item.Clone();
             copy.IsRead = true;
             Stamp(request, copy, sent, now);
@@ -112,7 +144,6 @@ public static class CreateItemHandler
         }
 
         await request.Store.ApplyAsync(changes, request.Cancellation);
-        return []; // Exchange returns no ids for sent messages.
     }
 
     /// <summary>Gives a new item its id, place, times and first change number.</summary>

@@ -80,6 +80,52 @@ public static class FolderHandlers
         return folder;
     }
 
+    public static async Task<Action<EwsWriter>> UpdateFolder(EwsRequest request)
+    {
+        var changes = EwsRequest.Required(request.Operation, "FolderChanges").Elements().ToList();
+        var outcomes = await request.PerItemAsync(changes, async change =>
+        {
+            var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(change.Elements().First()));
+            var updates = change.Element(Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "FolderChange needs Updates.");
+            foreach (var update in updates.Elements())
+            {
+                var path = ItemReader.ReadPath(update.Elements().First());
+                var value = update.Elements().Skip(1).FirstOrDefault()?.Elements().FirstOrDefault();
+                switch (update.Name.LocalName, path)
+                {
+                    case ("SetFolderField", FieldPath { Uri: "folder:DisplayName" }) when value?.Name.LocalName == "DisplayName" && !string.IsNullOrWhiteSpace(value.Value):
+                        if (folder.DistinguishedName is not null)
+                        {
+                            throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, "Distinguished folders cannot be renamed.");
+                        }
+
+                        folder.DisplayName = value.Value;
+                        break;
+                    case ("SetFolderField", FieldPath { Uri: "folder:FolderClass" }) when value?.Name.LocalName == "FolderClass":
+                        folder.FolderClass = value.Value;
+                        break;
+                    case ("SetFolderField", ExtendedPath) when value?.Name.LocalName == "ExtendedProperty":
+                        var property = ItemReader.ReadExtendedProperty(value);
+                        folder.ExtendedProperties.RemoveAll(p => p.Path.Key == property.Path.Key);
+                        folder.ExtendedProperties.Add(property);
+                        break;
+                    case ("DeleteFolderField", ExtendedPath x):
+                        folder.ExtendedProperties.RemoveAll(p => p.Path.Key == x.Path.Key);
+                        break;
+                    default:
+                        throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, $"'{Restriction.Describe(path)}' cannot be changed on a folder this way.");
+                }
+            }
+
+            folder.ChangeNumber = request.Store.NextChangeNumber();
+            var set = new ChangeSet();
+            set.FolderUpdates.Add(folder);
+            await request.Store.ApplyAsync(set, request.Cancellation);
+            return folder;
+        });
+        return WriteFolders(request, "UpdateFolder", outcomes, EwsRequest.IdOnly);
+    }
+
     public static async Task<Action<EwsWriter>> DeleteFolder(EwsRequest request)
     {
         var deleteType = ItemReader.RequiredAttribute(request.Operation, "DeleteType");

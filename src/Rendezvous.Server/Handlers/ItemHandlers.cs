@@ -40,9 +40,15 @@ public static class ItemHandlers
                 changes.Deletes.Add(item.Id);
                 changes.Inserts.Add(Relocate(request, item, deleted));
             }
+            else if (deleteType != "HardDelete" && folder?.DistinguishedName != "recoverableitemsdeletions")
+            {
+                // SoftDelete, or MoveToDeletedItems from Deleted Items: the item goes to the dumpster, recoverable.
+                var dumpster = await request.ResolveFolderAsync(new FolderRef(null, "recoverableitemsdeletions", null, e));
+                changes.Deletes.Add(item.Id);
+                changes.Inserts.Add(Relocate(request, item, dumpster));
+            }
             else
             {
-                // Note: SoftDelete would keep the item in a dumpster; there is none yet, so it is deleted like HardDelete.
                 changes.Deletes.Add(item.Id);
             }
 
