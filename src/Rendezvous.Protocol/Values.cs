@@ -88,6 +88,9 @@ public static class Values
     public static readonly IReadOnlySet<string> ResponseTypes = new HashSet<string>(StringComparer.Ordinal) { "Unknown", "Organizer", "Tentative", "Accept", "Decline", "NoResponseReceived" };
     public static readonly IReadOnlySet<string> BodyTypes = new HashSet<string>(StringComparer.Ordinal) { "HTML", "Text" };
     public static readonly IReadOnlySet<string> MailboxTypes = new HashSet<string>(StringComparer.Ordinal) { "Unknown", "OneOff", "Mailbox", "PublicDL", "PrivateDL", "Contact", "PublicFolder", "GroupMailbox", "ImplicitContact", "User" };
+    public static readonly IReadOnlySet<string> MessageDispositions = new HashSet<string>(StringComparer.Ordinal) { "SaveOnly", "SendOnly", "SendAndSaveCopy" };
+    public static readonly IReadOnlySet<string> CalendarCreateOrDeleteModes = new HashSet<string>(StringComparer.Ordinal) { "SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy" };
+    public static readonly IReadOnlySet<string> CalendarUpdateModes = new HashSet<string>(StringComparer.Ordinal) { "SendToNone", "SendOnlyToAll", "SendOnlyToChanged", "SendToAllAndSaveCopy", "SendToChangedAndSaveCopy" };
     public static readonly IReadOnlySet<string> MeetingRequestTypes = new HashSet<string>(StringComparer.Ordinal) { "None", "FullUpdate", "InformationalUpdate", "NewMeetingRequest", "Outdated", "SilentUpdate", "PrincipalWantsCopy" };
 }
 

@@ -8,14 +8,11 @@ namespace Rendezvous.Server.Handlers;
 /// <summary>CreateItem: calendar items and messages (meeting responses come with the meeting workflow).</summary>
 public static class CreateItemHandler
 {
-    private static readonly HashSet<string> Dispositions = ["SaveOnly", "SendOnly", "SendAndSaveCopy"];
-    private static readonly HashSet<string> InvitationModes = ["SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"];
-
     public static async Task<Action<EwsWriter>> CreateItem(EwsRequest request)
     {
         var op = request.Operation;
-        var disposition = OptionalEnum(op, "MessageDisposition", Dispositions, "MessageDispositionType");
-        var invitations = OptionalEnum(op, "SendMeetingInvitations", InvitationModes, "CalendarItemCreateOrDeleteOperationType");
+        var disposition = OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
+        var invitations = OptionalEnum(op, "SendMeetingInvitations", Values.CalendarCreateOrDeleteModes, "CalendarItemCreateOrDeleteOperationType");
         var savedFolder = op.Element(Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
         var items = (op.Element(Ews.M + "Items") ?? throw SoapRequest.Schema(op, "CreateItem needs Items.")).Elements().ToList();
 
@@ -31,7 +28,7 @@ public static class CreateItemHandler
         return EwsRequest.Respond("CreateItem", outcomes, (w, created) => request.WriteItems(w, created, EwsRequest.IdOnly), itemsOnError: true);
     }
 
-    public static string? OptionalEnum(XElement op, string attribute, HashSet<string> allowed, string typeName)
+    public static string? OptionalEnum(XElement op, string attribute, IReadOnlySet<string> allowed, string typeName)
     {
         var a = op.Attribute(attribute);
         return a is null ? null : Values.Enum(a, a.Value, allowed, typeName);

@@ -8,7 +8,6 @@ namespace Rendezvous.Server.Handlers;
 public static class ItemHandlers
 {
     private static readonly HashSet<string> DeleteTypes = ["HardDelete", "SoftDelete", "MoveToDeletedItems"];
-    private static readonly HashSet<string> CancellationModes = ["SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"];
 
     public static async Task<Action<EwsWriter>> GetItem(EwsRequest request)
     {
@@ -22,7 +21,7 @@ public static class ItemHandlers
     {
         var op = request.Operation;
         var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), DeleteTypes, "DisposalType");
-        var cancellations = CreateItemHandler.OptionalEnum(op, "SendMeetingCancellations", CancellationModes, "CalendarItemCreateOrDeleteOperationType");
+        var cancellations = CreateItemHandler.OptionalEnum(op, "SendMeetingCancellations", Values.CalendarCreateOrDeleteModes, "CalendarItemCreateOrDeleteOperationType");
         var ids = EwsRequest.Required(op, "ItemIds").Elements().ToList();
         var outcomes = await request.PerItemAsync(ids, async e =>
         {

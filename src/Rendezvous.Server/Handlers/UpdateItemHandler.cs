@@ -13,16 +13,14 @@ namespace Rendezvous.Server.Handlers;
 public static class UpdateItemHandler
 {
     private static readonly HashSet<string> ConflictModes = ["NeverOverwrite", "AutoResolve", "AlwaysOverwrite"];
-    private static readonly HashSet<string> Dispositions = ["SaveOnly", "SendOnly", "SendAndSaveCopy"];
-    private static readonly HashSet<string> InvitationModes = ["SendToNone", "SendOnlyToAll", "SendOnlyToChanged", "SendToAllAndSaveCopy", "SendToChangedAndSaveCopy"];
     private const int Attempts = 5;
 
     public static async Task<Action<EwsWriter>> UpdateItem(EwsRequest request)
     {
         var op = request.Operation;
         var conflict = Values.Enum(op, ItemReader.RequiredAttribute(op, "ConflictResolution"), ConflictModes, "ConflictResolutionType");
-        _ = CreateItemHandler.OptionalEnum(op, "MessageDisposition", Dispositions, "MessageDispositionType");
-        _ = CreateItemHandler.OptionalEnum(op, "SendMeetingInvitationsOrCancellations", InvitationModes, "CalendarItemUpdateOperationType");
+        _ = CreateItemHandler.OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
+        _ = CreateItemHandler.OptionalEnum(op, "SendMeetingInvitationsOrCancellations", Values.CalendarUpdateModes, "CalendarItemUpdateOperationType");
         var changes = EwsRequest.Required(op, "ItemChanges").Elements().ToList();
         var outcomes = await request.PerItemAsync(changes, change => ApplyChangeAsync(request, change, conflict));
         return EwsRequest.Respond("UpdateItem", outcomes, (w, item) =>
