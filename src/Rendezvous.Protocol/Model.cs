@@ -249,8 +249,6 @@ public sealed class Item
 
     public ChangeHighlights? ChangeHighlights { get; set; }
 
-    public bool IsCalendarLike => Kind is ItemKind.CalendarItem or ItemKind.MeetingRequest or ItemKind.MeetingResponse or ItemKind.MeetingCancellation;
-
     public bool IsMessageLike => Kind != ItemKind.CalendarItem;
 
     /// <summary>The size EWS reports: an estimate of the stored MAPI size (subject, body and recipients).</summary>

@@ -419,7 +419,6 @@ public static class ItemSchema
     public static readonly PropertyDef IsOutOfDate = Bool("meeting:IsOutOfDate", "IsOutOfDate", i => i.IsOutOfDate ?? false, null, true);
     public static readonly PropertyDef HasBeenProcessed = Bool("meeting:HasBeenProcessed", "HasBeenProcessed", i => i.HasBeenProcessed ?? false, null, true);
     public static readonly PropertyDef ResponseType = Str("meeting:ResponseType", "ResponseType", i => i.ResponseType, null, inDefault: true);
-    public static readonly PropertyDef MeetingIsOrganizer = IsOrganizer;
     public static readonly PropertyDef MeetingRequestType = Str("meetingRequest:MeetingRequestType", "MeetingRequestType", i => i.MeetingRequestType, null, inDefault: true, since: ExchangeVersion.Exchange2007_SP1);
     public static readonly PropertyDef ProposedStart = Date("meeting:ProposedStart", "ProposedStart", i => i.ProposedStart, null, inDefault: true, since: ExchangeVersion.Exchange2013);
     public static readonly PropertyDef ProposedEnd = Date("meeting:ProposedEnd", "ProposedEnd", i => i.ProposedEnd, null, inDefault: true, since: ExchangeVersion.Exchange2013);
@@ -486,7 +485,7 @@ public static class ItemSchema
 
     private static readonly PropertyDef[] MeetingMessageExtra =
     [
-        AssociatedCalendarItemId, IsDelegated, IsOutOfDate, HasBeenProcessed, ResponseType, Uid, DateTimeStamp, MeetingIsOrganizer,
+        AssociatedCalendarItemId, IsDelegated, IsOutOfDate, HasBeenProcessed, ResponseType, Uid, DateTimeStamp, IsOrganizer,
     ];
 
     private static readonly PropertyDef[] MeetingRequestExtra =
