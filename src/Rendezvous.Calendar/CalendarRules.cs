@@ -31,6 +31,10 @@ public static class CalendarRules
     public static bool HasAttendees(Item item) =>
         item.RequiredAttendees is { Count: > 0 } || item.OptionalAttendees is { Count: > 0 } || item.Resources is { Count: > 0 };
 
+    /// <summary>Required, optional and resource attendees, in that order.</summary>
+    public static IEnumerable<Attendee> AllAttendees(Item item) =>
+        (item.RequiredAttendees ?? []).Concat(item.OptionalAttendees ?? []).Concat(item.Resources ?? []);
+
     /// <summary>Checks the time rules after any create or update.</summary>
     public static void Validate(Item item)
     {
@@ -62,6 +66,8 @@ public static class CalendarRules
                 return ["ForwardItem"];
             case ItemKind.CalendarItem when isOrganizer:
                 return item.IsCancelled ? ["ForwardItem"] : ["ReplyToItem", "ForwardItem", "ReplyAllToItem", "CancelCalendarItem"];
+            case ItemKind.MeetingRequest when isOrganizer:
+                return ["ReplyToItem", "ForwardItem", "ReplyAllToItem"];
             case ItemKind.CalendarItem or ItemKind.MeetingRequest when !item.IsCancelled && item.IsOutOfDate != true:
                 var offered = new List<string> { "AcceptItem", "TentativelyAcceptItem", "DeclineItem", "ReplyToItem", "ForwardItem", "ReplyAllToItem" };
                 // The ProposeNewTime element exists from Exchange2013_SP1; Exchange's own doc sample returns it to Exchange2013.

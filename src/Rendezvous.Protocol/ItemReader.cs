@@ -25,6 +25,12 @@ public sealed record FolderRef(string? Id, string? DistinguishedName, string? Ma
 
 public sealed record ItemRef(string Id, string? ChangeKey, XElement Source);
 
+/// <summary>
+/// A response object in CreateItem (AcceptItem, TentativelyAcceptItem, DeclineItem, CancelCalendarItem, RemoveItem):
+/// what it refers to and what the sender added.
+/// </summary>
+public sealed record ResponseObject(string Name, ItemRef? Reference, string? Subject, Body? Body, DateTime? ProposedStart, DateTime? ProposedEnd, XElement Source);
+
 /// <summary>Maps request XML onto the model; anything that cannot be mapped is an ErrorSchemaValidation fault.</summary>
 public static class ItemReader
 {
@@ -296,6 +302,55 @@ public static class ItemReader
 
         var id = (string?)e.Attribute("Id") ?? throw SoapRequest.Schema(e, $"'{e.Name.LocalName}' needs an Id.");
         return new ItemRef(id, (string?)e.Attribute("ChangeKey"), e);
+    }
+
+    // The children ResponseObjectType and its subtypes may carry that the server takes no value from.
+    private static readonly HashSet<string> IgnoredResponseObjectFields =
+    [
+        "ItemClass", "Sensitivity", "Attachments", "InternetMessageHeaders", "Sender", "ToRecipients", "CcRecipients",
+        "BccRecipients", "IsReadReceiptRequested", "IsDeliveryReceiptRequested", "ReceivedBy", "ReceivedRepresenting",
+        "Importance", "Culture",
+    ];
+
+    public static ResponseObject ReadResponseObject(XElement element, ReadContext context)
+    {
+        ItemRef? reference = null;
+        string? subject = null;
+        Body? body = null;
+        DateTime? proposedStart = null, proposedEnd = null;
+        foreach (var child in element.Elements())
+        {
+            if (child.Name.Namespace != Ews.T)
+            {
+                throw Unexpected(child);
+            }
+
+            switch (child.Name.LocalName)
+            {
+                case "ReferenceItemId":
+                    reference = ReadItemRef(child);
+                    break;
+                case "Subject":
+                    subject = child.Value;
+                    break;
+                case "Body":
+                case "NewBodyContent": // SmartResponseType's addition to the quoted body (ews-javascript-api cancels with it)
+                    body = ReadBody(child);
+                    break;
+                case "ProposedStart":
+                    proposedStart = Values.DateTime(child, context.TimeZone);
+                    break;
+                case "ProposedEnd":
+                    proposedEnd = Values.DateTime(child, context.TimeZone);
+                    break;
+                case var name when IgnoredResponseObjectFields.Contains(name):
+                    break;
+                default:
+                    throw Unexpected(child);
+            }
+        }
+
+        return new ResponseObject(element.Name.LocalName, reference, subject, body, proposedStart, proposedEnd, element);
     }
 
     public static EwsFaultException Unexpected(XElement e) =>

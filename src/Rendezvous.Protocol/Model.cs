@@ -249,6 +249,9 @@ public sealed class Item
 
     public ChangeHighlights? ChangeHighlights { get; set; }
 
+    /// <summary>Attendees or recipients this server could not deliver to (not local; external delivery comes later).</summary>
+    public List<string>? UndeliveredRecipients { get; set; }
+
     public bool IsMessageLike => Kind != ItemKind.CalendarItem;
 
     /// <summary>The size EWS reports: an estimate of the stored MAPI size (subject, body and recipients).</summary>
@@ -270,6 +273,7 @@ public sealed class Item
         copy.RequiredAttendees = RequiredAttendees is null ? null : [.. RequiredAttendees];
         copy.OptionalAttendees = OptionalAttendees is null ? null : [.. OptionalAttendees];
         copy.Resources = Resources is null ? null : [.. Resources];
+        copy.UndeliveredRecipients = UndeliveredRecipients is null ? null : [.. UndeliveredRecipients];
         return copy;
     }
 }
@@ -309,6 +313,9 @@ public sealed class Folder
         _ => "Folder",
     };
 }
+
+/// <summary>An item with the distinguished name of the folder it is in (null for a user's own folders).</summary>
+public sealed record PlacedItem(Item Item, string? Folder);
 
 /// <summary>A mailbox owner as the server knows them.</summary>
 public sealed record Mailbox(string Id, string Address, string DisplayName);

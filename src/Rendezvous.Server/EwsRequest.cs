@@ -122,6 +122,13 @@ public sealed class EwsRequest
         {
             return new Outcome<T>(default, e);
         }
+        catch (ConcurrencyException e)
+        {
+            // A concurrent request won the race for this item; what we decided from is no longer there.
+            return new Outcome<T>(default, e.Gone
+                ? new EwsException(ResponseCodes.ErrorItemNotFound, "The specified object was not found in the store.")
+                : new EwsException(ResponseCodes.ErrorIrresolvableConflict, "The item changed while the request was processed. Retrieve it again and retry."));
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Logger.LogError(e, "{Operation} failed for one item", Soap.OperationName);

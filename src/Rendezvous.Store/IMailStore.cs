@@ -30,10 +30,13 @@ public sealed class ChangeSet
     public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count == 0;
 }
 
-public sealed class ConcurrencyException(string itemId)
-    : Exception($"Item {itemId} changed while the request was being decided.")
+public sealed class ConcurrencyException(string itemId, bool gone = false)
+    : Exception(gone ? $"Item {itemId} was deleted while the request was being decided." : $"Item {itemId} changed while the request was being decided.")
 {
     public string ItemId { get; } = itemId;
+
+    /// <summary>The item no longer exists (deleted or moved by another request), rather than changed.</summary>
+    public bool Gone { get; } = gone;
 }
 
 public sealed class DuplicateException(string message) : Exception(message);
@@ -75,6 +78,12 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>Items of the folder whose [Start, End) overlaps [start, end).</summary>
     Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
 
-    /// <summary>Applies the whole change set atomically and durably.</summary>
+    /// <summary>Every item of the mailbox that belongs to the meeting <paramref name="uid"/>, with the folder it is in.</summary>
+    Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies the whole change set atomically and durably. Throws <see cref="ConcurrencyException"/>, writing nothing,
+    /// when an update's item moved past its expected change number or a deleted item is already gone.
+    /// </summary>
     Task ApplyAsync(ChangeSet changes, CancellationToken cancellationToken);
 }

@@ -74,6 +74,11 @@ public sealed class SqliteMailStore : IMailStore
         CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT INTO counters VALUES ('change', 0);
         """,
+        """
+        ALTER TABLE items ADD COLUMN uid TEXT;
+        UPDATE items SET uid = json_extract(data, '$.Uid');
+        CREATE INDEX items_uid ON items(mailbox_id, uid) WHERE uid IS NOT NULL;
+        """,
     ];
 
     private readonly string connectionString;
@@ -324,6 +329,32 @@ public sealed class SqliteMailStore : IMailStore
         QueryItems(ItemColumns + " WHERE folder_id = $f AND start_ticks < $e AND end_ticks > $s ORDER BY start_ticks;", cancellationToken,
             ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
 
+    public async Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = Command(connection,
+            "SELECT i.id, i.mailbox_id, i.folder_id, i.change_number, i.data, f.distinguished_name FROM items i JOIN folders f ON f.id = i.folder_id WHERE i.mailbox_id = $m AND i.uid = $u;",
+            null, ("$m", mailboxId), ("$u", uid));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var items = new List<PlacedItem>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new PlacedItem(ReadItem(reader), reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return items;
+    }
+
+    private static Item ReadItem(SqliteDataReader reader)
+    {
+        var item = JsonSerializer.Deserialize<Item>(reader.GetString(4), Json)!;
+        item.Id = reader.GetString(0);
+        item.MailboxId = reader.GetString(1);
+        item.FolderId = reader.GetString(2);
+        item.ChangeNumber = reader.GetInt64(3);
+        return item;
+    }
+
     private async Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -332,12 +363,7 @@ public sealed class SqliteMailStore : IMailStore
         var items = new List<Item>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var item = JsonSerializer.Deserialize<Item>(reader.GetString(4), Json)!;
-            item.Id = reader.GetString(0);
-            item.MailboxId = reader.GetString(1);
-            item.FolderId = reader.GetString(2);
-            item.ChangeNumber = reader.GetInt64(3);
-            items.Add(item);
+            items.Add(ReadItem(reader));
         }
 
         return items;
@@ -362,7 +388,11 @@ public sealed class SqliteMailStore : IMailStore
             foreach (var id in changes.Deletes)
             {
                 await using var cmd = Command(connection, "DELETE FROM items WHERE id = $id;", tx, ("$id", id));
-                await cmd.ExecuteNonQueryAsync(cancellationToken);
+                if (await cmd.ExecuteNonQueryAsync(cancellationToken) != 1)
+                {
+                    // Someone else deleted or moved it since it was read: the decision was made on stale state.
+                    throw new ConcurrencyException(id, gone: true);
+                }
             }
 
             foreach (var id in changes.FolderDeletes)
@@ -378,14 +408,14 @@ public sealed class SqliteMailStore : IMailStore
 
             foreach (var item in changes.Inserts)
             {
-                await using var cmd = Command(connection, "INSERT INTO items VALUES ($id, $m, $f, $k, $s, $e, $u, $cn, $d);", tx, ItemParameters(item));
+                await using var cmd = Command(connection, "INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid) VALUES ($id, $m, $f, $k, $s, $e, $u, $cn, $d, $uid);", tx, ItemParameters(item));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
             foreach (var (item, expected) in changes.Updates)
             {
                 await using var cmd = Command(connection,
-                    "UPDATE items SET folder_id = $f, kind = $k, start_ticks = $s, end_ticks = $e, is_unread = $u, change_number = $cn, data = $d WHERE id = $id AND mailbox_id = $m AND change_number = $expected;",
+                    "UPDATE items SET folder_id = $f, kind = $k, start_ticks = $s, end_ticks = $e, is_unread = $u, change_number = $cn, data = $d, uid = $uid WHERE id = $id AND mailbox_id = $m AND change_number = $expected;",
                     tx, [.. ItemParameters(item), ("$expected", expected)]);
                 if (await cmd.ExecuteNonQueryAsync(cancellationToken) != 1)
                 {
@@ -402,7 +432,7 @@ public sealed class SqliteMailStore : IMailStore
         ("$id", item.Id), ("$m", item.MailboxId), ("$f", item.FolderId), ("$k", (int)item.Kind),
         ("$s", item.Start?.Ticks), ("$e", (item.End ?? item.Start)?.Ticks),
         ("$u", item.Kind != ItemKind.CalendarItem && item.IsRead != true ? 1 : 0),
-        ("$cn", item.ChangeNumber), ("$d", JsonSerializer.Serialize(item, Json)),
+        ("$cn", item.ChangeNumber), ("$d", JsonSerializer.Serialize(item, Json)), ("$uid", item.Uid),
     ];
 
     private async Task WriteAsync(Func<SqliteConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ using Rendezvous.Store;
 
 namespace Rendezvous.Server.Handlers;
 
-/// <summary>CreateItem: calendar items and messages (meeting responses come with the meeting workflow).</summary>
+/// <summary>CreateItem: messages here; calendar items and meeting response objects in <see cref="MeetingHandlers"/>.</summary>
 public static class CreateItemHandler
 {
     public static async Task<Action<EwsWriter>> CreateItem(EwsRequest request)
@@ -18,9 +18,12 @@ public static class CreateItemHandler
 
         var outcomes = await request.PerItemAsync(items, async e => e.Name.LocalName switch
         {
-            "CalendarItem" => await CreateCalendarItemAsync(request, e, savedFolder, invitations),
+            "CalendarItem" => await MeetingHandlers.CreateAsync(request, e, savedFolder, invitations),
             "Message" => await CreateMessageAsync(request, e, savedFolder, disposition),
-            "AcceptItem" or "TentativelyAcceptItem" or "DeclineItem" or "CancelCalendarItem" or "RemoveItem" or "ReplyToItem" or "ReplyAllToItem" or "ForwardItem" =>
+            "AcceptItem" or "TentativelyAcceptItem" or "DeclineItem" => await MeetingHandlers.RespondAsync(request, e, disposition, savedFolder),
+            "CancelCalendarItem" => await MeetingHandlers.CancelAsync(request, e, disposition, savedFolder),
+            "RemoveItem" => await MeetingHandlers.RemoveAsync(request, e),
+            "ReplyToItem" or "ReplyAllToItem" or "ForwardItem" =>
                 throw new EwsException(ResponseCodes.ErrorInvalidRequest, $"{e.Name.LocalName} is not supported yet."),
             _ => throw SoapRequest.Schema(e, $"Creating a '{e.Name.LocalName}' is not supported."),
         });
@@ -32,24 +35,6 @@ public static class CreateItemHandler
     {
         var a = op.Attribute(attribute);
         return a is null ? null : Values.Enum(a, a.Value, allowed, typeName);
-    }
-
-    private static async Task<IReadOnlyList<Item>> CreateCalendarItemAsync(EwsRequest request, XElement element, FolderRef? savedFolder, string? invitations)
-    {
-        if (invitations is null)
-        {
-            throw new EwsException(ResponseCodes.ErrorSendMeetingInvitationsRequired, "SendMeetingInvitations is required for calendar items.");
-        }
-
-        var folder = await request.ResolveFolderAsync(savedFolder ?? new FolderRef(null, "calendar", null, element));
-        var item = ItemReader.ReadNewItem(element, request.ReadContext);
-        var now = request.Now;
-        CalendarRules.PrepareNewCalendarItem(item, request.User.Mailbox, request.Soap.TimeZoneContext, now);
-        Stamp(request, item, folder, now);
-        var changes = new ChangeSet();
-        changes.Inserts.Add(item);
-        await request.Store.ApplyAsync(changes, request.Cancellation);
-        return [item];
     }
 
     private static async Task<IReadOnlyList<Item>> CreateMessageAsync(EwsRequest request, XElement element, FolderRef? savedFolder, string? disposition)
@@ -87,6 +72,12 @@ public static class CreateItemHandler
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
             var draft = await request.GetOwnItemAsync(ItemReader.ReadItemRef(e));
+            if (draft.Kind == ItemKind.MeetingResponse && draft.IsDraft)
+            {
+                await MeetingHandlers.SendResponseDraftAsync(request, draft, save, savedFolder);
+                return true;
+            }
+
             if (draft.Kind != ItemKind.Message)
             {
                 throw new EwsException(ResponseCodes.ErrorInvalidItemForOperationSendItem, "Only messages can be sent with SendItem.");

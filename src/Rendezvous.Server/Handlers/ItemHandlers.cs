@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Rendezvous.Calendar;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 
@@ -31,8 +32,17 @@ public static class ItemHandlers
                 throw new EwsException(ResponseCodes.ErrorSendMeetingCancellationsRequired, "SendMeetingCancellations is required when calendar items are deleted.");
             }
 
-            var changes = new ChangeSet();
             var folder = await request.Store.GetFolderAsync(item.FolderId, request.Cancellation);
+            if (item.Kind == ItemKind.CalendarItem && item.IsMeeting && cancellations != "SendToNone" && !item.IsCancelled
+                && (item.Organizer is null || item.Organizer.Is(request.User.Address)))
+            {
+                var to = deleteType == "HardDelete" ? (Place?)null
+                    : Place.In(request.User.Mailbox, deleteType == "MoveToDeletedItems" && folder?.DistinguishedName != "deleteditems" ? "deleteditems" : "recoverableitemsdeletions");
+                await MeetingHandlers.DeleteMeetingAsync(request, item, cancellations!, to);
+                return true;
+            }
+
+            var changes = new ChangeSet();
             if (deleteType == "MoveToDeletedItems" && folder?.DistinguishedName != "deleteditems")
             {
                 var deleted = await request.ResolveFolderAsync(new FolderRef(null, "deleteditems", null, e));

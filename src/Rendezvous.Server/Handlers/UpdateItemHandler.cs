@@ -13,16 +13,15 @@ namespace Rendezvous.Server.Handlers;
 public static class UpdateItemHandler
 {
     private static readonly HashSet<string> ConflictModes = ["NeverOverwrite", "AutoResolve", "AlwaysOverwrite"];
-    private const int Attempts = 5;
 
     public static async Task<Action<EwsWriter>> UpdateItem(EwsRequest request)
     {
         var op = request.Operation;
         var conflict = Values.Enum(op, ItemReader.RequiredAttribute(op, "ConflictResolution"), ConflictModes, "ConflictResolutionType");
         _ = CreateItemHandler.OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
-        _ = CreateItemHandler.OptionalEnum(op, "SendMeetingInvitationsOrCancellations", Values.CalendarUpdateModes, "CalendarItemUpdateOperationType");
+        var mode = CreateItemHandler.OptionalEnum(op, "SendMeetingInvitationsOrCancellations", Values.CalendarUpdateModes, "CalendarItemUpdateOperationType");
         var changes = EwsRequest.Required(op, "ItemChanges").Elements().ToList();
-        var outcomes = await request.PerItemAsync(changes, change => ApplyChangeAsync(request, change, conflict));
+        var outcomes = await request.PerItemAsync(changes, change => ApplyChangeAsync(request, change, conflict, mode));
         return EwsRequest.Respond("UpdateItem", outcomes, (w, item) =>
         {
             request.WriteItems(w, [item], EwsRequest.IdOnly);
@@ -32,31 +31,32 @@ public static class UpdateItemHandler
         }, itemsOnError: true);
     }
 
-    private static async Task<Item> ApplyChangeAsync(EwsRequest request, XElement change, string conflict)
+    private static async Task<Item> ApplyChangeAsync(EwsRequest request, XElement change, string conflict, string? mode)
     {
         var idElement = change.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(change, "ItemChange needs an ItemId.");
         var reference = ItemReader.ReadItemRef(idElement);
         var updates = change.Element(Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "ItemChange needs Updates.");
-        for (var attempt = 1; ; attempt++)
+        var first = await request.GetOwnItemAsync(reference);
+        if (first.Kind == ItemKind.CalendarItem && mode is null)
+        {
+            throw new EwsException(ResponseCodes.ErrorSendMeetingInvitationsOrCancellationsRequired, "SendMeetingInvitationsOrCancellations is required when calendar items are updated.");
+        }
+
+        // A write that lost a race is decided again on the fresh item (the ChangeKey rules then apply to it).
+        var results = await Meetings.RunAsync(request, first.Uid, async () =>
         {
             var stored = await request.GetOwnItemAsync(reference);
             var item = Decide(request, stored, reference, updates, conflict);
-            var set = new ChangeSet();
-            set.Updates.Add((item, stored.ChangeNumber));
-            try
+            if (item.Kind == ItemKind.CalendarItem)
             {
-                await request.Store.ApplyAsync(set, request.Cancellation);
-                return item;
+                return await MeetingHandlers.UpdateAsync(request, stored, item, mode);
             }
-            catch (ConcurrencyException) when (attempt < Attempts)
-            {
-                // Another writer got in between our read and our write: decide again on the fresh item.
-            }
-            catch (ConcurrencyException)
-            {
-                throw new EwsException(ResponseCodes.ErrorIrresolvableConflict, "The item kept changing while it was being updated. Retrieve it again and retry.");
-            }
-        }
+
+            var decision = new Decision();
+            decision.Results.Add(decision.Update(new PlacedItem(stored, null), item));
+            return decision;
+        });
+        return results[0];
     }
 
     private static Item Decide(EwsRequest request, Item stored, ItemRef reference, XElement updates, string conflict)

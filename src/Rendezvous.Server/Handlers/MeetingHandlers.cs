@@ -1,0 +1,175 @@
+using System.Xml.Linq;
+using Rendezvous.Calendar;
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Server.Handlers;
+
+/// <summary>
+/// The meeting steps of CreateItem, UpdateItem, DeleteItem and SendItem: each loads the state, lets
+/// <see cref="MeetingWorkflow"/> decide, and applies the decision through <see cref="Meetings"/>.
+/// </summary>
+public static class MeetingHandlers
+{
+    /// <summary>CreateItem of a calendar item: the organizer's item, and the invitations when asked.</summary>
+    public static async Task<IReadOnlyList<Item>> CreateAsync(EwsRequest request, XElement element, FolderRef? savedFolder, string? invitations)
+    {
+        if (invitations is null)
+        {
+            throw new EwsException(ResponseCodes.ErrorSendMeetingInvitationsRequired, "SendMeetingInvitations is required for calendar items.");
+        }
+
+        var folder = await request.ResolveFolderAsync(savedFolder ?? new FolderRef(null, MeetingView.Calendar, null, element));
+        var me = request.User.Mailbox;
+        var prepared = ItemReader.ReadNewItem(element, request.ReadContext);
+        CalendarRules.PrepareNewCalendarItem(prepared, me, request.Soap.TimeZoneContext, request.Now);
+        var results = await Meetings.RunAsync(request, prepared.Uid, async () =>
+        {
+            var meeting = prepared.Clone();
+            var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(meeting, me), meeting.Uid);
+            return MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, Meetings.Context(request));
+        });
+        return results;
+    }
+
+    /// <summary>CreateItem of AcceptItem, TentativelyAcceptItem or DeclineItem, with or without a new time.</summary>
+    public static async Task<IReadOnlyList<Item>> RespondAsync(EwsRequest request, XElement element, string? disposition, FolderRef? savedFolder)
+    {
+        var kind = element.Name.LocalName switch
+        {
+            "AcceptItem" => ResponseKind.Accept,
+            "TentativelyAcceptItem" => ResponseKind.Tentative,
+            _ => ResponseKind.Decline,
+        };
+        var response = ItemReader.ReadResponseObject(element, request.ReadContext);
+        if (disposition is null)
+        {
+            throw new EwsException(ResponseCodes.ErrorMessageDispositionRequired, $"MessageDisposition is required for {element.Name.LocalName}.");
+        }
+
+        var reference = response.Reference ?? throw new EwsException(ResponseCodes.ErrorMissingInformationReferenceItemId, $"{element.Name.LocalName} needs a ReferenceItemId: the meeting request or calendar item it answers.");
+        var saved = await SavedPlaceAsync(request, savedFolder);
+        var reply = new MeetingReply(kind, response.Body, response.ProposedStart, response.ProposedEnd);
+        var first = await request.GetOwnItemAsync(reference);
+        return await Meetings.RunAsync(request, first.Uid, async () =>
+        {
+            var item = await request.GetOwnItemAsync(reference);
+            var (attendee, placed) = await PlaceAsync(request, item);
+            var organizer = await OrganizerViewAsync(request, item);
+            return MeetingWorkflow.Respond(reply, placed, attendee, organizer, disposition, saved, Meetings.Context(request));
+        });
+    }
+
+    /// <summary>SendItem of a response saved with SaveOnly: the response happens now, and the draft goes.</summary>
+    public static async Task SendResponseDraftAsync(EwsRequest request, Item draft, bool saveCopy, FolderRef? savedFolder)
+    {
+        var kind = draft.ResponseType switch
+        {
+            "Accept" => ResponseKind.Accept,
+            "Tentative" => ResponseKind.Tentative,
+            _ => ResponseKind.Decline,
+        };
+        var reply = new MeetingReply(kind, draft.Body, draft.ProposedStart, draft.ProposedEnd);
+        var saved = await SavedPlaceAsync(request, savedFolder);
+        await Meetings.RunAsync(request, draft.Uid, async () =>
+        {
+            var attendee = await Meetings.ViewAsync(request, request.User.Mailbox, draft.Uid);
+            var reference = attendee.CalendarItem ?? attendee.ReceivedRequests.FirstOrDefault()
+                ?? throw new EwsException(ResponseCodes.ErrorItemNotFound, "The meeting this response answers is no longer in the mailbox.");
+            var organizer = await OrganizerViewAsync(request, reference.Item);
+            var decision = MeetingWorkflow.Respond(reply, reference, attendee, organizer, saveCopy ? "SendAndSaveCopy" : "SendOnly", saved, Meetings.Context(request));
+            decision.Deletes.Add(draft.Id);
+            decision.Results.Clear();
+            return decision;
+        });
+    }
+
+    /// <summary>CreateItem of CancelCalendarItem: the organizer cancels; attendees are told.</summary>
+    public static async Task<IReadOnlyList<Item>> CancelAsync(EwsRequest request, XElement element, string? disposition, FolderRef? savedFolder)
+    {
+        var response = ItemReader.ReadResponseObject(element, request.ReadContext);
+        if (disposition is null)
+        {
+            throw new EwsException(ResponseCodes.ErrorMessageDispositionRequired, "MessageDisposition is required for CancelCalendarItem.");
+        }
+
+        if (disposition == "SaveOnly")
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidOperation, "Saving a cancellation as a draft (SaveOnly) is not supported; use SendOnly or SendAndSaveCopy.");
+        }
+
+        var reference = response.Reference ?? throw new EwsException(ResponseCodes.ErrorMissingInformationReferenceItemId, "CancelCalendarItem needs a ReferenceItemId: the meeting to cancel.");
+        var saved = await SavedPlaceAsync(request, savedFolder);
+        var first = await request.GetOwnItemAsync(reference);
+        await Meetings.RunAsync(request, first.Uid, async () =>
+        {
+            var item = await request.GetOwnItemAsync(reference);
+            var (organizer, placed) = await PlaceAsync(request, item);
+            var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), item.Uid);
+            var to = Place.In(organizer.Owner, placed.Folder == MeetingView.DeletedItems ? "recoverableitemsdeletions" : MeetingView.DeletedItems);
+            var mode = disposition == "SendAndSaveCopy" ? "SendToAllAndSaveCopy" : "SendOnlyToAll";
+            return MeetingWorkflow.Cancel(placed, organizer.Owner, response.Body, mode, attendees, to, saved, Meetings.Context(request));
+        });
+        return [];
+    }
+
+    /// <summary>CreateItem of RemoveItem: the attendee clears a cancelled meeting and its cancellation.</summary>
+    public static async Task<IReadOnlyList<Item>> RemoveAsync(EwsRequest request, XElement element)
+    {
+        var response = ItemReader.ReadResponseObject(element, request.ReadContext);
+        var reference = response.Reference ?? throw new EwsException(ResponseCodes.ErrorMissingInformationReferenceItemId, "RemoveItem needs a ReferenceItemId: the meeting cancellation.");
+        var first = await request.GetOwnItemAsync(reference);
+        await Meetings.RunAsync(request, first.Uid, async () =>
+        {
+            var item = await request.GetOwnItemAsync(reference);
+            if (item.Kind == ItemKind.CalendarItem && (item.Organizer is null || item.Organizer.Is(request.User.Address)))
+            {
+                throw new EwsException(ResponseCodes.ErrorCalendarIsOrganizerForRemove, "The organizer cancels a meeting with CancelCalendarItem; RemoveItem is for attendees.");
+            }
+
+            var (attendee, placed) = await PlaceAsync(request, item);
+            return MeetingWorkflow.Remove(placed, attendee, Meetings.Context(request));
+        });
+        return [];
+    }
+
+    /// <summary>
+    /// UpdateItem of a calendar item: <paramref name="after"/> is <paramref name="stored"/> with the changes applied.
+    /// The organizer's meeting sends updates as <paramref name="mode"/> says; anything else is a plain update.
+    /// </summary>
+    public static async Task<Decision> UpdateAsync(EwsRequest request, Item stored, Item after, string? mode)
+    {
+        var (organizer, placed) = await PlaceAsync(request, stored);
+        var addresses = MeetingWorkflow.AttendeeAddresses(stored, organizer.Owner).Concat(MeetingWorkflow.AttendeeAddresses(after, organizer.Owner));
+        var attendees = mode is null or "SendToNone" ? [] : await Meetings.LocalViewsAsync(request, addresses, stored.Uid);
+        return MeetingWorkflow.Update(placed, after, organizer.Owner, mode ?? "SendToNone", attendees, null, Meetings.Context(request));
+    }
+
+    /// <summary>
+    /// DeleteItem of the organizer's meeting with cancellations: attendees are told, and the item goes to
+    /// <paramref name="to"/> (null: deleted for good).
+    /// </summary>
+    public static Task DeleteMeetingAsync(EwsRequest request, Item stored, string mode, Place? to) =>
+        Meetings.RunAsync(request, stored.Uid, async () =>
+        {
+            var item = await request.GetOwnItemAsync(new ItemRef(stored.Id, null, request.Operation));
+            var (organizer, placed) = await PlaceAsync(request, item);
+            var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), item.Uid);
+            return MeetingWorkflow.Cancel(placed, organizer.Owner, null, mode, attendees, to, null, Meetings.Context(request));
+        });
+
+    /// <summary>The caller's view of the item's meeting, and the item placed in it.</summary>
+    private static async Task<(MeetingView View, PlacedItem Placed)> PlaceAsync(EwsRequest request, Item item)
+    {
+        var view = await Meetings.ViewAsync(request, request.User.Mailbox, item.Uid);
+        var placed = view.Items.FirstOrDefault(p => p.Item.Id == item.Id) ?? new PlacedItem(item, null);
+        return (view, placed);
+    }
+
+    private static async Task<MeetingView?> OrganizerViewAsync(EwsRequest request, Item item) =>
+        item.Organizer is { } organizer && !organizer.Is(request.User.Address)
+            ? await Meetings.LocalViewAsync(request, organizer.Address, item.Uid)
+            : null;
+
+    private static async Task<Place?> SavedPlaceAsync(EwsRequest request, FolderRef? savedFolder) =>
+        savedFolder is null ? null : Place.ById(request.User.MailboxId, (await request.ResolveFolderAsync(savedFolder)).Id);
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Rendezvous.Calendar;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Server;
+
+/// <summary>
+/// Connects the meeting workflow to the store: loads the state a step decides from, and applies the step's decision
+/// as one change set. A step whose state changed under it (another attendee's response landed first) is decided again.
+/// </summary>
+public static class Meetings
+{
+    private const int Attempts = 8;
+
+    public static WorkflowContext Context(EwsRequest request) => new(request.Now, EwsIds.NewItemId);
+
+    /// <summary>A mailbox's items for the meeting <paramref name="uid"/>.</summary>
+    public static async Task<MeetingView> ViewAsync(EwsRequest request, Mailbox owner, string? uid) =>
+        uid is null ? MeetingView.Empty(owner) : new MeetingView(owner, await request.Store.GetMeetingItemsAsync(owner.Id, uid, request.Cancellation));
+
+    /// <summary>The view of the mailbox at <paramref name="address"/>, or null when it is not on this server.</summary>
+    public static async Task<MeetingView?> LocalViewAsync(EwsRequest request, string address, string? uid) =>
+        await request.Store.FindUserAsync(address, request.Cancellation) is { } user ? await ViewAsync(request, user.Mailbox, uid) : null;
+
+    /// <summary>The views of those <paramref name="addresses"/> that have a mailbox here.</summary>
+    public static async Task<Dictionary<string, MeetingView>> LocalViewsAsync(EwsRequest request, IEnumerable<string> addresses, string? uid)
+    {
+        var views = new Dictionary<string, MeetingView>(StringComparer.OrdinalIgnoreCase);
+        foreach (var address in addresses.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (await LocalViewAsync(request, address, uid) is { } view)
+            {
+                views[address] = view;
+            }
+        }
+
+        return views;
+    }
+
+    /// <summary>
+    /// Decides with <paramref name="decide"/> and applies the decision atomically. Steps on the same meeting take turns
+    /// (responses from many attendees all update the organizer's item); if the state still moved on, the step is
+    /// decided again from fresh state.
+    /// </summary>
+    public static async Task<IReadOnlyList<Item>> RunAsync(EwsRequest request, string? uid, Func<Task<Decision>> decide)
+    {
+        using var turn = uid is null ? null : await MeetingLocks.AcquireAsync(uid, request.Cancellation);
+        for (var attempt = 1; ; attempt++)
+        {
+            var decision = await decide();
+            try
+            {
+                await ApplyAsync(request, decision);
+                return decision.Results;
+            }
+            catch (ConcurrencyException) when (attempt < Attempts)
+            {
+                // Another request changed an item this decision read; decide again.
+            }
+        }
+    }
+
+    private static async Task ApplyAsync(EwsRequest request, Decision decision)
+    {
+        var now = request.Now;
+        var changes = new ChangeSet();
+        var folders = new Dictionary<(string, string), string>();
+        foreach (var (item, place) in decision.Creates)
+        {
+            var folderId = place.FolderId;
+            if (folderId is null && !folders.TryGetValue((place.MailboxId, place.Folder!), out folderId))
+            {
+                var folder = await request.Store.GetDistinguishedFolderAsync(place.MailboxId, place.Folder!, request.Cancellation)
+                    ?? throw new InvalidOperationException($"Mailbox {place.MailboxId} has no {place.Folder} folder.");
+                folders[(place.MailboxId, place.Folder!)] = folderId = folder.Id;
+            }
+
+            item.MailboxId = place.MailboxId;
+            item.FolderId = folderId;
+            item.ChangeNumber = request.Store.NextChangeNumber();
+            item.DateTimeCreated = item.DateTimeCreated == default ? now : item.DateTimeCreated;
+            item.DateTimeReceived ??= now;
+            item.LastModifiedTime = now;
+            item.LastModifiedName = request.User.DisplayName;
+            item.FieldChanges.Clear();
+            changes.Inserts.Add(item);
+        }
+
+        foreach (var (item, expected) in decision.Updates)
+        {
+            // UpdateItem numbers its change itself (its field change numbers refer to it); the workflow's updates get one here.
+            item.ChangeNumber = item.ChangeNumber == expected ? request.Store.NextChangeNumber() : item.ChangeNumber;
+            item.LastModifiedTime = now;
+            changes.Updates.Add((item, expected));
+        }
+
+        changes.Deletes.AddRange(decision.Deletes);
+        await request.Store.ApplyAsync(changes, request.Cancellation);
+        if (decision.Undelivered.Count > 0)
+        {
+            request.Logger.LogInformation("Not delivered (no mailbox on this server): {Recipients}", string.Join(", ", decision.Undelivered));
+        }
+    }
+
+    /// <summary>One turn at a time per meeting UID, within this process (the store's change numbers guard the rest).</summary>
+    private static class MeetingLocks
+    {
+        private static readonly ConcurrentDictionary<string, Entry> Entries = new(StringComparer.Ordinal);
+
+        public static async Task<IDisposable> AcquireAsync(string uid, CancellationToken cancellationToken)
+        {
+            Entry entry;
+            while (true)
+            {
+                entry = Entries.GetOrAdd(uid, static _ => new Entry());
+                lock (entry)
+                {
+                    if (!entry.Retired)
+                    {
+                        entry.Users++;
+                        break;
+                    }
+                }
+            }
+
+            try
+            {
+                await entry.Gate.WaitAsync(cancellationToken);
+            }
+            catch
+            {
+                Release(uid, entry, entered: false);
+                throw;
+            }
+
+            return new Turn(() => Release(uid, entry, entered: true));
+        }
+
+        private static void Release(string uid, Entry entry, bool entered)
+        {
+            if (entered)
+            {
+                entry.Gate.Release();
+            }
+
+            lock (entry)
+            {
+                if (--entry.Users == 0)
+                {
+                    entry.Retired = true;
+                    Entries.TryRemove(new KeyValuePair<string, Entry>(uid, entry));
+                }
+            }
+        }
+
+        private sealed class Entry
+        {
+            public SemaphoreSlim Gate { get; } = new(1, 1);
+
+            public int Users { get; set; }
+
+            public bool Retired { get; set; }
+        }
+
+        private sealed class Turn(Action release) : IDisposable
+        {
+            private Action? release = release;
+
+            public void Dispose() => Interlocked.Exchange(ref release, null)?.Invoke();
+        }
+    }
+}
