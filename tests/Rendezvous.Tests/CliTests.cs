@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -50,7 +49,7 @@ public sealed class CliTests : IDisposable
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("erin@example.com:pw")));
 
         var ids = new List<string>();
-        using (var server = await StartServerAsync(port, http, url))
+        using (var server = await Processes.StartServerAsync(data, port))
         {
             for (var i = 0; i < 20; i++)
             {
@@ -64,7 +63,7 @@ public sealed class CliTests : IDisposable
             await server.WaitForExitAsync();
         }
 
-        using (var restarted = await StartServerAsync(port, http, url))
+        using (var restarted = await Processes.StartServerAsync(data, port))
         {
             foreach (var id in ids)
             {
@@ -74,29 +73,5 @@ public sealed class CliTests : IDisposable
 
             restarted.Kill();
         }
-    }
-
-    private async Task<Process> StartServerAsync(int port, HttpClient http, string url)
-    {
-        var process = Process.Start(Processes.Rdv("serve", "--urls", $"http://127.0.0.1:{port}", "--data", data))!;
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            try
-            {
-                using var probe = await http.GetAsync(url.Replace("/EWS/Exchange.asmx", "/", StringComparison.Ordinal));
-                if (probe.IsSuccessStatusCode)
-                {
-                    return process;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        process.Kill();
-        throw new TimeoutException("rdv serve did not start");
     }
 }

@@ -68,4 +68,30 @@ public static class Processes
 
         return (process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>Starts `rdv serve` on <paramref name="port"/> over <paramref name="data"/> and waits until it answers.</summary>
+    public static async Task<Process> StartServerAsync(string data, int port)
+    {
+        var process = Process.Start(Rdv("serve", "--urls", $"http://127.0.0.1:{port}", "--data", data))!;
+        using var http = new HttpClient();
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            try
+            {
+                using var probe = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/"));
+                if (probe.IsSuccessStatusCode)
+                {
+                    return process;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        process.Kill();
+        throw new TimeoutException("rdv serve did not start");
+    }
 }
