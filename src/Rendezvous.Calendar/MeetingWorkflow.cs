@@ -120,6 +120,11 @@ public static class MeetingWorkflow
         {
             decision.Move(calendarItem, copy, deletedItems, context);
         }
+        else if (!decline && calendarItem.Folder == MeetingView.DeletedItems)
+        {
+            // Accepting a meeting declined earlier puts it back on the calendar.
+            decision.Move(calendarItem, copy, Place.In(attendee.Owner, MeetingView.Calendar), context);
+        }
         else
         {
             decision.Update(calendarItem, copy);

@@ -70,6 +70,18 @@ public sealed class WorkflowRulesTests
     }
 
     [Fact]
+    public void AcceptingAfterDeclining_PutsTheMeetingBackOnTheCalendar()
+    {
+        Meeting();
+        var declined = world.Respond("bob", Request("bob").Id, new MeetingReply(ResponseKind.Decline)).Results[0];
+
+        var accepted = world.Respond("bob", declined.Id, new MeetingReply(ResponseKind.Accept)).Results[0];
+
+        Assert.Equal(("calendar", "Accept"), (world.Placed(accepted.Id).Folder!, accepted.MyResponseType!));
+        Assert.DoesNotContain(world.In("bob", "deleteditems"), i => i.Kind == ItemKind.CalendarItem);
+    }
+
+    [Fact]
     public void RespondingToARequestAlreadyInDeletedItems_DeletesItForGood()
     {
         Meeting();
