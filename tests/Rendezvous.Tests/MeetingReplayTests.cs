@@ -6,7 +6,8 @@ using Rendezvous.Tests.Infrastructure;
 namespace Rendezvous.Tests;
 
 /// <summary>
-/// The meeting workflow driven by the exact requests real clients send (../shared/clients/captures). Each test builds the state a
+/// The meeting workflow driven by the exact requests real clients send (../shared/clients/captures) and by the samples
+/// of the article the project started from (../shared/seed/propose-new-time.fr.md). Each test builds the state a
 /// capture expects with ordinary requests, swaps the capture's placeholder ids for real ones, posts the rest as
 /// recorded (SOAP headers and version included), and checks the effect in every mailbox concerned.
 /// </summary>
@@ -311,6 +312,166 @@ public sealed class MeetingReplayTests(ServerFixture server)
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // The seed article, "Propose a new meeting time by using EWS in Exchange" (French translation), step by step
+    // through its figure. Its samples are read from the article, fixed as ews-calendar-digest.md §5.3 and §5.7 say
+    // (http:// namespaces; MessageDisposition, which the spec requires, added), given real ids, and posted. The
+    // article's meeting ("Competitive analysis: kick off meeting", 2013-11-09 17:00-17:30 UTC, proposal 2013-11-28
+    // 04:00-04:30 UTC) is moved to 2030 like every date in these shared mailboxes.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    private const string SeedStart = "2030-11-09T17:00:00Z";
+    private const string SeedEnd = "2030-11-09T17:30:00Z";
+    private const string SeedProposedStart = "2030-11-28T04:00:00Z";
+    private const string SeedProposedEnd = "2030-11-28T04:30:00Z";
+    private const string SeedBody = "This time works better for the HiPPO.";
+
+    [Fact]
+    public async Task Seed_Step1_2_OrganizerSchedulesMeetingAllowingNewTimeProposals()
+    {
+        var (meeting, invitation) = await SeedScheduleAsync();
+
+        var organizers = await GetAsync(Alice, meeting.OrganizerItemId);
+        Assert.Equal("true", V(organizers, "AllowNewTimeProposal"));
+        Assert.Equal("true", V(organizers, "IsMeeting"));
+        Assert.Equal("true", V(organizers, "MeetingRequestWasSent"));
+        Assert.Equal("Organizer", V(organizers, "MyResponseType"));
+
+        var request = await GetAsync(Bob, invitation.Id);
+        Assert.Equal(T + "MeetingRequest", request.Name);
+        Assert.Equal(SeedStart, V(request, "Start"));
+        Assert.Equal(SeedEnd, V(request, "End"));
+        Assert.Equal(Alice, request.Element(T + "Organizer")!.T("EmailAddress"));
+    }
+
+    [Fact]
+    public async Task Seed_Step3_AttendeeChecksProposeNewTimeAndProposes()
+    {
+        var (meeting, invitation) = await SeedScheduleAsync();
+
+        // As written, with https:// namespaces, the GetItem sample is not an EWS request at all; with only the SOAP
+        // namespace fixed, it fails schema validation (ews-calendar-digest.md §1.1).
+        var asWritten = await server.PostAsync(Bob, SeedIds(Seed.Request("GetItem"), invitation));
+        Assert.Equal(HttpStatusCode.InternalServerError, asWritten.Status);
+        Assert.NotNull(asWritten.FaultCode);
+        var soapFixed = SeedIds(Seed.Request("GetItem"), invitation).Replace("https://schemas.xmlsoap.org/", "http://schemas.xmlsoap.org/", StringComparison.Ordinal);
+        Assert.Equal("a:ErrorSchemaValidation", (await server.PostAsync(Bob, soapFixed)).FaultCode);
+
+        // Fixed: the attendee asks for the response objects, subject, start and end of the meeting request
+        // (RequestServerVersion Exchange2013, MailboxCulture en-US, as in the article).
+        var got = await server.PostAsync(Bob, SeedIds(Seed.WithHttpNamespaces(Seed.Request("GetItem")), invitation));
+        var request = Assert.Single(got.Ok().Element(M + "Items")!.Elements());
+        Assert.Equal(T + "MeetingRequest", request.Name);
+        Assert.Equal(["ItemId", "Subject", "ResponseObjects", "Start", "End"], request.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(invitation.Id, request.ItemId().Id);
+        Assert.Equal(meeting.Subject, V(request, "Subject"));
+        Assert.Equal(SeedStart, V(request, "Start"));
+        Assert.Equal(SeedEnd, V(request, "End"));
+        Assert.Subset(ResponseObjects(request).ToHashSet(), new HashSet<string> { "AcceptItem", "TentativelyAcceptItem", "DeclineItem", "ProposeNewTime" });
+
+        // The CreateItem sample as the article writes it lacks MessageDisposition: the spec requires the error.
+        var createItem = SeedIds(Seed.WithHttpNamespaces(Seed.Request("CreateItem")), invitation)
+            .Replace("2013-11-28T", "2030-11-28T", StringComparison.Ordinal);
+        var refused = await server.PostAsync(Bob, createItem);
+        Assert.Equal("ErrorMessageDispositionRequired", refused.Code());
+        Assert.Equal("Error", refused.Single().Attribute("ResponseClass")!.Value);
+        Assert.Equal(invitation, await InvitationAsync(Bob, meeting));
+        Assert.Empty(Of(await FindAsync(Alice, "inbox", meeting.Uid), "MeetingResponse"));
+
+        // With MessageDisposition: the attendee's calendar item and the meeting request moved to Deleted Items come back.
+        var proposed = await server.PostAsync(Bob, WithDisposition(createItem));
+        var items = proposed.Ok().Element(M + "Items")!.Elements().ToList();
+        Assert.Equal([T + "CalendarItem", T + "MeetingRequest"], items.Select(i => i.Name));
+        var bobsCalendar = Assert.Single(await FindAsync(Bob, "calendar", meeting.Uid));
+        Assert.Equal(bobsCalendar.ItemId().Id, items[0].ItemId().Id);
+        Assert.Equal("Accept", V(bobsCalendar, "MyResponseType"));
+        Assert.Contains(Of(await FindAsync(Bob, "deleteditems", meeting.Uid), "MeetingRequest"), r => r.ItemId().Id == items[1].ItemId().Id);
+        Assert.Empty(Of(await FindAsync(Bob, "inbox", meeting.Uid), "MeetingRequest"));
+
+        // "The response message with the new time proposal was also saved in the attendee's Sent Items folder."
+        var sent = Assert.Single(Of(await FindAsync(Bob, "sentitems", meeting.Uid), "MeetingResponse"));
+        Assert.Equal(SeedProposedStart, V(sent, "ProposedStart"));
+        Assert.Equal(SeedProposedEnd, V(sent, "ProposedEnd"));
+    }
+
+    [Fact]
+    public async Task Seed_Step3_NoProposeNewTimeWhenTheOrganizerDisallowsIt()
+    {
+        var (_, invitation) = await SeedScheduleAsync(allowNewTimeProposal: false);
+        var got = await server.PostAsync(Bob, SeedIds(Seed.WithHttpNamespaces(Seed.Request("GetItem")), invitation));
+        var request = Assert.Single(got.Ok().Element(M + "Items")!.Elements());
+        var objects = ResponseObjects(request);
+        Assert.Contains("AcceptItem", objects);
+        Assert.DoesNotContain("ProposeNewTime", objects);
+    }
+
+    [Fact]
+    public async Task Seed_Step4_5_OrganizerReceivesTheProposalAndUpdatesTheMeeting()
+    {
+        var (meeting, invitation) = await SeedScheduleAsync();
+        await SeedProposeAsync(invitation);
+
+        // Step 4-5: a MeetingResponse with the proposed times and the organizer's calendar item id.
+        var response = Assert.Single(Of(await FindAsync(Alice, "inbox", meeting.Uid), "MeetingResponse"));
+        Assert.Equal("IPM.Schedule.Meeting.Resp.Pos", V(response, "ItemClass"));
+        Assert.Equal("Accept", V(response, "ResponseType"));
+        Assert.Equal(SeedProposedStart, V(response, "ProposedStart"));
+        Assert.Equal(SeedProposedEnd, V(response, "ProposedEnd"));
+        Assert.Contains(SeedBody, V(response, "Body"), StringComparison.Ordinal);
+        var associated = response.Element(T + "AssociatedCalendarItemId")!;
+        Assert.Equal(meeting.OrganizerItemId, associated.Attribute("Id")!.Value);
+
+        // The organizer follows AssociatedCalendarItemId, compares, and moves the meeting to the proposed time.
+        var organizers = await GetAsync(Alice, associated.Attribute("Id")!.Value);
+        Assert.Equal(SeedStart, V(organizers, "Start"));
+        var row = AttendeeRow(await GetAsync(Alice, meeting.OrganizerItemId, "Exchange2016"), Bob);
+        Assert.Equal("Accept", V(row, "ResponseType"));
+        Assert.Equal(SeedProposedStart, V(row, "ProposedStart"));
+        Assert.Equal(SeedProposedEnd, V(row, "ProposedEnd"));
+
+        await SeedRescheduleAsync(meeting, organizers.ItemId().ChangeKey);
+        var moved = await GetAsync(Alice, meeting.OrganizerItemId);
+        Assert.Equal(SeedProposedStart, V(moved, "Start"));
+        Assert.Equal(SeedProposedEnd, V(moved, "End"));
+    }
+
+    [Fact]
+    public async Task Seed_Step6_9_AttendeeGetsTheNewRequestAndTheOrganizerTheResponse()
+    {
+        var (meeting, invitation) = await SeedScheduleAsync();
+        await SeedProposeAsync(invitation);
+        var organizers = await GetAsync(Alice, meeting.OrganizerItemId);
+        await SeedRescheduleAsync(meeting, organizers.ItemId().ChangeKey);
+
+        // Steps 6-7: a new meeting request at the new time; the attendee's calendar follows.
+        var update = await InvitationAsync(Bob, meeting);
+        Assert.NotEqual(invitation.Id, update.Id);
+        var request = await GetAsync(Bob, update.Id);
+        Assert.Equal(SeedProposedStart, V(request, "Start"));
+        Assert.Equal(SeedProposedEnd, V(request, "End"));
+        Assert.Contains(V(request, "MeetingRequestType"), new[] { "FullUpdate", "InformationalUpdate" });
+        Assert.Equal(SeedProposedStart, V(Assert.Single(await FindAsync(Bob, "calendar", meeting.Uid)), "Start"));
+
+        // Steps 8-9: the attendee accepts the new time; the organizer receives a response without a proposal.
+        var accepted = await server.CallAsync(Bob, $"""
+            <m:CreateItem MessageDisposition="SendAndSaveCopy">
+              <m:Items><t:AcceptItem><t:ReferenceItemId Id="{update.Id}" ChangeKey="{update.ChangeKey}"/></t:AcceptItem></m:Items>
+            </m:CreateItem>
+            """);
+        accepted.Ok();
+        var responses = Of(await FindAsync(Alice, "inbox", meeting.Uid), "MeetingResponse");
+        Assert.Equal(2, responses.Count);
+        var latest = Assert.Single(responses, r => V(r, "ProposedStart") is null);
+        Assert.Equal("IPM.Schedule.Meeting.Resp.Pos", V(latest, "ItemClass"));
+        Assert.Equal(meeting.OrganizerItemId, latest.Element(T + "AssociatedCalendarItemId")!.Attribute("Id")!.Value);
+
+        // The new answer carries no proposal, so the organizer's record of the earlier one is gone ([MS-OXOCAL] §3.1.4.8.5.3).
+        var row = AttendeeRow(await GetAsync(Alice, meeting.OrganizerItemId, "Exchange2016"), Bob);
+        Assert.Equal("Accept", V(row, "ResponseType"));
+        Assert.Null(V(row, "ProposedStart"));
+        Assert.Null(V(row, "ProposedEnd"));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // Replay
     // ---------------------------------------------------------------------------------------------------------------
 
@@ -569,5 +730,56 @@ public sealed class MeetingReplayTests(ServerFixture server)
         Assert.Equal(calendar.ItemId().Id, update.Element(T + "AssociatedCalendarItemId")?.Attribute("Id")?.Value);
 
         Assert.Equal(2, Of(await FindAsync(organizer, "sentitems", meeting.Uid), "MeetingRequest").Count);
+    }
+
+    // Seed steps --------------------------------------------------------------------------------------------------
+
+    /// <summary>Steps 1-2: Alice schedules the article's meeting with Bob; Bob finds the request.</summary>
+    private async Task<(Meeting Meeting, Invitation Invitation)> SeedScheduleAsync(bool allowNewTimeProposal = true)
+    {
+        var meeting = await InviteAsync(Alice, Unique("Competitive analysis: kick off meeting"), [Bob], SeedStart, SeedEnd,
+            $"<t:AllowNewTimeProposal>{(allowNewTimeProposal ? "true" : "false")}</t:AllowNewTimeProposal>");
+        return (meeting, await InvitationAsync(Bob, meeting));
+    }
+
+    /// <summary>Step 3: Bob posts the article's CreateItem sample, fixed, with the proposal.</summary>
+    private async Task SeedProposeAsync(Invitation invitation)
+    {
+        var createItem = WithDisposition(SeedIds(Seed.WithHttpNamespaces(Seed.Request("CreateItem")), invitation))
+            .Replace("2013-11-28T", "2030-11-28T", StringComparison.Ordinal);
+        AssertSucceeded(await server.PostAsync(Bob, createItem), "seed CreateItem");
+    }
+
+    /// <summary>Step 5: Alice moves the meeting to the proposed time and sends the update to everyone.</summary>
+    private async Task SeedRescheduleAsync(Meeting meeting, string changeKey)
+    {
+        var updated = await server.CallAsync(Alice, $"""
+            <m:UpdateItem ConflictResolution="AutoResolve" SendMeetingInvitationsOrCancellations="SendToAllAndSaveCopy">
+              <m:ItemChanges>
+                <t:ItemChange>
+                  <t:ItemId Id="{meeting.OrganizerItemId}" ChangeKey="{changeKey}"/>
+                  <t:Updates>
+                    <t:SetItemField><t:FieldURI FieldURI="calendar:Start"/><t:CalendarItem><t:Start>{SeedProposedStart}</t:Start></t:CalendarItem></t:SetItemField>
+                    <t:SetItemField><t:FieldURI FieldURI="calendar:End"/><t:CalendarItem><t:End>{SeedProposedEnd}</t:End></t:CalendarItem></t:SetItemField>
+                  </t:Updates>
+                </t:ItemChange>
+              </m:ItemChanges>
+            </m:UpdateItem>
+            """);
+        updated.Ok();
+    }
+
+    /// <summary>The article's sample ids (AAMkADEzOTExYjJkL1AAA=, CwAAAB/G6X) replaced by the attendee's meeting request.</summary>
+    private static string SeedIds(string sample, Invitation invitation)
+    {
+        Assert.Contains("Id=\"AAMkADEzOTExYjJkL1AAA=\" ChangeKey=\"CwAAAB/G6X\"", sample, StringComparison.Ordinal);
+        return sample.Replace("Id=\"AAMkADEzOTExYjJkL1AAA=\" ChangeKey=\"CwAAAB/G6X\"", $"Id=\"{invitation.Id}\" ChangeKey=\"{invitation.ChangeKey}\"", StringComparison.Ordinal);
+    }
+
+    /// <summary>The fix of ews-calendar-digest.md §5.7: MessageDisposition is required for AcceptItem (MTGS R1241/R1342).</summary>
+    private static string WithDisposition(string createItem)
+    {
+        Assert.Contains("<m:CreateItem>", createItem, StringComparison.Ordinal);
+        return createItem.Replace("<m:CreateItem>", "<m:CreateItem MessageDisposition=\"SendAndSaveCopy\">", StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using System.Xml.Linq;
 
 namespace Rendezvous.Tests.Infrastructure;
 
@@ -43,4 +44,39 @@ public static partial class Captures
 
     [GeneratedRegex("\"(CK-)?(CAL|MR)-[0-9]+\"")]
     private static partial Regex Placeholder();
+}
+
+/// <summary>
+/// The XML samples of ../shared/seed/propose-new-time.fr.md, the article the project started from, read at run time.
+/// </summary>
+public static partial class Seed
+{
+    public static string DocumentPath => Path.Combine(SchemaValidator.SharedDirectory, "seed", "propose-new-time.fr.md");
+
+    /// <summary>Every ```xml block of the article, in document order, exactly as written.</summary>
+    public static IReadOnlyList<string> XmlBlocks() =>
+        [.. XmlBlock().Matches(File.ReadAllText(DocumentPath)).Select(m => m.Groups[1].Value)];
+
+    /// <summary>The request sample (not a response sample) whose soap:Body holds <paramref name="operation"/>, as written.</summary>
+    public static string Request(string operation)
+    {
+        var matching = XmlBlocks().Where(b => OperationOf(b) == operation).ToList();
+        return Assert.Single(matching);
+    }
+
+    /// <summary>
+    /// The sample with its namespaces fixed: the article writes https:// schema URIs, which Exchange refuses; the real
+    /// ones are http:// (ews-calendar-digest.md §1.1 and §5.3).
+    /// </summary>
+    public static string WithHttpNamespaces(string sample) =>
+        sample.Replace("https://schemas.", "http://schemas.", StringComparison.Ordinal);
+
+    private static string OperationOf(string block)
+    {
+        var body = XDocument.Parse(WithHttpNamespaces(block)).Root!.Elements().Single(e => e.Name.LocalName == "Body");
+        return body.Elements().First().Name.LocalName;
+    }
+
+    [GeneratedRegex("```xml\\s*\\n(.*?)```", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex XmlBlock();
 }
