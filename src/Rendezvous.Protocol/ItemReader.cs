@@ -29,7 +29,17 @@ public sealed record ItemRef(string Id, string? ChangeKey, XElement Source);
 /// A response object in CreateItem (AcceptItem, TentativelyAcceptItem, DeclineItem, CancelCalendarItem, RemoveItem):
 /// what it refers to and what the sender added.
 /// </summary>
-public sealed record ResponseObject(string Name, ItemRef? Reference, string? Subject, Body? Body, DateTime? ProposedStart, DateTime? ProposedEnd, XElement Source);
+public sealed record ResponseObject(string Name, ItemRef? Reference, string? Subject, Body? Body, DateTime? ProposedStart, DateTime? ProposedEnd, XElement Source)
+{
+    /// <summary>True when the text came as NewBodyContent: it goes above the quoted original instead of replacing it.</summary>
+    public bool BodyIsNewContent { get; init; }
+
+    public IReadOnlyList<EmailAddress> ToRecipients { get; init; } = [];
+
+    public IReadOnlyList<EmailAddress> CcRecipients { get; init; } = [];
+
+    public IReadOnlyList<EmailAddress> BccRecipients { get; init; } = [];
+}
 
 /// <summary>Maps request XML onto the model; anything that cannot be mapped is an ErrorSchemaValidation fault.</summary>
 public static class ItemReader
@@ -307,8 +317,7 @@ public static class ItemReader
     // The children ResponseObjectType and its subtypes may carry that the server takes no value from.
     private static readonly HashSet<string> IgnoredResponseObjectFields =
     [
-        "ItemClass", "Sensitivity", "Attachments", "InternetMessageHeaders", "Sender", "ToRecipients", "CcRecipients",
-        "BccRecipients", "IsReadReceiptRequested", "IsDeliveryReceiptRequested", "ReceivedBy", "ReceivedRepresenting",
+        "ItemClass", "Sensitivity", "Attachments", "InternetMessageHeaders", "Sender", "IsReadReceiptRequested", "IsDeliveryReceiptRequested", "ReceivedBy", "ReceivedRepresenting",
         "Importance", "Culture",
     ];
 
@@ -318,6 +327,8 @@ public static class ItemReader
         string? subject = null;
         Body? body = null;
         DateTime? proposedStart = null, proposedEnd = null;
+        var newContent = false;
+        var recipients = new Dictionary<string, List<EmailAddress>>(StringComparer.Ordinal) { ["ToRecipients"] = [], ["CcRecipients"] = [], ["BccRecipients"] = [] };
         foreach (var child in element.Elements())
         {
             if (child.Name.Namespace != Ews.T)
@@ -334,8 +345,14 @@ public static class ItemReader
                     subject = child.Value;
                     break;
                 case "Body":
-                case "NewBodyContent": // SmartResponseType's addition to the quoted body (ews-javascript-api cancels with it)
                     body = ReadBody(child);
+                    break;
+                case "NewBodyContent": // SmartResponseType's addition above the quoted original (ews-javascript-api cancels with it)
+                    body = ReadBody(child);
+                    newContent = true;
+                    break;
+                case "ToRecipients" or "CcRecipients" or "BccRecipients":
+                    recipients[child.Name.LocalName].AddRange(child.Elements(Ews.T + "Mailbox").Select(ReadMailbox));
                     break;
                 case "ProposedStart":
                     proposedStart = Values.DateTime(child, context.TimeZone);
@@ -350,7 +367,13 @@ public static class ItemReader
             }
         }
 
-        return new ResponseObject(element.Name.LocalName, reference, subject, body, proposedStart, proposedEnd, element);
+        return new ResponseObject(element.Name.LocalName, reference, subject, body, proposedStart, proposedEnd, element)
+        {
+            BodyIsNewContent = newContent,
+            ToRecipients = recipients["ToRecipients"],
+            CcRecipients = recipients["CcRecipients"],
+            BccRecipients = recipients["BccRecipients"],
+        };
     }
 
     public static EwsFaultException Unexpected(XElement e) =>

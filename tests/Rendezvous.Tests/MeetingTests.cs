@@ -231,6 +231,38 @@ public sealed class MeetingTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task The_organizer_can_turn_a_proposal_down_by_replying_to_it()
+    {
+        var tag = Tag();
+        await CreateMeetingAsync("Standup " + tag, [Bob, Carol]);
+        var request = (await FindAsync(Bob, "inbox", tag)).Single();
+        (await server.CallAsync(Bob, Respond("DeclineItem", request.ItemId().Id, "SendOnly", Proposal))).Ok();
+        var proposal = (await FindAsync(Alice, "inbox", tag)).Single();
+        Assert.Contains("ReplyToItem", ResponseObjects(proposal));
+
+        var reply = $"""
+            <m:CreateItem MessageDisposition="SendAndSaveCopy">
+              <m:Items><t:ReplyToItem>
+                <t:ReferenceItemId Id="{proposal.ItemId().Id}"/>
+                <t:NewBodyContent BodyType="Text">14:00 does not work for Carol, sorry.</t:NewBodyContent>
+              </t:ReplyToItem></m:Items>
+            </m:CreateItem>
+            """;
+        (await server.CallAsync(Alice, reply)).Ok();
+
+        var received = (await FindAsync(Bob, "inbox", tag)).Single(i => i.Name.LocalName == "Message");
+        Assert.Equal("RE: New Time Proposed: Standup " + tag, received.T("Subject"));
+        Assert.StartsWith("14:00 does not work for Carol, sorry.", received.T("Body"), StringComparison.Ordinal);
+        Assert.Contains("My answer", received.T("Body"), StringComparison.Ordinal); // the proposal's text, quoted
+        Assert.Equal(Alice, received.Element(T + "From")!.T("EmailAddress"));
+        Assert.Empty(await FindAsync(Carol, "inbox", "RE: New Time Proposed: Standup " + tag));
+        Assert.Single(await FindAsync(Alice, "sentitems", "RE: New Time Proposed: Standup " + tag));
+
+        var forwardToNobody = $"<m:CreateItem MessageDisposition=\"SendOnly\"><m:Items><t:ForwardItem><t:ReferenceItemId Id=\"{proposal.ItemId().Id}\"/></t:ForwardItem></m:Items></m:CreateItem>";
+        Assert.Equal("ErrorInvalidRecipients", (await server.CallAsync(Alice, forwardToNobody)).Code());
+    }
+
+    [Fact]
     public async Task Twenty_attendees_responding_at_once_are_all_tracked()
     {
         var tag = Tag();

@@ -23,8 +23,7 @@ public static class CreateItemHandler
             "AcceptItem" or "TentativelyAcceptItem" or "DeclineItem" => await MeetingHandlers.RespondAsync(request, e, disposition, savedFolder),
             "CancelCalendarItem" => await MeetingHandlers.CancelAsync(request, e, disposition, savedFolder),
             "RemoveItem" => await MeetingHandlers.RemoveAsync(request, e),
-            "ReplyToItem" or "ReplyAllToItem" or "ForwardItem" =>
-                throw new EwsException(ResponseCodes.ErrorInvalidRequest, $"{e.Name.LocalName} is not supported yet."),
+            "ReplyToItem" or "ReplyAllToItem" or "ForwardItem" => await ReplyOrForwardAsync(request, e, savedFolder, disposition),
             _ => throw SoapRequest.Schema(e, $"Creating a '{e.Name.LocalName}' is not supported."),
         });
 
@@ -44,15 +43,19 @@ public static class CreateItemHandler
             throw new EwsException(ResponseCodes.ErrorMessageDispositionRequired, "MessageDisposition is required for messages.");
         }
 
-        var item = ItemReader.ReadNewItem(element, request.ReadContext);
-        var now = request.Now;
+        return await SaveOrSendAsync(request, ItemReader.ReadNewItem(element, request.ReadContext), element, savedFolder, disposition);
+    }
+
+    /// <summary>SaveOnly keeps a draft (its id is returned); the Send dispositions send, keeping a copy when asked, and return no ids.</summary>
+    private static async Task<IReadOnlyList<Item>> SaveOrSendAsync(EwsRequest request, Item item, XElement element, FolderRef? savedFolder, string disposition)
+    {
         var changes = new ChangeSet();
         if (disposition == "SaveOnly")
         {
             var folder = await request.ResolveFolderAsync(savedFolder ?? new FolderRef(null, "drafts", null, element));
             item.IsDraft = folder.DistinguishedName == "drafts";
             item.IsRead ??= true;
-            Stamp(request, item, folder, now);
+            Stamp(request, item, folder, request.Now);
             changes.Inserts.Add(item);
             await request.Store.ApplyAsync(changes, request.Cancellation);
             return [item];
@@ -60,6 +63,74 @@ public static class CreateItemHandler
 
         await SendAsync(request, item, disposition == "SendAndSaveCopy" ? savedFolder ?? new FolderRef(null, "sentitems", null, element) : null, changes);
         return []; // Exchange returns no ids for sent messages.
+    }
+
+    /// <summary>
+    /// ReplyToItem, ReplyAllToItem and ForwardItem: a new message from the referenced item (a message, a meeting message
+    /// or a calendar item, whose organizer is its sender), quoting it below the new text.
+    /// </summary>
+    private static async Task<IReadOnlyList<Item>> ReplyOrForwardAsync(EwsRequest request, XElement element, FolderRef? savedFolder, string? disposition)
+    {
+        var response = ItemReader.ReadResponseObject(element, request.ReadContext);
+        if (disposition is null)
+        {
+            throw new EwsException(ResponseCodes.ErrorMessageDispositionRequired, $"MessageDisposition is required for {element.Name.LocalName}.");
+        }
+
+        var reference = response.Reference ?? throw new EwsException(ResponseCodes.ErrorMissingInformationReferenceItemId, $"{element.Name.LocalName} needs a ReferenceItemId: the item it answers.");
+        var original = await request.GetOwnItemAsync(reference);
+        var me = request.User.Address;
+        var author = original.From ?? original.Sender ?? original.Organizer;
+        var forward = element.Name.LocalName == "ForwardItem";
+        List<EmailAddress> to = forward || author is null ? [] : [author];
+        List<EmailAddress> cc = [];
+        if (element.Name.LocalName == "ReplyAllToItem")
+        {
+            var everyone = original.Kind == ItemKind.CalendarItem
+                ? CalendarRules.AllAttendees(original).Select(a => a.Mailbox)
+                : (original.ToRecipients ?? []).AsEnumerable();
+            to.AddRange(everyone.Where(r => !r.Is(me)));
+            cc.AddRange((original.CcRecipients ?? []).Where(r => !r.Is(me)));
+        }
+
+        to.AddRange(response.ToRecipients);
+        cc.AddRange(response.CcRecipients);
+        if (to.Count + cc.Count + response.BccRecipients.Count == 0)
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidRecipients, "The message has no recipients: a forward needs ToRecipients.");
+        }
+
+        var message = new Item
+        {
+            Kind = ItemKind.Message,
+            ItemClass = "IPM.Note",
+            Subject = response.Subject ?? (forward ? "FW: " : "RE: ") + original.Subject,
+            Body = Quote(response, original),
+            ToRecipients = [.. to.DistinctBy(r => r.Address, StringComparer.OrdinalIgnoreCase)],
+            CcRecipients = cc.Count > 0 ? [.. cc.DistinctBy(r => r.Address, StringComparer.OrdinalIgnoreCase)] : null,
+            BccRecipients = response.BccRecipients.Count > 0 ? [.. response.BccRecipients] : null,
+            InReplyTo = forward ? null : original.InternetMessageId,
+            References = original.InternetMessageId,
+        };
+        return await SaveOrSendAsync(request, message, element, savedFolder, disposition);
+    }
+
+    /// <summary>The new text above the original, as Outlook lays out a reply; a Body (not NewBodyContent) replaces it all.</summary>
+    private static Body? Quote(ResponseObject response, Item original)
+    {
+        if (response.Body is { } body && !response.BodyIsNewContent)
+        {
+            return body;
+        }
+
+        var quoted = original.Body;
+        if (quoted is null || (response.Body is { } added && added.BodyType != quoted.BodyType))
+        {
+            return response.Body ?? quoted;
+        }
+
+        var separator = quoted.BodyType == "HTML" ? "<hr/>" : "\r\n\r\n-----Original Message-----\r\n";
+        return new Body(quoted.BodyType, (response.Body?.Text ?? "") + separator + quoted.Text);
     }
 
     /// <summary>SendItem: sends saved drafts, optionally keeping a copy (in Sent Items unless told otherwise).</summary>
