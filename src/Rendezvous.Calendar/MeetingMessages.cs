@@ -129,47 +129,41 @@ public static class MeetingMessages
     public static Item Response(MeetingReply reply, Item meeting, Mailbox attendee, DateTime? proposedStart, DateTime? proposedEnd, DateTime now)
     {
         var me = new EmailAddress(attendee.DisplayName, attendee.Address);
-        var response = new Item
-        {
-            Kind = ItemKind.MeetingResponse,
-            ItemClass = ResponseClass(reply.Kind),
-            Subject = SubjectPrefix(reply) + meeting.Subject,
-            Body = reply.Body,
-            Sensitivity = meeting.Sensitivity,
-            From = me,
-            Sender = me,
-            ToRecipients = meeting.Organizer is { } organizer ? [organizer] : null,
-            ResponseType = ResponseTypeOf(reply.Kind),
-            Uid = meeting.Uid,
-            DateTimeStamp = now,
-            Organizer = meeting.Organizer,
-            Start = meeting.Start,
-            End = meeting.End,
-            Location = meeting.Location,
-            AppointmentSequenceNumber = meeting.AppointmentSequenceNumber,
-            ProposedStart = proposedStart,
-            ProposedEnd = proposedEnd,
-            IsMeeting = true,
-        };
-        Message(response, now);
+        var response = MeetingMessage(ItemKind.MeetingResponse, ResponseClass(reply.Kind), meeting, now);
+        response.Subject = SubjectPrefix(reply) + meeting.Subject;
+        response.Body = reply.Body;
+        response.From = me;
+        response.Sender = me;
+        response.ToRecipients = meeting.Organizer is { } organizer ? [organizer] : null;
+        response.ResponseType = ResponseTypeOf(reply.Kind);
+        response.ProposedStart = proposedStart;
+        response.ProposedEnd = proposedEnd;
         return response;
     }
 
     /// <summary>The MeetingCancellation the organizer sends to an attendee.</summary>
     public static Item Cancellation(Item meeting, Body? body, DateTime now)
     {
-        var cancellation = new Item
+        var cancellation = MeetingMessage(ItemKind.MeetingCancellation, CancellationClass, meeting, now);
+        cancellation.Subject = CancelledSubject(meeting.Subject);
+        cancellation.Body = body ?? meeting.Body;
+        cancellation.Importance = "High";
+        cancellation.From = meeting.Organizer;
+        cancellation.Sender = meeting.Organizer;
+        cancellation.ToRecipients = Mailboxes(meeting.RequiredAttendees);
+        cancellation.CcRecipients = Mailboxes(meeting.OptionalAttendees);
+        cancellation.IsCancelled = true;
+        return cancellation;
+    }
+
+    /// <summary>A new meeting message carrying the meeting's identity and time, ready to be sent.</summary>
+    private static Item MeetingMessage(ItemKind kind, string itemClass, Item meeting, DateTime now)
+    {
+        var message = new Item
         {
-            Kind = ItemKind.MeetingCancellation,
-            ItemClass = CancellationClass,
-            Subject = CancelledSubject(meeting.Subject),
-            Body = body ?? meeting.Body,
+            Kind = kind,
+            ItemClass = itemClass,
             Sensitivity = meeting.Sensitivity,
-            Importance = "High",
-            From = meeting.Organizer,
-            Sender = meeting.Organizer,
-            ToRecipients = Mailboxes(meeting.RequiredAttendees),
-            CcRecipients = Mailboxes(meeting.OptionalAttendees),
             Uid = meeting.Uid,
             DateTimeStamp = now,
             Organizer = meeting.Organizer,
@@ -178,10 +172,9 @@ public static class MeetingMessages
             Location = meeting.Location,
             AppointmentSequenceNumber = meeting.AppointmentSequenceNumber,
             IsMeeting = true,
-            IsCancelled = true,
         };
-        Message(cancellation, now);
-        return cancellation;
+        Message(message, now);
+        return message;
     }
 
     public static string CancelledSubject(string? subject) =>

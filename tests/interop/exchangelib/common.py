@@ -12,6 +12,7 @@ Each script prints one line per check, `ok NAME` or `FAIL NAME: reason`, and exi
 import logging
 import os
 import sys
+import time
 import traceback
 import uuid
 
@@ -50,6 +51,16 @@ def run_id():
 def dt(year, month, day, hour=0, minute=0):
     """A fixed UTC EWSDateTime."""
     return EWSDateTime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def wait_for(qs_fn, n=1, timeout=10.0):
+    """Delivery may be asynchronous on other servers: poll until at least n items match."""
+    deadline = time.monotonic() + timeout
+    while True:
+        items = list(qs_fn())
+        if len(items) >= n or time.monotonic() > deadline:
+            return items
+        time.sleep(0.5)
 
 
 def make_account(address, user, password, version=True, auth=True, fresh=False):

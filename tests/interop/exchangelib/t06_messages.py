@@ -6,7 +6,7 @@ import time
 from exchangelib import HTMLBody, Mailbox, Message
 from exchangelib.properties import Body
 
-from common import USER1, USER2, Checks, account1, account2, expect, expect_eq, run_id
+from common import USER1, USER2, Checks, account1, account2, expect, expect_eq, run_id, wait_for
 
 c = Checks()
 tag = f"rdv-t06-{run_id()}"
@@ -17,16 +17,6 @@ state = {}
 
 def addresses(recipients):
     return sorted((r.email_address or "").lower() for r in (recipients or []))
-
-
-def wait_for(qs_fn, n=1, timeout=10.0):
-    """Delivery may be asynchronous: poll until n items match."""
-    deadline = time.monotonic() + timeout
-    while True:
-        items = list(qs_fn())
-        if len(items) >= n or time.monotonic() > deadline:
-            return items
-        time.sleep(0.5)
 
 
 def save_draft():

@@ -24,7 +24,7 @@ from exchangelib.errors import (ErrorCalendarIsCancelledForAccept, ErrorCalendar
 from exchangelib.items import (SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE, MeetingCancellation, MeetingRequest,
                                MeetingResponse)
 
-from common import (PASSWORD1, PASSWORD2, URL, USER1, USER2, Checks, account1, account2, dt, expect, expect_eq,
+from common import (PASSWORD1, PASSWORD2, URL, USER1, USER2, Checks, account1, account2, dt, expect, expect_eq, wait_for,
                     expect_raises, run_id)
 
 c = Checks()
@@ -50,16 +50,6 @@ SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
 # ---------------------------------------------------------------------------------------------------------------
 # helpers
-
-def wait_for(qs_fn, n=1, timeout=10.0):
-    """Delivery may be asynchronous: poll until at least n items match."""
-    deadline = time.monotonic() + timeout
-    while True:
-        items = list(qs_fn())
-        if len(items) >= n or time.monotonic() > deadline:
-            return items
-        time.sleep(0.5)
-
 
 def tagged(folder, subject, cls=None, item_class=None):
     """Items in folder whose subject contains `subject` (responses and cancellations carry a prefix), optionally of
