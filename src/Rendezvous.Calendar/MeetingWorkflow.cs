@@ -222,6 +222,12 @@ public static class MeetingWorkflow
             return decision;
         }
 
+        if (before.Folder == MeetingView.DeletedItems)
+        {
+            // Exchange refuses too (UpdateItem's PreventMeetingUpdateFromDeletedItem): attendees would get updates of a deleted meeting.
+            throw new EwsException(ResponseCodes.ErrorCalendarCannotUpdateDeletedItem, "A meeting in Deleted Items cannot send updates; move it back to the calendar first, or update it with SendToNone.");
+        }
+
         after.IsMeeting = after.IsMeeting || newAddresses.Count > 0;
         after.MyResponseType = "Organizer";
         after.AppointmentState = MeetingMessages.OrganizerMeeting;

@@ -82,6 +82,7 @@ public static class ResponseCodes
     public const string ErrorCalendarIsCancelledForAccept = nameof(ErrorCalendarIsCancelledForAccept);
     public const string ErrorCalendarIsCancelledForDecline = nameof(ErrorCalendarIsCancelledForDecline);
     public const string ErrorCalendarIsCancelledForTentative = nameof(ErrorCalendarIsCancelledForTentative);
+    public const string ErrorCalendarCannotUpdateDeletedItem = nameof(ErrorCalendarCannotUpdateDeletedItem);
     public const string ErrorCalendarIsNotOrganizer = nameof(ErrorCalendarIsNotOrganizer);
     public const string ErrorCalendarMeetingRequestIsOutOfDate = nameof(ErrorCalendarMeetingRequestIsOutOfDate);
     public const string ErrorInvalidItemForOperationAcceptItem = nameof(ErrorInvalidItemForOperationAcceptItem);

@@ -271,6 +271,18 @@ public sealed class WorkflowRulesTests
     }
 
     [Fact]
+    public void AMeetingInDeletedItems_CannotSendUpdates_ButCanBeSavedQuietly()
+    {
+        var meeting = Meeting();
+        var deleted = world.Apply(MeetingWorkflow.Cancel(world.Placed(meeting.Id), world["alice"], null, "SendToNone", new Dictionary<string, MeetingView>(), Place.In(world["alice"], "deleteditems"), null, world.Context)).Creates[0].Item;
+
+        var e = Assert.Throws<EwsException>(() => world.Update("alice", deleted.Id, m => m.Subject = "Back"));
+        Assert.Equal(ResponseCodes.ErrorCalendarCannotUpdateDeletedItem, e.Code);
+        world.Update("alice", deleted.Id, m => m.Subject = "Back", "SendToNone");
+        Assert.Equal("Back", world.Get(deleted.Id).Subject);
+    }
+
+    [Fact]
     public void AnAttendeeCannotCancel()
     {
         Meeting();
