@@ -59,7 +59,7 @@ public static class CalendarRules
     /// </summary>
     public static IReadOnlyList<string> ResponseObjects(Item item, string reader, ExchangeVersion version)
     {
-        var isOrganizer = item.Organizer is null || item.Organizer.Is(reader);
+        var isOrganizer = item.IsOrganizedBy(reader);
         switch (item.Kind)
         {
             case ItemKind.CalendarItem when !item.IsMeeting:

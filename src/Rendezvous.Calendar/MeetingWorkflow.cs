@@ -69,7 +69,7 @@ public static class MeetingWorkflow
             throw new EwsException(InvalidItemCode(reply.Kind), "Only a meeting request or a meeting in the calendar can be accepted, tentatively accepted or declined.");
         }
 
-        if (item.Organizer is null || item.Organizer.Is(attendee.Owner.Address) || item.MyResponseType == "Organizer" || (item.Kind == ItemKind.CalendarItem && !item.IsMeeting))
+        if (item.IsOrganizedBy(attendee.Owner.Address) || item.MyResponseType == "Organizer" || (item.Kind == ItemKind.CalendarItem && !item.IsMeeting))
         {
             throw new EwsException(OrganizerCode(reply.Kind), "The organizer cannot respond to their own meeting.");
         }
@@ -213,7 +213,7 @@ public static class MeetingWorkflow
     {
         var decision = new Decision();
         var old = before.Item;
-        var isOrganizers = after.Kind == ItemKind.CalendarItem && (after.Organizer is null || after.Organizer.Is(organizer.Address)) && !after.IsCancelled;
+        var isOrganizers = after.Kind == ItemKind.CalendarItem && after.IsOrganizedBy(organizer.Address) && !after.IsCancelled;
         var oldAddresses = old.IsMeeting ? AttendeeAddresses(old, organizer).ToList() : [];
         var newAddresses = AttendeeAddresses(after, organizer).ToList();
         if (!isOrganizers || mode == "SendToNone" || (newAddresses.Count == 0 && oldAddresses.Count == 0))
@@ -306,7 +306,7 @@ public static class MeetingWorkflow
             throw new EwsException(ResponseCodes.ErrorInvalidItemForOperationCancelItem, "Only a calendar item can be cancelled.");
         }
 
-        if (item.Organizer is not null && !item.Organizer.Is(organizer.Address))
+        if (!item.IsOrganizedBy(organizer.Address))
         {
             throw new EwsException(ResponseCodes.ErrorCalendarIsNotOrganizer, "Only the organizer can cancel a meeting; an attendee declines it or removes it.");
         }
@@ -381,7 +381,7 @@ public static class MeetingWorkflow
     /// <summary>The organizer's own calendar item in their view of the meeting.</summary>
     public static PlacedItem? OrganizerItem(MeetingView organizer) =>
         organizer.Visible
-            .Where(p => p.Item.Kind == ItemKind.CalendarItem && (p.Item.Organizer is null || p.Item.Organizer.Is(organizer.Owner.Address)))
+            .Where(p => p.Item.Kind == ItemKind.CalendarItem && p.Item.IsOrganizedBy(organizer.Owner.Address))
             .OrderBy(p => p.Folder == MeetingView.Calendar ? 0 : p.Folder == MeetingView.DeletedItems ? 2 : 1)
             .FirstOrDefault();
 

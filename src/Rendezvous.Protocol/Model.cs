@@ -254,6 +254,9 @@ public sealed class Item
 
     public bool IsMessageLike => Kind != ItemKind.CalendarItem;
 
+    /// <summary>Whether <paramref name="address"/> organizes this item (an item without an organizer is its owner's own).</summary>
+    public bool IsOrganizedBy(string address) => Organizer is null || Organizer.Is(address);
+
     /// <summary>The size EWS reports: an estimate of the stored MAPI size (subject, body and recipients).</summary>
     public int Size =>
         256 + (Subject?.Length ?? 0) * 2 + (Body?.Text.Length ?? 0) * 2 + (Location?.Length ?? 0) * 2

@@ -395,7 +395,7 @@ public static class ItemSchema
         InDefault = true,
         Type = ValueType.Boolean,
         Has = (_, _) => true,
-        Write = (w, i, c) => w.T("IsOrganizer", i.Organizer is null || i.Organizer.Is(c.Reader)),
+        Write = (w, i, c) => w.T("IsOrganizer", i.IsOrganizedBy(c.Reader)),
         Value = i => i.Organizer is null || i.MyResponseType == "Organizer",
     };
 

@@ -34,7 +34,7 @@ public static class ItemHandlers
 
             var folder = await request.Store.GetFolderAsync(item.FolderId, request.Cancellation);
             if (item.Kind == ItemKind.CalendarItem && item.IsMeeting && cancellations != "SendToNone" && !item.IsCancelled
-                && (item.Organizer is null || item.Organizer.Is(request.User.Address)))
+                && item.IsOrganizedBy(request.User.Address))
             {
                 var to = deleteType == "HardDelete" ? (Place?)null
                     : Place.In(request.User.Mailbox, deleteType == "MoveToDeletedItems" && folder?.DistinguishedName != "deleteditems" ? "deleteditems" : "recoverableitemsdeletions");

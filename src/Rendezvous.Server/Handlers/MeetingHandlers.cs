@@ -121,7 +121,7 @@ public static class MeetingHandlers
         await Meetings.RunAsync(request, first.Uid, async () =>
         {
             var item = await request.GetOwnItemAsync(reference);
-            if (item.Kind == ItemKind.CalendarItem && (item.Organizer is null || item.Organizer.Is(request.User.Address)))
+            if (item.Kind == ItemKind.CalendarItem && item.IsOrganizedBy(request.User.Address))
             {
                 throw new EwsException(ResponseCodes.ErrorCalendarIsOrganizerForRemove, "The organizer cancels a meeting with CancelCalendarItem; RemoveItem is for attendees.");
             }
