@@ -62,6 +62,16 @@ public static class Meetings
         }
     }
 
+    /// <summary>
+    /// <see cref="RunAsync"/> for a step on the caller's item <paramref name="reference"/>. The item is read once to learn
+    /// its meeting (turns are per meeting), then again inside the turn, so the step decides from what it will change.
+    /// </summary>
+    public static async Task<IReadOnlyList<Item>> RunOnItemAsync(EwsRequest request, ItemRef reference, Func<Item, Task<Decision>> decide)
+    {
+        var first = await request.GetOwnItemAsync(reference);
+        return await RunAsync(request, first.Uid, async () => await decide(await request.GetOwnItemAsync(reference)));
+    }
+
     private static async Task ApplyAsync(EwsRequest request, Decision decision)
     {
         var now = request.Now;

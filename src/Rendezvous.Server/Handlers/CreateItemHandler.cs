@@ -72,12 +72,8 @@ public static class CreateItemHandler
     private static async Task<IReadOnlyList<Item>> ReplyOrForwardAsync(EwsRequest request, XElement element, FolderRef? savedFolder, string? disposition)
     {
         var response = ItemReader.ReadResponseObject(element, request.ReadContext);
-        if (disposition is null)
-        {
-            throw new EwsException(ResponseCodes.ErrorMessageDispositionRequired, $"MessageDisposition is required for {element.Name.LocalName}.");
-        }
-
-        var reference = response.Reference ?? throw new EwsException(ResponseCodes.ErrorMissingInformationReferenceItemId, $"{element.Name.LocalName} needs a ReferenceItemId: the item it answers.");
+        var sending = MeetingHandlers.RequireDisposition(disposition, element);
+        var reference = MeetingHandlers.RequireReference(response, "the item it answers");
         var original = await request.GetOwnItemAsync(reference);
         var me = request.User.Address;
         var author = original.From ?? original.Sender ?? original.Organizer;
@@ -112,7 +108,7 @@ public static class CreateItemHandler
             InReplyTo = forward ? null : original.InternetMessageId,
             References = original.InternetMessageId,
         };
-        return await SaveOrSendAsync(request, message, element, savedFolder, disposition);
+        return await SaveOrSendAsync(request, message, element, savedFolder, sending);
     }
 
     /// <summary>The new text above the original, as Outlook lays out a reply; a Body (not NewBodyContent) replaces it all.</summary>

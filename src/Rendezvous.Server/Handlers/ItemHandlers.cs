@@ -26,7 +26,8 @@ public static class ItemHandlers
         var ids = EwsRequest.Required(op, "ItemIds").Elements().ToList();
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
-            var item = await request.GetOwnItemAsync(ItemReader.ReadItemRef(e));
+            var reference = ItemReader.ReadItemRef(e);
+            var item = await request.GetOwnItemAsync(reference);
             if (item.Kind == ItemKind.CalendarItem && cancellations is null)
             {
                 throw new EwsException(ResponseCodes.ErrorSendMeetingCancellationsRequired, "SendMeetingCancellations is required when calendar items are deleted.");
@@ -38,7 +39,7 @@ public static class ItemHandlers
             {
                 var to = deleteType == "HardDelete" ? (Place?)null
                     : Place.In(request.User.Mailbox, deleteType == "MoveToDeletedItems" && folder?.DistinguishedName != "deleteditems" ? "deleteditems" : "recoverableitemsdeletions");
-                await MeetingHandlers.DeleteMeetingAsync(request, item, cancellations!, to);
+                await MeetingHandlers.DeleteMeetingAsync(request, reference, cancellations!, to);
                 return true;
             }
 

@@ -41,21 +41,15 @@ public static class MeetingHandlers
             _ => ResponseKind.Decline,
         };
         var response = ItemReader.ReadResponseObject(element, request.ReadContext);
-        if (disposition is null)
-        {
-            throw new EwsException(ResponseCodes.ErrorMessageDispositionRequired, $"MessageDisposition is required for {element.Name.LocalName}.");
-        }
-
-        var reference = response.Reference ?? throw new EwsException(ResponseCodes.ErrorMissingInformationReferenceItemId, $"{element.Name.LocalName} needs a ReferenceItemId: the meeting request or calendar item it answers.");
+        var sending = RequireDisposition(disposition, element);
+        var reference = RequireReference(response, "the meeting request or calendar item it answers");
         var saved = await SavedPlaceAsync(request, savedFolder);
         var reply = new MeetingReply(kind, response.Body, response.ProposedStart, response.ProposedEnd);
-        var first = await request.GetOwnItemAsync(reference);
-        return await Meetings.RunAsync(request, first.Uid, async () =>
+        return await Meetings.RunOnItemAsync(request, reference, async item =>
         {
-            var item = await request.GetOwnItemAsync(reference);
             var (attendee, placed) = await PlaceAsync(request, item);
             var organizer = await OrganizerViewAsync(request, item);
-            return MeetingWorkflow.Respond(reply, placed, attendee, organizer, disposition, saved, Meetings.Context(request));
+            return MeetingWorkflow.Respond(reply, placed, attendee, organizer, sending, saved, Meetings.Context(request));
         });
     }
 
@@ -87,22 +81,15 @@ public static class MeetingHandlers
     public static async Task<IReadOnlyList<Item>> CancelAsync(EwsRequest request, XElement element, string? disposition, FolderRef? savedFolder)
     {
         var response = ItemReader.ReadResponseObject(element, request.ReadContext);
-        if (disposition is null)
-        {
-            throw new EwsException(ResponseCodes.ErrorMessageDispositionRequired, "MessageDisposition is required for CancelCalendarItem.");
-        }
-
-        if (disposition == "SaveOnly")
+        if (RequireDisposition(disposition, element) == "SaveOnly")
         {
             throw new EwsException(ResponseCodes.ErrorInvalidOperation, "Saving a cancellation as a draft (SaveOnly) is not supported; use SendOnly or SendAndSaveCopy.");
         }
 
-        var reference = response.Reference ?? throw new EwsException(ResponseCodes.ErrorMissingInformationReferenceItemId, "CancelCalendarItem needs a ReferenceItemId: the meeting to cancel.");
+        var reference = RequireReference(response, "the meeting to cancel");
         var saved = await SavedPlaceAsync(request, savedFolder);
-        var first = await request.GetOwnItemAsync(reference);
-        await Meetings.RunAsync(request, first.Uid, async () =>
+        await Meetings.RunOnItemAsync(request, reference, async item =>
         {
-            var item = await request.GetOwnItemAsync(reference);
             var (organizer, placed) = await PlaceAsync(request, item);
             var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), item.Uid);
             var to = Place.In(organizer.Owner, placed.Folder == MeetingView.DeletedItems ? "recoverableitemsdeletions" : MeetingView.DeletedItems);
@@ -116,11 +103,9 @@ public static class MeetingHandlers
     public static async Task<IReadOnlyList<Item>> RemoveAsync(EwsRequest request, XElement element)
     {
         var response = ItemReader.ReadResponseObject(element, request.ReadContext);
-        var reference = response.Reference ?? throw new EwsException(ResponseCodes.ErrorMissingInformationReferenceItemId, "RemoveItem needs a ReferenceItemId: the meeting cancellation.");
-        var first = await request.GetOwnItemAsync(reference);
-        await Meetings.RunAsync(request, first.Uid, async () =>
+        var reference = RequireReference(response, "the meeting cancellation");
+        await Meetings.RunOnItemAsync(request, reference, async item =>
         {
-            var item = await request.GetOwnItemAsync(reference);
             if (item.Kind == ItemKind.CalendarItem && item.IsOrganizedBy(request.User.Address))
             {
                 throw new EwsException(ResponseCodes.ErrorCalendarIsOrganizerForRemove, "The organizer cancels a meeting with CancelCalendarItem; RemoveItem is for attendees.");
@@ -138,20 +123,26 @@ public static class MeetingHandlers
     /// </summary>
     public static async Task<Decision> UpdateAsync(EwsRequest request, Item stored, Item after, string? mode)
     {
-        var (organizer, placed) = await PlaceAsync(request, stored);
-        var addresses = MeetingWorkflow.AttendeeAddresses(stored, organizer.Owner).Concat(MeetingWorkflow.AttendeeAddresses(after, organizer.Owner));
-        var attendees = mode is null or "SendToNone" ? [] : await Meetings.LocalViewsAsync(request, addresses, stored.Uid);
-        return MeetingWorkflow.Update(placed, after, organizer.Owner, mode ?? "SendToNone", attendees, null, Meetings.Context(request));
+        var me = request.User.Mailbox;
+        if (mode is null or "SendToNone")
+        {
+            // Nothing goes out, so no other mailbox and no folder matter.
+            return MeetingWorkflow.Update(new PlacedItem(stored, null), after, me, "SendToNone", new Dictionary<string, MeetingView>(), null, Meetings.Context(request));
+        }
+
+        var (_, placed) = await PlaceAsync(request, stored);
+        var addresses = MeetingWorkflow.AttendeeAddresses(stored, me).Concat(MeetingWorkflow.AttendeeAddresses(after, me));
+        var attendees = await Meetings.LocalViewsAsync(request, addresses, stored.Uid);
+        return MeetingWorkflow.Update(placed, after, me, mode, attendees, null, Meetings.Context(request));
     }
 
     /// <summary>
     /// DeleteItem of the organizer's meeting with cancellations: attendees are told, and the item goes to
     /// <paramref name="to"/> (null: deleted for good).
     /// </summary>
-    public static Task DeleteMeetingAsync(EwsRequest request, Item stored, string mode, Place? to) =>
-        Meetings.RunAsync(request, stored.Uid, async () =>
+    public static Task DeleteMeetingAsync(EwsRequest request, ItemRef reference, string mode, Place? to) =>
+        Meetings.RunOnItemAsync(request, reference, async item =>
         {
-            var item = await request.GetOwnItemAsync(new ItemRef(stored.Id, null, request.Operation));
             var (organizer, placed) = await PlaceAsync(request, item);
             var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), item.Uid);
             return MeetingWorkflow.Cancel(placed, organizer.Owner, null, mode, attendees, to, null, Meetings.Context(request));
@@ -164,6 +155,14 @@ public static class MeetingHandlers
         var placed = view.Items.FirstOrDefault(p => p.Item.Id == item.Id) ?? new PlacedItem(item, null);
         return (view, placed);
     }
+
+    /// <summary>The MessageDisposition a response object needs ([MS-OXWSMTGS] R1241).</summary>
+    public static string RequireDisposition(string? disposition, XElement element) =>
+        disposition ?? throw new EwsException(ResponseCodes.ErrorMessageDispositionRequired, $"MessageDisposition is required for {element.Name.LocalName}.");
+
+    /// <summary>The ReferenceItemId a response object needs; <paramref name="what"/> says what it should name.</summary>
+    public static ItemRef RequireReference(ResponseObject response, string what) =>
+        response.Reference ?? throw new EwsException(ResponseCodes.ErrorMissingInformationReferenceItemId, $"{response.Name} needs a ReferenceItemId: {what}.");
 
     private static async Task<MeetingView?> OrganizerViewAsync(EwsRequest request, Item item) =>
         item.Organizer is { } organizer && !organizer.Is(request.User.Address)

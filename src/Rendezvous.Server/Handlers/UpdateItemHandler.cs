@@ -36,16 +36,14 @@ public static class UpdateItemHandler
         var idElement = change.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(change, "ItemChange needs an ItemId.");
         var reference = ItemReader.ReadItemRef(idElement);
         var updates = change.Element(Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "ItemChange needs Updates.");
-        var first = await request.GetOwnItemAsync(reference);
-        if (first.Kind == ItemKind.CalendarItem && mode is null)
-        {
-            throw new EwsException(ResponseCodes.ErrorSendMeetingInvitationsOrCancellationsRequired, "SendMeetingInvitationsOrCancellations is required when calendar items are updated.");
-        }
-
         // A write that lost a race is decided again on the fresh item (the ChangeKey rules then apply to it).
-        var results = await Meetings.RunAsync(request, first.Uid, async () =>
+        var results = await Meetings.RunOnItemAsync(request, reference, async stored =>
         {
-            var stored = await request.GetOwnItemAsync(reference);
+            if (stored.Kind == ItemKind.CalendarItem && mode is null)
+            {
+                throw new EwsException(ResponseCodes.ErrorSendMeetingInvitationsOrCancellationsRequired, "SendMeetingInvitationsOrCancellations is required when calendar items are updated.");
+            }
+
             var item = Decide(request, stored, reference, updates, conflict);
             if (item.Kind == ItemKind.CalendarItem)
             {
