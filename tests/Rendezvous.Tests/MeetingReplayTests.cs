@@ -89,7 +89,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
 
         var read = (await PostCaptureAsync(Bob, Ejs, "accept", "001_GetItem.xml", ("MR-1", invitation.Id))).Ok();
         var request = read.Element(M + "Items")!.Element(T + "MeetingRequest")!;
-        Assert.Contains("AcceptItem", ResponseObjects(request));
+        Assert.Contains("AcceptItem", request.ResponseObjects());
         var changeKey = request.ItemId().ChangeKey;
 
         var accepted = await PostCaptureAsync(Bob, Ejs, "accept", "002_CreateItem.xml", ("MR-1", invitation.Id), ("CK-MR-1", changeKey));
@@ -105,7 +105,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
 
         var read = (await PostCaptureAsync(Bob, Ejs, "tentative", "001_GetItem.xml", ("MR-1", invitation.Id))).Ok();
         var request = read.Element(M + "Items")!.Element(T + "MeetingRequest")!;
-        Assert.Contains("TentativelyAcceptItem", ResponseObjects(request));
+        Assert.Contains("TentativelyAcceptItem", request.ResponseObjects());
 
         var answered = await PostCaptureAsync(Bob, Ejs, "tentative", "002_CreateItem.xml", ("MR-1", invitation.Id), ("CK-MR-1", request.ItemId().ChangeKey));
         await AssertCalendarAndMovedRequestReturnedAsync(answered, Bob, meeting);
@@ -120,7 +120,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
 
         var read = (await PostCaptureAsync(Bob, Ejs, "decline_with_body", "001_GetItem.xml", ("MR-1", invitation.Id))).Ok();
         var request = read.Element(M + "Items")!.Element(T + "MeetingRequest")!;
-        Assert.Contains("DeclineItem", ResponseObjects(request));
+        Assert.Contains("DeclineItem", request.ResponseObjects());
 
         // SendOnly: the organizer is told, the attendee keeps no copy.
         await PostCaptureAsync(Bob, Ejs, "decline_with_body", "002_CreateItem.xml", ("MR-1", invitation.Id), ("CK-MR-1", request.ItemId().ChangeKey));
@@ -135,7 +135,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
 
         var read = (await PostCaptureAsync(Alice, Ejs, "cancel_meeting", "001_GetItem.xml", ("CAL-1", meeting.OrganizerItemId))).Ok();
         var item = read.Element(M + "Items")!.Element(T + "CalendarItem")!;
-        Assert.Contains("CancelCalendarItem", ResponseObjects(item));
+        Assert.Contains("CancelCalendarItem", item.ResponseObjects());
 
         await PostCaptureAsync(Alice, Ejs, "cancel_meeting", "002_CreateItem.xml", ("CAL-1", meeting.OrganizerItemId), ("CK-CAL-1", item.ItemId().ChangeKey));
         await AssertCancelledAsync(meeting, Alice, Bob, bobsBefore.ItemId().Id, body: "Cancelled");
@@ -212,7 +212,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
         Assert.Equal(End, V(request, "End"));
         Assert.Equal(Bob, request.Element(T + "Organizer")!.T("EmailAddress"));
         Assert.Equal(Bob, request.Element(T + "From")!.T("EmailAddress"));
-        Assert.Subset(ResponseObjects(request).ToHashSet(), new HashSet<string> { "AcceptItem", "TentativelyAcceptItem", "DeclineItem", "ProposeNewTime" });
+        Assert.Subset(request.ResponseObjects().ToHashSet(), new HashSet<string> { "AcceptItem", "TentativelyAcceptItem", "DeclineItem", "ProposeNewTime" });
     }
 
     [Fact]
@@ -366,7 +366,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
         Assert.Equal(meeting.Subject, V(request, "Subject"));
         Assert.Equal(SeedStart, V(request, "Start"));
         Assert.Equal(SeedEnd, V(request, "End"));
-        Assert.Subset(ResponseObjects(request).ToHashSet(), new HashSet<string> { "AcceptItem", "TentativelyAcceptItem", "DeclineItem", "ProposeNewTime" });
+        Assert.Subset(request.ResponseObjects().ToHashSet(), new HashSet<string> { "AcceptItem", "TentativelyAcceptItem", "DeclineItem", "ProposeNewTime" });
 
         // The CreateItem sample as the article writes it lacks MessageDisposition: the spec requires the error.
         var createItem = SeedIds(Seed.WithHttpNamespaces(Seed.Request("CreateItem")), invitation)
@@ -399,7 +399,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
         var (_, invitation) = await SeedScheduleAsync(allowNewTimeProposal: false);
         var got = await server.PostAsync(Bob, SeedIds(Seed.WithHttpNamespaces(Seed.Request("GetItem")), invitation));
         var request = Assert.Single(got.Ok().Element(M + "Items")!.Elements());
-        var objects = ResponseObjects(request);
+        var objects = request.ResponseObjects();
         Assert.Contains("AcceptItem", objects);
         Assert.DoesNotContain("ProposeNewTime", objects);
     }
@@ -423,7 +423,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
         // The organizer follows AssociatedCalendarItemId, compares, and moves the meeting to the proposed time.
         var organizers = await GetAsync(Alice, associated.Attribute("Id")!.Value);
         Assert.Equal(SeedStart, V(organizers, "Start"));
-        var row = AttendeeRow(await GetAsync(Alice, meeting.OrganizerItemId, "Exchange2016"), Bob);
+        var row = (await GetAsync(Alice, meeting.OrganizerItemId, "Exchange2016")).AttendeeRow(Bob);
         Assert.Equal("Accept", V(row, "ResponseType"));
         Assert.Equal(SeedProposedStart, V(row, "ProposedStart"));
         Assert.Equal(SeedProposedEnd, V(row, "ProposedEnd"));
@@ -465,7 +465,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
         Assert.Equal(meeting.OrganizerItemId, latest.Element(T + "AssociatedCalendarItemId")!.Attribute("Id")!.Value);
 
         // The new answer carries no proposal, so the organizer's record of the earlier one is gone ([MS-OXOCAL] §3.1.4.8.5.3).
-        var row = AttendeeRow(await GetAsync(Alice, meeting.OrganizerItemId, "Exchange2016"), Bob);
+        var row = (await GetAsync(Alice, meeting.OrganizerItemId, "Exchange2016")).AttendeeRow(Bob);
         Assert.Equal("Accept", V(row, "ResponseType"));
         Assert.Null(V(row, "ProposedStart"));
         Assert.Null(V(row, "ProposedEnd"));
@@ -515,12 +515,6 @@ public sealed class MeetingReplayTests(ServerFixture server)
 
     private static List<XElement> Of(IEnumerable<XElement> items, string kind) => [.. items.Where(i => i.Name == T + kind)];
 
-    private static List<string> ResponseObjects(XElement item) =>
-        [.. item.Element(T + "ResponseObjects")?.Elements().Select(e => e.Name.LocalName) ?? []];
-
-    private static XElement AttendeeRow(XElement calendarItem, string address) =>
-        Assert.Single(calendarItem.Descendants(T + "Attendee"), a => a.Element(T + "Mailbox")!.Element(T + "EmailAddress")!.Value == address);
-
     private static Invitation InvitationOf(XElement item)
     {
         var (id, changeKey) = item.ItemId();
@@ -530,34 +524,14 @@ public sealed class MeetingReplayTests(ServerFixture server)
     /// <summary>The organizer creates a meeting and sends the requests (SendToAllAndSaveCopy), the way most clients do.</summary>
     private async Task<Meeting> InviteAsync(string organizer, string subject, string[] required, string start = Start, string end = End, string tail = "")
     {
-        var attendees = string.Concat(required.Select(a => $"<t:Attendee><t:Mailbox><t:EmailAddress>{a}</t:EmailAddress></t:Mailbox></t:Attendee>"));
-        var response = await server.CallAsync(organizer, $"""
-            <m:CreateItem SendMeetingInvitations="SendToAllAndSaveCopy">
-              <m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>
-              <m:Items>
-                <t:CalendarItem>
-                  <t:Subject>{subject}</t:Subject>
-                  <t:Body BodyType="Text">Agenda</t:Body>
-                  <t:Start>{start}</t:Start>
-                  <t:End>{end}</t:End>
-                  <t:Location>Room 1</t:Location>
-                  <t:RequiredAttendees>{attendees}</t:RequiredAttendees>
-                  {tail}
-                </t:CalendarItem>
-              </m:Items>
-            </m:CreateItem>
-            """);
+        var response = await server.CallAsync(organizer, Requests.CreateMeeting(subject, required, start, end, tail));
         var id = response.Ok().ItemId().Id;
         var uid = V(await GetAsync(organizer, id), "UID");
         Assert.False(string.IsNullOrEmpty(uid));
         return new Meeting(subject, uid, id);
     }
 
-    private async Task<XElement> GetAsync(string user, string id, string version = "Exchange2013_SP1")
-    {
-        var response = await server.CallAsync(user, Requests.GetItem(id), version);
-        return response.Ok().Element(M + "Items")!.Elements().Single();
-    }
+    private Task<XElement> GetAsync(string user, string id, string version = "Exchange2013_SP1") => server.GetItemAsync(user, id, version);
 
     /// <summary>Every item of the meeting <paramref name="uid"/> in one of <paramref name="user"/>'s folders, read with AllProperties.</summary>
     private async Task<List<XElement>> FindAsync(string user, string folder, string uid)
@@ -599,7 +573,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
         // Nobody has answered yet, whatever ResponseType the client sent (MTGS R79; exchangelib sends "Accept").
         foreach (var attendee in required.Concat(optional))
         {
-            Assert.Equal("Unknown", V(AttendeeRow(organizers, attendee), "ResponseType"));
+            Assert.Equal("Unknown", V(organizers.AttendeeRow(attendee), "ResponseType"));
         }
 
         var uid = V(organizers, "UID")!;
@@ -653,7 +627,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
         }
 
         // The organizer's calendar item tracks the answer (MTGS R139) and the proposal (R1334/R1336, Exchange 2016+).
-        var row = AttendeeRow(await GetAsync(organizer, meeting.OrganizerItemId, "Exchange2016"), attendee);
+        var row = (await GetAsync(organizer, meeting.OrganizerItemId, "Exchange2016")).AttendeeRow(attendee);
         Assert.Equal(kind, V(row, "ResponseType"));
         Assert.Equal(proposed?.Start, V(row, "ProposedStart"));
         Assert.Equal(proposed?.End, V(row, "ProposedEnd"));
@@ -699,7 +673,7 @@ public sealed class MeetingReplayTests(ServerFixture server)
         var calendar = Assert.Single(await FindAsync(attendee, "calendar", meeting.Uid));
         Assert.Equal(attendeeItemId, calendar.ItemId().Id);
         Assert.Equal("true", V(calendar, "IsCancelled"));
-        Assert.Contains("RemoveItem", ResponseObjects(cancellation));
+        Assert.Contains("RemoveItem", cancellation.ResponseObjects());
     }
 
     /// <summary>After the organizer moved the meeting to 10:00-11:00 as "Planning (moved)" with SendToAllAndSaveCopy.</summary>

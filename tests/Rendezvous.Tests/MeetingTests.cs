@@ -16,27 +16,9 @@ public sealed class MeetingTests(ServerFixture server)
 
     private static string Tag() => Guid.NewGuid().ToString("N")[..10];
 
-    private static string Attendees(string element, IEnumerable<string> addresses) =>
-        $"<t:{element}>{string.Concat(addresses.Select(a => $"<t:Attendee><t:Mailbox><t:EmailAddress>{a}</t:EmailAddress></t:Mailbox><t:ResponseType>Accept</t:ResponseType></t:Attendee>"))}</t:{element}>";
-
     private async Task<(string Id, string ChangeKey)> CreateMeetingAsync(string subject, string[] required, string invitations = "SendToAllAndSaveCopy", string allowProposals = "")
     {
-        var body = $"""
-            <m:CreateItem SendMeetingInvitations="{invitations}">
-              <m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>
-              <m:Items>
-                <t:CalendarItem>
-                  <t:Subject>{subject}</t:Subject>
-                  <t:Body BodyType="Text">Agenda</t:Body>
-                  <t:Start>2030-03-04T09:00:00Z</t:Start>
-                  <t:End>2030-03-04T10:00:00Z</t:End>
-                  <t:Location>Room 1</t:Location>
-                  {Attendees("RequiredAttendees", required)}
-                  {allowProposals}
-                </t:CalendarItem>
-              </m:Items>
-            </m:CreateItem>
-            """;
+        var body = Requests.CreateMeeting(subject, required, "2030-03-04T09:00:00Z", "2030-03-04T10:00:00Z", allowProposals, invitations, attendeeResponseType: "Accept");
         return (await server.CallAsync(Alice, body)).Ok().ItemId();
     }
 
@@ -54,8 +36,8 @@ public sealed class MeetingTests(ServerFixture server)
         return items;
     }
 
-    private async Task<XElement> GetAsync(string user, string id, string version = "Exchange2013_SP1", string shape = "AllProperties", string additional = "") =>
-        (await server.CallAsync(user, Requests.GetItem(id, shape, additional), version)).Ok().Element(M + "Items")!.Elements().Single();
+    private Task<XElement> GetAsync(string user, string id, string version = "Exchange2013_SP1", string shape = "AllProperties", string additional = "") =>
+        server.GetItemAsync(user, id, version, shape, additional);
 
     private static string Respond(string kind, string referenceId, string? disposition = "SendAndSaveCopy", string extra = "") =>
         $"""
@@ -72,12 +54,6 @@ public sealed class MeetingTests(ServerFixture server)
 
     private const string Proposal = "<t:ProposedStart>2030-03-04T14:00:00Z</t:ProposedStart><t:ProposedEnd>2030-03-04T15:00:00Z</t:ProposedEnd>";
 
-    private static XElement AttendeeRow(XElement calendarItem, string address) =>
-        calendarItem.Descendants(T + "Attendee").Single(a => a.Descendants(T + "EmailAddress").Single().Value == address);
-
-    private static IEnumerable<string> ResponseObjects(XElement item) =>
-        item.Element(T + "ResponseObjects")?.Elements().Select(e => e.Name.LocalName) ?? [];
-
     [Fact]
     public async Task The_propose_new_time_round_trip_between_organizer_and_attendees()
     {
@@ -87,9 +63,9 @@ public sealed class MeetingTests(ServerFixture server)
         // Steps 1–2: the organizer's item, Bob's request and his tentative copy.
         var organizers = await GetAsync(Alice, meetingId);
         Assert.Equal(("true", "Organizer", "true", "true"), (organizers.T("IsMeeting")!, organizers.T("MyResponseType")!, organizers.T("MeetingRequestWasSent")!, organizers.T("AllowNewTimeProposal")!));
-        Assert.Equal("Unknown", AttendeeRow(organizers, Bob).Element(T + "ResponseType")!.Value);
-        Assert.Contains("CancelCalendarItem", ResponseObjects(organizers));
-        Assert.DoesNotContain("ProposeNewTime", ResponseObjects(organizers));
+        Assert.Equal("Unknown", organizers.AttendeeRow(Bob).Element(T + "ResponseType")!.Value);
+        Assert.Contains("CancelCalendarItem", organizers.ResponseObjects());
+        Assert.DoesNotContain("ProposeNewTime", organizers.ResponseObjects());
         Assert.Equal("MeetingRequest", Assert.Single(await FindAsync(Alice, "sentitems", tag)).Name.LocalName);
         var request = Assert.Single(await FindAsync(Bob, "inbox", tag));
         Assert.Equal(("MeetingRequest", "IPM.Schedule.Meeting.Request", "NewMeetingRequest"), (request.Name.LocalName, request.T("ItemClass")!, request.T("MeetingRequestType")!));
@@ -100,9 +76,9 @@ public sealed class MeetingTests(ServerFixture server)
         // Step 3: Bob checks that he may propose (the seed's GetItem) and proposes with TentativelyAcceptItem.
         var requestId = request.ItemId().Id;
         var offered = await GetAsync(Bob, requestId, shape: "IdOnly", additional: "<t:FieldURI FieldURI=\"item:ResponseObjects\"/>");
-        Assert.Equal(["AcceptItem", "TentativelyAcceptItem", "DeclineItem", "ReplyToItem", "ForwardItem", "ReplyAllToItem", "ProposeNewTime"], ResponseObjects(offered));
+        Assert.Equal(["AcceptItem", "TentativelyAcceptItem", "DeclineItem", "ReplyToItem", "ForwardItem", "ReplyAllToItem", "ProposeNewTime"], offered.ResponseObjects());
         var old = await GetAsync(Bob, requestId, version: "Exchange2010_SP2", shape: "IdOnly", additional: "<t:FieldURI FieldURI=\"item:ResponseObjects\"/>");
-        Assert.DoesNotContain("ProposeNewTime", ResponseObjects(old));
+        Assert.DoesNotContain("ProposeNewTime", old.ResponseObjects());
 
         var responded = (await server.CallAsync(Bob, Respond("TentativelyAcceptItem", requestId, extra: Proposal))).Ok();
         var returned = responded.Element(M + "Items")!.Elements().ToList();
@@ -120,11 +96,11 @@ public sealed class MeetingTests(ServerFixture server)
         Assert.Equal("My answer", proposal.T("Body"));
         var tracked = await GetAsync(Alice, meetingId, version: "Exchange2016");
         Assert.NotEqual(firstChangeKey, tracked.ItemId().ChangeKey);
-        var bobRow = AttendeeRow(tracked, Bob);
+        var bobRow = tracked.AttendeeRow(Bob);
         Assert.Equal("Tentative", bobRow.Element(T + "ResponseType")!.Value);
         Assert.NotNull(bobRow.Element(T + "LastResponseTime"));
         Assert.Equal("2030-03-04T14:00:00Z", bobRow.Element(T + "ProposedStart")!.Value);
-        Assert.Null(AttendeeRow(await GetAsync(Alice, meetingId, version: "Exchange2013_SP1"), Bob).Element(T + "ProposedStart"));
+        Assert.Null((await GetAsync(Alice, meetingId, version: "Exchange2013_SP1")).AttendeeRow(Bob).Element(T + "ProposedStart"));
 
         // Step 5–6: Alice moves the meeting to the proposal and sends the update to all.
         var update = $"""
@@ -141,7 +117,7 @@ public sealed class MeetingTests(ServerFixture server)
         (await server.CallAsync(Alice, update)).Ok();
         var moved = await GetAsync(Alice, meetingId, version: "Exchange2016");
         Assert.Equal(("2030-03-04T14:00:00Z", "1"), (moved.T("Start")!, moved.T("AppointmentSequenceNumber")!));
-        Assert.Null(AttendeeRow(moved, Bob).Element(T + "ProposedStart"));
+        Assert.Null(moved.AttendeeRow(Bob).Element(T + "ProposedStart"));
 
         // Step 7: Bob receives the new request (a full update), his calendar follows, and he accepts.
         var fresh = (await FindAsync(Bob, "inbox", tag)).Single();
@@ -154,7 +130,7 @@ public sealed class MeetingTests(ServerFixture server)
         // Steps 8–9: Alice receives the acceptance.
         var accepted = (await FindAsync(Alice, "inbox", tag)).Single(r => r.T("ItemClass") == "IPM.Schedule.Meeting.Resp.Pos");
         Assert.Null(accepted.Element(T + "ProposedStart"));
-        Assert.Equal("Accept", AttendeeRow(await GetAsync(Alice, meetingId), Bob).Element(T + "ResponseType")!.Value);
+        Assert.Equal("Accept", (await GetAsync(Alice, meetingId)).AttendeeRow(Bob).Element(T + "ResponseType")!.Value);
     }
 
     [Fact]
@@ -189,7 +165,7 @@ public sealed class MeetingTests(ServerFixture server)
         await CreateMeetingAsync("Fixed " + tag, [Bob], allowProposals: "<t:AllowNewTimeProposal>false</t:AllowNewTimeProposal>");
         var request = (await FindAsync(Bob, "inbox", tag)).Single();
         Assert.Equal("false", request.T("AllowNewTimeProposal"));
-        Assert.DoesNotContain("ProposeNewTime", ResponseObjects(request));
+        Assert.DoesNotContain("ProposeNewTime", request.ResponseObjects());
 
         Assert.Equal("ErrorInvalidOperation", (await server.CallAsync(Bob, Respond("AcceptItem", request.ItemId().Id, extra: Proposal))).Code());
         Assert.Empty(await FindAsync(Alice, "inbox", tag));
@@ -212,7 +188,7 @@ public sealed class MeetingTests(ServerFixture server)
         Assert.Contains(await FindAsync(Alice, "sentitems", tag), i => i.Name.LocalName == "MeetingCancellation");
         var cancellation = (await FindAsync(Bob, "inbox", tag)).Single(i => i.Name.LocalName == "MeetingCancellation");
         Assert.Equal(("IPM.Schedule.Meeting.Canceled", "Sorry"), (cancellation.T("ItemClass")!, cancellation.T("Body")!));
-        Assert.Contains("RemoveItem", ResponseObjects(cancellation));
+        Assert.Contains("RemoveItem", cancellation.ResponseObjects());
         var bobsCopy = await GetAsync(Bob, bobsCopyId);
         Assert.Equal("true", bobsCopy.T("IsCancelled"));
         Assert.Equal("ErrorCalendarIsCancelledForAccept", (await server.CallAsync(Bob, Respond("AcceptItem", bobsCopyId))).Code());
@@ -238,7 +214,7 @@ public sealed class MeetingTests(ServerFixture server)
         var request = (await FindAsync(Bob, "inbox", tag)).Single();
         (await server.CallAsync(Bob, Respond("DeclineItem", request.ItemId().Id, "SendOnly", Proposal))).Ok();
         var proposal = (await FindAsync(Alice, "inbox", tag)).Single();
-        Assert.Contains("ReplyToItem", ResponseObjects(proposal));
+        Assert.Contains("ReplyToItem", proposal.ResponseObjects());
 
         var reply = $"""
             <m:CreateItem MessageDisposition="SendAndSaveCopy">
@@ -282,7 +258,7 @@ public sealed class MeetingTests(ServerFixture server)
         Assert.NotEqual(changeKey, meeting.ItemId().ChangeKey);
         for (var i = 0; i < attendees.Length; i++)
         {
-            var row = AttendeeRow(meeting, attendees[i]);
+            var row = meeting.AttendeeRow(attendees[i]);
             Assert.Equal(i % 2 == 0 ? "Accept" : "Tentative", row.Element(T + "ResponseType")!.Value);
             Assert.Equal(i % 4 == 1, row.Element(T + "ProposedStart") is not null);
         }

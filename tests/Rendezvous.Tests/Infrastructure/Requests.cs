@@ -20,6 +20,25 @@ public static class Requests
         </m:CreateItem>
         """;
 
+    /// <summary>A meeting with required attendees, created the way most clients do (SendToAllAndSaveCopy by default).</summary>
+    public static string CreateMeeting(string subject, IEnumerable<string> required, string start, string end, string extra = "", string invitations = "SendToAllAndSaveCopy", string? attendeeResponseType = null) =>
+        $"""
+        <m:CreateItem SendMeetingInvitations="{invitations}">
+          <m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>
+          <m:Items>
+            <t:CalendarItem>
+              <t:Subject>{subject}</t:Subject>
+              <t:Body BodyType="Text">Agenda</t:Body>
+              <t:Start>{start}</t:Start>
+              <t:End>{end}</t:End>
+              <t:Location>Room 1</t:Location>
+              <t:RequiredAttendees>{string.Concat(required.Select(a => $"<t:Attendee><t:Mailbox><t:EmailAddress>{a}</t:EmailAddress></t:Mailbox>{(attendeeResponseType is null ? "" : $"<t:ResponseType>{attendeeResponseType}</t:ResponseType>")}</t:Attendee>"))}</t:RequiredAttendees>
+              {extra}
+            </t:CalendarItem>
+          </m:Items>
+        </m:CreateItem>
+        """;
+
     public static string GetItem(string id, string shape = "AllProperties", string additional = "") =>
         $"""
         <m:GetItem>
@@ -62,6 +81,18 @@ public static class Extensions
         var id = e.Descendants(EwsResponse.T + "ItemId").First();
         return ((string)id.Attribute("Id")!, (string)id.Attribute("ChangeKey")!);
     }
+
+    /// <summary>The organizer's row for <paramref name="address"/> among a calendar item's attendees.</summary>
+    public static XElement AttendeeRow(this XElement calendarItem, string address) =>
+        Assert.Single(calendarItem.Descendants(EwsResponse.T + "Attendee"), a => a.Element(EwsResponse.T + "Mailbox")!.Element(EwsResponse.T + "EmailAddress")!.Value == address);
+
+    /// <summary>The names of the response objects an item offers, in order.</summary>
+    public static List<string> ResponseObjects(this XElement item) =>
+        [.. item.Element(EwsResponse.T + "ResponseObjects")?.Elements().Select(e => e.Name.LocalName) ?? []];
+
+    /// <summary>GetItem of one item as <paramref name="user"/>: the item element.</summary>
+    public static async Task<XElement> GetItemAsync(this ServerFixture server, string user, string id, string version = "Exchange2013_SP1", string shape = "AllProperties", string additional = "") =>
+        (await server.CallAsync(user, Requests.GetItem(id, shape, additional), version)).Ok().Element(EwsResponse.M + "Items")!.Elements().Single();
 
     public static string? T(this XElement e, string name) => e.Descendants(EwsResponse.T + name).FirstOrDefault()?.Value;
 
