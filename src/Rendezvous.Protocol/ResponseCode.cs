@@ -132,4 +132,7 @@ public static class ResponseCodes
     public const string ErrorCrossMailboxMoveCopy = nameof(ErrorCrossMailboxMoveCopy);
     public const string ErrorUnsupportedTypeForConversion = nameof(ErrorUnsupportedTypeForConversion);
     public const string ErrorInvalidSchemaVersionForMailboxVersion = nameof(ErrorInvalidSchemaVersionForMailboxVersion);
+    public const string ErrorInvalidSyncStateData = nameof(ErrorInvalidSyncStateData);
+    public const string ErrorSyncFolderNotFound = nameof(ErrorSyncFolderNotFound);
+    public const string ErrorInvalidPropertyForOperation = nameof(ErrorInvalidPropertyForOperation);
 }

@@ -25,5 +25,7 @@ public static class Operations
         ["CopyItem"] = ItemHandlers.CopyItem,
         ["SendItem"] = CreateItemHandler.SendItem,
         ["ConvertId"] = ConvertIdHandler.ConvertId,
+        ["SyncFolderItems"] = SyncHandlers.SyncFolderItems,
+        ["SyncFolderHierarchy"] = SyncHandlers.SyncFolderHierarchy,
     };
 }

@@ -41,6 +41,37 @@ public sealed class ConcurrencyException(string itemId, bool gone = false)
 
 public sealed class DuplicateException(string message) : Exception(message);
 
+/// <summary>What happened to an item or folder since a synchronization watermark.</summary>
+public enum SyncChangeKind
+{
+    /// <summary>It entered the folder (or scope) after the watermark: the client has never seen it.</summary>
+    Create,
+
+    /// <summary>Its content changed after the watermark.</summary>
+    Update,
+
+    /// <summary>Only its read flag changed after the watermark.</summary>
+    ReadFlagChange,
+
+    /// <summary>It left the folder (deleted or moved out) after the watermark, having been there at the watermark.</summary>
+    Delete,
+}
+
+/// <summary>One item change: <see cref="Item"/> is its current state, null for a <see cref="SyncChangeKind.Delete"/>.</summary>
+public sealed record ItemSyncChange(SyncChangeKind Kind, string ItemId, Item? Item);
+
+/// <summary>
+/// A page of item changes in commit order. <see cref="Watermark"/> is where the next page starts; when
+/// <see cref="IncludesLast"/> it is the store's position when the page was read, covering everything up to then.
+/// </summary>
+public sealed record ItemSyncPage(IReadOnlyList<ItemSyncChange> Changes, long Watermark, bool IncludesLast);
+
+/// <summary>One folder change: <see cref="Folder"/> is its current state (with counts), null for a <see cref="SyncChangeKind.Delete"/>.</summary>
+public sealed record FolderSyncChange(SyncChangeKind Kind, string FolderId, Folder? Folder);
+
+/// <summary>All folder changes of a scope since a watermark, and the watermark that covers them.</summary>
+public sealed record FolderSyncPage(IReadOnlyList<FolderSyncChange> Changes, long Watermark);
+
 /// <summary>
 /// The storage boundary. SQLite implements it today; a PostgreSQL implementation will follow the same contract.
 /// Reads return copies the caller may change; only <see cref="ApplyAsync"/> writes items.
@@ -86,4 +117,24 @@ public interface IMailStore : IAsyncDisposable
     /// when an update's item moved past its expected change number or a deleted item is already gone.
     /// </summary>
     Task ApplyAsync(ChangeSet changes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The secret that signs sync states: random, made once per store and kept in it, so a state survives a restart
+    /// but no other store accepts it.
+    /// </summary>
+    ReadOnlyMemory<byte> SyncStateKey { get; }
+
+    /// <summary>
+    /// The changes to the items of <paramref name="folderId"/> after <paramref name="watermark"/> (0: every item, as
+    /// creations), oldest first, at most <paramref name="max"/>, leaving out the items in <paramref name="ignore"/>.
+    /// An item is reported once, as its latest state; an item that came and went after the watermark is not reported.
+    /// Read in one snapshot, in time proportional to the number of changes, not to the size of the folder.
+    /// </summary>
+    Task<ItemSyncPage> GetItemChangesAsync(string folderId, long watermark, int max, IReadOnlyCollection<string> ignore, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The changes after <paramref name="watermark"/> to the folders of <paramref name="mailboxId"/> below
+    /// <paramref name="scopeFolderId"/> (not the scope folder itself), oldest first, all of them, in one snapshot.
+    /// </summary>
+    Task<FolderSyncPage> GetFolderChangesAsync(string mailboxId, string scopeFolderId, long watermark, CancellationToken cancellationToken);
 }

@@ -79,11 +79,54 @@ public sealed class SqliteMailStore : IMailStore
         UPDATE items SET uid = json_extract(data, '$.Uid');
         CREATE INDEX items_uid ON items(mailbox_id, uid) WHERE uid IS NOT NULL;
         """,
+        // Synchronization (SyncFolderItems, SyncFolderHierarchy). sync_seq is commit-ordered (allocated under the
+        // writer lock), unlike change_number, so "everything above a watermark" is exactly what a client has not seen.
+        // created_seq: when the row entered its current folder; content_seq: its last change other than the read flag.
+        // Rows that existed before this migration get seqs in insertion order, as if just created.
+        """
+        ALTER TABLE items ADD COLUMN sync_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE items ADD COLUMN created_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE items ADD COLUMN content_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE folders ADD COLUMN sync_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE folders ADD COLUMN created_seq INTEGER NOT NULL DEFAULT 0;
+        UPDATE items SET sync_seq = rowid, created_seq = rowid, content_seq = rowid;
+        UPDATE folders SET sync_seq = rowid + (SELECT IFNULL(MAX(rowid), 0) FROM items), created_seq = rowid + (SELECT IFNULL(MAX(rowid), 0) FROM items);
+        INSERT INTO counters VALUES ('sync', (SELECT IFNULL(MAX(sync_seq), 0) FROM folders) + (SELECT IFNULL(MAX(sync_seq), 0) FROM items));
+        CREATE INDEX items_sync ON items(folder_id, sync_seq);
+        CREATE INDEX folders_sync ON folders(mailbox_id, sync_seq);
+        CREATE TABLE item_tombstones (
+            folder_id TEXT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            item_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            created_seq INTEGER NOT NULL
+        );
+        CREATE INDEX item_tombstones_sync ON item_tombstones(folder_id, seq);
+        CREATE TABLE folder_tombstones (
+            mailbox_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            folder_id TEXT NOT NULL,
+            parent_id TEXT,
+            seq INTEGER NOT NULL,
+            created_seq INTEGER NOT NULL
+        );
+        CREATE INDEX folder_tombstones_sync ON folder_tombstones(mailbox_id, seq);
+        CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+        -- An update that changes an item's folder is a move: the source folder must see it leave.
+        CREATE TRIGGER items_left_folder AFTER UPDATE OF folder_id ON items WHEN OLD.folder_id <> NEW.folder_id
+        BEGIN
+            INSERT INTO item_tombstones VALUES (OLD.folder_id, OLD.id, NEW.sync_seq, OLD.created_seq);
+        END;
+        """,
     ];
+
+    // What a read-flag-only update may change besides IsRead: the stamps every UpdateItem writes.
+    private const string NonContentPaths = "'$.IsRead', '$.ChangeNumber', '$.LastModifiedTime', '$.LastModifiedName', '$.FieldChanges.\"message:IsRead\"'";
 
     private readonly string connectionString;
     private readonly SemaphoreSlim writer = new(1, 1);
     private long changeNumber;
+
+    // The last allocated sync sequence number; only read or moved while the writer lock is held.
+    private long syncSeq;
 
     private SqliteMailStore(string connectionString) => this.connectionString = connectionString;
 
@@ -117,10 +160,28 @@ public sealed class SqliteMailStore : IMailStore
             store.changeNumber = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         }
 
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT value FROM counters WHERE name='sync';";
+            store.syncSeq = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        }
+
+        // Made once and kept, so that sync states handed out survive a restart (and only this store accepts them).
+        await using (var cmd = Command(connection, "INSERT OR IGNORE INTO secrets VALUES ('syncstate', $k); SELECT value FROM secrets WHERE name = 'syncstate';", null,
+            ("$k", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))))
+        {
+            store.SyncStateKey = (byte[])(await cmd.ExecuteScalarAsync(cancellationToken))!;
+        }
+
         return store;
     }
 
     public long NextChangeNumber() => Interlocked.Increment(ref changeNumber);
+
+    public ReadOnlyMemory<byte> SyncStateKey { get; private set; }
+
+    /// <summary>The next commit-ordered sequence number. Only inside <see cref="WriteAsync"/> (under the writer lock).</summary>
+    private long NextSyncSeq() => ++syncSeq;
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -282,24 +343,27 @@ public sealed class SqliteMailStore : IMailStore
         var folders = new List<Folder>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            folders.Add(new Folder
-            {
-                Id = reader.GetString(0),
-                MailboxId = reader.GetString(1),
-                ParentId = reader.IsDBNull(2) ? null : reader.GetString(2),
-                DisplayName = reader.GetString(3),
-                FolderClass = reader.IsDBNull(4) ? null : reader.GetString(4),
-                DistinguishedName = reader.IsDBNull(5) ? null : reader.GetString(5),
-                ChangeNumber = reader.GetInt64(6),
-                ExtendedProperties = reader.IsDBNull(7) ? [] : JsonSerializer.Deserialize<List<ExtendedProperty>>(reader.GetString(7), Json) ?? [],
-                TotalCount = reader.GetInt32(8),
-                UnreadCount = reader.GetInt32(9),
-                ChildFolderCount = reader.GetInt32(10),
-            });
+            folders.Add(ReadFolder(reader));
         }
 
         return folders;
     }
+
+    /// <summary>A folder from the <see cref="FolderColumns"/> columns, starting at column <paramref name="offset"/>.</summary>
+    private static Folder ReadFolder(SqliteDataReader reader, int offset = 0) => new()
+    {
+        Id = reader.GetString(offset),
+        MailboxId = reader.GetString(offset + 1),
+        ParentId = reader.IsDBNull(offset + 2) ? null : reader.GetString(offset + 2),
+        DisplayName = reader.GetString(offset + 3),
+        FolderClass = reader.IsDBNull(offset + 4) ? null : reader.GetString(offset + 4),
+        DistinguishedName = reader.IsDBNull(offset + 5) ? null : reader.GetString(offset + 5),
+        ChangeNumber = reader.GetInt64(offset + 6),
+        ExtendedProperties = reader.IsDBNull(offset + 7) ? [] : JsonSerializer.Deserialize<List<ExtendedProperty>>(reader.GetString(offset + 7), Json) ?? [],
+        TotalCount = reader.GetInt32(offset + 8),
+        UnreadCount = reader.GetInt32(offset + 9),
+        ChildFolderCount = reader.GetInt32(offset + 10),
+    };
 
     private async Task InsertFolder(SqliteConnection connection, SqliteTransaction tx, Folder folder, CancellationToken cancellationToken)
     {
@@ -308,9 +372,10 @@ public sealed class SqliteMailStore : IMailStore
             folder.ChangeNumber = NextChangeNumber();
         }
 
-        await using var cmd = Command(connection, "INSERT INTO folders VALUES ($id, $m, $p, $n, $c, $d, $cn, $x);", tx,
+        await using var cmd = Command(connection,
+            "INSERT INTO folders (id, mailbox_id, parent_id, display_name, folder_class, distinguished_name, change_number, extended, sync_seq, created_seq) VALUES ($id, $m, $p, $n, $c, $d, $cn, $x, $seq, $seq);", tx,
             ("$id", folder.Id), ("$m", folder.MailboxId), ("$p", folder.ParentId), ("$n", folder.DisplayName), ("$c", folder.FolderClass),
-            ("$d", folder.DistinguishedName), ("$cn", folder.ChangeNumber),
+            ("$d", folder.DistinguishedName), ("$cn", folder.ChangeNumber), ("$seq", NextSyncSeq()),
             ("$x", folder.ExtendedProperties.Count == 0 ? null : JsonSerializer.Serialize(folder.ExtendedProperties, Json)));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -379,16 +444,22 @@ public sealed class SqliteMailStore : IMailStore
 
             foreach (var folder in changes.FolderUpdates)
             {
-                await using var cmd = Command(connection, "UPDATE folders SET display_name = $n, folder_class = $c, change_number = $cn, extended = $x WHERE id = $id;", tx,
-                    ("$id", folder.Id), ("$n", folder.DisplayName), ("$c", folder.FolderClass), ("$cn", folder.ChangeNumber),
+                await using var cmd = Command(connection, "UPDATE folders SET display_name = $n, folder_class = $c, change_number = $cn, extended = $x, sync_seq = $seq WHERE id = $id;", tx,
+                    ("$id", folder.Id), ("$n", folder.DisplayName), ("$c", folder.FolderClass), ("$cn", folder.ChangeNumber), ("$seq", NextSyncSeq()),
                     ("$x", folder.ExtendedProperties.Count == 0 ? null : JsonSerializer.Serialize(folder.ExtendedProperties, Json)));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
             foreach (var id in changes.Deletes)
             {
-                await using var cmd = Command(connection, "DELETE FROM items WHERE id = $id;", tx, ("$id", id));
-                if (await cmd.ExecuteNonQueryAsync(cancellationToken) != 1)
+                // The tombstone tells the folder's synchronizing clients the item left.
+                await using var cmd = Command(connection,
+                    """
+                    INSERT INTO item_tombstones (folder_id, item_id, seq, created_seq)
+                    SELECT folder_id, id, $seq, created_seq FROM items WHERE id = $id;
+                    DELETE FROM items WHERE id = $id;
+                    """, tx, ("$id", id), ("$seq", NextSyncSeq()));
+                if (await cmd.ExecuteNonQueryAsync(cancellationToken) != 2)
                 {
                     // Someone else deleted or moved it since it was read: the decision was made on stale state.
                     throw new ConcurrencyException(id, gone: true);
@@ -401,22 +472,35 @@ public sealed class SqliteMailStore : IMailStore
                 await using var cmd = Command(connection,
                     """
                     WITH RECURSIVE tree(id) AS (SELECT $id UNION ALL SELECT f.id FROM folders f JOIN tree t ON f.parent_id = t.id)
+                    INSERT INTO folder_tombstones (mailbox_id, folder_id, parent_id, seq, created_seq)
+                    SELECT mailbox_id, id, parent_id, $seq, created_seq FROM folders WHERE id IN (SELECT id FROM tree);
+                    WITH RECURSIVE tree(id) AS (SELECT $id UNION ALL SELECT f.id FROM folders f JOIN tree t ON f.parent_id = t.id)
                     DELETE FROM folders WHERE id IN (SELECT id FROM tree);
-                    """, tx, ("$id", id));
+                    """, tx, ("$id", id), ("$seq", NextSyncSeq()));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
             foreach (var item in changes.Inserts)
             {
-                await using var cmd = Command(connection, "INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid) VALUES ($id, $m, $f, $k, $s, $e, $u, $cn, $d, $uid);", tx, ItemParameters(item));
+                await using var cmd = Command(connection,
+                    "INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq) VALUES ($id, $m, $f, $k, $s, $e, $u, $cn, $d, $uid, $seq, $seq, $seq);",
+                    tx, [.. ItemParameters(item), ("$seq", NextSyncSeq())]);
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
             foreach (var (item, expected) in changes.Updates)
             {
+                // SET expressions see the old row: a folder change restarts created_seq (a move in; the trigger records the
+                // move out), and content_seq stays put when nothing but the read flag (and its stamps) changed.
                 await using var cmd = Command(connection,
-                    "UPDATE items SET folder_id = $f, kind = $k, start_ticks = $s, end_ticks = $e, is_unread = $u, change_number = $cn, data = $d, uid = $uid WHERE id = $id AND mailbox_id = $m AND change_number = $expected;",
-                    tx, [.. ItemParameters(item), ("$expected", expected)]);
+                    $"""
+                    UPDATE items SET folder_id = $f, kind = $k, start_ticks = $s, end_ticks = $e, is_unread = $u, change_number = $cn, data = $d, uid = $uid,
+                        sync_seq = $seq,
+                        created_seq = CASE WHEN folder_id = $f THEN created_seq ELSE $seq END,
+                        content_seq = CASE WHEN folder_id = $f AND json_remove(data, {NonContentPaths}) = json_remove($d, {NonContentPaths}) THEN content_seq ELSE $seq END
+                    WHERE id = $id AND mailbox_id = $m AND change_number = $expected;
+                    """,
+                    tx, [.. ItemParameters(item), ("$expected", expected), ("$seq", NextSyncSeq())]);
                 if (await cmd.ExecuteNonQueryAsync(cancellationToken) != 1)
                 {
                     throw new ConcurrencyException(item.Id);
@@ -426,6 +510,133 @@ public sealed class SqliteMailStore : IMailStore
             await using var counter = Command(connection, "UPDATE counters SET value = MAX(value, $v) WHERE name = 'change';", tx, ("$v", Interlocked.Read(ref changeNumber)));
             await counter.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
+
+    // Synchronization
+
+    public async Task<ItemSyncPage> GetItemChangesAsync(string folderId, long watermark, int max, IReadOnlyCollection<string> ignore, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // One read transaction: one WAL snapshot, so the changes and the watermark returned agree.
+        await using var tx = connection.BeginTransaction(deferred: true);
+        var parameters = new (string, object?)[] { ("$f", folderId), ("$w", watermark), ("$n", max + 1), ("$ignore", JsonSerializer.Serialize(ignore)) };
+        var changes = new List<(long Seq, ItemSyncChange Change)>();
+        await using (var cmd = Command(connection,
+            """
+            SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, created_seq, content_seq FROM items
+            WHERE folder_id = $f AND sync_seq > $w AND id NOT IN (SELECT value FROM json_each($ignore))
+            ORDER BY sync_seq LIMIT $n;
+            """, tx, parameters))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var item = ReadItem(reader);
+                var kind = reader.GetInt64(6) > watermark ? SyncChangeKind.Create
+                    : reader.GetInt64(7) > watermark ? SyncChangeKind.Update
+                    : SyncChangeKind.ReadFlagChange;
+                changes.Add((reader.GetInt64(5), new ItemSyncChange(kind, item.Id, item)));
+            }
+        }
+
+        // A tombstone of an item that entered the folder after the watermark names an item the client never saw.
+        await using (var cmd = Command(connection,
+            """
+            SELECT item_id, seq FROM item_tombstones
+            WHERE folder_id = $f AND seq > $w AND created_seq <= $w AND item_id NOT IN (SELECT value FROM json_each($ignore))
+            ORDER BY seq LIMIT $n;
+            """, tx, parameters))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                changes.Add((reader.GetInt64(1), new ItemSyncChange(SyncChangeKind.Delete, reader.GetString(0), null)));
+            }
+        }
+
+        var position = await SyncPositionAsync(connection, tx, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        changes.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+        if (changes.Count > max)
+        {
+            return new ItemSyncPage([.. changes.Take(max).Select(c => c.Change)], changes[max - 1].Seq, false);
+        }
+
+        return new ItemSyncPage([.. changes.Select(c => c.Change)], Math.Max(position, watermark), true);
+    }
+
+    public async Task<FolderSyncPage> GetFolderChangesAsync(string mailboxId, string scopeFolderId, long watermark, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: true);
+
+        // Parents of every folder, live or deleted after the watermark, to tell which changes fall inside the scope.
+        // A mailbox holds tens of folders, not thousands of items: reading them all is cheap.
+        var parents = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await using (var cmd = Command(connection, "SELECT id, parent_id FROM folders WHERE mailbox_id = $m;", tx, ("$m", mailboxId)))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                parents[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
+            }
+        }
+
+        var changes = new List<(long Seq, FolderSyncChange Change)>();
+        await using (var cmd = Command(connection,
+            "SELECT folder_id, parent_id, seq FROM folder_tombstones WHERE mailbox_id = $m AND seq > $w AND created_seq <= $w ORDER BY seq;", tx,
+            ("$m", mailboxId), ("$w", watermark)))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetString(0);
+                parents.TryAdd(id, reader.IsDBNull(1) ? null : reader.GetString(1));
+                changes.Add((reader.GetInt64(2), new FolderSyncChange(SyncChangeKind.Delete, id, null)));
+            }
+        }
+
+        await using (var cmd = Command(connection,
+            FolderColumns.Replace("SELECT f.id,", "SELECT f.sync_seq, f.created_seq, f.id,", StringComparison.Ordinal) + " WHERE f.mailbox_id = $m AND f.sync_seq > $w ORDER BY f.sync_seq;", tx,
+            ("$m", mailboxId), ("$w", watermark)))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var folder = ReadFolder(reader, offset: 2);
+                var kind = reader.GetInt64(1) > watermark ? SyncChangeKind.Create : SyncChangeKind.Update;
+                changes.Add((reader.GetInt64(0), new FolderSyncChange(kind, folder.Id, folder)));
+            }
+        }
+
+        var position = await SyncPositionAsync(connection, tx, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        bool InScope(string id)
+        {
+            // Bounded walk up the tree: a cycle cannot exist, but a corrupt row must not hang a request.
+            var current = parents.GetValueOrDefault(id);
+            for (var depth = 0; current is not null && depth < 256; depth++)
+            {
+                if (current == scopeFolderId)
+                {
+                    return true;
+                }
+
+                current = parents.GetValueOrDefault(current);
+            }
+
+            return false;
+        }
+
+        changes.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+        return new FolderSyncPage([.. changes.Where(c => InScope(c.Change.FolderId)).Select(c => c.Change)], Math.Max(position, watermark));
+    }
+
+    private static async Task<long> SyncPositionAsync(SqliteConnection connection, SqliteTransaction tx, CancellationToken cancellationToken)
+    {
+        await using var cmd = Command(connection, "SELECT value FROM counters WHERE name = 'sync';", tx);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
 
     private static (string, object?)[] ItemParameters(Item item) =>
     [
@@ -442,7 +653,15 @@ public sealed class SqliteMailStore : IMailStore
         {
             await using var connection = await OpenAsync(cancellationToken);
             await using var tx = connection.BeginTransaction(deferred: false);
+            var seqBefore = syncSeq;
             await work(connection, tx);
+            if (syncSeq != seqBefore)
+            {
+                // In the same transaction as the rows it stamps, so a reader's snapshot sees both or neither.
+                await using var counter = Command(connection, "UPDATE counters SET value = $v WHERE name = 'sync';", tx, ("$v", syncSeq));
+                await counter.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await tx.CommitAsync(cancellationToken);
         }
         finally
