@@ -1,0 +1,179 @@
+using Microsoft.Data.Sqlite;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Tests;
+
+/// <summary>The SyncState codec and the store's synchronization bookkeeping, without HTTP.</summary>
+public sealed class SyncStoreTests : IDisposable
+{
+    private static readonly byte[] Key = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
+    private readonly string data = Path.Combine(Path.GetTempPath(), "rdv-sync-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public void A_sync_state_round_trips()
+    {
+        var state = new SyncState(SyncStateKind.Items, "mbx-1", "fld-é", 1234567890123);
+        Assert.Equal(state, SyncStates.Decode(SyncStates.Encode(state, Key), Key));
+        var hierarchy = new SyncState(SyncStateKind.Hierarchy, "mbx-1", "", 0);
+        Assert.Equal(hierarchy, SyncStates.Decode(SyncStates.Encode(hierarchy, Key), Key));
+    }
+
+    [Fact]
+    public void Any_changed_bit_another_key_or_a_cut_makes_a_state_invalid()
+    {
+        var bytes = Convert.FromBase64String(SyncStates.Encode(new SyncState(SyncStateKind.Items, "mbx-1", "fld-1", 42), Key));
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            for (var bit = 0; bit < 8; bit++)
+            {
+                var tampered = (byte[])bytes.Clone();
+                tampered[i] ^= (byte)(1 << bit);
+                Assert.Null(SyncStates.Decode(Convert.ToBase64String(tampered), Key));
+            }
+        }
+
+        var other = (byte[])Key.Clone();
+        other[0] ^= 1;
+        Assert.Null(SyncStates.Decode(Convert.ToBase64String(bytes), other));
+        Assert.Null(SyncStates.Decode(Convert.ToBase64String(bytes[..^1]), Key));
+        Assert.Null(SyncStates.Decode(Convert.ToBase64String(bytes[1..]), Key));
+        Assert.Null(SyncStates.Decode("", Key));
+        Assert.Null(SyncStates.Decode("%%%", Key));
+    }
+
+    [Fact]
+    public async Task The_signing_key_survives_a_restart_and_differs_between_stores()
+    {
+        byte[] first;
+        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        {
+            first = store.SyncStateKey.ToArray();
+        }
+
+        await using (var again = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        {
+            Assert.Equal(first, again.SyncStateKey.ToArray());
+        }
+
+        await using var other = await SqliteMailStore.OpenAsync(data + "-other", CancellationToken.None);
+        try
+        {
+            Assert.Equal(32, first.Length);
+            Assert.NotEqual(first, other.SyncStateKey.ToArray());
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(data + "-other", recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Items_stored_before_the_sync_migration_sync_as_creations_and_later_changes_follow()
+    {
+        string folderId;
+        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        {
+            var user = await store.AddUserAsync("old@example.com", "Old", "x", CancellationToken.None);
+            folderId = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!.Id;
+            var changes = new ChangeSet();
+            changes.Inserts.Add(NewItem(store, user.MailboxId, folderId, "before"));
+            changes.Inserts.Add(NewItem(store, user.MailboxId, folderId, "before too"));
+            await store.ApplyAsync(changes, CancellationToken.None);
+        }
+
+        // Back to the schema of version 2, as a store made before synchronization existed.
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText =
+                """
+                DROP TRIGGER items_left_folder; DROP INDEX items_sync; DROP INDEX folders_sync;
+                DROP TABLE item_tombstones; DROP TABLE folder_tombstones; DROP TABLE secrets;
+                ALTER TABLE items DROP COLUMN sync_seq; ALTER TABLE items DROP COLUMN created_seq; ALTER TABLE items DROP COLUMN content_seq;
+                ALTER TABLE folders DROP COLUMN sync_seq; ALTER TABLE folders DROP COLUMN created_seq;
+                DELETE FROM counters WHERE name = 'sync';
+                PRAGMA user_version = 2;
+                """;
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        {
+            var first = await store.GetItemChangesAsync(folderId, 0, 10, [], CancellationToken.None);
+            Assert.True(first.IncludesLast);
+            Assert.Equal(["before", "before too"], first.Changes.Select(c => c.Item!.Subject));
+            Assert.All(first.Changes, c => Assert.Equal(SyncChangeKind.Create, c.Kind));
+
+            var user = (await store.FindUserAsync("old@example.com", CancellationToken.None))!;
+            var changes = new ChangeSet();
+            changes.Inserts.Add(NewItem(store, user.MailboxId, folderId, "after"));
+            await store.ApplyAsync(changes, CancellationToken.None);
+            var next = await store.GetItemChangesAsync(folderId, first.Watermark, 10, [], CancellationToken.None);
+            Assert.Equal(["after"], next.Changes.Select(c => c.Item!.Subject));
+
+            var hierarchy = await store.GetFolderChangesAsync(user.MailboxId, (await store.GetDistinguishedFolderAsync(user.MailboxId, "msgfolderroot", CancellationToken.None))!.Id, 0, CancellationToken.None);
+            Assert.Contains(hierarchy.Changes, c => c.FolderId == folderId && c.Kind == SyncChangeKind.Create);
+        }
+    }
+
+    [Fact]
+    public async Task Removing_a_user_removes_their_tombstones()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        var user = await store.AddUserAsync("gone@example.com", "Gone", "x", CancellationToken.None);
+        var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
+        var item = NewItem(store, user.MailboxId, inbox.Id, "doomed");
+        var create = new ChangeSet();
+        create.Inserts.Add(item);
+        await store.ApplyAsync(create, CancellationToken.None);
+        var folder = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = inbox.ParentId, DisplayName = "Doomed", FolderClass = "IPF.Note" };
+        var folderInsert = new ChangeSet();
+        folderInsert.FolderInserts.Add(folder);
+        await store.ApplyAsync(folderInsert, CancellationToken.None);
+        var delete = new ChangeSet();
+        delete.Deletes.Add(item.Id);
+        delete.FolderDeletes.Add(folder.Id);
+        await store.ApplyAsync(delete, CancellationToken.None);
+        Assert.Equal((1, 1), await TombstonesAsync());
+
+        Assert.True(await store.RemoveUserAsync("gone@example.com", CancellationToken.None));
+        Assert.Equal((0, 0), await TombstonesAsync());
+    }
+
+    private async Task<(long Items, long Folders)> TombstonesAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM item_tombstones), (SELECT COUNT(*) FROM folder_tombstones);";
+        await using var reader = await cmd.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private static Item NewItem(IMailStore store, string mailboxId, string folderId, string subject) => new()
+    {
+        Id = EwsIds.NewItemId(),
+        MailboxId = mailboxId,
+        FolderId = folderId,
+        Kind = ItemKind.Message,
+        Subject = subject,
+        ChangeNumber = store.NextChangeNumber(),
+    };
+}
