@@ -212,7 +212,11 @@ public sealed class SyncTests(ServerFixture server)
             Assert.Equal("ErrorInvalidSyncStateData", response.Code());
         }
 
-        Assert.Equal("ErrorInvalidSyncStateData", (await server.CallAsync(Alice, SyncItems(folder, "not base64 at all!", "10"))).Code());
+        var garbage = await server.CallAsync(Alice, SyncItems(folder, "not base64 at all!", "10"));
+        Assert.Equal("ErrorInvalidSyncStateData", garbage.Code());
+        // As Exchange: an empty SyncState and IncludesLastItemInRange=true even on error (exchangelib reads both first).
+        Assert.Equal("", garbage.Single().Element(M + "SyncState")!.Value);
+        Assert.Equal("true", garbage.Single().Element(M + "IncludesLastItemInRange")!.Value);
         Assert.Equal("ErrorInvalidSyncStateData", (await server.CallAsync(Alice, SyncItems(folder, "AAAA", "10"))).Code());
     }
 

@@ -43,7 +43,7 @@ public static class SyncHandlers
         });
 
         var context = request.WriteContext;
-        return EwsRequest.Respond("SyncFolderItems", [outcome], (w, result) =>
+        return Respond("SyncFolderItems", outcome, "IncludesLastItemInRange", (w, result) =>
         {
             // SyncFolderItemsResponseMessageType: SyncState, IncludesLastItemInRange, Changes, in this order.
             w.M("SyncState", result.State);
@@ -96,7 +96,7 @@ public static class SyncHandlers
         });
 
         var context = request.WriteContext;
-        return EwsRequest.Respond("SyncFolderHierarchy", [outcome], (w, result) =>
+        return Respond("SyncFolderHierarchy", outcome, "IncludesLastFolderInRange", (w, result) =>
         {
             w.M("SyncState", result.State);
             // There is no MaxChangesReturned here: every change is returned at once.
@@ -124,6 +124,23 @@ public static class SyncHandlers
             w.End();
         });
     }
+
+    /// <summary>
+    /// The one response message. An error still carries an empty SyncState and IncludesLast...=true, as Exchange's do:
+    /// exchangelib reads both before it looks at the response code, and fails on a message without them.
+    /// </summary>
+    private static Action<EwsWriter> Respond<T>(string operation, Outcome<T> outcome, string includesLastName, Action<EwsWriter, T> content) => w =>
+    {
+        w.StartM(operation + "Response");
+        w.StartM("ResponseMessages");
+        SoapWriter.WriteMessage(w, operation + "ResponseMessage", outcome.Error, w => content(w, outcome.Value!), w =>
+        {
+            w.M("SyncState", "");
+            w.M(includesLastName, Values.Format(true));
+        });
+        w.End();
+        w.End();
+    };
 
     private static FolderRef ReadTarget(System.Xml.Linq.XElement syncFolderId)
     {
