@@ -79,6 +79,17 @@ public sealed class SqliteMailStore : IMailStore
         UPDATE items SET uid = json_extract(data, '$.Uid');
         CREATE INDEX items_uid ON items(mailbox_id, uid) WHERE uid IS NOT NULL;
         """,
+        // Index 2 is reserved for the SyncFolderItems migration (branch wt-sync); it replaces this no-op on merge.
+        """
+        SELECT 1;
+        """,
+        // Index 3: per-mailbox settings, starting with working hours (JSON of WorkingHours; NULL: the default).
+        """
+        CREATE TABLE mailbox_settings (
+            mailbox_id TEXT PRIMARY KEY REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            working_hours TEXT
+        );
+        """,
     ];
 
     private readonly string connectionString;
@@ -237,6 +248,27 @@ public sealed class SqliteMailStore : IMailStore
             changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
         return changed > 0;
+    }
+
+    // Mailbox settings
+
+    public async Task<WorkingHours?> GetWorkingHoursAsync(string mailboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = Command(connection, "SELECT working_hours FROM mailbox_settings WHERE mailbox_id = $m;", null, ("$m", mailboxId));
+        return await cmd.ExecuteScalarAsync(cancellationToken) is string json ? JsonSerializer.Deserialize<WorkingHours>(json, Json) : null;
+    }
+
+    public async Task SetWorkingHoursAsync(string mailboxId, WorkingHours? workingHours, CancellationToken cancellationToken)
+    {
+        var json = workingHours is null ? null : JsonSerializer.Serialize(workingHours, Json);
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var cmd = Command(connection,
+                "INSERT INTO mailbox_settings (mailbox_id, working_hours) VALUES ($m, $w) ON CONFLICT(mailbox_id) DO UPDATE SET working_hours = excluded.working_hours;",
+                tx, ("$m", mailboxId), ("$w", json));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
     }
 
     // Folders
