@@ -122,6 +122,7 @@ public static class ResponseCodes
     public const string ErrorSendMeetingInvitationsOrCancellationsRequired = nameof(ErrorSendMeetingInvitationsOrCancellationsRequired);
     public const string ErrorSendMeetingInvitationsRequired = nameof(ErrorSendMeetingInvitationsRequired);
     public const string ErrorServerBusy = nameof(ErrorServerBusy);
+    public const string ErrorTimeZone = nameof(ErrorTimeZone);
     public const string ErrorUnsupportedPathForQuery = nameof(ErrorUnsupportedPathForQuery);
     public const string ErrorUnsupportedQueryFilter = nameof(ErrorUnsupportedQueryFilter);
     public const string ErrorUnsupportedPathForSortGroup = nameof(ErrorUnsupportedPathForSortGroup);

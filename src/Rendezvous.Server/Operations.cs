@@ -25,5 +25,6 @@ public static class Operations
         ["CopyItem"] = ItemHandlers.CopyItem,
         ["SendItem"] = CreateItemHandler.SendItem,
         ["ConvertId"] = ConvertIdHandler.ConvertId,
+        ["GetServerTimeZones"] = TimeZoneHandler.GetServerTimeZones,
     };
 }
