@@ -77,7 +77,6 @@ public static class ResponseCodes
     public const string ErrorInvalidMergedFreeBusyInterval = nameof(ErrorInvalidMergedFreeBusyInterval);
     public const string ErrorInvalidFreeBusyViewType = nameof(ErrorInvalidFreeBusyViewType);
     public const string ErrorMeetingSuggestionGenerationFailed = nameof(ErrorMeetingSuggestionGenerationFailed);
-    public const string ErrorTimeZone = nameof(ErrorTimeZone);
     public const string ErrorInvalidArgument = nameof(ErrorInvalidArgument);
     public const string ErrorAccessDenied = nameof(ErrorAccessDenied);
     public const string ErrorCalendarEndDateIsEarlierThanStartDate = nameof(ErrorCalendarEndDateIsEarlierThanStartDate);
@@ -131,6 +130,7 @@ public static class ResponseCodes
     public const string ErrorSendMeetingInvitationsOrCancellationsRequired = nameof(ErrorSendMeetingInvitationsOrCancellationsRequired);
     public const string ErrorSendMeetingInvitationsRequired = nameof(ErrorSendMeetingInvitationsRequired);
     public const string ErrorServerBusy = nameof(ErrorServerBusy);
+    public const string ErrorTimeZone = nameof(ErrorTimeZone);
     public const string ErrorUnsupportedPathForQuery = nameof(ErrorUnsupportedPathForQuery);
     public const string ErrorUnsupportedQueryFilter = nameof(ErrorUnsupportedQueryFilter);
     public const string ErrorUnsupportedPathForSortGroup = nameof(ErrorUnsupportedPathForSortGroup);

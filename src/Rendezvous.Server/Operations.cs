@@ -25,6 +25,7 @@ public static class Operations
         ["CopyItem"] = ItemHandlers.CopyItem,
         ["SendItem"] = CreateItemHandler.SendItem,
         ["ConvertId"] = ConvertIdHandler.ConvertId,
+        ["GetServerTimeZones"] = TimeZoneHandler.GetServerTimeZones,
         ["GetUserAvailabilityRequest"] = AvailabilityHandler.GetUserAvailability,
     };
 }
