@@ -39,8 +39,10 @@ public static class MeetingTimeZone
         }
 
         var year = DateTime.UtcNow.Year;
-        var match = TimeZones.KnownWindowsIds.FirstOrDefault(id => TimeZones.Definition(id).RuleFor(year) == rule)
-            ?? TimeZones.KnownWindowsIds.FirstOrDefault(id => TimeZones.Definition(id).RuleFor(year) is { HasDaylight: false } r && r.StandardOffset == rule.StandardOffset)
+        // Several Windows zones share most rules ("Pacific Standard Time", "British Columbia Standard Time"...): the shortest name is the plainest.
+        var byName = TimeZones.KnownWindowsIds.OrderBy(id => id.Length).ThenBy(id => id, StringComparer.Ordinal).ToList();
+        var match = byName.FirstOrDefault(id => TimeZones.Definition(id).RuleFor(year) == rule)
+            ?? byName.FirstOrDefault(id => TimeZones.Definition(id).RuleFor(year) is { HasDaylight: false } r && r.StandardOffset == rule.StandardOffset)
             ?? throw new EwsException(ResponseCodes.ErrorTimeZone, "No time zone known to this server follows the rules of this MeetingTimeZone.");
         return new TimeZoneRef(match, TimeZones.DisplayName(match));
     }
