@@ -18,14 +18,65 @@ public static class CalendarRules
         item.MyResponseType = "Organizer";
         item.AppointmentState = item.IsMeeting ? 1 : 0;
         item.LegacyFreeBusyStatus ??= "Busy";
-        item.StartTimeZone ??= new TimeZoneRef(contextZone ?? "UTC");
+        // The creation zone is the one the start was given in: StartTimeZone, else TimeZoneContext, else UTC.
+        item.StartTimeZone ??= new TimeZoneRef(contextZone ?? "UTC", TimeZones.DisplayName(contextZone ?? "UTC"));
         item.EndTimeZone ??= item.StartTimeZone;
         if (item.Start is null || item.End is null)
         {
             throw new EwsException(ResponseCodes.ErrorInvalidRequest, "A calendar item needs a Start and an End.");
         }
 
+        SnapAllDay(item);
         Validate(item);
+    }
+
+    /// <summary>
+    /// An all-day event runs from midnight to midnight in its own zone ("Create all-day events by using EWS"): a start
+    /// moves back to the midnight before it and an end forward to the midnight after it, so the event keeps its dates.
+    /// </summary>
+    public static void SnapAllDay(Item item)
+    {
+        if (!item.IsAllDayEvent || item.Kind != ItemKind.CalendarItem || item.Start is not { } start || item.End is not { } end)
+        {
+            return;
+        }
+
+        var startZone = TimeZones.Find(item.StartTimeZone?.Id) ?? TimeZoneInfo.Utc;
+        var endZone = TimeZones.Find(item.EndTimeZone?.Id) ?? startZone;
+        var firstDay = TimeZones.ToLocal(start, startZone).Date;
+        var localEnd = TimeZones.ToLocal(end, endZone);
+        var dayAfter = localEnd.TimeOfDay == TimeSpan.Zero ? localEnd.Date : localEnd.Date.AddDays(1);
+        if (dayAfter <= firstDay)
+        {
+            dayAfter = firstDay.AddDays(1);
+        }
+
+        item.Start = TimeZones.ToUtc(firstDay, startZone);
+        item.End = TimeZones.ToUtc(dayAfter, endZone);
+    }
+
+    /// <summary>
+    /// A new StartTimeZone or EndTimeZone without a new time keeps the wall-clock time in the new zone, so the item
+    /// moves in UTC ("Update the time zone for an appointment by using EWS").
+    /// </summary>
+    public static void KeepWallClock(Item before, Item after, bool startGiven, bool endGiven)
+    {
+        if (!startGiven && after.Start is { } start && ZoneChanged(before.StartTimeZone, after.StartTimeZone, out var oldStart, out var newStart))
+        {
+            after.Start = TimeZones.ToUtc(TimeZones.ToLocal(start, oldStart), newStart);
+        }
+
+        if (!endGiven && after.End is { } end && ZoneChanged(before.EndTimeZone, after.EndTimeZone, out var oldEnd, out var newEnd))
+        {
+            after.End = TimeZones.ToUtc(TimeZones.ToLocal(end, oldEnd), newEnd);
+        }
+    }
+
+    private static bool ZoneChanged(TimeZoneRef? before, TimeZoneRef? after, out TimeZoneInfo from, out TimeZoneInfo to)
+    {
+        from = TimeZones.Find(before?.Id) ?? TimeZoneInfo.Utc;
+        to = TimeZones.Find(after?.Id) ?? from;
+        return after is not null && before?.Id != after.Id;
     }
 
     public static bool HasAttendees(Item item) =>

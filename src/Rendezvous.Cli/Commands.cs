@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Rendezvous.Server;
 using Rendezvous.Store;
@@ -17,6 +18,8 @@ public static class Commands
           rdv user list [--data DIR]
           rdv user passwd EMAIL [--password-stdin] [--data DIR]
           rdv user remove EMAIL [--data DIR]
+          rdv user working-hours EMAIL [--start 09:00 --end 18:00 --days Mon,Tue,Wed,Thu,Fri --tz Europe/Paris] [--reset] [--data DIR]
+                                                              without options, print them; --tz takes an IANA or Windows id
         """;
 
     public static async Task<int> RunAsync(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
@@ -31,6 +34,7 @@ public static class Commands
                 ["user", "list"] => await ListUsersAsync(options, stdout),
                 ["user", "passwd", var email] => await SetPasswordAsync(options, email, stdin, stdout),
                 ["user", "remove", var email] => await RemoveUserAsync(options, email, stdout),
+                ["user", "working-hours", var email] => await WorkingHoursAsync(options, email, stdout),
                 ["help"] or [] => Help(stdout),
                 _ => Fail(stderr, "unknown command: " + string.Join(' ', options.Positional) + Environment.NewLine + Usage, 2),
             };
@@ -144,6 +148,76 @@ public static class Commands
         return 0;
     }
 
+    private static async Task<int> WorkingHoursAsync(Options options, string email, TextWriter stdout)
+    {
+        await using var store = await OpenStoreAsync(options);
+        var user = await store.FindUserAsync(email, CancellationToken.None) ?? throw new CommandException($"no user {email}");
+        var current = await store.GetWorkingHoursAsync(user.MailboxId, CancellationToken.None);
+        if (options.Has("--reset"))
+        {
+            await store.SetWorkingHoursAsync(user.MailboxId, null, CancellationToken.None);
+            current = null;
+        }
+        else if (options.Get("--start") is not null || options.Get("--end") is not null || options.Get("--days") is not null || options.Get("--tz") is not null)
+        {
+            var from = current ?? Protocol.WorkingHours.Default;
+            var start = options.Get("--start") is { } s ? Minutes(s, "--start") : from.StartMinutes;
+            var end = options.Get("--end") is { } e ? Minutes(e, "--end") : from.EndMinutes;
+            if (end <= start)
+            {
+                throw new UsageException("--end must be after --start");
+            }
+
+            var days = options.Get("--days") is { } d ? Days(d) : from.Days;
+            var zone = from.TimeZoneId;
+            if (options.Get("--tz") is { } tz)
+            {
+                zone = Protocol.TimeZones.Find(tz) is not null ? tz : throw new UsageException($"unknown time zone '{tz}' (use an IANA id such as Europe/Paris or a Windows id)");
+            }
+
+            current = new Protocol.WorkingHours(days, start, end, zone);
+            await store.SetWorkingHoursAsync(user.MailboxId, current, CancellationToken.None);
+        }
+
+        var hours = current ?? Protocol.WorkingHours.Default;
+        var names = string.Join(',', Protocol.WorkingHours.WeekOrder.Where(hours.Days.Contains).Select(day => day.ToString()[..3]));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{user.Address}\t{hours.StartMinutes / 60:00}:{hours.StartMinutes % 60:00}-{hours.EndMinutes / 60:00}:{hours.EndMinutes % 60:00}\t{names}\t{hours.TimeZoneId ?? TimeZoneInfo.Local.Id + " (server)"}{(current is null ? "\t(default)" : "")}"));
+        return 0;
+    }
+
+    /// <summary>"HH:mm" as minutes from midnight; 24:00 closes the day.</summary>
+    private static int Minutes(string text, string option)
+    {
+        var parts = text.Split(':');
+        return parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var h)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var m)
+            && m < 60 && h * 60 + m <= 1440
+            ? h * 60 + m
+            : throw new UsageException($"{option} needs a time such as 09:00");
+    }
+
+    private static List<DayOfWeek> Days(string text)
+    {
+        var days = new List<DayOfWeek>();
+        foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var day = Protocol.WorkingHours.WeekOrder.FirstOrDefault(d => d.ToString().StartsWith(name, StringComparison.OrdinalIgnoreCase) && name.Length >= 2, (DayOfWeek)(-1));
+            if (day == (DayOfWeek)(-1))
+            {
+                throw new UsageException($"unknown day '{name}' in --days (use Mon,Tue,Wed,Thu,Fri,Sat,Sun)");
+            }
+
+            if (!days.Contains(day))
+            {
+                days.Add(day);
+            }
+        }
+
+        return days.Count > 0 ? days : throw new UsageException("--days needs at least one day");
+    }
+
     /// <summary>The password from stdin (--password-stdin, or when stdin is not a terminal), else a hidden prompt.</summary>
     private static string ReadPassword(Options options, TextReader stdin, TextWriter stdout, bool confirm)
     {
@@ -196,8 +270,8 @@ public static class Commands
 
     private sealed class Options
     {
-        private static readonly HashSet<string> Flags = ["--password-stdin"];
-        private static readonly HashSet<string> Valued = ["--urls", "--data", "--name", "--max-request-bytes", "--max-depth"];
+        private static readonly HashSet<string> Flags = ["--password-stdin", "--reset"];
+        private static readonly HashSet<string> Valued = ["--urls", "--data", "--name", "--max-request-bytes", "--max-depth", "--start", "--end", "--days", "--tz"];
         private readonly Dictionary<string, string> values = [];
         private readonly HashSet<string> flags = [];
 

@@ -3,9 +3,12 @@ using System.Xml;
 namespace Rendezvous.Protocol;
 
 /// <summary>A thin XmlWriter wrapper for the t: and m: namespaces, formatting values as the schema wants.</summary>
-public sealed class EwsWriter(XmlWriter xml)
+public sealed class EwsWriter(XmlWriter xml, TimeZoneInfo? zone = null)
 {
     public XmlWriter Xml { get; } = xml;
+
+    /// <summary>The request's TimeZoneContext, in which every time is written; null writes UTC.</summary>
+    public TimeZoneInfo? Zone { get; } = zone;
 
     public void StartT(string local) => Xml.WriteStartElement("t", local, Ews.TypesNs);
 
@@ -19,7 +22,7 @@ public sealed class EwsWriter(XmlWriter xml)
 
     public void T(string local, int value) => T(local, Values.Format(value));
 
-    public void T(string local, DateTime utc) => T(local, Values.Format(utc));
+    public void T(string local, DateTime utc) => T(local, Values.Format(utc, Zone));
 
     public void M(string local, string value) => Xml.WriteElementString("m", local, Ews.MessagesNs, value);
 

@@ -97,12 +97,8 @@ public static class ItemReader
             throw SoapRequest.Schema(zone, $"'{zone.Name.LocalName}' needs an Id.");
         }
 
-        if (TimeZones.Find(id) is null)
-        {
-            throw new EwsException(ResponseCodes.ErrorInvalidRequest, $"The time zone '{id}' is not known.");
-        }
-
-        return new TimeZoneRef(id, (string?)zone.Attribute("Name"));
+        var windowsId = TimeZones.WindowsId(id) ?? throw new EwsException(ResponseCodes.ErrorTimeZone, $"The time zone '{id}' is not known to this server.");
+        return new TimeZoneRef(windowsId, (string?)zone.Attribute("Name") ?? TimeZones.DisplayName(windowsId));
     }
 
     /// <summary>Reads a Message or CalendarItem element of CreateItem into a new item.</summary>
@@ -119,6 +115,12 @@ public static class ItemReader
             Kind = kind,
             ItemClass = kind == ItemKind.CalendarItem ? "IPM.Appointment" : "IPM.Note",
         };
+        if (kind == ItemKind.CalendarItem)
+        {
+            // Start comes before StartTimeZone in the schema's sequence, yet is read in it: look ahead first.
+            context = context.For(element.Elements());
+        }
+
         foreach (var child in element.Elements())
         {
             if (child.Name.Namespace != Ews.T)

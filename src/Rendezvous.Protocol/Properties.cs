@@ -11,8 +11,48 @@ public enum ValueType
     DateTime,
 }
 
-/// <summary>Context for reading item fields out of a request.</summary>
-public sealed record ReadContext(string? TimeZone);
+/// <summary>
+/// Context for reading item fields out of a request: the zone in which a dateTime without an offset is read.
+/// Following "Time zones and EWS" (Table 2), Start and ReminderDueBy are read in the StartTimeZone the same request
+/// gives, End in its EndTimeZone (or StartTimeZone), a legacy MeetingTimeZone covers the whole item, and anything
+/// else is read in the TimeZoneContext, or UTC.
+/// </summary>
+public sealed record ReadContext(string? TimeZone)
+{
+    public string? StartZone { get; init; }
+
+    public string? EndZone { get; init; }
+
+    public string? ZoneOfStart => StartZone ?? TimeZone;
+
+    public string? ZoneOfEnd => EndZone ?? StartZone ?? TimeZone;
+
+    /// <summary>This context narrowed by the time zone elements among <paramref name="properties"/> (an item's children, or an update's values).</summary>
+    public ReadContext For(IEnumerable<XElement> properties)
+    {
+        var context = this;
+        foreach (var e in properties)
+        {
+            switch (e.Name.LocalName)
+            {
+                case "StartTimeZone":
+                    context = context with { StartZone = ItemReader.ReadTimeZone(e).Id };
+                    break;
+                case "EndTimeZone":
+                    context = context with { EndZone = ItemReader.ReadTimeZone(e).Id };
+                    break;
+                case "MeetingTimeZone":
+                    var legacy = MeetingTimeZone.Read(e).Id;
+                    context = context with { TimeZone = legacy, StartZone = context.StartZone ?? legacy, EndZone = context.EndZone ?? legacy };
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return context;
+    }
+}
 
 /// <summary>
 /// One item property: its FieldURI, its element, the schema version that introduced it, and how it is
@@ -96,7 +136,7 @@ public static class ItemSchema
         Value = i => get(i),
     };
 
-    private static PropertyDef Date(string uri, string element, Func<Item, DateTime?> get, Action<Item, DateTime?>? set, bool inDefault = false, ExchangeVersion since = ExchangeVersion.Exchange2007) => new()
+    private static PropertyDef Date(string uri, string element, Func<Item, DateTime?> get, Action<Item, DateTime?>? set, bool inDefault = false, ExchangeVersion since = ExchangeVersion.Exchange2007, Func<ReadContext, string?>? zone = null) => new()
     {
         Uri = uri,
         Element = element,
@@ -105,7 +145,7 @@ public static class ItemSchema
         Type = ValueType.DateTime,
         Has = (i, _) => get(i) is not null,
         Write = (w, i, _) => w.T(element, get(i)!.Value),
-        Set = set is null ? null : (e, i, c) => set(i, Values.DateTime(e, c.TimeZone)),
+        Set = set is null ? null : (e, i, c) => set(i, Values.DateTime(e, zone is null ? c.TimeZone : zone(c))),
         Delete = set is null ? null : i => set(i, null),
         Value = i => get(i),
     };
@@ -311,7 +351,7 @@ public static class ItemSchema
         },
     };
 
-    public static readonly PropertyDef ReminderDueBy = Date("item:ReminderDueBy", "ReminderDueBy", i => i.ReminderIsSet == true ? i.ReminderDueBy ?? i.Start?.AddMinutes(-(i.ReminderMinutesBeforeStart ?? 15)) : i.ReminderDueBy, (i, v) => i.ReminderDueBy = v, inDefault: true);
+    public static readonly PropertyDef ReminderDueBy = Date("item:ReminderDueBy", "ReminderDueBy", i => i.ReminderIsSet == true ? i.ReminderDueBy ?? i.Start?.AddMinutes(-(i.ReminderMinutesBeforeStart ?? 15)) : i.ReminderDueBy, (i, v) => i.ReminderDueBy = v, inDefault: true, zone: c => c.ZoneOfStart);
     public static readonly PropertyDef ReminderIsSet = Bool("item:ReminderIsSet", "ReminderIsSet", i => i.ReminderIsSet ?? false, (i, v) => i.ReminderIsSet = v, inDefault: true);
 
     public static readonly PropertyDef ReminderMinutesBeforeStart = new()
@@ -357,8 +397,8 @@ public static class ItemSchema
     // CalendarItemType (and the meeting messages that share its elements)
     public static readonly PropertyDef Uid = Str("calendar:UID", "UID", i => i.Uid, (i, v) => i.Uid = v, inDefault: true);
     public static readonly PropertyDef DateTimeStamp = Date("calendar:DateTimeStamp", "DateTimeStamp", i => i.DateTimeStamp, null, since: ExchangeVersion.Exchange2010);
-    public static readonly PropertyDef Start = Date("calendar:Start", "Start", i => i.Start, (i, v) => i.Start = v, inDefault: true);
-    public static readonly PropertyDef End = Date("calendar:End", "End", i => i.End, (i, v) => i.End = v, inDefault: true);
+    public static readonly PropertyDef Start = Date("calendar:Start", "Start", i => i.Start, (i, v) => i.Start = v, inDefault: true, zone: c => c.ZoneOfStart);
+    public static readonly PropertyDef End = Date("calendar:End", "End", i => i.End, (i, v) => i.End = v, inDefault: true, zone: c => c.ZoneOfEnd);
     public static readonly PropertyDef IsAllDayEvent = Bool("calendar:IsAllDayEvent", "IsAllDayEvent", i => i.IsAllDayEvent, (i, v) => i.IsAllDayEvent = v ?? false, true);
     public static readonly PropertyDef LegacyFreeBusyStatus = Str("calendar:LegacyFreeBusyStatus", "LegacyFreeBusyStatus", i => i.LegacyFreeBusyStatus ?? "Busy", (i, v) => i.LegacyFreeBusyStatus = v, true, Values.FreeBusyTypes, "LegacyFreeBusyType");
     public static readonly PropertyDef Location = Str("calendar:Location", "Location", i => i.Location, (i, v) => i.Location = v, inDefault: true);
@@ -380,6 +420,19 @@ public static class ItemSchema
     public static readonly PropertyDef AppointmentReplyTime = Date("calendar:AppointmentReplyTime", "AppointmentReplyTime", i => i.AppointmentReplyTime, null);
     public static readonly PropertyDef AppointmentSequenceNumber = Int("calendar:AppointmentSequenceNumber", "AppointmentSequenceNumber", i => i.AppointmentSequenceNumber, null);
     public static readonly PropertyDef AppointmentState = Int("calendar:AppointmentState", "AppointmentState", i => i.AppointmentState, null);
+    // Note: the Exchange 2007 form of StartTimeZone, still sent by clients pinned to Exchange2007_SP1; it sets both zones.
+    public static readonly PropertyDef MeetingTimeZoneDef = new()
+    {
+        Uri = "calendar:MeetingTimeZone",
+        Element = "MeetingTimeZone",
+        OnlyOnRequest = true,
+        Has = (i, _) => i.StartTimeZone is not null && i.Start is not null,
+        Write = (w, i, _) => MeetingTimeZone.Write(w, "MeetingTimeZone", i.StartTimeZone!, i.Start!.Value.Year),
+        Set = (e, i, _) => i.StartTimeZone = i.EndTimeZone = MeetingTimeZone.Read(e),
+        Delete = i => i.StartTimeZone = i.EndTimeZone = null,
+        Value = i => i.StartTimeZone?.Id,
+    };
+
     public static readonly PropertyDef StartTimeZone = Zone("calendar:StartTimeZone", "StartTimeZone", i => i.StartTimeZone, (i, v) => i.StartTimeZone = v);
     public static readonly PropertyDef EndTimeZone = Zone("calendar:EndTimeZone", "EndTimeZone", i => i.EndTimeZone, (i, v) => i.EndTimeZone = v);
     public static readonly PropertyDef ConferenceType = Int("calendar:ConferenceType", "ConferenceType", i => i.ConferenceType ?? 0, (i, v) => i.ConferenceType = v);
@@ -479,7 +532,7 @@ public static class ItemSchema
         Uid, DateTimeStamp, Start, End, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting, IsCancelled, IsRecurring,
         MeetingRequestWasSent, CalendarIsResponseRequested, CalendarItemType, MyResponseType, Organizer, RequiredAttendees,
         OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, AppointmentReplyTime,
-        AppointmentSequenceNumber, AppointmentState, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
+        AppointmentSequenceNumber, AppointmentState, MeetingTimeZoneDef, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
         IsOnlineMeeting, IntendedFreeBusyStatus, IsOrganizer,
     ];
 
@@ -493,7 +546,7 @@ public static class ItemSchema
         MeetingRequestType, IntendedFreeBusyStatus, Start, End, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting,
         IsCancelled, IsRecurring, MeetingRequestWasSent, CalendarItemType, MyResponseType, Organizer, RequiredAttendees,
         OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, AppointmentReplyTime,
-        AppointmentSequenceNumber, AppointmentState, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
+        AppointmentSequenceNumber, AppointmentState, MeetingTimeZoneDef, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
         IsOnlineMeeting, ChangeHighlightsDef,
     ];
 

@@ -70,6 +70,14 @@ public sealed class EwsFaultException : EwsException
 public static class ResponseCodes
 {
     public const string NoError = nameof(NoError);
+    public const string ErrorMailRecipientNotFound = nameof(ErrorMailRecipientNotFound);
+    public const string ErrorIndividualMailboxLimitReached = nameof(ErrorIndividualMailboxLimitReached);
+    public const string ErrorTimeIntervalTooBig = nameof(ErrorTimeIntervalTooBig);
+    public const string ErrorInvalidTimeInterval = nameof(ErrorInvalidTimeInterval);
+    public const string ErrorInvalidMergedFreeBusyInterval = nameof(ErrorInvalidMergedFreeBusyInterval);
+    public const string ErrorInvalidFreeBusyViewType = nameof(ErrorInvalidFreeBusyViewType);
+    public const string ErrorMeetingSuggestionGenerationFailed = nameof(ErrorMeetingSuggestionGenerationFailed);
+    public const string ErrorInvalidArgument = nameof(ErrorInvalidArgument);
     public const string ErrorAccessDenied = nameof(ErrorAccessDenied);
     public const string ErrorCalendarEndDateIsEarlierThanStartDate = nameof(ErrorCalendarEndDateIsEarlierThanStartDate);
     public const string ErrorCalendarDurationIsTooLong = nameof(ErrorCalendarDurationIsTooLong);
@@ -122,6 +130,7 @@ public static class ResponseCodes
     public const string ErrorSendMeetingInvitationsOrCancellationsRequired = nameof(ErrorSendMeetingInvitationsOrCancellationsRequired);
     public const string ErrorSendMeetingInvitationsRequired = nameof(ErrorSendMeetingInvitationsRequired);
     public const string ErrorServerBusy = nameof(ErrorServerBusy);
+    public const string ErrorTimeZone = nameof(ErrorTimeZone);
     public const string ErrorUnsupportedPathForQuery = nameof(ErrorUnsupportedPathForQuery);
     public const string ErrorUnsupportedQueryFilter = nameof(ErrorUnsupportedQueryFilter);
     public const string ErrorUnsupportedPathForSortGroup = nameof(ErrorUnsupportedPathForSortGroup);

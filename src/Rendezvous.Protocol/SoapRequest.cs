@@ -31,8 +31,11 @@ public sealed class SoapRequest
 
     public bool VersionGiven { get; }
 
-    /// <summary>The TimeZoneContext's TimeZoneDefinition Id, when given.</summary>
+    /// <summary>The TimeZoneContext's TimeZoneDefinition Id as a Windows id, when given.</summary>
     public string? TimeZoneContext { get; }
+
+    /// <summary>The TimeZoneContext zone: times without an offset are read in it and every time is written in it.</summary>
+    public TimeZoneInfo? Zone => TimeZoneContext is null ? null : TimeZones.Find(TimeZoneContext);
 
     public string? ImpersonatedAddress { get; }
 
@@ -106,7 +109,10 @@ public sealed class SoapRequest
                         versionGiven = true;
                         break;
                     case "TimeZoneContext":
-                        timeZone = (string?)h.Element(Ews.T + "TimeZoneDefinition")?.Attribute("Id");
+                        var definition = h.Element(Ews.T + "TimeZoneDefinition") ?? throw Schema(h, "TimeZoneContext needs a TimeZoneDefinition.");
+                        var id = (string?)definition.Attribute("Id");
+                        timeZone = TimeZones.WindowsId(id)
+                            ?? throw new EwsFaultException(ResponseCodes.ErrorTimeZone, $"The time zone '{id}' in TimeZoneContext is not known to this server.");
                         break;
                     case "ExchangeImpersonation":
                         impersonated = h.Descendants(Ews.T + "PrimarySmtpAddress").FirstOrDefault()?.Value

@@ -14,10 +14,10 @@ public static class SoapWriter
         Async = false,
     };
 
-    public static void WriteResponse(Stream output, Action<EwsWriter> writeBody)
+    public static void WriteResponse(Stream output, Action<EwsWriter> writeBody, TimeZoneInfo? zone = null)
     {
         using var xml = XmlWriter.Create(output, Settings);
-        var w = new EwsWriter(xml);
+        var w = new EwsWriter(xml, zone);
         StartEnvelope(xml);
         xml.WriteStartElement("s", "Body", Ews.SoapNs);
         writeBody(w);

@@ -78,6 +78,58 @@ public static class Values
     public static string Format(DateTime utc) =>
         utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Formats a UTC time in the request's TimeZoneContext ([MS-OXWSCORE] R274: "all times that are returned from the
+    /// server will be converted to the specified time zone"): the wall-clock time with its offset, or a Z in UTC.
+    /// </summary>
+    public static string Format(DateTime utc, TimeZoneInfo? zone)
+    {
+        if (zone is null || zone == TimeZoneInfo.Utc)
+        {
+            return Format(utc);
+        }
+
+        var at = System.DateTime.SpecifyKind(utc, DateTimeKind.Utc);
+        var offset = zone.GetUtcOffset(at);
+        if (offset == TimeSpan.Zero)
+        {
+            return Format(at);
+        }
+
+        return new DateTimeOffset(at.Ticks + offset.Ticks, offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>An xs:duration as Windows writes biases and offsets: PT5H, -PT1H, PT5H30M, PT0H.</summary>
+    public static string Duration(TimeSpan value)
+    {
+        var sign = value < TimeSpan.Zero ? "-" : "";
+        var abs = value.Duration();
+        var text = sign + "PT";
+        if (abs.Days > 0 || abs.Hours > 0 || abs.Minutes == 0)
+        {
+            text += ((abs.Days * 24) + abs.Hours).ToString(CultureInfo.InvariantCulture) + "H";
+        }
+
+        if (abs.Minutes > 0)
+        {
+            text += abs.Minutes.ToString(CultureInfo.InvariantCulture) + "M";
+        }
+
+        return text;
+    }
+
+    public static TimeSpan Duration(XElement e)
+    {
+        try
+        {
+            return XmlConvert.ToTimeSpan(e.Value.Trim());
+        }
+        catch (FormatException)
+        {
+            throw SoapRequest.Schema(e, $"The value '{e.Value}' is not a valid xs:duration.");
+        }
+    }
+
     public static string Format(bool value) => value ? "true" : "false";
 
     public static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
@@ -92,31 +144,4 @@ public static class Values
     public static readonly IReadOnlySet<string> CalendarCreateOrDeleteModes = new HashSet<string>(StringComparer.Ordinal) { "SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy" };
     public static readonly IReadOnlySet<string> CalendarUpdateModes = new HashSet<string>(StringComparer.Ordinal) { "SendToNone", "SendOnlyToAll", "SendOnlyToChanged", "SendToAllAndSaveCopy", "SendToChangedAndSaveCopy" };
     public static readonly IReadOnlySet<string> MeetingRequestTypes = new HashSet<string>(StringComparer.Ordinal) { "None", "FullUpdate", "InformationalUpdate", "NewMeetingRequest", "Outdated", "SilentUpdate", "PrincipalWantsCopy" };
-}
-
-/// <summary>Windows time zone ids, as clients send them, to the system's zones.</summary>
-public static class TimeZones
-{
-    public static TimeZoneInfo? Find(string? id)
-    {
-        if (string.IsNullOrEmpty(id) || id == "UTC")
-        {
-            return TimeZoneInfo.Utc;
-        }
-
-        try
-        {
-            return TimeZoneInfo.FindSystemTimeZoneById(id);
-        }
-        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            return null;
-        }
-    }
-
-    public static DateTime ToUtc(DateTime unspecified, string? zoneId)
-    {
-        var zone = Find(zoneId) ?? TimeZoneInfo.Utc;
-        return TimeZoneInfo.ConvertTimeToUtc(System.DateTime.SpecifyKind(unspecified, DateTimeKind.Unspecified), zone);
-    }
 }

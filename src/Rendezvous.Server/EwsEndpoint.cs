@@ -61,7 +61,7 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
                 Cancellation = cancellation,
             };
             var writeBody = await handler(request);
-            SoapWriter.WriteResponse(output, writeBody);
+            SoapWriter.WriteResponse(output, writeBody, soap.Zone);
         }
         catch (EwsException e)
         {

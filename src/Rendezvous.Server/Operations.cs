@@ -27,5 +27,7 @@ public static class Operations
         ["ConvertId"] = ConvertIdHandler.ConvertId,
         ["SyncFolderItems"] = SyncHandlers.SyncFolderItems,
         ["SyncFolderHierarchy"] = SyncHandlers.SyncFolderHierarchy,
+        ["GetServerTimeZones"] = TimeZoneHandler.GetServerTimeZones,
+        ["GetUserAvailabilityRequest"] = AvailabilityHandler.GetUserAvailability,
     };
 }

@@ -95,6 +95,12 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>Removes the user with their whole mailbox.</summary>
     Task<bool> RemoveUserAsync(string address, CancellationToken cancellationToken);
 
+    /// <summary>The working hours the mailbox's owner set, or null when they kept the default.</summary>
+    Task<WorkingHours?> GetWorkingHoursAsync(string mailboxId, CancellationToken cancellationToken);
+
+    /// <summary>Sets (null: resets to the default) the mailbox's working hours.</summary>
+    Task SetWorkingHoursAsync(string mailboxId, WorkingHours? workingHours, CancellationToken cancellationToken);
+
     /// <summary>A folder with its counts, or null.</summary>
     Task<Folder?> GetFolderAsync(string folderId, CancellationToken cancellationToken);
 

@@ -79,7 +79,7 @@ public sealed class SqliteMailStore : IMailStore
         UPDATE items SET uid = json_extract(data, '$.Uid');
         CREATE INDEX items_uid ON items(mailbox_id, uid) WHERE uid IS NOT NULL;
         """,
-        // Synchronization (SyncFolderItems, SyncFolderHierarchy). sync_seq is commit-ordered (allocated under the
+        // Index 2: synchronization (SyncFolderItems, SyncFolderHierarchy). sync_seq is commit-ordered (allocated under the
         // writer lock), unlike change_number, so "everything above a watermark" is exactly what a client has not seen.
         // created_seq: when the row entered its current folder; content_seq: its last change other than the read flag.
         // Rows that existed before this migration get seqs in insertion order, as if just created.
@@ -115,6 +115,13 @@ public sealed class SqliteMailStore : IMailStore
         BEGIN
             INSERT INTO item_tombstones VALUES (OLD.folder_id, OLD.id, NEW.sync_seq, OLD.created_seq);
         END;
+        """,
+        // Index 3: per-mailbox settings, starting with working hours (JSON of WorkingHours; NULL: the default).
+        """
+        CREATE TABLE mailbox_settings (
+            mailbox_id TEXT PRIMARY KEY REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            working_hours TEXT
+        );
         """,
     ];
 
@@ -298,6 +305,27 @@ public sealed class SqliteMailStore : IMailStore
             changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
         return changed > 0;
+    }
+
+    // Mailbox settings
+
+    public async Task<WorkingHours?> GetWorkingHoursAsync(string mailboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = Command(connection, "SELECT working_hours FROM mailbox_settings WHERE mailbox_id = $m;", null, ("$m", mailboxId));
+        return await cmd.ExecuteScalarAsync(cancellationToken) is string json ? JsonSerializer.Deserialize<WorkingHours>(json, Json) : null;
+    }
+
+    public async Task SetWorkingHoursAsync(string mailboxId, WorkingHours? workingHours, CancellationToken cancellationToken)
+    {
+        var json = workingHours is null ? null : JsonSerializer.Serialize(workingHours, Json);
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var cmd = Command(connection,
+                "INSERT INTO mailbox_settings (mailbox_id, working_hours) VALUES ($m, $w) ON CONFLICT(mailbox_id) DO UPDATE SET working_hours = excluded.working_hours;",
+                tx, ("$m", mailboxId), ("$w", json));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
     }
 
     // Folders

@@ -74,4 +74,31 @@ public sealed class CliTests : IDisposable
             restarted.Kill();
         }
     }
+
+    [Fact]
+    public async Task Working_hours_are_printed_set_from_the_command_line_and_served_by_GetUserAvailability()
+    {
+        Assert.Equal(0, (await Processes.RunAsync(Processes.Rdv("user", "add", "fay@example.com", "--password-stdin", "--data", data), "pw\n")).ExitCode);
+        var shown = await Processes.RunAsync(Processes.Rdv("user", "working-hours", "fay@example.com", "--data", data));
+        Assert.True(shown.ExitCode == 0, shown.Stderr);
+        Assert.Contains("08:00-17:00\tMon,Tue,Wed,Thu,Fri", shown.Stdout, StringComparison.Ordinal);
+        Assert.Contains("(default)", shown.Stdout, StringComparison.Ordinal);
+
+        var set = await Processes.RunAsync(Processes.Rdv("user", "working-hours", "fay@example.com", "--start", "09:30", "--end", "18:00", "--days", "Tue,Wed", "--tz", "Europe/Paris", "--data", data));
+        Assert.True(set.ExitCode == 0, set.Stderr);
+        Assert.Contains("09:30-18:00\tTue,Wed\tEurope/Paris", set.Stdout, StringComparison.Ordinal);
+        Assert.Equal(2, (await Processes.RunAsync(Processes.Rdv("user", "working-hours", "fay@example.com", "--tz", "Mars/Olympus", "--data", data))).ExitCode);
+        Assert.Equal(2, (await Processes.RunAsync(Processes.Rdv("user", "working-hours", "fay@example.com", "--start", "18:00", "--end", "09:00", "--data", data))).ExitCode);
+        Assert.Equal(1, (await Processes.RunAsync(Processes.Rdv("user", "working-hours", "nobody@example.com", "--data", data))).ExitCode);
+
+        var port = Processes.FreePort();
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("fay@example.com:pw")));
+        using var server = await Processes.StartServerAsync(data, port);
+        var body = Soap.Envelope(AvailabilityTests.Request([("fay@example.com", "Required")], "2031-06-03T00:00:00", "2031-06-04T00:00:00", "FreeBusy"));
+        using var response = await http.PostAsync($"http://127.0.0.1:{port}/EWS/Exchange.asmx", new StringContent(body, Encoding.UTF8, "text/xml"));
+        var period = XDocument.Parse(await response.Content.ReadAsStringAsync()).Descendants(EwsResponse.T + "WorkingPeriod").Single();
+        Assert.Equal(("Tuesday Wednesday", "570", "1080"), (period.T("DayOfWeek"), period.T("StartTimeInMinutes"), period.T("EndTimeInMinutes")));
+        server.Kill();
+    }
 }

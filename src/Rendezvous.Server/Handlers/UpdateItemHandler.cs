@@ -78,6 +78,12 @@ public static class UpdateItemHandler
         var item = stored.Clone();
         var touched = new List<string>();
         var context = request.ReadContext;
+        if (item.Kind == ItemKind.CalendarItem)
+        {
+            // A StartTimeZone set in the same change is the zone its unqualified Start is read in.
+            context = context.For(updates.Elements(Ews.T + "SetItemField").SelectMany(u => u.Elements().Skip(1)).SelectMany(holder => holder.Elements()));
+        }
+
         foreach (var update in updates.Elements())
         {
             var pathElement = update.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(update, $"'{update.Name.LocalName}' needs a property path.");
@@ -109,6 +115,8 @@ public static class UpdateItemHandler
         if (item.Kind == ItemKind.CalendarItem)
         {
             item.IsMeeting = item.IsMeeting || CalendarRules.HasAttendees(item);
+            CalendarRules.KeepWallClock(stored, item, touched.Contains("calendar:Start"), touched.Contains("calendar:End"));
+            CalendarRules.SnapAllDay(item);
             CalendarRules.Validate(item);
         }
 

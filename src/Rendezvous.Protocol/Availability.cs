@@ -1,0 +1,41 @@
+namespace Rendezvous.Protocol;
+
+/// <summary>One MailboxData of a GetUserAvailability request.</summary>
+public sealed record MailboxQuery(string Address, string AttendeeType, bool ExcludeConflicts);
+
+/// <summary>A time window in UTC, [Start, End).</summary>
+public sealed record UtcWindow(DateTime Start, DateTime End)
+{
+    public TimeSpan Length => End - Start;
+
+    public bool Overlaps(DateTime start, DateTime end) => start < End && end > Start;
+}
+
+public sealed record FreeBusyOptions(UtcWindow Window, int IntervalMinutes, string RequestedView);
+
+public sealed record SuggestionOptions(
+    UtcWindow Window,
+    int GoodThreshold,
+    int MaximumResultsByDay,
+    int MaximumNonWorkHourResultsByDay,
+    int MeetingDurationInMinutes,
+    string MinimumSuggestionQuality);
+
+/// <summary>A GetUserAvailability request: the zone its times are in and returned in, the mailboxes, and the views asked for.</summary>
+public sealed record AvailabilityRequest(TimeZoneInfo Zone, IReadOnlyList<MailboxQuery> Mailboxes, FreeBusyOptions? FreeBusy, SuggestionOptions? Suggestions);
+
+/// <summary>One CalendarEvent of a free/busy view; times in UTC.</summary>
+public sealed record CalendarEventView(DateTime Start, DateTime End, string BusyType, CalendarEventDetails? Details);
+
+public sealed record CalendarEventDetails(string? Id, string? Subject, string? Location, bool IsMeeting, bool IsRecurring, bool IsException, bool IsReminderSet, bool IsPrivate);
+
+/// <summary>One mailbox's FreeBusyView: the view type actually returned and what it holds.</summary>
+public sealed record FreeBusyViewResult(string ViewType, string? MergedFreeBusy, IReadOnlyList<CalendarEventView>? Events, WorkingHours? WorkingHours, int Year);
+
+/// <summary>An attendee's state during a suggested time: null BusyType for a mailbox the server does not know.</summary>
+public sealed record AttendeeConflict(string? BusyType);
+
+public sealed record Suggestion(DateTime MeetingTime, bool IsWorkTime, string Quality, IReadOnlyList<AttendeeConflict> Conflicts);
+
+/// <summary>One day of suggestions; <see cref="Date"/> is the local midnight of the request's zone, as UTC.</summary>
+public sealed record SuggestionDay(DateTime Date, string DayQuality, IReadOnlyList<Suggestion> Suggestions);

@@ -1,0 +1,306 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using TimeZoneConverter;
+
+namespace Rendezvous.Protocol;
+
+/// <summary>
+/// Time zones as EWS names them: Windows ids ("Romance Standard Time", "UTC"), mapped to the IANA zones of the
+/// system's tz database through CLDR's windowsZones table (the TimeZoneConverter package), never a table of our own.
+/// IANA ids are accepted too and turned into their Windows id, the only kind EWS clients map back.
+/// </summary>
+public static class TimeZones
+{
+    private static readonly ConcurrentDictionary<string, TimeZoneInfo?> Cache = new(StringComparer.OrdinalIgnoreCase);
+
+    private static readonly Lazy<IReadOnlyList<string>> Known = new(() =>
+        [.. TZConvert.KnownWindowsTimeZoneIds.Where(id => Find(id) is not null).Order(StringComparer.Ordinal)]);
+
+    /// <summary>Every Windows id this server can resolve, as GetServerTimeZones lists them.</summary>
+    public static IReadOnlyList<string> KnownWindowsIds => Known.Value;
+
+    /// <summary>The zone a Windows or IANA id names; UTC for none; null when unknown.</summary>
+    public static TimeZoneInfo? Find(string? id)
+    {
+        if (string.IsNullOrWhiteSpace(id) || id == "UTC")
+        {
+            return TimeZoneInfo.Utc;
+        }
+
+        return Cache.GetOrAdd(id.Trim(), static key => TZConvert.TryGetTimeZoneInfo(key, out var zone) ? zone : null);
+    }
+
+    /// <summary>The Windows id for a Windows or IANA id, or null when the id is unknown.</summary>
+    public static string? WindowsId(string? id)
+    {
+        if (string.IsNullOrWhiteSpace(id) || id == "UTC")
+        {
+            return "UTC";
+        }
+
+        id = id.Trim();
+        if (TZConvert.KnownWindowsTimeZoneIds.FirstOrDefault(w => w.Equals(id, StringComparison.OrdinalIgnoreCase)) is { } windows)
+        {
+            return windows;
+        }
+
+        return TZConvert.TryIanaToWindows(id, out var mapped) ? mapped : null;
+    }
+
+    /// <summary>
+    /// A wall-clock time in <paramref name="zone"/> as UTC. A time that does not exist (in the gap when clocks go
+    /// forward) is read with the offset before the gap, so 02:30 becomes 03:30; a time that occurs twice (when clocks
+    /// go back) is its first occurrence. Both as RFC 5545 §3.3.5 says.
+    /// </summary>
+    public static DateTime ToUtc(DateTime wallClock, TimeZoneInfo zone)
+    {
+        var local = DateTime.SpecifyKind(wallClock, DateTimeKind.Unspecified);
+        if (zone == TimeZoneInfo.Utc)
+        {
+            return DateTime.SpecifyKind(local, DateTimeKind.Utc);
+        }
+
+        if (zone.IsInvalidTime(local))
+        {
+            // A day earlier the offset before the gap is in force (offsets never change twice within a day).
+            var before = zone.GetUtcOffset(DateTime.SpecifyKind(local.AddDays(-1) - zone.BaseUtcOffset, DateTimeKind.Utc));
+            return DateTime.SpecifyKind(local - before, DateTimeKind.Utc);
+        }
+
+        if (zone.IsAmbiguousTime(local))
+        {
+            var offsets = zone.GetAmbiguousTimeOffsets(local);
+            return DateTime.SpecifyKind(local - offsets.Max(), DateTimeKind.Utc);
+        }
+
+        return TimeZoneInfo.ConvertTimeToUtc(local, zone);
+    }
+
+    /// <summary>A wall-clock time read in the zone <paramref name="zoneId"/> (UTC when null or unknown) as UTC.</summary>
+    public static DateTime ToUtc(DateTime wallClock, string? zoneId) => ToUtc(wallClock, Find(zoneId) ?? TimeZoneInfo.Utc);
+
+    /// <summary>A UTC time as the wall-clock time of <paramref name="zone"/>.</summary>
+    public static DateTime ToLocal(DateTime utc, TimeZoneInfo zone) =>
+        DateTime.SpecifyKind(TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone), DateTimeKind.Unspecified);
+
+    /// <summary>The display name EWS shows beside the id, e.g. "(UTC+01:00) Brussels, Copenhagen, Madrid, Paris".</summary>
+    public static string DisplayName(string windowsId)
+    {
+        var zone = Find(windowsId) ?? TimeZoneInfo.Utc;
+        return zone == TimeZoneInfo.Utc ? "(UTC) Coordinated Universal Time" : zone.DisplayName;
+    }
+
+    private static readonly ConcurrentDictionary<string, TimeZoneDefinition> Definitions = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The full EWS definition (periods, transition groups, transitions) of a Windows zone, derived from the tz
+    /// database: one transition group per run of years that share the same rules, from 2000 on; the last group holds
+    /// for every later year. Years whose rules are not a yearly pair of day-of-week transitions (a zone changing its
+    /// base offset mid-year) are given the offset they end the year with.
+    /// </summary>
+    public static TimeZoneDefinition Definition(string windowsId) =>
+        Definitions.GetOrAdd(windowsId, static id => TimeZoneDefinition.Derive(id, Find(id) ?? throw new ArgumentException($"Unknown time zone {id}", nameof(windowsId)), FirstYear, DateTime.UtcNow.Year + 2));
+
+    internal const int FirstYear = 2000;
+}
+
+/// <summary>The DayOfWeek rule of one transition: "the last Sunday of March at 02:00 local time".</summary>
+public sealed record YearlyTransition(int Month, DayOfWeek DayOfWeek, int Occurrence, TimeSpan TimeOfDay)
+{
+    /// <summary>Occurrence -1 is the last such day of the month, as EWS writes it.</summary>
+    public const int Last = -1;
+}
+
+/// <summary>How a zone behaves over one year: its standard offset and, if it has one, its daylight saving rule.</summary>
+public sealed record YearRule(TimeSpan StandardOffset, TimeSpan DaylightDelta, YearlyTransition? ToDaylight, YearlyTransition? ToStandard)
+{
+    public bool HasDaylight => ToDaylight is not null && ToStandard is not null;
+}
+
+/// <summary>A period of TimeZoneDefinitionType: Bias is minus the UTC offset, as Windows writes it.</summary>
+public sealed record ZonePeriod(string Id, string Name, TimeSpan Bias);
+
+/// <summary>A group of transitions in force from <see cref="FromYear"/> (null: from the beginning) until the next group.</summary>
+public sealed record ZoneTransitionsGroup(string Id, int? FromYear, ZonePeriod Standard, ZonePeriod? Daylight, YearRule Rule);
+
+/// <summary>The Exchange 2010 TimeZoneDefinitionType of one zone.</summary>
+public sealed record TimeZoneDefinition(string Id, string Name, IReadOnlyList<ZoneTransitionsGroup> Groups)
+{
+    /// <summary>The rule in force in <paramref name="year"/>.</summary>
+    public YearRule RuleFor(int year) => Groups.Last(g => g.FromYear is null || g.FromYear <= year).Rule;
+
+    public IEnumerable<ZonePeriod> Periods => Groups.SelectMany(g => g.Daylight is null ? [g.Standard] : new[] { g.Standard, g.Daylight });
+
+    internal static TimeZoneDefinition Derive(string windowsId, TimeZoneInfo zone, int firstYear, int lastYear)
+    {
+        var groups = new List<ZoneTransitionsGroup>();
+        YearRule? previous = null;
+        for (var year = firstYear; year <= lastYear; year++)
+        {
+            var rule = RuleOf(zone, year);
+            if (rule == previous)
+            {
+                continue;
+            }
+
+            previous = rule;
+            var key = year.ToString(CultureInfo.InvariantCulture);
+            var standard = new ZonePeriod($"{key}-Standard", "Standard", -rule.StandardOffset);
+            var daylight = rule.HasDaylight ? new ZonePeriod($"{key}-Daylight", "Daylight", -(rule.StandardOffset + rule.DaylightDelta)) : null;
+            // Note: group ids are years so that they sort in time order; exchangelib picks a year's group by sorting on the id.
+            groups.Add(new ZoneTransitionsGroup(key, groups.Count == 0 ? null : year, standard, daylight, rule));
+        }
+
+        return new TimeZoneDefinition(windowsId, TimeZones.DisplayName(windowsId), groups);
+    }
+
+    /// <summary>The rule a zone follows in <paramref name="year"/>, read off its actual offset changes that year.</summary>
+    public static YearRule RuleOf(TimeZoneInfo zone, int year)
+    {
+        var changes = OffsetChanges(zone, year);
+        var endOffset = zone.GetUtcOffset(new DateTime(year, 12, 31, 23, 0, 0, DateTimeKind.Utc));
+        if (changes.Count == 2 && changes[0].After - changes[0].Before == -(changes[1].After - changes[1].Before) && changes[0].After != changes[0].Before)
+        {
+            var up = changes[0].After > changes[0].Before ? changes[0] : changes[1];
+            var down = up == changes[0] ? changes[1] : changes[0];
+            return new YearRule(up.Before, up.After - up.Before, Yearly(up), Yearly(down));
+        }
+
+        return new YearRule(endOffset, TimeSpan.Zero, null, null);
+    }
+
+    private static YearlyTransition Yearly((DateTime Utc, TimeSpan Before, TimeSpan After) change)
+    {
+        // The rule is written in the wall-clock time in force before the change, as Windows does (02:00 for "02:00 → 03:00").
+        var local = change.Utc + change.Before;
+        var daysInMonth = DateTime.DaysInMonth(local.Year, local.Month);
+        var occurrence = local.Day + 7 > daysInMonth ? YearlyTransition.Last : ((local.Day - 1) / 7) + 1;
+        return new YearlyTransition(local.Month, local.DayOfWeek, occurrence, local.TimeOfDay);
+    }
+
+    /// <summary>Every instant of the year at which the zone's UTC offset changes, to the minute.</summary>
+    private static List<(DateTime Utc, TimeSpan Before, TimeSpan After)> OffsetChanges(TimeZoneInfo zone, int year)
+    {
+        var changes = new List<(DateTime, TimeSpan, TimeSpan)>();
+        var at = new DateTime(year, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var end = at.AddYears(1);
+        var offset = zone.GetUtcOffset(at);
+        // Offsets never change twice within a day, so a daily probe finds every change; a search narrows it down.
+        while (at < end)
+        {
+            var next = at.AddDays(1);
+            var nextOffset = zone.GetUtcOffset(next);
+            if (nextOffset != offset)
+            {
+                var (low, high) = (at, next);
+                while (high - low > TimeSpan.FromMinutes(1))
+                {
+                    var middle = low + ((high - low) / 2);
+                    middle = new DateTime(middle.Ticks - (middle.Ticks % TimeSpan.TicksPerMinute), DateTimeKind.Utc);
+                    if (middle <= low)
+                    {
+                        break;
+                    }
+
+                    if (zone.GetUtcOffset(middle) == offset)
+                    {
+                        low = middle;
+                    }
+                    else
+                    {
+                        high = middle;
+                    }
+                }
+
+                changes.Add((high, offset, nextOffset));
+                offset = nextOffset;
+            }
+
+            at = next;
+        }
+
+        return changes;
+    }
+}
+
+/// <summary>Writes t:TimeZoneDefinition elements (GetServerTimeZones, StartTimeZone/EndTimeZone in full).</summary>
+public static class TimeZoneWriter
+{
+    public static void Write(EwsWriter w, string element, TimeZoneDefinition definition, bool full)
+    {
+        w.StartT(element);
+        w.Attr("Id", definition.Id);
+        w.Attr("Name", definition.Name);
+        if (full)
+        {
+            w.StartT("Periods");
+            foreach (var period in definition.Periods)
+            {
+                w.StartT("Period");
+                w.Attr("Bias", Values.Duration(period.Bias));
+                w.Attr("Name", period.Name);
+                w.Attr("Id", period.Id);
+                w.End();
+            }
+
+            w.End();
+            w.StartT("TransitionsGroups");
+            foreach (var group in definition.Groups)
+            {
+                w.StartT("TransitionsGroup");
+                w.Attr("Id", group.Id);
+                if (group is { Daylight: { } daylight, Rule: { ToDaylight: { } toDaylight, ToStandard: { } toStandard } })
+                {
+                    WriteRecurring(w, daylight, toDaylight);
+                    WriteRecurring(w, group.Standard, toStandard);
+                }
+                else
+                {
+                    w.StartT("Transition");
+                    WriteTo(w, "Period", group.Standard.Id);
+                    w.End();
+                }
+
+                w.End();
+            }
+
+            w.End();
+            w.StartT("Transitions");
+            foreach (var group in definition.Groups)
+            {
+                w.StartT(group.FromYear is null ? "Transition" : "AbsoluteDateTransition");
+                WriteTo(w, "Group", group.Id);
+                if (group.FromYear is { } year)
+                {
+                    // A wall-clock date, as Exchange writes it.
+                    w.T("DateTime", new DateTime(year, 1, 1).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
+                }
+
+                w.End();
+            }
+
+            w.End();
+        }
+
+        w.End();
+    }
+
+    private static void WriteRecurring(EwsWriter w, ZonePeriod to, YearlyTransition change)
+    {
+        w.StartT("RecurringDayTransition");
+        WriteTo(w, "Period", to.Id);
+        w.T("TimeOffset", Values.Duration(change.TimeOfDay));
+        w.T("Month", change.Month);
+        w.T("DayOfWeek", change.DayOfWeek.ToString());
+        w.T("Occurrence", change.Occurrence);
+        w.End();
+    }
+
+    private static void WriteTo(EwsWriter w, string kind, string target)
+    {
+        w.StartT("To");
+        w.Attr("Kind", kind);
+        w.Xml.WriteString(target);
+        w.End();
+    }
+}
