@@ -69,8 +69,8 @@ public static class Suggestions
         var lastDay = TimeZoneInfo.ConvertTimeFromUtc(window.End.AddTicks(-1), zone).Date;
         for (var day = firstDay; day <= lastDay; day = day.AddDays(1))
         {
-            var dayStart = LegacyTimeZone.ToUtc(day, zone);
-            var dayEnd = LegacyTimeZone.ToUtc(day.AddDays(1), zone);
+            var dayStart = TimeZones.ToUtc(day, zone);
+            var dayEnd = TimeZones.ToUtc(day.AddDays(1), zone);
             var to = dayEnd < window.End ? dayEnd : window.End;
             var candidates = new List<(Suggestion Suggestion, int Free)>();
             for (var start = dayStart; start + duration <= to; start += Step)

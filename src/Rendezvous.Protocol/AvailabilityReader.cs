@@ -84,7 +84,7 @@ public static class AvailabilityReader
         {
             // Note: ews-javascript-api (like the EWS Managed API) writes the window's dates at midnight, so a window
             // asked for within one day arrives with EndTime equal to StartTime: read it as that whole day.
-            return new UtcWindow(start.Utc, LegacyTimeZone.ToUtc(start.Local.AddDays(1), zone));
+            return new UtcWindow(start.Utc, TimeZones.ToUtc(start.Local.AddDays(1), zone));
         }
 
         return new UtcWindow(start.Utc, end.Utc);
@@ -97,7 +97,7 @@ public static class AvailabilityReader
         if (text.Length == 10 && DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
             var midnight = date.ToDateTime(TimeOnly.MinValue);
-            return (LegacyTimeZone.ToUtc(midnight, zone), midnight);
+            return (TimeZones.ToUtc(midnight, zone), midnight);
         }
 
         var utc = Values.DateTime(e, "UTC");
@@ -109,7 +109,7 @@ public static class AvailabilityReader
 
         // Without a zone Values.DateTime read it as UTC: the same digits are the wall-clock time asked for.
         var local = DateTime.SpecifyKind(utc, DateTimeKind.Unspecified);
-        return (LegacyTimeZone.ToUtc(local, zone), local);
+        return (TimeZones.ToUtc(local, zone), local);
     }
 
     /// <summary>A t:TimeZone (SerializableTimeZone).</summary>

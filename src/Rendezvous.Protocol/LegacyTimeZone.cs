@@ -150,19 +150,6 @@ public static class LegacyTimeZone
         return found;
     }
 
-    /// <summary>A wall-clock time of <paramref name="zone"/> as UTC; a time skipped by a spring-forward gap counts from the standard offset.</summary>
-    public static DateTime ToUtc(DateTime local, TimeZoneInfo zone)
-    {
-        ArgumentNullException.ThrowIfNull(zone);
-        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
-        if (zone.IsInvalidTime(local))
-        {
-            return DateTime.SpecifyKind(local - zone.BaseUtcOffset, DateTimeKind.Utc);
-        }
-
-        return TimeZoneInfo.ConvertTimeToUtc(local, zone);
-    }
-
     /// <summary>A UTC time as the wall clock of <paramref name="zone"/> reads it, written without offset (as Exchange's availability service does).</summary>
     public static string FormatLocal(DateTime utc, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);

@@ -16,6 +16,9 @@ public static class TimeZones
     private static readonly Lazy<IReadOnlyList<string>> Known = new(() =>
         [.. TZConvert.KnownWindowsTimeZoneIds.Where(id => Find(id) is not null).Order(StringComparer.Ordinal)]);
 
+    // Every request's TimeZoneContext and StartTimeZone is looked up here: a dictionary, not a scan of the id list.
+    private static readonly Dictionary<string, string> WindowsIds = TZConvert.KnownWindowsTimeZoneIds.ToDictionary(id => id, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Every Windows id this server can resolve, as GetServerTimeZones lists them.</summary>
     public static IReadOnlyList<string> KnownWindowsIds => Known.Value;
 
@@ -39,7 +42,7 @@ public static class TimeZones
         }
 
         id = id.Trim();
-        if (TZConvert.KnownWindowsTimeZoneIds.FirstOrDefault(w => w.Equals(id, StringComparison.OrdinalIgnoreCase)) is { } windows)
+        if (WindowsIds.TryGetValue(id, out var windows))
         {
             return windows;
         }

@@ -23,7 +23,7 @@ public sealed class AvailabilityTests
 
     /// <summary>The window of one local day of <paramref name="zone"/>.</summary>
     private static UtcWindow LocalDay(TimeZoneInfo zone, int y, int mo, int d) =>
-        new(LegacyTimeZone.ToUtc(new DateTime(y, mo, d), zone), LegacyTimeZone.ToUtc(new DateTime(y, mo, d).AddDays(1), zone));
+        new(TimeZones.ToUtc(new DateTime(y, mo, d), zone), TimeZones.ToUtc(new DateTime(y, mo, d).AddDays(1), zone));
 
     [Theory]
     [InlineData("Europe/Paris", 2030, 3, 31, 23)]
@@ -38,7 +38,7 @@ public sealed class AvailabilityTests
         var zone = Zone(zoneId);
         var day = LocalDay(zone, y, mo, d);
         // A meeting 15:00–16:00 local, after the change: its digit must sit at the elapsed hour, not drift by one.
-        var meeting = new CalendarEventView(LegacyTimeZone.ToUtc(new DateTime(y, mo, d, 15, 0, 0), zone), LegacyTimeZone.ToUtc(new DateTime(y, mo, d, 16, 0, 0), zone), "Busy", null);
+        var meeting = new CalendarEventView(TimeZones.ToUtc(new DateTime(y, mo, d, 15, 0, 0), zone), TimeZones.ToUtc(new DateTime(y, mo, d, 16, 0, 0), zone), "Busy", null);
 
         var merged = Availability.MergedFreeBusy([meeting], day, 60);
 
@@ -152,7 +152,7 @@ public sealed class AvailabilityTests
     public void A_wall_clock_time_in_the_spring_gap_reads_as_the_instant_after_the_change()
     {
         var paris = Zone("Europe/Paris");
-        Assert.Equal(Utc(2030, 3, 31, 1, 30), LegacyTimeZone.ToUtc(new DateTime(2030, 3, 31, 2, 30, 0), paris));
+        Assert.Equal(Utc(2030, 3, 31, 1, 30), TimeZones.ToUtc(new DateTime(2030, 3, 31, 2, 30, 0), paris));
     }
 
     private static readonly WorkingHours UtcNineToFive = new([DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday], 540, 1020, "UTC");
@@ -211,6 +211,6 @@ public sealed class AvailabilityTests
         Assert.Equal(new DateTime(2030, 3, 31, 9, 0, 0), local[0]);
         Assert.Equal(new DateTime(2030, 3, 31, 16, 0, 0), local[^1]);
         Assert.All(local, t => Assert.Equal(0, t.Minute % 30));
-        Assert.Equal(LegacyTimeZone.ToUtc(new DateTime(2030, 3, 31), paris), day.Date);
+        Assert.Equal(TimeZones.ToUtc(new DateTime(2030, 3, 31), paris), day.Date);
     }
 }
