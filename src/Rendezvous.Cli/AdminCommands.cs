@@ -1,0 +1,166 @@
+using System.Globalization;
+using Rendezvous.Server;
+using Rendezvous.Store;
+
+namespace Rendezvous.Cli;
+
+/// <summary>rdv serve and rdv user: run the server and manage its users, working on the data folder directly.</summary>
+internal static class AdminCommands
+{
+    public static async Task<int> ServeAsync(Options options, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var serverOptions = new ServerOptions
+        {
+            Urls = options.Get("--urls") ?? "http://127.0.0.1:5000",
+            DataDirectory = options.Data,
+            Limits = new Protocol.XmlLimits(
+                options.GetNumber("--max-request-bytes") ?? new Protocol.XmlLimits().MaxRequestBytes,
+                (int)(options.GetNumber("--max-depth") ?? new Protocol.XmlLimits().MaxDepth)),
+        };
+        await using var server = await RendezvousServer.StartAsync(serverOptions, cancellationToken: cancellationToken);
+        var users = await server.Store.ListUsersAsync(cancellationToken);
+        stdout.WriteLine($"Rendezvous listening on {string.Join(", ", server.Addresses)}");
+        stdout.WriteLine($"EWS endpoint: {server.EwsUrl}");
+        stdout.WriteLine($"Data: {server.DataPath} ({users.Count} user{(users.Count == 1 ? "" : "s")})");
+        if (users.Count == 0)
+        {
+            stdout.WriteLine($"No users yet: add one with `rdv user add alice@example.com --data {options.Data}`.");
+        }
+
+        stdout.Flush();
+        await server.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+
+    private static async Task<SqliteMailStore> OpenStoreAsync(Options options, CancellationToken cancellationToken) =>
+        await SqliteMailStore.OpenAsync(options.Data, cancellationToken);
+
+    public static async Task<int> AddUserAsync(Options options, string email, TextReader stdin, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        if (!email.Contains('@', StringComparison.Ordinal) || email.StartsWith('@') || email.EndsWith('@'))
+        {
+            throw new UsageException($"'{email}' is not an email address.");
+        }
+
+        var password = Passwords.Read(options, stdin, stdout, confirm: true);
+        var name = options.Get("--name") ?? email[..email.IndexOf('@', StringComparison.Ordinal)];
+        await using var store = await OpenStoreAsync(options, cancellationToken);
+        try
+        {
+            await store.AddUserAsync(email, name, PasswordHasher.Hash(password), cancellationToken);
+        }
+        catch (DuplicateException e)
+        {
+            throw new CommandException(e.Message);
+        }
+
+        stdout.WriteLine($"added {email} ({name})");
+        return 0;
+    }
+
+    public static async Task<int> ListUsersAsync(Options options, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        await using var store = await OpenStoreAsync(options, cancellationToken);
+        foreach (var user in await store.ListUsersAsync(cancellationToken))
+        {
+            stdout.WriteLine($"{user.Address}\t{user.DisplayName}");
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> SetPasswordAsync(Options options, string email, TextReader stdin, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var password = Passwords.Read(options, stdin, stdout, confirm: true);
+        await using var store = await OpenStoreAsync(options, cancellationToken);
+        if (!await store.SetPasswordHashAsync(email, PasswordHasher.Hash(password), cancellationToken))
+        {
+            throw new CommandException($"no user {email}");
+        }
+
+        stdout.WriteLine($"password changed for {email}");
+        return 0;
+    }
+
+    public static async Task<int> RemoveUserAsync(Options options, string email, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        await using var store = await OpenStoreAsync(options, cancellationToken);
+        if (!await store.RemoveUserAsync(email, cancellationToken))
+        {
+            throw new CommandException($"no user {email}");
+        }
+
+        stdout.WriteLine($"removed {email} and their mailbox");
+        return 0;
+    }
+
+    public static async Task<int> WorkingHoursAsync(Options options, string email, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        await using var store = await OpenStoreAsync(options, cancellationToken);
+        var user = await store.FindUserAsync(email, cancellationToken) ?? throw new CommandException($"no user {email}");
+        var current = await store.GetWorkingHoursAsync(user.MailboxId, cancellationToken);
+        if (options.Has("--reset"))
+        {
+            await store.SetWorkingHoursAsync(user.MailboxId, null, cancellationToken);
+            current = null;
+        }
+        else if (options.Get("--start") is not null || options.Get("--end") is not null || options.Get("--days") is not null || options.Get("--tz") is not null)
+        {
+            var from = current ?? Protocol.WorkingHours.Default;
+            var start = options.Get("--start") is { } s ? Minutes(s, "--start") : from.StartMinutes;
+            var end = options.Get("--end") is { } e ? Minutes(e, "--end") : from.EndMinutes;
+            if (end <= start)
+            {
+                throw new UsageException("--end must be after --start");
+            }
+
+            var days = options.Get("--days") is { } d ? Days(d) : from.Days;
+            var zone = from.TimeZoneId;
+            if (options.Get("--tz") is { } tz)
+            {
+                zone = Protocol.TimeZones.Find(tz) is not null ? tz : throw new UsageException($"unknown time zone '{tz}' (use an IANA id such as Europe/Paris or a Windows id)");
+            }
+
+            current = new Protocol.WorkingHours(days, start, end, zone);
+            await store.SetWorkingHoursAsync(user.MailboxId, current, cancellationToken);
+        }
+
+        var hours = current ?? Protocol.WorkingHours.Default;
+        var names = string.Join(',', Protocol.WorkingHours.WeekOrder.Where(hours.Days.Contains).Select(day => day.ToString()[..3]));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{user.Address}\t{hours.StartMinutes / 60:00}:{hours.StartMinutes % 60:00}-{hours.EndMinutes / 60:00}:{hours.EndMinutes % 60:00}\t{names}\t{hours.TimeZoneId ?? TimeZoneInfo.Local.Id + " (server)"}{(current is null ? "\t(default)" : "")}"));
+        return 0;
+    }
+
+    /// <summary>"HH:mm" as minutes from midnight; 24:00 closes the day.</summary>
+    private static int Minutes(string text, string option)
+    {
+        var parts = text.Split(':');
+        return parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var h)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var m)
+            && m < 60 && h * 60 + m <= 1440
+            ? h * 60 + m
+            : throw new UsageException($"{option} needs a time such as 09:00");
+    }
+
+    private static List<DayOfWeek> Days(string text)
+    {
+        var days = new List<DayOfWeek>();
+        foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var day = Protocol.WorkingHours.WeekOrder.FirstOrDefault(d => d.ToString().StartsWith(name, StringComparison.OrdinalIgnoreCase) && name.Length >= 2, (DayOfWeek)(-1));
+            if (day == (DayOfWeek)(-1))
+            {
+                throw new UsageException($"unknown day '{name}' in --days (use Mon,Tue,Wed,Thu,Fri,Sat,Sun)");
+            }
+
+            if (!days.Contains(day))
+            {
+                days.Add(day);
+            }
+        }
+
+        return days.Count > 0 ? days : throw new UsageException("--days needs at least one day");
+    }
+}

@@ -1,0 +1,93 @@
+using Rendezvous.Client;
+
+namespace Rendezvous.Cli;
+
+/// <summary>
+/// Finds the one meeting a command is about, by --id or by --subject. A subject that equals a meeting's (ignoring
+/// case) beats one that is only part of it; several distinct meetings are an error rather than a guess.
+/// </summary>
+internal static class MeetingLookup
+{
+    private const string Organizer = "Organizer";
+
+    /// <summary>
+    /// A meeting the user was invited to: a pending meeting request first (answering it moves it to Deleted Items, as
+    /// EWS expects), else a calendar item someone else organizes.
+    /// </summary>
+    public static async Task<EwsItem> ForAttendeeAsync(ClientSession session)
+    {
+        if (IdOf(session.Options) is { } id)
+        {
+            return await session.Client.GetItemAsync(id, session.CancellationToken);
+        }
+
+        var subject = SubjectOf(session.Options);
+        var requests = session.Client.FindMeetingRequestsAsync(subject, session.CancellationToken);
+        var calendar = session.Client.FindCalendarItemsAsync(subject, session.CancellationToken);
+        var pending = (await requests).Where(request => request.IsOutOfDate != true);
+        var invitations = (await calendar).Where(item => item.IsMeeting && !item.IsCancelled && item.MyResponseType != Organizer);
+        return Pick(subject, [.. pending, .. invitations], session.Zone);
+    }
+
+    /// <summary>A meeting the user organizes (and has not cancelled).</summary>
+    public static async Task<EwsItem> ForOrganizerAsync(ClientSession session)
+    {
+        if (IdOf(session.Options) is { } id)
+        {
+            return await session.Client.GetItemAsync(id, session.CancellationToken);
+        }
+
+        var subject = SubjectOf(session.Options);
+        var organized = (await session.Client.FindCalendarItemsAsync(subject, session.CancellationToken))
+            .Where(item => item.MyResponseType == Organizer && !item.IsCancelled);
+        return Pick(subject, [.. organized], session.Zone);
+    }
+
+    /// <summary>Whether the command names one meeting (--subject or --id) rather than all of them.</summary>
+    public static bool IsNamed(Options options) => options.Get("--subject") is not null || options.Get("--id") is not null;
+
+    private static ItemId? IdOf(Options options)
+    {
+        var id = options.Get("--id");
+        if (id is not null && options.Get("--subject") is not null)
+        {
+            throw new UsageException("use --subject or --id, not both");
+        }
+
+        return id is null ? null : new ItemId(id);
+    }
+
+    private static string SubjectOf(Options options) =>
+        options.Get("--subject") is { Length: > 0 } subject ? subject : throw new UsageException("--subject TEXT or --id ID is required");
+
+    private static EwsItem Pick(string subject, IReadOnlyList<EwsItem> candidates, TimeZoneInfo zone)
+    {
+        var exact = candidates.Where(item => string.Equals(item.Subject?.Trim(), subject.Trim(), StringComparison.OrdinalIgnoreCase)).ToList();
+        // The server already matched on "contains"; filtering again keeps the rule whatever server answered.
+        var matches = exact.Count > 0 ? exact : [.. candidates.Where(item => item.Subject?.Contains(subject, StringComparison.OrdinalIgnoreCase) == true)];
+        var meetings = new List<EwsItem>();
+        foreach (var item in matches)
+        {
+            if (!meetings.Any(kept => SameMeeting(kept, item)))
+            {
+                meetings.Add(item);
+            }
+        }
+
+        return meetings switch
+        {
+            [var one] => one,
+            [] => throw new CommandException($"no meeting matches '{subject}'"),
+            _ => throw new CommandException(
+                $"several meetings match '{subject}'; use --id",
+                [.. meetings.Select(m => $"{Times.ShowRange(Times.InZone(m.Start, zone), Times.InZone(m.End, zone))}  {Output.OneLine(m.Subject)}  --id {m.Id.Id}")]),
+        };
+    }
+
+    /// <summary>A request and the calendar item it belongs to are one meeting: same UID, or the request points at the item.</summary>
+    private static bool SameMeeting(EwsItem a, EwsItem b) =>
+        a.Id.Id == b.Id.Id
+        || (a.Uid is not null && a.Uid == b.Uid)
+        || a.AssociatedCalendarItemId?.Id == b.Id.Id
+        || b.AssociatedCalendarItemId?.Id == a.Id.Id;
+}
