@@ -5,72 +5,575 @@ namespace Rendezvous.Client;
 /// <summary>
 /// A typed EWS client for the meeting workflow. One instance per user; thread-safe; every call is async and
 /// cancellable. Per-item failures throw <see cref="EwsResponseException"/>, SOAP faults <see cref="EwsFaultException"/>,
-/// other HTTP failures <see cref="EwsHttpException"/>; all EWS ones carry the ResponseCode in Code.
+/// other HTTP failures <see cref="EwsHttpException"/>; the EWS ones carry the ResponseCode in Code.
+/// Times handed out are UTC; times taken in are instants (<see cref="DateTimeOffset"/>).
 /// </summary>
 public sealed class EwsClient : IDisposable
 {
+    /// <summary>Ids per GetItem request, kept small: Exchange throttles large batches (EWSMaxBatchSize).</summary>
+    private const int GetItemBatch = 50;
+    private const int FindPageSize = 100;
+
+    private readonly HttpClient http;
+    private readonly bool ownsHttp;
+    private readonly EwsTransport transport;
+
     public EwsClient(EwsClientOptions options, HttpClient? http = null)
     {
-        throw new NotImplementedException();
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.TimeZone is not null && TimeZones.Find(options.TimeZone) is null)
+        {
+            throw new ArgumentException($"Unknown time zone '{options.TimeZone}'.", nameof(options));
+        }
+
+        Options = options;
+        ownsHttp = http is null;
+        this.http = http ?? new HttpClient();
+        transport = new EwsTransport(options, this.http);
     }
 
-    public EwsClientOptions Options { get; } = null!;
+    public EwsClientOptions Options { get; }
 
     /// <summary>The ServerVersionInfo header of the last response, or null before the first.</summary>
-    public ServerVersionInfo? ServerVersion { get; }
+    public ServerVersionInfo? ServerVersion => transport.ServerVersion;
 
     /// <summary>The endpoint a user means by <paramref name="text"/>: a bare http://host:port gets /EWS/Exchange.asmx.</summary>
-    public static Uri EndpointFrom(string text) => throw new NotImplementedException();
+    public static Uri EndpointFrom(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"'{text}' is not an http:// or https:// URL.", nameof(text));
+        }
 
-    public void Dispose() => throw new NotImplementedException();
+        return uri.AbsolutePath is "/" or "" ? new Uri(uri, "/EWS/Exchange.asmx") : uri;
+    }
+
+    public void Dispose()
+    {
+        if (ownsHttp)
+        {
+            http.Dispose();
+        }
+    }
 
     /// <summary>Calendar items overlapping [from, to) (a CalendarView, so single occurrences), optionally with a subject containing <paramref name="subject"/>.</summary>
-    public Task<IReadOnlyList<EwsItem>> FindCalendarItemsAsync(DateTimeOffset from, DateTimeOffset to, string? subject = null, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<IReadOnlyList<EwsItem>> FindCalendarItemsAsync(DateTimeOffset from, DateTimeOffset to, string? subject = null, CancellationToken cancellationToken = default)
+    {
+        var response = await transport.SendAsync("FindItem", w =>
+        {
+            w.StartM("FindItem");
+            w.Attr("Traversal", "Shallow");
+            IdOnlyShape(w);
+            w.StartM("CalendarView");
+            w.Attr("StartDate", Values.Format(from.UtcDateTime));
+            w.Attr("EndDate", Values.Format(to.UtcDateTime));
+            w.End();
+            ParentFolder(w, FolderRef.Calendar);
+            w.End();
+        }, cancellationToken).ConfigureAwait(false);
+
+        // Note: Exchange refuses a Restriction together with a CalendarView, so the subject is matched here.
+        var (ids, _) = ResponseReader.Found(ResponseReader.Messages(response).Single());
+        var items = await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+        return [.. items.Where(i => subject is null || Contains(i.Subject, subject)).OrderBy(i => i.Start)];
+    }
 
     /// <summary>Calendar items whose subject contains <paramref name="subject"/> (case-insensitive), any time.</summary>
-    public Task<IReadOnlyList<EwsItem>> FindCalendarItemsAsync(string subject, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<IReadOnlyList<EwsItem>> FindCalendarItemsAsync(string subject, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        var ids = await FindAllAsync(FolderRef.Calendar, null, subject, "calendar:Start", "Ascending", cancellationToken).ConfigureAwait(false);
+        return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Meeting requests in the Inbox, newest first, optionally with a subject containing <paramref name="subject"/>.</summary>
-    public Task<IReadOnlyList<EwsItem>> FindMeetingRequestsAsync(string? subject = null, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<IReadOnlyList<EwsItem>> FindMeetingRequestsAsync(string? subject = null, CancellationToken cancellationToken = default)
+    {
+        var ids = await FindAllAsync(FolderRef.Inbox, "IPM.Schedule.Meeting.Request", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
+        return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Meeting responses in the Inbox (answers to the user's meetings), newest first.</summary>
-    public Task<IReadOnlyList<EwsItem>> FindMeetingResponsesAsync(string? subject = null, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<IReadOnlyList<EwsItem>> FindMeetingResponsesAsync(string? subject = null, CancellationToken cancellationToken = default)
+    {
+        var ids = await FindAllAsync(FolderRef.Inbox, "IPM.Schedule.Meeting.Resp.", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
+        return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+    }
 
-    /// <summary>Items by id with the meeting properties and their ResponseObjects, in the order given.</summary>
-    public Task<IReadOnlyList<EwsItem>> GetItemsAsync(IEnumerable<ItemId> ids, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>Items by id with all their properties and ResponseObjects, in the order given.</summary>
+    public async Task<IReadOnlyList<EwsItem>> GetItemsAsync(IEnumerable<ItemId> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var items = new List<EwsItem>();
+        foreach (var batch in ids.Chunk(GetItemBatch))
+        {
+            var response = await transport.SendAsync("GetItem", w =>
+            {
+                w.StartM("GetItem");
+                w.StartM("ItemShape");
+                w.T("BaseShape", "AllProperties");
+                w.T("BodyType", "Text");
+                w.StartT("AdditionalProperties");
+                FieldUri(w, "item:ResponseObjects");
+                w.End();
+                w.End();
+                w.StartM("ItemIds");
+                foreach (var id in batch)
+                {
+                    WriteItemId(w, "ItemId", id);
+                }
 
-    public Task<EwsItem> GetItemAsync(ItemId id, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+                w.End();
+                w.End();
+            }, cancellationToken).ConfigureAwait(false);
+            items.AddRange(ResponseReader.Items(ResponseReader.Messages(response), Options.TimeZone));
+        }
+
+        return items;
+    }
+
+    public async Task<EwsItem> GetItemAsync(ItemId id, CancellationToken cancellationToken = default) =>
+        (await GetItemsAsync([id], cancellationToken).ConfigureAwait(false)).Single();
 
     /// <summary>The ResponseObjects the server offers on the item (AcceptItem, ProposeNewTime, ...).</summary>
-    public Task<IReadOnlyList<string>> GetResponseObjectsAsync(ItemId id, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<IReadOnlyList<string>> GetResponseObjectsAsync(ItemId id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+
+        // The seed article's request: IdOnly plus ResponseObjects, nothing a server might refuse on some item type.
+        var response = await transport.SendAsync("GetItem", w =>
+        {
+            w.StartM("GetItem");
+            w.StartM("ItemShape");
+            w.T("BaseShape", "IdOnly");
+            w.StartT("AdditionalProperties");
+            FieldUri(w, "item:ResponseObjects");
+            w.End();
+            w.End();
+            w.StartM("ItemIds");
+            WriteItemId(w, "ItemId", id);
+            w.End();
+            w.End();
+        }, cancellationToken).ConfigureAwait(false);
+        return ResponseReader.Items(ResponseReader.Messages(response), Options.TimeZone).Single().ResponseObjects;
+    }
 
     /// <summary>Whether the server offers ProposeNewTime on the item (organizer allows it, Exchange2013 or later).</summary>
-    public Task<bool> CanProposeNewTimeAsync(ItemId id, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<bool> CanProposeNewTimeAsync(ItemId id, CancellationToken cancellationToken = default) =>
+        Options.RequestServerVersion >= ExchangeVersion.Exchange2013
+        && (await GetResponseObjectsAsync(id, cancellationToken).ConfigureAwait(false)).Contains("ProposeNewTime");
 
-    /// <summary>Answers a meeting request or calendar item and proposes [start, end) to the organizer.</summary>
-    public Task<ResponseResult> ProposeNewTimeAsync(ItemId item, DateTimeOffset start, DateTimeOffset end, MeetingResponse response = MeetingResponse.Tentative, string? message = null, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>
+    /// Answers a meeting request or calendar item and proposes [start, end) to the organizer, as the seed article does:
+    /// an AcceptItem, TentativelyAcceptItem or DeclineItem carrying ProposedStart and ProposedEnd.
+    /// </summary>
+    public Task<ResponseResult> ProposeNewTimeAsync(ItemId item, DateTimeOffset start, DateTimeOffset end, MeetingResponse response, string? message = null, CancellationToken cancellationToken = default)
+    {
+        if (Options.RequestServerVersion < ExchangeVersion.Exchange2013)
+        {
+            throw new NotSupportedException($"Proposing a new time needs RequestServerVersion Exchange2013 or later; this client sends {Options.RequestServerVersion}.");
+        }
+
+        if (end <= start)
+        {
+            throw new ArgumentException("The proposed end must be after the proposed start.", nameof(end));
+        }
+
+        return SendResponseAsync(item, response, message, (start.UtcDateTime, end.UtcDateTime), cancellationToken);
+    }
 
     /// <summary>Answers a meeting request or calendar item without proposing a time.</summary>
-    public Task<ResponseResult> RespondAsync(ItemId item, MeetingResponse response, string? message = null, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public Task<ResponseResult> RespondAsync(ItemId item, MeetingResponse response, string? message = null, CancellationToken cancellationToken = default) =>
+        SendResponseAsync(item, response, message, null, cancellationToken);
 
-    /// <summary>The proposals received for the organizer's meeting <paramref name="meeting"/>, one per attendee.</summary>
-    public Task<MeetingProposals> GetProposalsAsync(ItemId meeting, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>
+    /// The proposals received for the organizer's meeting <paramref name="meeting"/>, one per attendee: the latest of
+    /// the MeetingResponses in the Inbox that carry ProposedStart/ProposedEnd, and the proposals the calendar item tracks.
+    /// An attendee whose later answer carried no proposal has withdrawn theirs.
+    /// </summary>
+    public async Task<MeetingProposals> GetProposalsAsync(ItemId meeting, CancellationToken cancellationToken = default)
+    {
+        var item = await GetItemAsync(meeting, cancellationToken).ConfigureAwait(false);
+        var responses = await FindMeetingResponsesAsync(null, cancellationToken).ConfigureAwait(false);
+        return new MeetingProposals(item, Proposals.Merge(item, responses));
+    }
 
     /// <summary>Free/busy of each mailbox over [from, to), and suggested times when asked.</summary>
-    public Task<AvailabilityResult> GetAvailabilityAsync(IReadOnlyList<string> mailboxes, DateTimeOffset from, DateTimeOffset to, AvailabilityOptions? options = null, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<AvailabilityResult> GetAvailabilityAsync(IReadOnlyList<string> mailboxes, DateTimeOffset from, DateTimeOffset to, AvailabilityOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mailboxes);
+        options ??= new AvailabilityOptions();
+        var zoneId = options.TimeZone ?? "UTC";
+        var zone = TimeZones.Find(zoneId) ?? throw new ArgumentException($"Unknown time zone '{options.TimeZone}'.", nameof(options));
+        var start = from.UtcDateTime;
+        var end = to.UtcDateTime;
+        var response = await transport.SendAsync("GetUserAvailabilityRequest", w =>
+        {
+            string Local(DateTime utc) => LegacyTimeZone.FormatLocal(utc, zone);
+
+            w.StartM("GetUserAvailabilityRequest");
+            AvailabilityWriter.WriteTimeZone(w, "TimeZone", LegacyTimeZone.FromTimeZone(zone, TimeZoneInfo.ConvertTimeFromUtc(start, zone).Year));
+            w.StartM("MailboxDataArray");
+            foreach (var address in mailboxes)
+            {
+                w.StartT("MailboxData");
+                w.StartT("Email");
+                w.T("Address", address);
+                w.End();
+                w.T("AttendeeType", "Required");
+                w.T("ExcludeConflicts", false);
+                w.End();
+            }
+
+            w.End();
+            w.StartT("FreeBusyViewOptions");
+            w.StartT("TimeWindow");
+            w.T("StartTime", Local(start));
+            w.T("EndTime", Local(end));
+            w.End();
+            w.T("MergedFreeBusyIntervalInMinutes", options.MergedFreeBusyIntervalMinutes);
+            w.T("RequestedView", options.RequestedView);
+            w.End();
+            if (options.SuggestionDurationMinutes is { } minutes)
+            {
+                w.StartT("SuggestionsViewOptions");
+                w.T("GoodThreshold", 25);
+                w.T("MaximumResultsByDay", options.MaximumResultsByDay);
+                w.T("MaximumNonWorkHourResultsByDay", 0);
+                w.T("MeetingDurationInMinutes", minutes);
+                w.T("MinimumSuggestionQuality", options.MinimumSuggestionQuality);
+                w.StartT("DetailedSuggestionsWindow");
+                w.T("StartTime", Local(start));
+                w.T("EndTime", Local(end));
+                w.End();
+                w.End();
+            }
+
+            w.End();
+        }, cancellationToken).ConfigureAwait(false);
+        return ResponseReader.Availability(response, mailboxes, zoneId);
+    }
 
     /// <summary>Moves the organizer's meeting to [start, end) and sends the update to every attendee. Returns the new id and ChangeKey.</summary>
-    public Task<ItemId> ApplyProposalAsync(ItemId meeting, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<ItemId> ApplyProposalAsync(ItemId meeting, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(meeting);
+        if (end <= start)
+        {
+            throw new ArgumentException("The new end must be after the new start.", nameof(end));
+        }
+
+        var response = await transport.SendAsync("UpdateItem", w =>
+        {
+            w.StartM("UpdateItem");
+            w.Attr("ConflictResolution", "AutoResolve");
+            w.Attr("SendMeetingInvitationsOrCancellations", "SendToAllAndSaveCopy");
+            w.StartM("ItemChanges");
+            w.StartT("ItemChange");
+            WriteItemId(w, "ItemId", meeting);
+            w.StartT("Updates");
+            foreach (var (uri, element, value) in new[] { ("calendar:Start", "Start", start), ("calendar:End", "End", end) })
+            {
+                w.StartT("SetItemField");
+                FieldUri(w, uri);
+                w.StartT("CalendarItem");
+                w.T(element, value.UtcDateTime);
+                w.End();
+                w.End();
+            }
+
+            w.End();
+            w.End();
+            w.End();
+            w.End();
+        }, cancellationToken).ConfigureAwait(false);
+        var updated = ResponseReader.Messages(response).Single().Element(Ews.M + "Items")?.Elements().FirstOrDefault();
+        return ResponseReader.Id(updated?.Element(Ews.T + "ItemId")) ?? meeting;
+    }
 
     /// <summary>Moves the organizer's meeting to the proposal's time and sends the update to every attendee.</summary>
-    public Task<ItemId> ApplyProposalAsync(ItemId meeting, Proposal proposal, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public Task<ItemId> ApplyProposalAsync(ItemId meeting, Proposal proposal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(proposal);
+        return ApplyProposalAsync(meeting, Utc(proposal.ProposedStart), Utc(proposal.ProposedEnd), cancellationToken);
+    }
 
     /// <summary>Cancels the organizer's meeting and sends the cancellation to every attendee.</summary>
-    public Task CancelAsync(ItemId meeting, string? message = null, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task CancelAsync(ItemId meeting, string? message = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(meeting);
+        var response = await transport.SendAsync("CreateItem", w =>
+        {
+            w.StartM("CreateItem");
+            w.Attr("MessageDisposition", "SendAndSaveCopy");
+            w.StartM("Items");
+            w.StartT("CancelCalendarItem");
+            TextBody(w, message);
+            WriteItemId(w, "ReferenceItemId", meeting);
+            w.End();
+            w.End();
+            w.End();
+        }, cancellationToken).ConfigureAwait(false);
+        ResponseReader.Messages(response);
+    }
 
     /// <summary>One batch of SyncFolderItems; pass null the first time, then the returned state.</summary>
-    public Task<SyncResult> SyncAsync(FolderRef folder, string? syncState = null, int maxChanges = 512, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<SyncResult> SyncAsync(FolderRef folder, string? syncState = null, int maxChanges = 512, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxChanges, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxChanges, 512);
+        var response = await transport.SendAsync("SyncFolderItems", w =>
+        {
+            w.StartM("SyncFolderItems");
+            w.StartM("ItemShape");
+            w.T("BaseShape", "AllProperties");
+            w.T("BodyType", "Text");
+            w.End();
+            w.StartM("SyncFolderId");
+            FolderId(w, folder);
+            w.End();
+            if (!string.IsNullOrEmpty(syncState))
+            {
+                w.M("SyncState", syncState);
+            }
+
+            w.M("MaxChangesReturned", ResponseReader.Invariant(maxChanges));
+            w.End();
+        }, cancellationToken).ConfigureAwait(false);
+        return ResponseReader.Sync(ResponseReader.Messages(response).Single(), Options.TimeZone);
+    }
 
     /// <summary>Creates the meeting in the user's calendar and sends the invitations. Returns the calendar item's id.</summary>
-    public Task<ItemId> CreateMeetingAsync(NewMeeting meeting, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<ItemId> CreateMeetingAsync(NewMeeting meeting, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(meeting);
+        var zone = meeting.TimeZone is null ? null : TimeZones.WindowsId(meeting.TimeZone) ?? throw new ArgumentException($"Unknown time zone '{meeting.TimeZone}'.", nameof(meeting));
+        var response = await transport.SendAsync("CreateItem", w =>
+        {
+            w.StartM("CreateItem");
+            w.Attr("SendMeetingInvitations", "SendToAllAndSaveCopy");
+            w.StartM("SavedItemFolderId");
+            FolderId(w, FolderRef.Calendar);
+            w.End();
+            w.StartM("Items");
+            w.StartT("CalendarItem");
+            w.T("Subject", meeting.Subject);
+            TextBody(w, meeting.Body);
+            w.T("Start", meeting.Start.UtcDateTime);
+            w.T("End", meeting.End.UtcDateTime);
+            if (meeting.Location is not null)
+            {
+                w.T("Location", meeting.Location);
+            }
+
+            Attendees(w, "RequiredAttendees", meeting.RequiredAttendees);
+            Attendees(w, "OptionalAttendees", meeting.OptionalAttendees);
+            if (zone is not null && Options.RequestServerVersion >= ExchangeVersion.Exchange2010)
+            {
+                w.StartT("StartTimeZone");
+                w.Attr("Id", zone);
+                w.End();
+                w.StartT("EndTimeZone");
+                w.Attr("Id", zone);
+                w.End();
+            }
+
+            w.T("AllowNewTimeProposal", meeting.AllowNewTimeProposal);
+            w.End();
+            w.End();
+            w.End();
+        }, cancellationToken).ConfigureAwait(false);
+        var created = ResponseReader.Messages(response).Single().Element(Ews.M + "Items")?.Elements().FirstOrDefault();
+        return ResponseReader.Id(created?.Element(Ews.T + "ItemId"))
+            ?? throw new EwsResponseException(ResponseCodes.ErrorInternalServerError, "CreateItem returned no item id.");
+    }
+
+    private async Task<ResponseResult> SendResponseAsync(ItemId item, MeetingResponse response, string? message, (DateTime Start, DateTime End)? proposed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var element = response switch
+        {
+            MeetingResponse.Accept => "AcceptItem",
+            MeetingResponse.Tentative => "TentativelyAcceptItem",
+            MeetingResponse.Decline => "DeclineItem",
+            _ => throw new ArgumentOutOfRangeException(nameof(response)),
+        };
+        var answer = await transport.SendAsync("CreateItem", w =>
+        {
+            w.StartM("CreateItem");
+            w.Attr("MessageDisposition", "SendAndSaveCopy");
+            w.StartM("Items");
+            w.StartT(element);
+            TextBody(w, message);
+            WriteItemId(w, "ReferenceItemId", item);
+            if (proposed is { } p)
+            {
+                w.T("ProposedStart", p.Start);
+                w.T("ProposedEnd", p.End);
+            }
+
+            w.End();
+            w.End();
+            w.End();
+        }, cancellationToken).ConfigureAwait(false);
+        var created = ResponseReader.Messages(answer).Single().Element(Ews.M + "Items")?.Elements().ToList() ?? [];
+        return new ResponseResult(
+            [.. created.Where(e => e.Name.LocalName == "CalendarItem").Select(e => ResponseReader.Id(e.Element(Ews.T + "ItemId"))).OfType<ItemId>()],
+            [.. created.Where(e => e.Name.LocalName != "CalendarItem").Select(e => ResponseReader.Id(e.Element(Ews.T + "ItemId"))).OfType<ItemId>()]);
+    }
+
+    /// <summary>Every id FindItem lists in the folder, page after page, restricted by item class prefix and subject.</summary>
+    private async Task<IReadOnlyList<ItemId>> FindAllAsync(FolderRef folder, string? itemClassPrefix, string? subject, string sortUri, string order, CancellationToken cancellationToken)
+    {
+        var ids = new List<ItemId>();
+        for (var offset = 0; ; offset += FindPageSize)
+        {
+            var response = await transport.SendAsync("FindItem", w =>
+            {
+                w.StartM("FindItem");
+                w.Attr("Traversal", "Shallow");
+                IdOnlyShape(w);
+                w.StartM("IndexedPageItemView");
+                w.Attr("MaxEntriesReturned", ResponseReader.Invariant(FindPageSize));
+                w.Attr("Offset", ResponseReader.Invariant(offset));
+                w.Attr("BasePoint", "Beginning");
+                w.End();
+                if (itemClassPrefix is not null || subject is not null)
+                {
+                    w.StartM("Restriction");
+                    var both = itemClassPrefix is not null && subject is not null;
+                    if (both)
+                    {
+                        w.StartT("And");
+                    }
+
+                    if (itemClassPrefix is not null)
+                    {
+                        Contains(w, "item:ItemClass", itemClassPrefix, "Prefixed");
+                    }
+
+                    if (subject is not null)
+                    {
+                        Contains(w, "item:Subject", subject, "Substring");
+                    }
+
+                    if (both)
+                    {
+                        w.End();
+                    }
+
+                    w.End();
+                }
+
+                w.StartM("SortOrder");
+                w.StartT("FieldOrder");
+                w.Attr("Order", order);
+                FieldUri(w, sortUri);
+                w.End();
+                w.End();
+                ParentFolder(w, folder);
+                w.End();
+            }, cancellationToken).ConfigureAwait(false);
+            var (page, last) = ResponseReader.Found(ResponseReader.Messages(response).Single());
+            ids.AddRange(page);
+            if (last || page.Count == 0)
+            {
+                return ids;
+            }
+        }
+    }
+
+    private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time, DateTimeKind.Utc));
+
+    private static bool Contains(string? text, string part) => text?.Contains(part, StringComparison.OrdinalIgnoreCase) == true;
+
+    private static void IdOnlyShape(EwsWriter w)
+    {
+        w.StartM("ItemShape");
+        w.T("BaseShape", "IdOnly");
+        w.End();
+    }
+
+    private static void FieldUri(EwsWriter w, string uri)
+    {
+        w.StartT("FieldURI");
+        w.Attr("FieldURI", uri);
+        w.End();
+    }
+
+    private static void Contains(EwsWriter w, string uri, string value, string mode)
+    {
+        w.StartT("Contains");
+        w.Attr("ContainmentMode", mode);
+        w.Attr("ContainmentComparison", "IgnoreCase");
+        FieldUri(w, uri);
+        w.StartT("Constant");
+        w.Attr("Value", value);
+        w.End();
+        w.End();
+    }
+
+    private static void ParentFolder(EwsWriter w, FolderRef folder)
+    {
+        w.StartM("ParentFolderIds");
+        FolderId(w, folder);
+        w.End();
+    }
+
+    private static void FolderId(EwsWriter w, FolderRef folder)
+    {
+        if (folder.Id is not null)
+        {
+            w.StartT("FolderId");
+            w.Attr("Id", folder.Id);
+        }
+        else
+        {
+            w.StartT("DistinguishedFolderId");
+            w.Attr("Id", folder.DistinguishedName);
+        }
+
+        w.End();
+    }
+
+    private static void WriteItemId(EwsWriter w, string element, ItemId id)
+    {
+        w.StartT(element);
+        w.Attr("Id", id.Id);
+        w.Attr("ChangeKey", id.ChangeKey);
+        w.End();
+    }
+
+    private static void TextBody(EwsWriter w, string? text)
+    {
+        if (text is not null)
+        {
+            w.StartT("Body");
+            w.Attr("BodyType", "Text");
+            w.Xml.WriteString(text);
+            w.End();
+        }
+    }
+
+    private static void Attendees(EwsWriter w, string element, IReadOnlyList<string> addresses)
+    {
+        if (addresses.Count == 0)
+        {
+            return;
+        }
+
+        w.StartT(element);
+        foreach (var address in addresses)
+        {
+            w.StartT("Attendee");
+            w.StartT("Mailbox");
+            w.T("EmailAddress", address);
+            w.End();
+            w.End();
+        }
+
+        w.End();
+    }
 }

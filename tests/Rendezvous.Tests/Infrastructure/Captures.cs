@@ -64,6 +64,9 @@ public static partial class Seed
         return Assert.Single(matching);
     }
 
+    /// <summary>The response sample whose soap:Body holds m:{operation}Response, as written.</summary>
+    public static string Response(string operation) => Request(operation + "Response");
+
     /// <summary>
     /// The sample with its namespaces fixed: the article writes https:// schema URIs, which Exchange refuses; the real
     /// ones are http:// (ews-calendar-digest.md §1.1 and §5.3).
