@@ -90,6 +90,11 @@ internal static class ClientCommands
     {
         var options = session.Options;
         var (start, end) = (Times.RequireInstant(options, "--start", session.Zone), Times.RequireInstant(options, "--end", session.Zone));
+        if (end <= start)
+        {
+            throw new UsageException("--end must be after --start");
+        }
+
         // Accept with a proposal by default, as Microsoft's article does: the attendee keeps the slot while asking to move it.
         var answer = Answer(options, MeetingResponse.Accept);
         var meeting = await MeetingLookup.ForAttendeeAsync(session);
