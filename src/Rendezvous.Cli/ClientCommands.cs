@@ -198,7 +198,9 @@ internal static class ClientCommands
     {
         var options = session.Options;
         var (from, to) = (Times.RequireInstant(options, "--from", session.Zone), Times.RequireInstant(options, "--to", session.Zone));
-        var duration = (int)Math.Min(options.GetNumber("--duration") ?? 30, 1440);
+        var duration = options.GetNumber("--duration") is { } minutes
+            ? minutes <= 1440 ? (int)minutes : throw new UsageException("--duration is at most 1440 minutes (a day)")
+            : 30;
         var availability = await session.Client.GetAvailabilityAsync(
             mailboxes,
             from,

@@ -9,16 +9,19 @@ namespace Rendezvous.Cli;
 /// </summary>
 internal sealed class ClientSession : IDisposable
 {
-    private ClientSession(EwsClient client, Options options, TimeZoneInfo zone, TextWriter stdout, CancellationToken cancellationToken)
+    private readonly Lazy<EwsClient> client;
+
+    private ClientSession(Func<EwsClient> connect, Options options, TimeZoneInfo zone, TextWriter stdout, CancellationToken cancellationToken)
     {
-        Client = client;
+        client = new Lazy<EwsClient>(connect);
         Options = options;
         Zone = zone;
         Stdout = stdout;
         CancellationToken = cancellationToken;
     }
 
-    public EwsClient Client { get; }
+    /// <summary>Signs in on first use, so a command reports its usage errors before asking for a password.</summary>
+    public EwsClient Client => client.Value;
 
     public Options Options { get; }
 
@@ -42,12 +45,21 @@ internal sealed class ClientSession : IDisposable
         // Usage errors first: a missing URL should not cost the user a password prompt.
         var zone = Times.Zone(options);
         var url = UrlOf(options) is { Length: > 0 } text ? Endpoint(text) : throw new UsageException("no server: pass --url URL or set RDV_URL (e.g. http://127.0.0.1:5000/EWS/Exchange.asmx)");
-        var credentials = Credentials(options, stdin, stderr);
-        var client = new EwsClient(new EwsClientOptions { Url = url, Credentials = credentials });
-        return new ClientSession(client, options, zone, stdout, cancellationToken);
+        return new ClientSession(
+            () => new EwsClient(new EwsClientOptions { Url = url, Credentials = Credentials(options, stdin, stderr) }),
+            options,
+            zone,
+            stdout,
+            cancellationToken);
     }
 
-    public void Dispose() => Client.Dispose();
+    public void Dispose()
+    {
+        if (client.IsValueCreated)
+        {
+            client.Value.Dispose();
+        }
+    }
 
     private static Uri Endpoint(string text)
     {

@@ -1,4 +1,3 @@
-using System.Net.Http;
 using Rendezvous.Client;
 using Rendezvous.Protocol;
 
@@ -22,7 +21,7 @@ public static class Commands
 
         Meetings, as one user of an EWS server:
           rdv invite --subject TEXT --start TIME --end TIME --to EMAIL[,EMAIL...] [--optional EMAIL,...] [--location TEXT]
-                     [--message TEXT] [--no-proposals]          create a meeting and send the invitations
+                     [--message TEXT] [--no-proposals]        create a meeting and send the invitations
           rdv meetings [--from TIME] [--to TIME]              calendar items (default: the next 7 days) and pending requests,
                                                               with whether a new time may be proposed
           rdv propose (--subject TEXT | --id ID) --start TIME --end TIME [--tentative | --decline] [--message TEXT]
@@ -33,7 +32,8 @@ public static class Commands
                                                               free/busy of each mailbox and suggested times (default 30 min)
           rdv apply-proposal (--subject TEXT | --id ID) --from EMAIL
                                                               move the meeting to that attendee's proposal and send the update
-          rdv cancel (--subject TEXT | --id ID) [--message TEXT]   cancel the meeting and tell the attendees
+          rdv cancel (--subject TEXT | --id ID) [--message TEXT]
+                                                              cancel the meeting and tell the attendees
 
           Every meeting command takes [--url URL] [--user EMAIL] [--password-stdin] [--tz ZONE] [--json].
           URL is the EWS endpoint (RDV_URL; a bare http://host:port gets /EWS/Exchange.asmx), EMAIL the user (RDV_USER).
