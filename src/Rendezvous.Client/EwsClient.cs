@@ -69,7 +69,7 @@ public sealed class EwsClient : IDisposable
             w.Attr("StartDate", Values.Format(from.UtcDateTime));
             w.Attr("EndDate", Values.Format(to.UtcDateTime));
             w.End();
-            ParentFolder(w, FolderRef.Calendar);
+            ParentFolder(w, EwsFolder.Calendar);
             w.End();
         }, cancellationToken).ConfigureAwait(false);
 
@@ -83,21 +83,21 @@ public sealed class EwsClient : IDisposable
     public async Task<IReadOnlyList<EwsItem>> FindCalendarItemsAsync(string subject, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subject);
-        var ids = await FindAllAsync(FolderRef.Calendar, null, subject, "calendar:Start", "Ascending", cancellationToken).ConfigureAwait(false);
+        var ids = await FindAllAsync(EwsFolder.Calendar, null, subject, "calendar:Start", "Ascending", cancellationToken).ConfigureAwait(false);
         return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Meeting requests in the Inbox, newest first, optionally with a subject containing <paramref name="subject"/>.</summary>
     public async Task<IReadOnlyList<EwsItem>> FindMeetingRequestsAsync(string? subject = null, CancellationToken cancellationToken = default)
     {
-        var ids = await FindAllAsync(FolderRef.Inbox, "IPM.Schedule.Meeting.Request", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
+        var ids = await FindAllAsync(EwsFolder.Inbox, "IPM.Schedule.Meeting.Request", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
         return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Meeting responses in the Inbox (answers to the user's meetings), newest first.</summary>
     public async Task<IReadOnlyList<EwsItem>> FindMeetingResponsesAsync(string? subject = null, CancellationToken cancellationToken = default)
     {
-        var ids = await FindAllAsync(FolderRef.Inbox, "IPM.Schedule.Meeting.Resp.", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
+        var ids = await FindAllAsync(EwsFolder.Inbox, "IPM.Schedule.Meeting.Resp.", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
         return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
     }
 
@@ -319,7 +319,7 @@ public sealed class EwsClient : IDisposable
     }
 
     /// <summary>One batch of SyncFolderItems; pass null the first time, then the returned state.</summary>
-    public async Task<SyncResult> SyncAsync(FolderRef folder, string? syncState = null, int maxChanges = 512, CancellationToken cancellationToken = default)
+    public async Task<SyncResult> SyncAsync(EwsFolder folder, string? syncState = null, int maxChanges = 512, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChanges, 1);
@@ -355,7 +355,7 @@ public sealed class EwsClient : IDisposable
             w.StartM("CreateItem");
             w.Attr("SendMeetingInvitations", "SendToAllAndSaveCopy");
             w.StartM("SavedItemFolderId");
-            FolderId(w, FolderRef.Calendar);
+            FolderId(w, EwsFolder.Calendar);
             w.End();
             w.StartM("Items");
             w.StartT("CalendarItem");
@@ -425,7 +425,7 @@ public sealed class EwsClient : IDisposable
     }
 
     /// <summary>Every id FindItem lists in the folder, page after page, restricted by item class prefix and subject.</summary>
-    private async Task<IReadOnlyList<ItemId>> FindAllAsync(FolderRef folder, string? itemClassPrefix, string? subject, string sortUri, string order, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ItemId>> FindAllAsync(EwsFolder folder, string? itemClassPrefix, string? subject, string sortUri, string order, CancellationToken cancellationToken)
     {
         var ids = new List<ItemId>();
         for (var offset = 0; ; offset += FindPageSize)
@@ -515,14 +515,14 @@ public sealed class EwsClient : IDisposable
         w.End();
     }
 
-    private static void ParentFolder(EwsWriter w, FolderRef folder)
+    private static void ParentFolder(EwsWriter w, EwsFolder folder)
     {
         w.StartM("ParentFolderIds");
         FolderId(w, folder);
         w.End();
     }
 
-    private static void FolderId(EwsWriter w, FolderRef folder)
+    private static void FolderId(EwsWriter w, EwsFolder folder)
     {
         if (folder.Id is not null)
         {

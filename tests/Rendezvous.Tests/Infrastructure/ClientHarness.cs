@@ -12,7 +12,7 @@ namespace Rendezvous.Tests.Infrastructure;
 /// </summary>
 public static class ClientHarness
 {
-    public static EwsClient Client(this ServerFixture fixture, string user, ExchangeVersion version = ExchangeVersion.Exchange2013_SP1, string? timeZone = null, string? password = null) =>
+    public static EwsClient Client(this ServerFixture fixture, string user, ExchangeVersion version = ExchangeVersion.Exchange2016, string? timeZone = null, string? password = null) =>
         new(
             new EwsClientOptions
             {
