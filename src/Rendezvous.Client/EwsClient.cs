@@ -75,7 +75,7 @@ public sealed class EwsClient : IDisposable
 
         // Note: Exchange refuses a Restriction together with a CalendarView, so the subject is matched here.
         var (ids, _) = ResponseReader.Found(ResponseReader.Messages(response).Single());
-        var items = await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+        var items = await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
         return [.. items.Where(i => subject is null || Contains(i.Subject, subject)).OrderBy(i => i.Start)];
     }
 
@@ -84,25 +84,32 @@ public sealed class EwsClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(subject);
         var ids = await FindAllAsync(EwsFolder.Calendar, null, subject, "calendar:Start", "Ascending", cancellationToken).ConfigureAwait(false);
-        return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+        return await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Meeting requests in the Inbox, newest first, optionally with a subject containing <paramref name="subject"/>.</summary>
     public async Task<IReadOnlyList<EwsItem>> FindMeetingRequestsAsync(string? subject = null, CancellationToken cancellationToken = default)
     {
         var ids = await FindAllAsync(EwsFolder.Inbox, "IPM.Schedule.Meeting.Request", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
-        return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+        return await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Meeting responses in the Inbox (answers to the user's meetings), newest first.</summary>
     public async Task<IReadOnlyList<EwsItem>> FindMeetingResponsesAsync(string? subject = null, CancellationToken cancellationToken = default)
     {
         var ids = await FindAllAsync(EwsFolder.Inbox, "IPM.Schedule.Meeting.Resp.", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
-        return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+        return await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Items by id with all their properties and ResponseObjects, in the order given.</summary>
-    public async Task<IReadOnlyList<EwsItem>> GetItemsAsync(IEnumerable<ItemId> ids, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<EwsItem>> GetItemsAsync(IEnumerable<ItemId> ids, CancellationToken cancellationToken = default) =>
+        GetItemsAsync(ids, skipGone: false, cancellationToken);
+
+    /// <summary>
+    /// GetItem in batches. With <paramref name="skipGone"/>, items deleted or moved since a FindItem listed them
+    /// (ErrorItemNotFound) are left out instead of failing the whole listing.
+    /// </summary>
+    private async Task<IReadOnlyList<EwsItem>> GetItemsAsync(IEnumerable<ItemId> ids, bool skipGone, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var items = new List<EwsItem>();
@@ -127,7 +134,16 @@ public sealed class EwsClient : IDisposable
                 w.End();
                 w.End();
             }, cancellationToken).ConfigureAwait(false);
-            items.AddRange(ResponseReader.Items(ResponseReader.Messages(response), Options.TimeZone));
+            var messages = ResponseReader.Messages(response, throwOnError: false);
+            foreach (var message in messages)
+            {
+                if (ResponseReader.Error(message) is { } error && !(skipGone && error.Code == ResponseCodes.ErrorItemNotFound))
+                {
+                    throw error;
+                }
+            }
+
+            items.AddRange(ResponseReader.Items(messages.Where(m => ResponseReader.Error(m) is null), Options.TimeZone));
         }
 
         return items;

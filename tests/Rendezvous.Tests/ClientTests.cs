@@ -240,6 +240,29 @@ public sealed class ClientTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_item_deleted_between_FindItem_and_GetItem_is_left_out_of_the_listing()
+    {
+        const string envelope = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:m=\"http://schemas.microsoft.com/exchange/services/2006/messages\" xmlns:t=\"http://schemas.microsoft.com/exchange/services/2006/types\"><s:Body>{0}</s:Body></s:Envelope>";
+        var found = string.Format(System.Globalization.CultureInfo.InvariantCulture, envelope,
+            "<m:FindItemResponse><m:ResponseMessages><m:FindItemResponseMessage ResponseClass=\"Success\"><m:ResponseCode>NoError</m:ResponseCode>"
+            + "<m:RootFolder TotalItemsInView=\"2\" IncludesLastItemInRange=\"true\"><t:Items><t:MeetingRequest><t:ItemId Id=\"A\"/></t:MeetingRequest><t:MeetingRequest><t:ItemId Id=\"B\"/></t:MeetingRequest></t:Items></m:RootFolder>"
+            + "</m:FindItemResponseMessage></m:ResponseMessages></m:FindItemResponse>");
+        var got = string.Format(System.Globalization.CultureInfo.InvariantCulture, envelope,
+            "<m:GetItemResponse><m:ResponseMessages>"
+            + "<m:GetItemResponseMessage ResponseClass=\"Error\"><m:MessageText>The specified object was not found in the store.</m:MessageText><m:ResponseCode>ErrorItemNotFound</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey><m:Items/></m:GetItemResponseMessage>"
+            + "<m:GetItemResponseMessage ResponseClass=\"Success\"><m:ResponseCode>NoError</m:ResponseCode><m:Items><t:MeetingRequest><t:ItemId Id=\"B\" ChangeKey=\"1\"/><t:Subject>Still here</t:Subject></t:MeetingRequest></m:Items></m:GetItemResponseMessage>"
+            + "</m:ResponseMessages></m:GetItemResponse>");
+        using var client = ClientHarness.Client(new SchemaCheckingHandler(new CannedHandler([found, got])));
+
+        var request = Assert.Single(await client.FindMeetingRequestsAsync());
+        Assert.Equal(new ItemId("B", "1"), request.Id);
+
+        // Asked for by id, the missing item is an error.
+        using var direct = ClientHarness.Client(new CannedHandler(got));
+        Assert.Equal(ResponseCodes.ErrorItemNotFound, (await Assert.ThrowsAsync<EwsResponseException>(() => direct.GetItemsAsync([new ItemId("A"), new ItemId("B")]))).Code);
+    }
+
+    [Fact]
     public async Task A_cancelled_token_stops_the_call()
     {
         using var alice = fixture.Client(Alice);
