@@ -69,13 +69,13 @@ public sealed class EwsClient : IDisposable
             w.Attr("StartDate", Values.Format(from.UtcDateTime));
             w.Attr("EndDate", Values.Format(to.UtcDateTime));
             w.End();
-            ParentFolder(w, FolderRef.Calendar);
+            ParentFolder(w, EwsFolder.Calendar);
             w.End();
         }, cancellationToken).ConfigureAwait(false);
 
         // Note: Exchange refuses a Restriction together with a CalendarView, so the subject is matched here.
         var (ids, _) = ResponseReader.Found(ResponseReader.Messages(response).Single());
-        var items = await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+        var items = await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
         return [.. items.Where(i => subject is null || Contains(i.Subject, subject)).OrderBy(i => i.Start)];
     }
 
@@ -83,26 +83,33 @@ public sealed class EwsClient : IDisposable
     public async Task<IReadOnlyList<EwsItem>> FindCalendarItemsAsync(string subject, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subject);
-        var ids = await FindAllAsync(FolderRef.Calendar, null, subject, "calendar:Start", "Ascending", cancellationToken).ConfigureAwait(false);
-        return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+        var ids = await FindAllAsync(EwsFolder.Calendar, null, subject, "calendar:Start", "Ascending", cancellationToken).ConfigureAwait(false);
+        return await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Meeting requests in the Inbox, newest first, optionally with a subject containing <paramref name="subject"/>.</summary>
     public async Task<IReadOnlyList<EwsItem>> FindMeetingRequestsAsync(string? subject = null, CancellationToken cancellationToken = default)
     {
-        var ids = await FindAllAsync(FolderRef.Inbox, "IPM.Schedule.Meeting.Request", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
-        return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+        var ids = await FindAllAsync(EwsFolder.Inbox, "IPM.Schedule.Meeting.Request", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
+        return await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Meeting responses in the Inbox (answers to the user's meetings), newest first.</summary>
     public async Task<IReadOnlyList<EwsItem>> FindMeetingResponsesAsync(string? subject = null, CancellationToken cancellationToken = default)
     {
-        var ids = await FindAllAsync(FolderRef.Inbox, "IPM.Schedule.Meeting.Resp.", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
-        return await GetItemsAsync(ids, cancellationToken).ConfigureAwait(false);
+        var ids = await FindAllAsync(EwsFolder.Inbox, "IPM.Schedule.Meeting.Resp.", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
+        return await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Items by id with all their properties and ResponseObjects, in the order given.</summary>
-    public async Task<IReadOnlyList<EwsItem>> GetItemsAsync(IEnumerable<ItemId> ids, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<EwsItem>> GetItemsAsync(IEnumerable<ItemId> ids, CancellationToken cancellationToken = default) =>
+        GetItemsAsync(ids, skipGone: false, cancellationToken);
+
+    /// <summary>
+    /// GetItem in batches. With <paramref name="skipGone"/>, items deleted or moved since a FindItem listed them
+    /// (ErrorItemNotFound) are left out instead of failing the whole listing.
+    /// </summary>
+    private async Task<IReadOnlyList<EwsItem>> GetItemsAsync(IEnumerable<ItemId> ids, bool skipGone, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var items = new List<EwsItem>();
@@ -127,7 +134,16 @@ public sealed class EwsClient : IDisposable
                 w.End();
                 w.End();
             }, cancellationToken).ConfigureAwait(false);
-            items.AddRange(ResponseReader.Items(ResponseReader.Messages(response), Options.TimeZone));
+            var messages = ResponseReader.Messages(response, throwOnError: false);
+            foreach (var message in messages)
+            {
+                if (ResponseReader.Error(message) is { } error && !(skipGone && error.Code == ResponseCodes.ErrorItemNotFound))
+                {
+                    throw error;
+                }
+            }
+
+            items.AddRange(ResponseReader.Items(messages.Where(m => ResponseReader.Error(m) is null), Options.TimeZone));
         }
 
         return items;
@@ -319,7 +335,7 @@ public sealed class EwsClient : IDisposable
     }
 
     /// <summary>One batch of SyncFolderItems; pass null the first time, then the returned state.</summary>
-    public async Task<SyncResult> SyncAsync(FolderRef folder, string? syncState = null, int maxChanges = 512, CancellationToken cancellationToken = default)
+    public async Task<SyncResult> SyncAsync(EwsFolder folder, string? syncState = null, int maxChanges = 512, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChanges, 1);
@@ -355,7 +371,7 @@ public sealed class EwsClient : IDisposable
             w.StartM("CreateItem");
             w.Attr("SendMeetingInvitations", "SendToAllAndSaveCopy");
             w.StartM("SavedItemFolderId");
-            FolderId(w, FolderRef.Calendar);
+            FolderId(w, EwsFolder.Calendar);
             w.End();
             w.StartM("Items");
             w.StartT("CalendarItem");
@@ -425,7 +441,7 @@ public sealed class EwsClient : IDisposable
     }
 
     /// <summary>Every id FindItem lists in the folder, page after page, restricted by item class prefix and subject.</summary>
-    private async Task<IReadOnlyList<ItemId>> FindAllAsync(FolderRef folder, string? itemClassPrefix, string? subject, string sortUri, string order, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ItemId>> FindAllAsync(EwsFolder folder, string? itemClassPrefix, string? subject, string sortUri, string order, CancellationToken cancellationToken)
     {
         var ids = new List<ItemId>();
         for (var offset = 0; ; offset += FindPageSize)
@@ -515,14 +531,14 @@ public sealed class EwsClient : IDisposable
         w.End();
     }
 
-    private static void ParentFolder(EwsWriter w, FolderRef folder)
+    private static void ParentFolder(EwsWriter w, EwsFolder folder)
     {
         w.StartM("ParentFolderIds");
         FolderId(w, folder);
         w.End();
     }
 
-    private static void FolderId(EwsWriter w, FolderRef folder)
+    private static void FolderId(EwsWriter w, EwsFolder folder)
     {
         if (folder.Id is not null)
         {

@@ -17,6 +17,9 @@ internal static class Proposals
 
         foreach (var response in inbox.Where(r => r.Kind == ItemKind.MeetingResponse && Answers(r, meeting) && !Outdated(r, meeting)))
         {
+            // Note: Exchange may give From as an EX (X.500) address for senders in its own organization, while the
+            // tracked attendees carry SMTP addresses; such an attendee can then be listed twice. Resolving it needs
+            // ResolveNames, which this client does not call yet.
             var who = response.From;
             if (who is null || who.Address.Length == 0)
             {

@@ -41,9 +41,11 @@ public sealed record EwsClientOptions
 
     /// <summary>
     /// Sent as RequestServerVersion. Proposing a new time needs Exchange2013 or later: the ProposeNewTime response object
-    /// and ProposedStart/ProposedEnd do not exist before.
+    /// and ProposedStart/ProposedEnd do not exist before. The default, Exchange2016, is also the first version whose
+    /// attendees carry the proposals the organizer's calendar item tracks ([MS-OXWSMTGS]); Exchange 2013 servers need
+    /// Exchange2013_SP1 here, and proposals then come from the MeetingResponse messages alone.
     /// </summary>
-    public ExchangeVersion RequestServerVersion { get; init; } = ExchangeVersion.Exchange2013_SP1;
+    public ExchangeVersion RequestServerVersion { get; init; } = ExchangeVersion.Exchange2016;
 
     /// <summary>
     /// A Windows or IANA zone id sent as TimeZoneContext, so the server reads and writes local times in that zone.
@@ -233,9 +235,9 @@ public sealed record SyncChange(SyncChangeType Type, ItemId Id, EwsItem? Item, b
 public sealed record SyncResult(string SyncState, bool MoreChanges, IReadOnlyList<SyncChange> Changes);
 
 /// <summary>A folder by its well-known name (calendar, inbox, sentitems, deleteditems, ...) or its id.</summary>
-public sealed record FolderRef
+public sealed record EwsFolder
 {
-    private FolderRef(string? distinguished, string? id)
+    private EwsFolder(string? distinguished, string? id)
     {
         DistinguishedName = distinguished;
         Id = id;
@@ -245,17 +247,17 @@ public sealed record FolderRef
 
     public string? Id { get; }
 
-    public static FolderRef Calendar { get; } = new("calendar", null);
+    public static EwsFolder Calendar { get; } = new("calendar", null);
 
-    public static FolderRef Inbox { get; } = new("inbox", null);
+    public static EwsFolder Inbox { get; } = new("inbox", null);
 
-    public static FolderRef SentItems { get; } = new("sentitems", null);
+    public static EwsFolder SentItems { get; } = new("sentitems", null);
 
-    public static FolderRef DeletedItems { get; } = new("deleteditems", null);
+    public static EwsFolder DeletedItems { get; } = new("deleteditems", null);
 
-    public static FolderRef Named(string distinguishedName) => new(distinguishedName, null);
+    public static EwsFolder Named(string distinguishedName) => new(distinguishedName, null);
 
-    public static FolderRef WithId(string id) => new(null, id);
+    public static EwsFolder WithId(string id) => new(null, id);
 
     public override string ToString() => DistinguishedName ?? Id ?? "";
 }

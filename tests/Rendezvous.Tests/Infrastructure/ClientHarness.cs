@@ -12,7 +12,7 @@ namespace Rendezvous.Tests.Infrastructure;
 /// </summary>
 public static class ClientHarness
 {
-    public static EwsClient Client(this ServerFixture fixture, string user, ExchangeVersion version = ExchangeVersion.Exchange2013_SP1, string? timeZone = null, string? password = null) =>
+    public static EwsClient Client(this ServerFixture fixture, string user, ExchangeVersion version = ExchangeVersion.Exchange2016, string? timeZone = null, string? password = null) =>
         new(
             new EwsClientOptions
             {
@@ -55,9 +55,17 @@ public sealed class SchemaCheckingHandler(HttpMessageHandler inner) : Delegating
     }
 }
 
-/// <summary>A server that answers every request with the same recorded response, and keeps what it was sent.</summary>
-public sealed class CannedHandler(string responseXml, HttpStatusCode status = HttpStatusCode.OK) : HttpMessageHandler
+/// <summary>
+/// A server that answers with recorded responses, in turn (the last one again once they run out), and keeps what it
+/// was sent.
+/// </summary>
+public sealed class CannedHandler(IReadOnlyList<string> responses, HttpStatusCode status = HttpStatusCode.OK) : HttpMessageHandler
 {
+    public CannedHandler(string response, HttpStatusCode status = HttpStatusCode.OK)
+        : this([response], status)
+    {
+    }
+
     public List<XDocument> Requests { get; } = [];
 
     public List<HttpRequestMessage> Messages { get; } = [];
@@ -66,6 +74,7 @@ public sealed class CannedHandler(string responseXml, HttpStatusCode status = Ht
     {
         Requests.Add(XDocument.Parse(await request.Content!.ReadAsStringAsync(cancellationToken)));
         Messages.Add(request);
-        return new HttpResponseMessage(status) { Content = new StringContent(responseXml, Encoding.UTF8, "text/xml") };
+        var text = responses[Math.Min(Requests.Count, responses.Count) - 1];
+        return new HttpResponseMessage(status) { Content = new StringContent(text, Encoding.UTF8, "text/xml") };
     }
 }
