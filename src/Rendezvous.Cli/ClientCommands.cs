@@ -141,24 +141,7 @@ internal static class ClientCommands
         }
         else
         {
-            // Every meeting some attendee answered: the responses in the Inbox point at the organizer's items.
-            var responses = await session.Client.FindMeetingResponsesAsync(cancellationToken: session.CancellationToken);
-            var meetings = responses.Select(response => response.AssociatedCalendarItemId).OfType<ItemId>().DistinctBy(id => id.Id);
-            foreach (var meeting in meetings)
-            {
-                try
-                {
-                    var proposals = await session.Client.GetProposalsAsync(meeting, session.CancellationToken);
-                    if (proposals.Proposals.Count > 0 && !proposals.Meeting.IsCancelled)
-                    {
-                        received.Add(proposals);
-                    }
-                }
-                catch (EwsException e) when (e.Code == ResponseCodes.ErrorItemNotFound)
-                {
-                    // The meeting was deleted since its answers arrived: nothing left to move.
-                }
-            }
+            received.AddRange(await session.Client.FindProposalsAsync(session.CancellationToken));
         }
 
         var views = received.OrderBy(r => r.Meeting.Start).Select(r => MeetingWithProposals.From(r, session.Zone)).ToList();

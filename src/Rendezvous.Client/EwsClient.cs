@@ -150,7 +150,8 @@ public sealed class EwsClient : IDisposable
     }
 
     public async Task<EwsItem> GetItemAsync(ItemId id, CancellationToken cancellationToken = default) =>
-        (await GetItemsAsync([id], cancellationToken).ConfigureAwait(false)).Single();
+        (await GetItemsAsync([id], cancellationToken).ConfigureAwait(false)) is [var item] ? item
+            : throw new EwsResponseException(ResponseCodes.ErrorItemNotFound, $"GetItem returned no single item for {id.Id}.");
 
     /// <summary>The ResponseObjects the server offers on the item (AcceptItem, ProposeNewTime, ...).</summary>
     public async Task<IReadOnlyList<string>> GetResponseObjectsAsync(ItemId id, CancellationToken cancellationToken = default)
@@ -213,6 +214,22 @@ public sealed class EwsClient : IDisposable
         var item = await GetItemAsync(meeting, cancellationToken).ConfigureAwait(false);
         var responses = await FindMeetingResponsesAsync(null, cancellationToken).ConfigureAwait(false);
         return new MeetingProposals(item, Proposals.Merge(item, responses));
+    }
+
+    /// <summary>
+    /// Every meeting the user organizes that has proposals, found through the MeetingResponses in the Inbox (one scan
+    /// of the Inbox and one batched GetItem, however many meetings). Cancelled or deleted meetings are left out.
+    /// </summary>
+    public async Task<IReadOnlyList<MeetingProposals>> FindProposalsAsync(CancellationToken cancellationToken = default)
+    {
+        var responses = await FindMeetingResponsesAsync(null, cancellationToken).ConfigureAwait(false);
+        var ids = responses.Select(r => r.AssociatedCalendarItemId).OfType<ItemId>().DistinctBy(id => id.Id, StringComparer.Ordinal);
+        var meetings = await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
+        return [.. meetings
+            .Where(m => !m.IsCancelled)
+            .Select(m => new MeetingProposals(m, Proposals.Merge(m, responses)))
+            .Where(m => m.Proposals.Count > 0)
+            .OrderBy(m => m.Meeting.Start)];
     }
 
     /// <summary>Free/busy of each mailbox over [from, to), and suggested times when asked.</summary>

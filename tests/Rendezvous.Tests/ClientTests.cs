@@ -66,6 +66,8 @@ public sealed class ClientTests(ServerFixture fixture)
         Assert.NotNull(proposal.ResponseMessageId);
         Assert.NotNull(proposal.RespondedAt);
         Assert.Equal("Accept", proposals.Meeting.RequiredAttendees.Single(a => a.Mailbox.Is(Carol)).ResponseType);
+        var everyMeeting = await alice.FindProposalsAsync();
+        Assert.Equal(Bob, Assert.Single(Assert.Single(everyMeeting, m => m.Meeting.Id.Id == meetingId.Id).Proposals).Attendee.Address);
         var responses = await alice.FindMeetingResponsesAsync(subject);
         Assert.Equal(2, responses.Count);
         Assert.All(responses, r => Assert.Equal(meetingId.Id, r.AssociatedCalendarItemId?.Id));
@@ -86,6 +88,7 @@ public sealed class ClientTests(ServerFixture fixture)
         Assert.Equal(Utc("2031-03-10T11:00:00Z"), meeting.Start);
         Assert.Equal(Utc("2031-03-10T12:00:00Z"), meeting.End);
         Assert.Empty((await alice.GetProposalsAsync(moved)).Proposals);
+        Assert.DoesNotContain(await alice.FindProposalsAsync(), m => m.Meeting.Id.Id == meetingId.Id);
 
         // Every attendee gets the update at the new time.
         foreach (var attendee in new[] { bob, carol })
