@@ -10,10 +10,14 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
 {
     private const string CalendarUser = "cal@bench.test";
     private const long MaxOperations = 2_000_000;
-    private const int SyncSmall = 10_000;
-    private const int SyncLarge = 100_000;
-
     private static readonly Dictionary<string, string> NoEnvironment = [];
+    private readonly Profiling profiling = new(options.PerfDir, options.TraceDir, options.CountersDir, log);
+
+    private int SyncSmall => options.SyncSizes[0];
+
+    private int SyncLarge => options.SyncSizes[1];
+
+    private int? serverPid;
 
     private RunSettings Settings => new(options.Concurrency, options.Warmup, options.Duration, MaxOperations);
 
@@ -125,7 +129,7 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
 
             if (results.TryGetValue($"sync-{SyncSmall}", out var small) && results.TryGetValue($"sync-{SyncLarge}", out var large) && large.Rps > 0)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sync-growth cost_100k_over_10k={small.Rps / large.Rps:F2}"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sync-growth cost_{SyncLarge}_over_{SyncSmall}={small.Rps / large.Rps:F2}"));
             }
 
             foreach (var (size, sync) in syncs)
@@ -255,7 +259,8 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
     private async Task<ChildProcess> StartServerAsync(string data, CancellationToken cancellationToken)
     {
         RequireFile(options.Server, "the server; build it with: dotnet build -c Release src/Rendezvous.Cli");
-        var server = await ChildProcess.StartAsync(options.Server, ["serve", "--urls", "http://127.0.0.1:0", "--data", data], NoEnvironment, cancellationToken);
+        var server = await ChildProcess.StartAsync(options.Server, ["serve", "--urls", "http://127.0.0.1:0", "--data", data], profiling.ServerEnvironment, cancellationToken);
+        serverPid = server.Id;
         log.WriteLine($"server: pid {server.Id} at {server.Endpoint}");
         return server;
     }
@@ -279,7 +284,12 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
     private async Task<RunResult> MeasureAsync(Workload workload, EwsTarget target, CancellationToken cancellationToken)
     {
         await workload.PrepareAsync(target, log, cancellationToken);
+        // Only the server is profiled: the ceiling is the yardstick, not the subject.
+        var profile = workload is CeilingWorkload || serverPid is not { } pid
+            ? Task.CompletedTask
+            : profiling.ProfileAsync(workload.Name, pid, options.Warmup, options.Duration, cancellationToken);
         var result = await LoadRunner.RunAsync(workload.Name, Settings, (worker, token) => workload.RunOnceAsync(target, worker, token), cancellationToken);
+        await profile;
         Report(workload, result);
         return result;
     }
@@ -361,7 +371,7 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
 
         if (results.TryGetValue($"sync-{SyncSmall}", out var s1) && results.TryGetValue($"sync-{SyncLarge}", out var s2) && s2.Rps > 0)
         {
-            Check("sync 100k cost <= 1.5x 10k", s1.Rps / s2.Rps <= 1.5, $"{F(s1.Rps / s2.Rps)}x");
+            Check($"sync {SyncLarge} items cost <= 1.5x {SyncSmall}", s1.Rps / s2.Rps <= 1.5, $"{F(s1.Rps / s2.Rps)}x");
         }
 
         if (rssMb is { } rss)

@@ -20,6 +20,11 @@ internal sealed class Options
           --ceiling DLL        the ceiling (default bench/Rendezvous.Bench.Ceiling/bin/Release/net10.0/Rendezvous.Bench.Ceiling.dll)
           --work DIR           where the data folder goes (default a new folder under /tmp, removed at the end)
           --keep               keep the data folder
+          --sync-sizes A,B     the two sync folders compared (default 10000,100000; quick 1000,10000: the full sync that
+                               takes the 100,000-item state is too slow for a quick run today)
+          --perf DIR           profile the server with perf during each measured workload (reports in DIR)
+          --trace DIR          the same with dotnet-trace (sampled managed stacks)
+          --counters DIR       the same with dotnet-counters (GC, thread pool, memory)
         """;
 
     public static readonly string[] AllWorkloads = ["getitem", "calendarview", "invite", "propose", "availability", "sync"];
@@ -46,6 +51,14 @@ internal sealed class Options
 
     public bool Keep { get; private set; }
 
+    public List<int> SyncSizes { get; private set; } = [];
+
+    public string? PerfDir { get; private set; }
+
+    public string? TraceDir { get; private set; }
+
+    public string? CountersDir { get; private set; }
+
     public List<string> Workloads { get; } = [];
 
     public static Options Parse(string[] args)
@@ -69,6 +82,10 @@ internal sealed class Options
                 case "--ceiling": o.Ceiling = Path.GetFullPath(Value()); break;
                 case "--work": o.Work = Path.GetFullPath(Value()); break;
                 case "--keep": o.Keep = true; break;
+                case "--sync-sizes": o.SyncSizes = [.. Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
+                case "--perf": o.PerfDir = Directory.CreateDirectory(Value()).FullName; break;
+                case "--trace": o.TraceDir = Directory.CreateDirectory(Value()).FullName; break;
+                case "--counters": o.CountersDir = Directory.CreateDirectory(Value()).FullName; break;
                 case "-h" or "--help": throw new ArgumentException("");
                 case var w when !w.StartsWith('-') && AllWorkloads.Contains(w): o.Workloads.Add(w); break;
                 default: throw new ArgumentException("unknown argument: " + args[i]);
@@ -82,6 +99,11 @@ internal sealed class Options
 
         o.Duration = TimeSpan.FromSeconds(duration ?? (o.Quick ? 2 : o.Sizes ? 4 : 10));
         o.Warmup = TimeSpan.FromSeconds(warmup ?? (o.Quick ? 0.5 : o.Sizes ? 1 : 2));
+        if (o.SyncSizes.Count != 2)
+        {
+            o.SyncSizes = o.Quick ? [1_000, 10_000] : [10_000, 100_000];
+        }
+
         o.ProposeMeetings = meetings ?? (o.Quick ? 300 : 1500);
         var root = RepositoryRoot();
         if (o.Server.Length == 0)
