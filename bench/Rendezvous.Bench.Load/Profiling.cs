@@ -53,6 +53,10 @@ internal sealed class Profiling(string? perfDir, string? traceDir, string? count
                 await RunAsync(Tool("dotnet-trace"), ["collect", "-p", pidText, "--profile", "dotnet-sampled-thread-time", "--duration", span, "-o", trace], null, cancellationToken);
                 await RunAsync(Tool("dotnet-trace"), ["report", trace, "topN", "-n", "40", "--inclusive"], Path.Combine(traceDir, name + ".inclusive.txt"), cancellationToken);
                 await RunAsync(Tool("dotnet-trace"), ["report", trace, "topN", "-n", "40"], Path.Combine(traceDir, name + ".exclusive.txt"), cancellationToken);
+                // convert names its output NAME.speedscope.json from the NAME.json it is given.
+                var speedscope = Path.Combine(traceDir, name + ".speedscope.json");
+                await RunAsync(Tool("dotnet-trace"), ["convert", "--format", "Speedscope", trace, "-o", Path.Combine(traceDir, name + ".json")], null, cancellationToken);
+                await File.WriteAllTextAsync(Path.Combine(traceDir, name + ".summary.txt"), TraceSummary.Summarize(speedscope), cancellationToken);
             }, cancellationToken));
         }
 

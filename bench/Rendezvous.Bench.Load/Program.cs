@@ -1,6 +1,13 @@
 using System.Globalization;
 using Rendezvous.Bench.Load;
 
+if (args is ["summarize-trace", var speedscope])
+{
+    // Where the server's time went in a trace already taken (dotnet-trace convert --format Speedscope).
+    Console.Write(TraceSummary.Summarize(speedscope));
+    return 0;
+}
+
 Options options;
 try
 {
