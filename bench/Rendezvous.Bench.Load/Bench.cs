@@ -52,6 +52,8 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
         var data = DataDirectory();
         try
         {
+            var fsync = DiskProbe.Fsync(data, options.Quick ? 100 : 300);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"disk: fsync after a 4 KB append takes {fsync.P50Ms:F2} ms (p50), {fsync.MeanMs:F2} ms (mean)"));
             var seed = await Seeder.SeedAsync(data, plan, log, cancellationToken);
             var getItem = new GetItemWorkload("getitem", seed.Calendars[CalendarUser]);
             var ceiling = new CeilingWorkload(getItem.Bodies, CalendarUser);
@@ -132,6 +134,8 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sync-growth cost_{SyncLarge}_over_{SyncSmall}={small.Rps / large.Rps:F2}"));
             }
 
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"# disk fsync of a 4 KB append: p50 {fsync.P50Ms:F2} ms, mean {fsync.MeanMs:F2} ms: at most {1000 / fsync.MeanMs:F0} durable commits/s for one writer"));
             foreach (var (size, sync) in syncs)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
