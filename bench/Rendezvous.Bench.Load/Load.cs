@@ -153,6 +153,9 @@ internal sealed record RunSettings(int Concurrency, TimeSpan Warmup, TimeSpan Du
 /// <summary>The measured part of a run: operations that started after the warmup and before the end.</summary>
 internal sealed record RunResult(string Name, long Ok, long Errors, TimeSpan Elapsed, double[] LatenciesMs, bool Exhausted, string? FirstError)
 {
+    /// <summary>Operations completed in each second of the measured window: a workload whose cost grows as it runs shows here.</summary>
+    public IReadOnlyList<int> PerSecond { get; init; } = [];
+
     public double Rps => Elapsed.TotalSeconds > 0 ? Ok / Elapsed.TotalSeconds : 0;
 
     public double P50 => Percentile(0.50);
@@ -190,6 +193,7 @@ internal static class LoadRunner
         var exhausted = 0;
         var lastMeasuredEnds = new TimeSpan[settings.Concurrency];
         var latencies = new List<double>[settings.Concurrency];
+        var completions = new List<double>[settings.Concurrency];
         var workers = new Worker[settings.Concurrency];
         // A stuck request must not hold the bench for ever: everything is cancelled a minute after the end.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -199,6 +203,7 @@ internal static class LoadRunner
         {
             var worker = workers[index] = new Worker(index);
             var mine = latencies[index] = new List<double>(4096);
+            var done = completions[index] = new List<double>(4096);
             while (Volatile.Read(ref exhausted) == 0)
             {
                 var start = clock.Elapsed;
@@ -236,6 +241,7 @@ internal static class LoadRunner
                 {
                     Interlocked.Increment(ref ok);
                     mine.Add((finished - start).TotalMilliseconds);
+                    done.Add((finished - warmupEnd).TotalSeconds);
                 }
                 else
                 {
@@ -251,6 +257,16 @@ internal static class LoadRunner
         Array.Sort(all);
         var lastMeasuredEnd = lastMeasuredEnds.Max();
         var elapsed = lastMeasuredEnd > warmupEnd ? lastMeasuredEnd - warmupEnd : TimeSpan.Zero;
-        return new RunResult(name, ok, errors, elapsed, all, exhausted != 0, workers.FirstOrDefault(w => w?.FirstError is not null)?.FirstError);
+        // Whole seconds; the last fraction of a second is counted in the last one.
+        var perSecond = new int[elapsed > TimeSpan.Zero ? Math.Max(1, (int)elapsed.TotalSeconds) : 0];
+        foreach (var t in perSecond.Length == 0 ? [] : completions.Where(c => c is not null).SelectMany(c => c))
+        {
+            perSecond[Math.Clamp((int)t, 0, Math.Max(0, perSecond.Length - 1))]++;
+        }
+
+        return new RunResult(name, ok, errors, elapsed, all, exhausted != 0, workers.FirstOrDefault(w => w?.FirstError is not null)?.FirstError)
+        {
+            PerSecond = perSecond,
+        };
     }
 }

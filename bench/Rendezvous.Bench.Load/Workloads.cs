@@ -165,6 +165,9 @@ internal sealed class ProposeWorkload(string name, string organizer, IReadOnlyLi
 
     public int PoolSize => pool.Count;
 
+    /// <summary>How long the organizer took to send the meetings (over EWS, <c>preparers</c> at a time).</summary>
+    public TimeSpan Preparation { get; private set; }
+
     public override async Task PrepareAsync(EwsTarget target, TextWriter log, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -183,7 +186,8 @@ internal sealed class ProposeWorkload(string name, string organizer, IReadOnlyLi
                 gate.Release();
             }
         }));
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Name}: {meetings} meetings to {attendees.Count} attendees made over EWS in {clock.Elapsed.TotalSeconds:F1}s"));
+        Preparation = clock.Elapsed;
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Name}: {meetings} meetings to {attendees.Count} attendees made over EWS in {clock.Elapsed.TotalSeconds:F1}s ({meetings / clock.Elapsed.TotalSeconds:F0} meetings/s, {preparers} at a time)"));
 
         var byAttendee = new List<List<(int Meeting, string Id)>>();
         foreach (var attendee in attendees)
