@@ -287,7 +287,7 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
     private async Task WarmServerAsync(EwsTarget target, SeededCalendar calendar, CancellationToken cancellationToken)
     {
         var warm = new GetItemWorkload("server-warmup", calendar);
-        var settings = new RunSettings(options.Concurrency, TimeSpan.Zero, TimeSpan.FromSeconds(options.Quick ? 1 : 3), MaxOperations);
+        var settings = new RunSettings(options.Concurrency, TimeSpan.Zero, TimeSpan.FromSeconds(options.Quick ? 1 : 5), MaxOperations);
         var result = await LoadRunner.RunAsync(warm.Name, settings, (worker, token) => warm.RunOnceAsync(target, worker, token), cancellationToken);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"server warmed up: {result.Ok:N0} GetItem requests, {result.Errors} errors"));
     }

@@ -13,7 +13,8 @@ internal sealed class Options
           --sizes              the scaling table instead: getitem, calendarview, propose and sync at 10, 1,000, 10,000
                                and 100,000 items (--size-list 10,1000 to choose)
           --duration S         measured seconds per workload (default 10; quick 2; sizes 4)
-          --warmup S           unmeasured seconds before each (default 2; quick 0.5; sizes 1)
+          --warmup S           unmeasured seconds before each (default 5; quick 0.5; sizes 1): on 2 busy cores the JIT
+                               needs seconds to finish tiering up the hot paths
           --concurrency N      concurrent requests, same for the ceiling and every workload (default 8)
           --propose-meetings N meetings made for propose, each giving one request per attendee (default 1500; quick 300;
                                sizes 1200 per size)
@@ -99,7 +100,7 @@ internal sealed class Options
         }
 
         o.Duration = TimeSpan.FromSeconds(duration ?? (o.Quick ? 2 : o.Sizes ? 4 : 10));
-        o.Warmup = TimeSpan.FromSeconds(warmup ?? (o.Quick ? 0.5 : o.Sizes ? 1 : 2));
+        o.Warmup = TimeSpan.FromSeconds(warmup ?? (o.Quick ? 0.5 : o.Sizes ? 1 : 5));
         if (o.SyncSizes.Count != 2)
         {
             o.SyncSizes = o.Quick ? [1_000, 10_000] : [10_000, 100_000];
