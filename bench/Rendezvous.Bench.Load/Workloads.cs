@@ -226,8 +226,7 @@ internal sealed class ProposeWorkload(string name, string organizer, IReadOnlyLi
                 Requests.Envelope(Requests.ProposeNewTime(r.Id, proposed, proposed.AddHours(1))));
         }))];
 
-        var (firstMeeting, firstId) = byAttendee[0][0];
-        _ = firstMeeting;
+        var firstId = byAttendee[0][0].Id;
         var offer = await target.CallAsync(attendees[0], Requests.GetItemResponseObjects(firstId), cancellationToken);
         Require(offer.Descendants(T + "ProposeNewTime").Any(), "the meeting request offers ProposeNewTime");
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Name}: {pool.Count} requests ready ({clock.Elapsed.TotalSeconds:F1}s)"));
