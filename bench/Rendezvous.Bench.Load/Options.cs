@@ -1,0 +1,136 @@
+using System.Globalization;
+
+namespace Rendezvous.Bench.Load;
+
+/// <summary>The command line: [--quick] [--sizes] [--duration S] [--warmup S] [--concurrency N] ... [WORKLOAD...].</summary>
+internal sealed class Options
+{
+    public const string Usage =
+        """
+        Usage: Rendezvous.Bench.Load [options] [WORKLOAD...]
+          WORKLOAD             getitem calendarview invite propose availability sync (default: all)
+          --quick              short runs (under a minute in all)
+          --sizes              the scaling table instead: getitem, calendarview, propose and sync at 10, 1,000, 10,000
+                               and 100,000 items (--size-list 10,1000 to choose)
+          --duration S         measured seconds per workload (default 10; quick 2; sizes 4)
+          --warmup S           unmeasured seconds before each (default 5; quick 0.5; sizes 1): on 2 busy cores the JIT
+                               needs seconds to finish tiering up the hot paths
+          --concurrency N      concurrent requests, same for the ceiling and every workload (default 8)
+          --propose-meetings N meetings made for propose, each giving one request per attendee (default 1500; quick 300;
+                               sizes 1200 per size)
+          --server DLL         the server (default src/Rendezvous.Cli/bin/Release/net10.0/rdv.dll)
+          --ceiling DLL        the ceiling (default bench/Rendezvous.Bench.Ceiling/bin/Release/net10.0/Rendezvous.Bench.Ceiling.dll)
+          --work DIR           where the data folder goes (default a new folder under /tmp, removed at the end)
+          --keep               keep the data folder
+          --sync-sizes A,B     the two sync folders compared (default 10000,100000; quick 1000,10000: the full sync that
+                               takes the 100,000-item state is too slow for a quick run today)
+          --perf DIR           profile the server with perf during each measured workload (reports in DIR)
+          --trace DIR          the same with dotnet-trace (sampled managed stacks)
+          --counters DIR       the same with dotnet-counters (GC, thread pool, memory)
+        """;
+
+    public static readonly string[] AllWorkloads = ["getitem", "calendarview", "invite", "propose", "availability", "sync"];
+
+    public bool Quick { get; private set; }
+
+    public bool Sizes { get; private set; }
+
+    public List<int> SizeList { get; private set; } = [10, 1_000, 10_000, 100_000];
+
+    public TimeSpan Duration { get; private set; }
+
+    public TimeSpan Warmup { get; private set; }
+
+    public int Concurrency { get; private set; } = 8;
+
+    public int ProposeMeetings { get; private set; }
+
+    public string Server { get; private set; } = "";
+
+    public string Ceiling { get; private set; } = "";
+
+    public string? Work { get; private set; }
+
+    public bool Keep { get; private set; }
+
+    public List<int> SyncSizes { get; private set; } = [];
+
+    public string? PerfDir { get; private set; }
+
+    public string? TraceDir { get; private set; }
+
+    public string? CountersDir { get; private set; }
+
+    public List<string> Workloads { get; } = [];
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options();
+        double? duration = null, warmup = null;
+        int? meetings = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--quick": o.Quick = true; break;
+                case "--sizes": o.Sizes = true; break;
+                case "--size-list": o.SizeList = [.. Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
+                case "--duration": duration = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--warmup": warmup = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--concurrency": o.Concurrency = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--propose-meetings": meetings = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--server": o.Server = Path.GetFullPath(Value()); break;
+                case "--ceiling": o.Ceiling = Path.GetFullPath(Value()); break;
+                case "--work": o.Work = Path.GetFullPath(Value()); break;
+                case "--keep": o.Keep = true; break;
+                case "--sync-sizes": o.SyncSizes = [.. Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
+                case "--perf": o.PerfDir = Directory.CreateDirectory(Value()).FullName; break;
+                case "--trace": o.TraceDir = Directory.CreateDirectory(Value()).FullName; break;
+                case "--counters": o.CountersDir = Directory.CreateDirectory(Value()).FullName; break;
+                case "-h" or "--help": throw new ArgumentException("");
+                case var w when !w.StartsWith('-') && AllWorkloads.Contains(w): o.Workloads.Add(w); break;
+                default: throw new ArgumentException("unknown argument: " + args[i]);
+            }
+        }
+
+        if (o.Workloads.Count == 0)
+        {
+            o.Workloads.AddRange(AllWorkloads);
+        }
+
+        o.Duration = TimeSpan.FromSeconds(duration ?? (o.Quick ? 2 : o.Sizes ? 4 : 10));
+        o.Warmup = TimeSpan.FromSeconds(warmup ?? (o.Quick ? 0.5 : o.Sizes ? 1 : 5));
+        if (o.SyncSizes.Count != 2)
+        {
+            o.SyncSizes = o.Quick ? [1_000, 10_000] : [10_000, 100_000];
+        }
+
+        o.ProposeMeetings = meetings ?? (o.Quick ? 300 : o.Sizes ? 1200 : 1500);
+        var root = RepositoryRoot();
+        if (o.Server.Length == 0)
+        {
+            o.Server = Path.Combine(root, "src", "Rendezvous.Cli", "bin", "Release", "net10.0", "rdv.dll");
+        }
+
+        if (o.Ceiling.Length == 0)
+        {
+            o.Ceiling = Path.Combine(root, "bench", "Rendezvous.Bench.Ceiling", "bin", "Release", "net10.0", "Rendezvous.Bench.Ceiling.dll");
+        }
+
+        return o;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Rendezvous.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+}

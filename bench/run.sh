@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The benchmark harness of issue 6: builds in Release, seeds a fresh data folder, measures the ceiling (a bare Kestrel
+# endpoint) and the chosen workloads against `rdv serve`, and prints one line per workload:
+#   WORKLOAD rps=N p50_ms=N p99_ms=N ratio=N      (ratio: rps over the ceiling's rps)
+# Usage: bench/run.sh [--quick] [WORKLOAD...]          workloads: getitem calendarview invite propose availability sync
+#        bench/run.sh --sizes                          the scaling table (10 to 100,000 items)
+#        bench/run.sh --profile DIR [--quick] [...]    the same run with perf, dotnet-trace and dotnet-counters on the server
+#        bench/run.sh --micro [BenchmarkDotNet args]   the micro-benchmarks (default: all of them, short runs)
+# Other options go to the load generator (see: dotnet bench/Rendezvous.Bench.Load/bin/Release/net10.0/Rendezvous.Bench.Load.dll --help).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+micro=false
+profile=""
+args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --micro) micro=true ;;
+    --profile) profile="$2"; shift ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || echo unknown)
+mem_kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo)
+echo "machine cores=$(nproc) mem_gib=$(awk -v kb="$mem_kb" 'BEGIN {printf "%.1f", kb / 1048576}') cpu=\"$cpu\""
+
+# One Release build of the server, the ceiling, the generator and the micro-benchmarks (strict: warnings are errors).
+dotnet build bench/Rendezvous.Bench.slnx -c Release -nologo -v q -clp:ErrorsOnly >&2
+
+if $micro; then
+  mkdir -p bench/BenchmarkDotNet.Artifacts
+  cd bench
+  exec dotnet Rendezvous.Bench.Micro/bin/Release/net10.0/Rendezvous.Bench.Micro.dll --filter '*' "${args[@]}"
+fi
+
+if [[ -n "$profile" ]]; then
+  mkdir -p "$profile"
+  # The profilers are dotnet global tools (from NuGet) and perf (Debian's linux-perf); installed only when asked for.
+  export PATH="$PATH:$HOME/.dotnet/tools"
+  for tool in dotnet-trace dotnet-counters; do
+    command -v "$tool" >/dev/null || dotnet tool install -g "$tool" >&2
+  done
+  command -v perf >/dev/null || { apt-get install -y -qq linux-perf >&2 || echo "perf not available: CPU profiles skipped" >&2; }
+  args+=(--trace "$profile/trace" --counters "$profile/counters")
+  command -v perf >/dev/null && args+=(--perf "$profile/perf")
+fi
+
+exec dotnet bench/Rendezvous.Bench.Load/bin/Release/net10.0/Rendezvous.Bench.Load.dll "${args[@]}"
