@@ -123,6 +123,11 @@ public sealed class SqliteMailStore : IMailStore
             working_hours TEXT
         );
         """,
+        // Index 4: every folder lookup counts its unread items; without an index that read each row of the folder
+        // (bench: 99% of an incremental sync of a 100,000-item folder). The partial index holds unread rows only.
+        """
+        CREATE INDEX items_unread ON items(folder_id) WHERE is_unread = 1;
+        """,
     ];
 
     // What a read-flag-only update may change besides IsRead: the stamps every UpdateItem writes.

@@ -96,7 +96,7 @@ public sealed class SyncStoreTests : IDisposable
         }
 
         // Back to the schema of version 2, as a store made before synchronization existed (so without the later
-        // migrations either: working hours, index 3).
+        // migrations either: working hours, index 3; the unread index, index 4).
         await using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}"))
         {
             await connection.OpenAsync();
@@ -109,6 +109,7 @@ public sealed class SyncStoreTests : IDisposable
                 ALTER TABLE folders DROP COLUMN sync_seq; ALTER TABLE folders DROP COLUMN created_seq;
                 DELETE FROM counters WHERE name = 'sync';
                 DROP TABLE mailbox_settings;
+                DROP INDEX items_unread;
                 PRAGMA user_version = 2;
                 """;
             await cmd.ExecuteNonQueryAsync();
@@ -156,6 +157,40 @@ public sealed class SyncStoreTests : IDisposable
 
         Assert.True(await store.RemoveUserAsync("gone@example.com", CancellationToken.None));
         Assert.Equal((0, 0), await TombstonesAsync());
+    }
+
+    [Fact]
+    public async Task Counting_a_folders_unread_items_reads_the_unread_index_not_the_folders_rows()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        var user = await store.AddUserAsync("count@example.com", "Count", "x", CancellationToken.None);
+        var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
+        var changes = new ChangeSet();
+        for (var i = 0; i < 30; i++)
+        {
+            var item = NewItem(store, user.MailboxId, inbox.Id, "m" + i);
+            item.IsRead = i % 3 == 0;
+            changes.Inserts.Add(item);
+        }
+
+        await store.ApplyAsync(changes, CancellationToken.None);
+        var counted = (await store.GetFolderAsync(inbox.Id, CancellationToken.None))!;
+        Assert.Equal((30, 20), (counted.TotalCount, counted.UnreadCount));
+
+        // Each folder lookup counts; reading every row (2–4 KB of JSON each) made lookups grow with the folder (issue 6).
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM items i WHERE i.folder_id = $f AND i.is_unread = 1;";
+        cmd.Parameters.AddWithValue("$f", inbox.Id);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var plan = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        Assert.Contains(plan, step => step.Contains("COVERING INDEX items_unread", StringComparison.Ordinal));
     }
 
     private async Task<(long Items, long Folders)> TombstonesAsync()
