@@ -372,7 +372,7 @@ public sealed class EwsClient : IDisposable
                 w.M("SyncState", syncState);
             }
 
-            w.M("MaxChangesReturned", ResponseReader.Invariant(maxChanges));
+            w.M("MaxChangesReturned", Values.Format(maxChanges));
             w.End();
         }, cancellationToken).ConfigureAwait(false);
         return ResponseReader.Sync(ResponseReader.Messages(response).Single(), Options.TimeZone);
@@ -469,8 +469,8 @@ public sealed class EwsClient : IDisposable
                 w.Attr("Traversal", "Shallow");
                 IdOnlyShape(w);
                 w.StartM("IndexedPageItemView");
-                w.Attr("MaxEntriesReturned", ResponseReader.Invariant(FindPageSize));
-                w.Attr("Offset", ResponseReader.Invariant(offset));
+                w.Attr("MaxEntriesReturned", Values.Format(FindPageSize));
+                w.Attr("Offset", Values.Format(offset));
                 w.Attr("BasePoint", "Beginning");
                 w.End();
                 if (itemClassPrefix is not null || subject is not null)

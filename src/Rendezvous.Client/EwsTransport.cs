@@ -116,10 +116,9 @@ internal sealed class EwsTransport(EwsClientOptions options, HttpClient http)
         var message = detail?.Elements().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value
             ?? fault.Element("faultstring")?.Value
             ?? code;
-        var line = (int?)detail?.Elements().FirstOrDefault(e => e.Name.LocalName == "MessageXml")?
-            .Elements().FirstOrDefault(e => e.Name.LocalName == "LineNumber") ?? 0;
-        var position = (int?)detail?.Elements().FirstOrDefault(e => e.Name.LocalName == "MessageXml")?
-            .Elements().FirstOrDefault(e => e.Name.LocalName == "LinePosition") ?? 0;
+        var where = detail?.Elements().FirstOrDefault(e => e.Name.LocalName == "MessageXml")?.Elements().ToList() ?? [];
+        var line = (int?)where.FirstOrDefault(e => e.Name.LocalName == "LineNumber") ?? 0;
+        var position = (int?)where.FirstOrDefault(e => e.Name.LocalName == "LinePosition") ?? 0;
         return new EwsFaultException(code, message.Trim(), line, position);
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Xml.Linq;
 using Rendezvous.Protocol;
 
@@ -222,6 +221,4 @@ internal static class ResponseReader
 
         return new AvailabilityResult(results, days);
     }
-
-    public static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
