@@ -128,19 +128,44 @@ public sealed class SqliteMailStore : IMailStore
         """
         CREATE INDEX items_unread ON items(folder_id) WHERE is_unread = 1;
         """,
+        // Index 5: the counts kept in the folder row by triggers, so that a folder lookup is one row whatever the folder
+        // holds (bench: counting the 100,000 entries of items_folder still took milliseconds). Replaces index 4.
+        """
+        ALTER TABLE folders ADD COLUMN total_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE folders ADD COLUMN unread_count INTEGER NOT NULL DEFAULT 0;
+        UPDATE folders SET
+            total_count = (SELECT COUNT(*) FROM items i WHERE i.folder_id = folders.id),
+            unread_count = (SELECT COUNT(*) FROM items i WHERE i.folder_id = folders.id AND i.is_unread = 1);
+        CREATE TRIGGER items_counted_in AFTER INSERT ON items
+        BEGIN
+            UPDATE folders SET total_count = total_count + 1, unread_count = unread_count + NEW.is_unread WHERE id = NEW.folder_id;
+        END;
+        CREATE TRIGGER items_counted_out AFTER DELETE ON items
+        BEGIN
+            UPDATE folders SET total_count = total_count - 1, unread_count = unread_count - OLD.is_unread WHERE id = OLD.folder_id;
+        END;
+        CREATE TRIGGER items_recounted AFTER UPDATE OF folder_id, is_unread ON items
+            WHEN OLD.folder_id <> NEW.folder_id OR OLD.is_unread <> NEW.is_unread
+        BEGIN
+            UPDATE folders SET total_count = total_count - 1, unread_count = unread_count - OLD.is_unread WHERE id = OLD.folder_id;
+            UPDATE folders SET total_count = total_count + 1, unread_count = unread_count + NEW.is_unread WHERE id = NEW.folder_id;
+        END;
+        DROP INDEX items_unread;
+        """,
     ];
 
     // What a read-flag-only update may change besides IsRead: the stamps every UpdateItem writes.
     private const string NonContentPaths = "'$.IsRead', '$.ChangeNumber', '$.LastModifiedTime', '$.LastModifiedName', '$.FieldChanges.\"message:IsRead\"'";
 
-    private readonly string connectionString;
+    private readonly SqliteConnectionPool pool;
     private readonly SemaphoreSlim writer = new(1, 1);
     private long changeNumber;
 
     // The last allocated sync sequence number; only read or moved while the writer lock is held.
     private long syncSeq;
 
-    private SqliteMailStore(string connectionString) => this.connectionString = connectionString;
+    // Idle connections beyond this are closed: each keeps its own page cache (2 MB at most by default).
+    private SqliteMailStore(string connectionString) => pool = new SqliteConnectionPool(connectionString, maxIdle: 16);
 
     public string Path { get; private init; } = "";
 
@@ -149,9 +174,10 @@ public sealed class SqliteMailStore : IMailStore
     {
         Directory.CreateDirectory(dataDirectory);
         var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, "rendezvous.db"));
-        var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30, Mode = SqliteOpenMode.ReadWriteCreate };
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 30, Mode = SqliteOpenMode.ReadWriteCreate };
         var store = new SqliteMailStore(builder.ToString()) { Path = path };
-        await using var connection = await store.OpenAsync(cancellationToken);
+        await using var pooled = await store.pool.RentAsync(cancellationToken);
+        var connection = pooled.Connection;
         await Exec(connection, "PRAGMA journal_mode=WAL;", cancellationToken);
         await using (var cmd = connection.CreateCommand())
         {
@@ -179,7 +205,7 @@ public sealed class SqliteMailStore : IMailStore
         }
 
         // Made once and kept, so that sync states handed out survive a restart (and only this store accepts them).
-        await using (var cmd = Command(connection, "INSERT OR IGNORE INTO secrets VALUES ('syncstate', $k); SELECT value FROM secrets WHERE name = 'syncstate';", null,
+        await using (var cmd = pooled.Command("INSERT OR IGNORE INTO secrets VALUES ('syncstate', $k); SELECT value FROM secrets WHERE name = 'syncstate';", null,
             ("$k", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))))
         {
             store.SyncStateKey = (byte[])(await cmd.ExecuteScalarAsync(cancellationToken))!;
@@ -195,33 +221,12 @@ public sealed class SqliteMailStore : IMailStore
     /// <summary>The next commit-ordered sequence number. Only inside <see cref="WriteAsync"/> (under the writer lock).</summary>
     private long NextSyncSeq() => ++syncSeq;
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await Exec(connection, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;", cancellationToken);
-        return connection;
-    }
-
     private static async Task Exec(SqliteConnection connection, string sql, CancellationToken cancellationToken, SqliteTransaction? tx = null)
     {
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = sql;
         await cmd.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? tx, params (string Name, object? Value)[] parameters)
-    {
-        var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Transaction = tx;
-        foreach (var (name, value) in parameters)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return cmd;
     }
 
     // Users
@@ -237,8 +242,8 @@ public sealed class SqliteMailStore : IMailStore
 
     private async Task<IReadOnlyList<UserRecord>> QueryUsers(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var cmd = Command(connection, sql, null, parameters);
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var cmd = connection.Command(sql, null, parameters);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var users = new List<UserRecord>();
         while (await reader.ReadAsync(cancellationToken))
@@ -256,7 +261,7 @@ public sealed class SqliteMailStore : IMailStore
         {
             try
             {
-                await using var cmd = Command(connection, "INSERT INTO users VALUES ($m, $a, $d, $h);", tx,
+                await using var cmd = connection.Command("INSERT INTO users VALUES ($m, $a, $d, $h);", tx,
                     ("$m", user.MailboxId), ("$a", address), ("$d", displayName), ("$h", passwordHash));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -295,7 +300,7 @@ public sealed class SqliteMailStore : IMailStore
         var changed = 0;
         await WriteAsync(async (connection, tx) =>
         {
-            await using var cmd = Command(connection, "UPDATE users SET password_hash = $h WHERE address = $a;", tx, ("$h", passwordHash), ("$a", address));
+            await using var cmd = connection.Command("UPDATE users SET password_hash = $h WHERE address = $a;", tx, ("$h", passwordHash), ("$a", address));
             changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
         return changed > 0;
@@ -306,7 +311,7 @@ public sealed class SqliteMailStore : IMailStore
         var changed = 0;
         await WriteAsync(async (connection, tx) =>
         {
-            await using var cmd = Command(connection, "DELETE FROM users WHERE address = $a;", tx, ("$a", address));
+            await using var cmd = connection.Command("DELETE FROM users WHERE address = $a;", tx, ("$a", address));
             changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
         return changed > 0;
@@ -316,8 +321,8 @@ public sealed class SqliteMailStore : IMailStore
 
     public async Task<WorkingHours?> GetWorkingHoursAsync(string mailboxId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var cmd = Command(connection, "SELECT working_hours FROM mailbox_settings WHERE mailbox_id = $m;", null, ("$m", mailboxId));
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var cmd = connection.Command("SELECT working_hours FROM mailbox_settings WHERE mailbox_id = $m;", null, ("$m", mailboxId));
         return await cmd.ExecuteScalarAsync(cancellationToken) is string json ? JsonSerializer.Deserialize<WorkingHours>(json, Json) : null;
     }
 
@@ -326,8 +331,7 @@ public sealed class SqliteMailStore : IMailStore
         var json = workingHours is null ? null : JsonSerializer.Serialize(workingHours, Json);
         await WriteAsync(async (connection, tx) =>
         {
-            await using var cmd = Command(connection,
-                "INSERT INTO mailbox_settings (mailbox_id, working_hours) VALUES ($m, $w) ON CONFLICT(mailbox_id) DO UPDATE SET working_hours = excluded.working_hours;",
+            await using var cmd = connection.Command("INSERT INTO mailbox_settings (mailbox_id, working_hours) VALUES ($m, $w) ON CONFLICT(mailbox_id) DO UPDATE SET working_hours = excluded.working_hours;",
                 tx, ("$m", mailboxId), ("$w", json));
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
@@ -335,12 +339,10 @@ public sealed class SqliteMailStore : IMailStore
 
     // Folders
 
-    private const string FolderColumns =
+    internal const string FolderColumns =
         """
         SELECT f.id, f.mailbox_id, f.parent_id, f.display_name, f.folder_class, f.distinguished_name, f.change_number, f.extended,
-               (SELECT COUNT(*) FROM items i WHERE i.folder_id = f.id),
-               (SELECT COUNT(*) FROM items i WHERE i.folder_id = f.id AND i.is_unread = 1),
-               (SELECT COUNT(*) FROM folders c WHERE c.parent_id = f.id)
+               f.total_count, f.unread_count, (SELECT COUNT(*) FROM folders c WHERE c.parent_id = f.id)
         FROM folders f
         """;
 
@@ -370,8 +372,8 @@ public sealed class SqliteMailStore : IMailStore
 
     private async Task<IReadOnlyList<Folder>> QueryFolders(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var cmd = Command(connection, sql, null, parameters);
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var cmd = connection.Command(sql, null, parameters);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var folders = new List<Folder>();
         while (await reader.ReadAsync(cancellationToken))
@@ -398,15 +400,14 @@ public sealed class SqliteMailStore : IMailStore
         ChildFolderCount = reader.GetInt32(offset + 10),
     };
 
-    private async Task InsertFolder(SqliteConnection connection, SqliteTransaction tx, Folder folder, CancellationToken cancellationToken)
+    private async Task InsertFolder(PooledConnection connection, SqliteTransaction tx, Folder folder, CancellationToken cancellationToken)
     {
         if (folder.ChangeNumber == 0)
         {
             folder.ChangeNumber = NextChangeNumber();
         }
 
-        await using var cmd = Command(connection,
-            "INSERT INTO folders (id, mailbox_id, parent_id, display_name, folder_class, distinguished_name, change_number, extended, sync_seq, created_seq) VALUES ($id, $m, $p, $n, $c, $d, $cn, $x, $seq, $seq);", tx,
+        await using var cmd = connection.Command("INSERT INTO folders (id, mailbox_id, parent_id, display_name, folder_class, distinguished_name, change_number, extended, sync_seq, created_seq) VALUES ($id, $m, $p, $n, $c, $d, $cn, $x, $seq, $seq);", tx,
             ("$id", folder.Id), ("$m", folder.MailboxId), ("$p", folder.ParentId), ("$n", folder.DisplayName), ("$c", folder.FolderClass),
             ("$d", folder.DistinguishedName), ("$cn", folder.ChangeNumber), ("$seq", NextSyncSeq()),
             ("$x", folder.ExtendedProperties.Count == 0 ? null : JsonSerializer.Serialize(folder.ExtendedProperties, Json)));
@@ -429,9 +430,8 @@ public sealed class SqliteMailStore : IMailStore
 
     public async Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var cmd = Command(connection,
-            "SELECT i.id, i.mailbox_id, i.folder_id, i.change_number, i.data, f.distinguished_name FROM items i JOIN folders f ON f.id = i.folder_id WHERE i.mailbox_id = $m AND i.uid = $u;",
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var cmd = connection.Command("SELECT i.id, i.mailbox_id, i.folder_id, i.change_number, i.data, f.distinguished_name FROM items i JOIN folders f ON f.id = i.folder_id WHERE i.mailbox_id = $m AND i.uid = $u;",
             null, ("$m", mailboxId), ("$u", uid));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var items = new List<PlacedItem>();
@@ -455,8 +455,8 @@ public sealed class SqliteMailStore : IMailStore
 
     private async Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var cmd = Command(connection, sql, null, parameters);
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var cmd = connection.Command(sql, null, parameters);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var items = new List<Item>();
         while (await reader.ReadAsync(cancellationToken))
@@ -477,7 +477,7 @@ public sealed class SqliteMailStore : IMailStore
 
             foreach (var folder in changes.FolderUpdates)
             {
-                await using var cmd = Command(connection, "UPDATE folders SET display_name = $n, folder_class = $c, change_number = $cn, extended = $x, sync_seq = $seq WHERE id = $id;", tx,
+                await using var cmd = connection.Command("UPDATE folders SET display_name = $n, folder_class = $c, change_number = $cn, extended = $x, sync_seq = $seq WHERE id = $id;", tx,
                     ("$id", folder.Id), ("$n", folder.DisplayName), ("$c", folder.FolderClass), ("$cn", folder.ChangeNumber), ("$seq", NextSyncSeq()),
                     ("$x", folder.ExtendedProperties.Count == 0 ? null : JsonSerializer.Serialize(folder.ExtendedProperties, Json)));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
@@ -486,8 +486,7 @@ public sealed class SqliteMailStore : IMailStore
             foreach (var id in changes.Deletes)
             {
                 // The tombstone tells the folder's synchronizing clients the item left.
-                await using var cmd = Command(connection,
-                    """
+                await using var cmd = connection.Command("""
                     INSERT INTO item_tombstones (folder_id, item_id, seq, created_seq)
                     SELECT folder_id, id, $seq, created_seq FROM items WHERE id = $id;
                     DELETE FROM items WHERE id = $id;
@@ -502,8 +501,7 @@ public sealed class SqliteMailStore : IMailStore
             foreach (var id in changes.FolderDeletes)
             {
                 // Subfolders first (their items go with them through the foreign key).
-                await using var cmd = Command(connection,
-                    """
+                await using var cmd = connection.Command("""
                     WITH RECURSIVE tree(id) AS (SELECT $id UNION ALL SELECT f.id FROM folders f JOIN tree t ON f.parent_id = t.id)
                     INSERT INTO folder_tombstones (mailbox_id, folder_id, parent_id, seq, created_seq)
                     SELECT mailbox_id, id, parent_id, $seq, created_seq FROM folders WHERE id IN (SELECT id FROM tree);
@@ -515,8 +513,7 @@ public sealed class SqliteMailStore : IMailStore
 
             foreach (var item in changes.Inserts)
             {
-                await using var cmd = Command(connection,
-                    "INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq) VALUES ($id, $m, $f, $k, $s, $e, $u, $cn, $d, $uid, $seq, $seq, $seq);",
+                await using var cmd = connection.Command("INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq) VALUES ($id, $m, $f, $k, $s, $e, $u, $cn, $d, $uid, $seq, $seq, $seq);",
                     tx, [.. ItemParameters(item), ("$seq", NextSyncSeq())]);
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -525,8 +522,7 @@ public sealed class SqliteMailStore : IMailStore
             {
                 // SET expressions see the old row: a folder change restarts created_seq (a move in; the trigger records the
                 // move out), and content_seq stays put when nothing but the read flag (and its stamps) changed.
-                await using var cmd = Command(connection,
-                    $"""
+                await using var cmd = connection.Command($"""
                     UPDATE items SET folder_id = $f, kind = $k, start_ticks = $s, end_ticks = $e, is_unread = $u, change_number = $cn, data = $d, uid = $uid,
                         sync_seq = $seq,
                         created_seq = CASE WHEN folder_id = $f THEN created_seq ELSE $seq END,
@@ -540,7 +536,7 @@ public sealed class SqliteMailStore : IMailStore
                 }
             }
 
-            await using var counter = Command(connection, "UPDATE counters SET value = MAX(value, $v) WHERE name = 'change';", tx, ("$v", Interlocked.Read(ref changeNumber)));
+            await using var counter = connection.Command("UPDATE counters SET value = MAX(value, $v) WHERE name = 'change';", tx, ("$v", Interlocked.Read(ref changeNumber)));
             await counter.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
 
@@ -548,13 +544,12 @@ public sealed class SqliteMailStore : IMailStore
 
     public async Task<ItemSyncPage> GetItemChangesAsync(string folderId, long watermark, int max, IReadOnlyCollection<string> ignore, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await pool.RentAsync(cancellationToken);
         // One read transaction: one WAL snapshot, so the changes and the watermark returned agree.
         await using var tx = connection.BeginTransaction(deferred: true);
         var parameters = new (string, object?)[] { ("$f", folderId), ("$w", watermark), ("$n", max + 1), ("$ignore", JsonSerializer.Serialize(ignore)) };
         var changes = new List<(long Seq, ItemSyncChange Change)>();
-        await using (var cmd = Command(connection,
-            """
+        await using (var cmd = connection.Command("""
             SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, created_seq, content_seq FROM items
             WHERE folder_id = $f AND sync_seq > $w AND id NOT IN (SELECT value FROM json_each($ignore))
             ORDER BY sync_seq LIMIT $n;
@@ -572,8 +567,7 @@ public sealed class SqliteMailStore : IMailStore
         }
 
         // A tombstone of an item that entered the folder after the watermark names an item the client never saw.
-        await using (var cmd = Command(connection,
-            """
+        await using (var cmd = connection.Command("""
             SELECT item_id, seq FROM item_tombstones
             WHERE folder_id = $f AND seq > $w AND created_seq <= $w AND item_id NOT IN (SELECT value FROM json_each($ignore))
             ORDER BY seq LIMIT $n;
@@ -599,13 +593,13 @@ public sealed class SqliteMailStore : IMailStore
 
     public async Task<FolderSyncPage> GetFolderChangesAsync(string mailboxId, string scopeFolderId, long watermark, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await pool.RentAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: true);
 
         // Parents of every folder, live or deleted after the watermark, to tell which changes fall inside the scope.
         // A mailbox holds tens of folders, not thousands of items: reading them all is cheap.
         var parents = new Dictionary<string, string?>(StringComparer.Ordinal);
-        await using (var cmd = Command(connection, "SELECT id, parent_id FROM folders WHERE mailbox_id = $m;", tx, ("$m", mailboxId)))
+        await using (var cmd = connection.Command("SELECT id, parent_id FROM folders WHERE mailbox_id = $m;", tx, ("$m", mailboxId)))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -615,8 +609,7 @@ public sealed class SqliteMailStore : IMailStore
         }
 
         var changes = new List<(long Seq, FolderSyncChange Change)>();
-        await using (var cmd = Command(connection,
-            "SELECT folder_id, parent_id, seq FROM folder_tombstones WHERE mailbox_id = $m AND seq > $w AND created_seq <= $w ORDER BY seq;", tx,
+        await using (var cmd = connection.Command("SELECT folder_id, parent_id, seq FROM folder_tombstones WHERE mailbox_id = $m AND seq > $w AND created_seq <= $w ORDER BY seq;", tx,
             ("$m", mailboxId), ("$w", watermark)))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
@@ -628,8 +621,7 @@ public sealed class SqliteMailStore : IMailStore
             }
         }
 
-        await using (var cmd = Command(connection,
-            FolderColumns.Replace("SELECT f.id,", "SELECT f.sync_seq, f.created_seq, f.id,", StringComparison.Ordinal) + " WHERE f.mailbox_id = $m AND f.sync_seq > $w ORDER BY f.sync_seq;", tx,
+        await using (var cmd = connection.Command(FolderColumns.Replace("SELECT f.id,", "SELECT f.sync_seq, f.created_seq, f.id,", StringComparison.Ordinal) + " WHERE f.mailbox_id = $m AND f.sync_seq > $w ORDER BY f.sync_seq;", tx,
             ("$m", mailboxId), ("$w", watermark)))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
@@ -665,9 +657,9 @@ public sealed class SqliteMailStore : IMailStore
         return new FolderSyncPage([.. changes.Where(c => InScope(c.Change.FolderId)).Select(c => c.Change)], Math.Max(position, watermark));
     }
 
-    private static async Task<long> SyncPositionAsync(SqliteConnection connection, SqliteTransaction tx, CancellationToken cancellationToken)
+    private static async Task<long> SyncPositionAsync(PooledConnection connection, SqliteTransaction tx, CancellationToken cancellationToken)
     {
-        await using var cmd = Command(connection, "SELECT value FROM counters WHERE name = 'sync';", tx);
+        await using var cmd = connection.Command("SELECT value FROM counters WHERE name = 'sync';", tx);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
@@ -679,19 +671,19 @@ public sealed class SqliteMailStore : IMailStore
         ("$cn", item.ChangeNumber), ("$d", JsonSerializer.Serialize(item, Json)), ("$uid", item.Uid),
     ];
 
-    private async Task WriteAsync(Func<SqliteConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)
+    private async Task WriteAsync(Func<PooledConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)
     {
         await writer.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await OpenAsync(cancellationToken);
+            await using var connection = await pool.RentAsync(cancellationToken);
             await using var tx = connection.BeginTransaction(deferred: false);
             var seqBefore = syncSeq;
             await work(connection, tx);
             if (syncSeq != seqBefore)
             {
                 // In the same transaction as the rows it stamps, so a reader's snapshot sees both or neither.
-                await using var counter = Command(connection, "UPDATE counters SET value = $v WHERE name = 'sync';", tx, ("$v", syncSeq));
+                await using var counter = connection.Command("UPDATE counters SET value = $v WHERE name = 'sync';", tx, ("$v", syncSeq));
                 await counter.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -723,10 +715,9 @@ public sealed class SqliteMailStore : IMailStore
     private static bool IsConstructorParameter(JsonTypeInfo info, JsonPropertyInfo property) =>
         info.Type.GetConstructors().Any(c => c.GetParameters().Any(p => string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase)));
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        await pool.DisposeAsync();
         writer.Dispose();
-        SqliteConnection.ClearAllPools();
-        return ValueTask.CompletedTask;
     }
 }
