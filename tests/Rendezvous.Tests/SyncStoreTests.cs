@@ -109,8 +109,8 @@ public sealed class SyncStoreTests : IDisposable
                 ALTER TABLE folders DROP COLUMN sync_seq; ALTER TABLE folders DROP COLUMN created_seq;
                 DELETE FROM counters WHERE name = 'sync';
                 DROP TABLE mailbox_settings;
-                DROP TRIGGER items_counted_in; DROP TRIGGER items_counted_out; DROP TRIGGER items_recounted;
-                ALTER TABLE folders DROP COLUMN total_count; ALTER TABLE folders DROP COLUMN unread_count;
+                DROP TRIGGER items_counted_in; DROP TRIGGER items_counted_out; DROP TRIGGER items_recounted; DROP TRIGGER items_lengthened;
+                ALTER TABLE folders DROP COLUMN total_count; ALTER TABLE folders DROP COLUMN unread_count; ALTER TABLE folders DROP COLUMN longest_ticks;
                 PRAGMA user_version = 2;
                 """;
             await cmd.ExecuteNonQueryAsync();
@@ -119,7 +119,7 @@ public sealed class SyncStoreTests : IDisposable
         SqliteConnection.ClearAllPools();
         await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
         {
-            Assert.Equal((2, 2), await CountsAsync(store, folderId));
+            Assert.Equal((2, 2), await StoreTests.CountsAsync(store, folderId));
             var first = await store.GetItemChangesAsync(folderId, 0, 10, [], CancellationToken.None);
             Assert.True(first.IncludesLast);
             Assert.Equal(["before", "before too"], first.Changes.Select(c => c.Item!.Subject));
@@ -131,7 +131,7 @@ public sealed class SyncStoreTests : IDisposable
             await store.ApplyAsync(changes, CancellationToken.None);
             var next = await store.GetItemChangesAsync(folderId, first.Watermark, 10, [], CancellationToken.None);
             Assert.Equal(["after"], next.Changes.Select(c => c.Item!.Subject));
-            Assert.Equal((3, 3), await CountsAsync(store, folderId));
+            Assert.Equal((3, 3), await StoreTests.CountsAsync(store, folderId));
 
             var hierarchy = await store.GetFolderChangesAsync(user.MailboxId, (await store.GetDistinguishedFolderAsync(user.MailboxId, "msgfolderroot", CancellationToken.None))!.Id, 0, CancellationToken.None);
             Assert.Contains(hierarchy.Changes, c => c.FolderId == folderId && c.Kind == SyncChangeKind.Create);
@@ -160,86 +160,6 @@ public sealed class SyncStoreTests : IDisposable
 
         Assert.True(await store.RemoveUserAsync("gone@example.com", CancellationToken.None));
         Assert.Equal((0, 0), await TombstonesAsync());
-    }
-
-    [Fact]
-    public async Task Folder_counts_follow_inserts_read_flags_moves_and_deletes()
-    {
-        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
-        var user = await store.AddUserAsync("count@example.com", "Count", "x", CancellationToken.None);
-        var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
-        var deleted = (await store.GetDistinguishedFolderAsync(user.MailboxId, "deleteditems", CancellationToken.None))!;
-        var items = new List<Item>();
-        var changes = new ChangeSet();
-        for (var i = 0; i < 30; i++)
-        {
-            var item = NewItem(store, user.MailboxId, inbox.Id, "m" + i);
-            item.IsRead = i % 3 == 0;
-            items.Add(item);
-            changes.Inserts.Add(item);
-        }
-
-        await store.ApplyAsync(changes, CancellationToken.None);
-        Assert.Equal((30, 20), await CountsAsync(store, inbox.Id));
-
-        // Mark one unread item read, move an unread and a read one to Deleted Items, delete one unread for good.
-        var markRead = items[1];
-        markRead.IsRead = true;
-        var moveUnread = items[2];
-        moveUnread.FolderId = deleted.Id;
-        var moveRead = items[3];
-        moveRead.FolderId = deleted.Id;
-        var edits = new ChangeSet();
-        foreach (var item in new[] { markRead, moveUnread, moveRead })
-        {
-            var expected = item.ChangeNumber;
-            item.ChangeNumber = store.NextChangeNumber();
-            edits.Updates.Add((item, expected));
-        }
-
-        edits.Deletes.Add(items[4].Id);
-        await store.ApplyAsync(edits, CancellationToken.None);
-        Assert.Equal((27, 17), await CountsAsync(store, inbox.Id));
-        Assert.Equal((2, 1), await CountsAsync(store, deleted.Id));
-
-        // A refused change set changes no count either.
-        var stale = new ChangeSet();
-        stale.Inserts.Add(NewItem(store, user.MailboxId, inbox.Id, "never"));
-        stale.Updates.Add((markRead, markRead.ChangeNumber - 1));
-        await Assert.ThrowsAsync<ConcurrencyException>(() => store.ApplyAsync(stale, CancellationToken.None));
-        Assert.Equal((27, 17), await CountsAsync(store, inbox.Id));
-        Assert.Equal(27, (await store.GetItemsAsync(inbox.Id, CancellationToken.None)).Count);
-    }
-
-    [Fact]
-    public async Task Looking_a_folder_up_reads_no_item_rows()
-    {
-        // Every folder lookup returns counts; counting made lookups grow with the folder (issue 6), so they are kept in
-        // the folder row and the lookup must not touch the items table at all.
-        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
-        {
-            await store.AddUserAsync("plan@example.com", "Plan", "x", CancellationToken.None);
-        }
-
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}");
-        await connection.OpenAsync();
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteMailStore.FolderColumns + " WHERE f.mailbox_id = 'm' AND f.distinguished_name = 'inbox';";
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var plan = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            plan.Add(reader.GetString(3));
-        }
-
-        Assert.Contains(plan, step => step.Contains("folders_distinguished", StringComparison.Ordinal));
-        Assert.DoesNotContain(plan, step => step.Contains("items", StringComparison.Ordinal));
-    }
-
-    private static async Task<(int Total, int Unread)> CountsAsync(IMailStore store, string folderId)
-    {
-        var folder = (await store.GetFolderAsync(folderId, CancellationToken.None))!;
-        return (folder.TotalCount, folder.UnreadCount);
     }
 
     private async Task<(long Items, long Folders)> TombstonesAsync()

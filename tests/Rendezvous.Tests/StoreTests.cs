@@ -1,0 +1,270 @@
+using Microsoft.Data.Sqlite;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Tests;
+
+/// <summary>
+/// The store's own bookkeeping, without HTTP: the counts and bounds it keeps in folder rows, and its kept connections.
+/// Most of it exists for speed (issue 6), so each test also checks that the answers did not change.
+/// </summary>
+public sealed class StoreTests : IDisposable
+{
+    private readonly string data = Path.Combine(Path.GetTempPath(), "rdv-pool-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    // A kept connection must come back clean whatever happened on it: no open transaction, no read snapshot.
+    [Fact]
+    public async Task Kept_connections_hold_no_snapshot_after_reads_failures_and_cancellations()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        var user = await store.AddUserAsync("pool@example.com", "Pool", "x", CancellationToken.None);
+        var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
+        var item = new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "one", ChangeNumber = store.NextChangeNumber() };
+        var insert = new ChangeSet();
+        insert.Inserts.Add(item);
+        await store.ApplyAsync(insert, CancellationToken.None);
+
+        // A read, a refused write (its transaction rolled back) and a cancelled read, each on a kept connection.
+        Assert.Equal("one", (await store.GetItemAsync(item.Id, CancellationToken.None))!.Subject);
+        var stale = new ChangeSet();
+        stale.Inserts.Add(new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "never", ChangeNumber = store.NextChangeNumber() });
+        stale.Updates.Add((item, item.ChangeNumber - 1));
+        await Assert.ThrowsAsync<ConcurrencyException>(() => store.ApplyAsync(stale, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.GetItemsAsync(inbox.Id, new CancellationToken(canceled: true)));
+        await store.GetItemChangesAsync(inbox.Id, 0, 1, [], CancellationToken.None);
+
+        // Another process writes: the store's next reads see it, and a full checkpoint is blocked by no reader.
+        await using (var other = new SqliteConnection($"Data Source={store.Path};Pooling=False"))
+        {
+            await other.OpenAsync();
+            await using var cmd = other.CreateCommand();
+            cmd.CommandText = "UPDATE users SET display_name = 'Renamed' WHERE address = 'pool@example.com'; PRAGMA wal_checkpoint(TRUNCATE);";
+            await using var reader = await cmd.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(0, reader.GetInt32(0)); // busy: 0 when no connection still reads an older snapshot
+        }
+
+        Assert.Equal("Renamed", (await store.FindUserAsync("pool@example.com", CancellationToken.None))!.DisplayName);
+        Assert.Equal(["one"], (await store.GetItemsAsync(inbox.Id, CancellationToken.None)).Select(i => i.Subject));
+    }
+
+    [Fact]
+    public async Task Concurrent_readers_and_writers_share_the_kept_connections()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        var user = await store.AddUserAsync("busy@example.com", "Busy", "x", CancellationToken.None);
+        var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
+
+        // More concurrent users than the pool keeps idle: the extra connections are opened, used and closed.
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
+        {
+            var changes = new ChangeSet();
+            changes.Inserts.Add(new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "m" + i, ChangeNumber = store.NextChangeNumber() });
+            await store.ApplyAsync(changes, CancellationToken.None);
+            Assert.NotNull(await store.GetFolderAsync(inbox.Id, CancellationToken.None));
+            Assert.NotEmpty(await store.GetItemsAsync(inbox.Id, CancellationToken.None));
+        })));
+
+        Assert.Equal(40, (await store.GetFolderAsync(inbox.Id, CancellationToken.None))!.TotalCount);
+    }
+
+    [Fact]
+    public async Task Folder_counts_follow_inserts_read_flags_moves_and_deletes()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        var user = await store.AddUserAsync("count@example.com", "Count", "x", CancellationToken.None);
+        var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
+        var deleted = (await store.GetDistinguishedFolderAsync(user.MailboxId, "deleteditems", CancellationToken.None))!;
+        var items = new List<Item>();
+        var changes = new ChangeSet();
+        for (var i = 0; i < 30; i++)
+        {
+            var item = NewItem(store, user.MailboxId, inbox.Id, "m" + i);
+            item.IsRead = i % 3 == 0;
+            items.Add(item);
+            changes.Inserts.Add(item);
+        }
+
+        await store.ApplyAsync(changes, CancellationToken.None);
+        Assert.Equal((30, 20), await CountsAsync(store, inbox.Id));
+
+        // Mark one unread item read, move an unread and a read one to Deleted Items, delete one unread for good.
+        var markRead = items[1];
+        markRead.IsRead = true;
+        var moveUnread = items[2];
+        moveUnread.FolderId = deleted.Id;
+        var moveRead = items[3];
+        moveRead.FolderId = deleted.Id;
+        var edits = new ChangeSet();
+        foreach (var item in new[] { markRead, moveUnread, moveRead })
+        {
+            var expected = item.ChangeNumber;
+            item.ChangeNumber = store.NextChangeNumber();
+            edits.Updates.Add((item, expected));
+        }
+
+        edits.Deletes.Add(items[4].Id);
+        await store.ApplyAsync(edits, CancellationToken.None);
+        Assert.Equal((27, 17), await CountsAsync(store, inbox.Id));
+        Assert.Equal((2, 1), await CountsAsync(store, deleted.Id));
+
+        // A refused change set changes no count either.
+        var stale = new ChangeSet();
+        stale.Inserts.Add(NewItem(store, user.MailboxId, inbox.Id, "never"));
+        stale.Updates.Add((markRead, markRead.ChangeNumber - 1));
+        await Assert.ThrowsAsync<ConcurrencyException>(() => store.ApplyAsync(stale, CancellationToken.None));
+        Assert.Equal((27, 17), await CountsAsync(store, inbox.Id));
+        Assert.Equal(27, (await store.GetItemsAsync(inbox.Id, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task Looking_a_folder_up_reads_no_item_rows()
+    {
+        // Every folder lookup returns counts; counting made lookups grow with the folder (issue 6), so they are kept in
+        // the folder row and the lookup must not touch the items table at all.
+        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        {
+            await store.AddUserAsync("plan@example.com", "Plan", "x", CancellationToken.None);
+        }
+
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteMailStore.FolderColumns + " WHERE f.mailbox_id = 'm' AND f.distinguished_name = 'inbox';";
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var plan = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        Assert.Contains(plan, step => step.Contains("folders_distinguished", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.Contains("items", StringComparison.Ordinal));
+    }
+
+    internal static async Task<(int Total, int Unread)> CountsAsync(IMailStore store, string folderId)
+    {
+        var folder = (await store.GetFolderAsync(folderId, CancellationToken.None))!;
+        return (folder.TotalCount, folder.UnreadCount);
+    }
+
+    [Fact]
+    public async Task A_window_finds_every_overlapping_item_however_long_or_wherever_it_came_from()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        var user = await store.AddUserAsync("window@example.com", "Window", "x", CancellationToken.None);
+        var calendar = (await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", CancellationToken.None))!;
+        var elsewhere = (await store.GetDistinguishedFolderAsync(user.MailboxId, "deleteditems", CancellationToken.None))!;
+        var monday = new DateTime(2026, 11, 23, 0, 0, 0, DateTimeKind.Utc);
+        Item At(string subject, string folderId, DateTime start, TimeSpan length) => new()
+        {
+            Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = folderId, Kind = ItemKind.CalendarItem, Subject = subject,
+            Start = start, End = start + length, ChangeNumber = store.NextChangeNumber(),
+        };
+
+        var changes = new ChangeSet();
+        for (var day = -60; day < 60; day++)
+        {
+            changes.Inserts.Add(At("hour " + day, calendar.Id, monday.AddDays(day).AddHours(9), TimeSpan.FromHours(1)));
+        }
+
+        var conference = At("three weeks", calendar.Id, monday.AddDays(-20), TimeSpan.FromDays(21));
+        var stretched = At("stretched", calendar.Id, monday.AddDays(-40), TimeSpan.FromHours(1));
+        var movedIn = At("moved in", elsewhere.Id, monday.AddDays(-50), TimeSpan.FromDays(52));
+        var endsAtStart = At("ends as the window starts", calendar.Id, monday.AddHours(-2), TimeSpan.FromHours(2));
+        changes.Inserts.AddRange([conference, stretched, movedIn, endsAtStart]);
+        await store.ApplyAsync(changes, CancellationToken.None);
+
+        // Lengthen one item and move a long one in from another folder: both reach into the window now.
+        var edits = new ChangeSet();
+        var expected = stretched.ChangeNumber;
+        stretched.End = monday.AddDays(1);
+        stretched.ChangeNumber = store.NextChangeNumber();
+        edits.Updates.Add((stretched, expected));
+        expected = movedIn.ChangeNumber;
+        movedIn.FolderId = calendar.Id;
+        movedIn.ChangeNumber = store.NextChangeNumber();
+        edits.Updates.Add((movedIn, expected));
+        await store.ApplyAsync(edits, CancellationToken.None);
+
+        var week = await store.GetItemsInWindowAsync(calendar.Id, monday, monday.AddDays(7), CancellationToken.None);
+        Assert.Equal(
+            ["moved in", "stretched", "three weeks", "hour 0", "hour 1", "hour 2", "hour 3", "hour 4", "hour 5", "hour 6"],
+            week.Select(i => i.Subject));
+    }
+
+    [Fact]
+    public async Task A_window_query_reads_the_index_between_two_bounds()
+    {
+        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        {
+            await store.AddUserAsync("plan@example.com", "Plan", "x", CancellationToken.None);
+        }
+
+        // Without a lower bound on start_ticks, a week near the end of a long calendar read every earlier item (issue 6).
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteMailStore.WindowQuery;
+        cmd.Parameters.AddWithValue("$f", "f");
+        cmd.Parameters.AddWithValue("$s", 1L);
+        cmd.Parameters.AddWithValue("$e", 2L);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var plan = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        Assert.Contains(plan, step => step.Contains("items_window (folder_id=? AND start_ticks>? AND start_ticks<?)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Stored_items_leave_out_null_properties_and_read_back_the_same()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        var user = await store.AddUserAsync("json@example.com", "Json", "x", CancellationToken.None);
+        var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
+        var item = NewItem(store, user.MailboxId, inbox.Id, "small");
+        item.From = new EmailAddress("Json", "json@example.com");
+        var changes = new ChangeSet();
+        changes.Inserts.Add(item);
+        await store.ApplyAsync(changes, CancellationToken.None);
+
+        // Most of an item's eighty properties are null; written out they doubled every row (issue 6).
+        await using (var connection = new SqliteConnection($"Data Source={store.Path}"))
+        {
+            await connection.OpenAsync();
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT data FROM items WHERE id = $id;";
+            cmd.Parameters.AddWithValue("$id", item.Id);
+            var json = (string)(await cmd.ExecuteScalarAsync())!;
+            Assert.DoesNotContain(":null", json, StringComparison.Ordinal);
+        }
+
+        var read = (await store.GetItemAsync(item.Id, CancellationToken.None))!;
+        Assert.Equal(("small", item.From, (DateTime?)null, (bool?)null), (read.Subject, read.From, read.Start, read.IsRead));
+    }
+
+    private static Item NewItem(IMailStore store, string mailboxId, string folderId, string subject) => new()
+    {
+        Id = EwsIds.NewItemId(),
+        MailboxId = mailboxId,
+        FolderId = folderId,
+        Kind = ItemKind.Message,
+        Subject = subject,
+        ChangeNumber = store.NextChangeNumber(),
+    };
+}
