@@ -8,7 +8,8 @@ namespace Rendezvous.Store;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged write survives
-/// a killed process (and a power cut). Writes go through one writer at a time; reads run beside them.
+/// a killed process (and a power cut). Writes go through one writer, which commits concurrent writes together
+/// (<see cref="GroupCommit"/>); reads run beside them.
 /// Items are kept as JSON with the columns queries need (folder, window, read flag) beside it.
 /// </summary>
 public sealed class SqliteMailStore : IMailStore
@@ -165,6 +166,8 @@ public sealed class SqliteMailStore : IMailStore
             UPDATE folders SET longest_ticks = NEW.end_ticks - NEW.start_ticks WHERE id = NEW.folder_id AND longest_ticks < NEW.end_ticks - NEW.start_ticks;
         END;
         DROP INDEX items_unread;
+        -- items_window and items_sync both begin with folder_id: a third index on it alone only cost every write a page.
+        DROP INDEX items_folder;
         """,
     ];
 
@@ -172,11 +175,12 @@ public sealed class SqliteMailStore : IMailStore
     private const string NonContentPaths = "'$.IsRead', '$.ChangeNumber', '$.LastModifiedTime', '$.LastModifiedName', '$.FieldChanges.\"message:IsRead\"'";
 
     private readonly SqliteConnectionPool pool;
-    private readonly SemaphoreSlim writer = new(1, 1);
+    private GroupCommit? writer;
     private long changeNumber;
 
-    // The last allocated sync sequence number; only read or moved while the writer lock is held.
+    // The last allocated sync sequence number; only the writer moves it.
     private long syncSeq;
+
 
     // Idle connections beyond this are closed: each keeps its own page cache (2 MB at most by default).
     private SqliteMailStore(string connectionString) => pool = new SqliteConnectionPool(connectionString, maxIdle: 16);
@@ -225,6 +229,14 @@ public sealed class SqliteMailStore : IMailStore
             store.SyncStateKey = (byte[])(await cmd.ExecuteScalarAsync(cancellationToken))!;
         }
 
+        // The writer keeps its connection, whose cache no other writer invalidates: a larger one holds the indexes' upper pages.
+        var writerConnection = await store.pool.RentAsync(cancellationToken);
+        await using (var cmd = writerConnection.Command("PRAGMA cache_size=-32768;", null))
+        {
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        store.writer = new GroupCommit(writerConnection, store.BeforeCommitAsync);
         return store;
     }
 
@@ -232,7 +244,7 @@ public sealed class SqliteMailStore : IMailStore
 
     public ReadOnlyMemory<byte> SyncStateKey { get; private set; }
 
-    /// <summary>The next commit-ordered sequence number. Only inside <see cref="WriteAsync"/> (under the writer lock).</summary>
+    /// <summary>The next commit-ordered sequence number. Only inside <see cref="WriteAsync"/> (on the writer).</summary>
     private long NextSyncSeq() => ++syncSeq;
 
     private static async Task Exec(SqliteConnection connection, string sql, CancellationToken cancellationToken, SqliteTransaction? tx = null)
@@ -485,8 +497,17 @@ public sealed class SqliteMailStore : IMailStore
         return items;
     }
 
-    public Task ApplyAsync(ChangeSet changes, CancellationToken cancellationToken) =>
-        changes.IsEmpty ? Task.CompletedTask : WriteAsync(async (connection, tx) =>
+    public Task ApplyAsync(ChangeSet changes, CancellationToken cancellationToken)
+    {
+        if (changes.IsEmpty)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Serialized here, on the request's thread: the writer is one thread and every write waits for it.
+        var inserts = changes.Inserts.Select(ItemParameters).ToList();
+        var updates = changes.Updates.Select(u => (u.Item.Id, Parameters: ItemParameters(u.Item), u.ExpectedChangeNumber)).ToList();
+        return WriteAsync(async (connection, tx) =>
         {
             foreach (var folder in changes.FolderInserts)
             {
@@ -529,14 +550,14 @@ public sealed class SqliteMailStore : IMailStore
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            foreach (var item in changes.Inserts)
+            foreach (var parameters in inserts)
             {
                 await using var cmd = connection.Command("INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq) VALUES ($id, $m, $f, $k, $s, $e, $u, $cn, $d, $uid, $seq, $seq, $seq);",
-                    tx, [.. ItemParameters(item), ("$seq", NextSyncSeq())]);
+                    tx, [.. parameters, ("$seq", NextSyncSeq())]);
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            foreach (var (item, expected) in changes.Updates)
+            foreach (var (itemId, parameters, expected) in updates)
             {
                 // SET expressions see the old row: a folder change restarts created_seq (a move in; the trigger records the
                 // move out), and content_seq stays put when nothing but the read flag (and its stamps) changed.
@@ -547,16 +568,14 @@ public sealed class SqliteMailStore : IMailStore
                         content_seq = CASE WHEN folder_id = $f AND json_remove(data, {NonContentPaths}) = json_remove($d, {NonContentPaths}) THEN content_seq ELSE $seq END
                     WHERE id = $id AND mailbox_id = $m AND change_number = $expected;
                     """,
-                    tx, [.. ItemParameters(item), ("$expected", expected), ("$seq", NextSyncSeq())]);
+                    tx, [.. parameters, ("$expected", expected), ("$seq", NextSyncSeq())]);
                 if (await cmd.ExecuteNonQueryAsync(cancellationToken) != 1)
                 {
-                    throw new ConcurrencyException(item.Id);
+                    throw new ConcurrencyException(itemId);
                 }
             }
-
-            await using var counter = connection.Command("UPDATE counters SET value = MAX(value, $v) WHERE name = 'change';", tx, ("$v", Interlocked.Read(ref changeNumber)));
-            await counter.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
+    }
 
     // Synchronization
 
@@ -689,28 +708,21 @@ public sealed class SqliteMailStore : IMailStore
         ("$cn", item.ChangeNumber), ("$d", JsonSerializer.Serialize(item, Json)), ("$uid", item.Uid),
     ];
 
-    private async Task WriteAsync(Func<PooledConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)
-    {
-        await writer.WaitAsync(cancellationToken);
-        try
-        {
-            await using var connection = await pool.RentAsync(cancellationToken);
-            await using var tx = connection.BeginTransaction(deferred: false);
-            var seqBefore = syncSeq;
-            await work(connection, tx);
-            if (syncSeq != seqBefore)
-            {
-                // In the same transaction as the rows it stamps, so a reader's snapshot sees both or neither.
-                await using var counter = connection.Command("UPDATE counters SET value = $v WHERE name = 'sync';", tx, ("$v", syncSeq));
-                await counter.ExecuteNonQueryAsync(cancellationToken);
-            }
+    private Task WriteAsync(Func<PooledConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken) =>
+        writer!.WriteAsync(work, cancellationToken);
 
-            await tx.CommitAsync(cancellationToken);
-        }
-        finally
-        {
-            writer.Release();
-        }
+    /// <summary>
+    /// The last step of every write transaction: the counters. The sync position goes in the same transaction as the rows
+    /// it stamps, so a reader's snapshot sees both or neither; a write rolled back to its savepoint leaves its numbers
+    /// unused, a gap that a watermark comparison does not mind. Change numbers are handed out before a write, so any
+    /// number handed out so far may be in this transaction's rows.
+    /// </summary>
+    private async Task BeforeCommitAsync(PooledConnection connection, SqliteTransaction tx)
+    {
+        await using var counters = connection.Command(
+            "UPDATE counters SET value = MAX(value, CASE name WHEN 'change' THEN $c ELSE $s END) WHERE name IN ('change', 'sync');", tx,
+            ("$c", Interlocked.Read(ref changeNumber)), ("$s", syncSeq));
+        await counters.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     private static void RemoveComputed(JsonTypeInfo info)
@@ -735,7 +747,11 @@ public sealed class SqliteMailStore : IMailStore
 
     public async ValueTask DisposeAsync()
     {
+        if (writer is not null)
+        {
+            await writer.DisposeAsync();
+        }
+
         await pool.DisposeAsync();
-        writer.Dispose();
     }
 }

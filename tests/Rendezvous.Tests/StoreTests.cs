@@ -268,3 +268,70 @@ public sealed class StoreTests : IDisposable
         ChangeNumber = store.NextChangeNumber(),
     };
 }
+
+/// <summary>The writer's group commit, on its own table: writes queued behind a commit share the next one, each alone in what it does.</summary>
+public sealed class GroupCommitTests : IAsyncLifetime
+{
+    private readonly string path = Path.Combine(Path.GetTempPath(), "rdv-group-" + Guid.NewGuid().ToString("N") + ".db");
+    private SqliteConnectionPool pool = null!;
+    private GroupCommit writer = null!;
+
+    public async Task InitializeAsync()
+    {
+        pool = new SqliteConnectionPool($"Data Source={path};Pooling=False", maxIdle: 4);
+        await using (var setup = await pool.RentAsync(CancellationToken.None))
+        await using (var cmd = setup.Command("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER UNIQUE);", null))
+        {
+            await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
+        writer = new GroupCommit(await pool.RentAsync(CancellationToken.None), static (_, _) => Task.CompletedTask);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await writer.DisposeAsync();
+        await pool.DisposeAsync();
+        File.Delete(path);
+    }
+
+    [Fact]
+    public async Task Writes_queued_behind_a_commit_succeed_or_fail_each_alone()
+    {
+        // The first write holds the writer, so the others queue up and go into one transaction together.
+        var gate = new TaskCompletionSource();
+        var first = writer.WriteAsync(async (c, tx) => { await gate.Task; await Insert(c, tx, 1); }, CancellationToken.None);
+        using var cancelled = new CancellationTokenSource();
+        var queued = Enumerable.Range(2, 9).Select(x => writer.WriteAsync((c, tx) => Insert(c, tx, x), CancellationToken.None)).ToList();
+        var duplicate = writer.WriteAsync(async (c, tx) => { await Insert(c, tx, 100); await Insert(c, tx, 2); }, CancellationToken.None);
+        var dropped = writer.WriteAsync((c, tx) => Insert(c, tx, 200), cancelled.Token);
+        cancelled.Cancel();
+        gate.SetResult();
+
+        await first;
+        await Task.WhenAll(queued);
+        await Assert.ThrowsAsync<SqliteException>(() => duplicate); // its first insert went with its savepoint
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dropped);
+        Assert.Equal(Enumerable.Range(1, 10).Select(x => (long)x), await ValuesAsync());
+    }
+
+    private static async Task Insert(PooledConnection connection, SqliteTransaction tx, int x)
+    {
+        await using var cmd = connection.Command("INSERT INTO t VALUES ($x);", tx, ("$x", x));
+        await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private async Task<List<long>> ValuesAsync()
+    {
+        await using var reader = await pool.RentAsync(CancellationToken.None);
+        await using var cmd = reader.Command("SELECT x FROM t ORDER BY x;", null);
+        await using var rows = await cmd.ExecuteReaderAsync(CancellationToken.None);
+        var values = new List<long>();
+        while (await rows.ReadAsync())
+        {
+            values.Add(rows.GetInt64(0));
+        }
+
+        return values;
+    }
+}

@@ -96,7 +96,7 @@ public sealed class SyncStoreTests : IDisposable
         }
 
         // Back to the schema of version 2, as a store made before synchronization existed (so without the later
-        // migrations either: working hours, index 3; the unread index, index 4, which index 5 dropped; the kept counts, index 5).
+        // migrations either: working hours, index 3; the unread index, index 4, which index 5 dropped; the kept counts, index 5, which dropped items_folder).
         await using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}"))
         {
             await connection.OpenAsync();
@@ -111,6 +111,7 @@ public sealed class SyncStoreTests : IDisposable
                 DROP TABLE mailbox_settings;
                 DROP TRIGGER items_counted_in; DROP TRIGGER items_counted_out; DROP TRIGGER items_recounted; DROP TRIGGER items_lengthened;
                 ALTER TABLE folders DROP COLUMN total_count; ALTER TABLE folders DROP COLUMN unread_count; ALTER TABLE folders DROP COLUMN longest_ticks;
+                CREATE INDEX items_folder ON items(folder_id);
                 PRAGMA user_version = 2;
                 """;
             await cmd.ExecuteNonQueryAsync();
