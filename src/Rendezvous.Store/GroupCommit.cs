@@ -12,6 +12,8 @@ namespace Rendezvous.Store;
 /// </summary>
 internal sealed class GroupCommit : IAsyncDisposable
 {
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(100);
+
     // Enough to share an fsync among every request a small server has in flight, small enough to bound a write's wait.
     private const int MaxBatch = 64;
 
@@ -19,14 +21,56 @@ internal sealed class GroupCommit : IAsyncDisposable
     private readonly PooledConnection connection;
     private readonly Func<PooledConnection, SqliteTransaction, Task> beforeCommit;
     private readonly Task loop;
+    private readonly PooledConnection? checkpointConnection;
+    private readonly Task checkpoints = Task.CompletedTask;
+    private readonly CancellationTokenSource stopping = new();
+    private int committed;
 
     /// <param name="connection">The writer's own connection, kept for its lifetime (its page cache stays valid: only it writes).</param>
     /// <param name="beforeCommit">Runs last in every transaction, after the batch's writes.</param>
-    public GroupCommit(PooledConnection connection, Func<PooledConnection, SqliteTransaction, Task> beforeCommit)
+    /// <param name="checkpointConnection">
+    /// When given, WAL checkpoints run on it, beside the writer, instead of inside the commit that crosses the WAL's
+    /// size limit: the writer is one thread and every write waits for it. The writer connection's automatic
+    /// checkpoints must then be off.
+    /// </param>
+    public GroupCommit(PooledConnection connection, Func<PooledConnection, SqliteTransaction, Task> beforeCommit, PooledConnection? checkpointConnection = null)
     {
         this.connection = connection;
         this.beforeCommit = beforeCommit;
+        this.checkpointConnection = checkpointConnection;
         loop = Task.Run(RunAsync);
+        if (checkpointConnection is not null)
+        {
+            checkpoints = Task.Run(CheckpointAsync);
+        }
+    }
+
+    private async Task CheckpointAsync()
+    {
+        using var timer = new PeriodicTimer(CheckpointInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping.Token))
+            {
+                if (Interlocked.Exchange(ref committed, 0) != 0)
+                {
+                    try
+                    {
+                        // PASSIVE: copies what no reader still needs, without waiting for anyone or blocking the writer.
+                        await using var cmd = checkpointConnection!.Command("PRAGMA wal_checkpoint(PASSIVE);", null);
+                        await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+                    }
+                    catch (SqliteException)
+                    {
+                        // Nothing is lost (the WAL keeps every frame until copied); try again at the next tick.
+                        Volatile.Write(ref committed, 1);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>
@@ -97,6 +141,7 @@ internal sealed class GroupCommit : IAsyncDisposable
             {
                 await beforeCommit(connection, tx);
                 await tx.CommitAsync(CancellationToken.None);
+                Volatile.Write(ref committed, 1);
             }
         }
         catch (Exception e)
@@ -120,6 +165,10 @@ internal sealed class GroupCommit : IAsyncDisposable
     {
         queue.Writer.TryComplete();
         await loop;
+        await stopping.CancelAsync();
+        await checkpoints;
+        checkpointConnection?.Close();
+        stopping.Dispose();
         connection.Close();
     }
 

@@ -231,12 +231,12 @@ public sealed class SqliteMailStore : IMailStore
 
         // The writer keeps its connection, whose cache no other writer invalidates: a larger one holds the indexes' upper pages.
         var writerConnection = await store.pool.RentAsync(cancellationToken);
-        await using (var cmd = writerConnection.Command("PRAGMA cache_size=-32768;", null))
+        await using (var cmd = writerConnection.Command("PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=0;", null))
         {
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        store.writer = new GroupCommit(writerConnection, store.BeforeCommitAsync);
+        store.writer = new GroupCommit(writerConnection, store.BeforeCommitAsync, await store.pool.RentAsync(cancellationToken));
         return store;
     }
 
