@@ -115,6 +115,13 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>Items of the folder whose [Start, End) overlaps [start, end).</summary>
     Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="GetItemsInWindowAsync"/> for free/busy: each item holds only Id, Kind, Start, End, IsCancelled,
+    /// IsMeeting, LegacyFreeBusyStatus, Subject, Location, Sensitivity and ReminderIsSet (reading whole items was most of
+    /// a GetUserAvailability, issue 6). They are partial views, never to be written back.
+    /// </summary>
+    Task<IReadOnlyList<Item>> GetFreeBusyInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
+
     /// <summary>Every item of the mailbox that belongs to the meeting <paramref name="uid"/>, with the folder it is in.</summary>
     Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken);
 

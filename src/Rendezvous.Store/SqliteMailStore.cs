@@ -25,6 +25,37 @@ public sealed class SqliteMailStore : IMailStore
         },
     };
 
+    private static readonly HashSet<string> FreeBusyProperties =
+    [
+        nameof(Item.Kind), nameof(Item.Start), nameof(Item.End), nameof(Item.IsCancelled), nameof(Item.IsMeeting), nameof(Item.LegacyFreeBusyStatus),
+        nameof(Item.Subject), nameof(Item.Location), nameof(Item.Sensitivity), nameof(Item.ReminderIsSet),
+    ];
+
+    // What GetFreeBusyInWindowAsync reads of an item; the reader skips the rest (attendees, bodies...) without building it.
+    private static readonly JsonSerializerOptions FreeBusyJson = new(Json)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                static info => RemoveComputed(info),
+                static info =>
+                {
+                    if (info.Type == typeof(Item))
+                    {
+                        for (var i = info.Properties.Count - 1; i >= 0; i--)
+                        {
+                            if (!FreeBusyProperties.Contains(info.Properties[i].Name))
+                            {
+                                info.Properties.RemoveAt(i);
+                            }
+                        }
+                    }
+                },
+            },
+        },
+    };
+
     private static readonly (string Name, string DisplayName, string? Class, bool UnderRoot)[] DistinguishedFolders =
     [
         ("inbox", "Inbox", "IPF.Note", false),
@@ -458,6 +489,9 @@ public sealed class SqliteMailStore : IMailStore
         QueryItems(WindowQuery, cancellationToken,
             ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
 
+    public Task<IReadOnlyList<Item>> GetFreeBusyInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
+        QueryItems(WindowQuery, cancellationToken, FreeBusyJson, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
+
     public async Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
@@ -473,9 +507,9 @@ public sealed class SqliteMailStore : IMailStore
         return items;
     }
 
-    private static Item ReadItem(SqliteDataReader reader)
+    private static Item ReadItem(SqliteDataReader reader, JsonSerializerOptions? json = null)
     {
-        var item = JsonSerializer.Deserialize<Item>(reader.GetString(4), Json)!;
+        var item = JsonSerializer.Deserialize<Item>(reader.GetString(4), json ?? Json)!;
         item.Id = reader.GetString(0);
         item.MailboxId = reader.GetString(1);
         item.FolderId = reader.GetString(2);
@@ -483,7 +517,10 @@ public sealed class SqliteMailStore : IMailStore
         return item;
     }
 
-    private async Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    private Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters) =>
+        QueryItems(sql, cancellationToken, Json, parameters);
+
+    private async Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, JsonSerializerOptions json, params (string, object?)[] parameters)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
         await using var cmd = connection.Command(sql, null, parameters);
@@ -491,7 +528,7 @@ public sealed class SqliteMailStore : IMailStore
         var items = new List<Item>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            items.Add(ReadItem(reader));
+            items.Add(ReadItem(reader, json));
         }
 
         return items;

@@ -55,7 +55,7 @@ public static class AvailabilityHandler
             ?? throw new EwsException(ResponseCodes.ErrorMailRecipientNotFound,
                 $"No mailbox was found for {mailbox.Address}: the mail recipient is not found in the directory.");
         var calendar = await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", request.Cancellation);
-        var items = calendar is null ? [] : await store.GetItemsInWindowAsync(calendar.Id, reach.Start, reach.End, request.Cancellation);
+        var items = calendar is null ? [] : await store.GetFreeBusyInWindowAsync(calendar.Id, reach.Start, reach.End, request.Cancellation);
         var hours = await store.GetWorkingHoursAsync(user.MailboxId, request.Cancellation) ?? WorkingHours.Default;
         // No delegation or calendar permissions exist yet: others get Exchange's default right, free/busy time only.
         var right = user.MailboxId == request.User.MailboxId ? DetailRight.Owner : DetailRight.FreeBusy;
