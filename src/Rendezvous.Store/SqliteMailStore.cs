@@ -509,7 +509,8 @@ public sealed class SqliteMailStore : IMailStore
 
     private static Item ReadItem(SqliteDataReader reader, JsonSerializerOptions? json = null)
     {
-        var item = JsonSerializer.Deserialize<Item>(reader.GetString(4), json ?? Json)!;
+        // The stored UTF-8 as it is: read as a string, it was transcoded to UTF-16 and back, and the buffer wiped after.
+        var item = JsonSerializer.Deserialize<Item>(reader.GetFieldValue<byte[]>(4), json ?? Json)!;
         item.Id = reader.GetString(0);
         item.MailboxId = reader.GetString(1);
         item.FolderId = reader.GetString(2);
