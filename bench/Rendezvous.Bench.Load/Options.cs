@@ -16,8 +16,8 @@ internal sealed class Options
           --warmup S           unmeasured seconds before each (default 5; quick 0.5; sizes 1): on 2 busy cores the JIT
                                needs seconds to finish tiering up the hot paths
           --concurrency N      concurrent requests, same for the ceiling and every workload (default 8)
-          --propose-meetings N meetings made for propose, each giving one request per attendee (default 1500; quick 300;
-                               sizes 1200 per size)
+          --propose-meetings N meetings made for propose, each giving one request per attendee (default 3000; quick 600;
+                               sizes 8000 per size)
           --server DLL         the server (default src/Rendezvous.Cli/bin/Release/net10.0/rdv.dll)
           --ceiling DLL        the ceiling (default bench/Rendezvous.Bench.Ceiling/bin/Release/net10.0/Rendezvous.Bench.Ceiling.dll)
           --work DIR           where the data folder goes (default a new folder under /tmp, removed at the end)
@@ -106,7 +106,7 @@ internal sealed class Options
             o.SyncSizes = o.Quick ? [1_000, 10_000] : [10_000, 100_000];
         }
 
-        o.ProposeMeetings = meetings ?? (o.Quick ? 300 : o.Sizes ? 1200 : 1500);
+        o.ProposeMeetings = meetings ?? (o.Quick ? 600 : o.Sizes ? 8000 : 3000);
         var root = RepositoryRoot();
         if (o.Server.Length == 0)
         {
