@@ -33,7 +33,9 @@ dotnet build bench/Rendezvous.Bench.slnx -c Release -nologo -v q -clp:ErrorsOnly
 if $micro; then
   mkdir -p bench/BenchmarkDotNet.Artifacts
   cd bench
-  exec dotnet Rendezvous.Bench.Micro/bin/Release/net10.0/Rendezvous.Bench.Micro.dll --filter '*' "${args[@]}"
+  # All of them unless a --filter is given (BenchmarkDotNet refuses two).
+  [[ " ${args[*]-} " == *" --filter "* ]] || args=(--filter '*' "${args[@]}")
+  exec dotnet Rendezvous.Bench.Micro/bin/Release/net10.0/Rendezvous.Bench.Micro.dll "${args[@]}"
 fi
 
 if [[ -n "$profile" ]]; then
