@@ -10,25 +10,17 @@ namespace Rendezvous.Tests;
 /// </summary>
 public sealed class StoreTests : IDisposable
 {
-    private readonly string data = Path.Combine(Path.GetTempPath(), "rdv-pool-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder folder = new("rdv-store-");
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    private string Data => folder.Path;
+
+    public void Dispose() => folder.Dispose();
 
     // A kept connection must come back clean whatever happened on it: no open transaction, no read snapshot.
     [Fact]
     public async Task Kept_connections_hold_no_snapshot_after_reads_failures_and_cancellations()
     {
-        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        await using var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None);
         var user = await store.AddUserAsync("pool@example.com", "Pool", "x", CancellationToken.None);
         var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
         var item = new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "one", ChangeNumber = store.NextChangeNumber() };
@@ -63,7 +55,7 @@ public sealed class StoreTests : IDisposable
     [Fact]
     public async Task Concurrent_readers_and_writers_share_the_kept_connections()
     {
-        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        await using var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None);
         var user = await store.AddUserAsync("busy@example.com", "Busy", "x", CancellationToken.None);
         var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
 
@@ -83,7 +75,7 @@ public sealed class StoreTests : IDisposable
     [Fact]
     public async Task Folder_counts_follow_inserts_read_flags_moves_and_deletes()
     {
-        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        await using var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None);
         var user = await store.AddUserAsync("count@example.com", "Count", "x", CancellationToken.None);
         var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
         var deleted = (await store.GetDistinguishedFolderAsync(user.MailboxId, "deleteditems", CancellationToken.None))!;
@@ -134,22 +126,12 @@ public sealed class StoreTests : IDisposable
     {
         // Every folder lookup returns counts; counting made lookups grow with the folder (issue 6), so they are kept in
         // the folder row and the lookup must not touch the items table at all.
-        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        await using (var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None))
         {
             await store.AddUserAsync("plan@example.com", "Plan", "x", CancellationToken.None);
         }
 
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}");
-        await connection.OpenAsync();
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteMailStore.FolderColumns + " WHERE f.mailbox_id = 'm' AND f.distinguished_name = 'inbox';";
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var plan = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            plan.Add(reader.GetString(3));
-        }
-
+        var plan = await folder.QueryPlanAsync(SqliteMailStore.FolderColumns + " WHERE f.mailbox_id = 'm' AND f.distinguished_name = 'inbox';");
         Assert.Contains(plan, step => step.Contains("folders_distinguished", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, step => step.Contains("items", StringComparison.Ordinal));
     }
@@ -163,7 +145,7 @@ public sealed class StoreTests : IDisposable
     [Fact]
     public async Task A_window_finds_every_overlapping_item_however_long_or_wherever_it_came_from()
     {
-        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        await using var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None);
         var user = await store.AddUserAsync("window@example.com", "Window", "x", CancellationToken.None);
         var calendar = (await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", CancellationToken.None))!;
         var elsewhere = (await store.GetDistinguishedFolderAsync(user.MailboxId, "deleteditems", CancellationToken.None))!;
@@ -208,33 +190,20 @@ public sealed class StoreTests : IDisposable
     [Fact]
     public async Task A_window_query_reads_the_index_between_two_bounds()
     {
-        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        await using (var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None))
         {
             await store.AddUserAsync("plan@example.com", "Plan", "x", CancellationToken.None);
         }
 
         // Without a lower bound on start_ticks, a week near the end of a long calendar read every earlier item (issue 6).
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}");
-        await connection.OpenAsync();
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteMailStore.WindowQuery;
-        cmd.Parameters.AddWithValue("$f", "f");
-        cmd.Parameters.AddWithValue("$s", 1L);
-        cmd.Parameters.AddWithValue("$e", 2L);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var plan = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            plan.Add(reader.GetString(3));
-        }
-
+        var plan = await folder.QueryPlanAsync(SqliteMailStore.WindowQuery, ("$f", "f"), ("$s", 1L), ("$e", 2L));
         Assert.Contains(plan, step => step.Contains("items_window (folder_id=? AND start_ticks>? AND start_ticks<?)", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Stored_items_leave_out_null_properties_and_read_back_the_same()
     {
-        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        await using var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None);
         var user = await store.AddUserAsync("json@example.com", "Json", "x", CancellationToken.None);
         var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
         var item = NewItem(store, user.MailboxId, inbox.Id, "small");
@@ -258,7 +227,7 @@ public sealed class StoreTests : IDisposable
         Assert.Equal(("small", item.From, (DateTime?)null, (bool?)null), (read.Subject, read.From, read.Start, read.IsRead));
     }
 
-    private static Item NewItem(IMailStore store, string mailboxId, string folderId, string subject) => new()
+    internal static Item NewItem(IMailStore store, string mailboxId, string folderId, string subject) => new()
     {
         Id = EwsIds.NewItemId(),
         MailboxId = mailboxId,

@@ -8,19 +8,11 @@ namespace Rendezvous.Tests;
 public sealed class SyncStoreTests : IDisposable
 {
     private static readonly byte[] Key = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
-    private readonly string data = Path.Combine(Path.GetTempPath(), "rdv-sync-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder folder = new("rdv-sync-");
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    private string Data => folder.Path;
+
+    public void Dispose() => folder.Dispose();
 
     [Fact]
     public void A_sync_state_round_trips()
@@ -58,17 +50,17 @@ public sealed class SyncStoreTests : IDisposable
     public async Task The_signing_key_survives_a_restart_and_differs_between_stores()
     {
         byte[] first;
-        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        await using (var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None))
         {
             first = store.SyncStateKey.ToArray();
         }
 
-        await using (var again = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        await using (var again = await SqliteMailStore.OpenAsync(Data, CancellationToken.None))
         {
             Assert.Equal(first, again.SyncStateKey.ToArray());
         }
 
-        await using var other = await SqliteMailStore.OpenAsync(data + "-other", CancellationToken.None);
+        await using var other = await SqliteMailStore.OpenAsync(Data + "-other", CancellationToken.None);
         try
         {
             Assert.Equal(32, first.Length);
@@ -77,7 +69,7 @@ public sealed class SyncStoreTests : IDisposable
         finally
         {
             SqliteConnection.ClearAllPools();
-            Directory.Delete(data + "-other", recursive: true);
+            Directory.Delete(Data + "-other", recursive: true);
         }
     }
 
@@ -85,19 +77,19 @@ public sealed class SyncStoreTests : IDisposable
     public async Task Items_stored_before_the_sync_migration_sync_as_creations_and_later_changes_follow()
     {
         string folderId;
-        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        await using (var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None))
         {
             var user = await store.AddUserAsync("old@example.com", "Old", "x", CancellationToken.None);
             folderId = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!.Id;
             var changes = new ChangeSet();
-            changes.Inserts.Add(NewItem(store, user.MailboxId, folderId, "before"));
-            changes.Inserts.Add(NewItem(store, user.MailboxId, folderId, "before too"));
+            changes.Inserts.Add(StoreTests.NewItem(store, user.MailboxId, folderId, "before"));
+            changes.Inserts.Add(StoreTests.NewItem(store, user.MailboxId, folderId, "before too"));
             await store.ApplyAsync(changes, CancellationToken.None);
         }
 
         // Back to the schema of version 2, as a store made before synchronization existed (so without the later
         // migrations either: working hours, index 3; the unread index, index 4, which index 5 dropped; the kept counts, index 5, which dropped items_folder).
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}"))
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(Data, "rendezvous.db")}"))
         {
             await connection.OpenAsync();
             await using var cmd = connection.CreateCommand();
@@ -118,7 +110,7 @@ public sealed class SyncStoreTests : IDisposable
         }
 
         SqliteConnection.ClearAllPools();
-        await using (var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None))
+        await using (var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None))
         {
             Assert.Equal((2, 2), await StoreTests.CountsAsync(store, folderId));
             var first = await store.GetItemChangesAsync(folderId, 0, 10, [], CancellationToken.None);
@@ -128,7 +120,7 @@ public sealed class SyncStoreTests : IDisposable
 
             var user = (await store.FindUserAsync("old@example.com", CancellationToken.None))!;
             var changes = new ChangeSet();
-            changes.Inserts.Add(NewItem(store, user.MailboxId, folderId, "after"));
+            changes.Inserts.Add(StoreTests.NewItem(store, user.MailboxId, folderId, "after"));
             await store.ApplyAsync(changes, CancellationToken.None);
             var next = await store.GetItemChangesAsync(folderId, first.Watermark, 10, [], CancellationToken.None);
             Assert.Equal(["after"], next.Changes.Select(c => c.Item!.Subject));
@@ -142,10 +134,10 @@ public sealed class SyncStoreTests : IDisposable
     [Fact]
     public async Task Removing_a_user_removes_their_tombstones()
     {
-        await using var store = await SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        await using var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None);
         var user = await store.AddUserAsync("gone@example.com", "Gone", "x", CancellationToken.None);
         var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
-        var item = NewItem(store, user.MailboxId, inbox.Id, "doomed");
+        var item = StoreTests.NewItem(store, user.MailboxId, inbox.Id, "doomed");
         var create = new ChangeSet();
         create.Inserts.Add(item);
         await store.ApplyAsync(create, CancellationToken.None);
@@ -165,7 +157,7 @@ public sealed class SyncStoreTests : IDisposable
 
     private async Task<(long Items, long Folders)> TombstonesAsync()
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "rendezvous.db")}");
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(Data, "rendezvous.db")}");
         await connection.OpenAsync();
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT (SELECT COUNT(*) FROM item_tombstones), (SELECT COUNT(*) FROM folder_tombstones);";
@@ -173,14 +165,4 @@ public sealed class SyncStoreTests : IDisposable
         Assert.True(await reader.ReadAsync());
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
-
-    private static Item NewItem(IMailStore store, string mailboxId, string folderId, string subject) => new()
-    {
-        Id = EwsIds.NewItemId(),
-        MailboxId = mailboxId,
-        FolderId = folderId,
-        Kind = ItemKind.Message,
-        Subject = subject,
-        ChangeNumber = store.NextChangeNumber(),
-    };
 }
