@@ -75,7 +75,8 @@ internal sealed class GroupCommit : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="work"/> in the writer's transaction and returns once that transaction is durable. A write
-    /// whose request is cancelled before its turn is dropped; once started, it runs to the end.
+    /// whose request is cancelled before its turn is dropped; once started, it is written whole or rolled back whole
+    /// (the work may still stop on its own token), never in part.
     /// </summary>
     public async Task WriteAsync(Func<PooledConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)
     {
