@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Rendezvous.Protocol;
 
 // The ceiling: what Kestrel on this machine can do for a SOAP request when the work is only to read it and answer.
 // It is hosted the way RendezvousServer hosts the EWS endpoint (slim builder, same Kestrel options, same logging,
@@ -15,25 +16,16 @@ using Microsoft.Extensions.Logging;
 // Usage: Rendezvous.Bench.Ceiling [--urls http://127.0.0.1:0]
 var urls = args.Length == 2 && args[0] == "--urls" ? args[1] : "http://127.0.0.1:0";
 var response = CeilingResponse.Build(1024);
-var readerSettings = new XmlReaderSettings
-{
-    DtdProcessing = DtdProcessing.Prohibit,
-    XmlResolver = null,
-    MaxCharactersInDocument = 10 * 1024 * 1024,
-    MaxCharactersFromEntities = 1024,
-    IgnoreComments = true,
-    IgnoreProcessingInstructions = true,
-    IgnoreWhitespace = false,
-    CloseInput = false,
-    Async = false,
-};
+// The server's own limits and reader settings (no DTD, bounded size), taken from Protocol rather than copied.
+var limits = new XmlLimits();
+var readerSettings = SoapRequest.ReaderSettings(limits);
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.WebHost.UseUrls(urls);
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.AddServerHeader = false;
-    k.Limits.MaxRequestBodySize = 10 * 1024 * 1024;
+    k.Limits.MaxRequestBodySize = limits.MaxRequestBytes;
 });
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
