@@ -18,7 +18,7 @@ internal static class Requests
         "calendar:LegacyFreeBusyStatus", "calendar:IsMeeting", "calendar:MyResponseType", "calendar:Organizer",
     ];
 
-    private static readonly string TenPropertiesShape =
+    public static readonly string TenPropertiesShape =
         "<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
         + string.Concat(TenProperties.Select(p => $"<t:FieldURI FieldURI=\"{p}\"/>"))
         + "</t:AdditionalProperties></m:ItemShape>";

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using System.Xml.Linq;
+using Rendezvous.Bench.Load;
 using Rendezvous.Calendar;
 using Rendezvous.Protocol;
 
@@ -14,51 +14,15 @@ public static class Samples
     public static readonly DateTime Now = new(2030, 1, 1, 8, 0, 0, DateTimeKind.Utc);
     public static readonly DateTime Start = new(2031, 1, 6, 9, 0, 0, DateTimeKind.Utc);
 
-    public static readonly string[] TenProperties =
-    [
-        "item:Subject", "item:Sensitivity", "calendar:Start", "calendar:End", "calendar:Location", "calendar:IsAllDayEvent",
-        "calendar:LegacyFreeBusyStatus", "calendar:IsMeeting", "calendar:MyResponseType", "calendar:Organizer",
-    ];
-
     public static string Attendee(int i) => string.Create(CultureInfo.InvariantCulture, $"att-{i:00}@bench.test");
 
-    public static byte[] Envelope(string body) => Encoding.UTF8.GetBytes(
-        $"""
-        <?xml version="1.0" encoding="utf-8"?>
-        <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">
-          <s:Header><t:RequestServerVersion Version="Exchange2016"/></s:Header>
-          <s:Body>{body}</s:Body>
-        </s:Envelope>
-        """);
-
-    public static string TenPropertiesShape(string baseShape = "IdOnly") =>
-        $"<m:ItemShape><t:BaseShape>{baseShape}</t:BaseShape><t:AdditionalProperties>"
-        + string.Concat(TenProperties.Select(p => $"<t:FieldURI FieldURI=\"{p}\"/>"))
-        + "</t:AdditionalProperties></m:ItemShape>";
-
     /// <summary>The getitem workload's request: IdOnly plus ten properties of one calendar item.</summary>
-    public static byte[] GetItemRequest(string id) =>
-        Envelope($"""<m:GetItem>{TenPropertiesShape()}<m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds></m:GetItem>""");
+    public static byte[] GetItemRequest(string id) => Requests.Envelope(Requests.GetItemTenProperties(id));
 
     /// <summary>The invite workload's request: a meeting with ten attendees, SendToAllAndSaveCopy.</summary>
-    public static byte[] CreateMeetingRequest() => Envelope(
-        $"""
-        <m:CreateItem SendMeetingInvitations="SendToAllAndSaveCopy">
-          <m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>
-          <m:Items>
-            <t:CalendarItem>
-              <t:Subject>Bench invite</t:Subject>
-              <t:Body BodyType="Text">Agenda: the quarter, next steps, owners.</t:Body>
-              <t:Start>2033-01-03T08:00:00Z</t:Start>
-              <t:End>2033-01-03T09:00:00Z</t:End>
-              <t:Location>Room 1</t:Location>
-              <t:RequiredAttendees>{string.Concat(Enumerable.Range(0, 10).Select(i => $"<t:Attendee><t:Mailbox><t:EmailAddress>{Attendee(i)}</t:EmailAddress></t:Mailbox></t:Attendee>"))}</t:RequiredAttendees>
-            </t:CalendarItem>
-          </m:Items>
-        </m:CreateItem>
-        """);
+    public static byte[] CreateMeetingRequest() => Requests.Envelope(Requests.CreateMeeting(
+        "Bench invite", Enumerable.Range(0, 10).Select(Attendee), new DateTime(2033, 1, 3, 8, 0, 0, DateTimeKind.Utc), new DateTime(2033, 1, 3, 9, 0, 0, DateTimeKind.Utc)));
 
-    /// <summary>A seeded-style appointment, as the store holds it (see the load generator's Seeder).</summary>
     public static Item Appointment(int i)
     {
         var owner = new Mailbox("mbx-owner", Organizer, "Bench Organizer");
