@@ -80,7 +80,7 @@ public sealed class SoapRequest
             ?? throw new EwsFaultException(ResponseCodes.ErrorInvalidRequest, "The request is invalid: the SOAP Body is empty.");
         if (operation.Name.Namespace != Ews.M)
         {
-            throw Schema(operation, $"The element '{operation.Name.LocalName}' in namespace '{operation.Name.NamespaceName}' is not an EWS operation (expected namespace '{Ews.MessagesNs}').");
+            throw Schema(operation, $"The element '{Values.Excerpt(operation.Name.LocalName)}' in namespace '{Values.Excerpt(operation.Name.NamespaceName)}' is not an EWS operation (expected namespace '{Ews.MessagesNs}').");
         }
 
         var version = ExchangeVersion.Exchange2007;
@@ -95,6 +95,8 @@ public sealed class SoapRequest
                 {
                     continue;
                 }
+
+                SchemaElements.Check(h);
 
                 switch (h.Name.LocalName)
                 {
@@ -111,8 +113,14 @@ public sealed class SoapRequest
                     case "TimeZoneContext":
                         var definition = h.Element(Ews.T + "TimeZoneDefinition") ?? throw Schema(h, "TimeZoneContext needs a TimeZoneDefinition.");
                         var id = (string?)definition.Attribute("Id");
+                        if (string.IsNullOrWhiteSpace(id))
+                        {
+                            // Note: the schema lets Id out, for a zone defined by its periods alone; no client sends one.
+                            throw new EwsFaultException(ResponseCodes.ErrorTimeZone, "The TimeZoneDefinition in TimeZoneContext needs the Id of a time zone.");
+                        }
+
                         timeZone = TimeZones.WindowsId(id)
-                            ?? throw new EwsFaultException(ResponseCodes.ErrorTimeZone, $"The time zone '{id}' in TimeZoneContext is not known to this server.");
+                            ?? throw new EwsFaultException(ResponseCodes.ErrorTimeZone, $"The time zone '{Values.Excerpt(id)}' in TimeZoneContext is not known to this server.");
                         break;
                     case "ExchangeImpersonation":
                         impersonated = h.Descendants(Ews.T + "PrimarySmtpAddress").FirstOrDefault()?.Value
@@ -125,6 +133,7 @@ public sealed class SoapRequest
             }
         }
 
+        SchemaElements.Check(operation);
         return new SoapRequest(operation, version, versionGiven, timeZone, impersonated);
     }
 

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Regenerates src/Rendezvous.Protocol/SchemaElements.g.txt from ../shared/ews-schema/{messages,types}.xsd.
+
+For every complex type of the schema: the child elements it allows (with inheritance, groups and substitution
+groups resolved) and each child's type. SchemaElements.cs reads it to refuse, as Exchange's schema validation does,
+any element a request puts where the schema has no place for it. The product does not ship Microsoft's schema.
+
+Line format (one type a line, sorted): TYPE<TAB>CHILD=CHILDTYPE<TAB>...; a CHILDTYPE of '-' is a simple type (no
+child elements allowed), a line with a lone '*' after the type allows anything (xs:any). Operations: lines
+'@ELEMENT<TAB>TYPE' for the global elements (operations, SOAP headers). Names are 'm:Local' or 't:Local'."""
+import sys, xml.etree.ElementTree as ET
+
+XS = '{http://www.w3.org/2001/XMLSchema}'
+NS = {'http://schemas.microsoft.com/exchange/services/2006/types': 't',
+      'http://schemas.microsoft.com/exchange/services/2006/messages': 'm'}
+folder = sys.argv[1] if len(sys.argv) > 1 else '../shared/ews-schema'
+out_path = sys.argv[2] if len(sys.argv) > 2 else 'src/Rendezvous.Protocol/SchemaElements.g.txt'
+
+complex_types, groups, elements, substitutes = {}, {}, {}, {}
+simple_types = set()
+anonymous = {}
+
+
+def load(path):
+    root = ET.parse(path).getroot()
+    prefix = NS[root.get('targetNamespace')]
+    # ElementTree drops prefix declarations; read them from the file to resolve QName values.
+    mapping = {}
+    for event, (p, uri) in ET.iterparse(path, events=['start-ns']):
+        mapping[p] = uri
+    return root, prefix, mapping
+
+
+def qname(value, mapping):
+    p, _, local = value.rpartition(':')
+    uri = mapping.get(p, '')
+    if uri == 'http://www.w3.org/2001/XMLSchema':
+        return 'xs:' + local
+    return NS.get(uri, '?') + ':' + local
+
+
+docs = [load(f'{folder}/types.xsd'), load(f'{folder}/messages.xsd')]
+for root, prefix, mapping in docs:
+    for node in root:
+        name = node.get('name')
+        if node.tag == XS + 'complexType':
+            complex_types[prefix + ':' + name] = (node, prefix, mapping)
+        elif node.tag == XS + 'simpleType':
+            simple_types.add(prefix + ':' + name)
+        elif node.tag == XS + 'group':
+            groups[prefix + ':' + name] = (node, prefix, mapping)
+        elif node.tag == XS + 'element':
+            key = prefix + ':' + name
+            elements[key] = (node, prefix, mapping)
+            if node.get('substitutionGroup'):
+                head = qname(node.get('substitutionGroup'), mapping)
+                substitutes.setdefault(head, []).append(key)
+
+
+def element_type(node, prefix, mapping, context):
+    """The type key of an element declaration: a named type, an anonymous one (named after its place), or '-'."""
+    if node.get('type'):
+        t = qname(node.get('type'), mapping)
+        return t if t in complex_types else '-'
+    inline = node.find(XS + 'complexType')
+    if inline is not None:
+        key = context + '/' + node.get('name')
+        anonymous[key] = (inline, prefix, mapping)
+        return key
+    return '-'
+
+
+def global_element(key):
+    node, prefix, mapping = elements[key]
+    return element_type(node, prefix, mapping, key + '#')
+
+
+def substitution_closure(key):
+    result = [] if elements[key][0].get('abstract') == 'true' else [key]
+    for sub in substitutes.get(key, []):
+        result += substitution_closure(sub)
+    return result
+
+
+def particles(node, prefix, mapping, context, children):
+    """Adds the elements a content model allows to children; returns False when it holds an xs:any."""
+    ok = True
+    for child in node:
+        tag = child.tag
+        if tag == XS + 'element':
+            if child.get('ref'):
+                ref = qname(child.get('ref'), mapping)
+                for name in substitution_closure(ref):
+                    children[name] = global_element(name)
+            else:
+                children[prefix + ':' + child.get('name')] = element_type(child, prefix, mapping, context)
+        elif tag in (XS + 'sequence', XS + 'choice', XS + 'all'):
+            ok = particles(child, prefix, mapping, context, children) and ok
+        elif tag == XS + 'group':
+            gnode, gprefix, gmapping = groups[qname(child.get('ref'), mapping)]
+            ok = particles(gnode, gprefix, gmapping, context, children) and ok
+        elif tag == XS + 'any':
+            ok = False
+    return ok
+
+
+def content(node, prefix, mapping, context):
+    """(children, closed) of a complex type node: its own particles, after its base type's when it extends one."""
+    children = {}
+    derived = node.find(XS + 'complexContent')
+    if node.find(XS + 'simpleContent') is not None:
+        return children, True
+    if derived is None:
+        return children, particles(node, prefix, mapping, context, children)
+    closed = True
+    for derivation in derived:
+        if derivation.tag == XS + 'extension':
+            base = qname(derivation.get('base'), mapping)
+            if base in complex_types:
+                bnode, bprefix, bmapping = complex_types[base]
+                bchildren, bclosed = content(bnode, bprefix, bmapping, base)
+                children.update(bchildren)
+                closed = closed and bclosed
+        # A restriction restates its whole content model; an extension appends to its base's.
+        closed = particles(derivation, prefix, mapping, context, children) and closed
+    return children, closed
+
+
+lines = {}
+pending = list(complex_types)
+done = set()
+while pending:
+    key = pending.pop()
+    if key in done:
+        continue
+    done.add(key)
+    node, prefix, mapping = complex_types[key] if key in complex_types else anonymous[key]
+    children, closed = content(node, prefix, mapping, key)
+    if not closed:
+        lines[key] = key + '\t*'
+    else:
+        lines[key] = '\t'.join([key] + [f'{c}={t}' for c, t in sorted(children.items())])
+    pending += [t for t in children.values() if t != '-' and t not in done]
+    pending += [k for k in anonymous if k not in done]
+
+operations = []
+for key in elements:
+    if True:
+        t = global_element(key)
+        if t != '-':
+            operations.append(f'@{key}\t{t}')
+            if t in anonymous and t not in done:
+                pending.append(t)
+while pending:
+    key = pending.pop()
+    if key in done:
+        continue
+    done.add(key)
+    node, prefix, mapping = anonymous[key]
+    children, closed = content(node, prefix, mapping, key)
+    lines[key] = key + '\t*' if not closed else '\t'.join([key] + [f'{c}={t}' for c, t in sorted(children.items())])
+    pending += [t for t in children.values() if t != '-' and t not in done]
+
+with open(out_path, 'w', newline='\n') as f:
+    f.write('# Generated by tools/gen-schema-elements.py from the EWS schema (messages.xsd, types.xsd); do not edit.\n')
+    for line in sorted(operations):
+        f.write(line + '\n')
+    for key in sorted(lines):
+        f.write(lines[key] + '\n')
