@@ -93,6 +93,19 @@ public static class AvailabilityReader
     /// <summary>An xs:dateTime (or an xs:date, read as its midnight): with an offset it is exact; without, a wall-clock time of <paramref name="zone"/>.</summary>
     private static (DateTime Utc, DateTime Local) ReadLocal(XElement e, TimeZoneInfo zone)
     {
+        try
+        {
+            var read = ReadLocalUnchecked(e, zone);
+            return read.Utc >= Values.EarliestStored && read.Utc <= Values.LatestStored ? read : throw Values.OutOfRange(e, e.Value);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            throw Values.OutOfRange(e, e.Value);
+        }
+    }
+
+    private static (DateTime Utc, DateTime Local) ReadLocalUnchecked(XElement e, TimeZoneInfo zone)
+    {
         var text = e.Value.Trim();
         if (text.Length == 10 && DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
@@ -125,7 +138,7 @@ public static class AvailabilityReader
         var timeElement = Required(e, "Time");
         if (!TimeSpan.TryParseExact(timeElement.Value.Trim(), ["hh\\:mm\\:ss", "hh\\:mm"], CultureInfo.InvariantCulture, out var time))
         {
-            throw SoapRequest.Schema(timeElement, $"The value '{timeElement.Value}' is not a time of day (hh:mm:ss).");
+            throw SoapRequest.Schema(timeElement, $"The value '{Values.Excerpt(timeElement.Value)}' is not a time of day (hh:mm:ss).");
         }
 
         var day = Values.Enum(Required(e, "DayOfWeek"), DaysOfWeek, "DayOfWeekType");
@@ -140,5 +153,5 @@ public static class AvailabilityReader
     }
 
     private static XElement Required(XElement parent, string name) =>
-        parent.Element(T + name) ?? throw SoapRequest.Schema(parent, $"The element '{parent.Name.LocalName}' is missing its child '{name}'.");
+        parent.Element(T + name) ?? throw SoapRequest.Schema(parent, $"The element '{Values.Excerpt(parent.Name.LocalName)}' is missing its child '{Values.Excerpt(name)}'.");
 }

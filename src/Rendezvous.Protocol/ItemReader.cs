@@ -97,7 +97,7 @@ public static class ItemReader
             throw SoapRequest.Schema(zone, $"'{zone.Name.LocalName}' needs an Id.");
         }
 
-        var windowsId = TimeZones.WindowsId(id) ?? throw new EwsException(ResponseCodes.ErrorTimeZone, $"The time zone '{id}' is not known to this server.");
+        var windowsId = TimeZones.WindowsId(id) ?? throw new EwsException(ResponseCodes.ErrorTimeZone, $"The time zone '{Values.Excerpt(id)}' is not known to this server.");
         return new TimeZoneRef(windowsId, (string?)zone.Attribute("Name") ?? TimeZones.DisplayName(windowsId));
     }
 
@@ -185,12 +185,12 @@ public static class ItemReader
         var type = (string?)uri.Attribute("PropertyType") ?? throw SoapRequest.Schema(uri, "ExtendedFieldURI needs a PropertyType.");
         if (!SchemaNames.MapiPropertyTypes.Contains(type))
         {
-            throw SoapRequest.Schema(uri, $"The value '{type}' is not a valid MapiPropertyTypeType.");
+            throw SoapRequest.Schema(uri, $"The value '{Values.Excerpt(type)}' is not a valid MapiPropertyTypeType.");
         }
 
         if (setName is not null && !SchemaNames.DistinguishedPropertySets.Contains(setName))
         {
-            throw SoapRequest.Schema(uri, $"The value '{setName}' is not a valid DistinguishedPropertySetType.");
+            throw SoapRequest.Schema(uri, $"The value '{Values.Excerpt(setName)}' is not a valid DistinguishedPropertySetType.");
         }
 
         int? id = idText is null ? null : Values.Int(uri, idText);
@@ -227,7 +227,7 @@ public static class ItemReader
                 var uri = (string?)e.Attribute("FieldURI") ?? "";
                 if (!SchemaNames.UnindexedFieldUris.Contains(uri))
                 {
-                    throw SoapRequest.Schema(e, $"The 'FieldURI' attribute is invalid - The value '{uri}' is invalid according to its datatype 'UnindexedFieldURIType'.");
+                    throw SoapRequest.Schema(e, $"The 'FieldURI' attribute is invalid - The value '{Values.Excerpt(uri)}' is invalid according to its datatype 'UnindexedFieldURIType'.");
                 }
 
                 return new FieldPath(uri, e);
@@ -235,7 +235,7 @@ public static class ItemReader
                 var iuri = (string?)e.Attribute("FieldURI") ?? "";
                 if (!SchemaNames.DictionaryUris.Contains(iuri))
                 {
-                    throw SoapRequest.Schema(e, $"The value '{iuri}' is invalid according to its datatype 'DictionaryURIType'.");
+                    throw SoapRequest.Schema(e, $"The value '{Values.Excerpt(iuri)}' is invalid according to its datatype 'DictionaryURIType'.");
                 }
 
                 return new IndexedPath(iuri, (string?)e.Attribute("FieldIndex") ?? "", e);
@@ -255,7 +255,7 @@ public static class ItemReader
             "Default" => BaseShape.Default,
             "AllProperties" => BaseShape.AllProperties,
             "PcxPeopleSearch" => BaseShape.Default,
-            _ => throw SoapRequest.Schema(baseShape, $"The value '{baseShape.Value}' is not a valid DefaultShapeNamesType."),
+            _ => throw SoapRequest.Schema(baseShape, $"The value '{Values.Excerpt(baseShape.Value)}' is not a valid DefaultShapeNamesType."),
         };
         string? bodyType = null;
         var additional = new List<PropertyPath>();
@@ -266,7 +266,7 @@ public static class ItemReader
                 case "BaseShape":
                     break;
                 case "BodyType":
-                    bodyType = e.Value.Trim() is "Best" or "HTML" or "Text" ? e.Value.Trim() : throw SoapRequest.Schema(e, $"The value '{e.Value}' is not a valid BodyTypeResponseType.");
+                    bodyType = e.Value.Trim() is "Best" or "HTML" or "Text" ? e.Value.Trim() : throw SoapRequest.Schema(e, $"The value '{Values.Excerpt(e.Value)}' is not a valid BodyTypeResponseType.");
                     break;
                 case "AdditionalProperties":
                     additional.AddRange(e.Elements().Select(ReadPath));
@@ -293,7 +293,7 @@ public static class ItemReader
                 var name = (string?)e.Attribute("Id") ?? "";
                 if (!SchemaNames.DistinguishedFolderNames.Contains(name))
                 {
-                    throw SoapRequest.Schema(e, $"The 'Id' attribute is invalid - The value '{name}' is invalid according to its datatype 'DistinguishedFolderIdNameType'.");
+                    throw SoapRequest.Schema(e, $"The 'Id' attribute is invalid - The value '{Values.Excerpt(name)}' is invalid according to its datatype 'DistinguishedFolderIdNameType'.");
                 }
 
                 var mailbox = e.Element(Ews.T + "Mailbox")?.Element(Ews.T + "EmailAddress")?.Value.Trim();
@@ -312,7 +312,7 @@ public static class ItemReader
                 : Unexpected(e);
         }
 
-        var id = (string?)e.Attribute("Id") ?? throw SoapRequest.Schema(e, $"'{e.Name.LocalName}' needs an Id.");
+        var id = (string?)e.Attribute("Id") ?? throw SoapRequest.Schema(e, $"'{Values.Excerpt(e.Name.LocalName)}' needs an Id.");
         return new ItemRef(id, (string?)e.Attribute("ChangeKey"), e);
     }
 
@@ -357,10 +357,10 @@ public static class ItemReader
                     recipients[child.Name.LocalName].AddRange(child.Elements(Ews.T + "Mailbox").Select(ReadMailbox));
                     break;
                 case "ProposedStart":
-                    proposedStart = Values.DateTime(child, context.TimeZone);
+                    proposedStart = Values.StoredDateTime(child, context.TimeZone);
                     break;
                 case "ProposedEnd":
-                    proposedEnd = Values.DateTime(child, context.TimeZone);
+                    proposedEnd = Values.StoredDateTime(child, context.TimeZone);
                     break;
                 case var name when IgnoredResponseObjectFields.Contains(name):
                     break;
@@ -379,9 +379,30 @@ public static class ItemReader
     }
 
     public static EwsFaultException Unexpected(XElement e) =>
-        SoapRequest.Schema(e, $"The element '{e.Name.LocalName}' in namespace '{e.Name.NamespaceName}' is not expected here (parent '{e.Parent?.Name.LocalName}').");
+        SoapRequest.Schema(e, $"The element '{Values.Excerpt(e.Name.LocalName)}' in namespace '{Values.Excerpt(e.Name.NamespaceName)}' is not expected here (parent '{e.Parent?.Name.LocalName}').");
+
+    /// <summary>The one child element a choice holds (a ParentFolderId's folder id, a Not's expression), or a schema fault.</summary>
+    public static XElement OnlyChild(XElement parent, string what)
+    {
+        XElement? only = null;
+        foreach (var child in parent.Elements())
+        {
+            if (only is not null)
+            {
+                throw SoapRequest.Schema(child, $"'{parent.Name.LocalName}' must hold exactly one {what}.");
+            }
+
+            only = child;
+        }
+
+        return only ?? throw SoapRequest.Schema(parent, $"'{parent.Name.LocalName}' must hold exactly one {what}.");
+    }
+
+    /// <summary>The first child element (a change's id, an update's path), or a schema fault.</summary>
+    public static XElement FirstChild(XElement parent, string what) =>
+        parent.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(parent, $"'{parent.Name.LocalName}' needs a {what}.");
 
     /// <summary>The value of a required attribute, or a schema fault.</summary>
     public static string RequiredAttribute(XElement e, string name) =>
-        (string?)e.Attribute(name) ?? throw SoapRequest.Schema(e, $"The required attribute '{name}' is missing.");
+        (string?)e.Attribute(name) ?? throw SoapRequest.Schema(e, $"The required attribute '{Values.Excerpt(name)}' is missing.");
 }

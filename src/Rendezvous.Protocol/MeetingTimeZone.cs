@@ -53,7 +53,7 @@ public static class MeetingTimeZone
     private static YearlyTransition? Change(XElement change)
     {
         var time = change.Element(Ews.T + "Time") is { } t
-            ? TimeSpan.TryParse(t.Value.Trim(), CultureInfo.InvariantCulture, out var parsed) ? parsed : throw SoapRequest.Schema(t, $"The value '{t.Value}' is not a valid xs:time.")
+            ? TimeSpan.TryParse(t.Value.Trim(), CultureInfo.InvariantCulture, out var parsed) ? parsed : throw SoapRequest.Schema(t, $"The value '{Values.Excerpt(t.Value)}' is not a valid xs:time.")
             : TimeSpan.Zero;
         if (change.Element(Ews.T + "RelativeYearlyRecurrence") is { } relative)
         {

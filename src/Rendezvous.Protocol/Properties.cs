@@ -145,7 +145,7 @@ public static class ItemSchema
         Type = ValueType.DateTime,
         Has = (i, _) => get(i) is not null,
         Write = (w, i, _) => w.T(element, get(i)!.Value),
-        Set = set is null ? null : (e, i, c) => set(i, Values.DateTime(e, zone is null ? c.TimeZone : zone(c))),
+        Set = set is null ? null : (e, i, c) => set(i, Values.StoredDateTime(e, zone is null ? c.TimeZone : zone(c))),
         Delete = set is null ? null : i => set(i, null),
         Value = i => get(i),
     };

@@ -62,7 +62,7 @@ public sealed class Restriction
     private static PropertyPath Path(XElement e)
     {
         var path = e.Elements().FirstOrDefault(c => c.Name.LocalName is "FieldURI" or "IndexedFieldURI" or "ExtendedFieldURI")
-            ?? throw SoapRequest.Schema(e, $"'{e.Name.LocalName}' needs a property path.");
+            ?? throw SoapRequest.Schema(e, $"'{Values.Excerpt(e.Name.LocalName)}' needs a property path.");
         return ItemReader.ReadPath(path);
     }
 
@@ -127,7 +127,7 @@ public sealed class Restriction
     private static Func<Item, bool> CompileComparison(XElement e, string? zone)
     {
         var get = Accessor(Path(e), out var type);
-        var operand = e.Element(Ews.T + "FieldURIOrConstant") ?? throw SoapRequest.Schema(e, $"'{e.Name.LocalName}' needs a FieldURIOrConstant.");
+        var operand = e.Element(Ews.T + "FieldURIOrConstant") ?? throw SoapRequest.Schema(e, $"'{Values.Excerpt(e.Name.LocalName)}' needs a FieldURIOrConstant.");
         Func<Item, object?> other;
         var constant = operand.Element(Ews.T + "Constant");
         if (constant is not null)
@@ -138,7 +138,7 @@ public sealed class Restriction
                 ValueType.DateTime => Values.DateTime(constant, text, zone),
                 ValueType.Boolean => Values.Bool(constant, text),
                 ValueType.Integer => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n
-                    : throw new EwsException(ResponseCodes.ErrorInvalidRequest, $"'{text}' is not a number."),
+                    : throw new EwsException(ResponseCodes.ErrorInvalidRequest, $"'{Values.Excerpt(text)}' is not a number."),
                 _ => text,
             };
             other = _ => value;
@@ -198,7 +198,7 @@ public sealed class Restriction
             "Substring" => s => s.Contains(text, how),
             "PrefixOnWords" => s => s.StartsWith(text, how) || s.Split(' ', '\t', '\n').Any(w => w.StartsWith(text, how)),
             "ExactPhrase" => s => s.Contains(text, how),
-            _ => throw SoapRequest.Schema(e, $"The value '{mode}' is not a valid ContainmentModeType."),
+            _ => throw SoapRequest.Schema(e, $"The value '{Values.Excerpt(mode)}' is not a valid ContainmentModeType."),
         };
         return i => get(i) switch
         {
@@ -227,7 +227,7 @@ public sealed class SortOrder
             var order = ItemReader.RequiredAttribute(field, "Order");
             if (order is not ("Ascending" or "Descending"))
             {
-                throw SoapRequest.Schema(field, $"The value '{order}' is not a valid SortDirectionType.");
+                throw SoapRequest.Schema(field, $"The value '{Values.Excerpt(order)}' is not a valid SortDirectionType.");
             }
 
             var pathElement = field.Elements().SingleOrDefault() ?? throw SoapRequest.Schema(field, "FieldOrder needs a property path.");

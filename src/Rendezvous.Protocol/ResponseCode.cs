@@ -78,6 +78,9 @@ public static class ResponseCodes
     public const string ErrorInvalidFreeBusyViewType = nameof(ErrorInvalidFreeBusyViewType);
     public const string ErrorMeetingSuggestionGenerationFailed = nameof(ErrorMeetingSuggestionGenerationFailed);
     public const string ErrorInvalidArgument = nameof(ErrorInvalidArgument);
+    public const string ErrorValueOutOfRange = nameof(ErrorValueOutOfRange);
+    public const string ErrorCalendarOutOfRange = nameof(ErrorCalendarOutOfRange);
+    public const string ErrorInsufficientResources = nameof(ErrorInsufficientResources);
     public const string ErrorAccessDenied = nameof(ErrorAccessDenied);
     public const string ErrorCalendarEndDateIsEarlierThanStartDate = nameof(ErrorCalendarEndDateIsEarlierThanStartDate);
     public const string ErrorCalendarDurationIsTooLong = nameof(ErrorCalendarDurationIsTooLong);

@@ -47,6 +47,7 @@ public static class SoapWriter
     {
         using var xml = XmlWriter.Create(output, Settings);
         StartEnvelope(xml);
+        var message = Values.ErrorText(error.Message);
         xml.WriteStartElement("s", "Body", Ews.SoapNs);
         xml.WriteStartElement("s", "Fault", Ews.SoapNs);
         xml.WriteStartElement("faultcode");
@@ -55,17 +56,17 @@ public static class SoapWriter
         xml.WriteEndElement();
         xml.WriteStartElement("faultstring");
         xml.WriteAttributeString("xml", "lang", null, "en-US");
-        xml.WriteString(error.Message);
+        xml.WriteString(message);
         xml.WriteEndElement();
         xml.WriteStartElement("detail");
         xml.WriteElementString("e", "ResponseCode", Ews.ErrorsNs, error.Code);
-        xml.WriteElementString("e", "Message", Ews.ErrorsNs, error.Message);
+        xml.WriteElementString("e", "Message", Ews.ErrorsNs, message);
         if (error is EwsFaultException { Line: > 0 } fault)
         {
             xml.WriteStartElement("t", "MessageXml", Ews.TypesNs);
             xml.WriteElementString("t", "LineNumber", Ews.TypesNs, Values.Format(fault.Line));
             xml.WriteElementString("t", "LinePosition", Ews.TypesNs, Values.Format(fault.Position));
-            xml.WriteElementString("t", "Violation", Ews.TypesNs, fault.Violation ?? fault.Message);
+            xml.WriteElementString("t", "Violation", Ews.TypesNs, Values.ErrorText(fault.Violation ?? fault.Message));
             xml.WriteEndElement();
         }
 
@@ -91,7 +92,7 @@ public static class SoapWriter
         else
         {
             w.Attr("ResponseClass", "Error");
-            w.M("MessageText", error.Message);
+            w.M("MessageText", Values.ErrorText(error.Message));
             w.M("ResponseCode", error.Code);
             w.M("DescriptiveLinkKey", "0");
             errorContent?.Invoke(w);

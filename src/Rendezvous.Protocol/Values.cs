@@ -15,7 +15,7 @@ public static class Values
     {
         "true" or "1" => true,
         "false" or "0" => false,
-        _ => throw SoapRequest.Schema(at, $"The value '{text}' is not a valid xs:boolean."),
+        _ => throw SoapRequest.Schema(at, $"The value '{Values.Excerpt(text)}' is not a valid xs:boolean."),
     };
 
     public static bool Bool(XElement e) => Bool(e, e.Value);
@@ -23,7 +23,7 @@ public static class Values
     public static int Int(XObject at, string? text) =>
         int.TryParse(text?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
             ? v
-            : throw SoapRequest.Schema(at, $"The value '{text}' is not a valid xs:int.");
+            : throw SoapRequest.Schema(at, $"The value '{Values.Excerpt(text)}' is not a valid xs:int.");
 
     public static int Int(XElement e) => Int(e, e.Value);
 
@@ -33,7 +33,7 @@ public static class Values
         var s = text?.Trim();
         if (string.IsNullOrEmpty(s) || s.Length < 10)
         {
-            throw SoapRequest.Schema(at, $"The value '{text}' is not a valid xs:dateTime.");
+            throw SoapRequest.Schema(at, $"The value '{Values.Excerpt(text)}' is not a valid xs:dateTime.");
         }
 
         try
@@ -48,11 +48,48 @@ public static class Values
         }
         catch (FormatException)
         {
-            throw SoapRequest.Schema(at, $"The value '{text}' is not a valid xs:dateTime.");
+            throw SoapRequest.Schema(at, $"The value '{Values.Excerpt(text)}' is not a valid xs:dateTime.");
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // A valid xs:dateTime whose offset or zone takes it before year 1 or after 9999 in UTC.
+            throw OutOfRange(at, text, representable: false);
         }
     }
 
     public static DateTime DateTime(XElement e, string? zoneId) => DateTime(e, e.Value, zoneId);
+
+    /// <summary>
+    /// The earliest time an item may hold: FILETIME's (and so MAPI's) epoch. With <see cref="LatestStored"/> it leaves
+    /// every stored time at least a day inside DateTime's range, so it can be shown in any zone and widened to its
+    /// midnights without overflow.
+    /// </summary>
+    public static readonly DateTime EarliestStored = new(1601, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>The latest time an item may hold: Outlook's "none" date (4501-01-01), which clients do write.</summary>
+    public static readonly DateTime LatestStored = new(4501, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>
+    /// An xs:dateTime an item will keep (see <see cref="DateTime(XObject, string?, string?)"/>), refused with
+    /// ErrorCalendarOutOfRange for that item when it lies outside 1601–4501 in UTC.
+    /// </summary>
+    public static DateTime StoredDateTime(XElement e, string? zoneId)
+    {
+        var utc = DateTime(e, zoneId);
+        return utc >= EarliestStored && utc <= LatestStored
+            ? utc
+            : throw new EwsException(ResponseCodes.ErrorCalendarOutOfRange,
+                $"The {e.Name.LocalName} '{Excerpt(e.Value)}' is outside the range this server keeps (1601-01-01 to 4501-01-01 UTC).");
+    }
+
+    /// <summary>The fault for a date outside what can be stored or shown (ErrorValueOutOfRange, as Exchange's CalendarView).</summary>
+    public static EwsFaultException OutOfRange(XObject at, string? text, bool representable = true)
+    {
+        var info = (IXmlLineInfo)at;
+        var range = representable ? "1601-01-01 to 4501-01-01 UTC" : "years 1 to 9999 in UTC";
+        return new EwsFaultException(ResponseCodes.ErrorValueOutOfRange,
+            $"The date '{Excerpt(text)}' is outside the range of dates this server handles ({range}).", info.LineNumber, info.LinePosition);
+    }
 
     private static bool HasZone(string s)
     {
@@ -69,14 +106,14 @@ public static class Values
     public static string Enum(XObject at, string? text, IReadOnlySet<string> allowed, string typeName)
     {
         var s = text?.Trim() ?? "";
-        return allowed.Contains(s) ? s : throw SoapRequest.Schema(at, $"The value '{text}' is not a valid {typeName}.");
+        return allowed.Contains(s) ? s : throw SoapRequest.Schema(at, $"The value '{Values.Excerpt(text)}' is not a valid {typeName}.");
     }
 
     public static string Enum(XElement e, IReadOnlySet<string> allowed, string typeName) => Enum(e, e.Value, allowed, typeName);
 
     /// <summary>Formats a UTC time as Exchange does: seconds precision and a Z.</summary>
     public static string Format(DateTime utc) =>
-        utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        System.DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Formats a UTC time in the request's TimeZoneContext ([MS-OXWSCORE] R274: "all times that are returned from the
@@ -91,12 +128,15 @@ public static class Values
 
         var at = System.DateTime.SpecifyKind(utc, DateTimeKind.Utc);
         var offset = zone.GetUtcOffset(at);
-        if (offset == TimeSpan.Zero)
+        var ticks = at.Ticks + offset.Ticks;
+        if (offset == TimeSpan.Zero || ticks < System.DateTime.MinValue.Ticks || ticks > System.DateTime.MaxValue.Ticks)
         {
+            // Note: a value stored before dates were bounded may not exist on this zone's wall clock; it is written in
+            // UTC, which names the same instant, rather than failing the whole response.
             return Format(at);
         }
 
-        return new DateTimeOffset(at.Ticks + offset.Ticks, offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+        return new DateTimeOffset(ticks, offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
     }
 
     /// <summary>An xs:duration as Windows writes biases and offsets: PT5H, -PT1H, PT5H30M, PT0H.</summary>
@@ -126,8 +166,81 @@ public static class Values
         }
         catch (FormatException)
         {
-            throw SoapRequest.Schema(e, $"The value '{e.Value}' is not a valid xs:duration.");
+            throw SoapRequest.Schema(e, $"The value '{Values.Excerpt(e.Value)}' is not a valid xs:duration.");
         }
+    }
+
+    /// <summary>At most this many characters of client input are quoted back in an error.</summary>
+    public const int ExcerptLength = 80;
+
+    /// <summary>
+    /// Client input as an error may quote it: at most <see cref="ExcerptLength"/> characters, and only characters XML
+    /// can carry (a fault quoting a 9 MB attribute must not be 9 MB, nor fail to be written).
+    /// </summary>
+    public static string Excerpt(string? text) =>
+        text is null ? "" : XmlText(text.Length <= ExcerptLength ? text : string.Concat(text.AsSpan(0, ExcerptLength), "…"));
+
+    /// <summary>An error message as it is sent: XML-safe and at most 2,000 characters, whatever it quotes.</summary>
+    public static string ErrorText(string message) =>
+        XmlText(message.Length <= 2000 ? message : string.Concat(message.AsSpan(0, 2000), "…"));
+
+    /// <summary>
+    /// <paramref name="text"/> with every character XML 1.0 cannot carry (controls, lone surrogates, U+FFFE/U+FFFF)
+    /// written as \uXXXX, so a message built from bad input can still be sent.
+    /// </summary>
+    public static string XmlText(string text)
+    {
+        var firstBad = -1;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (!IsXmlChar(text, i, out var width))
+            {
+                firstBad = i;
+                break;
+            }
+
+            i += width - 1;
+        }
+
+        if (firstBad < 0)
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length + 16);
+        builder.Append(text, 0, firstBad);
+        for (var i = firstBad; i < text.Length; i++)
+        {
+            if (IsXmlChar(text, i, out var width))
+            {
+                builder.Append(text, i, width);
+                i += width - 1;
+            }
+            else
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)text[i]:X4}");
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static bool IsXmlChar(string text, int i, out int width)
+    {
+        width = 1;
+        var c = text[i];
+        if (char.IsHighSurrogate(c))
+        {
+            if (i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                width = 2;
+                return true;
+            }
+
+            return false;
+        }
+
+        return XmlConvert.IsXmlChar(c);
     }
 
     public static string Format(bool value) => value ? "true" : "false";

@@ -43,7 +43,7 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             {
                 // Note: not ErrorInvalidRequest, which exchangelib takes for a version mismatch and retries under every version.
                 throw new EwsFaultException(ResponseCodes.ErrorInvalidOperation,
-                    $"The operation '{soap.OperationName}' is not supported by this server.");
+                    $"The operation '{Values.Excerpt(soap.OperationName)}' is not supported by this server.");
             }
 
             if (soap.ImpersonatedAddress is { } impersonated && !impersonated.Equals(user.Address, StringComparison.OrdinalIgnoreCase))

@@ -48,7 +48,7 @@ public sealed class EwsRequest
             }
 
             return await Store.GetDistinguishedFolderAsync(User.MailboxId, name, Cancellation)
-                ?? throw new EwsException(ResponseCodes.ErrorFolderNotFound, $"The distinguished folder '{name}' does not exist in this mailbox.");
+                ?? throw new EwsException(ResponseCodes.ErrorFolderNotFound, $"The distinguished folder '{Values.Excerpt(name)}' does not exist in this mailbox.");
         }
 
         var id = reference.Id!;
@@ -176,7 +176,7 @@ public sealed class EwsRequest
 
     /// <summary>A required m: child of an operation element, or a schema fault.</summary>
     public static XElement Required(XElement parent, string name) =>
-        parent.Element(Ews.M + name) ?? throw SoapRequest.Schema(parent, $"The element '{parent.Name.LocalName}' is missing its child '{name}'.");
+        parent.Element(Ews.M + name) ?? throw SoapRequest.Schema(parent, $"The element '{Values.Excerpt(parent.Name.LocalName)}' is missing its child '{Values.Excerpt(name)}'.");
 }
 
 public readonly record struct Outcome<T>(T? Value, EwsException? Error);

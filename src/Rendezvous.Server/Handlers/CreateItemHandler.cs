@@ -24,7 +24,7 @@ public static class CreateItemHandler
             "CancelCalendarItem" => await MeetingHandlers.CancelAsync(request, e, disposition, savedFolder),
             "RemoveItem" => await MeetingHandlers.RemoveAsync(request, e),
             "ReplyToItem" or "ReplyAllToItem" or "ForwardItem" => await ReplyOrForwardAsync(request, e, savedFolder, disposition),
-            _ => throw SoapRequest.Schema(e, $"Creating a '{e.Name.LocalName}' is not supported."),
+            _ => throw SoapRequest.Schema(e, $"Creating a '{Values.Excerpt(e.Name.LocalName)}' is not supported."),
         });
 
         return EwsRequest.Respond("CreateItem", outcomes, (w, created) => request.WriteItems(w, created, EwsRequest.IdOnly), itemsOnError: true);

@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Server.Handlers;
@@ -13,7 +14,7 @@ public static class FindItemHandler
         var traversal = ItemReader.RequiredAttribute(op, "Traversal");
         if (traversal is not ("Shallow" or "SoftDeleted" or "Associated"))
         {
-            throw SoapRequest.Schema(op, $"The value '{traversal}' is not a valid ItemQueryTraversalType.");
+            throw SoapRequest.Schema(op, $"The value '{Values.Excerpt(traversal)}' is not a valid ItemQueryTraversalType.");
         }
 
         var shape = ItemReader.ReadShape(EwsRequest.Required(op, "ItemShape"));
@@ -25,8 +26,8 @@ public static class FindItemHandler
         (DateTime Start, DateTime End, int? Max)? window = null;
         if (calendarView is not null)
         {
-            var start = Values.DateTime(calendarView, ItemReader.RequiredAttribute(calendarView, "StartDate"), zone);
-            var end = Values.DateTime(calendarView, ItemReader.RequiredAttribute(calendarView, "EndDate"), zone);
+            var start = WindowDate(calendarView, "StartDate", zone);
+            var end = WindowDate(calendarView, "EndDate", zone);
             window = (start, end, Paging.MaxEntries(calendarView));
         }
 
@@ -102,5 +103,14 @@ public static class FindItemHandler
             w.End();
             w.End();
         });
+    }
+
+    /// <summary>A CalendarView bound: Exchange answers ErrorValueOutOfRange for 0001-01-01 or 9999-12-31; so do we for any
+    /// date outside what an item may hold.</summary>
+    private static DateTime WindowDate(XElement view, string attribute, string? zone)
+    {
+        var text = ItemReader.RequiredAttribute(view, attribute);
+        var utc = Values.DateTime(view.Attribute(attribute)!, text, zone);
+        return utc >= Values.EarliestStored && utc <= Values.LatestStored ? utc : throw Values.OutOfRange(view.Attribute(attribute)!, text);
     }
 }

@@ -17,7 +17,7 @@ public static class FolderHandlers
 
     public static async Task<Action<EwsWriter>> CreateFolder(EwsRequest request)
     {
-        var parentRef = ItemReader.ReadFolderRef(EwsRequest.Required(request.Operation, "ParentFolderId").Elements().Single());
+        var parentRef = ItemReader.ReadFolderRef(ItemReader.OnlyChild(EwsRequest.Required(request.Operation, "ParentFolderId"), "folder id"));
         var folders = EwsRequest.Required(request.Operation, "Folders").Elements().ToList();
         var parent = await request.OneAsync(() => request.ResolveFolderAsync(parentRef));
         var outcomes = await request.PerItemAsync(folders, async e =>
@@ -46,7 +46,7 @@ public static class FolderHandlers
             "CalendarFolder" => "IPF.Appointment",
             "ContactsFolder" => "IPF.Contact",
             "TasksFolder" => "IPF.Task",
-            _ => throw SoapRequest.Schema(e, $"Creating a '{e.Name.LocalName}' is not supported."),
+            _ => throw SoapRequest.Schema(e, $"Creating a '{Values.Excerpt(e.Name.LocalName)}' is not supported."),
         };
         var folder = new Folder { Id = EwsIds.NewFolderId(), MailboxId = request.User.MailboxId, ParentId = parent.Id, FolderClass = folderClass };
         foreach (var child in e.Elements())
@@ -85,11 +85,11 @@ public static class FolderHandlers
         var changes = EwsRequest.Required(request.Operation, "FolderChanges").Elements().ToList();
         var outcomes = await request.PerItemAsync(changes, async change =>
         {
-            var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(change.Elements().First()));
+            var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(ItemReader.FirstChild(change, "folder id")));
             var updates = change.Element(Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "FolderChange needs Updates.");
             foreach (var update in updates.Elements())
             {
-                var path = ItemReader.ReadPath(update.Elements().First());
+                var path = ItemReader.ReadPath(ItemReader.FirstChild(update, "property path"));
                 var value = update.Elements().Skip(1).FirstOrDefault()?.Elements().FirstOrDefault();
                 switch (update.Name.LocalName, path)
                 {
@@ -131,7 +131,7 @@ public static class FolderHandlers
         var deleteType = ItemReader.RequiredAttribute(request.Operation, "DeleteType");
         if (deleteType is not ("HardDelete" or "SoftDelete" or "MoveToDeletedItems"))
         {
-            throw SoapRequest.Schema(request.Operation, $"The value '{deleteType}' is not a valid DisposalType.");
+            throw SoapRequest.Schema(request.Operation, $"The value '{Values.Excerpt(deleteType)}' is not a valid DisposalType.");
         }
 
         var ids = EwsRequest.Required(request.Operation, "FolderIds").Elements().ToList();
@@ -156,7 +156,7 @@ public static class FolderHandlers
         var traversal = ItemReader.RequiredAttribute(request.Operation, "Traversal");
         if (traversal is not ("Shallow" or "Deep" or "SoftDeleted"))
         {
-            throw SoapRequest.Schema(request.Operation, $"The value '{traversal}' is not a valid FolderQueryTraversalType.");
+            throw SoapRequest.Schema(request.Operation, $"The value '{Values.Excerpt(traversal)}' is not a valid FolderQueryTraversalType.");
         }
 
         var shape = ItemReader.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
@@ -230,12 +230,12 @@ internal static class FolderRestriction
 
             case "Not":
             {
-                var inner = Compile(e.Elements().Single());
+                var inner = Compile(ItemReader.OnlyChild(e, "search expression"));
                 return f => !inner(f);
             }
 
             case "IsEqualTo" or "IsNotEqualTo" or "Contains":
-                var path = ItemReader.ReadPath(e.Elements().First());
+                var path = ItemReader.ReadPath(ItemReader.FirstChild(e, "property path"));
                 var constant = e.Descendants(Ews.T + "Constant").FirstOrDefault()?.Attribute("Value")?.Value ?? "";
                 Func<Folder, string?> get = path switch
                 {
@@ -252,7 +252,7 @@ internal static class FolderRestriction
                     _ => f => get(f)?.Contains(constant, StringComparison.OrdinalIgnoreCase) == true,
                 };
             default:
-                throw new EwsException(ResponseCodes.ErrorUnsupportedQueryFilter, $"The filter '{e.Name.LocalName}' is not supported on folders.");
+                throw new EwsException(ResponseCodes.ErrorUnsupportedQueryFilter, $"The filter '{Values.Excerpt(e.Name.LocalName)}' is not supported on folders.");
         }
     }
 }

@@ -24,7 +24,7 @@ public sealed class Paging
             {
                 "Beginning" => false,
                 "End" => true,
-                _ => throw SoapRequest.Schema(indexed, $"The value '{basePoint}' is not a valid IndexBasePointType."),
+                _ => throw SoapRequest.Schema(indexed, $"The value '{Values.Excerpt(basePoint)}' is not a valid IndexBasePointType."),
             };
             if (paging.offset < 0)
             {

@@ -21,7 +21,7 @@ public static class SyncHandlers
         if (max is < 1 or > 512)
         {
             // MaxSyncChangesReturnedType is xs:int restricted to 1..512: out of range fails schema validation, as in Exchange.
-            throw SoapRequest.Schema(maxElement, $"The value '{maxElement.Value}' is invalid according to its datatype 'MaxSyncChangesReturnedType'.");
+            throw SoapRequest.Schema(maxElement, $"The value '{Values.Excerpt(maxElement.Value)}' is invalid according to its datatype 'MaxSyncChangesReturnedType'.");
         }
 
         // Associated (FAI) items do not exist yet, so both scopes sync the same items.

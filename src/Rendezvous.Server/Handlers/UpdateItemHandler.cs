@@ -86,12 +86,12 @@ public static class UpdateItemHandler
 
         foreach (var update in updates.Elements())
         {
-            var pathElement = update.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(update, $"'{update.Name.LocalName}' needs a property path.");
+            var pathElement = update.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(update, $"'{Values.Excerpt(update.Name.LocalName)}' needs a property path.");
             var path = ItemReader.ReadPath(pathElement);
             var uri = Restriction.Describe(path);
             if (stale && conflict == "AutoResolve" && item.FieldChanges.TryGetValue(uri, out var changedAt) && changedAt > clientVersion)
             {
-                throw new EwsException(ResponseCodes.ErrorIrresolvableConflict, $"'{uri}' was changed by someone else since this ChangeKey. Retrieve the updated change key and try again.");
+                throw new EwsException(ResponseCodes.ErrorIrresolvableConflict, $"'{Values.Excerpt(uri)}' was changed by someone else since this ChangeKey. Retrieve the updated change key and try again.");
             }
 
             switch (update.Name.LocalName)
@@ -134,7 +134,7 @@ public static class UpdateItemHandler
     /// <summary>The single property element inside the item element of a Set or Append.</summary>
     private static XElement ValueElement(XElement update, Item item, PropertyPath path)
     {
-        var holder = update.Elements().Skip(1).SingleOrDefault() ?? throw SoapRequest.Schema(update, $"'{update.Name.LocalName}' needs an item element holding the new value.");
+        var holder = update.Elements().Skip(1).SingleOrDefault() ?? throw SoapRequest.Schema(update, $"'{Values.Excerpt(update.Name.LocalName)}' needs an item element holding the new value.");
         var expected = ItemSchema.ElementName(item.Kind);
         var fits = holder.Name.LocalName == expected || holder.Name.LocalName == "Item"
             || (holder.Name.LocalName is "Message" or "MeetingMessage" && item.IsMessageLike);
