@@ -69,6 +69,13 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             output.SetLength(0);
             SoapWriter.WriteFault(output, e);
         }
+        catch (StoreFullException e)
+        {
+            logger.LogError(e, "{Operation}: the store is full", operationName);
+            status = StatusCodes.Status500InternalServerError;
+            output.SetLength(0);
+            SoapWriter.WriteFault(output, EwsRequest.InsufficientResources());
+        }
         catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
         {
             logger.LogError(e, "{Operation} failed", operationName);
@@ -94,14 +101,26 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
         var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            if (buffer.Length + read > limit)
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                throw TooLarge(limit);
-            }
+                if (buffer.Length + read > limit)
+                {
+                    throw TooLarge(limit);
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's own limits: a chunked body past MaxRequestBodySize (413), or one sent slower than the minimum
+            // data rate (408). The client still gets an EWS answer if its connection is open.
+            await buffer.DisposeAsync();
+            throw e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? TooLarge(limit)
+                : new EwsFaultException(ResponseCodes.ErrorInvalidRequest, "The request is invalid: the body was not received completely or in time.");
         }
 
         buffer.Position = 0;

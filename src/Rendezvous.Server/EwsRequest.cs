@@ -129,12 +129,21 @@ public sealed class EwsRequest
                 ? new EwsException(ResponseCodes.ErrorItemNotFound, "The specified object was not found in the store.")
                 : new EwsException(ResponseCodes.ErrorIrresolvableConflict, "The item changed while the request was processed. Retrieve it again and retry."));
         }
+        catch (StoreFullException e)
+        {
+            Logger.LogError(e, "{Operation}: the store is full", Soap.OperationName);
+            return new Outcome<T>(default, InsufficientResources());
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Logger.LogError(e, "{Operation} failed for one item", Soap.OperationName);
             return new Outcome<T>(default, new EwsException(ResponseCodes.ErrorInternalServerError, "An internal server error occurred. The operation failed."));
         }
     }
+
+    /// <summary>What a write refused for lack of space answers (nothing of it was written; reads still work).</summary>
+    public static EwsException InsufficientResources() =>
+        new(ResponseCodes.ErrorInsufficientResources, "The server does not have enough space to complete the request. Nothing was changed.");
 
     /// <summary>Writes items in one m:Items element with this request's context.</summary>
     public void WriteItems(EwsWriter w, IEnumerable<Item> items, ItemShape shape)

@@ -34,7 +34,7 @@ public sealed class RendezvousServer : IAsyncDisposable
 
     public static async Task<RendezvousServer> StartAsync(ServerOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
-        var store = await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken);
+        var store = await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken, options.MaxStoreBytes);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k =>

@@ -12,6 +12,9 @@ public sealed class ServerOptions
 
     public XmlLimits Limits { get; set; } = new();
 
+    /// <summary>The largest the database may grow, in bytes (null: no limit but the disk). Writes past it get ErrorInsufficientResources.</summary>
+    public long? MaxStoreBytes { get; set; }
+
     public string Realm { get; set; } = "Rendezvous";
 
     public TimeProvider Time { get; set; } = TimeProvider.System;

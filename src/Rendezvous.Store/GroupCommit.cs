@@ -134,7 +134,7 @@ internal sealed class GroupCommit : IAsyncDisposable
                 {
                     tx.Rollback("write");
                     tx.Release("write");
-                    pending.Done.TrySetException(e);
+                    pending.Done.TrySetException(Translate(e));
                 }
             }
 
@@ -150,7 +150,7 @@ internal sealed class GroupCommit : IAsyncDisposable
             // The transaction is gone (rolled back by its disposal): none of the batch was written.
             foreach (var pending in batch)
             {
-                pending.Done.TrySetException(e);
+                pending.Done.TrySetException(Translate(e));
             }
 
             return;
@@ -161,6 +161,9 @@ internal sealed class GroupCommit : IAsyncDisposable
             pending.Done.TrySetResult();
         }
     }
+
+    /// <summary>SQLITE_FULL (a full disk, or max_page_count reached) becomes the store's own "full": callers need not know SQLite.</summary>
+    private static Exception Translate(Exception e) => e is SqliteException { SqliteErrorCode: 13 } ? new StoreFullException(e) : e;
 
     public async ValueTask DisposeAsync()
     {

@@ -41,6 +41,9 @@ public sealed class ConcurrencyException(string itemId, bool gone = false)
 
 public sealed class DuplicateException(string message) : Exception(message);
 
+/// <summary>A write refused because the store has no room left (the disk, or the configured size limit, is full). Nothing of it was written.</summary>
+public sealed class StoreFullException(Exception inner) : Exception("The mailbox store is full: the write was not made.", inner);
+
 /// <summary>What happened to an item or folder since a synchronization watermark.</summary>
 public enum SyncChangeKind
 {

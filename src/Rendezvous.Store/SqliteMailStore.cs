@@ -219,7 +219,9 @@ public sealed class SqliteMailStore : IMailStore
     public string Path { get; private init; } = "";
 
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/> and applies pending migrations.</summary>
-    public static async Task<SqliteMailStore> OpenAsync(string dataDirectory, CancellationToken cancellationToken)
+    /// <summary>Opens (and migrates) the store in <paramref name="dataDirectory"/>. <paramref name="maxBytes"/> caps the
+    /// database file: a write that would pass it is refused with <see cref="StoreFullException"/>, as on a full disk.</summary>
+    public static async Task<SqliteMailStore> OpenAsync(string dataDirectory, CancellationToken cancellationToken, long? maxBytes = null)
     {
         Directory.CreateDirectory(dataDirectory);
         var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, "rendezvous.db"));
@@ -265,6 +267,14 @@ public sealed class SqliteMailStore : IMailStore
         await using (var cmd = writerConnection.Command("PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=0;", null))
         {
             await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (maxBytes is { } max)
+        {
+            await using var cmd = writerConnection.Command("PRAGMA page_size;", null);
+            var pageSize = (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+            await using var cap = writerConnection.Command(string.Create(CultureInfo.InvariantCulture, $"PRAGMA max_page_count={Math.Max(1, max / pageSize)};"), null);
+            await cap.ExecuteNonQueryAsync(cancellationToken);
         }
 
         store.writer = new GroupCommit(writerConnection, store.BeforeCommitAsync, await store.pool.RentAsync(cancellationToken));

@@ -57,18 +57,7 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 
     /// <summary>Posts a SOAP body as <paramref name="user"/> and checks the response against the schema.</summary>
-    public async Task<EwsResponse> PostAsync(string user, string envelope, string? password = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new StringContent(envelope, Encoding.UTF8, "text/xml") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + (password ?? Password))));
-        using var response = await Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.InternalServerError, $"HTTP {(int)response.StatusCode}: {text}");
-        var doc = XDocument.Parse(text);
-        var errors = SchemaValidator.Validate(doc);
-        Assert.True(errors.Count == 0, "Response is not schema-valid:\n" + string.Join("\n", errors) + "\n" + text);
-        return new EwsResponse(response.StatusCode, doc);
-    }
+    public Task<EwsResponse> PostAsync(string user, string envelope, string? password = null) => EwsHttp.PostAsync(Http, Url, user, envelope, password);
 
     public Task<EwsResponse> CallAsync(string user, string body, string version = "Exchange2013_SP1") =>
         PostAsync(user, Soap.Envelope(body, version));
@@ -100,6 +89,23 @@ public sealed record EwsResponse(HttpStatusCode Status, XDocument Document)
     public string? FaultCode => Document.Descendants(Protocol.Ews.Soap + "Fault").FirstOrDefault()?.Element("faultcode")?.Value;
 
     public XElement? ServerVersionInfo => Document.Descendants(T + "ServerVersionInfo").FirstOrDefault();
+}
+
+/// <summary>One EWS call over HTTP to any server of the tests, its response checked against the schema.</summary>
+public static class EwsHttp
+{
+    public static async Task<EwsResponse> PostAsync(HttpClient http, string url, string user, string envelope, string? password = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(envelope, Encoding.UTF8, "text/xml") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + (password ?? ServerFixture.Password))));
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.InternalServerError, $"HTTP {(int)response.StatusCode}: {text}");
+        var doc = XDocument.Parse(text);
+        var errors = SchemaValidator.Validate(doc);
+        Assert.True(errors.Count == 0, "Response is not schema-valid:\n" + string.Join("\n", errors) + "\n" + text);
+        return new EwsResponse(response.StatusCode, doc);
+    }
 }
 
 public static class Soap

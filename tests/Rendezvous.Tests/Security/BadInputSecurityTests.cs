@@ -158,4 +158,26 @@ public sealed class BadInputSecurityTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Contains("ErrorInvalidRequest", XDocument.Parse(text).ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_chunked_body_over_the_size_limit_gets_ErrorInvalidRequest_not_ErrorInternalServerError()
+    {
+        // No Content-Length: the limit is met while reading, inside Kestrel (the fixture's limit is 1 MiB).
+        var envelope = Soap.Envelope(GetFolderById(new string('x', 2 * 1024 * 1024)));
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url) { Content = new StreamContent(new UnseekableStream(Encoding.UTF8.GetBytes(envelope))) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/xml");
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(User + ":" + ServerFixture.Password)));
+        using var response = await server.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains("<e:ResponseCode xmlns:e=\"http://schemas.microsoft.com/exchange/services/2006/errors\">ErrorInvalidRequest</e:ResponseCode>", text, StringComparison.Ordinal);
+        Assert.Contains("larger than the limit", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>A stream whose length is unknown, so HttpClient sends it chunked.</summary>
+    private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
 }
