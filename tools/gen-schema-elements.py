@@ -5,8 +5,10 @@ For every complex type of the schema: the child elements it allows (with inherit
 groups resolved) and each child's type. SchemaElements.cs reads it to refuse, as Exchange's schema validation does,
 any element a request puts where the schema has no place for it. The product does not ship Microsoft's schema.
 
-Line format (one type a line, sorted): TYPE<TAB>CHILD=CHILDTYPE<TAB>...; a CHILDTYPE of '-' is a simple type (no
-child elements allowed), a line with a lone '*' after the type allows anything (xs:any). Operations: lines
+Line format (one type a line, sorted): TYPE<TAB>CHILD=CHILDTYPE<TAB>...<TAB>!NAME|NAME...; a CHILDTYPE of '-' is a
+simple type (no child elements allowed), a line with a lone '*' after the type allows anything (xs:any), and each
+'!' field is a set of children of which at least one must appear (a required element, or a required choice), each
+'?' field a set of which at most one may appear (an element or a choice that does not repeat). Operations: lines
 '@ELEMENT<TAB>TYPE' for the global elements (operations, SOAP headers). Names are 'm:Local' or 't:Local'."""
 import sys, xml.etree.ElementTree as ET
 
@@ -126,6 +128,121 @@ def content(node, prefix, mapping, context):
     return children, closed
 
 
+def occurs(node):
+    return node.get('minOccurs', '1') != '0'
+
+
+def element_names(child, mapping, prefix):
+    if child.get('ref'):
+        return substitution_closure(qname(child.get('ref'), mapping))
+    return [prefix + ':' + child.get('name')]
+
+
+def required(node, prefix, mapping, groups_out):
+    """Adds to groups_out the sets of element names of which one must appear: each required element of a sequence,
+    and each required choice whose alternatives are all required elements. (Anything less certain is left out.)"""
+    for child in node:
+        tag = child.tag
+        if not occurs(child):
+            continue
+        if tag == XS + 'element':
+            groups_out.append(sorted(element_names(child, mapping, prefix)))
+        elif tag == XS + 'sequence':
+            required(child, prefix, mapping, groups_out)
+        elif tag == XS + 'group':
+            gnode, gprefix, gmapping = groups[qname(child.get('ref'), mapping)]
+            required(gnode, gprefix, gmapping, groups_out)
+        elif tag == XS + 'choice':
+            alternatives = []
+            for alt in child:
+                if alt.tag == XS + 'element' and occurs(alt):
+                    alternatives += element_names(alt, mapping, prefix)
+                elif alt.tag in (XS + 'annotation',):
+                    continue
+                else:
+                    alternatives = None
+                    break
+            if alternatives:
+                groups_out.append(sorted(set(alternatives)))
+
+
+def required_groups(node, prefix, mapping):
+    out = []
+    if node.find(XS + 'simpleContent') is not None:
+        return out
+    derived = node.find(XS + 'complexContent')
+    if derived is None:
+        required(node, prefix, mapping, out)
+        return out
+    for derivation in derived:
+        if derivation.tag == XS + 'extension':
+            base = qname(derivation.get('base'), mapping)
+            if base in complex_types:
+                bnode, bprefix, bmapping = complex_types[base]
+                out += required_groups(bnode, bprefix, bmapping)
+        required(derivation, prefix, mapping, out)
+    return out
+
+
+def once(node):
+    return node.get('maxOccurs', '1') == '1'
+
+
+def at_most_once(node, prefix, mapping, groups_out):
+    """Adds the sets of element names of which at most one may appear: each element that cannot repeat, and each choice
+    that cannot repeat and whose alternatives are all such elements. Particles inside a repeating one are left out."""
+    for child in node:
+        tag = child.tag
+        if not once(child):
+            continue
+        if tag == XS + 'element':
+            groups_out.append(sorted(element_names(child, mapping, prefix)))
+        elif tag == XS + 'sequence':
+            at_most_once(child, prefix, mapping, groups_out)
+        elif tag == XS + 'group':
+            gnode, gprefix, gmapping = groups[qname(child.get('ref'), mapping)]
+            at_most_once(gnode, gprefix, gmapping, groups_out)
+        elif tag == XS + 'choice':
+            alternatives = []
+            for alt in child:
+                if alt.tag == XS + 'element' and once(alt):
+                    alternatives += element_names(alt, mapping, prefix)
+                elif alt.tag == XS + 'annotation':
+                    continue
+                else:
+                    alternatives = None
+                    break
+            if alternatives:
+                groups_out.append(sorted(set(alternatives)))
+
+
+def single_groups(node, prefix, mapping):
+    out = []
+    if node.find(XS + 'simpleContent') is not None:
+        return out
+    derived = node.find(XS + 'complexContent')
+    if derived is None:
+        at_most_once(node, prefix, mapping, out)
+        return out
+    for derivation in derived:
+        if derivation.tag == XS + 'extension':
+            base = qname(derivation.get('base'), mapping)
+            if base in complex_types:
+                bnode, bprefix, bmapping = complex_types[base]
+                out += single_groups(bnode, bprefix, bmapping)
+        at_most_once(derivation, prefix, mapping, out)
+    return out
+
+
+def line(key, node, prefix, mapping, children, closed):
+    if not closed:
+        return key + '\t*'
+    fields = [key] + [f'{c}={t}' for c, t in sorted(children.items())]
+    fields += ['!' + '|'.join(g) for g in required_groups(node, prefix, mapping)]
+    fields += ['?' + '|'.join(g) for g in single_groups(node, prefix, mapping)]
+    return '\t'.join(fields)
+
+
 lines = {}
 pending = list(complex_types)
 done = set()
@@ -136,10 +253,7 @@ while pending:
     done.add(key)
     node, prefix, mapping = complex_types[key] if key in complex_types else anonymous[key]
     children, closed = content(node, prefix, mapping, key)
-    if not closed:
-        lines[key] = key + '\t*'
-    else:
-        lines[key] = '\t'.join([key] + [f'{c}={t}' for c, t in sorted(children.items())])
+    lines[key] = line(key, node, prefix, mapping, children, closed)
     pending += [t for t in children.values() if t != '-' and t not in done]
     pending += [k for k in anonymous if k not in done]
 
@@ -158,7 +272,7 @@ while pending:
     done.add(key)
     node, prefix, mapping = anonymous[key]
     children, closed = content(node, prefix, mapping, key)
-    lines[key] = key + '\t*' if not closed else '\t'.join([key] + [f'{c}={t}' for c, t in sorted(children.items())])
+    lines[key] = line(key, node, prefix, mapping, children, closed)
     pending += [t for t in children.values() if t != '-' and t not in done]
 
 with open(out_path, 'w', newline='\n') as f:

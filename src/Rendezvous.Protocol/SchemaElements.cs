@@ -15,7 +15,7 @@ public static class SchemaElements
     private const string Anything = "*";
     private static readonly XNamespace Xsi = "http://www.w3.org/2001/XMLSchema-instance";
 
-    private static readonly (FrozenDictionary<string, string> Operations, FrozenDictionary<string, FrozenDictionary<string, string>?> Types) Table = Load();
+    private static readonly (FrozenDictionary<string, string> Operations, FrozenDictionary<string, TypeEntry?> Types) Table = Load();
 
     /// <summary>The number of complex types known (a sanity check for tests).</summary>
     public static int TypeCount => Table.Types.Count;
@@ -42,7 +42,7 @@ public static class SchemaElements
                 elementType = declared;
             }
 
-            if (!Table.Types.TryGetValue(elementType, out var children))
+            if (!Table.Types.TryGetValue(elementType, out var entry))
             {
                 // A simple type: text only.
                 if (elementType == Simple && element.HasElements)
@@ -53,26 +53,51 @@ public static class SchemaElements
                 continue;
             }
 
-            if (children is null)
+            if (entry is null)
             {
                 continue;
             }
 
+            var children = entry.Children;
+
             var first = pending.Count;
+            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var child in element.Elements())
             {
-                if (!children.TryGetValue(Key(child.Name), out var childType))
+                var key = Key(child.Name);
+                if (!children.TryGetValue(key, out var childType))
                 {
                     throw Invalid(element, child);
                 }
 
+                seen[key] = seen.GetValueOrDefault(key) + 1;
                 pending.Push((child, childType));
             }
 
             // Children are checked in document order, so the error names the first offender.
             Reverse(pending, first);
+            foreach (var group in entry.Required)
+            {
+                if (!group.Any(seen.ContainsKey))
+                {
+                    throw SoapRequest.Schema(element,
+                        $"The element '{element.Name.LocalName}' in namespace '{element.Name.NamespaceName}' has incomplete content: it needs '{Describe(group)}'.");
+                }
+            }
+
+            foreach (var group in entry.Single)
+            {
+                if (group.Sum(name => seen.GetValueOrDefault(name)) > 1)
+                {
+                    var second = element.Elements().Where(c => group.Contains(Key(c.Name))).Skip(1).First();
+                    throw SoapRequest.Schema(second,
+                        $"The element '{element.Name.LocalName}' in namespace '{element.Name.NamespaceName}' holds at most one '{Describe(group)}'; '{second.Name.LocalName}' is one too many.");
+                }
+            }
         }
     }
+
+    private static string Describe(string[] group) => string.Join("' or '", group.Select(g => g[(g.IndexOf(':', StringComparison.Ordinal) + 1)..]));
 
     private static void Reverse(Stack<(XElement, string)> stack, int from)
     {
@@ -119,13 +144,13 @@ public static class SchemaElements
         : name.Namespace == Ews.M ? "m:" + name.LocalName
         : "{" + name.NamespaceName + "}" + name.LocalName;
 
-    private static (FrozenDictionary<string, string>, FrozenDictionary<string, FrozenDictionary<string, string>?>) Load()
+    private static (FrozenDictionary<string, string>, FrozenDictionary<string, TypeEntry?>) Load()
     {
         using var stream = typeof(SchemaElements).Assembly.GetManifestResourceStream("Rendezvous.Protocol.SchemaElements.txt")
             ?? throw new InvalidOperationException("The schema element table is not embedded.");
         using var reader = new StreamReader(stream);
         var operations = new Dictionary<string, string>(StringComparer.Ordinal);
-        var types = new Dictionary<string, FrozenDictionary<string, string>?>(StringComparer.Ordinal);
+        var types = new Dictionary<string, TypeEntry?>(StringComparer.Ordinal);
         while (reader.ReadLine() is { } line)
         {
             if (line.Length == 0 || line[0] == '#')
@@ -147,15 +172,26 @@ public static class SchemaElements
             }
 
             var children = new Dictionary<string, string>(StringComparer.Ordinal);
+            var required = new List<string[]>();
+            var single = new List<string[]>();
             foreach (var field in fields.AsSpan(1))
             {
+                if (field[0] is '!' or '?')
+                {
+                    (field[0] == '!' ? required : single).Add(field[1..].Split('|'));
+                    continue;
+                }
+
                 var equals = field.IndexOf('=', StringComparison.Ordinal);
                 children[field[..equals]] = field[(equals + 1)..];
             }
 
-            types[fields[0]] = children.ToFrozenDictionary(StringComparer.Ordinal);
+            types[fields[0]] = new TypeEntry(children.ToFrozenDictionary(StringComparer.Ordinal), [.. required], [.. single]);
         }
 
         return (operations.ToFrozenDictionary(StringComparer.Ordinal), types.ToFrozenDictionary(StringComparer.Ordinal));
     }
+
+    /// <summary>A complex type: the children it allows (name to type), the sets of which one child must appear, and those of which at most one may.</summary>
+    private sealed record TypeEntry(FrozenDictionary<string, string> Children, string[][] Required, string[][] Single);
 }
