@@ -94,9 +94,10 @@ public sealed record EwsResponse(HttpStatusCode Status, XDocument Document)
 /// <summary>One EWS call over HTTP to any server of the tests, its response checked against the schema.</summary>
 public static class EwsHttp
 {
-    public static async Task<EwsResponse> PostAsync(HttpClient http, string url, string user, string envelope, string? password = null)
+    public static async Task<EwsResponse> PostAsync(HttpClient http, string url, string user, string envelope, string? password = null, bool expectContinue = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(envelope, Encoding.UTF8, "text/xml") };
+        request.Headers.ExpectContinue = expectContinue;
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + (password ?? ServerFixture.Password))));
         using var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
