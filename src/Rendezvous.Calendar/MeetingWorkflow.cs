@@ -18,6 +18,12 @@ public static class MeetingWorkflow
     /// <param name="attendees">The views of the attendees that have a mailbox here, by address; others are external.</param>
     public static Decision Create(Item meeting, Mailbox organizer, Place calendar, string invitations, IReadOnlyDictionary<string, MeetingView> attendees, Place? sentCopy, WorkflowContext context)
     {
+        if (!IsOrganizer(meeting, organizer))
+        {
+            // Invitations go out from the organizer: anyone else would be sending as them.
+            throw new EwsException(ResponseCodes.ErrorSendAsDenied, "A meeting is created by its organizer; the organizer must be the signed-in user.");
+        }
+
         var decision = new Decision();
         var send = invitations != "SendToNone" && meeting.IsMeeting;
         if (meeting.IsMeeting)

@@ -161,5 +161,17 @@ public sealed class MeetingIdentityScenario
         }
     }
 
+    [Fact]
+    public void A_meeting_naming_another_organizer_is_not_sent()
+    {
+        var forged = world.NewMeeting("alice", "Budget", Nine, Hour, ["carol"]);
+
+        var e = Assert.Throws<EwsException>(() => world.Create("bob", forged));
+
+        Assert.Equal(ResponseCodes.ErrorSendAsDenied, e.Code);
+        Assert.Empty(world.In("carol", "inbox"));
+        Assert.Empty(world.In("carol", "calendar"));
+    }
+
     private void Apply(Decision decision) => world.Apply(decision);
 }
