@@ -197,6 +197,38 @@ public sealed class MeetingIdentitySecurityTests(ServerFixture server)
         Assert.DoesNotContain(await FindAsync(Carol, "inbox", tag), i => i.Name.LocalName == "MeetingCancellation");
     }
 
+    [Fact]
+    public void The_client_leaves_out_a_response_to_another_organizers_meeting_with_the_same_uid()
+    {
+        var nine = new DateTime(2031, 1, 6, 9, 0, 0, DateTimeKind.Utc);
+        var meeting = new Client.EwsItem
+        {
+            Id = new Client.ItemId("ALICES", "CK"),
+            Kind = Protocol.ItemKind.CalendarItem,
+            Uid = "uid-1",
+            Organizer = new Protocol.EmailAddress(null, Alice),
+            Start = nine,
+            End = nine.AddHours(1),
+        };
+        Client.EwsItem Response(string organizer) => new()
+        {
+            Id = new Client.ItemId("R-" + organizer),
+            Kind = Protocol.ItemKind.MeetingResponse,
+            From = new Protocol.EmailAddress(null, Carol),
+            Uid = "uid-1",
+            Organizer = new Protocol.EmailAddress(null, organizer),
+            ResponseType = "Tentative",
+            DateTimeSent = nine.AddDays(-1),
+            Start = nine,
+            End = nine.AddHours(1),
+            ProposedStart = nine.AddHours(2),
+            ProposedEnd = nine.AddHours(3),
+        };
+
+        Assert.Empty(Client.Proposals.Merge(meeting, [Response(Bob)]));
+        Assert.Equal(Carol, Assert.Single(Client.Proposals.Merge(meeting, [Response(Alice.ToUpperInvariant())])).Attendee.Address);
+    }
+
     private async Task<string?> FolderOfAsync(string user, string id)
     {
         var item = await server.GetItemAsync(user, id);
