@@ -83,10 +83,6 @@ public static class MeetingWorkflow
         // Only this meeting's items (its UID and its organizer) answer or change: a meeting of someone else that reuses the UID is another one.
         attendee = attendee.Of(item);
         organizer = organizer?.Of(item);
-        if (organizer is not null && !organizer.Owner.Address.Equals(item.Organizer!.Address, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ArgumentException("The organizer's view must be the mailbox of the meeting's organizer.", nameof(organizer));
-        }
 
         var calendarItem = attendee.CalendarItem;
         if (item.IsCancelled || calendarItem?.Item.IsCancelled == true)
