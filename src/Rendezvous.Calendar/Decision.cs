@@ -55,7 +55,29 @@ public sealed class Decision
     }
 }
 
-/// <summary>One mailbox's side of a meeting: its owner and every item it holds for the meeting's UID.</summary>
+/// <summary>
+/// A meeting's identity: its UID and its organizer. As in iTIP (RFC 5546), only the organizer changes a meeting, so
+/// someone else's meeting that reuses the UID is another meeting, never a change to this one.
+/// </summary>
+public sealed record MeetingKey(string Uid, string Organizer)
+{
+    /// <summary>The meeting <paramref name="item"/> belongs to, or null when it names no UID or no organizer.</summary>
+    public static MeetingKey? Of(Item item) =>
+        item.Uid is { Length: > 0 } uid && item.Organizer is { Address.Length: > 0 } organizer ? new MeetingKey(uid, organizer.Address) : null;
+
+    /// <summary>Whether <paramref name="item"/> belongs to this meeting: the same UID and the same organizer.</summary>
+    public bool Matches(Item item) =>
+        string.Equals(item.Uid, Uid, StringComparison.Ordinal) && item.Organizer is { } organizer && organizer.Is(Organizer);
+
+    /// <summary>The name the meeting's turns are taken under (addresses compare without case).</summary>
+    public string Name => Uid + "\n" + Organizer.ToUpperInvariant();
+}
+
+/// <summary>
+/// One mailbox's side of a meeting: its owner and the items it holds for the meeting. <see cref="Items"/> may hold
+/// more (every item with the UID); once <see cref="Meeting"/> is set, <see cref="Visible"/> and what derives from it
+/// see that meeting's items only.
+/// </summary>
 public sealed record MeetingView(Mailbox Owner, IReadOnlyList<PlacedItem> Items)
 {
     public const string Calendar = "calendar";
@@ -66,8 +88,17 @@ public sealed record MeetingView(Mailbox Owner, IReadOnlyList<PlacedItem> Items)
 
     public static MeetingView Empty(Mailbox owner) => new(owner, []);
 
-    /// <summary>Items the owner can still see (not in the Recoverable Items dumpster).</summary>
-    public IEnumerable<PlacedItem> Visible => Items.Where(p => p.Folder is not ("recoverableitemsdeletions" or "recoverableitemsroot"));
+    /// <summary>The meeting this view is of; null: every item it holds.</summary>
+    public MeetingKey? Meeting { get; init; }
+
+    /// <summary>This mailbox's side of the meeting <paramref name="item"/> belongs to, and of nothing else.</summary>
+    public MeetingView Of(Item item) => Of(MeetingKey.Of(item));
+
+    /// <summary>This mailbox's side of the meeting <paramref name="key"/> (no key: no meeting, so no items).</summary>
+    public MeetingView Of(MeetingKey? key) => key is null ? Empty(Owner) : this with { Meeting = key };
+
+    /// <summary>The meeting's items the owner can still see (not in the Recoverable Items dumpster).</summary>
+    public IEnumerable<PlacedItem> Visible => Items.Where(p => p.Folder is not ("recoverableitemsdeletions" or "recoverableitemsroot") && (Meeting is null || Meeting.Matches(p.Item)));
 
     /// <summary>The owner's calendar item for the meeting: the one in a calendar rather than in Deleted Items.</summary>
     public PlacedItem? CalendarItem => Visible

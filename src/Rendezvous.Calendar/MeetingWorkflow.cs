@@ -18,6 +18,12 @@ public static class MeetingWorkflow
     /// <param name="attendees">The views of the attendees that have a mailbox here, by address; others are external.</param>
     public static Decision Create(Item meeting, Mailbox organizer, Place calendar, string invitations, IReadOnlyDictionary<string, MeetingView> attendees, Place? sentCopy, WorkflowContext context)
     {
+        if (!IsOrganizer(meeting, organizer))
+        {
+            // Invitations go out from the organizer: anyone else would be sending as them.
+            throw new EwsException(ResponseCodes.ErrorSendAsDenied, "A meeting is created by its organizer; the organizer must be the signed-in user.");
+        }
+
         var decision = new Decision();
         var send = invitations != "SendToNone" && meeting.IsMeeting;
         if (meeting.IsMeeting)
@@ -73,6 +79,10 @@ public static class MeetingWorkflow
         {
             throw new EwsException(OrganizerCode(reply.Kind), "The organizer cannot respond to their own meeting.");
         }
+
+        // Only this meeting's items (its UID and its organizer) answer or change: a meeting of someone else that reuses the UID is another one.
+        attendee = attendee.Of(item);
+        organizer = organizer?.Of(item);
 
         var calendarItem = attendee.CalendarItem;
         if (item.IsCancelled || calendarItem?.Item.IsCancelled == true)
@@ -213,7 +223,7 @@ public static class MeetingWorkflow
     {
         var decision = new Decision();
         var old = before.Item;
-        var isOrganizers = after.Kind == ItemKind.CalendarItem && after.IsOrganizedBy(organizer.Address) && !after.IsCancelled;
+        var isOrganizers = after.Kind == ItemKind.CalendarItem && IsOrganizer(after, organizer) && !after.IsCancelled;
         var oldAddresses = old.IsMeeting ? AttendeeAddresses(old, organizer).ToList() : [];
         var newAddresses = AttendeeAddresses(after, organizer).ToList();
         if (!isOrganizers || mode == "SendToNone" || (newAddresses.Count == 0 && oldAddresses.Count == 0))
@@ -306,7 +316,7 @@ public static class MeetingWorkflow
             throw new EwsException(ResponseCodes.ErrorInvalidItemForOperationCancelItem, "Only a calendar item can be cancelled.");
         }
 
-        if (!item.IsOrganizedBy(organizer.Address))
+        if (!IsOrganizer(item, organizer))
         {
             throw new EwsException(ResponseCodes.ErrorCalendarIsNotOrganizer, "Only the organizer can cancel a meeting; an attendee declines it or removes it.");
         }
@@ -358,7 +368,7 @@ public static class MeetingWorkflow
 
         var decision = new Decision();
         var deletedItems = Place.In(attendee.Owner, MeetingView.DeletedItems);
-        foreach (var placed in new[] { attendee.CalendarItem, cancellation })
+        foreach (var placed in new[] { attendee.Of(cancellation.Item).CalendarItem, cancellation })
         {
             if (placed is null)
             {
@@ -378,10 +388,16 @@ public static class MeetingWorkflow
         return decision;
     }
 
+    /// <summary>
+    /// Whether <paramref name="mailbox"/> organizes the meeting <paramref name="item"/> belongs to. Unlike
+    /// <see cref="Item.IsOrganizedBy"/>, an item that names no organizer is nobody's meeting.
+    /// </summary>
+    public static bool IsOrganizer(Item item, Mailbox mailbox) => item.Organizer is { } organizer && organizer.Is(mailbox.Address);
+
     /// <summary>The organizer's own calendar item in their view of the meeting.</summary>
     public static PlacedItem? OrganizerItem(MeetingView organizer) =>
         organizer.Visible
-            .Where(p => p.Item.Kind == ItemKind.CalendarItem && p.Item.IsOrganizedBy(organizer.Owner.Address))
+            .Where(p => p.Item.Kind == ItemKind.CalendarItem && IsOrganizer(p.Item, organizer.Owner))
             .OrderBy(p => p.Folder == MeetingView.Calendar ? 0 : p.Folder == MeetingView.DeletedItems ? 2 : 1)
             .FirstOrDefault();
 
@@ -424,6 +440,8 @@ public static class MeetingWorkflow
     /// <summary>Delivers a request to one local attendee and keeps their calendar copy in step with the meeting.</summary>
     private static void Invite(Decision decision, Item meeting, MeetingView view, string requestType, ChangeHighlights? highlights, bool resetResponse, WorkflowContext context)
     {
+        // The attendee's copy and requests of this meeting only: another organizer's meeting with the same UID stays as it is.
+        view = view.Of(meeting);
         var existing = view.CalendarItem;
         Item copy;
         if (existing is null)
@@ -463,6 +481,7 @@ public static class MeetingWorkflow
     /// <summary>Delivers a cancellation to one local attendee and marks their copy cancelled.</summary>
     private static void CancelFor(Decision decision, Item meeting, MeetingView view, Body? body, WorkflowContext context)
     {
+        view = view.Of(meeting);
         string? copyId = null;
         if (view.CalendarItem is { } existing)
         {

@@ -73,9 +73,14 @@ internal static class Proposals
         return [.. latest.Values.Select(v => v.Proposal).OfType<Proposal>().OrderBy(p => p.RespondedAt ?? DateTime.MaxValue)];
     }
 
+    /// <summary>
+    /// A meeting is its UID and its organizer: a response with the UID of another organizer's meeting answers that one.
+    /// A side that does not say who organizes is taken at its UID.
+    /// </summary>
     private static bool Answers(EwsItem response, EwsItem meeting) =>
         (response.AssociatedCalendarItemId is { } id && string.Equals(id.Id, meeting.Id.Id, StringComparison.Ordinal))
-        || (response.Uid is not null && string.Equals(response.Uid, meeting.Uid, StringComparison.Ordinal));
+        || (response.Uid is not null && string.Equals(response.Uid, meeting.Uid, StringComparison.Ordinal)
+            && (response.Organizer is null || meeting.Organizer is null || response.Organizer.Is(meeting.Organizer.Address)));
 
     /// <summary>
     /// Whether the response answered an earlier time of the meeting: since Exchange2013 a MeetingResponse carries the

@@ -65,7 +65,8 @@ public static class ItemReader
             throw SoapRequest.Schema(mailbox, "A Mailbox must have an EmailAddress.");
         }
 
-        return new EmailAddress(name, address, routing ?? "SMTP", type ?? "Mailbox");
+        // Every address a client names is checked here, once: it is delivered to, stored and written into other mailboxes.
+        return new EmailAddress(name, AddressRules.Require(address, routing), routing ?? "SMTP", type ?? "Mailbox");
     }
 
     public static Attendee ReadAttendee(XElement attendee)

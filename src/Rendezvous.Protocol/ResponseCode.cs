@@ -120,6 +120,7 @@ public static class ResponseCodes
     public const string ErrorInvalidPropertyAppend = nameof(ErrorInvalidPropertyAppend);
     public const string ErrorInvalidPropertyDelete = nameof(ErrorInvalidPropertyDelete);
     public const string ErrorInvalidRecipients = nameof(ErrorInvalidRecipients);
+    public const string ErrorSendAsDenied = nameof(ErrorSendAsDenied);
     public const string ErrorInvalidRequest = nameof(ErrorInvalidRequest);
     public const string ErrorInvalidServerVersion = nameof(ErrorInvalidServerVersion);
     public const string ErrorInvalidSubfilterType = nameof(ErrorInvalidSubfilterType);

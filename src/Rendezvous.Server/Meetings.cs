@@ -16,21 +16,24 @@ public static class Meetings
 
     public static WorkflowContext Context(EwsRequest request) => new(request.Now, EwsIds.NewItemId);
 
-    /// <summary>A mailbox's items for the meeting <paramref name="uid"/>.</summary>
-    public static async Task<MeetingView> ViewAsync(EwsRequest request, Mailbox owner, string? uid) =>
-        uid is null ? MeetingView.Empty(owner) : new MeetingView(owner, await request.Store.GetMeetingItemsAsync(owner.Id, uid, request.Cancellation));
+    /// <summary>
+    /// A mailbox's items for the meeting <paramref name="meeting"/>: its UID and its organizer. Items of another
+    /// organizer's meeting with the same UID are not part of it (a reused UID never reaches someone else's meeting).
+    /// </summary>
+    public static async Task<MeetingView> ViewAsync(EwsRequest request, Mailbox owner, MeetingKey? meeting) =>
+        meeting is null ? MeetingView.Empty(owner) : new MeetingView(owner, await request.Store.GetMeetingItemsAsync(owner.Id, meeting.Uid, request.Cancellation)).Of(meeting);
 
     /// <summary>The view of the mailbox at <paramref name="address"/>, or null when it is not on this server.</summary>
-    public static async Task<MeetingView?> LocalViewAsync(EwsRequest request, string address, string? uid) =>
-        await request.Store.FindUserAsync(address, request.Cancellation) is { } user ? await ViewAsync(request, user.Mailbox, uid) : null;
+    public static async Task<MeetingView?> LocalViewAsync(EwsRequest request, string address, MeetingKey? meeting) =>
+        await request.Store.FindUserAsync(address, request.Cancellation) is { } user ? await ViewAsync(request, user.Mailbox, meeting) : null;
 
     /// <summary>The views of those <paramref name="addresses"/> that have a mailbox here.</summary>
-    public static async Task<Dictionary<string, MeetingView>> LocalViewsAsync(EwsRequest request, IEnumerable<string> addresses, string? uid)
+    public static async Task<Dictionary<string, MeetingView>> LocalViewsAsync(EwsRequest request, IEnumerable<string> addresses, MeetingKey? meeting)
     {
         var views = new Dictionary<string, MeetingView>(StringComparer.OrdinalIgnoreCase);
         foreach (var address in addresses.Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            if (await LocalViewAsync(request, address, uid) is { } view)
+            if (await LocalViewAsync(request, address, meeting) is { } view)
             {
                 views[address] = view;
             }
@@ -44,9 +47,10 @@ public static class Meetings
     /// (responses from many attendees all update the organizer's item); if the state still moved on, the step is
     /// decided again from fresh state.
     /// </summary>
-    public static async Task<IReadOnlyList<Item>> RunAsync(EwsRequest request, string? uid, Func<Task<Decision>> decide)
+    public static async Task<IReadOnlyList<Item>> RunAsync(EwsRequest request, MeetingKey? meeting, Func<Task<Decision>> decide)
     {
-        using var turn = uid is null ? null : await MeetingLocks.AcquireAsync(uid, request.Cancellation);
+        // Turns are per meeting (UID and organizer): a meeting reusing another's UID never waits on it.
+        using var turn = meeting is null ? null : await MeetingLocks.AcquireAsync(meeting.Name, request.Cancellation);
         for (var attempt = 1; ; attempt++)
         {
             var decision = await decide();
@@ -69,7 +73,7 @@ public static class Meetings
     public static async Task<IReadOnlyList<Item>> RunOnItemAsync(EwsRequest request, ItemRef reference, Func<Item, Task<Decision>> decide)
     {
         var first = await request.GetOwnItemAsync(reference);
-        return await RunAsync(request, first.Uid, async () => await decide(await request.GetOwnItemAsync(reference)));
+        return await RunAsync(request, MeetingKey.Of(first), async () => await decide(await request.GetOwnItemAsync(reference)));
     }
 
     private static async Task ApplyAsync(EwsRequest request, Decision decision)
@@ -114,7 +118,7 @@ public static class Meetings
         }
     }
 
-    /// <summary>One turn at a time per meeting UID, within this process (the store's change numbers guard the rest).</summary>
+    /// <summary>One turn at a time per meeting (<see cref="MeetingKey.Name"/>), within this process (the store's change numbers guard the rest).</summary>
     private static class MeetingLocks
     {
         private static readonly ConcurrentDictionary<string, Entry> Entries = new(StringComparer.Ordinal);

@@ -165,8 +165,7 @@ public static class CreateItemHandler
     {
         var now = request.Now;
         var me = request.User.Mailbox;
-        item.From ??= new EmailAddress(me.DisplayName, me.Address);
-        item.Sender ??= item.From;
+        item.From = item.Sender = SendingAs(me, item);
         item.DateTimeSent = now;
         item.IsSubmitted = true;
         item.InternetMessageId ??= $"<{Guid.NewGuid():N}@rendezvous>";
@@ -199,6 +198,24 @@ public static class CreateItemHandler
         }
 
         await request.Store.ApplyAsync(changes, request.Cancellation);
+    }
+
+    /// <summary>
+    /// Who a message is sent as: always the signed-in user, as both From and Sender, with their own name. A From or
+    /// Sender naming anyone else would be send-as, which needs a delegation (none is granted yet), so it is refused and
+    /// nothing is sent.
+    /// </summary>
+    private static EmailAddress SendingAs(Mailbox me, Item item)
+    {
+        foreach (var claimed in new[] { item.From, item.Sender })
+        {
+            if (claimed is not null && !claimed.Is(me.Address))
+            {
+                throw new EwsException(ResponseCodes.ErrorSendAsDenied, $"{me.Address} cannot send as {claimed.Address}: a message is sent from the signed-in user's own address.");
+            }
+        }
+
+        return new EmailAddress(me.DisplayName, me.Address);
     }
 
     /// <summary>Gives a new item its id, place, times and first change number.</summary>

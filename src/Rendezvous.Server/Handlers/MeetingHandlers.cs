@@ -22,10 +22,10 @@ public static class MeetingHandlers
         var me = request.User.Mailbox;
         var prepared = ItemReader.ReadNewItem(element, request.ReadContext);
         CalendarRules.PrepareNewCalendarItem(prepared, me, request.Soap.TimeZoneContext, request.Now);
-        var results = await Meetings.RunAsync(request, prepared.Uid, async () =>
+        var results = await Meetings.RunAsync(request, MeetingKey.Of(prepared), async () =>
         {
             var meeting = prepared.Clone();
-            var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(meeting, me), meeting.Uid);
+            var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(meeting, me), MeetingKey.Of(meeting));
             return MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, Meetings.Context(request));
         });
         return results;
@@ -64,9 +64,10 @@ public static class MeetingHandlers
         };
         var reply = new MeetingReply(kind, draft.Body, draft.ProposedStart, draft.ProposedEnd);
         var saved = await SavedPlaceAsync(request, savedFolder);
-        await Meetings.RunAsync(request, draft.Uid, async () =>
+        // The draft carries the meeting's UID and organizer: it answers that meeting and no other with the same UID.
+        await Meetings.RunAsync(request, MeetingKey.Of(draft), async () =>
         {
-            var attendee = await Meetings.ViewAsync(request, request.User.Mailbox, draft.Uid);
+            var attendee = await Meetings.ViewAsync(request, request.User.Mailbox, MeetingKey.Of(draft));
             var reference = attendee.CalendarItem ?? attendee.ReceivedRequests.FirstOrDefault()
                 ?? throw new EwsException(ResponseCodes.ErrorItemNotFound, "The meeting this response answers is no longer in the mailbox.");
             var organizer = await OrganizerViewAsync(request, reference.Item);
@@ -91,7 +92,7 @@ public static class MeetingHandlers
         await Meetings.RunOnItemAsync(request, reference, async item =>
         {
             var (organizer, placed) = await PlaceAsync(request, item);
-            var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), item.Uid);
+            var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), MeetingKey.Of(item));
             var to = Place.In(organizer.Owner, placed.Folder == MeetingView.DeletedItems ? "recoverableitemsdeletions" : MeetingView.DeletedItems);
             var mode = disposition == "SendAndSaveCopy" ? "SendToAllAndSaveCopy" : "SendOnlyToAll";
             return MeetingWorkflow.Cancel(placed, organizer.Owner, response.Body, mode, attendees, to, saved, Meetings.Context(request));
@@ -132,7 +133,8 @@ public static class MeetingHandlers
 
         var (_, placed) = await PlaceAsync(request, stored);
         var addresses = MeetingWorkflow.AttendeeAddresses(stored, me).Concat(MeetingWorkflow.AttendeeAddresses(after, me));
-        var attendees = await Meetings.LocalViewsAsync(request, addresses, stored.Uid);
+        // The attendees' side of the meeting as it is after the change (a new calendar:UID makes it another meeting for them).
+        var attendees = await Meetings.LocalViewsAsync(request, addresses, MeetingKey.Of(after));
         return MeetingWorkflow.Update(placed, after, me, mode, attendees, null, Meetings.Context(request));
     }
 
@@ -144,14 +146,14 @@ public static class MeetingHandlers
         Meetings.RunOnItemAsync(request, reference, async item =>
         {
             var (organizer, placed) = await PlaceAsync(request, item);
-            var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), item.Uid);
+            var attendees = await Meetings.LocalViewsAsync(request, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), MeetingKey.Of(item));
             return MeetingWorkflow.Cancel(placed, organizer.Owner, null, mode, attendees, to, null, Meetings.Context(request));
         });
 
     /// <summary>The caller's view of the item's meeting, and the item placed in it.</summary>
     private static async Task<(MeetingView View, PlacedItem Placed)> PlaceAsync(EwsRequest request, Item item)
     {
-        var view = await Meetings.ViewAsync(request, request.User.Mailbox, item.Uid);
+        var view = await Meetings.ViewAsync(request, request.User.Mailbox, MeetingKey.Of(item));
         var placed = view.Items.FirstOrDefault(p => p.Item.Id == item.Id) ?? new PlacedItem(item, null);
         return (view, placed);
     }
@@ -166,7 +168,7 @@ public static class MeetingHandlers
 
     private static async Task<MeetingView?> OrganizerViewAsync(EwsRequest request, Item item) =>
         item.Organizer is { } organizer && !organizer.Is(request.User.Address)
-            ? await Meetings.LocalViewAsync(request, organizer.Address, item.Uid)
+            ? await Meetings.LocalViewAsync(request, organizer.Address, MeetingKey.Of(item))
             : null;
 
     private static async Task<Place?> SavedPlaceAsync(EwsRequest request, FolderRef? savedFolder) =>
