@@ -12,6 +12,9 @@ public sealed class ServerOptions
 
     public XmlLimits Limits { get; set; } = new();
 
+    /// <summary>The work and memory one request may take (ids, items, changes, shapes, restrictions, find pages, response).</summary>
+    public RequestLimits RequestLimits { get; set; } = new();
+
     public string Realm { get; set; } = "Rendezvous";
 
     public TimeProvider Time { get; set; } = TimeProvider.System;
