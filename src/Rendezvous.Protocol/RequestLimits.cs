@@ -35,7 +35,10 @@ public sealed record RequestLimits
     public int MaxFindCount { get; init; } = 1000;
 
     /// <summary>The estimated size of the items one GetItem returns; the items after it are ErrorBatchProcessingStopped.</summary>
-    public long MaxResponseItemBytes { get; init; } = 32L * 1024 * 1024;
+    public long MaxResponseItemBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>A GetItem that has read more than this many bytes of items is large, as a request with many ids is.</summary>
+    public long LargeResponseItemBytes { get; init; } = 1024 * 1024;
 
     /// <summary>How much of a response is kept in memory while it is written; the rest goes to a temporary file.</summary>
     public int ResponseBufferBytes { get; init; } = 256 * 1024;

@@ -14,6 +14,7 @@ namespace Rendezvous.Server;
 public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticator, ServerOptions options, ILogger<EwsEndpoint> logger)
 {
     private readonly SemaphoreSlim largeRequests = new(options.RequestLimits.MaxConcurrentLargeRequests);
+    private readonly MemoryTrimmer trimmer = new(options.Time);
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -39,11 +40,13 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
         await using var output = new FileBufferingWriteStream(options.RequestLimits.ResponseBufferBytes);
         MemoryStream? fault = null;
         EwsRequest? request = null;
+        long requestBytes = 0;
         var status = StatusCodes.Status200OK;
         string operationName = "?";
         try
         {
             using var body = await ReadBodyAsync(http.Request, options.Limits.MaxRequestBytes, cancellation);
+            requestBytes = body.Length;
             var soap = SoapRequest.Parse(body, options.Limits);
             operationName = soap.OperationName;
             if (!Operations.Table.TryGetValue(soap.OperationName, out var handler))
@@ -88,7 +91,12 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
         finally
         {
             // The response is written out: a client slow to read it holds a file, not a large-request slot.
+            var large = request?.HoldsLargeSlot == true || requestBytes >= MemoryTrimmer.LargeBytes || output.Length >= MemoryTrimmer.LargeBytes;
             request?.ReleaseLargeSlot();
+            if (large)
+            {
+                trimmer.Schedule();
+            }
         }
 
         http.Response.StatusCode = status;

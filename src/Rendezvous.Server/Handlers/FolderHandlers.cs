@@ -26,8 +26,8 @@ public static class FolderHandlers
         {
             var target = parent.Error is null ? parent.Value! : throw parent.Error;
             var folder = ReadNewFolder(e, target, request);
-            names ??= [.. (await request.Store.GetChildFoldersAsync(target.Id, deep: false, request.Cancellation)).Select(s => s.DisplayName.ToUpperInvariant())];
-            if (!names.Add(folder.DisplayName.ToUpperInvariant()))
+            names ??= new HashSet<string>((await request.Store.GetChildFoldersAsync(target.Id, deep: false, request.Cancellation)).Select(s => s.DisplayName), StringComparer.OrdinalIgnoreCase);
+            if (!names.Add(folder.DisplayName))
             {
                 throw new EwsException(ResponseCodes.ErrorFolderExists, "A folder with the specified name already exists.");
             }

@@ -34,6 +34,12 @@ public static class ItemHandlers
             }
 
             loaded += item.Size;
+            if (loaded > request.Limits.LargeResponseItemBytes)
+            {
+                // Many megabytes held until the response is written: only a few such requests at once.
+                await request.EnterLargeAsync();
+            }
+
             return item;
         });
         return EwsRequest.Respond("GetItem", outcomes, (w, item) => request.WriteItems(w, [item], shape), itemsOnError: true);

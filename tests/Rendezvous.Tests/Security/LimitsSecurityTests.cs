@@ -33,6 +33,7 @@ public sealed class LimitsSecurityTests(ServerFixture server, LimitsSecurityTest
             MaxResponseItemBytes = ItemBytes,
             ResponseBufferBytes = 4096,
             LargeRequestThreshold = LargeThreshold,
+            LargeResponseItemBytes = 20_000,
             // No slot at all: every large request is refused as busy, deterministically.
             MaxConcurrentLargeRequests = 0,
             BackOffMilliseconds = BackOff,
@@ -248,6 +249,10 @@ public sealed class LimitsSecurityTests(ServerFixture server, LimitsSecurityTest
 
         var normal = await srv.CallAsync(User, GetItems(Enumerable.Repeat(id, SmallLimits.LargeThreshold)));
         Assert.Equal(SmallLimits.LargeThreshold, normal.Messages.Count);
+
+        // Few ids but many bytes read (about 24,000 estimated, over LargeResponseItemBytes) is large too.
+        var heavy = (await srv.CallAsync(User, SaveMessages("drafts", [("Heavy alone", new string('w', 12_000))]))).Ok().ItemId().Id;
+        Assert.Equal("a:ErrorServerBusy", (await srv.CallAsync(User, GetItems([heavy], "AllProperties"))).FaultCode);
     }
 
     [Fact]
