@@ -40,6 +40,9 @@ public sealed record RequestLimits
     /// <summary>A GetItem that has read more than this many bytes of items is large, as a request with many ids is.</summary>
     public long LargeResponseItemBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>A FindItem over a folder of more items than this is large: the folder is read whole before it is paged.</summary>
+    public int LargeFolderItems { get; init; } = 10_000;
+
     /// <summary>How much of a response is kept in memory while it is written; the rest goes to a temporary file.</summary>
     public int ResponseBufferBytes { get; init; } = 256 * 1024;
 

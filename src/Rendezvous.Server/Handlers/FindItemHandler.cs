@@ -81,6 +81,12 @@ public static class FindItemHandler
                 return new Page<Item>(taken, all.Count, taken.Count == all.Count, taken.Count, null);
             }
 
+            if (folder.TotalCount > request.Limits.LargeFolderItems)
+            {
+                // The whole folder is read before it is restricted, sorted and paged: only a few such finds at once.
+                await request.EnterLargeAsync();
+            }
+
             IEnumerable<Item> items = await request.Store.GetItemsAsync(folder.Id, request.Cancellation);
             if (restriction is not null)
             {

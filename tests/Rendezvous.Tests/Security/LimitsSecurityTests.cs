@@ -34,6 +34,7 @@ public sealed class LimitsSecurityTests(ServerFixture server, LimitsSecurityTest
             ResponseBufferBytes = 4096,
             LargeRequestThreshold = LargeThreshold,
             LargeResponseItemBytes = 20_000,
+            LargeFolderItems = 10,
             // No slot at all: every large request is refused as busy, deterministically.
             MaxConcurrentLargeRequests = 0,
             BackOffMilliseconds = BackOff,
@@ -253,6 +254,18 @@ public sealed class LimitsSecurityTests(ServerFixture server, LimitsSecurityTest
         // Few ids but many bytes read (about 24,000 estimated, over LargeResponseItemBytes) is large too.
         var heavy = (await srv.CallAsync(User, SaveMessages("drafts", [("Heavy alone", new string('w', 12_000))]))).Ok().ItemId().Id;
         Assert.Equal("a:ErrorServerBusy", (await srv.CallAsync(User, GetItems([heavy], "AllProperties"))).FaultCode);
+    }
+
+    [Fact]
+    public async Task A_FindItem_over_a_folder_larger_than_LargeFolderItems_is_large_and_gets_ErrorServerBusy_with_no_free_slot()
+    {
+        var srv = small.Server;
+        Assert.Equal(11, (await srv.CallAsync(User, SaveMessages("notes", Enumerable.Range(0, 11).Select(i => ($"Note {i}", "n"))))).Messages.Count);
+        var view = "<m:IndexedPageItemView MaxEntriesReturned=\"2\" Offset=\"0\" BasePoint=\"Beginning\"/>";
+        Assert.Equal("a:ErrorServerBusy", (await srv.CallAsync(User, Requests.FindItem(view, folder: "notes"))).FaultCode);
+        // A smaller folder is read as before.
+        await srv.CallAsync(User, SaveMessages("outbox", Enumerable.Range(0, 3).Select(i => ($"Out {i}", "o"))));
+        Assert.Equal(2, (await srv.CallAsync(User, Requests.FindItem(view, folder: "outbox"))).Ok().Descendants(T + "Message").Count());
     }
 
     [Fact]
