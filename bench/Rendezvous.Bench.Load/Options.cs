@@ -10,6 +10,9 @@ internal sealed class Options
         Usage: Rendezvous.Bench.Load [options] [WORKLOAD...]
           WORKLOAD             getitem calendarview invite propose availability sync (default: all)
           --quick              short runs (under a minute in all)
+          --big                the big-request scenarios instead (defect 3: limits, memory before, during and after)
+          --big-light          only those one request at a time, and no 5,000-folder create: for a server without
+                               limits (--server), which would take gigabytes or minutes
           --sizes              the scaling table instead: getitem, calendarview, propose and sync at 10, 1,000, 10,000
                                and 100,000 items (--size-list 10,1000 to choose)
           --duration S         measured seconds per workload (default 10; quick 2; sizes 4)
@@ -34,6 +37,10 @@ internal sealed class Options
     public bool Quick { get; private set; }
 
     public bool Sizes { get; private set; }
+
+    public bool Big { get; private set; }
+
+    public bool BigLight { get; private set; }
 
     public List<int> SizeList { get; private set; } = [10, 1_000, 10_000, 100_000];
 
@@ -75,6 +82,8 @@ internal sealed class Options
             {
                 case "--quick": o.Quick = true; break;
                 case "--sizes": o.Sizes = true; break;
+                case "--big": o.Big = true; break;
+                case "--big-light": o.Big = o.BigLight = true; break;
                 case "--size-list": o.SizeList = [.. Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--duration": duration = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--warmup": warmup = double.Parse(Value(), CultureInfo.InvariantCulture); break;

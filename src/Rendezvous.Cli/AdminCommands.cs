@@ -16,6 +16,7 @@ internal static class AdminCommands
             Limits = new Protocol.XmlLimits(
                 options.GetNumber("--max-request-bytes") ?? new Protocol.XmlLimits().MaxRequestBytes,
                 (int)(options.GetNumber("--max-depth") ?? new Protocol.XmlLimits().MaxDepth)),
+            RequestLimits = RequestLimitsFrom(options),
         };
         await using var server = await RendezvousServer.StartAsync(serverOptions, cancellationToken: cancellationToken);
         var users = await server.Store.ListUsersAsync(cancellationToken);
@@ -30,6 +31,24 @@ internal static class AdminCommands
         stdout.Flush();
         await server.WaitForShutdownAsync(cancellationToken);
         return 0;
+    }
+
+    /// <summary>--max-batch sets every per-request count (ids, items and folders per create, changes per update) at once.</summary>
+    private static Protocol.RequestLimits RequestLimitsFrom(Options options)
+    {
+        var limits = new Protocol.RequestLimits();
+        if (options.GetNumber("--max-batch") is { } batch)
+        {
+            var n = (int)Math.Min(batch, int.MaxValue);
+            limits = limits with { MaxIdsPerRequest = n, MaxItemsPerCreate = n, MaxFoldersPerCreate = n, MaxChangesPerUpdate = n };
+        }
+
+        return limits with
+        {
+            MaxFindCount = (int)Math.Min(options.GetNumber("--max-find") ?? limits.MaxFindCount, int.MaxValue),
+            MaxResponseItemBytes = options.GetNumber("--max-response-item-bytes") ?? limits.MaxResponseItemBytes,
+            MaxConcurrentLargeRequests = (int)Math.Min(options.GetNumber("--max-large-requests") ?? limits.MaxConcurrentLargeRequests, int.MaxValue),
+        };
     }
 
     private static async Task<SqliteMailStore> OpenStoreAsync(Options options, CancellationToken cancellationToken) =>

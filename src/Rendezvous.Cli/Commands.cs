@@ -9,9 +9,11 @@ public static class Commands
     private const string Usage =
         """
         Usage:
-          rdv serve [--urls URL] [--data DIR] [--max-request-bytes N] [--max-depth N]
+          rdv serve [--urls URL] [--data DIR] [--max-request-bytes N] [--max-depth N] [--max-batch N] [--max-find N]
+                    [--max-response-item-bytes N] [--max-large-requests N]
                                                               run the EWS server (default http://127.0.0.1:5000, ./rendezvous-data,
-                                                              requests up to 10 MiB and 64 levels of nesting)
+                                                              requests up to 10 MiB and 64 levels of nesting, 1,000 ids, items
+                                                              or changes a request, finds of 1,000, 32 MiB of items a GetItem)
           rdv user add EMAIL [--name "Display Name"] [--password-stdin] [--data DIR]
           rdv user list [--data DIR]
           rdv user passwd EMAIL [--password-stdin] [--data DIR]

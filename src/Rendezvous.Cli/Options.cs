@@ -15,7 +15,7 @@ internal sealed class Options
 
     private static readonly HashSet<string> Valued =
     [
-        "--urls", "--data", "--name", "--max-request-bytes", "--max-depth", "--start", "--end", "--days", "--tz",
+        "--urls", "--data", "--name", "--max-request-bytes", "--max-depth", "--max-batch", "--max-find", "--max-response-item-bytes", "--max-large-requests", "--start", "--end", "--days", "--tz",
         "--url", "--user", "--from", "--to", "--subject", "--id", "--message", "--optional", "--location", "--duration",
     ];
 

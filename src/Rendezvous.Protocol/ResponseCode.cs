@@ -58,6 +58,9 @@ public sealed class EwsFaultException : EwsException
 
     public int Line { get; }
 
+    /// <summary>For ErrorServerBusy: how long the client should wait before it sends the request again.</summary>
+    public int? BackOffMilliseconds { get; init; }
+
     public int Position { get; }
 
     public string? Violation { get; }
@@ -148,4 +151,7 @@ public static class ResponseCodes
     public const string ErrorInvalidSyncStateData = nameof(ErrorInvalidSyncStateData);
     public const string ErrorSyncFolderNotFound = nameof(ErrorSyncFolderNotFound);
     public const string ErrorInvalidPropertyForOperation = nameof(ErrorInvalidPropertyForOperation);
+    public const string ErrorRestrictionTooLong = nameof(ErrorRestrictionTooLong);
+    public const string ErrorExceededFindCountLimit = nameof(ErrorExceededFindCountLimit);
+    public const string ErrorBatchProcessingStopped = nameof(ErrorBatchProcessingStopped);
 }

@@ -69,6 +69,16 @@ public static class SoapWriter
             xml.WriteElementString("t", "Violation", Ews.TypesNs, Values.ErrorText(fault.Violation ?? fault.Message));
             xml.WriteEndElement();
         }
+        else if (error is EwsFaultException { BackOffMilliseconds: { } backOff })
+        {
+            // Note: exchangelib reads the hint from t:MessageXml/t:Value[@Name='BackOffMilliseconds'] and waits that long.
+            xml.WriteStartElement("t", "MessageXml", Ews.TypesNs);
+            xml.WriteStartElement("t", "Value", Ews.TypesNs);
+            xml.WriteAttributeString("Name", "BackOffMilliseconds");
+            xml.WriteString(Values.Format(backOff));
+            xml.WriteEndElement();
+            xml.WriteEndElement();
+        }
 
         xml.WriteEndElement();
         xml.WriteEndElement();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
@@ -12,6 +13,9 @@ namespace Rendezvous.Server;
 /// </summary>
 public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticator, ServerOptions options, ILogger<EwsEndpoint> logger)
 {
+    private readonly SemaphoreSlim largeRequests = new(options.RequestLimits.MaxConcurrentLargeRequests);
+    private readonly MemoryTrimmer trimmer = new(options.Time);
+
     public async Task HandleAsync(HttpContext http)
     {
         var cancellation = http.RequestAborted;
@@ -31,12 +35,18 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             return;
         }
 
-        using var output = new MemoryStream();
+        // The response spills to a temporary file beyond a small buffer, so a large one is never held in memory, and
+        // it is complete before anything is sent, so a failure while it is written still becomes a fault.
+        await using var output = new FileBufferingWriteStream(options.RequestLimits.ResponseBufferBytes);
+        MemoryStream? fault = null;
+        EwsRequest? request = null;
+        long requestBytes = 0;
         var status = StatusCodes.Status200OK;
         string operationName = "?";
         try
         {
             using var body = await ReadBodyAsync(http.Request, options.Limits.MaxRequestBytes, cancellation);
+            requestBytes = body.Length;
             var soap = SoapRequest.Parse(body, options.Limits);
             operationName = soap.OperationName;
             if (!Operations.Table.TryGetValue(soap.OperationName, out var handler))
@@ -51,7 +61,7 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
                 throw new EwsFaultException(ResponseCodes.ErrorAccessDenied, "The account does not have permission to impersonate the requested user.");
             }
 
-            var request = new EwsRequest
+            request = new EwsRequest
             {
                 Soap = soap,
                 User = user,
@@ -59,6 +69,8 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
                 Time = options.Time,
                 Logger = logger,
                 Cancellation = cancellation,
+                Limits = options.RequestLimits,
+                LargeRequests = largeRequests,
             };
             var writeBody = await handler(request);
             SoapWriter.WriteResponse(output, writeBody, soap.Zone);
@@ -66,29 +78,46 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
         catch (EwsException e)
         {
             status = StatusCodes.Status500InternalServerError;
-            output.SetLength(0);
-            SoapWriter.WriteFault(output, e);
+            fault = new MemoryStream();
+            SoapWriter.WriteFault(fault, e);
         }
         catch (StoreFullException e)
         {
             logger.LogError(e, "{Operation}: the store is full", operationName);
             status = StatusCodes.Status500InternalServerError;
-            output.SetLength(0);
-            SoapWriter.WriteFault(output, EwsRequest.InsufficientResources());
+            fault = new MemoryStream();
+            SoapWriter.WriteFault(fault, EwsRequest.InsufficientResources());
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
         {
             logger.LogError(e, "{Operation} failed", operationName);
             status = StatusCodes.Status500InternalServerError;
-            output.SetLength(0);
-            SoapWriter.WriteFault(output, new EwsException(ResponseCodes.ErrorInternalServerError, "An internal server error occurred. The operation failed."));
+            fault = new MemoryStream();
+            SoapWriter.WriteFault(fault, new EwsException(ResponseCodes.ErrorInternalServerError, "An internal server error occurred. The operation failed."));
+        }
+        finally
+        {
+            // The response is written out: a client slow to read it holds a file, not a large-request slot.
+            var large = request?.HoldsLargeSlot == true || requestBytes >= MemoryTrimmer.LargeBytes || output.Length >= MemoryTrimmer.LargeBytes;
+            request?.ReleaseLargeSlot();
+            if (large)
+            {
+                trimmer.Schedule();
+            }
         }
 
         http.Response.StatusCode = status;
         http.Response.ContentType = "text/xml; charset=utf-8";
+        if (fault is not null)
+        {
+            http.Response.ContentLength = fault.Length;
+            fault.Position = 0;
+            await fault.CopyToAsync(http.Response.Body, cancellation);
+            return;
+        }
+
         http.Response.ContentLength = output.Length;
-        output.Position = 0;
-        await output.CopyToAsync(http.Response.Body, cancellation);
+        await output.DrainBufferAsync(http.Response.Body, cancellation);
     }
 
     private static async Task<MemoryStream> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)

@@ -21,6 +21,14 @@ public sealed class EwsRequest
 
     public required CancellationToken Cancellation { get; init; }
 
+    public required RequestLimits Limits { get; init; }
+
+    /// <summary>The server-wide slots for large requests (see <see cref="RequestLimits.MaxConcurrentLargeRequests"/>).</summary>
+    public required SemaphoreSlim LargeRequests { get; init; }
+
+    /// <summary>Whether this request holds a slot of <see cref="LargeRequests"/>; the endpoint gives it back once the response is written.</summary>
+    public bool HoldsLargeSlot { get; private set; }
+
     public XElement Operation => Soap.Operation;
 
     public ExchangeVersion Version => Soap.Version;
@@ -35,6 +43,57 @@ public sealed class EwsRequest
         Reader = User.Address,
         ResponseObjects = item => CalendarRules.ResponseObjects(item, User.Address, Soap.Version),
     };
+
+    /// <summary>
+    /// The children of a batch element (ids, items, changes), counted before any work: more than <paramref name="limit"/>
+    /// is an ErrorInvalidRequest fault naming the limit, and a large batch first takes a slot of <see cref="LargeRequests"/>.
+    /// </summary>
+    public async Task<List<XElement>> BatchAsync(XElement parent, int limit, string what, string limitName)
+    {
+        var children = RequestLimits.Children(parent, limit, what, limitName);
+        if (children.Count > Limits.LargeRequestThreshold)
+        {
+            await EnterLargeAsync();
+        }
+
+        return children;
+    }
+
+    /// <summary>Takes a slot for a large request, waiting at most the back-off; none free is ErrorServerBusy, a retry hint, not an error of the request.</summary>
+    public async Task EnterLargeAsync()
+    {
+        if (HoldsLargeSlot)
+        {
+            return;
+        }
+
+        if (!await LargeRequests.WaitAsync(Limits.BackOffMilliseconds, Cancellation))
+        {
+            throw new EwsFaultException(ResponseCodes.ErrorServerBusy,
+                $"The server is busy with other large requests ({Limits.MaxConcurrentLargeRequests} at once). Try again later.")
+            {
+                BackOffMilliseconds = Limits.BackOffMilliseconds,
+            };
+        }
+
+        HoldsLargeSlot = true;
+    }
+
+    public void ReleaseLargeSlot()
+    {
+        if (HoldsLargeSlot)
+        {
+            HoldsLargeSlot = false;
+            LargeRequests.Release();
+        }
+    }
+
+    /// <summary>An item shape, its property paths counted first.</summary>
+    public ItemShape ReadShape(XElement shape)
+    {
+        Limits.CheckShape(shape);
+        return ItemReader.ReadShape(shape);
+    }
 
     /// <summary>The folder a reference names, if the caller may use it.</summary>
     public async Task<Folder> ResolveFolderAsync(FolderRef reference)

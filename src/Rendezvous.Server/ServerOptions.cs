@@ -15,6 +15,9 @@ public sealed class ServerOptions
     /// <summary>The largest the database may grow, in bytes (null: no limit but the disk). Writes past it get ErrorInsufficientResources.</summary>
     public long? MaxStoreBytes { get; set; }
 
+    /// <summary>The work and memory one request may take (ids, items, changes, shapes, restrictions, find pages, response).</summary>
+    public RequestLimits RequestLimits { get; set; } = new();
+
     public string Realm { get; set; } = "Rendezvous";
 
     public TimeProvider Time { get; set; } = TimeProvider.System;

@@ -10,11 +10,11 @@ public static class ConvertIdHandler
 {
     private static readonly HashSet<string> Formats = ["EwsLegacyId", "EwsId", "EntryId", "HexEntryId", "StoreId", "OwaId"];
 
-    public static Task<Action<EwsWriter>> ConvertId(EwsRequest request)
+    public static async Task<Action<EwsWriter>> ConvertId(EwsRequest request)
     {
         var op = request.Operation;
         var destination = Values.Enum(op, ItemReader.RequiredAttribute(op, "DestinationFormat"), Formats, "IdFormatType");
-        var sources = EwsRequest.Required(op, "SourceIds").Elements().ToList();
+        var sources = await request.BatchAsync(EwsRequest.Required(op, "SourceIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
         var results = new List<Outcome<string>>();
         foreach (var source in sources)
         {
@@ -28,7 +28,7 @@ public static class ConvertIdHandler
                 : new Outcome<string>(null, new EwsException(ResponseCodes.ErrorInvalidIdMalformed, "Id is malformed.")));
         }
 
-        return Task.FromResult(EwsRequest.Respond("ConvertId", results, (w, id) =>
+        return EwsRequest.Respond("ConvertId", results, (w, id) =>
         {
             w.StartM("AlternateId");
             // The xsi:type value names a t: QName; declare the prefix here so the element stands on its own.
@@ -38,6 +38,6 @@ public static class ConvertIdHandler
             w.Attr("Id", id);
             w.Attr("Mailbox", request.User.Address);
             w.End();
-        }));
+        });
     }
 }

@@ -14,7 +14,8 @@ public static class CreateItemHandler
         var disposition = OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
         var invitations = OptionalEnum(op, "SendMeetingInvitations", Values.CalendarCreateOrDeleteModes, "CalendarItemCreateOrDeleteOperationType");
         var savedFolder = op.Element(Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
-        var items = (op.Element(Ews.M + "Items") ?? throw SoapRequest.Schema(op, "CreateItem needs Items.")).Elements().ToList();
+        var items = await request.BatchAsync(op.Element(Ews.M + "Items") ?? throw SoapRequest.Schema(op, "CreateItem needs Items."),
+            request.Limits.MaxItemsPerCreate, "items", nameof(RequestLimits.MaxItemsPerCreate));
 
         var outcomes = await request.PerItemAsync(items, async e => e.Name.LocalName switch
         {
@@ -135,7 +136,7 @@ public static class CreateItemHandler
         var op = request.Operation;
         var save = Values.Bool(op, ItemReader.RequiredAttribute(op, "SaveItemToFolder"));
         var savedFolder = op.Element(Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
-        var ids = EwsRequest.Required(op, "ItemIds").Elements().ToList();
+        var ids = await request.BatchAsync(EwsRequest.Required(op, "ItemIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
             var draft = await request.GetOwnItemAsync(ItemReader.ReadItemRef(e));

@@ -17,11 +17,18 @@ public static class FindItemHandler
             throw SoapRequest.Schema(op, $"The value '{Values.Excerpt(traversal)}' is not a valid ItemQueryTraversalType.");
         }
 
-        var shape = ItemReader.ReadShape(EwsRequest.Required(op, "ItemShape"));
+        var shape = request.ReadShape(EwsRequest.Required(op, "ItemShape"));
         var zone = request.Soap.TimeZoneContext;
-        var restriction = op.Element(Ews.M + "Restriction") is { } r ? Restriction.Parse(r, zone) : null;
+        var restrictionElement = op.Element(Ews.M + "Restriction");
+        if (restrictionElement is not null)
+        {
+            request.Limits.CheckRestriction(restrictionElement);
+        }
+
+        var restriction = restrictionElement is not null ? Restriction.Parse(restrictionElement, zone) : null;
         var sort = SortOrder.Parse(op.Element(Ews.M + "SortOrder"));
-        var paging = Paging.Read(op, "IndexedPageItemView", "FractionalPageItemView");
+        var findLimit = request.Limits.MaxFindCount;
+        var paging = Paging.Read(op, "IndexedPageItemView", "FractionalPageItemView", findLimit);
         var calendarView = op.Element(Ews.M + "CalendarView");
         (DateTime Start, DateTime End, int? Max)? window = null;
         if (calendarView is not null)
@@ -31,7 +38,7 @@ public static class FindItemHandler
             window = (start, end, Paging.MaxEntries(calendarView));
         }
 
-        var parents = EwsRequest.Required(op, "ParentFolderIds").Elements().ToList();
+        var parents = await request.BatchAsync(EwsRequest.Required(op, "ParentFolderIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
         var outcomes = await request.PerItemAsync(parents, async e =>
         {
             var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
@@ -65,8 +72,20 @@ public static class FindItemHandler
                 }
 
                 var all = (sort?.Apply(inWindow) ?? inWindow.OrderBy(i => i.Start)).ToList();
-                var taken = v.Max is { } max ? all.Take(max).ToList() : all;
+                if (v.Max is null && all.Count > findLimit)
+                {
+                    throw Paging.FindCountExceeded(findLimit);
+                }
+
+                var max = Math.Min(v.Max ?? findLimit, findLimit);
+                var taken = all.Count > max ? all.Take(max).ToList() : all;
                 return new Page<Item>(taken, all.Count, taken.Count == all.Count, taken.Count, null);
+            }
+
+            if (folder.TotalCount > request.Limits.LargeFolderItems)
+            {
+                // The whole folder is read before it is restricted, sorted and paged: only a few such finds at once.
+                await request.EnterLargeAsync();
             }
 
             IEnumerable<Item> items = await request.Store.GetItemsAsync(folder.Id, request.Cancellation);

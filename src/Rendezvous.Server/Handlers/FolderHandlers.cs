@@ -9,8 +9,8 @@ public static class FolderHandlers
 {
     public static async Task<Action<EwsWriter>> GetFolder(EwsRequest request)
     {
-        var shape = ItemReader.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
-        var ids = EwsRequest.Required(request.Operation, "FolderIds").Elements().ToList();
+        var shape = request.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
+        var ids = await request.BatchAsync(EwsRequest.Required(request.Operation, "FolderIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
         var outcomes = await request.PerItemAsync(ids, e => request.ResolveFolderAsync(ItemReader.ReadFolderRef(e)));
         return WriteFolders(request, "GetFolder", outcomes, shape);
     }
@@ -18,14 +18,16 @@ public static class FolderHandlers
     public static async Task<Action<EwsWriter>> CreateFolder(EwsRequest request)
     {
         var parentRef = ItemReader.ReadFolderRef(ItemReader.OnlyChild(EwsRequest.Required(request.Operation, "ParentFolderId"), "folder id"));
-        var folders = EwsRequest.Required(request.Operation, "Folders").Elements().ToList();
+        var folders = await request.BatchAsync(EwsRequest.Required(request.Operation, "Folders"), request.Limits.MaxFoldersPerCreate, "folders", nameof(RequestLimits.MaxFoldersPerCreate));
         var parent = await request.OneAsync(() => request.ResolveFolderAsync(parentRef));
+        // The siblings' names are read once, not once per new folder: a request's cost stays in proportion to its folders.
+        HashSet<string>? names = null;
         var outcomes = await request.PerItemAsync(folders, async e =>
         {
             var target = parent.Error is null ? parent.Value! : throw parent.Error;
             var folder = ReadNewFolder(e, target, request);
-            var siblings = await request.Store.GetChildFoldersAsync(target.Id, deep: false, request.Cancellation);
-            if (siblings.Any(s => s.DisplayName.Equals(folder.DisplayName, StringComparison.OrdinalIgnoreCase)))
+            names ??= new HashSet<string>((await request.Store.GetChildFoldersAsync(target.Id, deep: false, request.Cancellation)).Select(s => s.DisplayName), StringComparer.OrdinalIgnoreCase);
+            if (!names.Add(folder.DisplayName))
             {
                 throw new EwsException(ResponseCodes.ErrorFolderExists, "A folder with the specified name already exists.");
             }
@@ -82,7 +84,15 @@ public static class FolderHandlers
 
     public static async Task<Action<EwsWriter>> UpdateFolder(EwsRequest request)
     {
-        var changes = EwsRequest.Required(request.Operation, "FolderChanges").Elements().ToList();
+        var changes = await request.BatchAsync(EwsRequest.Required(request.Operation, "FolderChanges"), request.Limits.MaxChangesPerUpdate, "folder changes", nameof(RequestLimits.MaxChangesPerUpdate));
+        foreach (var change in changes)
+        {
+            if (change.Element(Ews.T + "Updates") is { } updates)
+            {
+                _ = RequestLimits.Children(updates, request.Limits.MaxUpdatesPerChange, "updates in one FolderChange", nameof(RequestLimits.MaxUpdatesPerChange));
+            }
+        }
+
         var outcomes = await request.PerItemAsync(changes, async change =>
         {
             var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(ItemReader.FirstChild(change, "folder id")));
@@ -134,7 +144,7 @@ public static class FolderHandlers
             throw SoapRequest.Schema(request.Operation, $"The value '{Values.Excerpt(deleteType)}' is not a valid DisposalType.");
         }
 
-        var ids = EwsRequest.Required(request.Operation, "FolderIds").Elements().ToList();
+        var ids = await request.BatchAsync(EwsRequest.Required(request.Operation, "FolderIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
             var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
@@ -159,10 +169,15 @@ public static class FolderHandlers
             throw SoapRequest.Schema(request.Operation, $"The value '{Values.Excerpt(traversal)}' is not a valid FolderQueryTraversalType.");
         }
 
-        var shape = ItemReader.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
-        var paging = Paging.Read(request.Operation, "IndexedPageFolderView", "FractionalPageFolderView");
+        var shape = request.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
+        var paging = Paging.Read(request.Operation, "IndexedPageFolderView", "FractionalPageFolderView", request.Limits.MaxFindCount);
         var restriction = request.Operation.Element(Ews.M + "Restriction");
-        var parents = EwsRequest.Required(request.Operation, "ParentFolderIds").Elements().ToList();
+        if (restriction is not null)
+        {
+            request.Limits.CheckRestriction(restriction);
+        }
+
+        var parents = await request.BatchAsync(EwsRequest.Required(request.Operation, "ParentFolderIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
         var outcomes = await request.PerItemAsync(parents, async e =>
         {
             var parent = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));

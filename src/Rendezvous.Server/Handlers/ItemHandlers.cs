@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Xml.Linq;
 using Rendezvous.Calendar;
 using Rendezvous.Protocol;
@@ -12,18 +13,48 @@ public static class ItemHandlers
 
     public static async Task<Action<EwsWriter>> GetItem(EwsRequest request)
     {
-        var shape = ItemReader.ReadShape(EwsRequest.Required(request.Operation, "ItemShape"));
-        var ids = EwsRequest.Required(request.Operation, "ItemIds").Elements().ToList();
-        var outcomes = await request.PerItemAsync(ids, e => request.GetOwnItemAsync(ItemReader.ReadItemRef(e)));
+        var shape = request.ReadShape(EwsRequest.Required(request.Operation, "ItemShape"));
+        var ids = await request.BatchAsync(EwsRequest.Required(request.Operation, "ItemIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+        // The items are held until the response is written: past the budget, the rest are not even read.
+        var budget = request.Limits.MaxResponseItemBytes;
+        long loaded = 0;
+        var stopped = false;
+        var outcomes = await request.PerItemAsync(ids, async e =>
+        {
+            if (stopped)
+            {
+                throw BatchStopped(budget);
+            }
+
+            var item = await request.GetOwnItemAsync(ItemReader.ReadItemRef(e));
+            if (loaded > 0 && loaded + item.Size > budget)
+            {
+                stopped = true;
+                throw BatchStopped(budget);
+            }
+
+            loaded += item.Size;
+            if (loaded > request.Limits.LargeResponseItemBytes)
+            {
+                // Many megabytes held until the response is written: only a few such requests at once.
+                await request.EnterLargeAsync();
+            }
+
+            return item;
+        });
         return EwsRequest.Respond("GetItem", outcomes, (w, item) => request.WriteItems(w, [item], shape), itemsOnError: true);
     }
+
+    private static EwsException BatchStopped(long budget) =>
+        new(ResponseCodes.ErrorBatchProcessingStopped, string.Create(CultureInfo.InvariantCulture,
+            $"The response reached its limit of {budget} bytes of items (MaxResponseItemBytes); this item and the ones after it were not processed. Ask for them in another request."));
 
     public static async Task<Action<EwsWriter>> DeleteItem(EwsRequest request)
     {
         var op = request.Operation;
         var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), DeleteTypes, "DisposalType");
         var cancellations = CreateItemHandler.OptionalEnum(op, "SendMeetingCancellations", Values.CalendarCreateOrDeleteModes, "CalendarItemCreateOrDeleteOperationType");
-        var ids = EwsRequest.Required(op, "ItemIds").Elements().ToList();
+        var ids = await request.BatchAsync(EwsRequest.Required(op, "ItemIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
             var reference = ItemReader.ReadItemRef(e);
@@ -91,7 +122,7 @@ public static class ItemHandlers
     {
         var op = request.Operation;
         var target = ItemReader.ReadFolderRef(EwsRequest.Required(op, "ToFolderId").Elements().SingleOrDefault() ?? throw SoapRequest.Schema(op, "ToFolderId needs a folder."));
-        var ids = EwsRequest.Required(op, "ItemIds").Elements().ToList();
+        var ids = await request.BatchAsync(EwsRequest.Required(op, "ItemIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
         var returnIds = op.Element(Ews.M + "ReturnNewItemIds") is not { } r || Values.Bool(r);
         var folder = await request.OneAsync(() => request.ResolveFolderAsync(target));
         var outcomes = await request.PerItemAsync(ids, async e =>

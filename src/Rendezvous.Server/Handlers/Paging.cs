@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Xml.Linq;
 using Rendezvous.Protocol;
 
@@ -11,12 +12,20 @@ public sealed class Paging
     private bool fromEnd;
     private int? numerator;
     private int denominator = 1;
+    private bool paged;
+    private int limit = int.MaxValue;
 
-    public static Paging Read(XElement operation, string indexedName, string fractionalName)
+    /// <summary>
+    /// The view of a find, at most <paramref name="findLimit"/> entries (EWSFindCountLimit): a paged view asking for
+    /// more gets a page of that size (IncludesLastItemInRange false, as Exchange); an unpaged find with more results
+    /// is ErrorExceededFindCountLimit.
+    /// </summary>
+    public static Paging Read(XElement operation, string indexedName, string fractionalName, int findLimit)
     {
-        var paging = new Paging();
+        var paging = new Paging { limit = findLimit };
         if (operation.Element(Ews.M + indexedName) is { } indexed)
         {
+            paging.paged = true;
             paging.max = MaxEntries(indexed);
             paging.offset = Values.Int(indexed, ItemReader.RequiredAttribute(indexed, "Offset"));
             var basePoint = ItemReader.RequiredAttribute(indexed, "BasePoint");
@@ -33,6 +42,7 @@ public sealed class Paging
         }
         else if (operation.Element(Ews.M + fractionalName) is { } fractional)
         {
+            paging.paged = true;
             paging.max = MaxEntries(fractional);
             paging.numerator = Values.Int(fractional, ItemReader.RequiredAttribute(fractional, "Numerator"));
             paging.denominator = Values.Int(fractional, ItemReader.RequiredAttribute(fractional, "Denominator"));
@@ -56,9 +66,19 @@ public sealed class Paging
         return max > 0 ? max : throw new EwsException(ResponseCodes.ErrorInvalidPagingMaxRows, "MaxEntriesReturned must be positive.");
     }
 
+    public static EwsException FindCountExceeded(int limit) =>
+        new(ResponseCodes.ErrorExceededFindCountLimit, string.Create(CultureInfo.InvariantCulture,
+            $"The find returns more than {limit} entries (MaxFindCount): ask for them in pages with an IndexedPageItemView or IndexedPageFolderView."));
+
     public Page<T> Apply<T>(IReadOnlyList<T> all)
     {
         var total = all.Count;
+        if (!paged && total > limit)
+        {
+            throw FindCountExceeded(limit);
+        }
+
+        int? max = Math.Min(this.max ?? limit, limit);
         int start, end;
         if (numerator is { } n)
         {

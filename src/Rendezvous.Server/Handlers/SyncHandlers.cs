@@ -12,10 +12,12 @@ public static class SyncHandlers
     {
         var op = request.Operation;
         var shapeElement = EwsRequest.Required(op, "ItemShape");
-        var shape = ItemReader.ReadShape(shapeElement);
+        var shape = request.ReadShape(shapeElement);
         var target = ReadTarget(EwsRequest.Required(op, "SyncFolderId"));
         var stateText = op.Element(Ews.M + "SyncState")?.Value.Trim();
-        var ignore = op.Element(Ews.M + "Ignore")?.Elements().Select(e => ItemReader.ReadItemRef(e).Id).ToHashSet(StringComparer.Ordinal) ?? [];
+        var ignore = op.Element(Ews.M + "Ignore") is { } ignored
+            ? RequestLimits.Children(ignored, request.Limits.MaxIdsPerRequest, "ids to ignore", nameof(RequestLimits.MaxIdsPerRequest)).Select(e => ItemReader.ReadItemRef(e).Id).ToHashSet(StringComparer.Ordinal)
+            : [];
         var maxElement = EwsRequest.Required(op, "MaxChangesReturned");
         var max = Values.Int(maxElement);
         if (max is < 1 or > 512)
@@ -82,7 +84,7 @@ public static class SyncHandlers
     public static async Task<Action<EwsWriter>> SyncFolderHierarchy(EwsRequest request)
     {
         var op = request.Operation;
-        var shape = ItemReader.ReadShape(EwsRequest.Required(op, "FolderShape"));
+        var shape = request.ReadShape(EwsRequest.Required(op, "FolderShape"));
         var target = op.Element(Ews.M + "SyncFolderId") is { } t ? ReadTarget(t) : null;
         var stateText = op.Element(Ews.M + "SyncState")?.Value.Trim();
         var outcome = await request.OneAsync(async () =>

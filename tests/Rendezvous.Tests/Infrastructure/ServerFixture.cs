@@ -15,7 +15,15 @@ public sealed class ServerFixture : IAsyncLifetime
     public const string Carol = "carol@example.com";
     public const string Password = "correct horse battery staple";
 
+    private readonly Action<ServerOptions>? configure;
     private RendezvousServer? server;
+
+    public ServerFixture()
+    {
+    }
+
+    /// <summary>A server with other options (limits), for the tests that need them; xUnit uses the public constructor.</summary>
+    internal ServerFixture(Action<ServerOptions> configure) => this.configure = configure;
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "rdv-tests-" + Guid.NewGuid().ToString("N"));
 
@@ -27,12 +35,14 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        server = await RendezvousServer.StartAsync(new ServerOptions
+        var options = new ServerOptions
         {
             Urls = "http://127.0.0.1:0",
             DataDirectory = DataDirectory,
             Limits = new Protocol.XmlLimits(MaxRequestBytes: 1024 * 1024, MaxDepth: 64),
-        });
+        };
+        configure?.Invoke(options);
+        server = await RendezvousServer.StartAsync(options);
         foreach (var (address, name) in new[] { (Alice, "Alice Martin"), (Bob, "Bob Durand"), (Carol, "Carol Petit") })
         {
             await server.Store.AddUserAsync(address, name, PasswordHasher.Hash(Password, 1000), CancellationToken.None);
