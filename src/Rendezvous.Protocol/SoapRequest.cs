@@ -67,6 +67,13 @@ public sealed class SoapRequest
             // Note: a DTD (XXE, billion laughs) lands here too: DtdProcessing.Prohibit refuses it before any expansion.
             throw new EwsFaultException(ResponseCodes.ErrorInvalidRequest, "The request is invalid: " + e.Message, e.LineNumber, e.LinePosition);
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        {
+            // Note: System.Xml's reader throws these on some malformed input instead of an XmlException; found by
+            // tools/fuzz: an XML declaration whose version is followed by non-ASCII bytes fails inside its encoding switch
+            // with ArgumentOutOfRangeException.
+            throw new EwsFaultException(ResponseCodes.ErrorInvalidRequest, "The request is invalid: it is not well-formed XML.");
+        }
 
         var envelope = doc.Root!;
         if (envelope.Name != Ews.Soap + "Envelope")

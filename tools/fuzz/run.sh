@@ -14,6 +14,7 @@ done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 out="$PWD/out"
+replay_build="$PWD/out/replay"
 findings="$PWD/findings"
 
 replay() {
@@ -23,8 +24,10 @@ replay() {
   done
   echo "findings: ${#files[@]} (crashes and hangs)"
   if [ ${#files[@]} -gt 0 ]; then
-    # Replayed without AFL: each prints its path and the exception it raised; a hang shows as a slow line.
-    for f in "${files[@]}"; do timeout 20 dotnet "$out/Rendezvous.Fuzz.dll" "$f" || echo "$f: timed out or crashed (exit $?)"; done
+    # Replayed without AFL, by a build that is not instrumented (the instrumented one needs AFL's shared memory):
+    # each prints its path and the exception it raised.
+    [ -f "$replay_build/Rendezvous.Fuzz.dll" ] || dotnet build Rendezvous.Fuzz -c Release -o "$replay_build" -v q -nologo >/dev/null
+    for f in "${files[@]}"; do timeout 20 dotnet "$replay_build/Rendezvous.Fuzz.dll" "$f" || echo "$f: timed out or crashed (exit $?)"; done
   fi
 }
 
@@ -35,6 +38,7 @@ if ! command -v afl-fuzz >/dev/null; then
 fi
 dotnet tool restore >/dev/null
 dotnet build Rendezvous.Fuzz -c Release -o "$out" -v q -nologo
+rm -rf "$replay_build"
 # Instrument only the code under test (the harness and the framework stay as they are).
 dotnet sharpfuzz "$out/Rendezvous.Protocol.dll"
 

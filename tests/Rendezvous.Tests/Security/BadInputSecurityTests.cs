@@ -180,4 +180,19 @@ public sealed class BadInputSecurityTests(ServerFixture server)
     {
         public override bool CanSeek => false;
     }
+
+    [Fact]
+    public async Task A_declaration_that_trips_the_xml_reader_gets_ErrorInvalidRequest_found_by_fuzzing()
+    {
+        // tools/fuzz found it: System.Xml throws ArgumentOutOfRangeException (not an XmlException) while switching
+        // encodings for this declaration, which used to end as ErrorInternalServerError.
+        byte[] body = [.. Encoding.ASCII.GetBytes("<?xml version=\"1.0"), .. Enumerable.Repeat((byte)0xB9, 68), .. Encoding.ASCII.GetBytes("\" ?>\n<a/>")];
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/xml");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(User + ":" + ServerFixture.Password)));
+        using var response = await server.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains(">ErrorInvalidRequest</e:ResponseCode>", XDocument.Parse(text).ToString(SaveOptions.DisableFormatting), StringComparison.Ordinal);
+    }
 }
