@@ -16,6 +16,7 @@ internal static class AdminCommands
             Limits = new Protocol.XmlLimits(
                 options.GetNumber("--max-request-bytes") ?? new Protocol.XmlLimits().MaxRequestBytes,
                 (int)(options.GetNumber("--max-depth") ?? new Protocol.XmlLimits().MaxDepth)),
+            Connections = ConnectionLimits(options),
         };
         await using var server = await RendezvousServer.StartAsync(serverOptions, cancellationToken: cancellationToken);
         var users = await server.Store.ListUsersAsync(cancellationToken);
@@ -30,6 +31,20 @@ internal static class AdminCommands
         stdout.Flush();
         await server.WaitForShutdownAsync(cancellationToken);
         return 0;
+    }
+
+    private static ConnectionLimits ConnectionLimits(Options options)
+    {
+        var defaults = new ConnectionLimits();
+        static int Int(long value, string name) => value <= int.MaxValue ? (int)value : throw new UsageException($"{name} is too large");
+        return new ConnectionLimits
+        {
+            MaxConnections = options.GetNumber("--max-connections") is { } max ? Int(max, "--max-connections") : defaults.MaxConnections,
+            MaxConnectionsPerClient = options.GetCount("--max-connections-per-client") is { } perClient ? Int(perClient, "--max-connections-per-client") : defaults.MaxConnectionsPerClient,
+            KeepAliveTimeout = options.GetNumber("--idle-timeout") is { } idle ? TimeSpan.FromSeconds(idle) : defaults.KeepAliveTimeout,
+            RequestHeadersTimeout = options.GetNumber("--header-timeout") is { } headers ? TimeSpan.FromSeconds(headers) : defaults.RequestHeadersTimeout,
+            MinDataRate = options.GetNumber("--min-data-rate") is { } rate ? rate : defaults.MinDataRate,
+        };
     }
 
     private static async Task<SqliteMailStore> OpenStoreAsync(Options options, CancellationToken cancellationToken) =>

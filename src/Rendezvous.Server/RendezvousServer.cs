@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,19 @@ public sealed class RendezvousServer : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.Limits.MaxRequestBytes;
+            // Defect 4: idle or slow connections are dropped, and their number is bounded, in all and per client.
+            var c = options.Connections;
+            k.Limits.MaxConcurrentConnections = c.MaxConnections;
+            k.Limits.KeepAliveTimeout = c.KeepAliveTimeout;
+            k.Limits.RequestHeadersTimeout = c.RequestHeadersTimeout;
+            k.Limits.MinRequestBodyDataRate = new MinDataRate(c.MinDataRate, c.MinDataRateGrace);
+            k.Limits.MinResponseDataRate = new MinDataRate(c.MinDataRate, c.MinDataRateGrace);
+            if (c.MaxConnectionsPerClient > 0)
+            {
+                var perClient = new PerClientConnectionLimit(c.MaxConnectionsPerClient, options.Time,
+                    k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<PerClientConnectionLimit>());
+                k.ConfigureEndpointDefaults(listen => listen.Use(next => connection => perClient.OnConnectionAsync(connection, next)));
+            }
         });
         builder.Logging.ClearProviders();
         if (logging is not null)
