@@ -48,6 +48,7 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
     private readonly HashGate gate = new(options.SignIn);
     private readonly ILogger log = logger ?? NullLogger<BasicAuthenticator>.Instance;
     private readonly Lazy<string> dummyHash = new(() => PasswordHasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
+    private long passwordChecks;
 
     private enum Check
     {
@@ -55,6 +56,9 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
         Wrong,
         Locked,
     }
+
+    /// <summary>PBKDF2 checks run so far (dummy ones included): what a lockout saves shows here.</summary>
+    public long PasswordChecks => Interlocked.Read(ref passwordChecks);
 
     /// <summary>The authenticated user, or null for missing or wrong credentials (no client address: per-account throttling only).</summary>
     public async Task<UserRecord?> AuthenticateAsync(string? authorization, CancellationToken cancellationToken) =>
@@ -159,7 +163,16 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
 
     /// <summary>PBKDF2 behind the gate; the lockouts are looked at again once a slot is ours (others may have failed meanwhile).</summary>
     private Task<Check?> CheckAsync(SignInThrottle.Keys keys, string password, string hash, CancellationToken cancellationToken) =>
-        gate.RunAsync(() => throttle.Check(keys).Locked ? Check.Locked : PasswordHasher.Verify(password, hash) ? Check.Right : Check.Wrong, cancellationToken);
+        gate.RunAsync(() =>
+        {
+            if (throttle.Check(keys).Locked)
+            {
+                return Check.Locked;
+            }
+
+            Interlocked.Increment(ref passwordChecks);
+            return PasswordHasher.Verify(password, hash) ? Check.Right : Check.Wrong;
+        }, cancellationToken);
 
     private SignInResult Failed(SignInThrottle.Keys keys, string address, IPAddress? client)
     {

@@ -27,6 +27,8 @@ public sealed class RendezvousServer : IAsyncDisposable
 
     public string DataPath { get; }
 
+    public BasicAuthenticator Authenticator => app.Services.GetRequiredService<BasicAuthenticator>();
+
     /// <summary>The addresses Kestrel actually listens on (a port of 0 is resolved).</summary>
     public IReadOnlyList<string> Addresses =>
         [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
