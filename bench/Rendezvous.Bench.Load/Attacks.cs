@@ -35,7 +35,7 @@ internal sealed class Attacks(Options options, TextWriter log, TextWriter output
     /// <summary>
     /// Defect 4: as many idle connections as this process's file limit allows (the 20,000), without
     /// credentials, reopened as fast as the server closes them; first from one host, then spread over 200 hosts.
-    /// Meanwhile a normal GetItem on a new connection every 100 ms.
+    /// Meanwhile a normal GetItem on a new connection every 50 ms.
     /// </summary>
     private async Task IdleAsync(ChildProcess server, EwsTarget target, string user, byte[] normal, CancellationToken cancellationToken)
     {
@@ -87,10 +87,10 @@ internal sealed class Attacks(Options options, TextWriter log, TextWriter output
 
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // the flood is under way
             var latencies = await NormalRequestsAsync(target, user, normal, Duration, freshConnections: true, cancellationToken);
-            var open = sockets.Count(s => s is not null && !Closed(s));
             await stop.CancelAsync();
             await attacker;
             await sampler;
+            var open = sockets.Count(s => s is not null && !Closed(s));
             foreach (var s in sockets)
             {
                 s?.Dispose();
@@ -243,7 +243,7 @@ internal sealed class Attacks(Options options, TextWriter log, TextWriter output
 
             if (freshConnections)
             {
-                await Task.Delay(100, cancellationToken);
+                await Task.Delay(50, cancellationToken);
             }
         }
 
