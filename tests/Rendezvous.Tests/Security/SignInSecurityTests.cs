@@ -45,6 +45,24 @@ public sealed class SignInSecurityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Wrong_passwords_are_throttled_and_exchangelib_reports_the_account_locked_out()
+    {
+        await using var server = await StartAsync();
+        using var stranger = SecurityServer.ClientFrom(Stranger);
+        for (var i = 0; i < 6; i++)
+        {
+            await server.CallAsync(stranger, SecurityServer.Bob, "guess " + i);
+        }
+
+        // exchangelib (fail-fast, its default) from another address, with the right password.
+        var locked = await ExchangelibAsync(server, SecurityServer.Bob, SecurityServer.Password);
+        Assert.Contains("UnauthorizedError: The referenced account is currently locked out", locked, StringComparison.Ordinal);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Contains("inbox 0", await ExchangelibAsync(server, SecurityServer.Bob, SecurityServer.Password), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Wrong_passwords_are_throttled_each_lockout_twice_as_long_as_the_last()
     {
         await using var server = await StartAsync();
@@ -180,6 +198,31 @@ public sealed class SignInSecurityTests(ITestOutputHelper output)
         Assert.All(statuses, s => Assert.True(s is 401 or 503, s.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.True(Median(latencies) < 100 && Percentile(latencies, 0.9) < 250, $"median {Median(latencies):F1} ms, 90th percentile {Percentile(latencies, 0.9):F1} ms");
         Assert.True(Median(anonymous) < 100 && Percentile(anonymous, 0.9) < 250, $"anonymous: median {Median(anonymous):F1} ms, 90th percentile {Percentile(anonymous, 0.9):F1} ms");
+    }
+
+    private static async Task<string> ExchangelibAsync(SecurityServer server, string user, string password)
+    {
+        const string Script =
+            """
+            import os, sys
+            from exchangelib import BASIC, DELEGATE, Account, Build, Configuration, Credentials, Version
+            from exchangelib.errors import UnauthorizedError
+            cfg = Configuration(service_endpoint=os.environ["RDV_URL"], credentials=Credentials(os.environ["RDV_USER"], sys.stdin.readline().rstrip("\n")),
+                                auth_type=BASIC, version=Version(build=Build(15, 0, 1497, 2)))
+            try:
+                account = Account(os.environ["RDV_USER"], config=cfg, autodiscover=False, access_type=DELEGATE)
+                print("inbox", account.inbox.total_count)
+            except UnauthorizedError as e:
+                print("UnauthorizedError:", e)
+            """;
+        var info = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(Script);
+        info.Environment["RDV_URL"] = server.Url;
+        info.Environment["RDV_USER"] = user;
+        var (exitCode, stdout, stderr) = await Processes.RunAsync(info, password + "\n", timeoutSeconds: 60);
+        Assert.True(exitCode == 0, $"exchangelib exited {exitCode}\n{stdout}\n{stderr}");
+        return stdout;
     }
 
     /// <summary>Wrong passwords for the heavy user over one keep-alive connection, until stopped; the statuses go in the bag.</summary>
