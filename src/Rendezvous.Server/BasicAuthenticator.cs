@@ -102,7 +102,7 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
         {
             verified.TryRemove(address, out _);
             // The same PBKDF2 cost as a known user, so the time taken does not say whether the address exists.
-            var dummy = await CheckAsync(keys, password, dummyHash.Value, cancellationToken);
+            var dummy = await CheckAsync(keys, password, () => dummyHash.Value, cancellationToken);
             return dummy switch
             {
                 null => Busy(),
@@ -119,7 +119,7 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
                 return Throttled(verdict.LockedFor);
             }
 
-            switch (await CheckAsync(keys, password, user.PasswordHash, cancellationToken))
+            switch (await CheckAsync(keys, password, () => user.PasswordHash, cancellationToken))
             {
                 case null:
                     return Busy();
@@ -161,8 +161,11 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
         return colon <= 0 ? null : (decoded[..colon], decoded[(colon + 1)..]);
     }
 
-    /// <summary>PBKDF2 behind the gate; the lockouts are looked at again once a slot is ours (others may have failed meanwhile).</summary>
-    private Task<Check?> CheckAsync(SignInThrottle.Keys keys, string password, string hash, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// PBKDF2 behind the gate; the lockouts are looked at again once a slot is ours (others may have failed meanwhile).
+    /// The hash is asked for there too: the dummy one is made on first use, by a hashing thread, not a request's.
+    /// </summary>
+    private Task<Check?> CheckAsync(SignInThrottle.Keys keys, string password, Func<string> hash, CancellationToken cancellationToken) =>
         gate.RunAsync(() =>
         {
             if (throttle.Check(keys).Locked)
@@ -171,7 +174,7 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
             }
 
             Interlocked.Increment(ref passwordChecks);
-            return PasswordHasher.Verify(password, hash) ? Check.Right : Check.Wrong;
+            return PasswordHasher.Verify(password, hash()) ? Check.Right : Check.Wrong;
         }, cancellationToken);
 
     private SignInResult Failed(SignInThrottle.Keys keys, string address, IPAddress? client)

@@ -83,6 +83,35 @@ public sealed class ConnectionSecurityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Idle_connections_crash_the_server_no_more_but_a_connection_busy_with_a_request_is_not_closed_to_make_room()
+    {
+        await using var server = await SecurityServer.StartAsync(o => o.Connections = o.Connections with { MaxConnections = 10 });
+        // From the flood's own address, and the oldest of its connections: the first to go if it were idle.
+        using var busy = await ConnectAsync(server.Port, Attacker);
+        var body = Encoding.UTF8.GetBytes(Soap.Envelope(SecurityServer.GetInbox));
+        var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes(SecurityServer.Alice + ":" + SecurityServer.Password));
+        await busy.SendAsync(Encoding.ASCII.GetBytes(
+            $"POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {credentials}\r\nContent-Type: text/xml\r\nContent-Length: {body.Length}\r\n\r\n"));
+        await busy.SendAsync(body.AsMemory(0, body.Length / 2));
+        await Task.Delay(300); // the endpoint is now reading the body
+
+        var idle = await OpenIdleAsync(server.Port, Attacker, 20);
+        try
+        {
+            Assert.True(await WaitForAsync(() => idle.Count(ClosedByServer) >= 10, TimeSpan.FromSeconds(5)));
+            Assert.False(ClosedByServer(busy), "the connection in the middle of a request was closed to make room");
+            await busy.SendAsync(body.AsMemory(body.Length / 2));
+            var response = new byte[256];
+            var read = await busy.ReceiveAsync(response);
+            Assert.StartsWith("HTTP/1.1 200", Encoding.ASCII.GetString(response, 0, read), StringComparison.Ordinal);
+        }
+        finally
+        {
+            idle.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Idle_connections_crash_the_server_no_more_they_are_dropped_after_the_keep_alive_timeout()
     {
         await using var server = await SecurityServer.StartAsync(o => o.Connections = o.Connections with { KeepAliveTimeout = TimeSpan.FromSeconds(2) });
