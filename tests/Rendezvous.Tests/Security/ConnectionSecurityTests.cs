@@ -191,6 +191,46 @@ public sealed class ConnectionSecurityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Idle_connections_crash_the_server_no_more_rdv_serve_takes_the_limits_from_its_command_line()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "rdv-sec-cli-" + Guid.NewGuid().ToString("N"));
+        var port = Processes.FreePort();
+        var info = Processes.Rdv("serve", "--urls", $"http://127.0.0.1:{port}", "--data", data, "--max-connections-per-client", "2", "--idle-timeout", "1");
+        info.RedirectStandardOutput = true;
+        using var server = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            Assert.Contains("EWS endpoint", await server.StandardOutput.ReadLineAsync() + await server.StandardOutput.ReadLineAsync(), StringComparison.Ordinal);
+            var idle = await OpenIdleAsync(port, Attacker, 3);
+            try
+            {
+                Assert.True(await WaitForAsync(() => ClosedByServer(idle[2]), TimeSpan.FromSeconds(3)), "a third connection from one address is open with a limit of 2");
+                Assert.True(await WaitForAsync(() => idle.All(ClosedByServer), TimeSpan.FromSeconds(6)), "idle connections are open 6 s after a 1 s idle timeout");
+            }
+            finally
+            {
+                idle.ForEach(s => s.Dispose());
+            }
+
+            var usage = await Processes.RunAsync(Processes.Rdv("serve", "--data", data, "--max-connections", "0"));
+            Assert.Equal(2, usage.ExitCode);
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    [Fact]
     public void The_default_connection_limit_stays_within_the_open_file_limit()
     {
         var limits = new ConnectionLimits();
