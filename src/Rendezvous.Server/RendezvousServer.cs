@@ -41,9 +41,6 @@ public sealed class RendezvousServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         ConnectionGate? gate = null;
         builder.WebHost.UseUrls(options.Urls);
-        // A deeper accept queue than Kestrel's 512: under a connection flood a client's SYN dropped by a full queue
-        // waits a second for its retransmission (the kernel caps this at net.core.somaxconn).
-        builder.WebHost.UseSockets(s => s.Backlog = 4096);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
