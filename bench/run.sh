@@ -3,6 +3,7 @@
 # endpoint) and the chosen workloads against `rdv serve`, and prints one line per workload:
 #   WORKLOAD rps=N p50_ms=N p99_ms=N ratio=N      (ratio: rps over the ceiling's rps)
 # Usage: bench/run.sh [--quick] [WORKLOAD...]          workloads: getitem calendarview invite propose availability sync
+#                                                      attacks (docs/security-connections.md): idle-attack password-attack
 #        bench/run.sh --sizes                          the scaling table (10 to 100,000 items)
 #        bench/run.sh --big [--server DLL]             the big-request scenarios (defect 3): answers, time, memory
 #        bench/run.sh --profile DIR [--quick] [...]    the same run with perf, dotnet-trace and dotnet-counters on the server

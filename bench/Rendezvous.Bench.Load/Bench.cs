@@ -101,6 +101,11 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
                     var propose = new ProposeWorkload("propose", proposer, proposees, options.ProposeMeetings, preparers: 4);
                     results["propose"] = await MeasureAsync(propose, target, cancellationToken);
                 }
+
+                foreach (var attack in options.Attacks)
+                {
+                    await new Attacks(options, log, output).RunAsync(attack, server, target, seed.Calendars[CalendarUser], cancellationToken);
+                }
             }
 
             if (!options.Quick)

@@ -9,6 +9,7 @@ internal sealed class Options
         """
         Usage: Rendezvous.Bench.Load [options] [WORKLOAD...]
           WORKLOAD             getitem calendarview invite propose availability sync (default: all)
+                               or an attack, run after them: idle-attack password-attack (never by default)
           --quick              short runs (under a minute in all)
           --big                the big-request scenarios instead (defect 3: limits, memory before, during and after)
           --big-light          only those one request at a time, and no 5,000-folder create: for a server without
@@ -70,6 +71,8 @@ internal sealed class Options
 
     public List<string> Workloads { get; } = [];
 
+    public List<string> Attacks { get; } = [];
+
     public static Options Parse(string[] args)
     {
         var o = new Options();
@@ -99,11 +102,12 @@ internal sealed class Options
                 case "--counters": o.CountersDir = Directory.CreateDirectory(Value()).FullName; break;
                 case "-h" or "--help": throw new ArgumentException("");
                 case var w when !w.StartsWith('-') && AllWorkloads.Contains(w): o.Workloads.Add(w); break;
+                case var a when Load.Attacks.Names.Contains(a): o.Attacks.Add(a); break;
                 default: throw new ArgumentException("unknown argument: " + args[i]);
             }
         }
 
-        if (o.Workloads.Count == 0)
+        if (o.Workloads.Count == 0 && o.Attacks.Count == 0)
         {
             o.Workloads.AddRange(AllWorkloads);
         }

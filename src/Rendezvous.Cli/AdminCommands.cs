@@ -17,6 +17,7 @@ internal static class AdminCommands
                 options.GetNumber("--max-request-bytes") ?? new Protocol.XmlLimits().MaxRequestBytes,
                 (int)(options.GetNumber("--max-depth") ?? new Protocol.XmlLimits().MaxDepth)),
             RequestLimits = RequestLimitsFrom(options),
+            Connections = ConnectionLimits(options),
         };
         await using var server = await RendezvousServer.StartAsync(serverOptions, cancellationToken: cancellationToken);
         var users = await server.Store.ListUsersAsync(cancellationToken);
@@ -48,6 +49,20 @@ internal static class AdminCommands
             MaxFindCount = (int)Math.Min(options.GetNumber("--max-find") ?? limits.MaxFindCount, int.MaxValue),
             MaxResponseItemBytes = options.GetNumber("--max-response-item-bytes") ?? limits.MaxResponseItemBytes,
             MaxConcurrentLargeRequests = (int)Math.Min(options.GetNumber("--max-large-requests") ?? limits.MaxConcurrentLargeRequests, int.MaxValue),
+        };
+    }
+
+    private static ConnectionLimits ConnectionLimits(Options options)
+    {
+        var defaults = new ConnectionLimits();
+        static int Int(long value, string name) => value <= int.MaxValue ? (int)value : throw new UsageException($"{name} is too large");
+        return new ConnectionLimits
+        {
+            MaxConnections = options.GetNumber("--max-connections") is { } max ? Int(max, "--max-connections") : defaults.MaxConnections,
+            MaxConnectionsPerClient = options.GetCount("--max-connections-per-client") is { } perClient ? Int(perClient, "--max-connections-per-client") : defaults.MaxConnectionsPerClient,
+            KeepAliveTimeout = options.GetNumber("--idle-timeout") is { } idle ? TimeSpan.FromSeconds(idle) : defaults.KeepAliveTimeout,
+            RequestHeadersTimeout = options.GetNumber("--header-timeout") is { } headers ? TimeSpan.FromSeconds(headers) : defaults.RequestHeadersTimeout,
+            MinDataRate = options.GetNumber("--min-data-rate") is { } rate ? rate : defaults.MinDataRate,
         };
     }
 

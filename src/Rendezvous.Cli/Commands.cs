@@ -11,9 +11,12 @@ public static class Commands
         Usage:
           rdv serve [--urls URL] [--data DIR] [--max-request-bytes N] [--max-depth N] [--max-batch N] [--max-find N]
                     [--max-response-item-bytes N] [--max-large-requests N]
+                    [--max-connections N] [--max-connections-per-client N] [--idle-timeout S] [--header-timeout S] [--min-data-rate B]
                                                               run the EWS server (default http://127.0.0.1:5000, ./rendezvous-data,
                                                               requests up to 10 MiB and 64 levels of nesting, 1,000 ids, items
-                                                              or changes a request, finds of 1,000, 32 MiB of items a GetItem)
+                                                              or changes a request, finds of 1,000, 16 MiB of items a GetItem;
+                                                              1,000 connections, 100 per client address (0: no limit), idle ones
+                                                              closed after 30 s, headers within 10 s, bodies at 240 bytes/s at least)
           rdv user add EMAIL [--name "Display Name"] [--password-stdin] [--data DIR]
           rdv user list [--data DIR]
           rdv user passwd EMAIL [--password-stdin] [--data DIR]

@@ -15,7 +15,8 @@ internal sealed class Options
 
     private static readonly HashSet<string> Valued =
     [
-        "--urls", "--data", "--name", "--max-request-bytes", "--max-depth", "--max-batch", "--max-find", "--max-response-item-bytes", "--max-large-requests", "--start", "--end", "--days", "--tz",
+        "--urls", "--data", "--name", "--max-request-bytes", "--max-depth", "--max-batch", "--max-find", "--max-response-item-bytes", "--max-large-requests",
+        "--max-connections", "--max-connections-per-client", "--idle-timeout", "--header-timeout", "--min-data-rate", "--start", "--end", "--days", "--tz",
         "--url", "--user", "--from", "--to", "--subject", "--id", "--message", "--optional", "--location", "--duration",
     ];
 
@@ -37,6 +38,12 @@ internal sealed class Options
         Get(name) is not { } text ? null
         : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
         : throw new UsageException($"{name} needs a positive whole number");
+
+    /// <summary>A whole number that may be 0 (for "no limit").</summary>
+    public long? GetCount(string name) =>
+        Get(name) is not { } text ? null
+        : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+        : throw new UsageException($"{name} needs a whole number (0 for no limit)");
 
     /// <summary>A comma-separated list ("a@x,b@x"), blanks dropped.</summary>
     public IReadOnlyList<string> GetList(string name) =>

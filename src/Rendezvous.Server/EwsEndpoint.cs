@@ -26,12 +26,10 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             return;
         }
 
-        var user = await authenticator.AuthenticateAsync(http.Request.Headers.Authorization, cancellation);
-        if (user is null)
+        var signIn = await authenticator.SignInAsync(http.Request.Headers.Authorization, http.Connection.RemoteIpAddress, cancellation);
+        if (signIn.User is not { } user)
         {
-            // Note: exchangelib and DavMail first POST without credentials and need this challenge to send them.
-            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            http.Response.Headers.WWWAuthenticate = $"Basic realm=\"{options.Realm}\"";
+            await RefuseAsync(http.Response, signIn, cancellation);
             return;
         }
 
@@ -119,6 +117,34 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
         http.Response.ContentLength = output.Length;
         await output.DrainBufferAsync(http.Response.Body, cancellation);
     }
+
+    private async Task RefuseAsync(HttpResponse response, SignInResult signIn, CancellationToken cancellationToken)
+    {
+        if (signIn.Outcome == SignInOutcome.Busy)
+        {
+            // Not a verdict on the credentials: exchangelib's fault-tolerant policy backs off on 503 and retries.
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            response.Headers.RetryAfter = Seconds(signIn.RetryAfter);
+            return;
+        }
+
+        // Note: exchangelib and DavMail first POST without credentials and need this challenge to send them.
+        response.StatusCode = StatusCodes.Status401Unauthorized;
+        response.Headers.WWWAuthenticate = $"Basic realm=\"{options.Realm}\"";
+        if (signIn.Outcome == SignInOutcome.Throttled)
+        {
+            // Note: exchangelib reports this text as "The referenced account is currently locked out" (UnauthorizedError)
+            // instead of "Invalid credentials", and its fault-tolerant policy waits for Retry-After before trying again.
+            response.Headers.RetryAfter = Seconds(signIn.RetryAfter);
+            response.ContentType = "text/plain; charset=utf-8";
+            response.ContentLength = LockedOut.Length;
+            await response.Body.WriteAsync(LockedOut, cancellationToken);
+        }
+    }
+
+    private static readonly byte[] LockedOut = "The referenced account is currently locked out. Try again later.\n"u8.ToArray();
+
+    private static string Seconds(TimeSpan wait) => ((long)Math.Ceiling(Math.Max(1, wait.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<MemoryStream> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,8 @@ public sealed class RendezvousServer : IAsyncDisposable
 
     public string DataPath { get; }
 
+    public BasicAuthenticator Authenticator => app.Services.GetRequiredService<BasicAuthenticator>();
+
     /// <summary>The addresses Kestrel actually listens on (a port of 0 is resolved).</summary>
     public IReadOnlyList<string> Addresses =>
         [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
@@ -36,11 +39,21 @@ public sealed class RendezvousServer : IAsyncDisposable
     {
         var store = await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken, options.MaxStoreBytes);
         var builder = WebApplication.CreateSlimBuilder();
+        ConnectionGate? gate = null;
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.Limits.MaxRequestBytes;
+            // Defect 4: idle or slow connections are dropped, and their number is bounded, in all and per client
+            // (by the gate, which closes the idlest at the limit instead of refusing newcomers as Kestrel's own limit does).
+            var c = options.Connections;
+            k.Limits.KeepAliveTimeout = c.KeepAliveTimeout;
+            k.Limits.RequestHeadersTimeout = c.RequestHeadersTimeout;
+            k.Limits.MinRequestBodyDataRate = new MinDataRate(c.MinDataRate, c.MinDataRateGrace);
+            k.Limits.MinResponseDataRate = new MinDataRate(c.MinDataRate, c.MinDataRateGrace);
+            gate = new ConnectionGate(c, options.Time, k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<ConnectionGate>());
+            k.ConfigureEndpointDefaults(listen => listen.Use(next => connection => gate.OnConnectionAsync(connection, next)));
         });
         builder.Logging.ClearProviders();
         if (logging is not null)
@@ -58,6 +71,7 @@ public sealed class RendezvousServer : IAsyncDisposable
         builder.Services.AddSingleton<EwsEndpoint>();
         var app = builder.Build();
         var endpoint = app.Services.GetRequiredService<EwsEndpoint>();
+        app.Use((http, next) => gate is null ? next(http) : gate.OnRequestAsync(http, next));
         app.Use(async (http, next) =>
         {
             // Note: DavMail posts to /ews/exchange.asmx whatever its URL says; the path is matched case-insensitively.

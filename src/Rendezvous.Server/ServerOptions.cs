@@ -20,5 +20,11 @@ public sealed class ServerOptions
 
     public string Realm { get; set; } = "Rendezvous";
 
+    /// <summary>Connection counts, timeouts and data rates (Kestrel's limits and one per client address).</summary>
+    public ConnectionLimits Connections { get; set; } = new();
+
+    /// <summary>Failed sign-in throttling and the PBKDF2 gate.</summary>
+    public SignInPolicy SignIn { get; set; } = new();
+
     public TimeProvider Time { get; set; } = TimeProvider.System;
 }

@@ -40,6 +40,9 @@ public sealed class ServerFixture : IAsyncLifetime
             Urls = "http://127.0.0.1:0",
             DataDirectory = DataDirectory,
             Limits = new Protocol.XmlLimits(MaxRequestBytes: 1024 * 1024, MaxDepth: 64),
+            // Every test speaks from 127.0.0.1 to this one server: lockouts would couple unrelated tests that use
+            // wrong passwords. The throttling itself is tested on servers of its own (Security/SignInSecurityTests).
+            SignIn = new SignInPolicy { FreeFailuresPerAccount = 10_000, FreeFailuresPerClient = 10_000 },
         };
         configure?.Invoke(options);
         server = await RendezvousServer.StartAsync(options);
