@@ -150,7 +150,7 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
     {
         if (request.ContentLength > limit)
         {
-            throw TooLarge(limit);
+            throw Unread(request, TooLarge(limit));
         }
 
         var buffer = new MemoryStream();
@@ -162,7 +162,7 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             {
                 if (buffer.Length + read > limit)
                 {
-                    throw TooLarge(limit);
+                    throw Unread(request, TooLarge(limit));
                 }
 
                 buffer.Write(chunk, 0, read);
@@ -173,13 +173,23 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             // Kestrel's own limits: a chunked body past MaxRequestBodySize (413), or one sent slower than the minimum
             // data rate (408). The client still gets an EWS answer if its connection is open.
             await buffer.DisposeAsync();
-            throw e.StatusCode == StatusCodes.Status413PayloadTooLarge
+            throw Unread(request, e.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? TooLarge(limit)
-                : new EwsFaultException(ResponseCodes.ErrorInvalidRequest, "The request is invalid: the body was not received completely or in time.");
+                : new EwsFaultException(ResponseCodes.ErrorInvalidRequest, "The request is invalid: the body was not received completely or in time."));
         }
 
         buffer.Position = 0;
         return buffer;
+    }
+
+    /// <summary>
+    /// The body is left unread, so Kestrel closes the connection after the fault: say so (Connection: close), so that a
+    /// client does not send its next request on a connection about to go.
+    /// </summary>
+    private static EwsFaultException Unread(HttpRequest request, EwsFaultException fault)
+    {
+        request.HttpContext.Response.Headers.Connection = "close";
+        return fault;
     }
 
     private static EwsFaultException TooLarge(long limit) =>

@@ -155,6 +155,21 @@ public sealed class EndpointTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_body_over_the_size_limit_closes_its_connection_and_says_so()
+    {
+        // The body is not read, so the connection cannot carry another request: Connection: close tells the client.
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url)
+        {
+            Content = new StringContent(Soap.Envelope(Requests.CreateAppointment(new string('x', 1024 * 1024 + 10), "2030-01-01T00:00:00Z", "2030-01-01T01:00:00Z")), Encoding.UTF8, "text/xml"),
+        };
+        request.Headers.ExpectContinue = true;
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(ServerFixture.Alice + ":" + ServerFixture.Password)));
+        using var response = await server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.True(response.Headers.ConnectionClose);
+    }
+
+    [Fact]
     public async Task Every_boolean_form_is_accepted()
     {
         foreach (var (form, expected) in new[] { ("1", "true"), ("0", "false"), ("true", "true"), (" false ", "false") })
