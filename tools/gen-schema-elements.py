@@ -132,80 +132,36 @@ def occurs(node):
     return node.get('minOccurs', '1') != '0'
 
 
+def once(node):
+    return node.get('maxOccurs', '1') == '1'
+
+
 def element_names(child, mapping, prefix):
     if child.get('ref'):
         return substitution_closure(qname(child.get('ref'), mapping))
     return [prefix + ':' + child.get('name')]
 
 
-def required(node, prefix, mapping, groups_out):
-    """Adds to groups_out the sets of element names of which one must appear: each required element of a sequence,
-    and each required choice whose alternatives are all required elements. (Anything less certain is left out.)"""
+def particle_groups(node, prefix, mapping, keep, groups_out):
+    """Adds to groups_out the sets of element names the content model constrains, keeping the particles `keep` holds
+    for: each such element, and each such choice whose alternatives all are such elements. With `occurs`, one of each
+    set must appear; with `once`, at most one of each may. Anything less certain (a particle inside a repeating or
+    optional one, a choice of sequences) is left out."""
     for child in node:
         tag = child.tag
-        if not occurs(child):
+        if not keep(child):
             continue
         if tag == XS + 'element':
             groups_out.append(sorted(element_names(child, mapping, prefix)))
         elif tag == XS + 'sequence':
-            required(child, prefix, mapping, groups_out)
+            particle_groups(child, prefix, mapping, keep, groups_out)
         elif tag == XS + 'group':
             gnode, gprefix, gmapping = groups[qname(child.get('ref'), mapping)]
-            required(gnode, gprefix, gmapping, groups_out)
+            particle_groups(gnode, gprefix, gmapping, keep, groups_out)
         elif tag == XS + 'choice':
             alternatives = []
             for alt in child:
-                if alt.tag == XS + 'element' and occurs(alt):
-                    alternatives += element_names(alt, mapping, prefix)
-                elif alt.tag in (XS + 'annotation',):
-                    continue
-                else:
-                    alternatives = None
-                    break
-            if alternatives:
-                groups_out.append(sorted(set(alternatives)))
-
-
-def required_groups(node, prefix, mapping):
-    out = []
-    if node.find(XS + 'simpleContent') is not None:
-        return out
-    derived = node.find(XS + 'complexContent')
-    if derived is None:
-        required(node, prefix, mapping, out)
-        return out
-    for derivation in derived:
-        if derivation.tag == XS + 'extension':
-            base = qname(derivation.get('base'), mapping)
-            if base in complex_types:
-                bnode, bprefix, bmapping = complex_types[base]
-                out += required_groups(bnode, bprefix, bmapping)
-        required(derivation, prefix, mapping, out)
-    return out
-
-
-def once(node):
-    return node.get('maxOccurs', '1') == '1'
-
-
-def at_most_once(node, prefix, mapping, groups_out):
-    """Adds the sets of element names of which at most one may appear: each element that cannot repeat, and each choice
-    that cannot repeat and whose alternatives are all such elements. Particles inside a repeating one are left out."""
-    for child in node:
-        tag = child.tag
-        if not once(child):
-            continue
-        if tag == XS + 'element':
-            groups_out.append(sorted(element_names(child, mapping, prefix)))
-        elif tag == XS + 'sequence':
-            at_most_once(child, prefix, mapping, groups_out)
-        elif tag == XS + 'group':
-            gnode, gprefix, gmapping = groups[qname(child.get('ref'), mapping)]
-            at_most_once(gnode, gprefix, gmapping, groups_out)
-        elif tag == XS + 'choice':
-            alternatives = []
-            for alt in child:
-                if alt.tag == XS + 'element' and once(alt):
+                if alt.tag == XS + 'element' and keep(alt):
                     alternatives += element_names(alt, mapping, prefix)
                 elif alt.tag == XS + 'annotation':
                     continue
@@ -216,30 +172,30 @@ def at_most_once(node, prefix, mapping, groups_out):
                 groups_out.append(sorted(set(alternatives)))
 
 
-def single_groups(node, prefix, mapping):
+def type_groups(node, prefix, mapping, keep):
+    """particle_groups of a complex type, its base type's first when it extends one."""
     out = []
     if node.find(XS + 'simpleContent') is not None:
         return out
     derived = node.find(XS + 'complexContent')
     if derived is None:
-        at_most_once(node, prefix, mapping, out)
+        particle_groups(node, prefix, mapping, keep, out)
         return out
     for derivation in derived:
         if derivation.tag == XS + 'extension':
             base = qname(derivation.get('base'), mapping)
             if base in complex_types:
                 bnode, bprefix, bmapping = complex_types[base]
-                out += single_groups(bnode, bprefix, bmapping)
-        at_most_once(derivation, prefix, mapping, out)
+                out += type_groups(bnode, bprefix, bmapping, keep)
+        particle_groups(derivation, prefix, mapping, keep, out)
     return out
-
 
 def line(key, node, prefix, mapping, children, closed):
     if not closed:
         return key + '\t*'
     fields = [key] + [f'{c}={t}' for c, t in sorted(children.items())]
-    fields += ['!' + '|'.join(g) for g in required_groups(node, prefix, mapping)]
-    fields += ['?' + '|'.join(g) for g in single_groups(node, prefix, mapping)]
+    fields += ['!' + '|'.join(g) for g in type_groups(node, prefix, mapping, occurs)]
+    fields += ['?' + '|'.join(g) for g in type_groups(node, prefix, mapping, once)]
     return '\t'.join(fields)
 
 

@@ -18,6 +18,14 @@ public sealed class BadInputSecurityTests(ServerFixture server)
     private static string GetFolderById(string id) =>
         $"<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:FolderId Id=\"{id}\"/></m:FolderIds></m:GetFolder>";
 
+    private static string Availability(string zone, string start, string end) => $"""
+        <m:GetUserAvailabilityRequest>
+          <t:TimeZone>{zone}</t:TimeZone>
+          <m:MailboxDataArray><t:MailboxData><t:Email><t:Address>bob@example.com</t:Address></t:Email><t:AttendeeType>Required</t:AttendeeType></t:MailboxData></m:MailboxDataArray>
+          <t:FreeBusyViewOptions><t:TimeWindow><t:StartTime>{start}</t:StartTime><t:EndTime>{end}</t:EndTime></t:TimeWindow><t:RequestedView>FreeBusy</t:RequestedView></t:FreeBusyViewOptions>
+        </m:GetUserAvailabilityRequest>
+        """;
+
     private static string FindInInbox(string restriction) =>
         Requests.FindItem(restriction: restriction, folder: "inbox", shape: "IdOnly");
 
@@ -109,29 +117,21 @@ public sealed class BadInputSecurityTests(ServerFixture server)
     [Fact]
     public async Task Availability_with_a_transition_in_month_13_gets_ErrorTimeZone()
     {
-        var response = await server.CallAsync(User, """
-            <m:GetUserAvailabilityRequest>
-              <t:TimeZone><t:Bias>0</t:Bias>
-                <t:StandardTime><t:Bias>0</t:Bias><t:Time>02:00:00</t:Time><t:DayOrder>5</t:DayOrder><t:Month>13</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime>
-                <t:DaylightTime><t:Bias>-60</t:Bias><t:Time>02:00:00</t:Time><t:DayOrder>5</t:DayOrder><t:Month>3</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime>
-              </t:TimeZone>
-              <m:MailboxDataArray><t:MailboxData><t:Email><t:Address>bob@example.com</t:Address></t:Email><t:AttendeeType>Required</t:AttendeeType></t:MailboxData></m:MailboxDataArray>
-              <t:FreeBusyViewOptions><t:TimeWindow><t:StartTime>2030-01-01T00:00:00</t:StartTime><t:EndTime>2030-01-02T00:00:00</t:EndTime></t:TimeWindow><t:RequestedView>FreeBusy</t:RequestedView></t:FreeBusyViewOptions>
-            </m:GetUserAvailabilityRequest>
-            """);
+        var response = await server.CallAsync(User, Availability(
+            "<t:Bias>0</t:Bias><t:StandardTime><t:Bias>0</t:Bias><t:Time>02:00:00</t:Time><t:DayOrder>5</t:DayOrder><t:Month>13</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime>"
+            + "<t:DaylightTime><t:Bias>-60</t:Bias><t:Time>02:00:00</t:Time><t:DayOrder>5</t:DayOrder><t:Month>3</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime>",
+            "2030-01-01T00:00:00", "2030-01-02T00:00:00"));
         Assert.Equal("a:ErrorTimeZone", response.FaultCode);
     }
 
     [Fact]
     public async Task Availability_windows_outside_the_stored_range_get_ErrorValueOutOfRange()
     {
-        var response = await server.CallAsync(User, """
-            <m:GetUserAvailabilityRequest>
-              <t:TimeZone><t:Bias>-840</t:Bias><t:StandardTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>0</t:DayOrder><t:Month>0</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime><t:DaylightTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>0</t:DayOrder><t:Month>0</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime></t:TimeZone>
-              <m:MailboxDataArray><t:MailboxData><t:Email><t:Address>bob@example.com</t:Address></t:Email><t:AttendeeType>Required</t:AttendeeType></t:MailboxData></m:MailboxDataArray>
-              <t:FreeBusyViewOptions><t:TimeWindow><t:StartTime>9999-12-30T00:00:00</t:StartTime><t:EndTime>9999-12-31T23:59:59</t:EndTime></t:TimeWindow><t:RequestedView>FreeBusy</t:RequestedView></t:FreeBusyViewOptions>
-            </m:GetUserAvailabilityRequest>
-            """);
+        // UTC+14: the latest wall clock there is, past 9999 in UTC.
+        var response = await server.CallAsync(User, Availability(
+            "<t:Bias>-840</t:Bias><t:StandardTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>0</t:DayOrder><t:Month>0</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime>"
+            + "<t:DaylightTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>0</t:DayOrder><t:Month>0</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime>",
+            "9999-12-30T00:00:00", "9999-12-31T23:59:59"));
         Assert.Equal("a:ErrorValueOutOfRange", response.FaultCode);
     }
 
