@@ -5,9 +5,11 @@ namespace Rendezvous.Protocol;
 
 /// <summary>
 /// Which child elements each complex type of the EWS schema allows, generated from messages.xsd and types.xsd by
-/// tools/gen-schema-elements.py. A request is checked against it before any reader sees it, so an element the schema
-/// has no place for is an ErrorSchemaValidation fault naming its line, as Exchange answers, instead of being ignored
-/// by a reader that only looks for what it knows. (Order and cardinality are left to the readers.)
+/// tools/gen-schema-elements.py: for each type its children and their types, the sets of children of which one must
+/// appear, and those of which at most one may. A request is checked against it before any reader sees it, so an
+/// element the schema has no place for, a missing required one or one too many is an ErrorSchemaValidation fault naming
+/// its line, as Exchange answers, instead of being ignored by a reader that only looks for what it knows. The order of
+/// children and the values of simple types are left to the readers.
 /// </summary>
 public static class SchemaElements
 {
@@ -15,7 +17,7 @@ public static class SchemaElements
     private const string Anything = "*";
     private static readonly XNamespace Xsi = "http://www.w3.org/2001/XMLSchema-instance";
 
-    private static readonly (FrozenDictionary<string, string> Operations, FrozenDictionary<string, TypeEntry?> Types) Table = Load();
+    private static readonly Schema Table = Schema.Load();
 
     /// <summary>The number of complex types known (a sanity check for tests).</summary>
     public static int TypeCount => Table.Types.Count;
@@ -26,104 +28,75 @@ public static class SchemaElements
     /// </summary>
     public static void Check(XElement operation)
     {
-        if (!Table.Operations.TryGetValue(Key(operation.Name), out var type))
+        if (!Table.Globals.TryGetValue(operation.Name, out var type))
         {
             return;
         }
 
-        // Iterative walk: the depth limit of the reader already bounds it, but recursion is not needed.
-        var pending = new Stack<(XElement Element, string Type)>();
-        pending.Push((operation, type));
-        while (pending.Count > 0)
-        {
-            var (element, elementType) = pending.Pop();
-            if (DeclaredType(element) is { } declared)
-            {
-                elementType = declared;
-            }
-
-            if (!Table.Types.TryGetValue(elementType, out var entry))
-            {
-                // A simple type: text only.
-                if (elementType == Simple && element.HasElements)
-                {
-                    throw Invalid(element, element.Elements().First());
-                }
-
-                continue;
-            }
-
-            if (entry is null)
-            {
-                continue;
-            }
-
-            var children = entry.Children;
-
-            var first = pending.Count;
-            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var child in element.Elements())
-            {
-                var key = Key(child.Name);
-                if (!children.TryGetValue(key, out var childType))
-                {
-                    throw Invalid(element, child);
-                }
-
-                seen[key] = seen.GetValueOrDefault(key) + 1;
-                pending.Push((child, childType));
-            }
-
-            // Children are checked in document order, so the error names the first offender.
-            Reverse(pending, first);
-            foreach (var group in entry.Required)
-            {
-                if (!group.Any(seen.ContainsKey))
-                {
-                    throw SoapRequest.Schema(element,
-                        $"The element '{element.Name.LocalName}' in namespace '{element.Name.NamespaceName}' has incomplete content: it needs '{Describe(group)}'.");
-                }
-            }
-
-            foreach (var group in entry.Single)
-            {
-                if (group.Sum(name => seen.GetValueOrDefault(name)) > 1)
-                {
-                    var second = element.Elements().Where(c => group.Contains(Key(c.Name))).Skip(1).First();
-                    throw SoapRequest.Schema(second,
-                        $"The element '{element.Name.LocalName}' in namespace '{element.Name.NamespaceName}' holds at most one '{Describe(group)}'; '{second.Name.LocalName}' is one too many.");
-                }
-            }
-        }
+        Check(operation, type);
     }
 
-    private static string Describe(string[] group) => string.Join("' or '", group.Select(g => g[(g.IndexOf(':', StringComparison.Ordinal) + 1)..]));
-
-    private static void Reverse(Stack<(XElement, string)> stack, int from)
+    // Recursive: the reader's depth limit (XmlLimits.MaxDepth) bounds it. A null type is a simple one (text only).
+    private static void Check(XElement element, ComplexType? type)
     {
-        if (stack.Count - from < 2)
+        if (DeclaredType(element) is { } declared)
+        {
+            type = declared;
+        }
+
+        if (type is null)
+        {
+            if (element.HasElements)
+            {
+                throw Invalid(element, element.Elements().First());
+            }
+
+            return;
+        }
+
+        if (type.Open)
         {
             return;
         }
 
-        var top = new (XElement, string)[stack.Count - from];
-        for (var i = 0; i < top.Length; i++)
+        // Counts per constrained set, on the stack for the common types (a few dozen sets at most).
+        var sets = type.RequiredCount + type.SingleCount;
+        Span<int> counts = sets <= 256 ? stackalloc int[sets] : new int[sets];
+        foreach (var child in element.Elements())
         {
-            top[i] = stack.Pop();
+            if (!type.Children.TryGetValue(child.Name, out var slot))
+            {
+                throw Invalid(element, child);
+            }
+
+            foreach (var set in slot.Sets)
+            {
+                if (++counts[set] > 1 && set >= type.RequiredCount)
+                {
+                    throw SoapRequest.Schema(child,
+                        $"The element '{element.Name.LocalName}' in namespace '{element.Name.NamespaceName}' holds at most one '{type.Describe(set)}'; '{child.Name.LocalName}' is one too many.");
+                }
+            }
+
+            Check(child, slot.Type);
         }
 
-        foreach (var entry in top)
+        for (var set = 0; set < type.RequiredCount; set++)
         {
-            stack.Push(entry);
+            if (counts[set] == 0)
+            {
+                throw SoapRequest.Schema(element,
+                    $"The element '{element.Name.LocalName}' in namespace '{element.Name.NamespaceName}' has incomplete content: it needs '{type.Describe(set)}'.");
+            }
         }
     }
 
     private static EwsFaultException Invalid(XElement parent, XElement child) =>
         SoapRequest.Schema(child,
-            $"The element '{Values.Excerpt(parent.Name.LocalName)}' in namespace '{parent.Name.NamespaceName}' has invalid child element '{Values.Excerpt(child.Name.LocalName)}' in namespace '{Values.Excerpt(child.Name.NamespaceName)}'.");
+            $"The element '{parent.Name.LocalName}' in namespace '{parent.Name.NamespaceName}' has invalid child element '{Values.Excerpt(child.Name.LocalName)}' in namespace '{Values.Excerpt(child.Name.NamespaceName)}'.");
 
     /// <summary>An xsi:type naming a schema type the element is declared as instead of its default.</summary>
-    private static string? DeclaredType(XElement element)
+    private static ComplexType? DeclaredType(XElement element)
     {
         if (element.Attribute(Xsi + "type") is not { } attribute)
         {
@@ -133,65 +106,94 @@ public static class SchemaElements
         var value = attribute.Value.Trim();
         var colon = value.IndexOf(':', StringComparison.Ordinal);
         var ns = colon < 0 ? element.GetDefaultNamespace() : element.GetNamespaceOfPrefix(value[..colon]);
-        var key = ns is null ? null : Key(ns + value[(colon + 1)..]);
-        return key is not null && Table.Types.ContainsKey(key)
-            ? key
+        var key = ns is null ? null : Schema.Key(ns + value[(colon + 1)..]);
+        return key is not null && Table.Types.TryGetValue(key, out var type)
+            ? type
             : throw SoapRequest.Schema(attribute, $"The xsi:type '{Values.Excerpt(value)}' is not a type of the EWS schema.");
     }
 
-    private static string Key(XName name) =>
-        name.Namespace == Ews.T ? "t:" + name.LocalName
-        : name.Namespace == Ews.M ? "m:" + name.LocalName
-        : "{" + name.NamespaceName + "}" + name.LocalName;
+    /// <summary>A child a type allows: its type (null: simple) and the constrained sets it counts in.</summary>
+    private sealed record Slot(ComplexType? Type, int[] Sets);
 
-    private static (FrozenDictionary<string, string>, FrozenDictionary<string, TypeEntry?>) Load()
+    /// <summary>
+    /// A complex type. Its constrained sets are numbered: the required ones first (<see cref="RequiredCount"/>), then the
+    /// at-most-one ones (<see cref="SingleCount"/>).
+    /// </summary>
+    private sealed class ComplexType
     {
-        using var stream = typeof(SchemaElements).Assembly.GetManifestResourceStream("Rendezvous.Protocol.SchemaElements.txt")
-            ?? throw new InvalidOperationException("The schema element table is not embedded.");
-        using var reader = new StreamReader(stream);
-        var operations = new Dictionary<string, string>(StringComparer.Ordinal);
-        var types = new Dictionary<string, TypeEntry?>(StringComparer.Ordinal);
-        while (reader.ReadLine() is { } line)
+        public bool Open { get; init; }
+
+        public FrozenDictionary<XName, Slot> Children { get; set; } = FrozenDictionary<XName, Slot>.Empty;
+
+        public int RequiredCount { get; set; }
+
+        public int SingleCount { get; set; }
+
+        public string[][] SetNames { get; set; } = [];
+
+        public string Describe(int set) => string.Join("' or '", SetNames[set].Select(g => g[(g.IndexOf(':', StringComparison.Ordinal) + 1)..]));
+    }
+
+    /// <summary>The table read from the embedded SchemaElements.g.txt, its type names resolved to linked types.</summary>
+    private sealed record Schema(FrozenDictionary<XName, ComplexType?> Globals, FrozenDictionary<string, ComplexType> Types)
+    {
+        public static string Key(XName name) =>
+            name.Namespace == Ews.T ? "t:" + name.LocalName
+            : name.Namespace == Ews.M ? "m:" + name.LocalName
+            : "{" + name.NamespaceName + "}" + name.LocalName;
+
+        private static XName Name(string key) => (key[0] == 't' ? Ews.T : Ews.M) + key[2..];
+
+        public static Schema Load()
         {
-            if (line.Length == 0 || line[0] == '#')
+            using var stream = typeof(SchemaElements).Assembly.GetManifestResourceStream("Rendezvous.Protocol.SchemaElements.txt")
+                ?? throw new InvalidOperationException("The schema element table is not embedded.");
+            using var reader = new StreamReader(stream);
+            var globals = new Dictionary<string, string>(StringComparer.Ordinal);
+            var lines = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            while (reader.ReadLine() is { } line)
             {
-                continue;
-            }
-
-            var fields = line.Split('\t');
-            if (line[0] == '@')
-            {
-                operations[fields[0][1..]] = fields[1];
-                continue;
-            }
-
-            if (fields.Length == 2 && fields[1] == Anything)
-            {
-                types[fields[0]] = null;
-                continue;
-            }
-
-            var children = new Dictionary<string, string>(StringComparer.Ordinal);
-            var required = new List<string[]>();
-            var single = new List<string[]>();
-            foreach (var field in fields.AsSpan(1))
-            {
-                if (field[0] is '!' or '?')
+                if (line.Length == 0 || line[0] == '#')
                 {
-                    (field[0] == '!' ? required : single).Add(field[1..].Split('|'));
                     continue;
                 }
 
-                var equals = field.IndexOf('=', StringComparison.Ordinal);
-                children[field[..equals]] = field[(equals + 1)..];
+                var fields = line.Split('\t');
+                if (line[0] == '@')
+                {
+                    globals[fields[0][1..]] = fields[1];
+                }
+                else
+                {
+                    lines[fields[0]] = fields;
+                }
             }
 
-            types[fields[0]] = new TypeEntry(children.ToFrozenDictionary(StringComparer.Ordinal), [.. required], [.. single]);
+            // Every type first, then their children, so that children can point at their types.
+            var types = lines.ToDictionary(l => l.Key, l => new ComplexType { Open = l.Value is [_, Anything] }, StringComparer.Ordinal);
+            ComplexType? Resolve(string name) => name == Simple ? null : types[name];
+            foreach (var (name, fields) in lines)
+            {
+                var type = types[name];
+                if (type.Open)
+                {
+                    continue;
+                }
+
+                var required = fields.Skip(1).Where(f => f[0] == '!').Select(f => f[1..].Split('|')).ToArray();
+                var single = fields.Skip(1).Where(f => f[0] == '?').Select(f => f[1..].Split('|')).ToArray();
+                string[][] sets = [.. required, .. single];
+                type.RequiredCount = required.Length;
+                type.SingleCount = single.Length;
+                type.SetNames = sets;
+                type.Children = fields.Skip(1).Where(f => f[0] is not ('!' or '?')).Select(f => f.Split('=', 2)).ToFrozenDictionary(
+                    f => Name(f[0]),
+                    f => new Slot(Resolve(f[1]), [.. Enumerable.Range(0, sets.Length).Where(i => sets[i].Contains(f[0]))]));
+            }
+
+            return new Schema(
+                globals.ToFrozenDictionary(g => Name(g.Key), g => Resolve(g.Value)),
+                types.ToFrozenDictionary(StringComparer.Ordinal));
         }
-
-        return (operations.ToFrozenDictionary(StringComparer.Ordinal), types.ToFrozenDictionary(StringComparer.Ordinal));
     }
-
-    /// <summary>A complex type: the children it allows (name to type), the sets of which one child must appear, and those of which at most one may.</summary>
-    private sealed record TypeEntry(FrozenDictionary<string, string> Children, string[][] Required, string[][] Single);
 }
