@@ -72,12 +72,15 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
         }
 
         client = ClientAddress.Of(client);
-        var keys = throttle.KeysFor(address, client);
-        var verdict = throttle.Check(keys);
         var digest = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(address.ToUpperInvariant() + "\0" + password));
         var now = options.Time.GetTimestamp();
         verified.TryGetValue(address, out var known);
         var sameAsKnown = known is not null && CryptographicOperations.FixedTimeEquals(known.Digest, digest);
+
+        // The throttle's keys are keyed hashes (three HMACs): a client signing in again as it last did reuses them
+        // (bench: computing them was 5% of a GetItem).
+        var keys = sameAsKnown && Equals(known!.Client, client) ? known.Keys : throttle.KeysFor(address, client);
+        var verdict = throttle.Check(keys);
         if (verdict.Locked && !(verdict.Familiar && sameAsKnown))
         {
             if (verdict.Familiar)
@@ -132,7 +135,7 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
             verifiedNow = true;
         }
 
-        verified[address] = new Verified(user, digest, now);
+        verified[address] = new Verified(user, digest, now, client, keys);
         throttle.Succeeded(keys, verifiedNow);
         return new SignInResult(SignInOutcome.Success, user);
     }
@@ -205,5 +208,5 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
         });
     }
 
-    private sealed record Verified(UserRecord User, byte[] Digest, long CheckedAt);
+    private sealed record Verified(UserRecord User, byte[] Digest, long CheckedAt, IPAddress? Client, SignInThrottle.Keys Keys);
 }
