@@ -4,7 +4,7 @@
 'classname::name' a line). Prints the figure and the verdict; exits 1 if a listed test did not pass this time.
 Newly passing tests are printed, not failed on: add them to the list so that they stay passing.
 
-Usage: exchangelib-ratchet.py JUNIT_DIR PASSING_TXT [--write]   (--write replaces the list with what passed now)"""
+Usage: exchangelib-ratchet.py JUNIT_DIR PASSING_TXT [--write]   (--write adds what passed now to the list)"""
 import glob, os, sys, xml.etree.ElementTree as ET
 
 junit_dir, list_path = sys.argv[1], sys.argv[2]
@@ -27,20 +27,24 @@ print(f"exchangelib suite: {count['passed']} passed, {count['failed']} failed, {
 if not files:
     print('ratchet: no JUnit file was written: the suite did not run')
     sys.exit(1)
-if write:
-    with open(list_path, 'w', encoding='utf-8') as f:
-        f.write(''.join(t + '\n' for t in passed))
-    print(f'ratchet: wrote {len(passed)} tests to {list_path}')
-    sys.exit(0)
-
-with open(list_path, encoding='utf-8') as f:
-    listed = [line.strip() for line in f if line.strip() and not line.startswith('#')]
+listed = []
+if os.path.exists(list_path):
+    with open(list_path, encoding='utf-8') as f:
+        listed = [line.strip() for line in f if line.strip()]
+if listed != sorted(set(listed)):
+    print(f'ratchet: {list_path} must be sorted, one test a line, without duplicates')
+    sys.exit(1)
 lost = [t for t in listed if outcome.get(t) != 'passed']
 new = [t for t in passed if t not in set(listed)]
 for t in new:
     print(f'ratchet: newly passing, not yet listed: {t}')
 if new:
     print(f'ratchet: {len(new)} newly passing: add them to {list_path} (tools/exchangelib-ratchet.py JUNIT_DIR {list_path} --write after a green run)')
+if write and not lost:
+    # The list only grows: --write adds what passed now, and refuses while a listed test fails.
+    with open(list_path, 'w', encoding='utf-8') as f:
+        f.write(''.join(t + '\n' for t in sorted(set(listed) | set(passed))))
+    print(f'ratchet: wrote {len(set(listed) | set(passed))} tests to {list_path}')
 for t in lost:
     print(f"ratchet: LISTED TEST NO LONGER PASSES: {t} ({outcome.get(t, 'not run')})")
 if lost:
