@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerates src/Rendezvous.Protocol/SchemaElements.g.txt from ../shared/ews-schema/{messages,types}.xsd.
+"""Regenerates src/Rendezvous.Protocol/SchemaElements.g.txt from tests/data/ews-schema/{messages,types}.xsd
+(the repository's copy of the EWS schema; run it from the repository root).
 
 For every complex type of the schema: the child elements it allows (with inheritance, groups and substitution
 groups resolved) and each child's type. SchemaElements.cs reads it to refuse, as Exchange's schema validation does,
@@ -15,7 +16,7 @@ import sys, xml.etree.ElementTree as ET
 XS = '{http://www.w3.org/2001/XMLSchema}'
 NS = {'http://schemas.microsoft.com/exchange/services/2006/types': 't',
       'http://schemas.microsoft.com/exchange/services/2006/messages': 'm'}
-folder = sys.argv[1] if len(sys.argv) > 1 else '../shared/ews-schema'
+folder = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/ews-schema'
 out_path = sys.argv[2] if len(sys.argv) > 2 else 'src/Rendezvous.Protocol/SchemaElements.g.txt'
 
 complex_types, groups, elements, substitutes = {}, {}, {}, {}

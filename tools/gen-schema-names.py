@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Regenerates src/Rendezvous.Protocol/SchemaNames.g.cs from ../shared/ews-schema/types.xsd.
+"""Regenerates src/Rendezvous.Protocol/SchemaNames.g.cs from tests/data/ews-schema/types.xsd
+(the repository's copy of the EWS schema; run it from the repository root).
 
 The product does not ship Microsoft's schema; it ships the enumerations it must recognise
 (so a valid-but-unsupported FieldURI is told apart from a typo)."""
 import sys, xml.etree.ElementTree as ET
 XS = '{http://www.w3.org/2001/XMLSchema}'
-src = sys.argv[1] if len(sys.argv) > 1 else '../shared/ews-schema/types.xsd'
+src = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/ews-schema/types.xsd'
 root = ET.parse(src).getroot()
 def enum(name):
     for s in root.iter(XS + 'simpleType'):

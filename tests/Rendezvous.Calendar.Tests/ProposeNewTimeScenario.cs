@@ -3,7 +3,7 @@ using Rendezvous.Protocol;
 namespace Rendezvous.Calendar.Tests;
 
 /// <summary>
-/// The propose-new-time workflow of the seed's figure (../shared/seed/propose-new-time-workflow.png), step by step:
+/// The propose-new-time workflow of the seed's figure (the project's shared/seed/propose-new-time-workflow.png), step by step:
 /// Alice organizes, Bob proposes a new time, Alice moves the meeting there, Bob accepts.
 /// </summary>
 public sealed class ProposeNewTimeScenario

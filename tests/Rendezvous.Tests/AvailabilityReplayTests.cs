@@ -5,7 +5,7 @@ using Rendezvous.Tests.Infrastructure;
 namespace Rendezvous.Tests;
 
 /// <summary>
-/// GetUserAvailability driven by the exact requests real clients sent (../shared/clients/captures/*/free_busy),
+/// GetUserAvailability driven by the exact requests real clients sent (tests/data/captures/*/free_busy),
 /// headers and version included. Their window is 2030-01-07, which other tests also use: checks look for an
 /// appointment made here, not at the whole calendar.
 /// </summary>

@@ -6,7 +6,7 @@ using Rendezvous.Tests.Infrastructure;
 namespace Rendezvous.Tests;
 
 /// <summary>
-/// Rendezvous.Client against the responses of the seed article (../shared/seed/propose-new-time.fr.md), the Exchange
+/// Rendezvous.Client against the responses of the seed article (tests/data/seed/propose-new-time.fr.md), the Exchange
 /// 2013 traffic the project started from, with its https:// namespaces fixed to http://. The requests the client sends
 /// for the same steps must say what the article's requests say, and validate against the schema.
 /// </summary>

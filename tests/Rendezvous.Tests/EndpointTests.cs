@@ -60,7 +60,7 @@ public sealed class EndpointTests(ServerFixture server)
     public async Task An_unknown_version_gets_ErrorInvalidServerVersion_with_the_version_header()
     {
         // Note: exchangelib guesses the version this way and reads ServerVersionInfo from the fault.
-        var response = await server.PostAsync(ServerFixture.Alice, File.ReadAllText(Path.Combine(SchemaValidator.SharedDirectory, "clients/captures/exchangelib/setup_version_guess/001_ConvertId.xml")));
+        var response = await server.PostAsync(ServerFixture.Alice, File.ReadAllText(TestData.Path("captures", "exchangelib", "setup_version_guess", "001_ConvertId.xml")));
         Assert.Equal(HttpStatusCode.InternalServerError, response.Status);
         Assert.Equal("a:ErrorInvalidServerVersion", response.FaultCode);
         Assert.NotNull(response.ServerVersionInfo);

@@ -114,7 +114,7 @@ public sealed class FolderTests(ServerFixture server)
     [Fact]
     public async Task DavMail_login_sequence_succeeds()
     {
-        var dir = Path.Combine(SchemaValidator.SharedDirectory, "clients/captures/davmail/login_sequence");
+        var dir = TestData.Path("captures", "davmail", "login_sequence");
         foreach (var file in Directory.GetFiles(dir, "*.xml").Where(f => !f.EndsWith("UNAUTH.xml", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             var response = await server.PostAsync(ServerFixture.Alice, await File.ReadAllTextAsync(file));

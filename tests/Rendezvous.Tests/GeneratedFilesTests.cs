@@ -14,7 +14,7 @@ public sealed class GeneratedFilesTests
         {
             var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
             info.ArgumentList.Add(Path.Combine(Processes.RepositoryRoot, "tools", "gen-schema-elements.py"));
-            info.ArgumentList.Add(Path.Combine(SchemaValidator.SharedDirectory, "ews-schema"));
+            info.ArgumentList.Add(TestData.Path("ews-schema"));
             info.ArgumentList.Add(output);
             var (exit, _, stderr) = await Processes.RunAsync(info);
             Assert.True(exit == 0, stderr);

@@ -6,8 +6,8 @@ using Rendezvous.Tests.Infrastructure;
 namespace Rendezvous.Tests;
 
 /// <summary>
-/// The meeting workflow driven by the exact requests real clients send (../shared/clients/captures) and by the samples
-/// of the article the project started from (../shared/seed/propose-new-time.fr.md). Each test builds the state a
+/// The meeting workflow driven by the exact requests real clients send (tests/data/captures) and by the samples
+/// of the article the project started from (tests/data/seed/propose-new-time.fr.md). Each test builds the state a
 /// capture expects with ordinary requests, swaps the capture's placeholder ids for real ones, posts the rest as
 /// recorded (SOAP headers and version included), and checks the effect in every mailbox concerned.
 /// </summary>

@@ -5,7 +5,7 @@ using Rendezvous.Tests.Infrastructure;
 namespace Rendezvous.Tests;
 
 /// <summary>
-/// SyncFolderItems driven by the exact requests real clients sent (../shared/clients/captures): the first sync of the
+/// SyncFolderItems driven by the exact requests real clients sent (tests/data/captures): the first sync of the
 /// calendar as recorded, then further pages and an incremental sync from the SyncState it returned.
 /// </summary>
 [Collection(ServerCollection.Name)]

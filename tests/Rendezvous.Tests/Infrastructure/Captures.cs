@@ -4,7 +4,7 @@ using System.Xml.Linq;
 namespace Rendezvous.Tests.Infrastructure;
 
 /// <summary>
-/// The requests real clients sent, as recorded in ../shared/clients/captures (read from there, never copied here).
+/// The requests real clients sent, as recorded in the project's shared captures and copied into tests/data/captures.
 /// They use placeholder ids (CAL-1, CK-CAL-1, MR-1, CK-MR-1) that a replay swaps for real ones.
 /// </summary>
 public static partial class Captures
@@ -12,7 +12,7 @@ public static partial class Captures
     public const string Exchangelib = "exchangelib";
     public const string EwsJavascriptApi = "ews-javascript-api";
 
-    public static string Directory => Path.Combine(SchemaValidator.SharedDirectory, "clients", "captures");
+    public static string Directory => TestData.Path("captures");
 
     /// <summary>The request files of a capture in the order the client sent them, without the credential-less tries.</summary>
     public static IReadOnlyList<string> Files(string client, string capture) =>
@@ -47,11 +47,11 @@ public static partial class Captures
 }
 
 /// <summary>
-/// The XML samples of ../shared/seed/propose-new-time.fr.md, the article the project started from, read at run time.
+/// The XML samples of tests/data/seed/propose-new-time.fr.md, the article the project started from, read at run time.
 /// </summary>
 public static partial class Seed
 {
-    public static string DocumentPath => Path.Combine(SchemaValidator.SharedDirectory, "seed", "propose-new-time.fr.md");
+    public static string DocumentPath => TestData.Path("seed", "propose-new-time.fr.md");
 
     /// <summary>Every ```xml block of the article, in document order, exactly as written.</summary>
     public static IReadOnlyList<string> XmlBlocks() =>

@@ -5,7 +5,7 @@ using System.Xml.Schema;
 namespace Rendezvous.Tests.Infrastructure;
 
 /// <summary>
-/// Validates responses against Microsoft's EWS schema in ../shared/ews-schema (never shipped with the product).
+/// Validates responses against Microsoft's EWS schema in tests/data/ews-schema (never shipped with the product).
 /// Every child of soap:Header and soap:Body is checked; warnings (such as an unknown namespace) count as errors.
 /// </summary>
 public static class SchemaValidator
@@ -13,28 +13,10 @@ public static class SchemaValidator
     private static readonly Lazy<XmlSchemaSet> Schemas = new(() =>
     {
         var set = new XmlSchemaSet { XmlResolver = new XmlUrlResolver() };
-        set.Add(null, Path.Combine(SharedDirectory, "ews-schema", "messages.xsd"));
+        set.Add(null, TestData.Path("ews-schema", "messages.xsd"));
         set.Compile();
         return set;
     });
-
-    /// <summary>../shared from the repository root, found by walking up from the test binaries.</summary>
-    public static string SharedDirectory
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "ews-schema", "messages.xsd");
-                if (File.Exists(candidate))
-                {
-                    return Path.Combine(dir.FullName, "shared");
-                }
-            }
-
-            throw new InvalidOperationException("../shared/ews-schema was not found above " + AppContext.BaseDirectory);
-        }
-    }
 
     public static IReadOnlyList<string> Validate(XDocument envelope)
     {
