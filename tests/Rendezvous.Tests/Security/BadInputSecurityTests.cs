@@ -111,7 +111,8 @@ public sealed class BadInputSecurityTests(ServerFixture server)
             </t:MeetingTimeZone>
             """;
         var response = await server.CallAsync(User, Requests.CreateAppointment("month 13", "2030-01-07T09:00:00", "2030-01-07T10:00:00", zone), "Exchange2007_SP1");
-        Assert.True(response.FaultCode is "a:ErrorSchemaValidation" || response.Code() is "ErrorSchemaValidation" or "ErrorTimeZone", response.Document.ToString());
+        // MonthNamesType has no thirteenth month: a schema fault, as Exchange's own validation gives.
+        Assert.Equal("a:ErrorSchemaValidation", response.FaultCode);
     }
 
     [Fact]
