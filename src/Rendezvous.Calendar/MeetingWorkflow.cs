@@ -288,13 +288,13 @@ public static class MeetingWorkflow
                 var answered = CalendarRules.AllAttendees(old)
                     .Any(a => a.Mailbox.Is(address) && a.ResponseType is "Accept" or "Tentative");
                 var full = timeChanged || !answered;
-                Invite(decision, after, view, full ? "FullUpdate" : "InformationUpdate", highlights, resetResponse: timeChanged, context);
+                Invite(decision, after, view, full ? "FullUpdate" : "InformationalUpdate", highlights, resetResponse: timeChanged, context);
             }
         }
 
         if (mode.EndsWith("AndSaveCopy", StringComparison.Ordinal) && updated.Count + added.Count > 0)
         {
-            SaveRequestCopy(decision, after, updated.Count > 0 ? (timeChanged ? "FullUpdate" : "InformationUpdate") : "NewMeetingRequest", updated.Count > 0 ? highlights : null,
+            SaveRequestCopy(decision, after, updated.Count > 0 ? (timeChanged ? "FullUpdate" : "InformationalUpdate") : "NewMeetingRequest", updated.Count > 0 ? highlights : null,
                 sentCopy ?? Place.In(organizer, MeetingView.SentItems), context);
         }
 

@@ -181,7 +181,7 @@ public sealed class WorkflowRulesTests
         world.Update("alice", meeting.Id, m => (m.Subject, m.Location) = ("Review (agenda attached)", "Room 2"));
 
         var toBob = Request("bob");
-        Assert.Equal("InformationUpdate", toBob.MeetingRequestType);
+        Assert.Equal("InformationalUpdate", toBob.MeetingRequestType);
         Assert.Equal(new ChangeHighlights(true, "Room 2", false, null, false, null), toBob.ChangeHighlights);
         var bobsCopy = world.In("bob", "calendar").Single();
         Assert.Equal(("Accept", "Room 2", "Review (agenda attached)"), (bobsCopy.MyResponseType!, bobsCopy.Location!, bobsCopy.Subject!));

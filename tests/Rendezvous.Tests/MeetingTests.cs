@@ -36,6 +36,28 @@ public sealed class MeetingTests(ServerFixture server)
         return items;
     }
 
+    [Fact]
+    public async Task An_informational_update_is_an_InformationalUpdate_the_schema_knows_not_InformationUpdate()
+    {
+        // Regression (issue 14): the workflow wrote "InformationUpdate", which no schema value is, so every attendee
+        // reading such a request got a response that failed schema validation (the fixture checks every response).
+        var tag = Tag();
+        var (meetingId, _) = await CreateMeetingAsync("Location change " + tag, [Bob]);
+        // Bob answers first: an update that keeps the time is informational only for an attendee who has answered (MTGS R484/R485).
+        (await server.CallAsync(Bob, Respond("AcceptItem", (await FindAsync(Bob, "inbox", tag)).Single().ItemId().Id, "SendOnly"))).Ok();
+        var changeKey = (await GetAsync(Alice, meetingId)).ItemId().ChangeKey;
+        (await server.CallAsync(Alice, $"""
+            <m:UpdateItem ConflictResolution="AutoResolve" SendMeetingInvitationsOrCancellations="SendToAllAndSaveCopy">
+              <m:ItemChanges><t:ItemChange>
+                <t:ItemId Id="{meetingId}" ChangeKey="{changeKey}"/>
+                <t:Updates><t:SetItemField><t:FieldURI FieldURI="calendar:Location"/><t:CalendarItem><t:Location>Room 2</t:Location></t:CalendarItem></t:SetItemField></t:Updates>
+              </t:ItemChange></m:ItemChanges>
+            </m:UpdateItem>
+            """)).Ok();
+        var update = (await FindAsync(Bob, "inbox", tag)).Single(r => r.T("IsOutOfDate") == "false" && r.T("ItemClass") == "IPM.Schedule.Meeting.Request");
+        Assert.Equal("InformationalUpdate", (await GetAsync(Bob, update.ItemId().Id)).T("MeetingRequestType"));
+    }
+
     private Task<XElement> GetAsync(string user, string id, string version = "Exchange2013_SP1", string shape = "AllProperties", string additional = "") =>
         server.GetItemAsync(user, id, version, shape, additional);
 
