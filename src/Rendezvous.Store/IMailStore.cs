@@ -64,10 +64,11 @@ public enum SyncChangeKind
 public sealed record ItemSyncChange(SyncChangeKind Kind, string ItemId, Item? Item);
 
 /// <summary>
-/// A page of item changes in commit order. <see cref="Watermark"/> is where the next page starts; when
-/// <see cref="IncludesLast"/> it is the store's position when the page was read, covering everything up to then.
+/// A page of item changes in commit order. <see cref="Watermark"/> and <see cref="Entered"/> are where the next page
+/// starts (see <see cref="SyncState"/>); when <see cref="IncludesLast"/> both are the store's position when the page
+/// was read, covering everything up to then.
 /// </summary>
-public sealed record ItemSyncPage(IReadOnlyList<ItemSyncChange> Changes, long Watermark, bool IncludesLast);
+public sealed record ItemSyncPage(IReadOnlyList<ItemSyncChange> Changes, long Watermark, bool IncludesLast, long Entered);
 
 /// <summary>One folder change: <see cref="Folder"/> is its current state (with counts), null for a <see cref="SyncChangeKind.Delete"/>.</summary>
 public sealed record FolderSyncChange(SyncChangeKind Kind, string FolderId, Folder? Folder);
@@ -141,12 +142,14 @@ public interface IMailStore : IAsyncDisposable
     ReadOnlyMemory<byte> SyncStateKey { get; }
 
     /// <summary>
-    /// The changes to the items of <paramref name="folderId"/> after <paramref name="watermark"/> (0: every item, as
-    /// creations), oldest first, at most <paramref name="max"/>, leaving out the items in <paramref name="ignore"/>.
-    /// An item is reported once, as its latest state; an item that came and went after the watermark is not reported.
-    /// Read in one snapshot, in time proportional to the number of changes, not to the size of the folder.
+    /// The changes to the items of <paramref name="folderId"/> for a client that knows, as they were at
+    /// <paramref name="watermark"/>, the items that entered it at or before <paramref name="entered"/> (both 0: a first
+    /// sync, every item as a creation): first what happened to those after the watermark, then the items it was not
+    /// told of as creations, in the order they entered; at most <paramref name="max"/>, leaving out the items in
+    /// <paramref name="ignore"/>. An item is reported once, as its latest state; a Delete only for an item the client
+    /// knows. Read in one snapshot, in time proportional to the number of changes (and creations) returned.
     /// </summary>
-    Task<ItemSyncPage> GetItemChangesAsync(string folderId, long watermark, int max, IReadOnlyCollection<string> ignore, CancellationToken cancellationToken);
+    Task<ItemSyncPage> GetItemChangesAsync(string folderId, long watermark, long entered, int max, IReadOnlyCollection<string> ignore, CancellationToken cancellationToken);
 
     /// <summary>
     /// The changes after <paramref name="watermark"/> to the folders of <paramref name="mailboxId"/> below

@@ -200,6 +200,11 @@ public sealed class SqliteMailStore : IMailStore
         -- items_window and items_sync both begin with folder_id: a third index on it alone only cost every write a page.
         DROP INDEX items_folder;
         """,
+        // Index 6: a paged sync reports the items a client was not told of in the order they entered the folder
+        // (created_seq), which, unlike sync_seq, an edit does not move: page after page without reading the folder again.
+        """
+        CREATE INDEX items_entered ON items(folder_id, created_seq);
+        """,
     ];
 
     // What a read-flag-only update may change besides IsRead: the stamps every UpdateItem writes.
@@ -634,53 +639,91 @@ public sealed class SqliteMailStore : IMailStore
 
     // Synchronization
 
-    public async Task<ItemSyncPage> GetItemChangesAsync(string folderId, long watermark, int max, IReadOnlyCollection<string> ignore, CancellationToken cancellationToken)
+    /// <summary>The changes since <paramref name="watermark"/> for a client told of everything up to it.</summary>
+    public Task<ItemSyncPage> GetItemChangesAsync(string folderId, long watermark, int max, IReadOnlyCollection<string> ignore, CancellationToken cancellationToken) =>
+        GetItemChangesAsync(folderId, watermark, watermark, max, ignore, cancellationToken);
+
+    public async Task<ItemSyncPage> GetItemChangesAsync(string folderId, long watermark, long entered, int max, IReadOnlyCollection<string> ignore, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
         // One read transaction: one WAL snapshot, so the changes and the watermark returned agree.
         await using var tx = connection.BeginTransaction(deferred: true);
-        var parameters = new (string, object?)[] { ("$f", folderId), ("$w", watermark), ("$n", max + 1), ("$ignore", JsonSerializer.Serialize(ignore)) };
+        var ignored = JsonSerializer.Serialize(ignore);
         var changes = new List<(long Seq, ItemSyncChange Change)>();
+
+        // First what happened after the watermark to the items the client knows (those that entered by `entered`). A
+        // paged sync cannot report an item's state as of one moment: each page reports the items it reaches as they are
+        // when it is read. So the state says how far, in the order items entered, the client has been told, and no page
+        // reports new items before the client is up to date on the known ones: only then does one watermark fit them all.
+        if (entered > 0)
+        {
+            var parameters = new (string, object?)[] { ("$f", folderId), ("$w", watermark), ("$e", entered), ("$n", max + 1), ("$ignore", ignored) };
+            await using (var cmd = connection.Command("""
+                SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, content_seq FROM items INDEXED BY items_sync
+                WHERE folder_id = $f AND sync_seq > $w AND created_seq <= $e AND id NOT IN (SELECT value FROM json_each($ignore))
+                ORDER BY sync_seq LIMIT $n;
+                """, tx, parameters))
+            await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var item = ReadItem(reader);
+                    var kind = reader.GetInt64(6) > watermark ? SyncChangeKind.Update : SyncChangeKind.ReadFlagChange;
+                    changes.Add((reader.GetInt64(5), new ItemSyncChange(kind, item.Id, item)));
+                }
+            }
+
+            // A tombstone of an item that entered after `entered` names an item the client was never told of.
+            await using (var cmd = connection.Command("""
+                SELECT item_id, seq FROM item_tombstones
+                WHERE folder_id = $f AND seq > $w AND created_seq <= $e AND item_id NOT IN (SELECT value FROM json_each($ignore))
+                ORDER BY seq LIMIT $n;
+                """, tx, parameters))
+            await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    changes.Add((reader.GetInt64(1), new ItemSyncChange(SyncChangeKind.Delete, reader.GetString(0), null)));
+                }
+            }
+
+            changes.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+            if (changes.Count > max)
+            {
+                await tx.CommitAsync(cancellationToken);
+                return new ItemSyncPage([.. changes.Take(max).Select(c => c.Change)], changes[max - 1].Seq, false, entered);
+            }
+        }
+
+        // The client is now up to date on what it knows: the rest of the page tells it of items that entered later.
+        var room = max - changes.Count;
+        var creates = new List<(long Seq, long Entered, ItemSyncChange Change)>();
         await using (var cmd = connection.Command("""
-            SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, created_seq, content_seq FROM items
-            WHERE folder_id = $f AND sync_seq > $w AND id NOT IN (SELECT value FROM json_each($ignore))
-            ORDER BY sync_seq LIMIT $n;
-            """, tx, parameters))
+            SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, created_seq FROM items INDEXED BY items_entered
+            WHERE folder_id = $f AND created_seq > $e AND id NOT IN (SELECT value FROM json_each($ignore))
+            ORDER BY created_seq LIMIT $n;
+            """, tx, ("$f", folderId), ("$e", entered), ("$n", room + 1), ("$ignore", ignored)))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 var item = ReadItem(reader);
-                var kind = reader.GetInt64(6) > watermark ? SyncChangeKind.Create
-                    : reader.GetInt64(7) > watermark ? SyncChangeKind.Update
-                    : SyncChangeKind.ReadFlagChange;
-                changes.Add((reader.GetInt64(5), new ItemSyncChange(kind, item.Id, item)));
+                creates.Add((reader.GetInt64(5), reader.GetInt64(6), new ItemSyncChange(SyncChangeKind.Create, item.Id, item)));
             }
         }
 
-        // A tombstone of an item that entered the folder after the watermark names an item the client never saw.
-        await using (var cmd = connection.Command("""
-            SELECT item_id, seq FROM item_tombstones
-            WHERE folder_id = $f AND seq > $w AND created_seq <= $w AND item_id NOT IN (SELECT value FROM json_each($ignore))
-            ORDER BY seq LIMIT $n;
-            """, tx, parameters))
-        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                changes.Add((reader.GetInt64(1), new ItemSyncChange(SyncChangeKind.Delete, reader.GetString(0), null)));
-            }
-        }
-
-        var position = await SyncPositionAsync(connection, tx, cancellationToken);
+        var position = Math.Max(await SyncPositionAsync(connection, tx, cancellationToken), watermark);
         await tx.CommitAsync(cancellationToken);
-        changes.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
-        if (changes.Count > max)
+        var last = creates.Count <= room;
+        if (!last)
         {
-            return new ItemSyncPage([.. changes.Take(max).Select(c => c.Change)], changes[max - 1].Seq, false);
+            creates.RemoveAt(room);
         }
 
-        return new ItemSyncPage([.. changes.Select(c => c.Change)], Math.Max(position, watermark), true);
+        // In commit order, as an incremental sync reads (the page is one step either way).
+        changes.AddRange(creates.Select(c => (c.Seq, c.Change)));
+        changes.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+        return new ItemSyncPage([.. changes.Select(c => c.Change)], position, last, last ? position : creates.Count > 0 ? creates[^1].Entered : entered);
     }
 
     public async Task<FolderSyncPage> GetFolderChangesAsync(string mailboxId, string scopeFolderId, long watermark, CancellationToken cancellationToken)

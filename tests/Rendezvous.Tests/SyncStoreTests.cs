@@ -24,6 +24,25 @@ public sealed class SyncStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_paged_sync_state_round_trips_with_how_far_the_client_was_told()
+    {
+        var paging = new SyncState(SyncStateKind.Items, "mbx-1", "fld-1", 90, 12);
+        Assert.Equal(paging, SyncStates.Decode(SyncStates.Encode(paging, Key), Key));
+        Assert.Equal(77, new SyncState(SyncStateKind.Items, "m", "f", 77).Entered);
+        // Never told of more than it knows: a state with Entered above its watermark is not one we make.
+        Assert.Null(SyncStates.Decode(SyncStates.Encode(new SyncState(SyncStateKind.Items, "m", "f", 5, 6), Key), Key));
+    }
+
+    [Fact]
+    public void A_version_1_sync_state_made_before_paged_syncs_were_exact_is_still_accepted()
+    {
+        // Version 1: version, kind, watermark, then each id with its length, signed; it knew everything up to its watermark.
+        byte[] body = [1, (byte)SyncStateKind.Items, 0, 0, 0, 0, 0, 0, 0, 42, 0, 5, .. "mbx-1"u8, 0, 5, .. "fld-1"u8];
+        var text = Convert.ToBase64String([.. body, .. System.Security.Cryptography.HMACSHA256.HashData(Key, body)]);
+        Assert.Equal(new SyncState(SyncStateKind.Items, "mbx-1", "fld-1", 42, 42), SyncStates.Decode(text, Key));
+    }
+
+    [Fact]
     public void Any_changed_bit_another_key_or_a_cut_makes_a_state_invalid()
     {
         var bytes = Convert.FromBase64String(SyncStates.Encode(new SyncState(SyncStateKind.Items, "mbx-1", "fld-1", 42), Key));
@@ -88,14 +107,14 @@ public sealed class SyncStoreTests : IDisposable
         }
 
         // Back to the schema of version 2, as a store made before synchronization existed (so without the later
-        // migrations either: working hours, index 3; the unread index, index 4, which index 5 dropped; the kept counts, index 5, which dropped items_folder).
+        // migrations either: working hours, index 3; the unread index, index 4, which index 5 dropped; the kept counts, index 5, which dropped items_folder; items_entered, index 6).
         await using (var connection = new SqliteConnection($"Data Source={Path.Combine(Data, "rendezvous.db")}"))
         {
             await connection.OpenAsync();
             await using var cmd = connection.CreateCommand();
             cmd.CommandText =
                 """
-                DROP TRIGGER items_left_folder; DROP INDEX items_sync; DROP INDEX folders_sync;
+                DROP INDEX items_entered; DROP TRIGGER items_left_folder; DROP INDEX items_sync; DROP INDEX folders_sync;
                 DROP TABLE item_tombstones; DROP TABLE folder_tombstones; DROP TABLE secrets;
                 ALTER TABLE items DROP COLUMN sync_seq; ALTER TABLE items DROP COLUMN created_seq; ALTER TABLE items DROP COLUMN content_seq;
                 ALTER TABLE folders DROP COLUMN sync_seq; ALTER TABLE folders DROP COLUMN created_seq;

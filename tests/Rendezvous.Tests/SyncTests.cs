@@ -100,6 +100,101 @@ public sealed class SyncTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_paged_first_sync_reports_every_item_as_a_Create_once_and_no_Delete_for_an_unreported_item()
+    {
+        // As seen with ews-javascript-api: six items, two of them edited after they were created, paged by two.
+        var folder = await CreateFolderAsync(Alice, Unique("FirstPaged"));
+        var ids = await CreateMessagesAsync(Alice, folder, 6, "f");
+        await SetSubjectAsync(Alice, ids[0], "edited 0");
+        await SetSubjectAsync(Alice, ids[1], "edited 1");
+
+        var first = await SyncAsync(Alice, folder, null, 2);
+        Assert.False(first.IncludesLast);
+        Assert.Equal(2, first.Changes.Count);
+        // An item the client has not been told of yet leaves between pages: it is simply never reported.
+        var gone = ids.Except(first.Ids("Create")).Last();
+        await DeleteAsync(Alice, gone);
+
+        var rest = await SyncToEndAsync(Alice, folder, first.State, 2);
+        var all = first.Changes.Concat(rest.Changes).ToList();
+        Assert.All(all, c => Assert.Equal("Create", c.Kind));
+        Assert.Equal(ids.Where(i => i != gone).Order(StringComparer.Ordinal), all.Select(c => c.Id).Order(StringComparer.Ordinal));
+
+        var next = await SyncAsync(Alice, folder, rest.State, 2);
+        Assert.True(next.IncludesLast);
+        Assert.Empty(next.Changes);
+    }
+
+    [Fact]
+    public async Task An_item_created_or_changed_while_a_first_sync_is_paged_is_reported_exactly_once()
+    {
+        var folder = await CreateFolderAsync(Alice, Unique("DuringPaging"));
+        var other = await CreateFolderAsync(Alice, Unique("Away"));
+        var ids = await CreateMessagesAsync(Alice, folder, 6, "d");
+        await SetSubjectAsync(Alice, ids[2], "edited before the sync");
+
+        var first = await SyncAsync(Alice, folder, null, 2);
+        var told = first.Ids("Create");
+        var untold = ids.Except(told).ToList();
+        Assert.Equal(2, told.Count);
+
+        // Between pages: an item already reported is edited, another deleted; an item not reported yet is edited,
+        // another is moved away, and a new item arrives.
+        await SetSubjectAsync(Alice, told[0], "edited after its Create");
+        await DeleteAsync(Alice, told[1]);
+        await SetSubjectAsync(Alice, untold[0], "edited before its Create");
+        await MoveAsync(Alice, untold[1], other);
+        var created = Assert.Single(await CreateMessagesAsync(Alice, folder, 1, "new-"));
+
+        var second = await SyncAsync(Alice, folder, first.State, 2);
+        // And more between the next pages: the new item and one reported on the second page change again.
+        await SetSubjectAsync(Alice, created, "new, edited");
+        if (second.Ids("Create").FirstOrDefault() is { } reported)
+        {
+            await SetReadAsync(Alice, reported, false);
+        }
+
+        var rest = await SyncToEndAsync(Alice, folder, second.State, 2);
+        var incremental = await SyncToEndAsync(Alice, folder, rest.State, 2);
+        var all = first.Changes.Concat(second.Changes).Concat(rest.Changes).Concat(incremental.Changes).ToList();
+
+        // Every item present is a Create exactly once, before any other change of it; the only Delete is of an item reported.
+        var present = ids.Except([told[1], untold[1]]).Append(created).ToList();
+        Assert.Equal(present.Append(told[1]).Order(StringComparer.Ordinal), all.Where(c => c.Kind == "Create").Select(c => c.Id).Order(StringComparer.Ordinal));
+        Assert.Equal([told[1]], all.Where(c => c.Kind == "Delete").Select(c => c.Id));
+        Assert.Equal([told[0]], all.Where(c => c.Kind == "Update").Select(c => c.Id));
+        foreach (var change in all.Where(c => c.Kind != "Create"))
+        {
+            Assert.True(all.FindIndex(c => c.Id == change.Id && c.Kind == "Create") < all.IndexOf(change), $"{change.Kind} of {change.Id} before its Create");
+        }
+
+        // The read-flag change of an item reported on the second page comes once, after it; then nothing is left.
+        var flags = all.Where(c => c.Kind == "ReadFlagChange").Select(c => c.Id).ToList();
+        Assert.Equal(second.Ids("Create").Take(1), flags);
+        var after = await SyncAsync(Alice, folder, incremental.State, 2);
+        Assert.True(after.IncludesLast);
+        Assert.Empty(after.Changes);
+    }
+
+    [Fact]
+    public async Task A_paged_incremental_sync_reports_an_item_created_then_edited_as_one_Create()
+    {
+        // The same mechanism in an incremental sync: new items, the first edited after it was created, paged by one.
+        var folder = await CreateFolderAsync(Alice, Unique("IncPaged"));
+        var state = (await SyncAsync(Alice, folder, null, 10)).State;
+        var ids = await CreateMessagesAsync(Alice, folder, 3, "n");
+        await SetSubjectAsync(Alice, ids[0], "edited");
+        var first = await SyncAsync(Alice, folder, state, 1);
+        var gone = ids.Except(first.Ids("Create")).Last();
+        await DeleteAsync(Alice, gone);
+
+        var rest = await SyncToEndAsync(Alice, folder, first.State, 1);
+        var all = first.Changes.Concat(rest.Changes).ToList();
+        Assert.All(all, c => Assert.Equal("Create", c.Kind));
+        Assert.Equal(ids.Where(i => i != gone).Order(StringComparer.Ordinal), all.Select(c => c.Id).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Exactly_MaxChangesReturned_left_is_the_last_page()
     {
         var folder = await CreateFolderAsync(Alice, Unique("Exact"));

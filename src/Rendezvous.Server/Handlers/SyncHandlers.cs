@@ -38,9 +38,9 @@ public static class SyncHandlers
             }
 
             var folder = await ResolveAsync(request, target);
-            var watermark = Watermark(request, stateText, SyncStateKind.Items, folder.Id);
-            var page = await request.Store.GetItemChangesAsync(folder.Id, watermark, max, ignore, request.Cancellation);
-            var state = SyncStates.Encode(new SyncState(SyncStateKind.Items, request.User.MailboxId, folder.Id, page.Watermark), request.Store.SyncStateKey.Span);
+            var known = State(request, stateText, SyncStateKind.Items, folder.Id);
+            var page = await request.Store.GetItemChangesAsync(folder.Id, known.Watermark, known.Entered, max, ignore, request.Cancellation);
+            var state = SyncStates.Encode(new SyncState(SyncStateKind.Items, request.User.MailboxId, folder.Id, page.Watermark, page.Entered), request.Store.SyncStateKey.Span);
             return (Page: page, State: state);
         });
 
@@ -91,7 +91,7 @@ public static class SyncHandlers
         {
             // Without a SyncFolderId the whole mailbox is synchronized: the folders under msgfolderroot (Top of Information Store).
             var scope = await ResolveAsync(request, target ?? new FolderRef(null, "msgfolderroot", null, op));
-            var watermark = Watermark(request, stateText, SyncStateKind.Hierarchy, scope.Id);
+            var watermark = State(request, stateText, SyncStateKind.Hierarchy, scope.Id).Watermark;
             var page = await request.Store.GetFolderChangesAsync(request.User.MailboxId, scope.Id, watermark, request.Cancellation);
             var state = SyncStates.Encode(new SyncState(SyncStateKind.Hierarchy, request.User.MailboxId, scope.Id, page.Watermark), request.Store.SyncStateKey.Span);
             return (Page: page, State: state);
@@ -166,19 +166,19 @@ public static class SyncHandlers
     }
 
     /// <summary>
-    /// The watermark a client's SyncState carries: 0 without one (a first synchronization). A state that was not signed
+    /// The client's SyncState: knowing nothing (0, 0) without one (a first synchronization). A state that was not signed
     /// by this store, or that belongs to another kind of sync, another mailbox or another folder, is refused.
     /// </summary>
-    private static long Watermark(EwsRequest request, string? text, SyncStateKind kind, string folderId)
+    private static SyncState State(EwsRequest request, string? text, SyncStateKind kind, string folderId)
     {
         if (string.IsNullOrEmpty(text))
         {
-            return 0;
+            return new SyncState(kind, request.User.MailboxId, folderId, 0);
         }
 
         var state = SyncStates.Decode(text, request.Store.SyncStateKey.Span);
         return state is not null && state.Kind == kind && state.MailboxId == request.User.MailboxId && state.FolderId == folderId
-            ? state.Watermark
+            ? state
             : throw new EwsException(ResponseCodes.ErrorInvalidSyncStateData, "The SyncState is not valid for this folder.");
     }
 }
