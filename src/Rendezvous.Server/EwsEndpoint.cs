@@ -36,10 +36,9 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
         // The response spills to a temporary file beyond a small buffer, so a large one is never held in memory, and
         // it is complete before anything is sent, so a failure while it is written still becomes a fault.
         await using var output = new FileBufferingWriteStream(options.RequestLimits.ResponseBufferBytes);
-        MemoryStream? fault = null;
+        EwsException? fault = null;
         EwsRequest? request = null;
         long requestBytes = 0;
-        var status = StatusCodes.Status200OK;
         string operationName = "?";
         try
         {
@@ -75,23 +74,17 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
         }
         catch (EwsException e)
         {
-            status = StatusCodes.Status500InternalServerError;
-            fault = new MemoryStream();
-            SoapWriter.WriteFault(fault, e);
+            fault = e;
         }
         catch (StoreFullException e)
         {
             logger.LogError(e, "{Operation}: the store is full", operationName);
-            status = StatusCodes.Status500InternalServerError;
-            fault = new MemoryStream();
-            SoapWriter.WriteFault(fault, EwsRequest.InsufficientResources());
+            fault = EwsRequest.InsufficientResources();
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
         {
             logger.LogError(e, "{Operation} failed", operationName);
-            status = StatusCodes.Status500InternalServerError;
-            fault = new MemoryStream();
-            SoapWriter.WriteFault(fault, new EwsException(ResponseCodes.ErrorInternalServerError, "An internal server error occurred. The operation failed."));
+            fault = new EwsException(ResponseCodes.ErrorInternalServerError, "An internal server error occurred. The operation failed.");
         }
         finally
         {
@@ -104,15 +97,20 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             }
         }
 
-        http.Response.StatusCode = status;
         http.Response.ContentType = "text/xml; charset=utf-8";
         if (fault is not null)
         {
-            http.Response.ContentLength = fault.Length;
-            fault.Position = 0;
-            await fault.CopyToAsync(http.Response.Body, cancellation);
+            // A fault is small and written afresh: what the failed response had written is dropped with the buffer.
+            using var faultOutput = new MemoryStream();
+            SoapWriter.WriteFault(faultOutput, fault);
+            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            http.Response.ContentLength = faultOutput.Length;
+            faultOutput.Position = 0;
+            await faultOutput.CopyToAsync(http.Response.Body, cancellation);
             return;
         }
+
+        http.Response.StatusCode = StatusCodes.Status200OK;
 
         http.Response.ContentLength = output.Length;
         await output.DrainBufferAsync(http.Response.Body, cancellation);
