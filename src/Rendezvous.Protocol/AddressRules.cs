@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace Rendezvous.Protocol;
 
 /// <summary>
@@ -25,7 +22,7 @@ public static class AddressRules
     {
         if (!IsValid(address, routingType))
         {
-            throw new EwsException(ResponseCodes.ErrorInvalidRecipients, $"At least one recipient isn't valid: '{Printable(address)}' is not an e-mail address.");
+            throw new EwsException(ResponseCodes.ErrorInvalidRecipients, $"At least one recipient isn't valid: '{Values.Excerpt(address, oneLine: true)}' is not an e-mail address.");
         }
 
         return address;
@@ -104,17 +101,5 @@ public static class AddressRules
         }
 
         return true;
-    }
-
-    /// <summary>The address as an error message may quote it: control characters as \uXXXX, and not too long.</summary>
-    private static string Printable(string address)
-    {
-        var text = new StringBuilder();
-        foreach (var c in address.Length > 80 ? address[..80] : address)
-        {
-            text.Append(char.IsControl(c) ? "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture) : c);
-        }
-
-        return address.Length > 80 ? text.Append('…').ToString() : text.ToString();
     }
 }

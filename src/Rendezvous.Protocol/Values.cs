@@ -175,10 +175,11 @@ public static class Values
 
     /// <summary>
     /// Client input as an error may quote it: at most <see cref="ExcerptLength"/> characters, and only characters XML
-    /// can carry (a fault quoting a 9 MB attribute must not be 9 MB, nor fail to be written).
+    /// can carry (a fault quoting a 9 MB attribute must not be 9 MB, nor fail to be written). <paramref name="oneLine"/>
+    /// also writes line breaks and other control characters as \uXXXX, where they are the point (an address with a CRLF).
     /// </summary>
-    public static string Excerpt(string? text) =>
-        text is null ? "" : XmlText(text.Length <= ExcerptLength ? text : string.Concat(text.AsSpan(0, ExcerptLength), "…"));
+    public static string Excerpt(string? text, bool oneLine = false) =>
+        text is null ? "" : Escape(text.Length <= ExcerptLength ? text : string.Concat(text.AsSpan(0, ExcerptLength), "…"), oneLine);
 
     /// <summary>An error message as it is sent: XML-safe and at most 2,000 characters, whatever it quotes.</summary>
     public static string ErrorText(string message) =>
@@ -188,59 +189,28 @@ public static class Values
     /// <paramref name="text"/> with every character XML 1.0 cannot carry (controls, lone surrogates, U+FFFE/U+FFFF)
     /// written as \uXXXX, so a message built from bad input can still be sent.
     /// </summary>
-    public static string XmlText(string text)
+    public static string XmlText(string text) => Escape(text, controls: false);
+
+    private static string Escape(string text, bool controls)
     {
-        var firstBad = -1;
+        System.Text.StringBuilder? escaped = null;
         for (var i = 0; i < text.Length; i++)
         {
-            if (!IsXmlChar(text, i, out var width))
+            var c = text[i];
+            var pair = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
+            if (pair || (XmlConvert.IsXmlChar(c) && !(controls && char.IsControl(c))))
             {
-                firstBad = i;
-                break;
+                escaped?.Append(text, i, pair ? 2 : 1);
+                i += pair ? 1 : 0;
+                continue;
             }
 
-            i += width - 1;
+            // Nothing is copied until the first character that needs escaping.
+            escaped ??= new System.Text.StringBuilder(text.Length + 16).Append(text, 0, i);
+            escaped.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
         }
 
-        if (firstBad < 0)
-        {
-            return text;
-        }
-
-        var builder = new System.Text.StringBuilder(text.Length + 16);
-        builder.Append(text, 0, firstBad);
-        for (var i = firstBad; i < text.Length; i++)
-        {
-            if (IsXmlChar(text, i, out var width))
-            {
-                builder.Append(text, i, width);
-                i += width - 1;
-            }
-            else
-            {
-                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)text[i]:X4}");
-            }
-        }
-
-        return builder.ToString();
-    }
-
-    private static bool IsXmlChar(string text, int i, out int width)
-    {
-        width = 1;
-        var c = text[i];
-        if (char.IsHighSurrogate(c))
-        {
-            if (i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                width = 2;
-                return true;
-            }
-
-            return false;
-        }
-
-        return XmlConvert.IsXmlChar(c);
+        return escaped?.ToString() ?? text;
     }
 
     public static string Format(bool value) => value ? "true" : "false";
