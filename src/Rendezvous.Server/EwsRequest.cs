@@ -59,6 +59,29 @@ public sealed class EwsRequest
         return children;
     }
 
+    /// <summary>The ids of a batch (ItemIds, FolderIds, SourceIds, ParentFolderIds), at most <see cref="RequestLimits.MaxIdsPerRequest"/>.</summary>
+    public Task<List<XElement>> IdsAsync(XElement parent) =>
+        BatchAsync(parent, Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+
+    /// <summary>
+    /// The ItemChange or FolderChange elements of an UpdateItem or UpdateFolder (<paramref name="kind"/> "Item" or
+    /// "Folder"), at most <see cref="RequestLimits.MaxChangesPerUpdate"/>, each with at most
+    /// <see cref="RequestLimits.MaxUpdatesPerChange"/> updates: all counted before any change is made.
+    /// </summary>
+    public async Task<List<XElement>> ChangesAsync(XElement parent, string kind)
+    {
+        var changes = await BatchAsync(parent, Limits.MaxChangesPerUpdate, kind == "Item" ? "item changes" : "folder changes", nameof(RequestLimits.MaxChangesPerUpdate));
+        foreach (var change in changes)
+        {
+            if (change.Element(Ews.T + "Updates") is { } updates)
+            {
+                _ = RequestLimits.Children(updates, Limits.MaxUpdatesPerChange, $"updates in one {kind}Change", nameof(RequestLimits.MaxUpdatesPerChange));
+            }
+        }
+
+        return changes;
+    }
+
     /// <summary>Takes a slot for a large request, waiting at most the back-off; none free is ErrorServerBusy, a retry hint, not an error of the request.</summary>
     public async Task EnterLargeAsync()
     {

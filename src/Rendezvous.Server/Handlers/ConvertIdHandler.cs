@@ -14,7 +14,7 @@ public static class ConvertIdHandler
     {
         var op = request.Operation;
         var destination = Values.Enum(op, ItemReader.RequiredAttribute(op, "DestinationFormat"), Formats, "IdFormatType");
-        var sources = await request.BatchAsync(EwsRequest.Required(op, "SourceIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+        var sources = await request.IdsAsync(EwsRequest.Required(op, "SourceIds"));
         var results = new List<Outcome<string>>();
         foreach (var source in sources)
         {

@@ -136,7 +136,7 @@ public static class CreateItemHandler
         var op = request.Operation;
         var save = Values.Bool(op, ItemReader.RequiredAttribute(op, "SaveItemToFolder"));
         var savedFolder = op.Element(Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
-        var ids = await request.BatchAsync(EwsRequest.Required(op, "ItemIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+        var ids = await request.IdsAsync(EwsRequest.Required(op, "ItemIds"));
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
             var draft = await request.GetOwnItemAsync(ItemReader.ReadItemRef(e));

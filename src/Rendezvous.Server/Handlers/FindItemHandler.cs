@@ -38,7 +38,7 @@ public static class FindItemHandler
             window = (start, end, Paging.MaxEntries(calendarView));
         }
 
-        var parents = await request.BatchAsync(EwsRequest.Required(op, "ParentFolderIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+        var parents = await request.IdsAsync(EwsRequest.Required(op, "ParentFolderIds"));
         var outcomes = await request.PerItemAsync(parents, async e =>
         {
             var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));

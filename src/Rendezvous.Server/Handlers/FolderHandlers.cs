@@ -10,7 +10,7 @@ public static class FolderHandlers
     public static async Task<Action<EwsWriter>> GetFolder(EwsRequest request)
     {
         var shape = request.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
-        var ids = await request.BatchAsync(EwsRequest.Required(request.Operation, "FolderIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+        var ids = await request.IdsAsync(EwsRequest.Required(request.Operation, "FolderIds"));
         var outcomes = await request.PerItemAsync(ids, e => request.ResolveFolderAsync(ItemReader.ReadFolderRef(e)));
         return WriteFolders(request, "GetFolder", outcomes, shape);
     }
@@ -84,14 +84,7 @@ public static class FolderHandlers
 
     public static async Task<Action<EwsWriter>> UpdateFolder(EwsRequest request)
     {
-        var changes = await request.BatchAsync(EwsRequest.Required(request.Operation, "FolderChanges"), request.Limits.MaxChangesPerUpdate, "folder changes", nameof(RequestLimits.MaxChangesPerUpdate));
-        foreach (var change in changes)
-        {
-            if (change.Element(Ews.T + "Updates") is { } updates)
-            {
-                _ = RequestLimits.Children(updates, request.Limits.MaxUpdatesPerChange, "updates in one FolderChange", nameof(RequestLimits.MaxUpdatesPerChange));
-            }
-        }
+        var changes = await request.ChangesAsync(EwsRequest.Required(request.Operation, "FolderChanges"), "Folder");
 
         var outcomes = await request.PerItemAsync(changes, async change =>
         {
@@ -144,7 +137,7 @@ public static class FolderHandlers
             throw SoapRequest.Schema(request.Operation, $"The value '{Values.Excerpt(deleteType)}' is not a valid DisposalType.");
         }
 
-        var ids = await request.BatchAsync(EwsRequest.Required(request.Operation, "FolderIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+        var ids = await request.IdsAsync(EwsRequest.Required(request.Operation, "FolderIds"));
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
             var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
@@ -177,7 +170,7 @@ public static class FolderHandlers
             request.Limits.CheckRestriction(restriction);
         }
 
-        var parents = await request.BatchAsync(EwsRequest.Required(request.Operation, "ParentFolderIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+        var parents = await request.IdsAsync(EwsRequest.Required(request.Operation, "ParentFolderIds"));
         var outcomes = await request.PerItemAsync(parents, async e =>
         {
             var parent = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));

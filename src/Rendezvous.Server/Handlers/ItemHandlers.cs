@@ -14,7 +14,7 @@ public static class ItemHandlers
     public static async Task<Action<EwsWriter>> GetItem(EwsRequest request)
     {
         var shape = request.ReadShape(EwsRequest.Required(request.Operation, "ItemShape"));
-        var ids = await request.BatchAsync(EwsRequest.Required(request.Operation, "ItemIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+        var ids = await request.IdsAsync(EwsRequest.Required(request.Operation, "ItemIds"));
         // The items are held until the response is written: past the budget, the rest are not even read.
         var budget = request.Limits.MaxResponseItemBytes;
         long loaded = 0;
@@ -54,7 +54,7 @@ public static class ItemHandlers
         var op = request.Operation;
         var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), DeleteTypes, "DisposalType");
         var cancellations = CreateItemHandler.OptionalEnum(op, "SendMeetingCancellations", Values.CalendarCreateOrDeleteModes, "CalendarItemCreateOrDeleteOperationType");
-        var ids = await request.BatchAsync(EwsRequest.Required(op, "ItemIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+        var ids = await request.IdsAsync(EwsRequest.Required(op, "ItemIds"));
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
             var reference = ItemReader.ReadItemRef(e);
@@ -122,7 +122,7 @@ public static class ItemHandlers
     {
         var op = request.Operation;
         var target = ItemReader.ReadFolderRef(EwsRequest.Required(op, "ToFolderId").Elements().SingleOrDefault() ?? throw SoapRequest.Schema(op, "ToFolderId needs a folder."));
-        var ids = await request.BatchAsync(EwsRequest.Required(op, "ItemIds"), request.Limits.MaxIdsPerRequest, "ids", nameof(RequestLimits.MaxIdsPerRequest));
+        var ids = await request.IdsAsync(EwsRequest.Required(op, "ItemIds"));
         var returnIds = op.Element(Ews.M + "ReturnNewItemIds") is not { } r || Values.Bool(r);
         var folder = await request.OneAsync(() => request.ResolveFolderAsync(target));
         var outcomes = await request.PerItemAsync(ids, async e =>

@@ -20,14 +20,7 @@ public static class UpdateItemHandler
         var conflict = Values.Enum(op, ItemReader.RequiredAttribute(op, "ConflictResolution"), ConflictModes, "ConflictResolutionType");
         _ = CreateItemHandler.OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
         var mode = CreateItemHandler.OptionalEnum(op, "SendMeetingInvitationsOrCancellations", Values.CalendarUpdateModes, "CalendarItemUpdateOperationType");
-        var changes = await request.BatchAsync(EwsRequest.Required(op, "ItemChanges"), request.Limits.MaxChangesPerUpdate, "item changes", nameof(RequestLimits.MaxChangesPerUpdate));
-        foreach (var change in changes)
-        {
-            if (change.Element(Ews.T + "Updates") is { } updates)
-            {
-                _ = RequestLimits.Children(updates, request.Limits.MaxUpdatesPerChange, "updates in one ItemChange", nameof(RequestLimits.MaxUpdatesPerChange));
-            }
-        }
+        var changes = await request.ChangesAsync(EwsRequest.Required(op, "ItemChanges"), "Item");
 
         var outcomes = await request.PerItemAsync(changes, change => ApplyChangeAsync(request, change, conflict, mode));
         return EwsRequest.Respond("UpdateItem", outcomes, (w, item) =>
