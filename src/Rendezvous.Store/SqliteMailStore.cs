@@ -937,6 +937,13 @@ public sealed class SqliteMailStore : IMailStore
         if (entries.Count == 0)
         {
             entries = await ReadLogAsync(connection, tx, Columns + " WHERE mailbox_id = $m AND seq = $s ORDER BY rowid;", cancellationToken, ("$m", mailboxId), ("$s", cut));
+            await using var more = connection.Command("SELECT EXISTS (SELECT 1 FROM change_log INDEXED BY change_log_seq WHERE mailbox_id = $m AND seq > $s);", tx, ("$m", mailboxId), ("$s", cut));
+            if ((long)(await more.ExecuteScalarAsync(cancellationToken))! == 0)
+            {
+                var last = Math.Max(await SyncPositionAsync(connection, tx, mailboxId, cancellationToken), cut);
+                await tx.CommitAsync(cancellationToken);
+                return new ChangeLogPage(entries, last, true);
+            }
         }
 
         await tx.CommitAsync(cancellationToken);
