@@ -320,14 +320,14 @@ public sealed class SqliteMailStore : IMailStore
     public ReadOnlyMemory<byte> SyncStateKey { get; private set; }
 
     /// <summary>
-    /// The next number of <paramref name="mailboxId"/>: read and moved on in the write's transaction (only inside
-    /// <see cref="WriteAsync"/>), so numbers follow commit order even when other processes write the file. A write
-    /// rolled back to its savepoint gives its numbers back.
+    /// The next number of <paramref name="mailboxId"/> (the last of the next <paramref name="count"/>): read and moved on
+    /// in the write's transaction (only inside <see cref="WriteAsync"/>), so numbers follow commit order even when other
+    /// processes write the file. A write rolled back to its savepoint gives its numbers back.
     /// </summary>
-    private static async Task<long> NumberAsync(PooledConnection connection, SqliteTransaction tx, string mailboxId, CancellationToken cancellationToken)
+    private static async Task<long> NumberAsync(PooledConnection connection, SqliteTransaction tx, string mailboxId, CancellationToken cancellationToken, int count = 1)
     {
         await using var cmd = connection.Command(
-            "INSERT INTO mailbox_counters VALUES ($m, 1) ON CONFLICT(mailbox_id) DO UPDATE SET value = value + 1 RETURNING value;", tx, ("$m", mailboxId));
+            "INSERT INTO mailbox_counters VALUES ($m, $n) ON CONFLICT(mailbox_id) DO UPDATE SET value = value + $n RETURNING value;", tx, ("$m", mailboxId), ("$n", count));
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -696,9 +696,16 @@ public sealed class SqliteMailStore : IMailStore
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            // The items' numbers, one block per mailbox (a statement per mailbox, not per item), in the order they are written.
+            var next = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var mailbox in changes.Inserts.Concat(changes.Updates.Select(u => u.Item)).GroupBy(i => i.MailboxId, StringComparer.Ordinal))
+            {
+                next[mailbox.Key] = await NumberAsync(connection, tx, mailbox.Key, cancellationToken, mailbox.Count()) - mailbox.Count() + 1;
+            }
+
             foreach (var (item, data) in inserts)
             {
-                var seq = await NumberAsync(connection, tx, item.MailboxId, cancellationToken);
+                var seq = next[item.MailboxId]++;
                 var remarked = Number(item, seq);
                 var source = changes.Sources.GetValueOrDefault(item.Id);
                 var (kind, sourceFolder, sourceEntered) = source is null ? (ChangeKind.Created, null, null)
@@ -717,7 +724,7 @@ public sealed class SqliteMailStore : IMailStore
 
             foreach (var (item, data, expected) in updates)
             {
-                var seq = await NumberAsync(connection, tx, item.MailboxId, cancellationToken);
+                var seq = next[item.MailboxId]++;
                 var remarked = Number(item, seq);
 
                 // SET expressions see the old row: a folder change restarts created_seq (a move in; the trigger logs the move),
@@ -923,7 +930,7 @@ public sealed class SqliteMailStore : IMailStore
         await using var tx = connection.BeginTransaction(deferred: true);
         const string Columns = "SELECT seq, kind, is_folder, id, folder_id, source_id, source_folder_id FROM change_log INDEXED BY change_log_seq";
         var entries = await ReadLogAsync(connection, tx, Columns + " WHERE mailbox_id = $m AND seq > $p ORDER BY seq, rowid LIMIT $n;",
-            cancellationToken, ("$m", mailboxId), ("$p", position), ("$n", max + 1));
+            cancellationToken, ("$m", mailboxId), ("$p", position), ("$n", (long)max + 1));
         if (entries.Count <= max)
         {
             var last = Math.Max(await SyncPositionAsync(connection, tx, mailboxId, cancellationToken), position);
