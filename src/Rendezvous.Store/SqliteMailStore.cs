@@ -620,8 +620,19 @@ public sealed class SqliteMailStore : IMailStore
         var inserts = changes.Inserts.Select(i => (Item: i, Data: Marked(i) ? null : SerializeItem(i))).ToList();
         var updates = changes.Updates.Select(u => (u.Item, Data: Marked(u.Item) ? null : SerializeItem(u.Item), u.ExpectedChangeNumber)).ToList();
         var deleted = changes.Deletes.ToHashSet(StringComparer.Ordinal);
-        var moved = changes.Sources.Where(s => deleted.Contains(s.Value)).ToDictionary(s => s.Value, s => s.Key, StringComparer.Ordinal);
-        var mailboxOf = changes.Inserts.ToDictionary(i => i.Id, i => i.MailboxId, StringComparer.Ordinal);
+        // A move is the copy of a deleted source (its first copy, should a set copy it twice), within one mailbox.
+        var moved = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (copyId, sourceId) in changes.Sources.Where(s => deleted.Contains(s.Value)))
+        {
+            moved.TryAdd(sourceId, copyId);
+        }
+
+        var mailboxOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in changes.Inserts)
+        {
+            mailboxOf.TryAdd(item.Id, item.MailboxId);
+        }
+
         return WriteAsync(async (connection, tx) =>
         {
             foreach (var folder in changes.FolderInserts)
@@ -659,7 +670,7 @@ public sealed class SqliteMailStore : IMailStore
                     (mailboxId, folderId, entered) = (reader.GetString(0), reader.GetString(1), reader.GetInt64(2));
                 }
 
-                if (moved.TryGetValue(id, out var copyId) && mailboxOf[copyId] == mailboxId)
+                if (moved.TryGetValue(id, out var copyId) && mailboxOf.GetValueOrDefault(copyId) == mailboxId)
                 {
                     departed[id] = (folderId, entered);
                     continue;
@@ -709,7 +720,7 @@ public sealed class SqliteMailStore : IMailStore
                 var remarked = Number(item, seq);
                 var source = changes.Sources.GetValueOrDefault(item.Id);
                 var (kind, sourceFolder, sourceEntered) = source is null ? (ChangeKind.Created, null, null)
-                    : departed.TryGetValue(source, out var from) ? (ChangeKind.Moved, from.FolderId, from.Entered)
+                    : departed.TryGetValue(source, out var from) && moved[source] == item.Id ? (ChangeKind.Moved, from.FolderId, from.Entered)
                     : (ChangeKind.Copied, (string?)null, (long?)null);
                 await using var cmd = connection.Command("""
                     INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq)

@@ -113,6 +113,27 @@ public sealed class ChangeLogTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task The_meeting_workflow_logs_its_moves_as_moves_with_the_old_id_and_folder()
+    {
+        var store = server.Server.Store;
+        var bob = (await store.FindUserAsync(ServerFixture.Bob, CancellationToken.None))!.MailboxId;
+        var inbox = (await store.GetDistinguishedFolderAsync(bob, "inbox", CancellationToken.None))!.Id;
+        var deleted = (await store.GetDistinguishedFolderAsync(bob, "deleteditems", CancellationToken.None))!.Id;
+        var start = (await store.GetChangeLogAsync(bob, 0, int.MaxValue, CancellationToken.None)).Position;
+        var subject = "Logged meeting " + Guid.NewGuid().ToString("N");
+        (await server.CallAsync(Alice, Requests.CreateMeeting(subject, [ServerFixture.Bob], "2031-04-01T09:00:00Z", "2031-04-01T10:00:00Z"))).Ok();
+        var restriction = $"<t:IsEqualTo><t:FieldURI FieldURI=\"item:Subject\"/><t:FieldURIOrConstant><t:Constant Value=\"{subject}\"/></t:FieldURIOrConstant></t:IsEqualTo>";
+        var request = (string)(await server.CallAsync(ServerFixture.Bob, Requests.FindItem(restriction: restriction, folder: "inbox", shape: "IdOnly"))).Ok().Descendants(T + "ItemId").Single().Attribute("Id")!;
+        (await server.CallAsync(ServerFixture.Bob,
+            $"<m:CreateItem MessageDisposition=\"SendOnly\"><m:Items><t:DeclineItem><t:ReferenceItemId Id=\"{request}\"/></t:DeclineItem></m:Items></m:CreateItem>")).Ok();
+
+        var log = await store.GetChangeLogAsync(bob, start, int.MaxValue, CancellationToken.None);
+        var move = Assert.Single(log.Entries, e => e.SourceId == request);
+        Assert.Equal((ChangeKind.Moved, false, deleted, inbox), (move.Kind, move.IsFolder, move.FolderId, move.SourceFolderId));
+        Assert.DoesNotContain(log.Entries, e => e.Id == request && e.Kind == ChangeKind.Deleted);
+    }
+
+    [Fact]
     public async Task Every_change_moves_the_ChangeKey_on_and_a_stale_one_is_still_refused()
     {
         var created = (await server.CallAsync(Alice, Requests.CreateAppointment("keys", "2031-03-03T09:00:00Z", "2031-03-03T10:00:00Z"))).Ok().ItemId();
