@@ -194,7 +194,6 @@ internal static class Seeder
             ParentId = parentId,
             DisplayName = string.Create(CultureInfo.InvariantCulture, $"Sync {count}"),
             FolderClass = "IPF.Note",
-            ChangeNumber = store.NextChangeNumber(),
         };
         var changes = new ChangeSet();
         changes.FolderInserts.Add(folder);
@@ -251,7 +250,6 @@ internal static class Seeder
         item.DateTimeReceived ??= now;
         item.LastModifiedTime = now;
         item.LastModifiedName = owner.DisplayName;
-        item.ChangeNumber = store.NextChangeNumber();
         item.FieldChanges.Clear();
     }
 }

@@ -27,6 +27,9 @@ public sealed class Decision
 
     public List<string> Deletes { get; } = [];
 
+    /// <summary>Where a moved item came from: its new id to the id it had (the store logs the move as one).</summary>
+    public Dictionary<string, string> Sources { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Addresses not on this server: kept on the items, not delivered (external delivery comes later).</summary>
     public List<string> Undelivered { get; } = [];
 
@@ -51,7 +54,9 @@ public sealed class Decision
     public Item Move(PlacedItem before, Item after, Place to, WorkflowContext context)
     {
         Deletes.Add(before.Item.Id);
-        return Create(after, to, context);
+        Create(after, to, context);
+        Sources[after.Id] = before.Item.Id;
+        return after;
     }
 }
 

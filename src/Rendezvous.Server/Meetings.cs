@@ -93,7 +93,6 @@ public static class Meetings
 
             item.MailboxId = place.MailboxId;
             item.FolderId = folderId;
-            item.ChangeNumber = request.Store.NextChangeNumber();
             item.DateTimeCreated = item.DateTimeCreated == default ? now : item.DateTimeCreated;
             item.DateTimeReceived ??= now;
             item.LastModifiedTime = now;
@@ -104,13 +103,16 @@ public static class Meetings
 
         foreach (var (item, expected) in decision.Updates)
         {
-            // UpdateItem numbers its change itself (its field change numbers refer to it); the workflow's updates get one here.
-            item.ChangeNumber = item.ChangeNumber == expected ? request.Store.NextChangeNumber() : item.ChangeNumber;
             item.LastModifiedTime = now;
             changes.Updates.Add((item, expected));
         }
 
         changes.Deletes.AddRange(decision.Deletes);
+        foreach (var (to, from) in decision.Sources)
+        {
+            changes.Sources[to] = from;
+        }
+
         await request.Store.ApplyAsync(changes, request.Cancellation);
         if (decision.Undelivered.Count > 0)
         {

@@ -19,7 +19,6 @@ internal sealed class GroupCommit : IAsyncDisposable
 
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly PooledConnection connection;
-    private readonly Func<PooledConnection, SqliteTransaction, Task> beforeCommit;
     private readonly Task loop;
     private readonly PooledConnection? checkpointConnection;
     private readonly Task checkpoints = Task.CompletedTask;
@@ -27,16 +26,14 @@ internal sealed class GroupCommit : IAsyncDisposable
     private int committed;
 
     /// <param name="connection">The writer's own connection, kept for its lifetime (its page cache stays valid: only it writes).</param>
-    /// <param name="beforeCommit">Runs last in every transaction, after the batch's writes.</param>
     /// <param name="checkpointConnection">
     /// When given, WAL checkpoints run on it, beside the writer, instead of inside the commit that crosses the WAL's
     /// size limit: the writer is one thread and every write waits for it. The writer connection's automatic
     /// checkpoints must then be off.
     /// </param>
-    public GroupCommit(PooledConnection connection, Func<PooledConnection, SqliteTransaction, Task> beforeCommit, PooledConnection? checkpointConnection = null)
+    public GroupCommit(PooledConnection connection, PooledConnection? checkpointConnection = null)
     {
         this.connection = connection;
-        this.beforeCommit = beforeCommit;
         this.checkpointConnection = checkpointConnection;
         loop = Task.Run(RunAsync);
         if (checkpointConnection is not null)
@@ -140,7 +137,6 @@ internal sealed class GroupCommit : IAsyncDisposable
 
             if (written.Count > 0)
             {
-                await beforeCommit(connection, tx);
                 await tx.CommitAsync(CancellationToken.None);
                 Volatile.Write(ref committed, 1);
             }

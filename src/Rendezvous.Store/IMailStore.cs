@@ -12,10 +12,37 @@ public sealed record UserRecord(string MailboxId, string Address, string Display
 /// Everything one request decided to write, applied in one transaction: either all of it is durable or none.
 /// An update carries the change number it was based on; if the stored item moved on meanwhile the whole set
 /// is refused with <see cref="ConcurrencyException"/> and the caller decides again from fresh state.
+/// The store numbers what it writes: once applied, each item and folder holds its new change number.
 /// </summary>
 public sealed class ChangeSet
 {
+    /// <summary>
+    /// A <see cref="Item.FieldChanges"/> value meaning "this change": the store replaces it with the change number it
+    /// gives the item, which only exists once the write's transaction has it.
+    /// </summary>
+    public const long ThisChange = 0;
+
     public List<Item> Inserts { get; } = [];
+
+    /// <summary>
+    /// Where an inserted item came from (its id to its source's id): a copy, or, when the source is in
+    /// <see cref="Deletes"/>, a move. The change log records it as such rather than as a creation (and a deletion).
+    /// </summary>
+    public Dictionary<string, string> Sources { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Inserts <paramref name="to"/>, a copy of the item <paramref name="fromId"/>, and deletes that item.</summary>
+    public void Move(string fromId, Item to)
+    {
+        Deletes.Add(fromId);
+        Copy(fromId, to);
+    }
+
+    /// <summary>Inserts <paramref name="to"/>, a copy of the item <paramref name="fromId"/>.</summary>
+    public void Copy(string fromId, Item to)
+    {
+        Inserts.Add(to);
+        Sources[to.Id] = fromId;
+    }
 
     public List<(Item Item, long ExpectedChangeNumber)> Updates { get; } = [];
 
@@ -60,6 +87,39 @@ public enum SyncChangeKind
     Delete,
 }
 
+/// <summary>What a change did, as the change log records it.</summary>
+public enum ChangeKind
+{
+    /// <summary>A new item or folder.</summary>
+    Created = 1,
+
+    /// <summary>Its content (or, for a folder, its properties) changed.</summary>
+    Modified = 2,
+
+    /// <summary>Only an item's read flag (and its stamps) changed.</summary>
+    ReadFlagChanged = 3,
+
+    /// <summary>It moved: <see cref="ChangeLogEntry.SourceId"/> in <see cref="ChangeLogEntry.SourceFolderId"/> is now <see cref="ChangeLogEntry.Id"/>.</summary>
+    Moved = 4,
+
+    /// <summary>A copy of <see cref="ChangeLogEntry.SourceId"/> (which stays) was made as <see cref="ChangeLogEntry.Id"/>.</summary>
+    Copied = 5,
+
+    /// <summary>It is gone from <see cref="ChangeLogEntry.SourceFolderId"/>.</summary>
+    Deleted = 6,
+}
+
+/// <summary>
+/// One entry of a mailbox's change log, in the order changes committed (<see cref="Seq"/>, shared by every entry of one
+/// folder deletion). <see cref="FolderId"/> is where the item (a folder: its parent) is after the change, null once
+/// deleted; <see cref="SourceFolderId"/> is where it was before a move or deletion (a copy: where its source is).
+/// The log names folders by id and outlives them.
+/// </summary>
+public sealed record ChangeLogEntry(long Seq, ChangeKind Kind, bool IsFolder, string Id, string? FolderId, string? SourceId, string? SourceFolderId);
+
+/// <summary>Entries of a change log after a position, and the position that covers them (the mailbox's last number when all were read).</summary>
+public sealed record ChangeLogPage(IReadOnlyList<ChangeLogEntry> Entries, long Position, bool IncludesLast);
+
 /// <summary>One item change: <see cref="Item"/> is its current state, null for a <see cref="SyncChangeKind.Delete"/>.</summary>
 public sealed record ItemSyncChange(SyncChangeKind Kind, string ItemId, Item? Item);
 
@@ -82,9 +142,6 @@ public sealed record FolderSyncPage(IReadOnlyList<FolderSyncChange> Changes, lon
 /// </summary>
 public interface IMailStore : IAsyncDisposable
 {
-    /// <summary>A fresh, store-wide increasing change number for a new item version.</summary>
-    long NextChangeNumber();
-
     Task<UserRecord?> FindUserAsync(string address, CancellationToken cancellationToken);
 
     Task<UserRecord?> FindUserByMailboxAsync(string mailboxId, CancellationToken cancellationToken);
@@ -132,8 +189,18 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>
     /// Applies the whole change set atomically and durably. Throws <see cref="ConcurrencyException"/>, writing nothing,
     /// when an update's item moved past its expected change number or a deleted item is already gone.
+    /// Each item and folder written gets its change number from its mailbox's counter, in the write's transaction, so
+    /// numbers follow commit order whichever process writes; they are set on the objects of <paramref name="changes"/>
+    /// (and <see cref="ChangeSet.ThisChange"/> in their field changes) when it returns. Every change is recorded in the
+    /// mailbox's change log in the same transaction.
     /// </summary>
     Task ApplyAsync(ChangeSet changes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The change log of <paramref name="mailboxId"/> after <paramref name="position"/> (0: from its start), oldest
+    /// first, at most about <paramref name="max"/> entries (the entries of one change are never split), in one snapshot.
+    /// </summary>
+    Task<ChangeLogPage> GetChangeLogAsync(string mailboxId, long position, int max, CancellationToken cancellationToken);
 
     /// <summary>
     /// The secret that signs sync states: random, made once per store and kept in it, so a state survives a restart

@@ -205,6 +205,54 @@ public sealed class SqliteMailStore : IMailStore
         """
         CREATE INDEX items_entered ON items(folder_id, created_seq);
         """,
+        // Index 7: numbering and the change log in the write transaction (issue 14). The server counted change and sync
+        // numbers in memory, so a second process writing the same file (`rdv user add` beside a running server) handed
+        // out numbers the first did not know of, and a synchronizing client missed changes. Now each mailbox has one
+        // counter row, read and moved on inside the transaction that writes: an item's or folder's change number and its
+        // sync sequence number are one number, in commit order whatever process writes. Every counter starts above both
+        // old store-wide counters, so existing ChangeKeys and sync states keep their meaning.
+        // The change log records each change's intent (ChangeKind; 0 item, 1 folder); it replaces the tombstone tables
+        // (their rows become Deleted entries) and names folders without a foreign key, so it outlives them.
+        """
+        CREATE TABLE mailbox_counters (
+            mailbox_id TEXT PRIMARY KEY REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            value INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO mailbox_counters SELECT mailbox_id, MAX(
+            (SELECT IFNULL(MAX(value), 0) FROM counters),
+            (SELECT IFNULL(MAX(MAX(sync_seq, change_number)), 0) FROM items),
+            (SELECT IFNULL(MAX(MAX(sync_seq, change_number)), 0) FROM folders)) FROM users;
+        CREATE TABLE change_log (
+            mailbox_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            kind INTEGER NOT NULL,
+            is_folder INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            folder_id TEXT,
+            source_id TEXT,
+            source_folder_id TEXT,
+            source_entered INTEGER
+        );
+        CREATE INDEX change_log_seq ON change_log(mailbox_id, seq);
+        -- What left a folder (SyncFolderItems' Deletes), and the folder changes of a mailbox (SyncFolderHierarchy's).
+        CREATE INDEX change_log_departures ON change_log(source_folder_id, seq) WHERE is_folder = 0 AND kind IN (4, 6);
+        CREATE INDEX change_log_folders ON change_log(mailbox_id, seq) WHERE is_folder = 1;
+        INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, source_folder_id, source_entered)
+            SELECT f.mailbox_id, t.seq, 6, 0, t.item_id, t.folder_id, t.created_seq FROM item_tombstones t JOIN folders f ON f.id = t.folder_id ORDER BY t.seq;
+        INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, source_folder_id, source_entered)
+            SELECT mailbox_id, seq, 6, 1, folder_id, parent_id, created_seq FROM folder_tombstones ORDER BY seq;
+        DROP TRIGGER items_left_folder;
+        DROP TABLE item_tombstones;
+        DROP TABLE folder_tombstones;
+        DROP TABLE counters;
+        -- An update that changes an item's folder is a move (no operation makes one today; the workflow moves by copy and
+        -- delete): the folder it left must see it go.
+        CREATE TRIGGER items_moved AFTER UPDATE OF folder_id ON items WHEN OLD.folder_id <> NEW.folder_id
+        BEGIN
+            INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id, source_id, source_folder_id, source_entered)
+            VALUES (NEW.mailbox_id, NEW.sync_seq, 4, 0, NEW.id, NEW.folder_id, OLD.id, OLD.folder_id, OLD.created_seq);
+        END;
+        """,
     ];
 
     // What a read-flag-only update may change besides IsRead: the stamps every UpdateItem writes.
@@ -212,11 +260,6 @@ public sealed class SqliteMailStore : IMailStore
 
     private readonly SqliteConnectionPool pool;
     private GroupCommit? writer;
-    private long changeNumber;
-
-    // The last allocated sync sequence number; only the writer moves it.
-    private long syncSeq;
-
 
     // Idle connections beyond this are closed: each keeps its own page cache (2 MB at most by default).
     private SqliteMailStore(string connectionString) => pool = new SqliteConnectionPool(connectionString, maxIdle: 16);
@@ -248,18 +291,6 @@ public sealed class SqliteMailStore : IMailStore
             }
         }
 
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT value FROM counters WHERE name='change';";
-            store.changeNumber = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-        }
-
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT value FROM counters WHERE name='sync';";
-            store.syncSeq = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-        }
-
         // Made once and kept, so that sync states handed out survive a restart (and only this store accepts them).
         await using (var cmd = pooled.Command("INSERT OR IGNORE INTO secrets VALUES ('syncstate', $k); SELECT value FROM secrets WHERE name = 'syncstate';", null,
             ("$k", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))))
@@ -282,16 +313,36 @@ public sealed class SqliteMailStore : IMailStore
             await cap.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        store.writer = new GroupCommit(writerConnection, store.BeforeCommitAsync, await store.pool.RentAsync(cancellationToken));
+        store.writer = new GroupCommit(writerConnection, await store.pool.RentAsync(cancellationToken));
         return store;
     }
 
-    public long NextChangeNumber() => Interlocked.Increment(ref changeNumber);
-
     public ReadOnlyMemory<byte> SyncStateKey { get; private set; }
 
-    /// <summary>The next commit-ordered sequence number. Only inside <see cref="WriteAsync"/> (on the writer).</summary>
-    private long NextSyncSeq() => ++syncSeq;
+    /// <summary>
+    /// The next number of <paramref name="mailboxId"/> (the last of the next <paramref name="count"/>): read and moved on
+    /// in the write's transaction (only inside <see cref="WriteAsync"/>), so numbers follow commit order even when other
+    /// processes write the file. A write rolled back to its savepoint gives its numbers back.
+    /// </summary>
+    private static async Task<long> NumberAsync(PooledConnection connection, SqliteTransaction tx, string mailboxId, CancellationToken cancellationToken, int count = 1)
+    {
+        await using var cmd = connection.Command(
+            "INSERT INTO mailbox_counters VALUES ($m, $n) ON CONFLICT(mailbox_id) DO UPDATE SET value = value + $n RETURNING value;", tx, ("$m", mailboxId), ("$n", count));
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Gives <paramref name="item"/> its change number, in its field changes too; true when those changed.</summary>
+    private static bool Number(Item item, long number)
+    {
+        item.ChangeNumber = number;
+        var marked = item.FieldChanges.Where(static f => f.Value == ChangeSet.ThisChange).Select(static f => f.Key).ToList();
+        foreach (var uri in marked)
+        {
+            item.FieldChanges[uri] = number;
+        }
+
+        return marked.Count > 0;
+    }
 
     private static async Task Exec(SqliteConnection connection, string sql, CancellationToken cancellationToken, SqliteTransaction? tx = null)
     {
@@ -472,16 +523,16 @@ public sealed class SqliteMailStore : IMailStore
         ChildFolderCount = reader.GetInt32(offset + 10),
     };
 
-    private async Task InsertFolder(PooledConnection connection, SqliteTransaction tx, Folder folder, CancellationToken cancellationToken)
+    private static async Task InsertFolder(PooledConnection connection, SqliteTransaction tx, Folder folder, CancellationToken cancellationToken)
     {
-        if (folder.ChangeNumber == 0)
-        {
-            folder.ChangeNumber = NextChangeNumber();
-        }
-
-        await using var cmd = connection.Command("INSERT INTO folders (id, mailbox_id, parent_id, display_name, folder_class, distinguished_name, change_number, extended, sync_seq, created_seq) VALUES ($id, $m, $p, $n, $c, $d, $cn, $x, $seq, $seq);", tx,
+        folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);
+        await using var cmd = connection.Command("""
+            INSERT INTO folders (id, mailbox_id, parent_id, display_name, folder_class, distinguished_name, change_number, extended, sync_seq, created_seq)
+            VALUES ($id, $m, $p, $n, $c, $d, $seq, $x, $seq, $seq);
+            INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id) VALUES ($m, $seq, 1, 1, $id, $p);
+            """, tx,
             ("$id", folder.Id), ("$m", folder.MailboxId), ("$p", folder.ParentId), ("$n", folder.DisplayName), ("$c", folder.FolderClass),
-            ("$d", folder.DistinguishedName), ("$cn", folder.ChangeNumber), ("$seq", NextSyncSeq()),
+            ("$d", folder.DistinguishedName), ("$seq", folder.ChangeNumber),
             ("$x", folder.ExtendedProperties.Count == 0 ? null : JsonSerializer.Serialize(folder.ExtendedProperties, Json)));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -564,9 +615,24 @@ public sealed class SqliteMailStore : IMailStore
             return Task.CompletedTask;
         }
 
-        // Serialized here, on the request's thread: the writer is one thread and every write waits for it.
-        var inserts = changes.Inserts.Select(ItemParameters).ToList();
-        var updates = changes.Updates.Select(u => (u.Item.Id, Parameters: ItemParameters(u.Item), u.ExpectedChangeNumber)).ToList();
+        // Serialized here, on the request's thread: the writer is one thread and every write waits for it. Only an item
+        // whose field changes name this change waits for its number, and is serialized on the writer.
+        var inserts = changes.Inserts.Select(i => (Item: i, Data: Marked(i) ? null : SerializeItem(i))).ToList();
+        var updates = changes.Updates.Select(u => (u.Item, Data: Marked(u.Item) ? null : SerializeItem(u.Item), u.ExpectedChangeNumber)).ToList();
+        var deleted = changes.Deletes.ToHashSet(StringComparer.Ordinal);
+        // A move is the copy of a deleted source (its first copy, should a set copy it twice), within one mailbox.
+        var moved = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (copyId, sourceId) in changes.Sources.Where(s => deleted.Contains(s.Value)))
+        {
+            moved.TryAdd(sourceId, copyId);
+        }
+
+        var mailboxOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in changes.Inserts)
+        {
+            mailboxOf.TryAdd(item.Id, item.MailboxId);
+        }
+
         return WriteAsync(async (connection, tx) =>
         {
             foreach (var folder in changes.FolderInserts)
@@ -576,66 +642,124 @@ public sealed class SqliteMailStore : IMailStore
 
             foreach (var folder in changes.FolderUpdates)
             {
-                await using var cmd = connection.Command("UPDATE folders SET display_name = $n, folder_class = $c, change_number = $cn, extended = $x, sync_seq = $seq WHERE id = $id;", tx,
-                    ("$id", folder.Id), ("$n", folder.DisplayName), ("$c", folder.FolderClass), ("$cn", folder.ChangeNumber), ("$seq", NextSyncSeq()),
+                folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);
+                await using var cmd = connection.Command("""
+                    UPDATE folders SET display_name = $n, folder_class = $c, change_number = $seq, extended = $x, sync_seq = $seq WHERE id = $id AND mailbox_id = $m;
+                    INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id) SELECT mailbox_id, $seq, 2, 1, id, parent_id FROM folders WHERE id = $id AND sync_seq = $seq;
+                    """, tx,
+                    ("$id", folder.Id), ("$m", folder.MailboxId), ("$n", folder.DisplayName), ("$c", folder.FolderClass), ("$seq", folder.ChangeNumber),
                     ("$x", folder.ExtendedProperties.Count == 0 ? null : JsonSerializer.Serialize(folder.ExtendedProperties, Json)));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            // Where the sources of moves were: their move is logged once, with the insert of their copy.
+            var departed = new Dictionary<string, (string FolderId, long Entered)>(StringComparer.Ordinal);
             foreach (var id in changes.Deletes)
             {
-                // The tombstone tells the folder's synchronizing clients the item left.
-                await using var cmd = connection.Command("""
-                    INSERT INTO item_tombstones (folder_id, item_id, seq, created_seq)
-                    SELECT folder_id, id, $seq, created_seq FROM items WHERE id = $id;
-                    DELETE FROM items WHERE id = $id;
-                    """, tx, ("$id", id), ("$seq", NextSyncSeq()));
-                if (await cmd.ExecuteNonQueryAsync(cancellationToken) != 2)
+                string mailboxId, folderId;
+                long entered;
+                await using (var cmd = connection.Command("DELETE FROM items WHERE id = $id RETURNING mailbox_id, folder_id, created_seq;", tx, ("$id", id)))
+                await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
                 {
-                    // Someone else deleted or moved it since it was read: the decision was made on stale state.
-                    throw new ConcurrencyException(id, gone: true);
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        // Someone else deleted or moved it since it was read: the decision was made on stale state.
+                        throw new ConcurrencyException(id, gone: true);
+                    }
+
+                    (mailboxId, folderId, entered) = (reader.GetString(0), reader.GetString(1), reader.GetInt64(2));
                 }
+
+                if (moved.TryGetValue(id, out var copyId) && mailboxOf.GetValueOrDefault(copyId) == mailboxId)
+                {
+                    departed[id] = (folderId, entered);
+                    continue;
+                }
+
+                // The entry tells the folder's synchronizing clients the item left (if they knew of it: entered).
+                await using var log = connection.Command(
+                    "INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, source_folder_id, source_entered) VALUES ($m, $seq, 6, 0, $id, $f, $e);", tx,
+                    ("$m", mailboxId), ("$seq", await NumberAsync(connection, tx, mailboxId, cancellationToken)), ("$id", id), ("$f", folderId), ("$e", entered));
+                await log.ExecuteNonQueryAsync(cancellationToken);
             }
 
             foreach (var id in changes.FolderDeletes)
             {
-                // Subfolders first (their items go with them through the foreign key).
+                string mailboxId;
+                await using (var owner = connection.Command("SELECT mailbox_id FROM folders WHERE id = $id;", tx, ("$id", id)))
+                {
+                    if (await owner.ExecuteScalarAsync(cancellationToken) is not string m)
+                    {
+                        continue;
+                    }
+
+                    mailboxId = m;
+                }
+
+                // Subfolders first (their items go with them through the foreign key), one number for the whole tree.
                 await using var cmd = connection.Command("""
                     WITH RECURSIVE tree(id) AS (SELECT $id UNION ALL SELECT f.id FROM folders f JOIN tree t ON f.parent_id = t.id)
-                    INSERT INTO folder_tombstones (mailbox_id, folder_id, parent_id, seq, created_seq)
-                    SELECT mailbox_id, id, parent_id, $seq, created_seq FROM folders WHERE id IN (SELECT id FROM tree);
+                    INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, source_folder_id, source_entered)
+                    SELECT mailbox_id, $seq, 6, 1, id, parent_id, created_seq FROM folders WHERE id IN (SELECT id FROM tree);
                     WITH RECURSIVE tree(id) AS (SELECT $id UNION ALL SELECT f.id FROM folders f JOIN tree t ON f.parent_id = t.id)
                     DELETE FROM folders WHERE id IN (SELECT id FROM tree);
-                    """, tx, ("$id", id), ("$seq", NextSyncSeq()));
+                    """, tx, ("$id", id), ("$seq", await NumberAsync(connection, tx, mailboxId, cancellationToken)));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            foreach (var parameters in inserts)
+            // The items' numbers, one block per mailbox (a statement per mailbox, not per item), in the order they are written.
+            var next = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var mailbox in changes.Inserts.Concat(changes.Updates.Select(u => u.Item)).GroupBy(i => i.MailboxId, StringComparer.Ordinal))
             {
-                await using var cmd = connection.Command("INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq) VALUES ($id, $m, $f, $k, $s, $e, $u, $cn, $d, $uid, $seq, $seq, $seq);",
-                    tx, [.. parameters, ("$seq", NextSyncSeq())]);
+                next[mailbox.Key] = await NumberAsync(connection, tx, mailbox.Key, cancellationToken, mailbox.Count()) - mailbox.Count() + 1;
+            }
+
+            foreach (var (item, data) in inserts)
+            {
+                var seq = next[item.MailboxId]++;
+                var remarked = Number(item, seq);
+                var source = changes.Sources.GetValueOrDefault(item.Id);
+                var (kind, sourceFolder, sourceEntered) = source is null ? (ChangeKind.Created, null, null)
+                    : departed.TryGetValue(source, out var from) && moved[source] == item.Id ? (ChangeKind.Moved, from.FolderId, from.Entered)
+                    : (ChangeKind.Copied, (string?)null, (long?)null);
+                await using var cmd = connection.Command("""
+                    INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq)
+                    VALUES ($id, $m, $f, $k, $s, $e, $u, $seq, $d, $uid, $seq, $seq, $seq);
+                    INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id, source_id, source_folder_id, source_entered)
+                    VALUES ($m, $seq, $kind, 0, $id, $f, $src, IFNULL($srcf, (SELECT folder_id FROM items WHERE id = $src)), $srce);
+                    """,
+                    tx, [.. ItemParameters(item, remarked || data is null ? SerializeItem(item) : data), ("$seq", seq),
+                        ("$kind", (int)kind), ("$src", source), ("$srcf", sourceFolder), ("$srce", sourceEntered)]);
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            foreach (var (itemId, parameters, expected) in updates)
+            foreach (var (item, data, expected) in updates)
             {
-                // SET expressions see the old row: a folder change restarts created_seq (a move in; the trigger records the
-                // move out), and content_seq stays put when nothing but the read flag (and its stamps) changed.
+                var seq = next[item.MailboxId]++;
+                var remarked = Number(item, seq);
+
+                // SET expressions see the old row: a folder change restarts created_seq (a move in; the trigger logs the move),
+                // and content_seq stays put when nothing but the read flag (and its stamps) changed, which the log tells apart.
                 await using var cmd = connection.Command($"""
-                    UPDATE items SET folder_id = $f, kind = $k, start_ticks = $s, end_ticks = $e, is_unread = $u, change_number = $cn, data = $d, uid = $uid,
+                    UPDATE items SET folder_id = $f, kind = $k, start_ticks = $s, end_ticks = $e, is_unread = $u, change_number = $seq, data = $d, uid = $uid,
                         sync_seq = $seq,
                         created_seq = CASE WHEN folder_id = $f THEN created_seq ELSE $seq END,
                         content_seq = CASE WHEN folder_id = $f AND json_remove(data, {NonContentPaths}) = json_remove($d, {NonContentPaths}) THEN content_seq ELSE $seq END
                     WHERE id = $id AND mailbox_id = $m AND change_number = $expected;
+                    INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id)
+                    SELECT mailbox_id, $seq, CASE WHEN content_seq = $seq THEN 2 ELSE 3 END, 0, id, folder_id FROM items WHERE id = $id AND sync_seq = $seq AND created_seq <> $seq;
                     """,
-                    tx, [.. parameters, ("$expected", expected), ("$seq", NextSyncSeq())]);
-                if (await cmd.ExecuteNonQueryAsync(cancellationToken) != 1)
+                    tx, [.. ItemParameters(item, remarked || data is null ? SerializeItem(item) : data), ("$expected", expected), ("$seq", seq)]);
+                if (await cmd.ExecuteNonQueryAsync(cancellationToken) < 1)
                 {
-                    throw new ConcurrencyException(itemId);
+                    throw new ConcurrencyException(item.Id);
                 }
             }
         }, cancellationToken);
     }
+
+    /// <summary>Whether the item's field changes wait for the number of the change that writes it.</summary>
+    private static bool Marked(Item item) => item.FieldChanges.ContainsValue(ChangeSet.ThisChange);
 
     // Synchronization
 
@@ -673,10 +797,12 @@ public sealed class SqliteMailStore : IMailStore
                 }
             }
 
-            // A tombstone of an item that entered after `entered` names an item the client was never told of.
+            // What left the folder (deleted, or moved out under its old id); one that entered after `entered` is an item the
+            // client was never told of.
             await using (var cmd = connection.Command("""
-                SELECT item_id, seq FROM item_tombstones
-                WHERE folder_id = $f AND seq > $w AND created_seq <= $e AND item_id NOT IN (SELECT value FROM json_each($ignore))
+                SELECT IFNULL(source_id, id), seq FROM change_log INDEXED BY change_log_departures
+                WHERE source_folder_id = $f AND is_folder = 0 AND kind IN (4, 6) AND seq > $w AND source_entered <= $e
+                    AND IFNULL(source_id, id) NOT IN (SELECT value FROM json_each($ignore))
                 ORDER BY seq LIMIT $n;
                 """, tx, parameters))
             await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
@@ -712,7 +838,7 @@ public sealed class SqliteMailStore : IMailStore
             }
         }
 
-        var position = Math.Max(await SyncPositionAsync(connection, tx, cancellationToken), watermark);
+        var position = Math.Max(await SyncPositionAsync(connection, tx, await MailboxOfAsync(connection, tx, folderId, cancellationToken), cancellationToken), watermark);
         await tx.CommitAsync(cancellationToken);
         var last = creates.Count <= room;
         if (!last)
@@ -744,7 +870,10 @@ public sealed class SqliteMailStore : IMailStore
         }
 
         var changes = new List<(long Seq, FolderSyncChange Change)>();
-        await using (var cmd = connection.Command("SELECT folder_id, parent_id, seq FROM folder_tombstones WHERE mailbox_id = $m AND seq > $w AND created_seq <= $w ORDER BY seq;", tx,
+        await using (var cmd = connection.Command("""
+            SELECT id, source_folder_id, seq FROM change_log INDEXED BY change_log_folders
+            WHERE mailbox_id = $m AND is_folder = 1 AND seq > $w AND kind = 6 AND source_entered <= $w ORDER BY seq;
+            """, tx,
             ("$m", mailboxId), ("$w", watermark)))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
@@ -768,7 +897,7 @@ public sealed class SqliteMailStore : IMailStore
             }
         }
 
-        var position = await SyncPositionAsync(connection, tx, cancellationToken);
+        var position = await SyncPositionAsync(connection, tx, mailboxId, cancellationToken);
         await tx.CommitAsync(cancellationToken);
 
         bool InScope(string id)
@@ -792,36 +921,77 @@ public sealed class SqliteMailStore : IMailStore
         return new FolderSyncPage([.. changes.Where(c => InScope(c.Change.FolderId)).Select(c => c.Change)], Math.Max(position, watermark));
     }
 
-    private static async Task<long> SyncPositionAsync(PooledConnection connection, SqliteTransaction tx, CancellationToken cancellationToken)
+    private static async Task<string> MailboxOfAsync(PooledConnection connection, SqliteTransaction tx, string folderId, CancellationToken cancellationToken)
     {
-        await using var cmd = connection.Command("SELECT value FROM counters WHERE name = 'sync';", tx);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        await using var cmd = connection.Command("SELECT mailbox_id FROM folders WHERE id = $f;", tx, ("$f", folderId));
+        return await cmd.ExecuteScalarAsync(cancellationToken) as string ?? "";
     }
 
-    private static (string, object?)[] ItemParameters(Item item) =>
+    /// <summary>The last number <paramref name="mailboxId"/> gave, as of the transaction's snapshot: what a sync read in it has covered.</summary>
+    private static async Task<long> SyncPositionAsync(PooledConnection connection, SqliteTransaction tx, string mailboxId, CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.Command("SELECT value FROM mailbox_counters WHERE mailbox_id = $m;", tx, ("$m", mailboxId));
+        return await cmd.ExecuteScalarAsync(cancellationToken) is long value ? value : 0;
+    }
+
+    public async Task<ChangeLogPage> GetChangeLogAsync(string mailboxId, long position, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        const string Columns = "SELECT seq, kind, is_folder, id, folder_id, source_id, source_folder_id FROM change_log INDEXED BY change_log_seq";
+        var entries = await ReadLogAsync(connection, tx, Columns + " WHERE mailbox_id = $m AND seq > $p ORDER BY seq, rowid LIMIT $n;",
+            cancellationToken, ("$m", mailboxId), ("$p", position), ("$n", (long)max + 1));
+        if (entries.Count <= max)
+        {
+            var last = Math.Max(await SyncPositionAsync(connection, tx, mailboxId, cancellationToken), position);
+            await tx.CommitAsync(cancellationToken);
+            return new ChangeLogPage(entries, last, true);
+        }
+
+        // Never half a change: the page ends before the change it could not hold whole, or is that one change alone.
+        var cut = entries[max].Seq;
+        entries.RemoveAll(e => e.Seq >= cut);
+        if (entries.Count == 0)
+        {
+            entries = await ReadLogAsync(connection, tx, Columns + " WHERE mailbox_id = $m AND seq = $s ORDER BY rowid;", cancellationToken, ("$m", mailboxId), ("$s", cut));
+            await using var more = connection.Command("SELECT EXISTS (SELECT 1 FROM change_log INDEXED BY change_log_seq WHERE mailbox_id = $m AND seq > $s);", tx, ("$m", mailboxId), ("$s", cut));
+            if ((long)(await more.ExecuteScalarAsync(cancellationToken))! == 0)
+            {
+                var last = Math.Max(await SyncPositionAsync(connection, tx, mailboxId, cancellationToken), cut);
+                await tx.CommitAsync(cancellationToken);
+                return new ChangeLogPage(entries, last, true);
+            }
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return new ChangeLogPage(entries, entries[^1].Seq, false);
+    }
+
+    private static async Task<List<ChangeLogEntry>> ReadLogAsync(PooledConnection connection, SqliteTransaction tx, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var cmd = connection.Command(sql, tx, parameters);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var entries = new List<ChangeLogEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new ChangeLogEntry(reader.GetInt64(0), (ChangeKind)reader.GetInt32(1), reader.GetInt32(2) == 1, reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+        }
+
+        return entries;
+    }
+
+    private static (string, object?)[] ItemParameters(Item item, string data) =>
     [
         ("$id", item.Id), ("$m", item.MailboxId), ("$f", item.FolderId), ("$k", (int)item.Kind),
         ("$s", item.Start?.Ticks), ("$e", (item.End ?? item.Start)?.Ticks),
         ("$u", item.Kind != ItemKind.CalendarItem && item.IsRead != true ? 1 : 0),
-        ("$cn", item.ChangeNumber), ("$d", SerializeItem(item)), ("$uid", item.Uid),
+        ("$d", data), ("$uid", item.Uid),
     ];
 
     private Task WriteAsync(Func<PooledConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken) =>
         writer!.WriteAsync(work, cancellationToken);
-
-    /// <summary>
-    /// The last step of every write transaction: the counters. The sync position goes in the same transaction as the rows
-    /// it stamps, so a reader's snapshot sees both or neither; a write rolled back to its savepoint leaves its numbers
-    /// unused, a gap that a watermark comparison does not mind. Change numbers are handed out before a write, so any
-    /// number handed out so far may be in this transaction's rows.
-    /// </summary>
-    private async Task BeforeCommitAsync(PooledConnection connection, SqliteTransaction tx)
-    {
-        await using var counters = connection.Command(
-            "UPDATE counters SET value = MAX(value, CASE name WHEN 'change' THEN $c ELSE $s END) WHERE name IN ('change', 'sync');", tx,
-            ("$c", Interlocked.Read(ref changeNumber)), ("$s", syncSeq));
-        await counters.ExecuteNonQueryAsync(CancellationToken.None);
-    }
 
     private static void RemoveComputed(JsonTypeInfo info)
     {

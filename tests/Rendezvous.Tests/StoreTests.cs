@@ -23,7 +23,7 @@ public sealed class StoreTests : IDisposable
         await using var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None);
         var user = await store.AddUserAsync("pool@example.com", "Pool", "x", CancellationToken.None);
         var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
-        var item = new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "one", ChangeNumber = store.NextChangeNumber() };
+        var item = new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "one" };
         var insert = new ChangeSet();
         insert.Inserts.Add(item);
         await store.ApplyAsync(insert, CancellationToken.None);
@@ -31,7 +31,7 @@ public sealed class StoreTests : IDisposable
         // A read, a refused write (its transaction rolled back) and a cancelled read, each on a kept connection.
         Assert.Equal("one", (await store.GetItemAsync(item.Id, CancellationToken.None))!.Subject);
         var stale = new ChangeSet();
-        stale.Inserts.Add(new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "never", ChangeNumber = store.NextChangeNumber() });
+        stale.Inserts.Add(new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "never" });
         stale.Updates.Add((item, item.ChangeNumber - 1));
         await Assert.ThrowsAsync<ConcurrencyException>(() => store.ApplyAsync(stale, CancellationToken.None));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.GetItemsAsync(inbox.Id, new CancellationToken(canceled: true)));
@@ -63,7 +63,7 @@ public sealed class StoreTests : IDisposable
         await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
         {
             var changes = new ChangeSet();
-            changes.Inserts.Add(new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "m" + i, ChangeNumber = store.NextChangeNumber() });
+            changes.Inserts.Add(new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "m" + i });
             await store.ApplyAsync(changes, CancellationToken.None);
             Assert.NotNull(await store.GetFolderAsync(inbox.Id, CancellationToken.None));
             Assert.NotEmpty(await store.GetItemsAsync(inbox.Id, CancellationToken.None));
@@ -103,7 +103,6 @@ public sealed class StoreTests : IDisposable
         foreach (var item in new[] { markRead, moveUnread, moveRead })
         {
             var expected = item.ChangeNumber;
-            item.ChangeNumber = store.NextChangeNumber();
             edits.Updates.Add((item, expected));
         }
 
@@ -153,7 +152,7 @@ public sealed class StoreTests : IDisposable
         Item At(string subject, string folderId, DateTime start, TimeSpan length) => new()
         {
             Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = folderId, Kind = ItemKind.CalendarItem, Subject = subject,
-            Start = start, End = start + length, ChangeNumber = store.NextChangeNumber(),
+            Start = start, End = start + length,
         };
 
         var changes = new ChangeSet();
@@ -173,11 +172,9 @@ public sealed class StoreTests : IDisposable
         var edits = new ChangeSet();
         var expected = stretched.ChangeNumber;
         stretched.End = monday.AddDays(1);
-        stretched.ChangeNumber = store.NextChangeNumber();
         edits.Updates.Add((stretched, expected));
         expected = movedIn.ChangeNumber;
         movedIn.FolderId = calendar.Id;
-        movedIn.ChangeNumber = store.NextChangeNumber();
         edits.Updates.Add((movedIn, expected));
         await store.ApplyAsync(edits, CancellationToken.None);
 
@@ -234,7 +231,6 @@ public sealed class StoreTests : IDisposable
         FolderId = folderId,
         Kind = ItemKind.Message,
         Subject = subject,
-        ChangeNumber = store.NextChangeNumber(),
     };
 }
 
@@ -254,7 +250,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
             await cmd.ExecuteNonQueryAsync(CancellationToken.None);
         }
 
-        writer = new GroupCommit(await pool.RentAsync(CancellationToken.None), static (_, _) => Task.CompletedTask);
+        writer = new GroupCommit(await pool.RentAsync(CancellationToken.None));
     }
 
     public async Task DisposeAsync()

@@ -92,6 +92,40 @@ public sealed class SyncStoreTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Turns a current store back into one of version 7, before the change log (migration index 7): the store-wide
+    /// counters, the tombstone tables and their trigger, as that version's SQL made them (the log is dropped).
+    /// </summary>
+    internal const string BackToVersion7 =
+        """
+        DROP TRIGGER items_moved; DROP TABLE change_log;
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO counters VALUES ('change', (SELECT IFNULL(MAX(value), 0) FROM mailbox_counters));
+        INSERT INTO counters VALUES ('sync', (SELECT IFNULL(MAX(value), 0) FROM mailbox_counters));
+        DROP TABLE mailbox_counters;
+        CREATE TABLE item_tombstones (
+            folder_id TEXT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            item_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            created_seq INTEGER NOT NULL
+        );
+        CREATE INDEX item_tombstones_sync ON item_tombstones(folder_id, seq);
+        CREATE TABLE folder_tombstones (
+            mailbox_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            folder_id TEXT NOT NULL,
+            parent_id TEXT,
+            seq INTEGER NOT NULL,
+            created_seq INTEGER NOT NULL
+        );
+        CREATE INDEX folder_tombstones_sync ON folder_tombstones(mailbox_id, seq);
+        CREATE TRIGGER items_left_folder AFTER UPDATE OF folder_id ON items WHEN OLD.folder_id <> NEW.folder_id
+        BEGIN
+            INSERT INTO item_tombstones VALUES (OLD.folder_id, OLD.id, NEW.sync_seq, OLD.created_seq);
+        END;
+        PRAGMA user_version = 7;
+
+        """;
+
     [Fact]
     public async Task Items_stored_before_the_sync_migration_sync_as_creations_and_later_changes_follow()
     {
@@ -112,7 +146,7 @@ public sealed class SyncStoreTests : IDisposable
         {
             await connection.OpenAsync();
             await using var cmd = connection.CreateCommand();
-            cmd.CommandText =
+            cmd.CommandText = BackToVersion7 +
                 """
                 DROP INDEX items_entered; DROP TRIGGER items_left_folder; DROP INDEX items_sync; DROP INDEX folders_sync;
                 DROP TABLE item_tombstones; DROP TABLE folder_tombstones; DROP TABLE secrets;
@@ -179,7 +213,8 @@ public sealed class SyncStoreTests : IDisposable
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(Data, "rendezvous.db")}");
         await connection.OpenAsync();
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM item_tombstones), (SELECT COUNT(*) FROM folder_tombstones);";
+        // The change log's Deleted entries are the tombstones since migration 7.
+        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM change_log WHERE kind = 6 AND is_folder = 0), (SELECT COUNT(*) FROM change_log WHERE kind = 6 AND is_folder = 1);";
         await using var reader = await cmd.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         return (reader.GetInt64(0), reader.GetInt64(1));

@@ -229,7 +229,6 @@ public static class CreateItemHandler
         item.DateTimeReceived ??= now;
         item.LastModifiedTime = now;
         item.LastModifiedName = request.User.DisplayName;
-        item.ChangeNumber = request.Store.NextChangeNumber();
         item.FieldChanges.Clear();
     }
 }

@@ -120,7 +120,6 @@ public static class FolderHandlers
                 }
             }
 
-            folder.ChangeNumber = request.Store.NextChangeNumber();
             var set = new ChangeSet();
             set.FolderUpdates.Add(folder);
             await request.Store.ApplyAsync(set, request.Cancellation);

@@ -78,15 +78,13 @@ public static class ItemHandlers
             if (deleteType == "MoveToDeletedItems" && folder?.DistinguishedName != "deleteditems")
             {
                 var deleted = await request.ResolveFolderAsync(new FolderRef(null, "deleteditems", null, e));
-                changes.Deletes.Add(item.Id);
-                changes.Inserts.Add(Relocate(request, item, deleted));
+                changes.Move(item.Id, Relocate(request, item, deleted));
             }
             else if (deleteType != "HardDelete" && folder?.DistinguishedName != "recoverableitemsdeletions")
             {
                 // SoftDelete, or MoveToDeletedItems from Deleted Items: the item goes to the dumpster, recoverable.
                 var dumpster = await request.ResolveFolderAsync(new FolderRef(null, "recoverableitemsdeletions", null, e));
-                changes.Deletes.Add(item.Id);
-                changes.Inserts.Add(Relocate(request, item, dumpster));
+                changes.Move(item.Id, Relocate(request, item, dumpster));
             }
             else
             {
@@ -109,7 +107,6 @@ public static class ItemHandlers
         copy.Id = EwsIds.NewItemId();
         copy.FolderId = folder.Id;
         copy.MailboxId = folder.MailboxId;
-        copy.ChangeNumber = request.Store.NextChangeNumber();
         copy.LastModifiedTime = request.Now;
         return copy;
     }
@@ -138,10 +135,12 @@ public static class ItemHandlers
             var changes = new ChangeSet();
             if (move)
             {
-                changes.Deletes.Add(item.Id);
+                changes.Move(item.Id, copy);
             }
-
-            changes.Inserts.Add(copy);
+            else
+            {
+                changes.Copy(item.Id, copy);
+            }
             await request.Store.ApplyAsync(changes, request.Cancellation);
             return (IReadOnlyList<Item>)(returnIds ? [copy] : []);
         });

@@ -121,10 +121,9 @@ public static class UpdateItemHandler
             CalendarRules.Validate(item);
         }
 
-        item.ChangeNumber = request.Store.NextChangeNumber();
         foreach (var uri in touched)
         {
-            item.FieldChanges[uri] = item.ChangeNumber;
+            item.FieldChanges[uri] = ChangeSet.ThisChange;
         }
 
         item.LastModifiedTime = request.Now;
