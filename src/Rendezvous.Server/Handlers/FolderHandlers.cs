@@ -1,5 +1,7 @@
 using System.Xml.Linq;
 using Rendezvous.Protocol;
+using Rendezvous.Server.Edge;
+using Rendezvous.Services;
 using Rendezvous.Store;
 
 namespace Rendezvous.Server.Handlers;
@@ -163,7 +165,7 @@ public static class FolderHandlers
         }
 
         var shape = request.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
-        var paging = Paging.Read(request.Operation, "IndexedPageFolderView", "FractionalPageFolderView", request.Limits.MaxFindCount);
+        var paging = PagingReader.Read(request.Operation, "IndexedPageFolderView", "FractionalPageFolderView", request.Limits.MaxFindCount);
         var restriction = request.Operation.Element(Ews.M + "Restriction");
         if (restriction is not null)
         {
@@ -187,7 +189,7 @@ public static class FolderHandlers
         return EwsRequest.Respond("FindFolder", outcomes, (w, page) =>
         {
             w.StartM("RootFolder");
-            page.WriteAttributes(w);
+            PagingReader.WriteAttributes(w, page);
             w.StartT("Folders");
             foreach (var f in page.Items)
             {
