@@ -6,14 +6,17 @@ using Rendezvous.Store;
 
 namespace Rendezvous.Server.Handlers;
 
-/// <summary>GetFolder, FindFolder, CreateFolder, DeleteFolder ([MS-OXWSFOLD]).</summary>
+/// <summary>
+/// GetFolder, FindFolder, CreateFolder, UpdateFolder, DeleteFolder ([MS-OXWSFOLD]): each reads its request, has
+/// <see cref="FolderService"/> do each folder with the request's <see cref="Session"/>, and writes the outcomes.
+/// </summary>
 public static class FolderHandlers
 {
     public static async Task<Action<EwsWriter>> GetFolder(EwsRequest request)
     {
         var shape = request.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
         var ids = await request.IdsAsync(EwsRequest.Required(request.Operation, "FolderIds"));
-        var outcomes = await request.PerItemAsync(ids, e => request.ResolveFolderAsync(ItemReader.ReadFolderRef(e)));
+        var outcomes = await request.PerItemAsync(ids, e => FolderService.GetAsync(request.Session, ItemReader.ReadFolderRef(e)));
         return WriteFolders(request, "GetFolder", outcomes, shape);
     }
 
@@ -21,28 +24,14 @@ public static class FolderHandlers
     {
         var parentRef = ItemReader.ReadFolderRef(ItemReader.OnlyChild(EwsRequest.Required(request.Operation, "ParentFolderId"), "folder id"));
         var folders = await request.BatchAsync(EwsRequest.Required(request.Operation, "Folders"), request.Limits.MaxFoldersPerCreate, "folders", nameof(RequestLimits.MaxFoldersPerCreate));
-        var parent = await request.OneAsync(() => request.ResolveFolderAsync(parentRef));
-        // The siblings' names are read once, not once per new folder: a request's cost stays in proportion to its folders.
-        HashSet<string>? names = null;
-        var outcomes = await request.PerItemAsync(folders, async e =>
-        {
-            var target = parent.Error is null ? parent.Value! : throw parent.Error;
-            var folder = ReadNewFolder(e, target, request);
-            names ??= new HashSet<string>((await request.Store.GetChildFoldersAsync(target.Id, deep: false, request.Cancellation)).Select(s => s.DisplayName), StringComparer.OrdinalIgnoreCase);
-            if (!names.Add(folder.DisplayName))
-            {
-                throw new EwsException(ResponseCodes.ErrorFolderExists, "A folder with the specified name already exists.");
-            }
-
-            var changes = new ChangeSet();
-            changes.FolderInserts.Add(folder);
-            await request.Store.ApplyAsync(changes, request.Cancellation);
-            return folder;
-        });
+        var parent = await request.OneAsync(() => request.Session.ResolveFolderAsync(parentRef));
+        var siblings = new SiblingNames();
+        var outcomes = await request.PerItemAsync(folders, e => FolderService.CreateAsync(request.Session,
+            () => parent.Error is null ? parent.Value! : throw parent.Error, ReadNewFolder(e), siblings));
         return WriteFolders(request, "CreateFolder", outcomes, EwsRequest.IdOnly);
     }
 
-    private static Folder ReadNewFolder(XElement e, Folder parent, EwsRequest request)
+    private static NewFolder ReadNewFolder(XElement e)
     {
         var folderClass = e.Name.LocalName switch
         {
@@ -52,21 +41,20 @@ public static class FolderHandlers
             "TasksFolder" => "IPF.Task",
             _ => throw SoapRequest.Schema(e, $"Creating a '{Values.Excerpt(e.Name.LocalName)}' is not supported."),
         };
-        var folder = new Folder { Id = EwsIds.NewFolderId(), MailboxId = request.User.MailboxId, ParentId = parent.Id, FolderClass = folderClass };
+        string? displayName = null;
+        var properties = new List<ExtendedProperty>();
         foreach (var child in e.Elements())
         {
             switch (child.Name.LocalName)
             {
                 case "FolderClass":
-                    folder.FolderClass = child.Value;
+                    folderClass = child.Value;
                     break;
                 case "DisplayName":
-                    folder.DisplayName = child.Value;
+                    displayName = child.Value;
                     break;
                 case "ExtendedProperty":
-                    var property = ItemReader.ReadExtendedProperty(child);
-                    folder.ExtendedProperties.RemoveAll(p => p.Path.Key == property.Path.Key);
-                    folder.ExtendedProperties.Add(property);
+                    properties.Add(ItemReader.ReadExtendedProperty(child));
                     break;
                 case "PermissionSet":
                     break;
@@ -75,60 +63,38 @@ public static class FolderHandlers
             }
         }
 
-        if (string.IsNullOrWhiteSpace(folder.DisplayName))
-        {
-            throw new EwsException(ResponseCodes.ErrorInvalidRequest, "A folder needs a DisplayName.");
-        }
-
-        folder.FolderClass ??= parent.FolderClass ?? "IPF.Note";
-        return folder;
+        return new NewFolder(folderClass, displayName, properties);
     }
 
     public static async Task<Action<EwsWriter>> UpdateFolder(EwsRequest request)
     {
         var changes = await request.ChangesAsync(EwsRequest.Required(request.Operation, "FolderChanges"), "Folder");
-
-        var outcomes = await request.PerItemAsync(changes, async change =>
-        {
-            var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(ItemReader.FirstChild(change, "folder id")));
-            var updates = change.Element(Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "FolderChange needs Updates.");
-            foreach (var update in updates.Elements())
-            {
-                var path = ItemReader.ReadPath(ItemReader.FirstChild(update, "property path"));
-                var value = update.Elements().Skip(1).FirstOrDefault()?.Elements().FirstOrDefault();
-                switch (update.Name.LocalName, path)
-                {
-                    case ("SetFolderField", FieldPath { Uri: "folder:DisplayName" }) when value?.Name.LocalName == "DisplayName" && !string.IsNullOrWhiteSpace(value.Value):
-                        if (folder.DistinguishedName is not null)
-                        {
-                            throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, "Distinguished folders cannot be renamed.");
-                        }
-
-                        folder.DisplayName = value.Value;
-                        break;
-                    case ("SetFolderField", FieldPath { Uri: "folder:FolderClass" }) when value?.Name.LocalName == "FolderClass":
-                        folder.FolderClass = value.Value;
-                        break;
-                    case ("SetFolderField", ExtendedPath) when value?.Name.LocalName == "ExtendedProperty":
-                        var property = ItemReader.ReadExtendedProperty(value);
-                        folder.ExtendedProperties.RemoveAll(p => p.Path.Key == property.Path.Key);
-                        folder.ExtendedProperties.Add(property);
-                        break;
-                    case ("DeleteFolderField", ExtendedPath x):
-                        folder.ExtendedProperties.RemoveAll(p => p.Path.Key == x.Path.Key);
-                        break;
-                    default:
-                        throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, $"'{Restriction.Describe(path)}' cannot be changed on a folder this way.");
-                }
-            }
-
-            folder.ChangeNumber = request.Store.NextChangeNumber();
-            var set = new ChangeSet();
-            set.FolderUpdates.Add(folder);
-            await request.Store.ApplyAsync(set, request.Cancellation);
-            return folder;
-        });
+        var outcomes = await request.PerItemAsync(changes, change => FolderService.UpdateAsync(request.Session, ReadFolderChange(change)));
         return WriteFolders(request, "UpdateFolder", outcomes, EwsRequest.IdOnly);
+    }
+
+    private static FolderChange ReadFolderChange(XElement change)
+    {
+        var reference = ItemReader.ReadFolderRef(ItemReader.FirstChild(change, "folder id"));
+        var updates = change.Element(Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "FolderChange needs Updates.");
+        var list = new List<FolderUpdate>();
+        foreach (var update in updates.Elements())
+        {
+            var path = ItemReader.ReadPath(ItemReader.FirstChild(update, "property path"));
+            var value = update.Elements().Skip(1).FirstOrDefault()?.Elements().FirstOrDefault();
+            var action = update.Name.LocalName switch
+            {
+                "SetFolderField" => UpdateAction.Set,
+                "AppendToFolderField" => UpdateAction.Append,
+                _ => UpdateAction.Delete,
+            };
+            var extended = action == UpdateAction.Set && path is ExtendedPath && value?.Name.LocalName == "ExtendedProperty"
+                ? ItemReader.ReadExtendedProperty(value)
+                : null;
+            list.Add(new FolderUpdate(action, path, value?.Name.LocalName, value?.Value, extended));
+        }
+
+        return new FolderChange(reference, list);
     }
 
     public static async Task<Action<EwsWriter>> DeleteFolder(EwsRequest request)
@@ -142,15 +108,7 @@ public static class FolderHandlers
         var ids = await request.IdsAsync(EwsRequest.Required(request.Operation, "FolderIds"));
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
-            var folder = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
-            if (folder.DistinguishedName is not null)
-            {
-                throw new EwsException(ResponseCodes.ErrorDeleteDistinguishedFolder, "Distinguished folders cannot be deleted.");
-            }
-
-            var changes = new ChangeSet();
-            changes.FolderDeletes.Add(folder.Id);
-            await request.Store.ApplyAsync(changes, request.Cancellation);
+            await FolderService.DeleteAsync(request.Session, ItemReader.ReadFolderRef(e));
             return true;
         });
         return EwsRequest.Respond("DeleteFolder", outcomes, static (_, _) => { });
@@ -172,19 +130,10 @@ public static class FolderHandlers
             request.Limits.CheckRestriction(restriction);
         }
 
+        var find = new FindFolderRequest(traversal, paging);
         var parents = await request.IdsAsync(EwsRequest.Required(request.Operation, "ParentFolderIds"));
-        var outcomes = await request.PerItemAsync(parents, async e =>
-        {
-            var parent = await request.ResolveFolderAsync(ItemReader.ReadFolderRef(e));
-            IEnumerable<Folder> children = traversal == "SoftDeleted" ? [] : await request.Store.GetChildFoldersAsync(parent.Id, traversal == "Deep", request.Cancellation);
-            if (restriction is not null)
-            {
-                var matches = FolderRestriction.FromRestriction(restriction);
-                children = children.Where(matches);
-            }
-
-            return paging.Apply(children.ToList());
-        });
+        var outcomes = await request.PerItemAsync(parents, e => FolderService.FindAsync(request.Session, find, ItemReader.ReadFolderRef(e),
+            restriction is null ? null : () => FolderRestriction.FromRestriction(restriction)));
         var context = request.WriteContext;
         return EwsRequest.Respond("FindFolder", outcomes, (w, page) =>
         {
