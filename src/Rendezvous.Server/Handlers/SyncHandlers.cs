@@ -1,9 +1,10 @@
 using Rendezvous.Protocol;
+using Rendezvous.Services;
 using Rendezvous.Store;
 
 namespace Rendezvous.Server.Handlers;
 
-/// <summary>SyncFolderItems and SyncFolderHierarchy ([MS-OXWSSYNC]): what changed since the client's SyncState.</summary>
+/// <summary>SyncFolderItems and SyncFolderHierarchy: read the request, have <see cref="SyncService"/> find the changes, write them.</summary>
 public static class SyncHandlers
 {
     private static readonly HashSet<string> SyncScopes = new(StringComparer.Ordinal) { "NormalItems", "NormalAndAssociatedItems" };
@@ -29,20 +30,9 @@ public static class SyncHandlers
         // Associated (FAI) items do not exist yet, so both scopes sync the same items.
         _ = op.Element(Ews.M + "SyncScope") is { } scope ? Values.Enum(scope, SyncScopes, "SyncFolderItemsScopeType") : null;
 
-        var outcome = await request.OneAsync(async () =>
-        {
-            if (shapeElement.Element(Ews.T + "IncludeMimeContent") is { } mime && Values.Bool(mime))
-            {
-                // [MS-OXWSSYNC] R3787: SyncFolderItems does not return MIME content.
-                throw new EwsException(ResponseCodes.ErrorInvalidPropertyForOperation, "IncludeMimeContent is not valid for SyncFolderItems.");
-            }
-
-            var folder = await ResolveAsync(request, target);
-            var known = State(request, stateText, SyncStateKind.Items, folder.Id);
-            var page = await request.Store.GetItemChangesAsync(folder.Id, known.Watermark, known.Entered, max, ignore, request.Cancellation);
-            var state = SyncStates.Encode(new SyncState(SyncStateKind.Items, request.User.MailboxId, folder.Id, page.Watermark, page.Entered), request.Store.SyncStateKey.Span);
-            return (Page: page, State: state);
-        });
+        var includeMime = shapeElement.Element(Ews.T + "IncludeMimeContent") is { } mime && Values.Bool(mime);
+        var sync = new SyncItemsRequest(target, stateText, max, ignore, includeMime);
+        var outcome = await request.OneAsync(() => SyncService.SyncItemsAsync(request.Session, sync));
 
         var context = request.WriteContext;
         return Respond("SyncFolderItems", outcome, "IncludesLastItemInRange", (w, result) =>
@@ -87,15 +77,7 @@ public static class SyncHandlers
         var shape = request.ReadShape(EwsRequest.Required(op, "FolderShape"));
         var target = op.Element(Ews.M + "SyncFolderId") is { } t ? ReadTarget(t) : null;
         var stateText = op.Element(Ews.M + "SyncState")?.Value.Trim();
-        var outcome = await request.OneAsync(async () =>
-        {
-            // Without a SyncFolderId the whole mailbox is synchronized: the folders under msgfolderroot (Top of Information Store).
-            var scope = await ResolveAsync(request, target ?? new FolderRef(null, "msgfolderroot", null, op));
-            var watermark = State(request, stateText, SyncStateKind.Hierarchy, scope.Id).Watermark;
-            var page = await request.Store.GetFolderChangesAsync(request.User.MailboxId, scope.Id, watermark, request.Cancellation);
-            var state = SyncStates.Encode(new SyncState(SyncStateKind.Hierarchy, request.User.MailboxId, scope.Id, page.Watermark), request.Store.SyncStateKey.Span);
-            return (Page: page, State: state);
-        });
+        var outcome = await request.OneAsync(() => SyncService.SyncHierarchyAsync(request.Session, new SyncHierarchyRequest(target, stateText)));
 
         var context = request.WriteContext;
         return Respond("SyncFolderHierarchy", outcome, "IncludesLastFolderInRange", (w, result) =>
@@ -150,35 +132,5 @@ public static class SyncHandlers
         return elements.Count == 1
             ? ItemReader.ReadFolderRef(elements[0])
             : throw SoapRequest.Schema(syncFolderId, "SyncFolderId holds exactly one folder id.");
-    }
-
-    /// <summary>The caller's folder; one that does not exist (or is not theirs) is ErrorSyncFolderNotFound, as [MS-OXWSCDATA] lists for sync.</summary>
-    private static async Task<Folder> ResolveAsync(EwsRequest request, FolderRef reference)
-    {
-        try
-        {
-            return await request.ResolveFolderAsync(reference);
-        }
-        catch (EwsException e) when (e.Code == ResponseCodes.ErrorFolderNotFound)
-        {
-            throw new EwsException(ResponseCodes.ErrorSyncFolderNotFound, "The folder to synchronize could not be found.", e);
-        }
-    }
-
-    /// <summary>
-    /// The client's SyncState: knowing nothing (0, 0) without one (a first synchronization). A state that was not signed
-    /// by this store, or that belongs to another kind of sync, another mailbox or another folder, is refused.
-    /// </summary>
-    private static SyncState State(EwsRequest request, string? text, SyncStateKind kind, string folderId)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return new SyncState(kind, request.User.MailboxId, folderId, 0);
-        }
-
-        var state = SyncStates.Decode(text, request.Store.SyncStateKey.Span);
-        return state is not null && state.Kind == kind && state.MailboxId == request.User.MailboxId && state.FolderId == folderId
-            ? state
-            : throw new EwsException(ResponseCodes.ErrorInvalidSyncStateData, "The SyncState is not valid for this folder.");
     }
 }
