@@ -44,6 +44,7 @@ public enum ErrorCode
     PropertyInvalidForOperation,
     SyncFolderNotFound,
     SyncStateInvalid,
+    RecipientNotFound,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

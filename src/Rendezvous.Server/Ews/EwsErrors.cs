@@ -45,6 +45,7 @@ public static class EwsErrors
         ErrorCode.PropertyInvalidForOperation => ResponseCodes.ErrorInvalidPropertyForOperation,
         ErrorCode.SyncFolderNotFound => ResponseCodes.ErrorSyncFolderNotFound,
         ErrorCode.SyncStateInvalid => ResponseCodes.ErrorInvalidSyncStateData,
+        ErrorCode.RecipientNotFound => ResponseCodes.ErrorMailRecipientNotFound,
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "An error code without a ResponseCode."),
     };
 
