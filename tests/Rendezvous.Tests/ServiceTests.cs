@@ -121,6 +121,15 @@ public sealed class ServiceTests : IAsyncLifetime
         }
     }
 
+    // The layer stands on its own: nothing in it reads or writes XML, or knows of HTTP.
+    [Fact]
+    public void The_application_layer_references_neither_xml_nor_aspnet()
+    {
+        var references = typeof(Session).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.Contains("Rendezvous.Store", references);
+        Assert.DoesNotContain(references, name => name.Contains("Xml", StringComparison.OrdinalIgnoreCase) || name.Contains("AspNetCore", StringComparison.OrdinalIgnoreCase));
+    }
+
     private sealed class SubjectValue(string subject) : IPropertyValue
     {
         public void SetOn(Item item) => item.Subject = subject;
