@@ -2,6 +2,8 @@ using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
 using Rendezvous.Calendar;
 using Rendezvous.Protocol;
+using Rendezvous.Server.Edge;
+using Rendezvous.Services;
 using Rendezvous.Store;
 
 namespace Rendezvous.Server;
@@ -121,58 +123,42 @@ public sealed class EwsRequest
     /// <summary>The folder a reference names, if the caller may use it.</summary>
     public async Task<Folder> ResolveFolderAsync(FolderRef reference)
     {
-        if (reference.DistinguishedName is { } name)
+        try
         {
-            if (reference.MailboxAddress is { } mailbox && !User.Address.Equals(mailbox, StringComparison.OrdinalIgnoreCase))
-            {
-                // No delegation rights exist yet: another mailbox is never reachable, and we do not say whether it exists.
-                throw new EwsException(ResponseCodes.ErrorAccessDenied, "Access is denied. Check credentials and try again.");
-            }
-
-            return await Store.GetDistinguishedFolderAsync(User.MailboxId, name, Cancellation)
-                ?? throw new EwsException(ResponseCodes.ErrorFolderNotFound, $"The distinguished folder '{Values.Excerpt(name)}' does not exist in this mailbox.");
+            return await Session.ResolveFolderAsync(reference);
         }
-
-        var id = reference.Id!;
-        if (id.Length == 0)
+        catch (DomainException e)
         {
-            throw new EwsException(ResponseCodes.ErrorInvalidIdEmpty, "The folder id is empty.");
+            throw EwsErrors.ToEws(e);
         }
-
-        if (!EwsIds.IsFolderId(id))
-        {
-            throw new EwsException(ResponseCodes.ErrorInvalidIdMalformed, "Id is malformed.");
-        }
-
-        var folder = await Store.GetFolderAsync(id, Cancellation);
-        return folder is not null && folder.MailboxId == User.MailboxId
-            ? folder
-            : throw new EwsException(ResponseCodes.ErrorFolderNotFound, "The specified folder could not be found in the store.");
     }
 
     /// <summary>An item of the caller's mailbox. Another mailbox's item is reported as not found, revealing nothing.</summary>
     public async Task<Item> GetOwnItemAsync(ItemRef reference)
     {
-        if (reference.Id.Length == 0)
+        try
         {
-            throw new EwsException(ResponseCodes.ErrorInvalidIdEmpty, "The item id is empty.");
+            return await Session.GetOwnItemAsync(reference);
         }
-
-        if (!EwsIds.IsItemId(reference.Id))
+        catch (DomainException e)
         {
-            throw new EwsException(ResponseCodes.ErrorInvalidIdMalformed, "Id is malformed.");
+            throw EwsErrors.ToEws(e);
         }
-
-        if (reference.ChangeKey is { Length: > 0 } key && !ChangeKeys.TryDecode(key, out _))
-        {
-            throw new EwsException(ResponseCodes.ErrorInvalidChangeKey, "The change key is invalid.");
-        }
-
-        var item = await Store.GetItemAsync(reference.Id, Cancellation);
-        return item is not null && item.MailboxId == User.MailboxId
-            ? item
-            : throw new EwsException(ResponseCodes.ErrorItemNotFound, "The specified object was not found in the store.");
     }
+
+    /// <summary>This request as the services see it: who asks, their store, the clock, the limits.</summary>
+    public Session Session => session ??= new Session
+    {
+        User = User,
+        Store = Store,
+        Time = Time,
+        Cancellation = Cancellation,
+        Limits = Limits,
+        EnterLargeAsync = EnterLargeAsync,
+        Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
+    };
+
+    private Session? session;
 
     /// <summary>
     /// Runs <paramref name="work"/> for each element, in order, each failing on its own: an EWS error becomes
@@ -204,12 +190,18 @@ public sealed class EwsRequest
         {
             return new Outcome<T>(default, e);
         }
+        catch (RequestFailedException e)
+        {
+            throw EwsErrors.ToEws(e);
+        }
+        catch (DomainException e)
+        {
+            return new Outcome<T>(default, EwsErrors.ToEws(e));
+        }
         catch (ConcurrencyException e)
         {
             // A concurrent request won the race for this item; what we decided from is no longer there.
-            return new Outcome<T>(default, e.Gone
-                ? new EwsException(ResponseCodes.ErrorItemNotFound, "The specified object was not found in the store.")
-                : new EwsException(ResponseCodes.ErrorIrresolvableConflict, "The item changed while the request was processed. Retrieve it again and retry."));
+            return new Outcome<T>(default, EwsErrors.ToEws(Session.Translate(e)!));
         }
         catch (StoreFullException e)
         {
@@ -224,8 +216,7 @@ public sealed class EwsRequest
     }
 
     /// <summary>What a write refused for lack of space answers (nothing of it was written; reads still work).</summary>
-    public static EwsException InsufficientResources() =>
-        new(ResponseCodes.ErrorInsufficientResources, "The server does not have enough space to complete the request. Nothing was changed.");
+    public static EwsException InsufficientResources() => EwsErrors.ToEws(Session.StoreFull());
 
     /// <summary>Writes items in one m:Items element with this request's context.</summary>
     public void WriteItems(EwsWriter w, IEnumerable<Item> items, ItemShape shape)

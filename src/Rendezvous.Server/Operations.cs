@@ -1,4 +1,5 @@
 using Rendezvous.Protocol;
+using Rendezvous.Server.Edge;
 using Rendezvous.Server.Handlers;
 
 namespace Rendezvous.Server;
@@ -11,23 +12,23 @@ public static class Operations
 {
     public static readonly IReadOnlyDictionary<string, OperationHandler> Table = new Dictionary<string, OperationHandler>(StringComparer.Ordinal)
     {
-        ["GetFolder"] = FolderHandlers.GetFolder,
-        ["FindFolder"] = FolderHandlers.FindFolder,
-        ["CreateFolder"] = FolderHandlers.CreateFolder,
-        ["DeleteFolder"] = FolderHandlers.DeleteFolder,
-        ["UpdateFolder"] = FolderHandlers.UpdateFolder,
-        ["CreateItem"] = CreateItemHandler.CreateItem,
-        ["GetItem"] = ItemHandlers.GetItem,
-        ["FindItem"] = FindItemHandler.FindItem,
-        ["UpdateItem"] = UpdateItemHandler.UpdateItem,
-        ["DeleteItem"] = ItemHandlers.DeleteItem,
-        ["MoveItem"] = ItemHandlers.MoveItem,
-        ["CopyItem"] = ItemHandlers.CopyItem,
-        ["SendItem"] = CreateItemHandler.SendItem,
-        ["ConvertId"] = ConvertIdHandler.ConvertId,
-        ["SyncFolderItems"] = SyncHandlers.SyncFolderItems,
-        ["SyncFolderHierarchy"] = SyncHandlers.SyncFolderHierarchy,
-        ["GetServerTimeZones"] = TimeZoneHandler.GetServerTimeZones,
-        ["GetUserAvailabilityRequest"] = AvailabilityHandler.GetUserAvailability,
+        ["GetFolder"] = EwsErrors.Edge(FolderHandlers.GetFolder),
+        ["FindFolder"] = EwsErrors.Edge(FolderHandlers.FindFolder),
+        ["CreateFolder"] = EwsErrors.Edge(FolderHandlers.CreateFolder),
+        ["DeleteFolder"] = EwsErrors.Edge(FolderHandlers.DeleteFolder),
+        ["UpdateFolder"] = EwsErrors.Edge(FolderHandlers.UpdateFolder),
+        ["CreateItem"] = EwsErrors.Edge(ItemHandlers.CreateItem),
+        ["GetItem"] = EwsErrors.Edge(ItemHandlers.GetItem),
+        ["FindItem"] = EwsErrors.Edge(ItemHandlers.FindItem),
+        ["UpdateItem"] = EwsErrors.Edge(ItemHandlers.UpdateItem),
+        ["DeleteItem"] = EwsErrors.Edge(ItemHandlers.DeleteItem),
+        ["MoveItem"] = EwsErrors.Edge(ItemHandlers.MoveItem),
+        ["CopyItem"] = EwsErrors.Edge(ItemHandlers.CopyItem),
+        ["SendItem"] = EwsErrors.Edge(ItemHandlers.SendItem),
+        ["ConvertId"] = EwsErrors.Edge(ConvertIdHandler.ConvertId),
+        ["SyncFolderItems"] = EwsErrors.Edge(SyncHandlers.SyncFolderItems),
+        ["SyncFolderHierarchy"] = EwsErrors.Edge(SyncHandlers.SyncFolderHierarchy),
+        ["GetServerTimeZones"] = EwsErrors.Edge(TimeZoneHandler.GetServerTimeZones),
+        ["GetUserAvailabilityRequest"] = EwsErrors.Edge(AvailabilityHandler.GetUserAvailability),
     };
 }

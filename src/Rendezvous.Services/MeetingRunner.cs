@@ -1,39 +1,38 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
 using Rendezvous.Calendar;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 
-namespace Rendezvous.Server;
+namespace Rendezvous.Services;
 
 /// <summary>
 /// Connects the meeting workflow to the store: loads the state a step decides from, and applies the step's decision
 /// as one change set. A step whose state changed under it (another attendee's response landed first) is decided again.
 /// </summary>
-public static class Meetings
+public static class MeetingRunner
 {
     private const int Attempts = 8;
 
-    public static WorkflowContext Context(EwsRequest request) => new(request.Now, EwsIds.NewItemId);
+    public static WorkflowContext Context(Session session) => new(session.Now, EwsIds.NewItemId);
 
     /// <summary>
     /// A mailbox's items for the meeting <paramref name="meeting"/>: its UID and its organizer. Items of another
     /// organizer's meeting with the same UID are not part of it (a reused UID never reaches someone else's meeting).
     /// </summary>
-    public static async Task<MeetingView> ViewAsync(EwsRequest request, Mailbox owner, MeetingKey? meeting) =>
-        meeting is null ? MeetingView.Empty(owner) : new MeetingView(owner, await request.Store.GetMeetingItemsAsync(owner.Id, meeting.Uid, request.Cancellation)).Of(meeting);
+    public static async Task<MeetingView> ViewAsync(Session session, Mailbox owner, MeetingKey? meeting) =>
+        meeting is null ? MeetingView.Empty(owner) : new MeetingView(owner, await session.Store.GetMeetingItemsAsync(owner.Id, meeting.Uid, session.Cancellation)).Of(meeting);
 
     /// <summary>The view of the mailbox at <paramref name="address"/>, or null when it is not on this server.</summary>
-    public static async Task<MeetingView?> LocalViewAsync(EwsRequest request, string address, MeetingKey? meeting) =>
-        await request.Store.FindUserAsync(address, request.Cancellation) is { } user ? await ViewAsync(request, user.Mailbox, meeting) : null;
+    public static async Task<MeetingView?> LocalViewAsync(Session session, string address, MeetingKey? meeting) =>
+        await session.Store.FindUserAsync(address, session.Cancellation) is { } user ? await ViewAsync(session, user.Mailbox, meeting) : null;
 
     /// <summary>The views of those <paramref name="addresses"/> that have a mailbox here.</summary>
-    public static async Task<Dictionary<string, MeetingView>> LocalViewsAsync(EwsRequest request, IEnumerable<string> addresses, MeetingKey? meeting)
+    public static async Task<Dictionary<string, MeetingView>> LocalViewsAsync(Session session, IEnumerable<string> addresses, MeetingKey? meeting)
     {
         var views = new Dictionary<string, MeetingView>(StringComparer.OrdinalIgnoreCase);
         foreach (var address in addresses.Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            if (await LocalViewAsync(request, address, meeting) is { } view)
+            if (await LocalViewAsync(session, address, meeting) is { } view)
             {
                 views[address] = view;
             }
@@ -47,16 +46,16 @@ public static class Meetings
     /// (responses from many attendees all update the organizer's item); if the state still moved on, the step is
     /// decided again from fresh state.
     /// </summary>
-    public static async Task<IReadOnlyList<Item>> RunAsync(EwsRequest request, MeetingKey? meeting, Func<Task<Decision>> decide)
+    public static async Task<IReadOnlyList<Item>> RunAsync(Session session, MeetingKey? meeting, Func<Task<Decision>> decide)
     {
         // Turns are per meeting (UID and organizer): a meeting reusing another's UID never waits on it.
-        using var turn = meeting is null ? null : await MeetingLocks.AcquireAsync(meeting.Name, request.Cancellation);
+        using var turn = meeting is null ? null : await MeetingLocks.AcquireAsync(meeting.Name, session.Cancellation);
         for (var attempt = 1; ; attempt++)
         {
             var decision = await decide();
             try
             {
-                await ApplyAsync(request, decision);
+                await ApplyAsync(session, decision);
                 return decision.Results;
             }
             catch (ConcurrencyException) when (attempt < Attempts)
@@ -70,15 +69,15 @@ public static class Meetings
     /// <see cref="RunAsync"/> for a step on the caller's item <paramref name="reference"/>. The item is read once to learn
     /// its meeting (turns are per meeting), then again inside the turn, so the step decides from what it will change.
     /// </summary>
-    public static async Task<IReadOnlyList<Item>> RunOnItemAsync(EwsRequest request, ItemRef reference, Func<Item, Task<Decision>> decide)
+    public static async Task<IReadOnlyList<Item>> RunOnItemAsync(Session session, ItemRef reference, Func<Item, Task<Decision>> decide)
     {
-        var first = await request.GetOwnItemAsync(reference);
-        return await RunAsync(request, MeetingKey.Of(first), async () => await decide(await request.GetOwnItemAsync(reference)));
+        var first = await session.GetOwnItemAsync(reference);
+        return await RunAsync(session, MeetingKey.Of(first), async () => await decide(await session.GetOwnItemAsync(reference)));
     }
 
-    private static async Task ApplyAsync(EwsRequest request, Decision decision)
+    private static async Task ApplyAsync(Session session, Decision decision)
     {
-        var now = request.Now;
+        var now = session.Now;
         var changes = new ChangeSet();
         var folders = new Dictionary<(string, string), string>();
         foreach (var (item, place) in decision.Creates)
@@ -86,7 +85,7 @@ public static class Meetings
             var folderId = place.FolderId;
             if (folderId is null && !folders.TryGetValue((place.MailboxId, place.Folder!), out folderId))
             {
-                var folder = await request.Store.GetDistinguishedFolderAsync(place.MailboxId, place.Folder!, request.Cancellation)
+                var folder = await session.Store.GetDistinguishedFolderAsync(place.MailboxId, place.Folder!, session.Cancellation)
                     ?? throw new InvalidOperationException($"Mailbox {place.MailboxId} has no {place.Folder} folder.");
                 folders[(place.MailboxId, place.Folder!)] = folderId = folder.Id;
             }
@@ -96,7 +95,7 @@ public static class Meetings
             item.DateTimeCreated = item.DateTimeCreated == default ? now : item.DateTimeCreated;
             item.DateTimeReceived ??= now;
             item.LastModifiedTime = now;
-            item.LastModifiedName = request.User.DisplayName;
+            item.LastModifiedName = session.User.DisplayName;
             item.FieldChanges.Clear();
             changes.Inserts.Add(item);
         }
@@ -113,10 +112,10 @@ public static class Meetings
             changes.Sources[to] = from;
         }
 
-        await request.Store.ApplyAsync(changes, request.Cancellation);
+        await session.Store.ApplyAsync(changes, session.Cancellation);
         if (decision.Undelivered.Count > 0)
         {
-            request.Logger.LogInformation("Not delivered (no mailbox on this server): {Recipients}", string.Join(", ", decision.Undelivered));
+            session.Inform("Not delivered (no mailbox on this server): " + string.Join(", ", decision.Undelivered));
         }
     }
 

@@ -1,0 +1,69 @@
+using Rendezvous.Protocol;
+using Rendezvous.Services;
+
+namespace Rendezvous.Server.Edge;
+
+/// <summary>The EWS edge of the domain's errors: each <see cref="ErrorCode"/> is answered with one ResponseCode.</summary>
+public static class EwsErrors
+{
+    public static string ResponseCode(ErrorCode code) => code switch
+    {
+        ErrorCode.Internal => ResponseCodes.ErrorInternalServerError,
+        ErrorCode.InvalidRequest => ResponseCodes.ErrorInvalidRequest,
+        ErrorCode.InvalidOperation => ResponseCodes.ErrorInvalidOperation,
+        ErrorCode.AccessDenied => ResponseCodes.ErrorAccessDenied,
+        ErrorCode.FolderNotFound => ResponseCodes.ErrorFolderNotFound,
+        ErrorCode.ItemNotFound => ResponseCodes.ErrorItemNotFound,
+        ErrorCode.IdEmpty => ResponseCodes.ErrorInvalidIdEmpty,
+        ErrorCode.IdMalformed => ResponseCodes.ErrorInvalidIdMalformed,
+        ErrorCode.ChangeKeyInvalid => ResponseCodes.ErrorInvalidChangeKey,
+        ErrorCode.ChangeKeyRequired => ResponseCodes.ErrorChangeKeyRequiredForWriteOperations,
+        ErrorCode.Conflict => ResponseCodes.ErrorIrresolvableConflict,
+        ErrorCode.StoreFull => ResponseCodes.ErrorInsufficientResources,
+        ErrorCode.ServerBusy => ResponseCodes.ErrorServerBusy,
+        ErrorCode.BatchStopped => ResponseCodes.ErrorBatchProcessingStopped,
+        ErrorCode.FindCountExceeded => ResponseCodes.ErrorExceededFindCountLimit,
+        ErrorCode.DispositionRequired => ResponseCodes.ErrorMessageDispositionRequired,
+        ErrorCode.InvitationsRequired => ResponseCodes.ErrorSendMeetingInvitationsRequired,
+        ErrorCode.CancellationsRequired => ResponseCodes.ErrorSendMeetingCancellationsRequired,
+        ErrorCode.InvitationsOrCancellationsRequired => ResponseCodes.ErrorSendMeetingInvitationsOrCancellationsRequired,
+        ErrorCode.ReferenceRequired => ResponseCodes.ErrorMissingInformationReferenceItemId,
+        ErrorCode.SendAsDenied => ResponseCodes.ErrorSendAsDenied,
+        ErrorCode.InvalidRecipients => ResponseCodes.ErrorInvalidRecipients,
+        ErrorCode.NotSendable => ResponseCodes.ErrorInvalidItemForOperationSendItem,
+        ErrorCode.OrganizerCannotRemove => ResponseCodes.ErrorCalendarIsOrganizerForRemove,
+        ErrorCode.ObjectTypeChanged => ResponseCodes.ErrorObjectTypeChanged,
+        ErrorCode.PropertyNotSettable => ResponseCodes.ErrorInvalidPropertySet,
+        ErrorCode.PropertyNotAppendable => ResponseCodes.ErrorInvalidPropertyAppend,
+        ErrorCode.PropertyNotDeletable => ResponseCodes.ErrorInvalidPropertyDelete,
+        ErrorCode.FolderExists => ResponseCodes.ErrorFolderExists,
+        ErrorCode.DistinguishedFolderNotDeletable => ResponseCodes.ErrorDeleteDistinguishedFolder,
+        ErrorCode.NotACalendarFolder => ResponseCodes.ErrorCalendarFolderIsInvalidForCalendarView,
+        ErrorCode.CalendarViewRangeTooBig => ResponseCodes.ErrorCalendarViewRangeTooBig,
+        ErrorCode.UnsupportedPathForQuery => ResponseCodes.ErrorUnsupportedPathForQuery,
+        ErrorCode.UnsupportedFilter => ResponseCodes.ErrorUnsupportedQueryFilter,
+        ErrorCode.PropertyInvalidForOperation => ResponseCodes.ErrorInvalidPropertyForOperation,
+        ErrorCode.SyncFolderNotFound => ResponseCodes.ErrorSyncFolderNotFound,
+        ErrorCode.SyncStateInvalid => ResponseCodes.ErrorInvalidSyncStateData,
+        ErrorCode.RecipientNotFound => ResponseCodes.ErrorMailRecipientNotFound,
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, "An error code without a ResponseCode."),
+    };
+
+    /// <summary>A domain failure as EWS answers it: a whole-request failure is a fault, any other one that entry's error.</summary>
+    public static EwsException ToEws(DomainException e) => e is RequestFailedException r
+        ? new EwsFaultException(ResponseCode(r.Code), r.Message) { BackOffMilliseconds = r.BackOffMilliseconds }
+        : new EwsException(ResponseCode(e.Code), e.Message, e);
+
+    /// <summary>Runs a handler, answering a whole-request domain failure that escaped it as its fault.</summary>
+    public static OperationHandler Edge(OperationHandler handler) => async request =>
+    {
+        try
+        {
+            return await handler(request);
+        }
+        catch (DomainException e)
+        {
+            throw ToEws(e);
+        }
+    };
+}

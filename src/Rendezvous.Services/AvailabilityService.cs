@@ -1,0 +1,62 @@
+using Rendezvous.Calendar;
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Services;
+
+/// <summary>What availability reads of one mailbox: its calendar items in the window, its working hours, what the caller may see.</summary>
+public sealed record MailboxCalendar(IReadOnlyList<Item> Calendar, WorkingHours WorkingHours, DetailRight Right);
+
+/// <summary>The free/busy view of each mailbox (null where it failed, or none asked) and the suggested meeting times.</summary>
+public sealed record AvailabilityAnswer(IReadOnlyList<FreeBusyViewResult?>? Views, IReadOnlyList<SuggestionDay>? Suggestions);
+
+/// <summary>
+/// GetUserAvailability: free/busy views and meeting suggestions for up to 100 mailboxes, each loaded (or failing) on
+/// its own in request order, then answered by the pure engines (<see cref="Availability"/>, <see cref="Suggestions"/>).
+/// Only each mailbox's Calendar folder counts.
+/// </summary>
+public static class AvailabilityService
+{
+    /// <summary>Checks the request as a whole and gives every window it reads (each mailbox's calendar is read once for both views).</summary>
+    public static UtcWindow Prepare(AvailabilityRequest query)
+    {
+        Availability.Validate(query);
+        var windows = new[] { query.FreeBusy?.Window, query.Suggestions?.Window }.OfType<UtcWindow>().ToList();
+        var suggestionReach = query.Suggestions is { } so ? TimeSpan.FromMinutes(so.MeetingDurationInMinutes) : TimeSpan.Zero;
+        return new UtcWindow(windows.Min(w => w.Start) - suggestionReach, windows.Max(w => w.End) + suggestionReach);
+    }
+
+    public static async Task<MailboxCalendar> LoadAsync(Session session, MailboxQuery mailbox, UtcWindow reach)
+    {
+        var store = session.Store;
+        var user = await store.FindUserAsync(mailbox.Address, session.Cancellation)
+            ?? throw new DomainException(ErrorCode.RecipientNotFound,
+                $"No mailbox was found for {mailbox.Address}: the mail recipient is not found in the directory.");
+        var calendar = await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", session.Cancellation);
+        var items = calendar is null ? [] : await store.GetFreeBusyInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation);
+        var hours = await store.GetWorkingHoursAsync(user.MailboxId, session.Cancellation) ?? WorkingHours.Default;
+        // No delegation or calendar permissions exist yet: others get Exchange's default right, free/busy time only.
+        var right = user.MailboxId == session.MailboxId ? DetailRight.Owner : DetailRight.FreeBusy;
+        return new MailboxCalendar(items, hours, right);
+    }
+
+    /// <summary>The answer from what was loaded: <paramref name="calendars"/> in request order, null for a mailbox that failed.</summary>
+    public static AvailabilityAnswer Answer(AvailabilityRequest query, IReadOnlyList<MailboxCalendar?> calendars)
+    {
+        IReadOnlyList<FreeBusyViewResult?>? views = null;
+        if (query.FreeBusy is { } options)
+        {
+            views = [.. calendars.Select(m => m is null ? null : Availability.View(m.Calendar, options, m.Right, m.WorkingHours))];
+        }
+
+        IReadOnlyList<SuggestionDay>? suggestions = null;
+        if (query.Suggestions is { } suggestionOptions)
+        {
+            var attendees = query.Mailboxes
+                .Select((q, i) => calendars[i] is { } state ? new AttendeeCalendar(q, state.Calendar, state.WorkingHours) : new AttendeeCalendar(q, null, null))
+                .ToList();
+            suggestions = Suggestions.Suggest(attendees, suggestionOptions, query.Zone);
+        }
+
+        return new AvailabilityAnswer(views, suggestions);
+    }
+}

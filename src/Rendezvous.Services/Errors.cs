@@ -1,0 +1,102 @@
+namespace Rendezvous.Services;
+
+/// <summary>
+/// What went wrong, in the domain's terms. The EWS edge maps each to its ResponseCode (EwsErrors in the server);
+/// another wire would map them to its own.
+/// </summary>
+public enum ErrorCode
+{
+    /// <summary>Anything unexpected: logged, reported without detail.</summary>
+    Internal,
+    InvalidRequest,
+    InvalidOperation,
+    AccessDenied,
+    FolderNotFound,
+    ItemNotFound,
+    IdEmpty,
+    IdMalformed,
+    ChangeKeyInvalid,
+    ChangeKeyRequired,
+    Conflict,
+    StoreFull,
+    ServerBusy,
+    BatchStopped,
+    FindCountExceeded,
+    DispositionRequired,
+    InvitationsRequired,
+    CancellationsRequired,
+    InvitationsOrCancellationsRequired,
+    ReferenceRequired,
+    SendAsDenied,
+    InvalidRecipients,
+    NotSendable,
+    OrganizerCannotRemove,
+    ObjectTypeChanged,
+    PropertyNotSettable,
+    PropertyNotAppendable,
+    PropertyNotDeletable,
+    FolderExists,
+    DistinguishedFolderNotDeletable,
+    NotACalendarFolder,
+    CalendarViewRangeTooBig,
+    UnsupportedPathForQuery,
+    UnsupportedFilter,
+    PropertyInvalidForOperation,
+    SyncFolderNotFound,
+    SyncStateInvalid,
+    RecipientNotFound,
+}
+
+/// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>
+public class DomainException : Exception
+{
+    public DomainException(ErrorCode code, string message)
+        : base(message) => Code = code;
+
+    public DomainException(ErrorCode code, string message, Exception inner)
+        : base(message, inner) => Code = code;
+
+    public DomainException()
+        : this(ErrorCode.Internal, "An internal server error occurred.")
+    {
+    }
+
+    public DomainException(string message)
+        : this(ErrorCode.Internal, message)
+    {
+    }
+
+    public DomainException(string message, Exception inner)
+        : this(ErrorCode.Internal, message, inner)
+    {
+    }
+
+    public ErrorCode Code { get; }
+}
+
+/// <summary>A failure of the whole request: nothing of it is answered item by item.</summary>
+public sealed class RequestFailedException : DomainException
+{
+    public RequestFailedException(ErrorCode code, string message)
+        : base(code, message)
+    {
+    }
+
+    public RequestFailedException()
+        : this(ErrorCode.InvalidRequest, "The request is invalid.")
+    {
+    }
+
+    public RequestFailedException(string message)
+        : this(ErrorCode.InvalidRequest, message)
+    {
+    }
+
+    public RequestFailedException(string message, Exception inner)
+        : base(ErrorCode.InvalidRequest, message, inner)
+    {
+    }
+
+    /// <summary>For <see cref="ErrorCode.ServerBusy"/>: how long to wait before trying again.</summary>
+    public int? BackOffMilliseconds { get; init; }
+}

@@ -1,0 +1,321 @@
+using System.Globalization;
+using Rendezvous.Calendar;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Services;
+
+/// <summary>
+/// GetItem, CreateItem, DeleteItem, MoveItem, CopyItem and SendItem, one entry at a time: each call is one item's
+/// work and throws <see cref="DomainException"/> when that item fails. Meetings are left to <see cref="MeetingService"/>.
+/// </summary>
+public static class ItemService
+{
+    /// <summary>One item of a GetItem, counted against <paramref name="budget"/>.</summary>
+    public static async Task<Item> GetAsync(Session session, ItemRef reference, ItemReadBudget budget)
+    {
+        if (budget.Stopped)
+        {
+            throw BatchStopped(budget.Budget);
+        }
+
+        var item = await session.GetOwnItemAsync(reference);
+        if (budget.Loaded > 0 && budget.Loaded + item.Size > budget.Budget)
+        {
+            budget.Stopped = true;
+            throw BatchStopped(budget.Budget);
+        }
+
+        budget.Loaded += item.Size;
+        if (budget.Loaded > session.Limits.LargeResponseItemBytes)
+        {
+            // Many megabytes held until the response is written: only a few such requests at once.
+            await session.EnterLargeAsync();
+        }
+
+        return item;
+    }
+
+    private static DomainException BatchStopped(long budget) =>
+        new(ErrorCode.BatchStopped, string.Create(CultureInfo.InvariantCulture,
+            $"The response reached its limit of {budget} bytes of items (MaxResponseItemBytes); this item and the ones after it were not processed. Ask for them in another request."));
+
+    /// <summary>One entry of a CreateItem: the items created that the caller gets the ids of.</summary>
+    public static async Task<IReadOnlyList<Item>> CreateAsync(Session session, CreateItemOptions options, NewEntry entry) => entry switch
+    {
+        NewCalendarItem c => await MeetingService.CreateAsync(session, c.Item, options.SavedFolder, options.Invitations, options.TimeZoneContext),
+        NewMessage m => await CreateMessageAsync(session, m.Item, options.SavedFolder, options.Disposition),
+        NewMeetingResponse r => await MeetingService.RespondAsync(session, r.Kind, r.Response, options.Disposition, options.SavedFolder),
+        NewCancellation c => await MeetingService.CancelAsync(session, c.Response, options.Disposition, options.SavedFolder),
+        NewRemoval r => await MeetingService.RemoveAsync(session, r.Response),
+        NewReply r => await ReplyOrForwardAsync(session, r.Kind, r.Response, options.SavedFolder, options.Disposition),
+        _ => throw new ArgumentOutOfRangeException(nameof(entry), entry, "Unknown kind of new entry."),
+    };
+
+    private static async Task<IReadOnlyList<Item>> CreateMessageAsync(Session session, Item item, FolderRef? savedFolder, string? disposition)
+    {
+        if (disposition is null)
+        {
+            throw new DomainException(ErrorCode.DispositionRequired, "MessageDisposition is required for messages.");
+        }
+
+        return await SaveOrSendAsync(session, item, savedFolder, disposition);
+    }
+
+    /// <summary>SaveOnly keeps a draft (its id is returned); the Send dispositions send, keeping a copy when asked, and return no ids.</summary>
+    private static async Task<IReadOnlyList<Item>> SaveOrSendAsync(Session session, Item item, FolderRef? savedFolder, string disposition)
+    {
+        var changes = new ChangeSet();
+        if (disposition == "SaveOnly")
+        {
+            var folder = await session.ResolveFolderAsync(savedFolder, "drafts");
+            item.IsDraft = folder.DistinguishedName == "drafts";
+            item.IsRead ??= true;
+            Stamp(session, item, folder, session.Now);
+            changes.Inserts.Add(item);
+            await session.Store.ApplyAsync(changes, session.Cancellation);
+            return [item];
+        }
+
+        await SendAsync(session, item, disposition == "SendAndSaveCopy" ? () => session.ResolveFolderAsync(savedFolder, "sentitems") : null, changes);
+        return []; // Exchange returns no ids for sent messages.
+    }
+
+    /// <summary>
+    /// ReplyToItem, ReplyAllToItem and ForwardItem: a new message from the referenced item (a message, a meeting message
+    /// or a calendar item, whose organizer is its sender), quoting it below the new text.
+    /// </summary>
+    private static async Task<IReadOnlyList<Item>> ReplyOrForwardAsync(Session session, ReplyKind kind, ResponseObject response, FolderRef? savedFolder, string? disposition)
+    {
+        var sending = MeetingService.RequireDisposition(disposition, response);
+        var reference = MeetingService.RequireReference(response, "the item it answers");
+        var original = await session.GetOwnItemAsync(reference);
+        var me = session.Address;
+        var author = original.From ?? original.Sender ?? original.Organizer;
+        var forward = kind == ReplyKind.Forward;
+        List<EmailAddress> to = forward || author is null ? [] : [author];
+        List<EmailAddress> cc = [];
+        if (kind == ReplyKind.ReplyAll)
+        {
+            var everyone = original.Kind == ItemKind.CalendarItem
+                ? CalendarRules.AllAttendees(original).Select(a => a.Mailbox)
+                : (original.ToRecipients ?? []).AsEnumerable();
+            to.AddRange(everyone.Where(r => !r.Is(me)));
+            cc.AddRange((original.CcRecipients ?? []).Where(r => !r.Is(me)));
+        }
+
+        to.AddRange(response.ToRecipients);
+        cc.AddRange(response.CcRecipients);
+        if (to.Count + cc.Count + response.BccRecipients.Count == 0)
+        {
+            throw new DomainException(ErrorCode.InvalidRecipients, "The message has no recipients: a forward needs ToRecipients.");
+        }
+
+        var message = new Item
+        {
+            Kind = ItemKind.Message,
+            ItemClass = "IPM.Note",
+            Subject = response.Subject ?? (forward ? "FW: " : "RE: ") + original.Subject,
+            Body = Quote(response, original),
+            ToRecipients = [.. to.DistinctBy(r => r.Address, StringComparer.OrdinalIgnoreCase)],
+            CcRecipients = cc.Count > 0 ? [.. cc.DistinctBy(r => r.Address, StringComparer.OrdinalIgnoreCase)] : null,
+            BccRecipients = response.BccRecipients.Count > 0 ? [.. response.BccRecipients] : null,
+            InReplyTo = forward ? null : original.InternetMessageId,
+            References = original.InternetMessageId,
+        };
+        return await SaveOrSendAsync(session, message, savedFolder, sending);
+    }
+
+    /// <summary>The new text above the original, as Outlook lays out a reply; a Body (not NewBodyContent) replaces it all.</summary>
+    private static Body? Quote(ResponseObject response, Item original)
+    {
+        if (response.Body is { } body && !response.BodyIsNewContent)
+        {
+            return body;
+        }
+
+        var quoted = original.Body;
+        if (quoted is null || (response.Body is { } added && added.BodyType != quoted.BodyType))
+        {
+            return response.Body ?? quoted;
+        }
+
+        var separator = quoted.BodyType == "HTML" ? "<hr/>" : "\r\n\r\n-----Original Message-----\r\n";
+        return new Body(quoted.BodyType, (response.Body?.Text ?? "") + separator + quoted.Text);
+    }
+
+    /// <summary>One draft of a SendItem: sent, optionally keeping a copy (in Sent Items unless told otherwise).</summary>
+    public static async Task SendAsync(Session session, SendItemOptions options, ItemRef reference)
+    {
+        var draft = await session.GetOwnItemAsync(reference);
+        if (draft.Kind == ItemKind.MeetingResponse && draft.IsDraft)
+        {
+            await MeetingService.SendResponseDraftAsync(session, draft, options.SaveCopy, options.SavedFolder);
+            return;
+        }
+
+        if (draft.Kind != ItemKind.Message)
+        {
+            throw new DomainException(ErrorCode.NotSendable, "Only messages can be sent with SendItem.");
+        }
+
+        var changes = new ChangeSet();
+        changes.Deletes.Add(draft.Id);
+        var item = draft.Clone();
+        item.IsDraft = false;
+        await SendAsync(session, item, options.SaveCopy ? () => session.ResolveFolderAsync(options.SavedFolder, "sentitems") : null, changes);
+    }
+
+    /// <summary>Delivers a message to its local recipients' Inboxes and keeps a copy where asked, in one change set.</summary>
+    private static async Task SendAsync(Session session, Item item, Func<Task<Folder>>? copyTo, ChangeSet changes)
+    {
+        var now = session.Now;
+        var me = session.Mailbox;
+        item.From = item.Sender = SendingAs(me, item);
+        item.DateTimeSent = now;
+        item.IsSubmitted = true;
+        item.InternetMessageId ??= $"<{Guid.NewGuid():N}@rendezvous>";
+        foreach (var recipient in (item.ToRecipients ?? []).Concat(item.CcRecipients ?? []).Concat(item.BccRecipients ?? [])
+                     .DistinctBy(r => r.Address, StringComparer.OrdinalIgnoreCase))
+        {
+            var user = await session.Store.FindUserAsync(recipient.Address, session.Cancellation);
+            if (user is null)
+            {
+                continue; // External delivery is not implemented; the message still counts as sent.
+            }
+
+            var inbox = await session.Store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", session.Cancellation);
+            var copy = item.Clone();
+            copy.BccRecipients = null;
+            copy.IsRead = false;
+            copy.DateTimeReceived = now;
+            copy.ReceivedBy = recipient;
+            Stamp(session, copy, inbox!, now);
+            changes.Inserts.Add(copy);
+        }
+
+        if (copyTo is not null)
+        {
+            var sent = await copyTo();
+            var copy = item.Clone();
+            copy.IsRead = true;
+            Stamp(session, copy, sent, now);
+            changes.Inserts.Add(copy);
+        }
+
+        await session.Store.ApplyAsync(changes, session.Cancellation);
+    }
+
+    /// <summary>
+    /// Who a message is sent as: always the signed-in user, as both From and Sender, with their own name. A From or
+    /// Sender naming anyone else would be send-as, which needs a delegation (none is granted yet), so it is refused and
+    /// nothing is sent.
+    /// </summary>
+    private static EmailAddress SendingAs(Mailbox me, Item item)
+    {
+        foreach (var claimed in new[] { item.From, item.Sender })
+        {
+            if (claimed is not null && !claimed.Is(me.Address))
+            {
+                throw new DomainException(ErrorCode.SendAsDenied, $"{me.Address} cannot send as {claimed.Address}: a message is sent from the signed-in user's own address.");
+            }
+        }
+
+        return new EmailAddress(me.DisplayName, me.Address);
+    }
+
+    /// <summary>Gives a new item its id, place and times (the store numbers it when it applies the change set).</summary>
+    public static void Stamp(Session session, Item item, Folder folder, DateTime now)
+    {
+        item.Id = EwsIds.NewItemId();
+        item.MailboxId = folder.MailboxId;
+        item.FolderId = folder.Id;
+        item.DateTimeCreated = now;
+        item.DateTimeReceived ??= now;
+        item.LastModifiedTime = now;
+        item.LastModifiedName = session.User.DisplayName;
+        item.FieldChanges.Clear();
+    }
+
+    /// <summary>One item of a DeleteItem.</summary>
+    public static async Task DeleteAsync(Session session, DeleteItemOptions options, ItemRef reference)
+    {
+        var item = await session.GetOwnItemAsync(reference);
+        if (item.Kind == ItemKind.CalendarItem && options.Cancellations is null)
+        {
+            throw new DomainException(ErrorCode.CancellationsRequired, "SendMeetingCancellations is required when calendar items are deleted.");
+        }
+
+        var mode = options.Mode;
+        var folder = await session.Store.GetFolderAsync(item.FolderId, session.Cancellation);
+        if (item.Kind == ItemKind.CalendarItem && item.IsMeeting && options.Cancellations != "SendToNone" && !item.IsCancelled
+            && item.IsOrganizedBy(session.Address))
+        {
+            var to = mode == DeleteMode.HardDelete ? (Place?)null
+                : Place.In(session.Mailbox, mode == DeleteMode.MoveToDeletedItems && folder?.DistinguishedName != "deleteditems" ? "deleteditems" : "recoverableitemsdeletions");
+            await MeetingService.DeleteMeetingAsync(session, reference, options.Cancellations!, to);
+            return;
+        }
+
+        var changes = new ChangeSet();
+        if (mode == DeleteMode.MoveToDeletedItems && folder?.DistinguishedName != "deleteditems")
+        {
+            var deleted = await session.ResolveFolderAsync(null, "deleteditems");
+            changes.Move(item.Id, Relocate(session, item, deleted));
+        }
+        else if (mode != DeleteMode.HardDelete && folder?.DistinguishedName != "recoverableitemsdeletions")
+        {
+            // SoftDelete, or MoveToDeletedItems from Deleted Items: the item goes to the dumpster, recoverable.
+            var dumpster = await session.ResolveFolderAsync(null, "recoverableitemsdeletions");
+            changes.Move(item.Id, Relocate(session, item, dumpster));
+        }
+        else
+        {
+            changes.Deletes.Add(item.Id);
+        }
+
+        await session.Store.ApplyAsync(changes, session.Cancellation);
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="item"/> in <paramref name="folder"/> with a new id: a move is a copy and a delete,
+    /// so a moved item has a new id, as in Exchange.
+    /// </summary>
+    public static Item Relocate(Session session, Item item, Folder folder)
+    {
+        var copy = item.Clone();
+        copy.Id = EwsIds.NewItemId();
+        copy.FolderId = folder.Id;
+        copy.MailboxId = folder.MailboxId;
+        copy.LastModifiedTime = session.Now;
+        return copy;
+    }
+
+    /// <summary>
+    /// One item of a MoveItem or CopyItem to <paramref name="target"/> (the destination, resolved once for the request,
+    /// or the reason there is none): the new items whose ids are returned.
+    /// </summary>
+    public static async Task<IReadOnlyList<Item>> MoveOrCopyAsync(Session session, MoveItemOptions options, ItemRef reference, Func<Folder> target)
+    {
+        var item = await session.GetOwnItemAsync(reference);
+        var to = target();
+        var copy = Relocate(session, item, to);
+        if (!options.Move)
+        {
+            copy.DateTimeCreated = session.Now;
+        }
+
+        var changes = new ChangeSet();
+        if (options.Move)
+        {
+            changes.Move(item.Id, copy);
+        }
+        else
+        {
+            changes.Copy(item.Id, copy);
+        }
+
+        await session.Store.ApplyAsync(changes, session.Cancellation);
+        return options.ReturnNewIds ? [copy] : [];
+    }
+}

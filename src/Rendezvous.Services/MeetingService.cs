@@ -1,0 +1,165 @@
+using Rendezvous.Calendar;
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Services;
+
+/// <summary>
+/// The meeting steps of CreateItem, UpdateItem, DeleteItem and SendItem: each loads the state, lets
+/// <see cref="MeetingWorkflow"/> decide, and applies the decision through <see cref="MeetingRunner"/>.
+/// </summary>
+public static class MeetingService
+{
+    /// <summary>CreateItem of a calendar item (<paramref name="prepared"/>, as read): the organizer's item, and the invitations when asked.</summary>
+    public static async Task<IReadOnlyList<Item>> CreateAsync(Session session, Item prepared, FolderRef? savedFolder, string? invitations, string? timeZoneContext)
+    {
+        if (invitations is null)
+        {
+            throw new DomainException(ErrorCode.InvitationsRequired, "SendMeetingInvitations is required for calendar items.");
+        }
+
+        var folder = await session.ResolveFolderAsync(savedFolder, MeetingView.Calendar);
+        var me = session.Mailbox;
+        CalendarRules.PrepareNewCalendarItem(prepared, me, timeZoneContext, session.Now);
+        var results = await MeetingRunner.RunAsync(session, MeetingKey.Of(prepared), async () =>
+        {
+            var meeting = prepared.Clone();
+            var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(meeting, me), MeetingKey.Of(meeting));
+            return MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, MeetingRunner.Context(session));
+        });
+        return results;
+    }
+
+    /// <summary>CreateItem of AcceptItem, TentativelyAcceptItem or DeclineItem, with or without a new time.</summary>
+    public static async Task<IReadOnlyList<Item>> RespondAsync(Session session, ResponseKind kind, ResponseObject response, string? disposition, FolderRef? savedFolder)
+    {
+        var sending = RequireDisposition(disposition, response);
+        var reference = RequireReference(response, "the meeting request or calendar item it answers");
+        var saved = await SavedPlaceAsync(session, savedFolder);
+        var reply = new MeetingReply(kind, response.Body, response.ProposedStart, response.ProposedEnd);
+        return await MeetingRunner.RunOnItemAsync(session, reference, async item =>
+        {
+            var (attendee, placed) = await PlaceAsync(session, item);
+            var organizer = await OrganizerViewAsync(session, item);
+            return MeetingWorkflow.Respond(reply, placed, attendee, organizer, sending, saved, MeetingRunner.Context(session));
+        });
+    }
+
+    /// <summary>SendItem of a response saved with SaveOnly: the response happens now, and the draft goes.</summary>
+    public static async Task SendResponseDraftAsync(Session session, Item draft, bool saveCopy, FolderRef? savedFolder)
+    {
+        var kind = draft.ResponseType switch
+        {
+            "Accept" => ResponseKind.Accept,
+            "Tentative" => ResponseKind.Tentative,
+            _ => ResponseKind.Decline,
+        };
+        var reply = new MeetingReply(kind, draft.Body, draft.ProposedStart, draft.ProposedEnd);
+        var saved = await SavedPlaceAsync(session, savedFolder);
+        // The draft carries the meeting's UID and organizer: it answers that meeting and no other with the same UID.
+        await MeetingRunner.RunAsync(session, MeetingKey.Of(draft), async () =>
+        {
+            var attendee = await MeetingRunner.ViewAsync(session, session.Mailbox, MeetingKey.Of(draft));
+            var reference = attendee.CalendarItem ?? attendee.ReceivedRequests.FirstOrDefault()
+                ?? throw new DomainException(ErrorCode.ItemNotFound, "The meeting this response answers is no longer in the mailbox.");
+            var organizer = await OrganizerViewAsync(session, reference.Item);
+            var decision = MeetingWorkflow.Respond(reply, reference, attendee, organizer, saveCopy ? "SendAndSaveCopy" : "SendOnly", saved, MeetingRunner.Context(session));
+            decision.Deletes.Add(draft.Id);
+            decision.Results.Clear();
+            return decision;
+        });
+    }
+
+    /// <summary>CreateItem of CancelCalendarItem: the organizer cancels; attendees are told.</summary>
+    public static async Task<IReadOnlyList<Item>> CancelAsync(Session session, ResponseObject response, string? disposition, FolderRef? savedFolder)
+    {
+        if (RequireDisposition(disposition, response) == "SaveOnly")
+        {
+            throw new DomainException(ErrorCode.InvalidOperation, "Saving a cancellation as a draft (SaveOnly) is not supported; use SendOnly or SendAndSaveCopy.");
+        }
+
+        var reference = RequireReference(response, "the meeting to cancel");
+        var saved = await SavedPlaceAsync(session, savedFolder);
+        await MeetingRunner.RunOnItemAsync(session, reference, async item =>
+        {
+            var (organizer, placed) = await PlaceAsync(session, item);
+            var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), MeetingKey.Of(item));
+            var to = Place.In(organizer.Owner, placed.Folder == MeetingView.DeletedItems ? "recoverableitemsdeletions" : MeetingView.DeletedItems);
+            var mode = disposition == "SendAndSaveCopy" ? "SendToAllAndSaveCopy" : "SendOnlyToAll";
+            return MeetingWorkflow.Cancel(placed, organizer.Owner, response.Body, mode, attendees, to, saved, MeetingRunner.Context(session));
+        });
+        return [];
+    }
+
+    /// <summary>CreateItem of RemoveItem: the attendee clears a cancelled meeting and its cancellation.</summary>
+    public static async Task<IReadOnlyList<Item>> RemoveAsync(Session session, ResponseObject response)
+    {
+        var reference = RequireReference(response, "the meeting cancellation");
+        await MeetingRunner.RunOnItemAsync(session, reference, async item =>
+        {
+            if (item.Kind == ItemKind.CalendarItem && item.IsOrganizedBy(session.Address))
+            {
+                throw new DomainException(ErrorCode.OrganizerCannotRemove, "The organizer cancels a meeting with CancelCalendarItem; RemoveItem is for attendees.");
+            }
+
+            var (attendee, placed) = await PlaceAsync(session, item);
+            return MeetingWorkflow.Remove(placed, attendee, MeetingRunner.Context(session));
+        });
+        return [];
+    }
+
+    /// <summary>
+    /// UpdateItem of a calendar item: <paramref name="after"/> is <paramref name="stored"/> with the changes applied.
+    /// The organizer's meeting sends updates as <paramref name="mode"/> says; anything else is a plain update.
+    /// </summary>
+    public static async Task<Decision> UpdateAsync(Session session, Item stored, Item after, string? mode)
+    {
+        var me = session.Mailbox;
+        if (mode is null or "SendToNone")
+        {
+            // Nothing goes out, so no other mailbox and no folder matter.
+            return MeetingWorkflow.Update(new PlacedItem(stored, null), after, me, "SendToNone", new Dictionary<string, MeetingView>(), null, MeetingRunner.Context(session));
+        }
+
+        var (_, placed) = await PlaceAsync(session, stored);
+        var addresses = MeetingWorkflow.AttendeeAddresses(stored, me).Concat(MeetingWorkflow.AttendeeAddresses(after, me));
+        // The attendees' side of the meeting as it is after the change (a new calendar:UID makes it another meeting for them).
+        var attendees = await MeetingRunner.LocalViewsAsync(session, addresses, MeetingKey.Of(after));
+        return MeetingWorkflow.Update(placed, after, me, mode, attendees, null, MeetingRunner.Context(session));
+    }
+
+    /// <summary>
+    /// DeleteItem of the organizer's meeting with cancellations: attendees are told, and the item goes to
+    /// <paramref name="to"/> (null: deleted for good).
+    /// </summary>
+    public static Task DeleteMeetingAsync(Session session, ItemRef reference, string mode, Place? to) =>
+        MeetingRunner.RunOnItemAsync(session, reference, async item =>
+        {
+            var (organizer, placed) = await PlaceAsync(session, item);
+            var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), MeetingKey.Of(item));
+            return MeetingWorkflow.Cancel(placed, organizer.Owner, null, mode, attendees, to, null, MeetingRunner.Context(session));
+        });
+
+    /// <summary>The caller's view of the item's meeting, and the item placed in it.</summary>
+    private static async Task<(MeetingView View, PlacedItem Placed)> PlaceAsync(Session session, Item item)
+    {
+        var view = await MeetingRunner.ViewAsync(session, session.Mailbox, MeetingKey.Of(item));
+        var placed = view.Items.FirstOrDefault(p => p.Item.Id == item.Id) ?? new PlacedItem(item, null);
+        return (view, placed);
+    }
+
+    /// <summary>The MessageDisposition a response object needs ([MS-OXWSMTGS] R1241).</summary>
+    public static string RequireDisposition(string? disposition, ResponseObject response) =>
+        disposition ?? throw new DomainException(ErrorCode.DispositionRequired, $"MessageDisposition is required for {response.Name}.");
+
+    /// <summary>The ReferenceItemId a response object needs; <paramref name="what"/> says what it should name.</summary>
+    public static ItemRef RequireReference(ResponseObject response, string what) =>
+        response.Reference ?? throw new DomainException(ErrorCode.ReferenceRequired, $"{response.Name} needs a ReferenceItemId: {what}.");
+
+    private static async Task<MeetingView?> OrganizerViewAsync(Session session, Item item) =>
+        item.Organizer is { } organizer && !organizer.Is(session.Address)
+            ? await MeetingRunner.LocalViewAsync(session, organizer.Address, MeetingKey.Of(item))
+            : null;
+
+    private static async Task<Place?> SavedPlaceAsync(Session session, FolderRef? savedFolder) =>
+        savedFolder is null ? null : Place.ById(session.MailboxId, (await session.ResolveFolderAsync(savedFolder)).Id);
+}

@@ -1,0 +1,117 @@
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Services;
+
+/// <summary>
+/// Who does an operation and with what: the signed-in user, their store, the clock, the request's cancellation and
+/// the limits it works within. Every service takes one; nothing in it knows which wire the request came by.
+/// </summary>
+public sealed class Session
+{
+    public required UserRecord User { get; init; }
+
+    public required IMailStore Store { get; init; }
+
+    public required TimeProvider Time { get; init; }
+
+    public required CancellationToken Cancellation { get; init; }
+
+    public RequestLimits Limits { get; init; } = new();
+
+    /// <summary>
+    /// Takes one of the host's few slots for large work (or fails the request as busy); called when a request turns out
+    /// large only once it is under way (many bytes read, a big folder). Without a host it costs nothing.
+    /// </summary>
+    public Func<Task> EnterLargeAsync { get; init; } = static () => Task.CompletedTask;
+
+    /// <summary>Where the services tell the host what it may want to log (a meeting message not delivered).</summary>
+    public Action<string> Inform { get; init; } = static _ => { };
+
+    public Mailbox Mailbox => User.Mailbox;
+
+    public string MailboxId => User.MailboxId;
+
+    public string Address => User.Address;
+
+    public DateTime Now => Time.GetUtcNow().UtcDateTime;
+
+    /// <summary>The folder a reference names, if the caller may use it; no reference is the caller's <paramref name="fallback"/> distinguished folder.</summary>
+    public Task<Folder> ResolveFolderAsync(FolderRef? reference, string fallback) =>
+        reference is null ? ResolveFolderAsync(null, fallback, null) : ResolveFolderAsync(reference);
+
+    /// <summary>The folder a reference names, if the caller may use it.</summary>
+    public Task<Folder> ResolveFolderAsync(FolderRef reference) =>
+        ResolveFolderAsync(reference.Id, reference.DistinguishedName, reference.MailboxAddress);
+
+    private async Task<Folder> ResolveFolderAsync(string? id, string? distinguishedName, string? mailboxAddress)
+    {
+        if (distinguishedName is { } name)
+        {
+            if (mailboxAddress is { } mailbox && !User.Address.Equals(mailbox, StringComparison.OrdinalIgnoreCase))
+            {
+                // No delegation rights exist yet: another mailbox is never reachable, and we do not say whether it exists.
+                throw new DomainException(ErrorCode.AccessDenied, "Access is denied. Check credentials and try again.");
+            }
+
+            return await Store.GetDistinguishedFolderAsync(User.MailboxId, name, Cancellation)
+                ?? throw new DomainException(ErrorCode.FolderNotFound, $"The distinguished folder '{Values.Excerpt(name)}' does not exist in this mailbox.");
+        }
+
+        id ??= "";
+        if (id.Length == 0)
+        {
+            throw new DomainException(ErrorCode.IdEmpty, "The folder id is empty.");
+        }
+
+        if (!EwsIds.IsFolderId(id))
+        {
+            throw new DomainException(ErrorCode.IdMalformed, "Id is malformed.");
+        }
+
+        var folder = await Store.GetFolderAsync(id, Cancellation);
+        return folder is not null && folder.MailboxId == User.MailboxId
+            ? folder
+            : throw new DomainException(ErrorCode.FolderNotFound, "The specified folder could not be found in the store.");
+    }
+
+    /// <summary>An item of the caller's mailbox. Another mailbox's item is reported as not found, revealing nothing.</summary>
+    public async Task<Item> GetOwnItemAsync(ItemRef reference)
+    {
+        if (reference.Id.Length == 0)
+        {
+            throw new DomainException(ErrorCode.IdEmpty, "The item id is empty.");
+        }
+
+        if (!EwsIds.IsItemId(reference.Id))
+        {
+            throw new DomainException(ErrorCode.IdMalformed, "Id is malformed.");
+        }
+
+        if (reference.ChangeKey is { Length: > 0 } key && !ChangeKeys.TryDecode(key, out _))
+        {
+            throw new DomainException(ErrorCode.ChangeKeyInvalid, "The change key is invalid.");
+        }
+
+        var item = await Store.GetItemAsync(reference.Id, Cancellation);
+        return item is not null && item.MailboxId == User.MailboxId
+            ? item
+            : throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store.");
+    }
+
+    /// <summary>What a write refused for lack of space answers (nothing of it was written; reads still work).</summary>
+    public static DomainException StoreFull() =>
+        new(ErrorCode.StoreFull, "The server does not have enough space to complete the request. Nothing was changed.");
+
+    /// <summary>
+    /// A store exception in the domain's terms: a lost race on an item (gone, or changed under us), or a full store.
+    /// Null for anything else.
+    /// </summary>
+    public static DomainException? Translate(Exception e) => e switch
+    {
+        ConcurrencyException { Gone: true } => new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store."),
+        ConcurrencyException => new DomainException(ErrorCode.Conflict, "The item changed while the request was processed. Retrieve it again and retry."),
+        StoreFullException => StoreFull(),
+        _ => null,
+    };
+}

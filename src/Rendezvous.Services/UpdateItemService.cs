@@ -1,0 +1,124 @@
+using Rendezvous.Calendar;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Services;
+
+/// <summary>
+/// UpdateItem with the ChangeKey rules: NeverOverwrite refuses any stale ChangeKey; AutoResolve refuses a stale one
+/// only when a field it sets was changed since that ChangeKey; AlwaysOverwrite overwrites. A stale ChangeKey never
+/// silently overwrites a field another writer changed.
+/// </summary>
+public static class UpdateItemService
+{
+    /// <summary>One ItemChange: the item as it is after it.</summary>
+    public static async Task<Item> UpdateAsync(Session session, UpdateItemOptions options, ItemChange change)
+    {
+        var reference = change.Reference;
+        // A write that lost a race is decided again on the fresh item (the ChangeKey rules then apply to it).
+        var results = await MeetingRunner.RunOnItemAsync(session, reference, async stored =>
+        {
+            if (stored.Kind == ItemKind.CalendarItem && options.MeetingMode is null)
+            {
+                throw new DomainException(ErrorCode.InvitationsOrCancellationsRequired, "SendMeetingInvitationsOrCancellations is required when calendar items are updated.");
+            }
+
+            var item = Decide(session, stored, reference, change.Updates, options.Conflict);
+            if (item.Kind == ItemKind.CalendarItem)
+            {
+                return await MeetingService.UpdateAsync(session, stored, item, options.MeetingMode);
+            }
+
+            var decision = new Decision();
+            decision.Results.Add(decision.Update(new PlacedItem(stored, null), item));
+            return decision;
+        });
+        return results[0];
+    }
+
+    private static Item Decide(Session session, Item stored, ItemRef reference, IReadOnlyList<FieldUpdate> updates, ConflictMode conflict)
+    {
+        long? clientVersion = null;
+        if (reference.ChangeKey is { Length: > 0 } key && ChangeKeys.TryDecode(key, out var n))
+        {
+            clientVersion = n;
+        }
+        else if (conflict != ConflictMode.AlwaysOverwrite)
+        {
+            throw new DomainException(ErrorCode.ChangeKeyRequired, "A ChangeKey is required for this update (use ConflictResolution AlwaysOverwrite to update without one).");
+        }
+
+        var stale = clientVersion is { } v && v != stored.ChangeNumber;
+        if (stale && conflict == ConflictMode.NeverOverwrite)
+        {
+            throw new DomainException(ErrorCode.Conflict, "The item has changed since its ChangeKey was read. Retrieve the updated change key and try again.");
+        }
+
+        var item = stored.Clone();
+        var touched = new List<string>();
+        foreach (var update in updates)
+        {
+            var path = update.Path;
+            var uri = Restriction.Describe(path);
+            if (stale && conflict == ConflictMode.AutoResolve && item.FieldChanges.TryGetValue(uri, out var changedAt) && changedAt > clientVersion)
+            {
+                throw new DomainException(ErrorCode.Conflict, $"'{Values.Excerpt(uri)}' was changed by someone else since this ChangeKey. Retrieve the updated change key and try again.");
+            }
+
+            switch (update.Action)
+            {
+                case UpdateAction.Set:
+                    update.Value!.SetOn(item);
+                    break;
+                case UpdateAction.Append:
+                    update.Value!.AppendTo(item);
+                    break;
+                default:
+                    Delete(item, path);
+                    break;
+            }
+
+            touched.Add(uri);
+        }
+
+        if (item.Kind == ItemKind.CalendarItem)
+        {
+            item.IsMeeting = item.IsMeeting || CalendarRules.HasAttendees(item);
+            CalendarRules.KeepWallClock(stored, item, touched.Contains("calendar:Start"), touched.Contains("calendar:End"));
+            CalendarRules.SnapAllDay(item);
+            CalendarRules.Validate(item);
+        }
+
+        foreach (var uri in touched)
+        {
+            item.FieldChanges[uri] = ChangeSet.ThisChange;
+        }
+
+        item.LastModifiedTime = session.Now;
+        item.LastModifiedName = session.User.DisplayName;
+        return item;
+    }
+
+    private static void Delete(Item item, PropertyPath path)
+    {
+        if (path is ExtendedPath x)
+        {
+            var key = x.Path.Key;
+            item.ExtendedProperties.RemoveAll(p => p.Path.Key == key);
+            return;
+        }
+
+        if (path is FieldPath f && ItemSchema.FindByUri(item.Kind, f.Uri) is null && ItemSchema.IsUnstored(item.Kind, f.Uri))
+        {
+            return;
+        }
+
+        var def = path is FieldPath g ? ItemSchema.FindByUri(item.Kind, g.Uri) : null;
+        if (def is null || def.Delete is null || def == ItemSchema.Start || def == ItemSchema.End)
+        {
+            throw new DomainException(ErrorCode.PropertyNotDeletable, $"The property '{Restriction.Describe(path)}' cannot be changed this way on a {ItemSchema.ElementName(item.Kind)}.");
+        }
+
+        def.Delete(item);
+    }
+}
