@@ -1,5 +1,7 @@
 using System.Xml.Linq;
 using Rendezvous.Calendar;
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 
@@ -13,8 +15,8 @@ public static class CreateItemHandler
         var op = request.Operation;
         var disposition = OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
         var invitations = OptionalEnum(op, "SendMeetingInvitations", Values.CalendarCreateOrDeleteModes, "CalendarItemCreateOrDeleteOperationType");
-        var savedFolder = op.Element(Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
-        var items = await request.BatchAsync(op.Element(Ews.M + "Items") ?? throw SoapRequest.Schema(op, "CreateItem needs Items."),
+        var savedFolder = op.Element(Protocol.Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
+        var items = await request.BatchAsync(op.Element(Protocol.Ews.M + "Items") ?? throw SoapRequest.Schema(op, "CreateItem needs Items."),
             request.Limits.MaxItemsPerCreate, "items", nameof(RequestLimits.MaxItemsPerCreate));
 
         var outcomes = await request.PerItemAsync(items, async e => e.Name.LocalName switch
@@ -135,7 +137,7 @@ public static class CreateItemHandler
     {
         var op = request.Operation;
         var save = Values.Bool(op, ItemReader.RequiredAttribute(op, "SaveItemToFolder"));
-        var savedFolder = op.Element(Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
+        var savedFolder = op.Element(Protocol.Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
         var ids = await request.IdsAsync(EwsRequest.Required(op, "ItemIds"));
         var outcomes = await request.PerItemAsync(ids, async e =>
         {

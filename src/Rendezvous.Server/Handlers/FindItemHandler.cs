@@ -1,4 +1,6 @@
 using System.Xml.Linq;
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Server.Handlers;
@@ -19,17 +21,17 @@ public static class FindItemHandler
 
         var shape = request.ReadShape(EwsRequest.Required(op, "ItemShape"));
         var zone = request.Soap.TimeZoneContext;
-        var restrictionElement = op.Element(Ews.M + "Restriction");
+        var restrictionElement = op.Element(Protocol.Ews.M + "Restriction");
         if (restrictionElement is not null)
         {
             request.Limits.CheckRestriction(restrictionElement);
         }
 
         var restriction = restrictionElement is not null ? Restriction.Parse(restrictionElement, zone) : null;
-        var sort = SortOrder.Parse(op.Element(Ews.M + "SortOrder"));
+        var sort = SortOrder.Parse(op.Element(Protocol.Ews.M + "SortOrder"));
         var findLimit = request.Limits.MaxFindCount;
         var paging = Paging.Read(op, "IndexedPageItemView", "FractionalPageItemView", findLimit);
-        var calendarView = op.Element(Ews.M + "CalendarView");
+        var calendarView = op.Element(Protocol.Ews.M + "CalendarView");
         (DateTime Start, DateTime End, int? Max)? window = null;
         if (calendarView is not null)
         {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Xml.Linq;
 using Rendezvous.Calendar;
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 
@@ -123,7 +125,7 @@ public static class ItemHandlers
         var op = request.Operation;
         var target = ItemReader.ReadFolderRef(EwsRequest.Required(op, "ToFolderId").Elements().SingleOrDefault() ?? throw SoapRequest.Schema(op, "ToFolderId needs a folder."));
         var ids = await request.IdsAsync(EwsRequest.Required(op, "ItemIds"));
-        var returnIds = op.Element(Ews.M + "ReturnNewItemIds") is not { } r || Values.Bool(r);
+        var returnIds = op.Element(Protocol.Ews.M + "ReturnNewItemIds") is not { } r || Values.Bool(r);
         var folder = await request.OneAsync(() => request.ResolveFolderAsync(target));
         var outcomes = await request.PerItemAsync(ids, async e =>
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Server.Handlers;
@@ -23,7 +24,7 @@ public sealed class Paging
     public static Paging Read(XElement operation, string indexedName, string fractionalName, int findLimit)
     {
         var paging = new Paging { limit = findLimit };
-        if (operation.Element(Ews.M + indexedName) is { } indexed)
+        if (operation.Element(Protocol.Ews.M + indexedName) is { } indexed)
         {
             paging.paged = true;
             paging.max = MaxEntries(indexed);
@@ -40,7 +41,7 @@ public sealed class Paging
                 throw new EwsException(ResponseCodes.ErrorInvalidIndexedPagingParameters, "The paging offset must not be negative.");
             }
         }
-        else if (operation.Element(Ews.M + fractionalName) is { } fractional)
+        else if (operation.Element(Protocol.Ews.M + fractionalName) is { } fractional)
         {
             paging.paged = true;
             paging.max = MaxEntries(fractional);

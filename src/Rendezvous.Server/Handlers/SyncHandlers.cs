@@ -1,3 +1,5 @@
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 
@@ -14,8 +16,8 @@ public static class SyncHandlers
         var shapeElement = EwsRequest.Required(op, "ItemShape");
         var shape = request.ReadShape(shapeElement);
         var target = ReadTarget(EwsRequest.Required(op, "SyncFolderId"));
-        var stateText = op.Element(Ews.M + "SyncState")?.Value.Trim();
-        var ignore = op.Element(Ews.M + "Ignore") is { } ignored
+        var stateText = op.Element(Protocol.Ews.M + "SyncState")?.Value.Trim();
+        var ignore = op.Element(Protocol.Ews.M + "Ignore") is { } ignored
             ? RequestLimits.Children(ignored, request.Limits.MaxIdsPerRequest, "ids to ignore", nameof(RequestLimits.MaxIdsPerRequest)).Select(e => ItemReader.ReadItemRef(e).Id).ToHashSet(StringComparer.Ordinal)
             : [];
         var maxElement = EwsRequest.Required(op, "MaxChangesReturned");
@@ -27,11 +29,11 @@ public static class SyncHandlers
         }
 
         // Associated (FAI) items do not exist yet, so both scopes sync the same items.
-        _ = op.Element(Ews.M + "SyncScope") is { } scope ? Values.Enum(scope, SyncScopes, "SyncFolderItemsScopeType") : null;
+        _ = op.Element(Protocol.Ews.M + "SyncScope") is { } scope ? Values.Enum(scope, SyncScopes, "SyncFolderItemsScopeType") : null;
 
         var outcome = await request.OneAsync(async () =>
         {
-            if (shapeElement.Element(Ews.T + "IncludeMimeContent") is { } mime && Values.Bool(mime))
+            if (shapeElement.Element(Protocol.Ews.T + "IncludeMimeContent") is { } mime && Values.Bool(mime))
             {
                 // [MS-OXWSSYNC] R3787: SyncFolderItems does not return MIME content.
                 throw new EwsException(ResponseCodes.ErrorInvalidPropertyForOperation, "IncludeMimeContent is not valid for SyncFolderItems.");
@@ -85,8 +87,8 @@ public static class SyncHandlers
     {
         var op = request.Operation;
         var shape = request.ReadShape(EwsRequest.Required(op, "FolderShape"));
-        var target = op.Element(Ews.M + "SyncFolderId") is { } t ? ReadTarget(t) : null;
-        var stateText = op.Element(Ews.M + "SyncState")?.Value.Trim();
+        var target = op.Element(Protocol.Ews.M + "SyncFolderId") is { } t ? ReadTarget(t) : null;
+        var stateText = op.Element(Protocol.Ews.M + "SyncState")?.Value.Trim();
         var outcome = await request.OneAsync(async () =>
         {
             // Without a SyncFolderId the whole mailbox is synchronized: the folders under msgfolderroot (Top of Information Store).

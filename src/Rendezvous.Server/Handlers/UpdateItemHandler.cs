@@ -1,5 +1,7 @@
 using System.Xml.Linq;
 using Rendezvous.Calendar;
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 
@@ -36,7 +38,7 @@ public static class UpdateItemHandler
     {
         var idElement = change.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(change, "ItemChange needs an ItemId.");
         var reference = ItemReader.ReadItemRef(idElement);
-        var updates = change.Element(Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "ItemChange needs Updates.");
+        var updates = change.Element(Protocol.Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "ItemChange needs Updates.");
         // A write that lost a race is decided again on the fresh item (the ChangeKey rules then apply to it).
         var results = await Meetings.RunOnItemAsync(request, reference, async stored =>
         {
@@ -82,7 +84,7 @@ public static class UpdateItemHandler
         if (item.Kind == ItemKind.CalendarItem)
         {
             // A StartTimeZone set in the same change is the zone its unqualified Start is read in.
-            context = context.For(updates.Elements(Ews.T + "SetItemField").SelectMany(u => u.Elements().Skip(1)).SelectMany(holder => holder.Elements()));
+            context = context.For(updates.Elements(Protocol.Ews.T + "SetItemField").SelectMany(u => u.Elements().Skip(1)).SelectMany(holder => holder.Elements()));
         }
 
         foreach (var update in updates.Elements())
