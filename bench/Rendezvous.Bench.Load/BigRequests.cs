@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using System.Xml.Linq;
+using Rendezvous.Domain;
 using Rendezvous.Store;
 
 namespace Rendezvous.Bench.Load;

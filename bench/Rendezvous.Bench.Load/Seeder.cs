@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Rendezvous.Calendar;
+using Rendezvous.Domain;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 

@@ -1,4 +1,6 @@
 using Rendezvous.Calendar;
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Services;

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Rendezvous.Calendar;
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 

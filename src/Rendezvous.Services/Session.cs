@@ -1,3 +1,5 @@
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 

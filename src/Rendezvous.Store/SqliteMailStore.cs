@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Store;

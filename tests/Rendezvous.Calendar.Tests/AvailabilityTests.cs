@@ -1,3 +1,4 @@
+using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Calendar.Tests;

@@ -1,6 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using System.Text;
+using Rendezvous.Ews;
 using Rendezvous.Tests.Infrastructure;
 
 namespace Rendezvous.Tests;

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Xml.Linq;
+using Rendezvous.Domain;
 using Rendezvous.Store;
 using Rendezvous.Tests.Infrastructure;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Xml.Linq;
+using Rendezvous.Domain;
 using Rendezvous.Tests.Infrastructure;
 
 namespace Rendezvous.Tests;

@@ -1,5 +1,7 @@
 using System.Xml.Linq;
 using Rendezvous.Calendar;
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Server.Edge;
 using Rendezvous.Services;

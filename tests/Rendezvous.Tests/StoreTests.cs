@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Rendezvous.Domain;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 

@@ -41,6 +41,7 @@ dotnet build Rendezvous.Fuzz -c Release -o "$out" -v q -nologo
 rm -rf "$replay_build"
 # Instrument only the code under test (the harness and the framework stay as they are).
 dotnet sharpfuzz "$out/Rendezvous.Protocol.dll"
+dotnet sharpfuzz "$out/Rendezvous.Ews.dll"
 
 dict="$out/ews.dict"
 {

@@ -1,4 +1,5 @@
 using Rendezvous.Calendar;
+using Rendezvous.Domain;
 using Rendezvous.Protocol;
 using Rendezvous.Services;
 

@@ -1,4 +1,6 @@
 using System.Xml.Linq;
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 
 namespace Rendezvous.Tests.Infrastructure;
 

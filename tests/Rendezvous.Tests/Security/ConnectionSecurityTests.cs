@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Rendezvous.Ews;
 using Rendezvous.Server;
 using Rendezvous.Store;
 using Rendezvous.Tests.Infrastructure;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Xml.Linq;
+using Rendezvous.Domain;
 using Rendezvous.Protocol;
 using Rendezvous.Tests.Infrastructure;
 
@@ -62,7 +63,7 @@ public sealed class LimitsSecurityTests(ServerFixture server, LimitsSecurityTest
     {
         Assert.Equal(HttpStatusCode.InternalServerError, response.Status);
         Assert.Equal("a:ErrorInvalidRequest", response.FaultCode);
-        var message = response.Document.Descendants(XName.Get("Message", Ews.ErrorsNs)).Single().Value;
+        var message = response.Document.Descendants(XName.Get("Message", Protocol.Ews.ErrorsNs)).Single().Value;
         Assert.Contains(limitName, message, StringComparison.Ordinal);
         Assert.Contains(count.ToString(CultureInfo.InvariantCulture), message, StringComparison.Ordinal);
         Assert.NotNull(response.ServerVersionInfo);

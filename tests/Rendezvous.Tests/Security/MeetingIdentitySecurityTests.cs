@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Rendezvous.Domain;
 using Rendezvous.Tests.Infrastructure;
 
 namespace Rendezvous.Tests.Security;

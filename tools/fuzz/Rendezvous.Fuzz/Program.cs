@@ -1,5 +1,7 @@
-using System.Xml;
 using System.Xml.Linq;
+using System.Xml;
+using Rendezvous.Domain;
+using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using SharpFuzz;
 
@@ -66,7 +68,7 @@ public static class Program
         var write = new WriteContext { Version = soap.Version, Reader = "fuzz@example.com" };
         foreach (var e in op.Descendants())
         {
-            if (e.Name.Namespace != Ews.T && e.Name.Namespace != Ews.M)
+            if (e.Name.Namespace != Protocol.Ews.T && e.Name.Namespace != Protocol.Ews.M)
             {
                 continue;
             }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Rendezvous.Domain;
+using Rendezvous.Protocol;
 
-namespace Rendezvous.Protocol;
+namespace Rendezvous.Ews;
 
 /// <summary>A compiled FindItem restriction: a predicate over items.</summary>
 public sealed class Restriction
@@ -127,9 +129,9 @@ public sealed class Restriction
     private static Func<Item, bool> CompileComparison(XElement e, string? zone)
     {
         var get = Accessor(Path(e), out var type);
-        var operand = e.Element(Ews.T + "FieldURIOrConstant") ?? throw SoapRequest.Schema(e, $"'{Values.Excerpt(e.Name.LocalName)}' needs a FieldURIOrConstant.");
+        var operand = e.Element(Protocol.Ews.T + "FieldURIOrConstant") ?? throw SoapRequest.Schema(e, $"'{Values.Excerpt(e.Name.LocalName)}' needs a FieldURIOrConstant.");
         Func<Item, object?> other;
-        var constant = operand.Element(Ews.T + "Constant");
+        var constant = operand.Element(Protocol.Ews.T + "Constant");
         if (constant is not null)
         {
             var text = ItemReader.RequiredAttribute(constant, "Value");
@@ -186,7 +188,7 @@ public sealed class Restriction
     private static Func<Item, bool> CompileContains(XElement e)
     {
         var get = Accessor(Path(e));
-        var constant = e.Element(Ews.T + "Constant") ?? throw SoapRequest.Schema(e, "Contains needs a Constant.");
+        var constant = e.Element(Protocol.Ews.T + "Constant") ?? throw SoapRequest.Schema(e, "Contains needs a Constant.");
         var text = ItemReader.RequiredAttribute(constant, "Value");
         var mode = (string?)e.Attribute("ContainmentMode") ?? "Substring";
         var comparison = (string?)e.Attribute("ContainmentComparison") ?? "IgnoreCase";
@@ -222,7 +224,7 @@ public sealed class SortOrder
         }
 
         var result = new SortOrder();
-        foreach (var field in sortOrder.Elements(Ews.T + "FieldOrder"))
+        foreach (var field in sortOrder.Elements(Protocol.Ews.T + "FieldOrder"))
         {
             var order = ItemReader.RequiredAttribute(field, "Order");
             if (order is not ("Ascending" or "Descending"))

@@ -1,4 +1,7 @@
-namespace Rendezvous.Protocol;
+using Rendezvous.Domain;
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Ews;
 
 /// <summary>Writes items in schema order, holding only what the shape asks for and the request version knows.</summary>
 public static class ItemWriter

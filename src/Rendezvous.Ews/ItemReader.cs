@@ -1,6 +1,8 @@
 using System.Xml.Linq;
+using Rendezvous.Domain;
+using Rendezvous.Protocol;
 
-namespace Rendezvous.Protocol;
+namespace Rendezvous.Ews;
 
 /// <summary>A property path as FieldURI, IndexedFieldURI or ExtendedFieldURI name it.</summary>
 public abstract record PropertyPath(XElement Source);
@@ -71,7 +73,7 @@ public static class ItemReader
 
     public static Attendee ReadAttendee(XElement attendee)
     {
-        var mailbox = attendee.Element(Ews.T + "Mailbox") ?? throw SoapRequest.Schema(attendee, "An Attendee must have a Mailbox.");
+        var mailbox = attendee.Element(Protocol.Ews.T + "Mailbox") ?? throw SoapRequest.Schema(attendee, "An Attendee must have a Mailbox.");
         foreach (var e in attendee.Elements())
         {
             if (e.Name.LocalName is not ("Mailbox" or "ResponseType" or "LastResponseTime" or "ProposedStart" or "ProposedEnd"))
@@ -124,7 +126,7 @@ public static class ItemReader
 
         foreach (var child in element.Elements())
         {
-            if (child.Name.Namespace != Ews.T)
+            if (child.Name.Namespace != Protocol.Ews.T)
             {
                 throw Unexpected(child);
             }
@@ -156,10 +158,10 @@ public static class ItemReader
 
     public static ExtendedProperty ReadExtendedProperty(XElement element)
     {
-        var uri = element.Element(Ews.T + "ExtendedFieldURI") ?? throw SoapRequest.Schema(element, "ExtendedProperty needs an ExtendedFieldURI.");
+        var uri = element.Element(Protocol.Ews.T + "ExtendedFieldURI") ?? throw SoapRequest.Schema(element, "ExtendedProperty needs an ExtendedFieldURI.");
         var path = ReadExtendedPath(uri);
-        var value = element.Element(Ews.T + "Value");
-        var values = element.Element(Ews.T + "Values");
+        var value = element.Element(Protocol.Ews.T + "Value");
+        var values = element.Element(Protocol.Ews.T + "Values");
         if ((value is null) == (values is null))
         {
             throw SoapRequest.Schema(element, "ExtendedProperty needs exactly one of Value or Values.");
@@ -172,7 +174,7 @@ public static class ItemReader
         }
 
         return values is not null
-            ? new ExtendedProperty(path, null, [.. values.Elements(Ews.T + "Value").Select(v => v.Value)])
+            ? new ExtendedProperty(path, null, [.. values.Elements(Protocol.Ews.T + "Value").Select(v => v.Value)])
             : new ExtendedProperty(path, value!.Value, null);
     }
 
@@ -249,7 +251,7 @@ public static class ItemReader
 
     public static ItemShape ReadShape(XElement shape)
     {
-        var baseShape = shape.Element(Ews.T + "BaseShape") ?? throw SoapRequest.Schema(shape, "The shape needs a BaseShape.");
+        var baseShape = shape.Element(Protocol.Ews.T + "BaseShape") ?? throw SoapRequest.Schema(shape, "The shape needs a BaseShape.");
         var bs = baseShape.Value.Trim() switch
         {
             "IdOnly" => BaseShape.IdOnly,
@@ -297,7 +299,7 @@ public static class ItemReader
                     throw SoapRequest.Schema(e, $"The 'Id' attribute is invalid - The value '{Values.Excerpt(name)}' is invalid according to its datatype 'DistinguishedFolderIdNameType'.");
                 }
 
-                var mailbox = e.Element(Ews.T + "Mailbox")?.Element(Ews.T + "EmailAddress")?.Value.Trim();
+                var mailbox = e.Element(Protocol.Ews.T + "Mailbox")?.Element(Protocol.Ews.T + "EmailAddress")?.Value.Trim();
                 return new FolderRef(null, name, mailbox, e);
             default:
                 throw Unexpected(e);
@@ -334,7 +336,7 @@ public static class ItemReader
         var recipients = new Dictionary<string, List<EmailAddress>>(StringComparer.Ordinal) { ["ToRecipients"] = [], ["CcRecipients"] = [], ["BccRecipients"] = [] };
         foreach (var child in element.Elements())
         {
-            if (child.Name.Namespace != Ews.T)
+            if (child.Name.Namespace != Protocol.Ews.T)
             {
                 throw Unexpected(child);
             }
@@ -355,7 +357,7 @@ public static class ItemReader
                     newContent = true;
                     break;
                 case "ToRecipients" or "CcRecipients" or "BccRecipients":
-                    recipients[child.Name.LocalName].AddRange(child.Elements(Ews.T + "Mailbox").Select(ReadMailbox));
+                    recipients[child.Name.LocalName].AddRange(child.Elements(Protocol.Ews.T + "Mailbox").Select(ReadMailbox));
                     break;
                 case "ProposedStart":
                     proposedStart = Values.StoredDateTime(child, context.TimeZone);

@@ -1,4 +1,7 @@
-namespace Rendezvous.Protocol;
+using Rendezvous.Domain;
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Ews;
 
 /// <summary>The folder shape of GetFolder, FindFolder and CreateFolder.</summary>
 public static class FolderWriter
