@@ -169,5 +169,6 @@ public static class ResponseCodes
     public const string ErrorRestrictionTooLong = nameof(ErrorRestrictionTooLong);
     public const string ErrorExceededFindCountLimit = nameof(ErrorExceededFindCountLimit);
     public const string ErrorBatchProcessingStopped = nameof(ErrorBatchProcessingStopped);
+    public const string ErrorExceededConnectionCount = nameof(ErrorExceededConnectionCount);
 #pragma warning restore CS1591
 }

@@ -20,6 +20,7 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
     private readonly SemaphoreSlim largeRequests = new(options.RequestLimits.MaxConcurrentLargeRequests);
     private readonly MemoryTrimmer trimmer = new(options.Time);
     private readonly IReadOnlyDictionary<string, EwsOperation> operations = options.OperationTable ?? EwsOperations.Default;
+    private readonly Dictionary<string, int> streamsPerUser = new(StringComparer.Ordinal);
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -71,8 +72,16 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
             };
             if (operation.Streaming is { } streaming)
             {
-                stream = new EwsStreamWriter(http.Response, soap.Zone, streamEnd.Token);
-                await streaming(request, stream);
+                EnterStream(user.MailboxId);
+                try
+                {
+                    stream = new EwsStreamWriter(http.Response, soap.Zone, streamEnd.Token);
+                    await streaming(request, stream);
+                }
+                finally
+                {
+                    LeaveStream(user.MailboxId);
+                }
             }
             else
             {
@@ -137,6 +146,39 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
 
         http.Response.ContentLength = output.Length;
         await output.DrainBufferAsync(http.Response.Body, cancellation);
+    }
+
+    /// <summary>A stream holds a connection for as long as it lasts: a user may hold only so many (<see cref="ConnectionLimits.MaxStreamsPerUser"/>).</summary>
+    private void EnterStream(string mailbox)
+    {
+        var limit = options.Connections.MaxStreamsPerUser;
+        lock (streamsPerUser)
+        {
+            var open = streamsPerUser.GetValueOrDefault(mailbox);
+            if (open >= limit)
+            {
+                throw new EwsFaultException(ResponseCodes.ErrorExceededConnectionCount, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"The account has {open} streaming connections open, the limit ({nameof(ConnectionLimits.MaxStreamsPerUser)} {limit}). Close one, or get the events of several subscriptions on one connection."));
+            }
+
+            streamsPerUser[mailbox] = open + 1;
+        }
+    }
+
+    private void LeaveStream(string mailbox)
+    {
+        lock (streamsPerUser)
+        {
+            var open = streamsPerUser[mailbox] - 1;
+            if (open == 0)
+            {
+                streamsPerUser.Remove(mailbox);
+            }
+            else
+            {
+                streamsPerUser[mailbox] = open;
+            }
+        }
     }
 
     private static async Task<MemoryStream> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)

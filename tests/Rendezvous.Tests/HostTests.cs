@@ -44,7 +44,7 @@ public sealed class HostTests
     public async Task Another_method_on_the_EWS_path_gets_405_with_Allow_POST_and_no_sign_in(string method)
     {
         await using var server = await SecurityServer.StartAsync();
-        using var http = new HttpClient();
+        using var http = Client();
         using var request = new HttpRequestMessage(new HttpMethod(method), server.Url.Replace("/EWS/Exchange.asmx", "/ews/EXCHANGE.asmx", StringComparison.Ordinal));
         request.Headers.Authorization = Basic(SecurityServer.Alice, "wrong password");
         using var response = await http.SendAsync(request);
@@ -57,7 +57,7 @@ public sealed class HostTests
     public async Task Wrong_credentials_sent_where_no_user_is_required_are_not_checked_counted_or_logged()
     {
         await using var server = await SecurityServer.StartAsync();
-        using var http = new HttpClient();
+        using var http = Client();
         for (var i = 0; i < 10; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(server.Url), "/"));
@@ -81,7 +81,7 @@ public sealed class HostTests
             FreeFailuresPerAccount = 1_000,
             FreeFailuresPerClient = 1_000,
         }, heavyUser: true);
-        using var http = new HttpClient();
+        using var http = Client();
         // Ten production-cost checks at once: one runs, one waits, the others find the queue full.
         var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => server.SendAsync(http, SecurityServer.Heavy, "guess " + i)));
         Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.Unauthorized or HttpStatusCode.ServiceUnavailable, a.Status.ToString()));
@@ -130,7 +130,7 @@ public sealed class HostTests
 
             ended.SetResult(true);
         });
-        using var http = new HttpClient();
+        using var http = Client();
         using var response = await SendStreamAsync(http, server);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.TransferEncodingChunked);
@@ -181,7 +181,7 @@ public sealed class HostTests
                 throw;
             }
         });
-        using (var http = new HttpClient())
+        using (var http = Client())
         using (var response = await SendStreamAsync(http, server))
         {
             await using var body = await response.Content.ReadAsStreamAsync();
@@ -189,7 +189,8 @@ public sealed class HostTests
         }
 
         Assert.True(await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.Equal(HttpStatusCode.OK, await server.CallAsync(new HttpClient(), SecurityServer.Alice, SecurityServer.Password));
+        using var after = Client();
+        Assert.Equal(HttpStatusCode.OK, await server.CallAsync(after, SecurityServer.Alice, SecurityServer.Password));
     }
 
     [Fact]
@@ -202,7 +203,7 @@ public sealed class HostTests
             started.SetResult();
             await Task.Delay(Timeout.Infinite, request.Cancellation);
         });
-        using var http = new HttpClient();
+        using var http = Client();
         using var response = await SendStreamAsync(http, server);
         await started.Task.WaitAsync(TimeSpan.FromSeconds(5));
         var clock = Stopwatch.StartNew();
@@ -220,7 +221,7 @@ public sealed class HostTests
             await Task.Delay(TimeSpan.FromSeconds(2.5), request.Cancellation);
             await response.WriteAsync(w => StreamPart(w, "Closed"));
         }, o => o.Connections = o.Connections with { MinDataRate = 100_000, MinDataRateGrace = TimeSpan.FromSeconds(1.5) });
-        using var http = new HttpClient();
+        using var http = Client();
         using var response = await SendStreamAsync(http, server);
         await using var body = await response.Content.ReadAsStreamAsync();
         var parts = new PartReader(body);
@@ -242,7 +243,7 @@ public sealed class HostTests
 
             throw fail;
         });
-        using var http = new HttpClient();
+        using var http = Client();
         var before = await EwsHttp.PostAsync(http, server.Url, SecurityServer.Alice, Soap.Envelope(StreamRequest, "Exchange2013"), SecurityServer.Password);
         Assert.Equal(HttpStatusCode.InternalServerError, before.Status);
         Assert.Equal("a:ErrorInternalServerError", before.FaultCode);
@@ -261,6 +262,64 @@ public sealed class HostTests
         Assert.Null(await parts.NextAsync());
     }
 
+    [Fact]
+    public async Task A_user_holds_at_most_MaxStreamsPerUser_streams_and_the_next_is_ErrorExceededConnectionCount()
+    {
+        await using var server = await StreamingServerAsync(async (request, response) =>
+        {
+            await response.WriteAsync(w => StreamPart(w, "OK"));
+            await Task.Delay(Timeout.Infinite, request.Cancellation);
+        }, o => o.Connections = o.Connections with { MaxStreamsPerUser = 2 });
+        using var http = Client();
+        var first = await OpenStreamAsync(http, server, SecurityServer.Alice);
+        var second = await OpenStreamAsync(http, server, SecurityServer.Alice);
+        try
+        {
+            var third = await EwsHttp.PostAsync(http, server.Url, SecurityServer.Alice, Soap.Envelope(StreamRequest, "Exchange2013"), SecurityServer.Password);
+            Assert.Equal(HttpStatusCode.InternalServerError, third.Status);
+            Assert.Equal("a:ErrorExceededConnectionCount", third.FaultCode);
+            Assert.NotNull(third.ServerVersionInfo);
+
+            // Another user has streams of her own; a closed stream gives its place back.
+            using var bob = await OpenStreamAsync(http, server, SecurityServer.Bob);
+            first.Dispose();
+            var clock = Stopwatch.StartNew();
+            HttpResponseMessage? again = null;
+            while (again is null && clock.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                using var request = StreamMessage(server, SecurityServer.Alice);
+                var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    again = response;
+                }
+                else
+                {
+                    response.Dispose();
+                    await Task.Delay(50);
+                }
+            }
+
+            Assert.NotNull(again);
+            again.Dispose();
+        }
+        finally
+        {
+            first.Dispose();
+            second.Dispose();
+        }
+    }
+
+    /// <summary>A stream opened as <paramref name="user"/>, its first part read.</summary>
+    private static async Task<HttpResponseMessage> OpenStreamAsync(HttpClient http, SecurityServer server, string user)
+    {
+        using var request = StreamMessage(server, user);
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(await new PartReader(await response.Content.ReadAsStreamAsync()).NextAsync());
+        return response;
+    }
+
     private static Task<SecurityServer> StreamingServerAsync(StreamingOperationHandler handler, Action<ServerOptions>? configure = null) =>
         SecurityServer.StartAsync(o =>
         {
@@ -270,12 +329,18 @@ public sealed class HostTests
 
     private static async Task<HttpResponseMessage> SendStreamAsync(HttpClient http, SecurityServer server)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url)
+        using var request = StreamMessage(server, SecurityServer.Alice);
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    private static HttpRequestMessage StreamMessage(SecurityServer server, string user)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, server.Url)
         {
             Content = new StringContent(Soap.Envelope(StreamRequest, "Exchange2013"), Encoding.UTF8, "text/xml"),
         };
-        request.Headers.Authorization = Basic(SecurityServer.Alice, SecurityServer.Password);
-        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        request.Headers.Authorization = Basic(user, SecurityServer.Password);
+        return request;
     }
 
     private static void StreamPart(EwsWriter w, string status)
@@ -290,6 +355,9 @@ public sealed class HostTests
         w.End();
         w.End();
     }
+
+    /// <summary>A client that gives up after 10 s (for a stream: on its headers), so a test that goes wrong fails, not hangs.</summary>
+    private static HttpClient Client() => new() { Timeout = TimeSpan.FromSeconds(10) };
 
     private static AuthenticationHeaderValue Basic(string user, string password) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password)));
