@@ -230,6 +230,44 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task A_stream_whose_client_stops_reading_is_cut_by_the_minimum_response_data_rate()
+    {
+        var ended = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var filler = new string('x', 64 * 1024);
+        var clock = new Stopwatch();
+        await using var server = await StreamingServerAsync(async (request, response) =>
+        {
+            clock.Start();
+            try
+            {
+                while (true)
+                {
+                    await response.WriteAsync(w => StreamPart(w, "OK", filler));
+                }
+            }
+            finally
+            {
+                ended.SetResult(clock.Elapsed);
+            }
+        }, o => o.Connections = o.Connections with { MinDataRate = 1_000_000, MinDataRateGrace = TimeSpan.FromSeconds(1.5) });
+
+        // A client that sends its request and never reads: the socket buffers fill, then every write waits on it. (Kestrel
+        // gives a write of N bytes the grace plus N over the rate: 64 KiB parts at 1 MB/s leave it about 1.6 s.)
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+        {
+            ReceiveBufferSize = 4096,
+        };
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.Port));
+        var body = Encoding.UTF8.GetBytes(Soap.Envelope(StreamRequest, "Exchange2013"));
+        var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes(SecurityServer.Alice + ":" + SecurityServer.Password));
+        await socket.SendAsync(Encoding.ASCII.GetBytes(
+            $"POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {credentials}\r\nContent-Type: text/xml\r\nContent-Length: {body.Length}\r\n\r\n"));
+        await socket.SendAsync(body);
+        var after = await ended.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(after < TimeSpan.FromSeconds(8), $"the stream ended after {after.TotalSeconds:F1} s");
+    }
+
+    [Fact]
     public async Task A_streaming_failure_before_the_first_part_is_a_fault_and_after_it_a_last_fault_part()
     {
         var fail = new EwsException(ResponseCodes.ErrorInternalServerError, "The test handler failed.");
@@ -343,12 +381,17 @@ public sealed class HostTests
         return request;
     }
 
-    private static void StreamPart(EwsWriter w, string status)
+    private static void StreamPart(EwsWriter w, string status, string? messageText = null)
     {
         w.StartM("GetStreamingEventsResponse");
         w.StartM("ResponseMessages");
         w.StartM("GetStreamingEventsResponseMessage");
         w.Attr("ResponseClass", "Success");
+        if (messageText is not null)
+        {
+            w.M("MessageText", messageText);
+        }
+
         w.M("ResponseCode", ResponseCodes.NoError);
         w.M("ConnectionStatus", status);
         w.End();
