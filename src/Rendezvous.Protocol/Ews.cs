@@ -26,11 +26,11 @@ public static class Ews
 
 /// <summary>
 /// The schema versions of ExchangeVersionType, in release order, so a later version compares greater. Each member is
-/// the schema's value of its name (the V2015_10_05 kind stand for the dated values, such as V2015_10_05).
+/// the schema's value of the same name.
 /// </summary>
-#pragma warning disable CS1591 // Each member is the schema's value of the same name; a comment would only repeat it.
 public enum ExchangeVersion
 {
+#pragma warning disable CS1591 // Each member is the schema's value of the same name; a comment would only repeat it.
     Exchange2007,
     Exchange2007_SP1,
     Exchange2009,
@@ -52,8 +52,8 @@ public enum ExchangeVersion
     V2017_07_11,
     V2017_10_09,
     V2018_01_08,
-}
 #pragma warning restore CS1591
+}
 
 /// <summary>The version this server reports, and reading a RequestServerVersion.</summary>
 public static class ExchangeVersions
