@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Rendezvous.Store;
 
@@ -36,6 +37,8 @@ public static class MailboxSignIn
         services.AddAuthentication()
             .AddScheme<BasicSignInOptions, BasicSignInHandler>(Scheme, o => o.Realm = realm);
         services.AddAuthorization(o => o.AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()));
+        // Likewise the "Authorization failed" line ASP.NET writes for every anonymous request (Information).
+        services.AddLogging(l => l.AddFilter("Microsoft.AspNetCore.Authorization", LogLevel.Warning));
         return services;
     }
 
@@ -80,8 +83,12 @@ public sealed class BasicSignInOptions : AuthenticationSchemeOptions
 /// ended; the challenge turns that into the response: a 401 with the Basic challenge (and Retry-After and the lockout
 /// text when locked out), or a 503 when the PBKDF2 queue is full.
 /// </summary>
-public sealed class BasicSignInHandler(IOptionsMonitor<BasicSignInOptions> options, ILoggerFactory logger, UrlEncoder encoder, BasicAuthenticator authenticator)
-    : AuthenticationHandler<BasicSignInOptions>(options, logger, encoder)
+/// <remarks>
+/// ASP.NET's own lines for each refused or challenged request (Information) are not written: the authenticator logs
+/// every checked failure once, and a flood refused during a lockout must not become a flood of log lines.
+/// </remarks>
+public sealed class BasicSignInHandler(IOptionsMonitor<BasicSignInOptions> options, UrlEncoder encoder, BasicAuthenticator authenticator)
+    : AuthenticationHandler<BasicSignInOptions>(options, NullLoggerFactory.Instance, encoder)
 {
     private static readonly byte[] LockedOut = "The referenced account is currently locked out. Try again later.\n"u8.ToArray();
 

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Rendezvous.Protocol;
 using Rendezvous.Server;
 using Rendezvous.Tests.Infrastructure;
@@ -69,6 +70,38 @@ public sealed class HostTests
         Assert.Equal(0, server.Server.Authenticator.PasswordChecks);
         Assert.DoesNotContain(server.LogLines, l => l.Contains("Failed sign-in", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, await server.CallAsync(http, SecurityServer.Bob, SecurityServer.Password)); // not locked out
+    }
+
+    [Fact]
+    public async Task Refusals_during_a_lockout_write_no_log_line_even_at_the_Information_level()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "rdv-host-" + Guid.NewGuid().ToString("N"));
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var server = await RendezvousServer.StartAsync(new ServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = data },
+            b => b.AddProvider(new LineLoggerProvider(lines)).SetMinimumLevel(LogLevel.Information));
+        try
+        {
+            await server.Store.AddUserAsync(SecurityServer.Bob, "Bob", Store.PasswordHasher.Hash(SecurityServer.Password, 1000), CancellationToken.None);
+            using var http = Client();
+            for (var i = 0; i < 20; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, server.EwsUrl) { Content = new StringContent(Soap.Envelope(SecurityServer.GetInbox), Encoding.UTF8, "text/xml") };
+                request.Headers.Authorization = Basic(SecurityServer.Bob, "guess");
+                using var response = await http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            }
+
+            // Five free failures and the sixth that locked the account: six lines, and nothing for the 14 refused unchecked.
+            var signIn = lines.Where(l => l.Contains("sign", StringComparison.OrdinalIgnoreCase) || l.Contains("auth", StringComparison.OrdinalIgnoreCase)).ToList();
+            Assert.True(signIn.Count == 6, string.Join("\n", signIn));
+            Assert.All(signIn, l => Assert.Contains("Failed sign-in", l, StringComparison.Ordinal));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
     }
 
     [Fact]
@@ -404,6 +437,26 @@ public sealed class HostTests
 
     private static AuthenticationHeaderValue Basic(string user, string password) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password)));
+
+    private sealed class LineLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new LineLogger(categoryName, lines);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class LineLogger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
+    }
 
     /// <summary>Reads a streamed response one envelope at a time, as the bytes arrive; null once it has ended.</summary>
     private sealed class PartReader(Stream body)
