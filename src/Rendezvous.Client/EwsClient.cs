@@ -18,6 +18,10 @@ public sealed class EwsClient : IDisposable
     private readonly bool ownsHttp;
     private readonly EwsTransport transport;
 
+    /// <summary>
+    /// A client for <paramref name="options"/>. Without <paramref name="http"/> it makes its own HttpClient and disposes
+    /// of it with itself; a given one is the caller's (its handler, proxy and timeouts apply) and is left open.
+    /// </summary>
     public EwsClient(EwsClientOptions options, HttpClient? http = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -32,6 +36,7 @@ public sealed class EwsClient : IDisposable
         transport = new EwsTransport(options, this.http);
     }
 
+    /// <summary>The options the client was made with.</summary>
     public EwsClientOptions Options { get; }
 
     /// <summary>The ServerVersionInfo header of the last response, or null before the first.</summary>
@@ -49,6 +54,7 @@ public sealed class EwsClient : IDisposable
         return uri.AbsolutePath is "/" or "" ? new Uri(uri, "/EWS/Exchange.asmx") : uri;
     }
 
+    /// <summary>Disposes of the HttpClient the client made (not one it was given).</summary>
     public void Dispose()
     {
         if (ownsHttp)
@@ -149,6 +155,7 @@ public sealed class EwsClient : IDisposable
         return items;
     }
 
+    /// <summary>One item by id; one the server does not return is an <see cref="EwsResponseException"/> (ErrorItemNotFound).</summary>
     public async Task<EwsItem> GetItemAsync(ItemId id, CancellationToken cancellationToken = default) =>
         (await GetItemsAsync([id], cancellationToken).ConfigureAwait(false)) is [var item] ? item
             : throw new EwsResponseException(ResponseCodes.ErrorItemNotFound, $"GetItem returned no single item for {id.Id}.");

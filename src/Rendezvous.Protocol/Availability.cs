@@ -6,13 +6,17 @@ public sealed record MailboxQuery(string Address, string AttendeeType, bool Excl
 /// <summary>A time window in UTC, [Start, End).</summary>
 public sealed record UtcWindow(DateTime Start, DateTime End)
 {
+    /// <summary>How long the window lasts.</summary>
     public TimeSpan Length => End - Start;
 
+    /// <summary>Whether [<paramref name="start"/>, <paramref name="end"/>) shares any instant with the window.</summary>
     public bool Overlaps(DateTime start, DateTime end) => start < End && end > Start;
 }
 
+/// <summary>FreeBusyViewOptions: the window, the MergedFreeBusy interval in minutes, and the RequestedView.</summary>
 public sealed record FreeBusyOptions(UtcWindow Window, int IntervalMinutes, string RequestedView);
 
+/// <summary>SuggestionsViewOptions, as the schema names them; <see cref="Window"/> is its DetailedSuggestionsWindow.</summary>
 public sealed record SuggestionOptions(
     UtcWindow Window,
     int GoodThreshold,
@@ -27,6 +31,7 @@ public sealed record AvailabilityRequest(TimeZoneInfo Zone, IReadOnlyList<Mailbo
 /// <summary>One CalendarEvent of a free/busy view; times in UTC.</summary>
 public sealed record CalendarEventView(DateTime Start, DateTime End, string BusyType, CalendarEventDetails? Details);
 
+/// <summary>The CalendarEventDetails of a detailed view: what the reader may see of an event (its id only for its owner).</summary>
 public sealed record CalendarEventDetails(string? Id, string? Subject, string? Location, bool IsMeeting, bool IsRecurring, bool IsException, bool IsReminderSet, bool IsPrivate);
 
 /// <summary>One mailbox's FreeBusyView: the view type actually returned and what it holds.</summary>
@@ -35,6 +40,7 @@ public sealed record FreeBusyViewResult(string ViewType, string? MergedFreeBusy,
 /// <summary>An attendee's state during a suggested time: null BusyType for a mailbox the server does not know.</summary>
 public sealed record AttendeeConflict(string? BusyType);
 
+/// <summary>One suggested meeting time (UTC), its quality, and each attendee's conflict then, in request order.</summary>
 public sealed record Suggestion(DateTime MeetingTime, bool IsWorkTime, string Quality, IReadOnlyList<AttendeeConflict> Conflicts);
 
 /// <summary>One day of suggestions; <see cref="Date"/> is the local midnight of the request's zone, as UTC.</summary>

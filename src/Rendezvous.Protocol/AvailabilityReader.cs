@@ -8,8 +8,11 @@ public static class AvailabilityReader
 {
     private static readonly XNamespace T = Ews.T;
 
+    /// <summary>MeetingAttendeeType's values.</summary>
     public static readonly IReadOnlySet<string> AttendeeTypes = new HashSet<string>(StringComparer.Ordinal) { "Organizer", "Required", "Optional", "Room", "Resource" };
+    /// <summary>FreeBusyViewType's values.</summary>
     public static readonly IReadOnlySet<string> FreeBusyViewTypes = new HashSet<string>(StringComparer.Ordinal) { "None", "MergedOnly", "FreeBusy", "FreeBusyMerged", "Detailed", "DetailedMerged" };
+    /// <summary>SuggestionQuality's values, best first.</summary>
     public static readonly IReadOnlySet<string> SuggestionQualities = new HashSet<string>(StringComparer.Ordinal) { "Excellent", "Good", "Fair", "Poor" };
     private static readonly IReadOnlySet<string> DaysOfWeek = new HashSet<string>(StringComparer.Ordinal) { "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday" };
 

@@ -7,6 +7,10 @@ namespace Rendezvous.Protocol;
 /// </summary>
 public static class AvailabilityWriter
 {
+    /// <summary>
+    /// Writes the response: one FreeBusyResponse per mailbox in request order (its view, or its error) when free/busy
+    /// was asked for, and the SuggestionsResponse when suggestions were; times on the wall clock of <paramref name="zone"/>.
+    /// </summary>
     public static void Write(EwsWriter w, TimeZoneInfo zone, IReadOnlyList<(FreeBusyViewResult? View, EwsException? Error)>? freeBusy, IReadOnlyList<SuggestionDay>? suggestions)
     {
         ArgumentNullException.ThrowIfNull(w);

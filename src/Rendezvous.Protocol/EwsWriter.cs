@@ -5,27 +5,37 @@ namespace Rendezvous.Protocol;
 /// <summary>A thin XmlWriter wrapper for the t: and m: namespaces, formatting values as the schema wants.</summary>
 public sealed class EwsWriter(XmlWriter xml, TimeZoneInfo? zone = null)
 {
+    /// <summary>The writer underneath, for what the helpers do not cover.</summary>
     public XmlWriter Xml { get; } = xml;
 
     /// <summary>The request's TimeZoneContext, in which every time is written; null writes UTC.</summary>
     public TimeZoneInfo? Zone { get; } = zone;
 
+    /// <summary>Starts the element t:<paramref name="local"/>.</summary>
     public void StartT(string local) => Xml.WriteStartElement("t", local, Ews.TypesNs);
 
+    /// <summary>Starts the element m:<paramref name="local"/>.</summary>
     public void StartM(string local) => Xml.WriteStartElement("m", local, Ews.MessagesNs);
 
+    /// <summary>Ends the element started last.</summary>
     public void End() => Xml.WriteEndElement();
 
+    /// <summary>Writes t:<paramref name="local"/> holding <paramref name="value"/>.</summary>
     public void T(string local, string value) => Xml.WriteElementString("t", local, Ews.TypesNs, value);
 
+    /// <summary>Writes t:<paramref name="local"/> holding an xs:boolean.</summary>
     public void T(string local, bool value) => T(local, Values.Format(value));
 
+    /// <summary>Writes t:<paramref name="local"/> holding an xs:int.</summary>
     public void T(string local, int value) => T(local, Values.Format(value));
 
+    /// <summary>Writes t:<paramref name="local"/> holding a UTC time, in <see cref="Zone"/> with its offset when there is one.</summary>
     public void T(string local, DateTime utc) => T(local, Values.Format(utc, Zone));
 
+    /// <summary>Writes m:<paramref name="local"/> holding <paramref name="value"/>.</summary>
     public void M(string local, string value) => Xml.WriteElementString("m", local, Ews.MessagesNs, value);
 
+    /// <summary>Writes an attribute on the element started last; nothing when <paramref name="value"/> is null.</summary>
     public void Attr(string name, string? value)
     {
         if (value is not null)
@@ -34,6 +44,7 @@ public sealed class EwsWriter(XmlWriter xml, TimeZoneInfo? zone = null)
         }
     }
 
+    /// <summary>Writes an ItemIdType element: the id and the ChangeKey of <paramref name="changeNumber"/>.</summary>
     public void ItemId(string element, string id, long changeNumber)
     {
         StartT(element);
@@ -42,6 +53,7 @@ public sealed class EwsWriter(XmlWriter xml, TimeZoneInfo? zone = null)
         End();
     }
 
+    /// <summary>Writes t:Mailbox (EmailAddressType): the name, address, routing type and mailbox type it has.</summary>
     public void Mailbox(EmailAddress address)
     {
         StartT("Mailbox");
@@ -72,6 +84,7 @@ public sealed class EwsWriter(XmlWriter xml, TimeZoneInfo? zone = null)
         End();
     }
 
+    /// <summary>ArrayOfRecipientsType: an element holding one Mailbox per address.</summary>
     public void Recipients(string element, IEnumerable<EmailAddress> addresses)
     {
         StartT(element);

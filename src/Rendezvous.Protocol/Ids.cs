@@ -11,12 +11,16 @@ public static class EwsIds
     private const byte ItemTag = 0x49;   // 'I'
     private const byte FolderTag = 0x46; // 'F'
 
+    /// <summary>A new, random item id.</summary>
     public static string NewItemId() => Encode(ItemTag, Guid.NewGuid());
 
+    /// <summary>A new, random folder id.</summary>
     public static string NewFolderId() => Encode(FolderTag, Guid.NewGuid());
 
+    /// <summary>Whether <paramref name="id"/> has the shape of an item id made here (not whether it exists).</summary>
     public static bool IsItemId(string id) => HasShape(id, ItemTag);
 
+    /// <summary>Whether <paramref name="id"/> has the shape of a folder id made here (not whether it exists).</summary>
     public static bool IsFolderId(string id) => HasShape(id, FolderTag);
 
     private static string Encode(byte tag, Guid guid)
@@ -42,6 +46,7 @@ public static class EwsIds
 /// <summary>ChangeKeys encode the item's change number; any change yields a new one.</summary>
 public static class ChangeKeys
 {
+    /// <summary>The ChangeKey of an item or folder at <paramref name="changeNumber"/>.</summary>
     public static string Encode(long changeNumber)
     {
         Span<byte> bytes = stackalloc byte[10];
@@ -51,6 +56,7 @@ public static class ChangeKeys
         return Convert.ToBase64String(bytes);
     }
 
+    /// <summary>The change number a ChangeKey made by <see cref="Encode"/> holds; false for any other text.</summary>
     public static bool TryDecode(string changeKey, out long changeNumber)
     {
         changeNumber = 0;

@@ -12,6 +12,7 @@ public sealed record LegacyTransition(int Bias, TimeSpan Time, int DayOrder, int
     /// <summary>What Exchange writes for a zone without daylight time: no transition (Month 0).</summary>
     public static readonly LegacyTransition Never = new(0, TimeSpan.Zero, 0, 0, DayOfWeek.Sunday);
 
+    /// <summary>The time of day as the schema's xs:time text (hh:mm:ss).</summary>
     public string TimeText => Time.ToString("hh\\:mm\\:ss", CultureInfo.InvariantCulture);
 }
 
@@ -21,6 +22,7 @@ public sealed record LegacyTransition(int Bias, TimeSpan Time, int DayOrder, int
 /// </summary>
 public sealed record SerializableTimeZone(int Bias, LegacyTransition StandardTime, LegacyTransition DaylightTime)
 {
+    /// <summary>A zone following this rule every year, named <paramref name="id"/>.</summary>
     public TimeZoneInfo ToTimeZoneInfo(string id = "Legacy") => LegacyTimeZone.Build(id, Bias, StandardTime, DaylightTime);
 }
 

@@ -12,6 +12,7 @@ public static class MeetingTimeZone
 {
     private static readonly string[] Indexes = ["First", "Second", "Third", "Fourth"];
 
+    /// <summary>The zone a t:MeetingTimeZone element names or follows; an unknown one is an ErrorTimeZone.</summary>
     public static TimeZoneRef Read(XElement element)
     {
         if ((string?)element.Attribute("TimeZoneName") is { Length: > 0 } name && TimeZones.WindowsId(name) is { } named)

@@ -62,6 +62,7 @@ public sealed record RequestLimits
         return children.Count <= limit ? children : throw Exceeded(parent, children.Count, limit, what, limitName);
     }
 
+    /// <summary>The ErrorInvalidRequest fault for <paramref name="count"/> <paramref name="what"/> over <paramref name="limit"/>, naming the limit and the operation.</summary>
     public static EwsFaultException Exceeded(XElement at, int count, int limit, string what, string limitName) =>
         new(ResponseCodes.ErrorInvalidRequest, string.Create(CultureInfo.InvariantCulture,
             $"The request is invalid: {OperationOf(at)} has {count} {what}, more than the limit of {limit} ({limitName}). Send them in several requests."));

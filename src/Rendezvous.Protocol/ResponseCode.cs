@@ -6,33 +6,40 @@ namespace Rendezvous.Protocol;
 /// </summary>
 public class EwsException : Exception
 {
+    /// <summary>A failure with its ResponseCode and the text the client is shown.</summary>
     public EwsException(string code, string message)
         : base(message) => Code = code;
 
+    /// <summary>A failure with its ResponseCode, the text the client is shown, and its cause (never shown).</summary>
     public EwsException(string code, string message, Exception inner)
         : base(message, inner) => Code = code;
 
+    /// <summary>An ErrorInternalServerError.</summary>
     public EwsException()
         : this(ResponseCodes.ErrorInternalServerError, "An internal server error occurred.")
     {
     }
 
+    /// <summary>An ErrorInternalServerError with <paramref name="message"/>.</summary>
     public EwsException(string message)
         : this(ResponseCodes.ErrorInternalServerError, message)
     {
     }
 
+    /// <summary>An ErrorInternalServerError with <paramref name="message"/> and its cause.</summary>
     public EwsException(string message, Exception inner)
         : this(ResponseCodes.ErrorInternalServerError, message, inner)
     {
     }
 
+    /// <summary>The m:ResponseCodeType value (<see cref="ResponseCodes"/>).</summary>
     public string Code { get; }
 }
 
 /// <summary>A failure of the whole request: always a SOAP fault (HTTP 500).</summary>
 public sealed class EwsFaultException : EwsException
 {
+    /// <summary>A fault; a schema violation also names its <paramref name="line"/>, <paramref name="position"/> and <paramref name="violation"/>.</summary>
     public EwsFaultException(string code, string message, int line = 0, int position = 0, string? violation = null)
         : base(code, message)
     {
@@ -41,37 +48,45 @@ public sealed class EwsFaultException : EwsException
         Violation = violation;
     }
 
+    /// <summary>An ErrorInvalidRequest fault.</summary>
     public EwsFaultException()
         : this(ResponseCodes.ErrorInvalidRequest, "The request is invalid.")
     {
     }
 
+    /// <summary>An ErrorInvalidRequest fault with <paramref name="message"/>.</summary>
     public EwsFaultException(string message)
         : this(ResponseCodes.ErrorInvalidRequest, message)
     {
     }
 
+    /// <summary>An ErrorInvalidRequest fault with <paramref name="message"/> and its cause.</summary>
     public EwsFaultException(string message, Exception inner)
         : base(ResponseCodes.ErrorInvalidRequest, message, inner)
     {
     }
 
+    /// <summary>The request line of a schema violation (0: none), written in t:MessageXml.</summary>
     public int Line { get; }
 
     /// <summary>For ErrorServerBusy: how long the client should wait before it sends the request again.</summary>
     public int? BackOffMilliseconds { get; init; }
 
+    /// <summary>The position in <see cref="Line"/> of a schema violation.</summary>
     public int Position { get; }
 
+    /// <summary>What the schema violation is, as t:MessageXml's Violation says.</summary>
     public string? Violation { get; }
 
+    /// <summary>The ErrorSchemaValidation fault for <paramref name="violation"/> at <paramref name="line"/> and <paramref name="position"/>.</summary>
     public static EwsFaultException SchemaValidation(string violation, int line, int position) =>
         new(ResponseCodes.ErrorSchemaValidation, "The request failed schema validation: " + violation, line, position, violation);
 }
 
-/// <summary>The m:ResponseCodeType values this server returns.</summary>
+/// <summary>The m:ResponseCodeType values this server returns; each constant is the schema's value of its name.</summary>
 public static class ResponseCodes
 {
+#pragma warning disable CS1591 // A constant per schema value, named as the value: messages.xsd and Microsoft's docs describe each.
     public const string NoError = nameof(NoError);
     public const string ErrorMailRecipientNotFound = nameof(ErrorMailRecipientNotFound);
     public const string ErrorIndividualMailboxLimitReached = nameof(ErrorIndividualMailboxLimitReached);
@@ -154,4 +169,6 @@ public static class ResponseCodes
     public const string ErrorRestrictionTooLong = nameof(ErrorRestrictionTooLong);
     public const string ErrorExceededFindCountLimit = nameof(ErrorExceededFindCountLimit);
     public const string ErrorBatchProcessingStopped = nameof(ErrorBatchProcessingStopped);
+    public const string ErrorExceededConnectionCount = nameof(ErrorExceededConnectionCount);
+#pragma warning restore CS1591
 }

@@ -22,13 +22,16 @@ public sealed class SoapRequest
         ImpersonatedAddress = impersonatedAddress;
     }
 
+    /// <summary>The first element of soap:Body: the operation and its arguments.</summary>
     public XElement Operation { get; }
 
+    /// <summary>The operation's element name (GetItem, CreateItem, ...), what the server dispatches on.</summary>
     public string OperationName => Operation.Name.LocalName;
 
     /// <summary>The RequestServerVersion; Exchange2007 when absent, as Exchange does.</summary>
     public ExchangeVersion Version { get; }
 
+    /// <summary>Whether the request named its version (RequestServerVersion) at all.</summary>
     public bool VersionGiven { get; }
 
     /// <summary>The TimeZoneContext's TimeZoneDefinition Id as a Windows id, when given.</summary>
@@ -37,6 +40,7 @@ public sealed class SoapRequest
     /// <summary>The TimeZoneContext zone: times without an offset are read in it and every time is written in it.</summary>
     public TimeZoneInfo? Zone => TimeZoneContext is null ? null : TimeZones.Find(TimeZoneContext);
 
+    /// <summary>The SMTP address of ExchangeImpersonation's ConnectingSID, when the request has one.</summary>
     public string? ImpersonatedAddress { get; }
 
     /// <summary>Settings for every XML read in the server: no DTD, no external resolution, bounded size.</summary>
@@ -144,6 +148,7 @@ public sealed class SoapRequest
         return new SoapRequest(operation, version, versionGiven, timeZone, impersonated);
     }
 
+    /// <summary>The ErrorSchemaValidation fault for <paramref name="violation"/>, at the line and position of <paramref name="at"/>.</summary>
     public static EwsFaultException Schema(XObject at, string violation)
     {
         var info = (IXmlLineInfo)at;

@@ -14,6 +14,7 @@ public static class SoapWriter
         Async = false,
     };
 
+    /// <summary>Writes an envelope whose body <paramref name="writeBody"/> writes, times in <paramref name="zone"/> (null: UTC).</summary>
     public static void WriteResponse(Stream output, Action<EwsWriter> writeBody, TimeZoneInfo? zone = null)
     {
         using var xml = XmlWriter.Create(output, Settings);

@@ -117,6 +117,7 @@ public sealed record YearlyTransition(int Month, DayOfWeek DayOfWeek, int Occurr
 /// <summary>How a zone behaves over one year: its standard offset and, if it has one, its daylight saving rule.</summary>
 public sealed record YearRule(TimeSpan StandardOffset, TimeSpan DaylightDelta, YearlyTransition? ToDaylight, YearlyTransition? ToStandard)
 {
+    /// <summary>Whether the zone moves to daylight time and back that year.</summary>
     public bool HasDaylight => ToDaylight is not null && ToStandard is not null;
 }
 
@@ -132,6 +133,7 @@ public sealed record TimeZoneDefinition(string Id, string Name, IReadOnlyList<Zo
     /// <summary>The rule in force in <paramref name="year"/>.</summary>
     public YearRule RuleFor(int year) => Groups.Last(g => g.FromYear is null || g.FromYear <= year).Rule;
 
+    /// <summary>Every period of every group, in group order (standard, then daylight).</summary>
     public IEnumerable<ZonePeriod> Periods => Groups.SelectMany(g => g.Daylight is null ? [g.Standard] : new[] { g.Standard, g.Daylight });
 
     internal static TimeZoneDefinition Derive(string windowsId, TimeZoneInfo zone, int firstYear, int lastYear)
@@ -229,6 +231,7 @@ public sealed record TimeZoneDefinition(string Id, string Name, IReadOnlyList<Zo
 /// <summary>Writes t:TimeZoneDefinition elements (GetServerTimeZones, StartTimeZone/EndTimeZone in full).</summary>
 public static class TimeZoneWriter
 {
+    /// <summary>Writes <paramref name="definition"/> as <paramref name="element"/>: its id and name, and with <paramref name="full"/> its periods and transitions.</summary>
     public static void Write(EwsWriter w, string element, TimeZoneDefinition definition, bool full)
     {
         w.StartT(element);

@@ -11,6 +11,7 @@ namespace Rendezvous.Protocol;
 /// </summary>
 public static class Values
 {
+    /// <summary>Reads any xs:boolean form (true, false, 1, 0, with spaces around).</summary>
     public static bool Bool(XObject at, string? text) => text?.Trim() switch
     {
         "true" or "1" => true,
@@ -18,13 +19,16 @@ public static class Values
         _ => throw SoapRequest.Schema(at, $"The value '{Values.Excerpt(text)}' is not a valid xs:boolean."),
     };
 
+    /// <summary>Reads the element's text as an xs:boolean.</summary>
     public static bool Bool(XElement e) => Bool(e, e.Value);
 
+    /// <summary>Reads an xs:int.</summary>
     public static int Int(XObject at, string? text) =>
         int.TryParse(text?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
             ? v
             : throw SoapRequest.Schema(at, $"The value '{Values.Excerpt(text)}' is not a valid xs:int.");
 
+    /// <summary>Reads the element's text as an xs:int.</summary>
     public static int Int(XElement e) => Int(e, e.Value);
 
     /// <summary>Reads an xs:dateTime as UTC. A value without a zone is read in <paramref name="zoneId"/> (UTC when null).</summary>
@@ -57,6 +61,7 @@ public static class Values
         }
     }
 
+    /// <summary>Reads the element's text as an xs:dateTime, in UTC (see the other overload).</summary>
     public static DateTime DateTime(XElement e, string? zoneId) => DateTime(e, e.Value, zoneId);
 
     /// <summary>
@@ -103,12 +108,14 @@ public static class Values
         return t > 0 && s.Length >= 6 && (s[^6] == '+' || s[^6] == '-') && s[^3] == ':' && s.Length - 6 > t;
     }
 
+    /// <summary>The value if <paramref name="allowed"/> has it, else an ErrorSchemaValidation fault naming <paramref name="typeName"/>.</summary>
     public static string Enum(XObject at, string? text, IReadOnlySet<string> allowed, string typeName)
     {
         var s = text?.Trim() ?? "";
         return allowed.Contains(s) ? s : throw SoapRequest.Schema(at, $"The value '{Values.Excerpt(text)}' is not a valid {typeName}.");
     }
 
+    /// <summary>The element's text checked against <paramref name="allowed"/>.</summary>
     public static string Enum(XElement e, IReadOnlySet<string> allowed, string typeName) => Enum(e, e.Value, allowed, typeName);
 
     /// <summary>Formats a UTC time as Exchange does: seconds precision and a Z.</summary>
@@ -158,6 +165,7 @@ public static class Values
         return text;
     }
 
+    /// <summary>Reads an xs:duration.</summary>
     public static TimeSpan Duration(XElement e)
     {
         try
@@ -213,10 +221,13 @@ public static class Values
         return escaped?.ToString() ?? text;
     }
 
+    /// <summary>An xs:boolean as Exchange writes it.</summary>
     public static string Format(bool value) => value ? "true" : "false";
 
+    /// <summary>An xs:int, culture-invariant.</summary>
     public static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
 
+#pragma warning disable CS1591 // The values of the schema's enumeration each set is named after (SensitivityChoicesType, ...).
     public static readonly IReadOnlySet<string> Sensitivities = new HashSet<string>(StringComparer.Ordinal) { "Normal", "Personal", "Private", "Confidential" };
     public static readonly IReadOnlySet<string> Importances = new HashSet<string>(StringComparer.Ordinal) { "Low", "Normal", "High" };
     public static readonly IReadOnlySet<string> FreeBusyTypes = new HashSet<string>(StringComparer.Ordinal) { "Free", "Tentative", "Busy", "OOF", "WorkingElsewhere", "NoData" };
@@ -227,4 +238,5 @@ public static class Values
     public static readonly IReadOnlySet<string> CalendarCreateOrDeleteModes = new HashSet<string>(StringComparer.Ordinal) { "SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy" };
     public static readonly IReadOnlySet<string> CalendarUpdateModes = new HashSet<string>(StringComparer.Ordinal) { "SendToNone", "SendOnlyToAll", "SendOnlyToChanged", "SendToAllAndSaveCopy", "SendToChangedAndSaveCopy" };
     public static readonly IReadOnlySet<string> MeetingRequestTypes = new HashSet<string>(StringComparer.Ordinal) { "None", "FullUpdate", "InformationalUpdate", "NewMeetingRequest", "Outdated", "SilentUpdate", "PrincipalWantsCopy" };
+#pragma warning restore CS1591
 }

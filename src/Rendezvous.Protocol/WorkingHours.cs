@@ -32,6 +32,7 @@ public sealed record WorkingHours(IReadOnlyList<DayOfWeek> Days, int StartMinute
         return startMinutes >= StartMinutes && endMinutes <= EndMinutes;
     }
 
+    /// <summary>The days in the order DaysOfWeek lists them (Sunday first).</summary>
     public static readonly IReadOnlyList<DayOfWeek> WeekOrder =
         [DayOfWeek.Sunday, DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday, DayOfWeek.Saturday];
 }

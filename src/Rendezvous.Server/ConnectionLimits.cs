@@ -34,6 +34,12 @@ public sealed record ConnectionLimits
     public TimeSpan MinDataRateGrace { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Streaming responses one user may hold open at once (Exchange's HangingConnectionLimit: 10 in Exchange Online);
+    /// each also holds a connection, which is busy and so never closed to make room. More is ErrorExceededConnectionCount.
+    /// </summary>
+    public int MaxStreamsPerUser { get; init; } = 10;
+
+    /// <summary>
     /// 1,000, or half the process's open-file limit if that is lower: every connection is a descriptor, and SQLite,
     /// the runtime and the log need theirs (the crash of defect 4 happened at that limit).
     /// </summary>

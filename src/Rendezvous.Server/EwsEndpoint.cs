@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rendezvous.Domain;
 using Rendezvous.Ews;
@@ -9,35 +12,33 @@ using Rendezvous.Store;
 namespace Rendezvous.Server;
 
 /// <summary>
-/// POST /EWS/Exchange.asmx: authenticate, read the body within limits, parse, dispatch on the first element
-/// of soap:Body (clients send no SOAPAction), and write the response. Every failure of the whole request is
-/// turned into a SOAP fault here, and only here.
+/// POST /EWS/Exchange.asmx, for a user the sign-in scheme let through (<see cref="MailboxSignIn"/>): read the body
+/// within limits, parse, dispatch on the first element of soap:Body (clients send no SOAPAction) to the operation's
+/// entry in <see cref="EwsOperations"/>, and write the response: buffered, or streamed in parts. Every failure of the
+/// whole request is turned into a SOAP fault here, and only here.
 /// </summary>
-public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticator, ServerOptions options, ILogger<EwsEndpoint> logger)
+public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger)
 {
     private readonly SemaphoreSlim largeRequests = new(options.RequestLimits.MaxConcurrentLargeRequests);
     private readonly MemoryTrimmer trimmer = new(options.Time);
+    private readonly IReadOnlyDictionary<string, EwsOperation> operations = options.OperationTable ?? EwsOperations.Default;
+    private readonly Dictionary<string, int> streamsPerUser = new(StringComparer.Ordinal);
 
     public async Task HandleAsync(HttpContext http)
     {
         var cancellation = http.RequestAborted;
-        if (!HttpMethods.IsPost(http.Request.Method))
+        if (await MailboxSignIn.UserAsync(http, store, cancellation) is not { } user)
         {
-            http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-            http.Response.Headers.Allow = "POST";
-            return;
-        }
-
-        var signIn = await authenticator.SignInAsync(http.Request.Headers.Authorization, http.Connection.RemoteIpAddress, cancellation);
-        if (signIn.User is not { } user)
-        {
-            await RefuseAsync(http.Response, signIn, cancellation);
+            await http.ChallengeAsync(MailboxSignIn.Scheme);
             return;
         }
 
         // The response spills to a temporary file beyond a small buffer, so a large one is never held in memory, and
         // it is complete before anything is sent, so a failure while it is written still becomes a fault.
         await using var output = new FileBufferingWriteStream(options.RequestLimits.ResponseBufferBytes);
+        // A stream ends when its client goes away or the server stops (the host waits for running requests).
+        using var streamEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellation, lifetime.ApplicationStopping);
+        EwsStreamWriter? stream = null;
         EwsException? fault = null;
         EwsRequest? request = null;
         long requestBytes = 0;
@@ -48,7 +49,7 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             requestBytes = body.Length;
             var soap = SoapRequest.Parse(body, options.Limits);
             operationName = soap.OperationName;
-            if (!Operations.Table.TryGetValue(soap.OperationName, out var handler))
+            if (!operations.TryGetValue(soap.OperationName, out var operation))
             {
                 // Note: not ErrorInvalidRequest, which exchangelib takes for a version mismatch and retries under every version.
                 throw new EwsFaultException(ResponseCodes.ErrorInvalidOperation,
@@ -67,12 +68,28 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
                 Store = store,
                 Time = options.Time,
                 Logger = logger,
-                Cancellation = cancellation,
+                Cancellation = operation.Streaming is null ? cancellation : streamEnd.Token,
                 Limits = options.RequestLimits,
                 LargeRequests = largeRequests,
             };
-            var writeBody = await handler(request);
-            SoapWriter.WriteResponse(output, writeBody, soap.Zone);
+            if (operation.Streaming is { } streaming)
+            {
+                EnterStream(user.MailboxId);
+                try
+                {
+                    stream = new EwsStreamWriter(http.Response, soap.Zone, streamEnd.Token);
+                    await streaming(request, stream);
+                }
+                finally
+                {
+                    LeaveStream(user.MailboxId);
+                }
+            }
+            else
+            {
+                var writeBody = await operation.Buffered!(request);
+                SoapWriter.WriteResponse(output, writeBody, soap.Zone);
+            }
         }
         catch (EwsException e)
         {
@@ -83,7 +100,11 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             logger.LogError(e, "{Operation}: the store is full", operationName);
             fault = EwsRequest.InsufficientResources();
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (stream is { Started: true } && streamEnd.IsCancellationRequested)
+        {
+            // The client went away or the server is stopping: the stream simply ends.
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !(stream is null ? cancellation : streamEnd.Token).IsCancellationRequested)
         {
             logger.LogError(e, "{Operation} failed", operationName);
             fault = new EwsException(ResponseCodes.ErrorInternalServerError, "An internal server error occurred. The operation failed.");
@@ -97,6 +118,17 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
             {
                 trimmer.Schedule();
             }
+        }
+
+        if (stream is { Started: true })
+        {
+            // Parts were sent with a 200: a failure after them is told in one last part, a fault envelope.
+            if (fault is not null)
+            {
+                await stream.TryWriteFaultAsync(fault);
+            }
+
+            return;
         }
 
         http.Response.ContentType = "text/xml; charset=utf-8";
@@ -118,33 +150,38 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
         await output.DrainBufferAsync(http.Response.Body, cancellation);
     }
 
-    private async Task RefuseAsync(HttpResponse response, SignInResult signIn, CancellationToken cancellationToken)
+    /// <summary>A stream holds a connection for as long as it lasts: a user may hold only so many (<see cref="ConnectionLimits.MaxStreamsPerUser"/>).</summary>
+    private void EnterStream(string mailbox)
     {
-        if (signIn.Outcome == SignInOutcome.Busy)
+        var limit = options.Connections.MaxStreamsPerUser;
+        lock (streamsPerUser)
         {
-            // Not a verdict on the credentials: exchangelib's fault-tolerant policy backs off on 503 and retries.
-            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            response.Headers.RetryAfter = Seconds(signIn.RetryAfter);
-            return;
-        }
+            var open = streamsPerUser.GetValueOrDefault(mailbox);
+            if (open >= limit)
+            {
+                throw new EwsFaultException(ResponseCodes.ErrorExceededConnectionCount, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"The account has {open} streaming connections open, the limit ({nameof(ConnectionLimits.MaxStreamsPerUser)} {limit}). Close one, or get the events of several subscriptions on one connection."));
+            }
 
-        // Note: exchangelib and DavMail first POST without credentials and need this challenge to send them.
-        response.StatusCode = StatusCodes.Status401Unauthorized;
-        response.Headers.WWWAuthenticate = $"Basic realm=\"{options.Realm}\"";
-        if (signIn.Outcome == SignInOutcome.Throttled)
-        {
-            // Note: exchangelib reports this text as "The referenced account is currently locked out" (UnauthorizedError)
-            // instead of "Invalid credentials", and its fault-tolerant policy waits for Retry-After before trying again.
-            response.Headers.RetryAfter = Seconds(signIn.RetryAfter);
-            response.ContentType = "text/plain; charset=utf-8";
-            response.ContentLength = LockedOut.Length;
-            await response.Body.WriteAsync(LockedOut, cancellationToken);
+            streamsPerUser[mailbox] = open + 1;
         }
     }
 
-    private static readonly byte[] LockedOut = "The referenced account is currently locked out. Try again later.\n"u8.ToArray();
-
-    private static string Seconds(TimeSpan wait) => ((long)Math.Ceiling(Math.Max(1, wait.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private void LeaveStream(string mailbox)
+    {
+        lock (streamsPerUser)
+        {
+            var open = streamsPerUser[mailbox] - 1;
+            if (open == 0)
+            {
+                streamsPerUser.Remove(mailbox);
+            }
+            else
+            {
+                streamsPerUser[mailbox] = open;
+            }
+        }
+    }
 
     private static async Task<MemoryStream> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
@@ -194,4 +231,110 @@ public sealed class EwsEndpoint(IMailStore store, BasicAuthenticator authenticat
 
     private static EwsFaultException TooLarge(long limit) =>
         new(ResponseCodes.ErrorInvalidRequest, $"The request is invalid: the body is larger than the limit of {limit} bytes.");
+}
+
+/// <summary>A handler that streams: it writes its response in parts, over time, through <paramref name="response"/>.</summary>
+public delegate Task StreamingOperationHandler(EwsRequest request, EwsStreamWriter response);
+
+/// <summary>
+/// One entry of the endpoint's dispatch table, which says how its response is written: <see cref="Buffered"/>, the
+/// shape of every operation so far (the handler's work done, then its body written whole and sent with a length), or
+/// <see cref="Streaming"/> (a chunked 200 whose parts are each a complete SOAP envelope, written and flushed as the
+/// handler goes, as GetStreamingEvents answers).
+/// </summary>
+public sealed class EwsOperation
+{
+    private EwsOperation(OperationHandler? buffered, StreamingOperationHandler? streaming)
+    {
+        Buffered = buffered;
+        Streaming = streaming;
+    }
+
+    public OperationHandler? Buffered { get; }
+
+    public StreamingOperationHandler? Streaming { get; }
+
+    public static EwsOperation Of(OperationHandler handler) => new(handler, null);
+
+    public static EwsOperation Streamed(StreamingOperationHandler handler) => new(null, handler);
+}
+
+/// <summary>The endpoint's dispatch table: every entry of <see cref="Operations.Table"/>, buffered, and the streaming ones.</summary>
+public static class EwsOperations
+{
+    public static readonly IReadOnlyDictionary<string, EwsOperation> Default = With();
+
+    /// <summary>The default table with <paramref name="more"/> added or replacing entries (a test's own operation, say).</summary>
+    public static IReadOnlyDictionary<string, EwsOperation> With(params (string Name, EwsOperation Operation)[] more)
+    {
+        var table = Operations.Table.ToDictionary(p => p.Key, p => EwsOperation.Of(p.Value), StringComparer.Ordinal);
+        foreach (var (name, operation) in more)
+        {
+            table[name] = operation;
+        }
+
+        return table;
+    }
+}
+
+/// <summary>
+/// What a streaming handler writes through. Each <see cref="WriteAsync"/> is one complete SOAP envelope (with
+/// ServerVersionInfo, in the request's time zone), written and flushed at once; the first one sends the 200 and its
+/// headers, chunked. Cancelled (<see cref="EwsRequest.Cancellation"/>) when the client goes away or the server stops.
+/// Kestrel's minimum response data rate still holds: it is measured only while a write waits for the client, so a
+/// quiet stream is never cut, and a client that stops reading while a part is pending is.
+/// </summary>
+public sealed class EwsStreamWriter
+{
+    private readonly HttpResponse response;
+    private readonly TimeZoneInfo? zone;
+    private readonly CancellationToken cancellation;
+
+    internal EwsStreamWriter(HttpResponse response, TimeZoneInfo? zone, CancellationToken cancellation)
+    {
+        this.response = response;
+        this.zone = zone;
+        this.cancellation = cancellation;
+    }
+
+    /// <summary>Whether a part was sent: from then on a failure can no longer be an HTTP 500 fault.</summary>
+    public bool Started { get; private set; }
+
+    /// <summary>Writes one envelope with <paramref name="writeBody"/> as its body and flushes it to the client.</summary>
+    public async Task WriteAsync(Action<EwsWriter> writeBody)
+    {
+        // A part is built whole before any of it is sent, so a failure while writing it sends nothing of it.
+        using var part = new MemoryStream();
+        SoapWriter.WriteResponse(part, writeBody, zone);
+        await SendAsync(part);
+    }
+
+    /// <summary>The fault as a last part; a client already gone is not an error.</summary>
+    internal async Task TryWriteFaultAsync(EwsException fault)
+    {
+        using var part = new MemoryStream();
+        SoapWriter.WriteFault(part, fault);
+        try
+        {
+            await SendAsync(part);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+        }
+    }
+
+    private async Task SendAsync(MemoryStream part)
+    {
+        if (!Started)
+        {
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "text/xml; charset=utf-8";
+            // No length: HTTP/1.1 sends it chunked. Nothing between here and the socket may hold a part back.
+            response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            Started = true;
+        }
+
+        await response.Body.WriteAsync(part.GetBuffer().AsMemory(0, (int)part.Length), cancellation);
+        await response.Body.FlushAsync(cancellation);
+    }
 }

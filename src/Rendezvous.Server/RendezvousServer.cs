@@ -27,6 +27,9 @@ public sealed class RendezvousServer : IAsyncDisposable
 
     public string DataPath { get; }
 
+    /// <summary>The host's services (its endpoints, the sign-in scheme), for a test or an embedding host to look at.</summary>
+    public IServiceProvider Services => app.Services;
+
     public BasicAuthenticator Authenticator => app.Services.GetRequiredService<BasicAuthenticator>();
 
     /// <summary>The addresses Kestrel actually listens on (a port of 0 is resolved).</summary>
@@ -68,21 +71,17 @@ public sealed class RendezvousServer : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IMailStore>(store);
         builder.Services.AddSingleton<BasicAuthenticator>();
+        builder.Services.AddMailboxSignIn(options.Realm);
         builder.Services.AddSingleton<EwsEndpoint>();
         var app = builder.Build();
         var endpoint = app.Services.GetRequiredService<EwsEndpoint>();
         app.Use((http, next) => gate is null ? next(http) : gate.OnRequestAsync(http, next));
-        app.Use(async (http, next) =>
-        {
-            // Note: DavMail posts to /ews/exchange.asmx whatever its URL says; the path is matched case-insensitively.
-            if (http.Request.Path.Equals("/EWS/Exchange.asmx", StringComparison.OrdinalIgnoreCase))
-            {
-                await endpoint.HandleAsync(http);
-                return;
-            }
-
-            await next(http);
-        });
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        // Note: DavMail posts to /ews/exchange.asmx whatever its URL says; route templates match case-insensitively.
+        // Another method on the path gets routing's 405 with Allow: POST, before any sign-in.
+        app.MapPost("/EWS/Exchange.asmx", endpoint.HandleAsync).RequireMailboxUser();
         app.MapGet("/", () => Results.Text("Rendezvous EWS server. Endpoint: /EWS/Exchange.asmx\n"));
         await app.StartAsync(cancellationToken);
         return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? options.DataDirectory);

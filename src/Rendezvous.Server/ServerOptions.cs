@@ -29,4 +29,7 @@ public sealed class ServerOptions
     public SignInPolicy SignIn { get; set; } = new();
 
     public TimeProvider Time { get; set; } = TimeProvider.System;
+
+    /// <summary>The operations the endpoint dispatches to; null: <see cref="EwsOperations.Default"/> (tests add their own).</summary>
+    public IReadOnlyDictionary<string, EwsOperation>? OperationTable { get; set; }
 }
