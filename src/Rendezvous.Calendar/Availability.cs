@@ -37,14 +37,14 @@ public static class Availability
         if (request.Mailboxes.Count > MaxMailboxes)
         {
             // LEARN:responsecode: "too many attendees to resolve. By default, the maximum number of attendees to resolve is 100."
-            throw new EwsFaultException(ResponseCodes.ErrorIndividualMailboxLimitReached,
+            throw new RequestFailedException(ErrorCode.MailboxLimitReached,
                 $"The request asks for {request.Mailboxes.Count} mailboxes; at most {MaxMailboxes} can be queried at once.");
         }
 
         if (request.FreeBusy is null && request.Suggestions is null)
         {
             // LEARN:freebusyviewoptions and LEARN:suggestionsviewoptions: each may be absent only if the other is present.
-            throw new EwsFaultException(ResponseCodes.ErrorInvalidRequest, "The request needs FreeBusyViewOptions, SuggestionsViewOptions or both.");
+            throw new RequestFailedException(ErrorCode.InvalidRequest, "The request needs FreeBusyViewOptions, SuggestionsViewOptions or both.");
         }
 
         if (request.FreeBusy is { } f)
@@ -52,14 +52,14 @@ public static class Availability
             CheckWindow(f.Window);
             if (f.IntervalMinutes is < MinInterval or > MaxInterval)
             {
-                throw new EwsFaultException(ResponseCodes.ErrorInvalidMergedFreeBusyInterval,
+                throw new RequestFailedException(ErrorCode.MergedFreeBusyIntervalInvalid,
                     $"The merged free/busy interval must be between {MinInterval} and {MaxInterval} minutes.");
             }
 
             if (f.RequestedView == "None")
             {
                 // LEARN:requestedview: None "is not valid for requests"; LEARN:responsecode ErrorInvalidFreeBusyViewType.
-                throw new EwsFaultException(ResponseCodes.ErrorInvalidFreeBusyViewType, "The requested free/busy view type None is only valid in responses.");
+                throw new RequestFailedException(ErrorCode.FreeBusyViewTypeInvalid, "The requested free/busy view type None is only valid in responses.");
             }
         }
 
@@ -68,18 +68,18 @@ public static class Availability
             CheckWindow(s.Window);
             if (s.MeetingDurationInMinutes is < 1 or > MaxInterval)
             {
-                throw new EwsFaultException(ResponseCodes.ErrorInvalidArgument, "The meeting duration must be between 1 and 1440 minutes.");
+                throw new RequestFailedException(ErrorCode.InvalidArgument, "The meeting duration must be between 1 and 1440 minutes.");
             }
 
             if (s.GoodThreshold is < 0 or > 50)
             {
                 // LEARN:goodthreshold: "The expected integer values are between 0 and 50."
-                throw new EwsFaultException(ResponseCodes.ErrorInvalidArgument, "GoodThreshold must be between 0 and 50.");
+                throw new RequestFailedException(ErrorCode.InvalidArgument, "GoodThreshold must be between 0 and 50.");
             }
 
             if (s.MaximumResultsByDay < 0 || s.MaximumNonWorkHourResultsByDay < 0)
             {
-                throw new EwsFaultException(ResponseCodes.ErrorInvalidArgument, "The maximum numbers of results per day cannot be negative.");
+                throw new RequestFailedException(ErrorCode.InvalidArgument, "The maximum numbers of results per day cannot be negative.");
             }
         }
     }
@@ -88,12 +88,12 @@ public static class Availability
     {
         if (window.End < window.Start)
         {
-            throw new EwsFaultException(ResponseCodes.ErrorInvalidTimeInterval, "The specified time interval is invalid: its end is before its start.");
+            throw new RequestFailedException(ErrorCode.TimeIntervalInvalid, "The specified time interval is invalid: its end is before its start.");
         }
 
         if (window.Length > MaxWindow)
         {
-            throw new EwsFaultException(ResponseCodes.ErrorTimeIntervalTooBig,
+            throw new RequestFailedException(ErrorCode.TimeIntervalTooBig,
                 $"The time window is longer than the allowed limit of {MaxWindow.TotalDays} days.");
         }
     }

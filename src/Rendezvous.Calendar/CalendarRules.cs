@@ -24,7 +24,7 @@ public static class CalendarRules
         item.EndTimeZone ??= item.StartTimeZone;
         if (item.Start is null || item.End is null)
         {
-            throw new EwsException(ResponseCodes.ErrorInvalidRequest, "A calendar item needs a Start and an End.");
+            throw new DomainException(ErrorCode.InvalidRequest, "A calendar item needs a Start and an End.");
         }
 
         SnapAllDay(item);
@@ -97,12 +97,12 @@ public static class CalendarRules
 
         if (end < start)
         {
-            throw new EwsException(ResponseCodes.ErrorCalendarEndDateIsEarlierThanStartDate, "The end date is earlier than the start date.");
+            throw new DomainException(ErrorCode.EndBeforeStart, "The end date is earlier than the start date.");
         }
 
         if (end - start > MaxDuration)
         {
-            throw new EwsException(ResponseCodes.ErrorCalendarDurationIsTooLong, "The duration of the calendar item is too long (more than five years).");
+            throw new DomainException(ErrorCode.DurationTooLong, "The duration of the calendar item is too long (more than five years).");
         }
     }
 

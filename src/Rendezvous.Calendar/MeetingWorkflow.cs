@@ -22,7 +22,7 @@ public static class MeetingWorkflow
         if (!IsOrganizer(meeting, organizer))
         {
             // Invitations go out from the organizer: anyone else would be sending as them.
-            throw new EwsException(ResponseCodes.ErrorSendAsDenied, "A meeting is created by its organizer; the organizer must be the signed-in user.");
+            throw new DomainException(ErrorCode.SendAsDenied, "A meeting is created by its organizer; the organizer must be the signed-in user.");
         }
 
         var decision = new Decision();
@@ -73,12 +73,12 @@ public static class MeetingWorkflow
         var item = reference.Item;
         if (item.Kind is not (ItemKind.MeetingRequest or ItemKind.CalendarItem))
         {
-            throw new EwsException(InvalidItemCode(reply.Kind), "Only a meeting request or a meeting in the calendar can be accepted, tentatively accepted or declined.");
+            throw new DomainException(InvalidItemCode(reply.Kind), "Only a meeting request or a meeting in the calendar can be accepted, tentatively accepted or declined.");
         }
 
         if (item.IsOrganizedBy(attendee.Owner.Address) || item.MyResponseType == "Organizer" || (item.Kind == ItemKind.CalendarItem && !item.IsMeeting))
         {
-            throw new EwsException(OrganizerCode(reply.Kind), "The organizer cannot respond to their own meeting.");
+            throw new DomainException(OrganizerCode(reply.Kind), "The organizer cannot respond to their own meeting.");
         }
 
         // Only this meeting's items (its UID and its organizer) answer or change: a meeting of someone else that reuses the UID is another one.
@@ -88,12 +88,12 @@ public static class MeetingWorkflow
         var calendarItem = attendee.CalendarItem;
         if (item.IsCancelled || calendarItem?.Item.IsCancelled == true)
         {
-            throw new EwsException(CancelledCode(reply.Kind), "The meeting has been cancelled.");
+            throw new DomainException(CancelledCode(reply.Kind), "The meeting has been cancelled.");
         }
 
         if (item.Kind == ItemKind.MeetingRequest && item.IsOutOfDate == true)
         {
-            throw new EwsException(ResponseCodes.ErrorCalendarMeetingRequestIsOutOfDate, "This meeting request is out of date: the meeting was updated since. Respond to the latest request or to the calendar item.");
+            throw new DomainException(ErrorCode.MeetingRequestOutOfDate, "This meeting request is out of date: the meeting was updated since. Respond to the latest request or to the calendar item.");
         }
 
         var meeting = calendarItem?.Item ?? item;
@@ -236,7 +236,7 @@ public static class MeetingWorkflow
         if (before.Folder == MeetingView.DeletedItems)
         {
             // Exchange refuses too (UpdateItem's PreventMeetingUpdateFromDeletedItem): attendees would get updates of a deleted meeting.
-            throw new EwsException(ResponseCodes.ErrorCalendarCannotUpdateDeletedItem, "A meeting in Deleted Items cannot send updates; move it back to the calendar first, or update it with SendToNone.");
+            throw new DomainException(ErrorCode.DeletedMeetingNotUpdatable, "A meeting in Deleted Items cannot send updates; move it back to the calendar first, or update it with SendToNone.");
         }
 
         after.IsMeeting = after.IsMeeting || newAddresses.Count > 0;
@@ -314,12 +314,12 @@ public static class MeetingWorkflow
         var item = meeting.Item;
         if (item.Kind != ItemKind.CalendarItem)
         {
-            throw new EwsException(ResponseCodes.ErrorInvalidItemForOperationCancelItem, "Only a calendar item can be cancelled.");
+            throw new DomainException(ErrorCode.NotCancellable, "Only a calendar item can be cancelled.");
         }
 
         if (!IsOrganizer(item, organizer))
         {
-            throw new EwsException(ResponseCodes.ErrorCalendarIsNotOrganizer, "Only the organizer can cancel a meeting; an attendee declines it or removes it.");
+            throw new DomainException(ErrorCode.NotOrganizer, "Only the organizer can cancel a meeting; an attendee declines it or removes it.");
         }
 
         var decision = new Decision();
@@ -364,7 +364,7 @@ public static class MeetingWorkflow
     {
         if (cancellation.Item.Kind != ItemKind.MeetingCancellation)
         {
-            throw new EwsException(ResponseCodes.ErrorInvalidItemForOperationRemoveItem, "RemoveItem applies to a meeting cancellation only. To remove a meeting request and its calendar item, decline it.");
+            throw new DomainException(ErrorCode.NotRemovable, "RemoveItem applies to a meeting cancellation only. To remove a meeting request and its calendar item, decline it.");
         }
 
         var decision = new Decision();
@@ -419,7 +419,7 @@ public static class MeetingWorkflow
 
         if (meeting.AllowNewTimeProposal == false)
         {
-            throw new EwsException(ResponseCodes.ErrorInvalidOperation, "The organizer does not allow new time proposals for this meeting (AllowNewTimeProposal is false).");
+            throw new DomainException(ErrorCode.InvalidOperation, "The organizer does not allow new time proposals for this meeting (AllowNewTimeProposal is false).");
         }
 
         var duration = meeting.Start is { } s && meeting.End is { } e ? e - s : TimeSpan.Zero;
@@ -427,12 +427,12 @@ public static class MeetingWorkflow
         var end = reply.ProposedEnd ?? start + duration;
         if (end < start)
         {
-            throw new EwsException(ResponseCodes.ErrorCalendarEndDateIsEarlierThanStartDate, "The proposed end time is earlier than the proposed start time.");
+            throw new DomainException(ErrorCode.EndBeforeStart, "The proposed end time is earlier than the proposed start time.");
         }
 
         if (end - start > CalendarRules.MaxDuration)
         {
-            throw new EwsException(ResponseCodes.ErrorCalendarDurationIsTooLong, "The proposed meeting is longer than five years.");
+            throw new DomainException(ErrorCode.DurationTooLong, "The proposed meeting is longer than five years.");
         }
 
         return (start, end);
@@ -547,24 +547,24 @@ public static class MeetingWorkflow
         return found;
     }
 
-    private static string InvalidItemCode(ResponseKind kind) => kind switch
+    private static ErrorCode InvalidItemCode(ResponseKind kind) => kind switch
     {
-        ResponseKind.Accept => ResponseCodes.ErrorInvalidItemForOperationAcceptItem,
-        ResponseKind.Tentative => ResponseCodes.ErrorInvalidItemForOperationTentative,
-        _ => ResponseCodes.ErrorInvalidItemForOperationDeclineItem,
+        ResponseKind.Accept => ErrorCode.NotAcceptable,
+        ResponseKind.Tentative => ErrorCode.NotTentativelyAcceptable,
+        _ => ErrorCode.NotDeclinable,
     };
 
-    private static string OrganizerCode(ResponseKind kind) => kind switch
+    private static ErrorCode OrganizerCode(ResponseKind kind) => kind switch
     {
-        ResponseKind.Accept => ResponseCodes.ErrorCalendarIsOrganizerForAccept,
-        ResponseKind.Tentative => ResponseCodes.ErrorCalendarIsOrganizerForTentative,
-        _ => ResponseCodes.ErrorCalendarIsOrganizerForDecline,
+        ResponseKind.Accept => ErrorCode.OrganizerCannotAccept,
+        ResponseKind.Tentative => ErrorCode.OrganizerCannotTentativelyAccept,
+        _ => ErrorCode.OrganizerCannotDecline,
     };
 
-    private static string CancelledCode(ResponseKind kind) => kind switch
+    private static ErrorCode CancelledCode(ResponseKind kind) => kind switch
     {
-        ResponseKind.Accept => ResponseCodes.ErrorCalendarIsCancelledForAccept,
-        ResponseKind.Tentative => ResponseCodes.ErrorCalendarIsCancelledForTentative,
-        _ => ResponseCodes.ErrorCalendarIsCancelledForDecline,
+        ResponseKind.Accept => ErrorCode.CancelledCannotAccept,
+        ResponseKind.Tentative => ErrorCode.CancelledCannotTentativelyAccept,
+        _ => ErrorCode.CancelledCannotDecline,
     };
 }

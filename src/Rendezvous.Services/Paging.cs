@@ -1,4 +1,5 @@
 using System.Globalization;
+using Rendezvous.Domain;
 
 namespace Rendezvous.Services;
 

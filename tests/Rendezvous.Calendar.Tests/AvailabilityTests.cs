@@ -103,17 +103,17 @@ public sealed class AvailabilityTests
     [Fact]
     public void The_whole_request_checks_name_the_documented_codes()
     {
-        static string Code(AvailabilityRequest r) => Assert.Throws<EwsFaultException>(() => Availability.Validate(r)).Code;
+        static ErrorCode Code(AvailabilityRequest r) => Assert.Throws<RequestFailedException>(() => Availability.Validate(r)).Code;
         var day = new UtcWindow(Utc(2030, 1, 7), Utc(2030, 1, 8));
         var one = new[] { new MailboxQuery("a@example.com", "Required", false) };
         AvailabilityRequest Request(UtcWindow w, int interval = 30, string view = "Detailed", int mailboxes = 1) =>
             new(TimeZoneInfo.Utc, [.. Enumerable.Repeat(one[0], mailboxes)], new FreeBusyOptions(w, interval, view), null);
 
-        Assert.Equal(ResponseCodes.ErrorIndividualMailboxLimitReached, Code(Request(day, mailboxes: 101)));
-        Assert.Equal(ResponseCodes.ErrorInvalidTimeInterval, Code(Request(new UtcWindow(day.End, day.Start))));
-        Assert.Equal(ResponseCodes.ErrorTimeIntervalTooBig, Code(Request(day with { End = day.Start.AddDays(42).AddMinutes(1) })));
-        Assert.Equal(ResponseCodes.ErrorInvalidMergedFreeBusyInterval, Code(Request(day, interval: 4)));
-        Assert.Equal(ResponseCodes.ErrorInvalidFreeBusyViewType, Code(Request(day, view: "None")));
+        Assert.Equal(ErrorCode.MailboxLimitReached, Code(Request(day, mailboxes: 101)));
+        Assert.Equal(ErrorCode.TimeIntervalInvalid, Code(Request(new UtcWindow(day.End, day.Start))));
+        Assert.Equal(ErrorCode.TimeIntervalTooBig, Code(Request(day with { End = day.Start.AddDays(42).AddMinutes(1) })));
+        Assert.Equal(ErrorCode.MergedFreeBusyIntervalInvalid, Code(Request(day, interval: 4)));
+        Assert.Equal(ErrorCode.FreeBusyViewTypeInvalid, Code(Request(day, view: "None")));
         Availability.Validate(Request(day with { End = day.Start.AddDays(42) }, 1440, mailboxes: 100));
     }
 

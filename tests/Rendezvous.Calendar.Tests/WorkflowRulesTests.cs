@@ -17,14 +17,14 @@ public sealed class WorkflowRulesTests
     private Item Request(string user) => world.In(user, "inbox").Single(i => i.Kind == ItemKind.MeetingRequest && i.IsOutOfDate != true);
 
     [Theory]
-    [InlineData(ResponseKind.Accept, ResponseCodes.ErrorCalendarIsOrganizerForAccept)]
-    [InlineData(ResponseKind.Tentative, ResponseCodes.ErrorCalendarIsOrganizerForTentative)]
-    [InlineData(ResponseKind.Decline, ResponseCodes.ErrorCalendarIsOrganizerForDecline)]
-    public void TheOrganizerCannotRespondToTheirOwnMeeting(ResponseKind kind, string code)
+    [InlineData(ResponseKind.Accept, ErrorCode.OrganizerCannotAccept)]
+    [InlineData(ResponseKind.Tentative, ErrorCode.OrganizerCannotTentativelyAccept)]
+    [InlineData(ResponseKind.Decline, ErrorCode.OrganizerCannotDecline)]
+    public void TheOrganizerCannotRespondToTheirOwnMeeting(ResponseKind kind, ErrorCode code)
     {
         var meeting = Meeting();
 
-        var e = Assert.Throws<EwsException>(() => world.Respond("alice", meeting.Id, new MeetingReply(kind)));
+        var e = Assert.Throws<DomainException>(() => world.Respond("alice", meeting.Id, new MeetingReply(kind)));
         Assert.Equal(code, e.Code);
     }
 
@@ -34,9 +34,9 @@ public sealed class WorkflowRulesTests
         Meeting();
         var before = world.In("alice", "inbox").Count;
 
-        var e = Assert.Throws<EwsException>(() => world.Respond("bob", Request("bob").Id, new MeetingReply(ResponseKind.Tentative, null, Nine.AddHours(3), Nine.AddHours(2))));
+        var e = Assert.Throws<DomainException>(() => world.Respond("bob", Request("bob").Id, new MeetingReply(ResponseKind.Tentative, null, Nine.AddHours(3), Nine.AddHours(2))));
 
-        Assert.Equal(ResponseCodes.ErrorCalendarEndDateIsEarlierThanStartDate, e.Code);
+        Assert.Equal(ErrorCode.EndBeforeStart, e.Code);
         Assert.Equal(before, world.In("alice", "inbox").Count);
         Assert.Equal("NoResponseReceived", world.In("bob", "calendar").Single().MyResponseType);
     }
@@ -48,8 +48,8 @@ public sealed class WorkflowRulesTests
         var request = Request("bob");
 
         Assert.DoesNotContain("ProposeNewTime", CalendarRules.ResponseObjects(request, World.Address("bob"), ExchangeVersion.Exchange2016));
-        var e = Assert.Throws<EwsException>(() => world.Respond("bob", request.Id, new MeetingReply(ResponseKind.Accept, null, Nine.AddHours(2), Nine.AddHours(3))));
-        Assert.Equal(ResponseCodes.ErrorInvalidOperation, e.Code);
+        var e = Assert.Throws<DomainException>(() => world.Respond("bob", request.Id, new MeetingReply(ResponseKind.Accept, null, Nine.AddHours(2), Nine.AddHours(3))));
+        Assert.Equal(ErrorCode.InvalidOperation, e.Code);
         Assert.Empty(world.In("alice", "inbox"));
 
         world.Respond("bob", request.Id, new MeetingReply(ResponseKind.Accept));
@@ -130,8 +130,8 @@ public sealed class WorkflowRulesTests
         var first = Request("bob");
         world.Update("alice", meeting.Id, m => m.Start = m.Start!.Value.AddHours(1));
 
-        var e = Assert.Throws<EwsException>(() => world.Respond("bob", first.Id, new MeetingReply(ResponseKind.Accept)));
-        Assert.Equal(ResponseCodes.ErrorCalendarMeetingRequestIsOutOfDate, e.Code);
+        var e = Assert.Throws<DomainException>(() => world.Respond("bob", first.Id, new MeetingReply(ResponseKind.Accept)));
+        Assert.Equal(ErrorCode.MeetingRequestOutOfDate, e.Code);
     }
 
     [Fact]
@@ -249,8 +249,8 @@ public sealed class WorkflowRulesTests
             Assert.Contains("RemoveItem", CalendarRules.ResponseObjects(cancellation, World.Address(attendee), ExchangeVersion.Exchange2016));
         }
 
-        var e = Assert.Throws<EwsException>(() => world.Respond("carol", world.In("carol", "calendar").Single().Id, new MeetingReply(ResponseKind.Accept)));
-        Assert.Equal(ResponseCodes.ErrorCalendarIsCancelledForAccept, e.Code);
+        var e = Assert.Throws<DomainException>(() => world.Respond("carol", world.In("carol", "calendar").Single().Id, new MeetingReply(ResponseKind.Accept)));
+        Assert.Equal(ErrorCode.CancelledCannotAccept, e.Code);
     }
 
     [Fact]
@@ -267,8 +267,8 @@ public sealed class WorkflowRulesTests
         Assert.Contains(world.In("bob", "deleteditems"), i => i.Kind == ItemKind.MeetingCancellation);
 
         var request = world.In("bob", "inbox").Single(i => i.Kind == ItemKind.MeetingRequest);
-        var e = Assert.Throws<EwsException>(() => MeetingWorkflow.Remove(world.Placed(request.Id), world.View("bob", meeting.Uid), world.Context));
-        Assert.Equal(ResponseCodes.ErrorInvalidItemForOperationRemoveItem, e.Code);
+        var e = Assert.Throws<DomainException>(() => MeetingWorkflow.Remove(world.Placed(request.Id), world.View("bob", meeting.Uid), world.Context));
+        Assert.Equal(ErrorCode.NotRemovable, e.Code);
     }
 
     [Fact]
@@ -277,8 +277,8 @@ public sealed class WorkflowRulesTests
         var meeting = Meeting();
         var deleted = world.Apply(MeetingWorkflow.Cancel(world.Placed(meeting.Id), world["alice"], null, "SendToNone", new Dictionary<string, MeetingView>(), Place.In(world["alice"], "deleteditems"), null, world.Context)).Creates[0].Item;
 
-        var e = Assert.Throws<EwsException>(() => world.Update("alice", deleted.Id, m => m.Subject = "Back"));
-        Assert.Equal(ResponseCodes.ErrorCalendarCannotUpdateDeletedItem, e.Code);
+        var e = Assert.Throws<DomainException>(() => world.Update("alice", deleted.Id, m => m.Subject = "Back"));
+        Assert.Equal(ErrorCode.DeletedMeetingNotUpdatable, e.Code);
         world.Update("alice", deleted.Id, m => m.Subject = "Back", "SendToNone");
         Assert.Equal("Back", world.Get(deleted.Id).Subject);
     }
@@ -289,8 +289,8 @@ public sealed class WorkflowRulesTests
         Meeting();
         var copy = world.In("bob", "calendar").Single();
 
-        var e = Assert.Throws<EwsException>(() => world.Cancel("bob", copy.Id));
-        Assert.Equal(ResponseCodes.ErrorCalendarIsNotOrganizer, e.Code);
+        var e = Assert.Throws<DomainException>(() => world.Cancel("bob", copy.Id));
+        Assert.Equal(ErrorCode.NotOrganizer, e.Code);
     }
 
     [Fact]

@@ -123,6 +123,32 @@ public sealed class ServiceTests : IAsyncLifetime
         }
     }
 
+    // Each ResponseCode the domain can cause comes from one ErrorCode, so a test of the domain's code says what the wire shows.
+    [Fact]
+    public void No_two_domain_errors_share_a_response_code()
+    {
+        var shared = Enum.GetValues<ErrorCode>().GroupBy(EwsErrors.ResponseCode).Where(g => g.Count() > 1).Select(g => g.Key);
+        Assert.Empty(shared);
+    }
+
+    // The calendar rules and the services speak the domain's errors; only the EWS edge knows ResponseCodes.
+    [Theory]
+    [InlineData("Rendezvous.Calendar")]
+    [InlineData("Rendezvous.Services")]
+    public void The_domain_below_the_edge_throws_no_ews_errors(string project)
+    {
+        var sources = Directory.EnumerateFiles(Path.Combine(Processes.RepositoryRoot, "src", project), "*.cs", SearchOption.TopDirectoryOnly).ToList();
+        Assert.NotEmpty(sources);
+        foreach (var source in sources)
+        {
+            var text = File.ReadAllText(source);
+            foreach (var ews in new[] { "EwsException", "EwsFaultException", "ResponseCodes" })
+            {
+                Assert.False(text.Contains(ews, StringComparison.Ordinal), $"{Path.GetFileName(source)} uses {ews}.");
+            }
+        }
+    }
+
     // The layer stands on its own: nothing in it reads or writes XML, or knows of HTTP.
     [Fact]
     public void The_application_layer_references_neither_xml_nor_aspnet()

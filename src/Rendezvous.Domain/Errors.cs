@@ -1,4 +1,4 @@
-namespace Rendezvous.Services;
+namespace Rendezvous.Domain;
 
 /// <summary>
 /// What went wrong, in the domain's terms. The EWS edge maps each to its ResponseCode (EwsErrors in the server);
@@ -45,6 +45,28 @@ public enum ErrorCode
     SyncFolderNotFound,
     SyncStateInvalid,
     RecipientNotFound,
+    MeetingRequestOutOfDate,
+    DeletedMeetingNotUpdatable,
+    NotCancellable,
+    NotOrganizer,
+    NotRemovable,
+    EndBeforeStart,
+    DurationTooLong,
+    NotAcceptable,
+    NotTentativelyAcceptable,
+    NotDeclinable,
+    OrganizerCannotAccept,
+    OrganizerCannotTentativelyAccept,
+    OrganizerCannotDecline,
+    CancelledCannotAccept,
+    CancelledCannotTentativelyAccept,
+    CancelledCannotDecline,
+    MailboxLimitReached,
+    MergedFreeBusyIntervalInvalid,
+    FreeBusyViewTypeInvalid,
+    InvalidArgument,
+    TimeIntervalInvalid,
+    TimeIntervalTooBig,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>
