@@ -557,21 +557,31 @@ public static class ItemSchema
     private static readonly PropertyDef[] MeetingCancellationExtra = [Start, End, Location, ResponseCalendarItemType];
 
     /// <summary>Per kind: the properties in xs:sequence order; null marks where ExtendedProperty elements go.</summary>
-    public static IReadOnlyList<PropertyDef?> Order(ItemKind kind) => kind switch
-    {
-        ItemKind.Message => MessageOrder,
-        ItemKind.CalendarItem => CalendarOrder,
-        ItemKind.MeetingRequest => MeetingRequestOrder,
-        ItemKind.MeetingResponse => MeetingResponseOrder,
-        ItemKind.MeetingCancellation => MeetingCancellationOrder,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    public static IReadOnlyList<PropertyDef?> Order(ItemKind kind) => Orders[kind];
 
     private static readonly PropertyDef?[] MessageOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra];
     private static readonly PropertyDef?[] CalendarOrder = [.. ItemCore, null, .. ItemTail, .. CalendarExtra];
     private static readonly PropertyDef?[] MeetingRequestOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingRequestExtra];
     private static readonly PropertyDef?[] MeetingResponseOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingResponseExtra];
     private static readonly PropertyDef?[] MeetingCancellationOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingCancellationExtra];
+
+    // The kinds without properties of their own yet: the item's, and every element of their type raw.
+    private static readonly PropertyDef?[] ItemOrder = [.. ItemCore, null, .. ItemTail];
+
+    /// <summary>Per kind: the hand-written properties with a raw one for each other element of its schema type, in sequence order.</summary>
+    private static readonly Dictionary<ItemKind, PropertyDef?[]> Orders = new()
+    {
+        [ItemKind.Message] = RawElements.Merge("MessageType", MessageOrder),
+        [ItemKind.CalendarItem] = RawElements.Merge("CalendarItemType", CalendarOrder),
+        [ItemKind.MeetingRequest] = RawElements.Merge("MeetingRequestMessageType", MeetingRequestOrder),
+        [ItemKind.MeetingResponse] = RawElements.Merge("MeetingResponseMessageType", MeetingResponseOrder),
+        [ItemKind.MeetingCancellation] = RawElements.Merge("MeetingCancellationMessageType", MeetingCancellationOrder),
+        [ItemKind.Item] = RawElements.Merge("ItemType", ItemOrder),
+        [ItemKind.Contact] = RawElements.Merge("ContactItemType", ItemOrder),
+        [ItemKind.DistributionList] = RawElements.Merge("DistributionListType", ItemOrder),
+        [ItemKind.Task] = RawElements.Merge("TaskType", ItemOrder),
+        [ItemKind.PostItem] = RawElements.Merge("PostItemType", ItemOrder),
+    };
 
     private static readonly Dictionary<ItemKind, Dictionary<string, PropertyDef>> ByUri = System.Enum.GetValues<ItemKind>()
         .ToDictionary(k => k, k => Order(k).OfType<PropertyDef>().GroupBy(p => p.Uri).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal));
@@ -609,6 +619,11 @@ public static class ItemSchema
         ItemKind.MeetingRequest => "MeetingRequest",
         ItemKind.MeetingResponse => "MeetingResponse",
         ItemKind.MeetingCancellation => "MeetingCancellation",
+        ItemKind.Item => "Item",
+        ItemKind.Contact => "Contact",
+        ItemKind.DistributionList => "DistributionList",
+        ItemKind.Task => "Task",
+        ItemKind.PostItem => "PostItem",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

@@ -8,6 +8,13 @@ public enum ItemKind
     MeetingRequest,
     MeetingResponse,
     MeetingCancellation,
+
+    // Kept in this order: the store's kind column holds the number.
+    Item,
+    Contact,
+    DistributionList,
+    Task,
+    PostItem,
 }
 
 /// <summary>A mailbox as EmailAddressType carries it.</summary>

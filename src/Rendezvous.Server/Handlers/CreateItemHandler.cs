@@ -23,6 +23,7 @@ public static class CreateItemHandler
         {
             "CalendarItem" => await MeetingHandlers.CreateAsync(request, e, savedFolder, invitations),
             "Message" => await CreateMessageAsync(request, e, savedFolder, disposition),
+            "Item" or "Contact" or "DistributionList" or "Task" or "PostItem" => await CreatePlainAsync(request, e, savedFolder),
             "AcceptItem" or "TentativelyAcceptItem" or "DeclineItem" => await MeetingHandlers.RespondAsync(request, e, disposition, savedFolder),
             "CancelCalendarItem" => await MeetingHandlers.CancelAsync(request, e, disposition, savedFolder),
             "RemoveItem" => await MeetingHandlers.RemoveAsync(request, e),
@@ -47,6 +48,27 @@ public static class CreateItemHandler
         }
 
         return await SaveOrSendAsync(request, ItemReader.ReadNewItem(element, request.ReadContext), element, savedFolder, disposition);
+    }
+
+    /// <summary>
+    /// The items no workflow acts on yet (a generic Item, Contact, DistributionList, Task, PostItem): saved as given in
+    /// the folder named, or their kind's default folder.
+    /// </summary>
+    private static async Task<IReadOnlyList<Item>> CreatePlainAsync(EwsRequest request, XElement element, FolderRef? savedFolder)
+    {
+        var item = ItemReader.ReadNewItem(element, request.ReadContext);
+        var fallback = item.Kind switch
+        {
+            ItemKind.Contact or ItemKind.DistributionList => "contacts",
+            ItemKind.Task => "tasks",
+            _ => "drafts",
+        };
+        var folder = await request.ResolveFolderAsync(savedFolder ?? new FolderRef(null, fallback, null, element));
+        Stamp(request, item, folder, request.Now);
+        var changes = new ChangeSet();
+        changes.Inserts.Add(item);
+        await request.Store.ApplyAsync(changes, request.Cancellation);
+        return [item];
     }
 
     /// <summary>SaveOnly keeps a draft (its id is returned); the Send dispositions send, keeping a copy when asked, and return no ids.</summary>

@@ -188,8 +188,7 @@ public static class UpdateItemHandler
     {
         if (path is ExtendedPath x)
         {
-            var key = x.Path.Key;
-            item.ExtendedProperties.RemoveAll(p => p.Path.Key == key);
+            ItemReader.DeleteExtended(item, x.Path);
             return;
         }
 
