@@ -20,6 +20,7 @@ out_folder = sys.argv[3] if len(sys.argv) > 3 else None
 root = ET.parse(os.path.join(folder, 'types.xsd')).getroot()
 complex_types = {c.get('name'): c for c in root.findall(XS + 'complexType')}
 simple_types = {s.get('name'): s for s in root.findall(XS + 'simpleType')}
+groups = {g.get('name'): g for g in root.findall(XS + 'group')}
 VERSIONS = ['Exchange2007', 'Exchange2007_SP1', 'Exchange2009', 'Exchange2010', 'Exchange2010_SP1', 'Exchange2010_SP2',
             'Exchange2012', 'Exchange2013', 'Exchange2013_SP1', 'Exchange2015', 'Exchange2016']
 
@@ -152,11 +153,11 @@ def reach(name):
     if name in reached:
         return
     reached.add(name)
-    node = simple_types.get(name) or complex_types.get(name)
+    node = simple_types.get(name) or complex_types.get(name) or groups.get(name)
     if node is None:
         return
     for x in node.iter():
-        for attribute in ('type', 'base', 'itemType', 'memberTypes'):
+        for attribute in ('type', 'base', 'ref', 'itemType', 'memberTypes'):
             for q in (x.get(attribute) or '').split():
                 reach(local(q))
 

@@ -68,7 +68,7 @@ public static class ItemReader
         }
 
         // Every address a client names is checked here, once: it is delivered to, stored and written into other mailboxes.
-        return new EmailAddress(name, AddressRules.Require(address, routing), routing ?? "SMTP", type ?? "Mailbox");
+        return new EmailAddress(name, AddressRules.Require(address, routing), routing ?? "SMTP", type ?? SchemaValues.MailboxTypeType.Mailbox);
     }
 
     public static Attendee ReadAttendee(XElement attendee)

@@ -18,7 +18,7 @@ public enum ItemKind
 }
 
 /// <summary>A mailbox as EmailAddressType carries it.</summary>
-public sealed record EmailAddress(string? Name, string Address, string? RoutingType = "SMTP", string? MailboxType = "Mailbox")
+public sealed record EmailAddress(string? Name, string Address, string? RoutingType = "SMTP", string? MailboxType = SchemaValues.MailboxTypeType.Mailbox)
 {
     public bool Is(string address) => string.Equals(Address, address, StringComparison.OrdinalIgnoreCase);
 }

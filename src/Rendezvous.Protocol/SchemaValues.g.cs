@@ -241,6 +241,28 @@ public static class SchemaValues
         public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "FullString", "Prefixed", "Substring", "PrefixOnWords", "ExactPhrase" };
     }
 
+    /// <summary>The values of DayOfWeekIndexType.</summary>
+    public static class DayOfWeekIndexType
+    {
+        /// <summary>"First".</summary>
+        public const string First = "First";
+
+        /// <summary>"Second".</summary>
+        public const string Second = "Second";
+
+        /// <summary>"Third".</summary>
+        public const string Third = "Third";
+
+        /// <summary>"Fourth".</summary>
+        public const string Fourth = "Fourth";
+
+        /// <summary>"Last".</summary>
+        public const string Last = "Last";
+
+        /// <summary>Every value, for validating what a client sends.</summary>
+        public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "First", "Second", "Third", "Fourth", "Last" };
+    }
+
     /// <summary>The values of DayOfWeekType.</summary>
     public static class DayOfWeekType
     {
@@ -1026,6 +1048,49 @@ public static class SchemaValues
 
         /// <summary>Every value, for validating what a client sends.</summary>
         public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "SaveOnly", "SendOnly", "SendAndSaveCopy" };
+    }
+
+    /// <summary>The values of MonthNamesType.</summary>
+    public static class MonthNamesType
+    {
+        /// <summary>"January".</summary>
+        public const string January = "January";
+
+        /// <summary>"February".</summary>
+        public const string February = "February";
+
+        /// <summary>"March".</summary>
+        public const string March = "March";
+
+        /// <summary>"April".</summary>
+        public const string April = "April";
+
+        /// <summary>"May".</summary>
+        public const string May = "May";
+
+        /// <summary>"June".</summary>
+        public const string June = "June";
+
+        /// <summary>"July".</summary>
+        public const string July = "July";
+
+        /// <summary>"August".</summary>
+        public const string August = "August";
+
+        /// <summary>"September".</summary>
+        public const string September = "September";
+
+        /// <summary>"October".</summary>
+        public const string October = "October";
+
+        /// <summary>"November".</summary>
+        public const string November = "November";
+
+        /// <summary>"December".</summary>
+        public const string December = "December";
+
+        /// <summary>Every value, for validating what a client sends.</summary>
+        public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December" };
     }
 
     /// <summary>The values of OnlineMeetingAccessLevelType.</summary>
