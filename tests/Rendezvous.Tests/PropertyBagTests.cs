@@ -190,6 +190,37 @@ public sealed class PropertyBagTests(ServerFixture server)
         Assert.Null((await server.CallAsync(User, Requests.GetItem(id))).Ok().T("JobTitle"));
     }
 
+    [Fact]
+    public async Task Items_of_every_type_live_in_any_folder_and_SyncFolderItems_names_them_by_their_type()
+    {
+        var created = (await server.CallAsync(User, $"""
+            <m:CreateFolder><m:ParentFolderId><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderId>
+              <m:Folders><t:Folder><t:DisplayName>{Unique("Everything")}</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>
+            """)).Ok();
+        var folderId = created.Descendants(EwsResponse.T + "FolderId").Single().Attribute("Id")!.Value;
+        string[] kinds = ["Item", "Contact", "DistributionList", "Task", "PostItem", "Message", "CalendarItem"];
+        var ids = new Dictionary<string, string>();
+        foreach (var kind in kinds)
+        {
+            var times = kind == "CalendarItem" ? "<t:Start>2030-01-07T09:00:00Z</t:Start><t:End>2030-01-07T10:00:00Z</t:End>" : "";
+            var response = (await server.CallAsync(User, $"""
+                <m:CreateItem MessageDisposition="SaveOnly" SendMeetingInvitations="SendToNone">
+                  <m:SavedItemFolderId><t:FolderId Id="{folderId}"/></m:SavedItemFolderId>
+                  <m:Items><t:{kind}><t:Subject>{Unique(kind)}</t:Subject>{times}</t:{kind}></m:Items>
+                </m:CreateItem>
+                """, "Exchange2016")).Ok();
+            ids[response.ItemId().Id] = kind;
+        }
+
+        var sync = (await server.CallAsync(User, $"""
+            <m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>
+              <m:SyncFolderId><t:FolderId Id="{folderId}"/></m:SyncFolderId><m:MaxChangesReturned>100</m:MaxChangesReturned></m:SyncFolderItems>
+            """, "Exchange2016")).Ok();
+        var reported = sync.Descendants(EwsResponse.T + "Create").Select(c => c.Elements().Single())
+            .ToDictionary(e => e.Element(EwsResponse.T + "ItemId")!.Attribute("Id")!.Value, e => e.Name.LocalName);
+        Assert.Equal(ids.OrderBy(p => p.Key), reported.OrderBy(p => p.Key));
+    }
+
     /// <summary>The element without namespace declarations (where the client declared its prefix is not part of the value).</summary>
     private static XElement Bare(XElement element)
     {

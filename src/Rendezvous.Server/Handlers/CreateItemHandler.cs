@@ -150,7 +150,7 @@ public static class CreateItemHandler
             return response.Body ?? quoted;
         }
 
-        var separator = quoted.BodyType == "HTML" ? "<hr/>" : "\r\n\r\n-----Original Message-----\r\n";
+        var separator = quoted.BodyType == SchemaValues.BodyTypeType.HTML ? "<hr/>" : "\r\n\r\n-----Original Message-----\r\n";
         return new Body(quoted.BodyType, (response.Body?.Text ?? "") + separator + quoted.Text);
     }
 
