@@ -56,7 +56,7 @@ public static class Availability
                     $"The merged free/busy interval must be between {MinInterval} and {MaxInterval} minutes.");
             }
 
-            if (f.RequestedView == "None")
+            if (f.RequestedView == SchemaValues.FreeBusyViewType.None)
             {
                 // LEARN:requestedview: None "is not valid for requests"; LEARN:responsecode ErrorInvalidFreeBusyViewType.
                 throw new RequestFailedException(ErrorCode.FreeBusyViewTypeInvalid, "The requested free/busy view type None is only valid in responses.");
@@ -113,7 +113,7 @@ public static class Availability
     public static string BusyType(Item item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return item.LegacyFreeBusyStatus is { } s && Values.FreeBusyTypes.Contains(s) ? s : "Busy";
+        return item.LegacyFreeBusyStatus is { } s && Values.FreeBusyTypes.Contains(s) ? s : SchemaValues.LegacyFreeBusyType.Busy;
     }
 
     /// <summary>
@@ -123,15 +123,15 @@ public static class Availability
     /// </summary>
     public static int Digit(string busyType) => busyType switch
     {
-        "Tentative" => 1,
-        "Busy" => 2,
-        "OOF" => 3,
-        "NoData" => 4,
+        SchemaValues.LegacyFreeBusyType.Tentative => 1,
+        SchemaValues.LegacyFreeBusyType.Busy => 2,
+        SchemaValues.LegacyFreeBusyType.OOF => 3,
+        SchemaValues.LegacyFreeBusyType.NoData => 4,
         _ => 0,
     };
 
     /// <summary>Whether a status makes the person unavailable for a meeting.</summary>
-    public static bool IsConflict(string busyType) => busyType is "Tentative" or "Busy" or "OOF";
+    public static bool IsConflict(string busyType) => busyType is SchemaValues.LegacyFreeBusyType.Tentative or SchemaValues.LegacyFreeBusyType.Busy or SchemaValues.LegacyFreeBusyType.OOF;
 
     /// <summary>
     /// One digit per interval from the window's start; the last interval may be partial. Intervals are measured in
@@ -175,8 +175,8 @@ public static class Availability
     /// </summary>
     public static string ReturnedView(string requested, DetailRight right) => (requested, right) switch
     {
-        ("Detailed", DetailRight.FreeBusy) => "FreeBusy",
-        ("DetailedMerged", DetailRight.FreeBusy) => "FreeBusyMerged",
+        (SchemaValues.FreeBusyViewType.Detailed, DetailRight.FreeBusy) => SchemaValues.FreeBusyViewType.FreeBusy,
+        (SchemaValues.FreeBusyViewType.DetailedMerged, DetailRight.FreeBusy) => SchemaValues.FreeBusyViewType.FreeBusyMerged,
         _ => requested,
     };
 
@@ -185,14 +185,14 @@ public static class Availability
     {
         ArgumentNullException.ThrowIfNull(options);
         var view = ReturnedView(options.RequestedView, right);
-        var detailed = view is "Detailed" or "DetailedMerged";
+        var detailed = view is SchemaValues.FreeBusyViewType.Detailed or SchemaValues.FreeBusyViewType.DetailedMerged;
         var events = Counted(calendar, options.Window)
             .Select(i => new CalendarEventView(i.Start!.Value, i.End!.Value, BusyType(i), detailed ? Details(i, right) : null))
             .ToList();
-        var merged = view is "MergedOnly" or "FreeBusyMerged" or "DetailedMerged"
+        var merged = view is SchemaValues.FreeBusyViewType.MergedOnly or SchemaValues.FreeBusyViewType.FreeBusyMerged or SchemaValues.FreeBusyViewType.DetailedMerged
             ? MergedFreeBusy(events, options.Window, options.IntervalMinutes)
             : null;
-        return view == "MergedOnly"
+        return view == SchemaValues.FreeBusyViewType.MergedOnly
             ? new FreeBusyViewResult(view, merged, null, null, options.Window.Start.Year)
             : new FreeBusyViewResult(view, merged, events, workingHours, options.Window.Start.Year);
     }
@@ -204,7 +204,7 @@ public static class Availability
     public static CalendarEventDetails? Details(Item item, DetailRight right)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var isPrivate = item.Sensitivity is "Private" or "Confidential";
+        var isPrivate = item.Sensitivity is SchemaValues.SensitivityChoicesType.Private or SchemaValues.SensitivityChoicesType.Confidential;
         if (right == DetailRight.FreeBusy || (isPrivate && right != DetailRight.Owner))
         {
             return null;

@@ -16,9 +16,9 @@ public static class CalendarRules
         item.DateTimeStamp = now;
         item.Organizer = new EmailAddress(owner.DisplayName, owner.Address);
         item.IsMeeting = HasAttendees(item);
-        item.MyResponseType = "Organizer";
+        item.MyResponseType = SchemaValues.ResponseTypeType.Organizer;
         item.AppointmentState = item.IsMeeting ? 1 : 0;
-        item.LegacyFreeBusyStatus ??= "Busy";
+        item.LegacyFreeBusyStatus ??= SchemaValues.LegacyFreeBusyType.Busy;
         // The creation zone is the one the start was given in: StartTimeZone, else TimeZoneContext, else UTC.
         item.StartTimeZone ??= new TimeZoneRef(contextZone ?? "UTC", TimeZones.DisplayName(contextZone ?? "UTC"));
         item.EndTimeZone ??= item.StartTimeZone;

@@ -35,9 +35,9 @@ public static class MeetingMessages
 
     public static string ResponseTypeOf(ResponseKind kind) => kind switch
     {
-        ResponseKind.Accept => "Accept",
-        ResponseKind.Tentative => "Tentative",
-        _ => "Decline",
+        ResponseKind.Accept => SchemaValues.ResponseTypeType.Accept,
+        ResponseKind.Tentative => SchemaValues.ResponseTypeType.Tentative,
+        _ => SchemaValues.ResponseTypeType.Decline,
     };
 
     public static string ResponseClass(ResponseKind kind) => kind switch
@@ -64,12 +64,12 @@ public static class MeetingMessages
         request.MeetingRequestType = requestType;
         request.ChangeHighlights = highlights;
         StripOrganizerState(request);
-        request.IntendedFreeBusyStatus = meeting.LegacyFreeBusyStatus ?? "Busy";
-        request.LegacyFreeBusyStatus = "Tentative";
+        request.IntendedFreeBusyStatus = meeting.LegacyFreeBusyStatus ?? SchemaValues.LegacyFreeBusyType.Busy;
+        request.LegacyFreeBusyStatus = SchemaValues.LegacyFreeBusyType.Tentative;
         request.IsResponseRequested = meeting.CalendarIsResponseRequested ?? true;
         request.CalendarIsResponseRequested = null;
-        request.MyResponseType = "NoResponseReceived";
-        request.ResponseType = "NoResponseReceived";
+        request.MyResponseType = SchemaValues.ResponseTypeType.NoResponseReceived;
+        request.ResponseType = SchemaValues.ResponseTypeType.NoResponseReceived;
         request.AppointmentState = ReceivedMeeting;
         request.From = meeting.Organizer;
         request.Sender = meeting.Organizer;
@@ -89,9 +89,9 @@ public static class MeetingMessages
         copy.CalendarIsResponseRequested = source.CalendarIsResponseRequested ?? source.IsResponseRequested ?? true;
         StripOrganizerState(copy);
         ClearMessageFields(copy);
-        copy.IntendedFreeBusyStatus = intended ?? "Busy";
-        copy.LegacyFreeBusyStatus = "Tentative";
-        copy.MyResponseType = "NoResponseReceived";
+        copy.IntendedFreeBusyStatus = intended ?? SchemaValues.LegacyFreeBusyType.Busy;
+        copy.LegacyFreeBusyStatus = SchemaValues.LegacyFreeBusyType.Tentative;
+        copy.MyResponseType = SchemaValues.ResponseTypeType.NoResponseReceived;
         copy.AppointmentState = ReceivedMeeting;
         copy.IsMeeting = true;
         copy.IsCancelled = false;
@@ -123,7 +123,7 @@ public static class MeetingMessages
         copy.ConferenceType = meeting.ConferenceType;
         copy.DateTimeStamp = meeting.DateTimeStamp;
         copy.CalendarIsResponseRequested = meeting.CalendarIsResponseRequested;
-        copy.IntendedFreeBusyStatus = meeting.LegacyFreeBusyStatus ?? "Busy";
+        copy.IntendedFreeBusyStatus = meeting.LegacyFreeBusyStatus ?? SchemaValues.LegacyFreeBusyType.Busy;
     }
 
     /// <summary>The MeetingResponse an attendee sends; <paramref name="meeting"/> is the attendee's view of the meeting.</summary>
@@ -148,7 +148,7 @@ public static class MeetingMessages
         var cancellation = MeetingMessage(ItemKind.MeetingCancellation, CancellationClass, meeting, now);
         cancellation.Subject = CancelledSubject(meeting.Subject);
         cancellation.Body = body ?? meeting.Body;
-        cancellation.Importance = "High";
+        cancellation.Importance = SchemaValues.ImportanceChoicesType.High;
         cancellation.From = meeting.Organizer;
         cancellation.Sender = meeting.Organizer;
         cancellation.ToRecipients = Mailboxes(meeting.RequiredAttendees);

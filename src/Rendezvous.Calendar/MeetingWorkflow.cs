@@ -26,10 +26,10 @@ public static class MeetingWorkflow
         }
 
         var decision = new Decision();
-        var send = invitations != "SendToNone" && meeting.IsMeeting;
+        var send = invitations != SchemaValues.CalendarItemUpdateOperationType.SendToNone && meeting.IsMeeting;
         if (meeting.IsMeeting)
         {
-            Track(meeting, _ => true, a => a with { ResponseType = "Unknown", LastResponseTime = null, ProposedStart = null, ProposedEnd = null });
+            Track(meeting, _ => true, a => a with { ResponseType = SchemaValues.ResponseTypeType.Unknown, LastResponseTime = null, ProposedStart = null, ProposedEnd = null });
             meeting.AllowNewTimeProposal ??= true;
             meeting.CalendarIsResponseRequested ??= true;
             meeting.MeetingRequestWasSent = send;
@@ -43,7 +43,7 @@ public static class MeetingWorkflow
             {
                 if (attendees.TryGetValue(address, out var view))
                 {
-                    Invite(decision, meeting, view, "NewMeetingRequest", null, resetResponse: true, context);
+                    Invite(decision, meeting, view, SchemaValues.MeetingRequestTypeType.NewMeetingRequest, null, resetResponse: true, context);
                 }
                 else
                 {
@@ -51,9 +51,9 @@ public static class MeetingWorkflow
                 }
             }
 
-            if (invitations == "SendToAllAndSaveCopy")
+            if (invitations == SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy)
             {
-                SaveRequestCopy(decision, meeting, "NewMeetingRequest", null, sentCopy ?? Place.In(organizer, MeetingView.SentItems), context);
+                SaveRequestCopy(decision, meeting, SchemaValues.MeetingRequestTypeType.NewMeetingRequest, null, sentCopy ?? Place.In(organizer, MeetingView.SentItems), context);
             }
         }
 
@@ -76,7 +76,7 @@ public static class MeetingWorkflow
             throw new DomainException(InvalidItemCode(reply.Kind), "Only a meeting request or a meeting in the calendar can be accepted, tentatively accepted or declined.");
         }
 
-        if (item.IsOrganizedBy(attendee.Owner.Address) || item.MyResponseType == "Organizer" || (item.Kind == ItemKind.CalendarItem && !item.IsMeeting))
+        if (item.IsOrganizedBy(attendee.Owner.Address) || item.MyResponseType == SchemaValues.ResponseTypeType.Organizer || (item.Kind == ItemKind.CalendarItem && !item.IsMeeting))
         {
             throw new DomainException(OrganizerCode(reply.Kind), "The organizer cannot respond to their own meeting.");
         }
@@ -101,7 +101,7 @@ public static class MeetingWorkflow
         var decision = new Decision();
         var response = MeetingMessages.Response(reply, meeting, attendee.Owner, proposedStart, proposedEnd, context.Now);
 
-        if (disposition == "SaveOnly")
+        if (disposition == SchemaValues.MessageDispositionType.SaveOnly)
         {
             // A draft response changes nothing yet; SendItem sends it later and then the calendar follows.
             response.IsDraft = true;
@@ -117,9 +117,9 @@ public static class MeetingWorkflow
         copy.AppointmentReplyTime = context.Now;
         copy.LegacyFreeBusyStatus = reply.Kind switch
         {
-            ResponseKind.Accept => copy.IntendedFreeBusyStatus ?? "Busy",
-            ResponseKind.Tentative => "Tentative",
-            _ => "Free",
+            ResponseKind.Accept => copy.IntendedFreeBusyStatus ?? SchemaValues.LegacyFreeBusyType.Busy,
+            ResponseKind.Tentative => SchemaValues.LegacyFreeBusyType.Tentative,
+            _ => SchemaValues.LegacyFreeBusyType.Free,
         };
         var decline = reply.Kind == ResponseKind.Decline;
         var deletedItems = Place.In(attendee.Owner, MeetingView.DeletedItems);
@@ -200,7 +200,7 @@ public static class MeetingWorkflow
                 decision.Undelivered.Add(organizerAddress.Address);
             }
 
-            if (disposition == "SendAndSaveCopy")
+            if (disposition == SchemaValues.MessageDispositionType.SendAndSaveCopy)
             {
                 decision.Create(MeetingMessages.SentCopy(response, copy.Id), savedFolder ?? Place.In(attendee.Owner, MeetingView.SentItems), context);
             }
@@ -227,7 +227,7 @@ public static class MeetingWorkflow
         var isOrganizers = after.Kind == ItemKind.CalendarItem && IsOrganizer(after, organizer) && !after.IsCancelled;
         var oldAddresses = old.IsMeeting ? AttendeeAddresses(old, organizer).ToList() : [];
         var newAddresses = AttendeeAddresses(after, organizer).ToList();
-        if (!isOrganizers || mode == "SendToNone" || (newAddresses.Count == 0 && oldAddresses.Count == 0))
+        if (!isOrganizers || mode == SchemaValues.CalendarItemUpdateOperationType.SendToNone || (newAddresses.Count == 0 && oldAddresses.Count == 0))
         {
             decision.Results.Add(decision.Update(before, after));
             return decision;
@@ -240,13 +240,13 @@ public static class MeetingWorkflow
         }
 
         after.IsMeeting = after.IsMeeting || newAddresses.Count > 0;
-        after.MyResponseType = "Organizer";
+        after.MyResponseType = SchemaValues.ResponseTypeType.Organizer;
         after.AppointmentState = MeetingMessages.OrganizerMeeting;
         after.AllowNewTimeProposal ??= true;
         var added = newAddresses.Except(oldAddresses, StringComparer.OrdinalIgnoreCase).ToList();
         var removed = oldAddresses.Except(newAddresses, StringComparer.OrdinalIgnoreCase).ToList();
         var kept = newAddresses.Intersect(oldAddresses, StringComparer.OrdinalIgnoreCase).ToList();
-        var toAll = mode is "SendOnlyToAll" or "SendToAllAndSaveCopy";
+        var toAll = mode is SchemaValues.CalendarItemUpdateOperationType.SendOnlyToAll or SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy;
         var startChanged = old.Start != after.Start;
         var endChanged = old.End != after.End;
         var timeChanged = startChanged || endChanged || old.IsAllDayEvent != after.IsAllDayEvent;
@@ -261,11 +261,11 @@ public static class MeetingWorkflow
         }
 
         // Tracking: new attendees start unknown; a new time voids the answers and proposals given for the old one.
-        Track(after, a => added.Contains(a.Mailbox.Address, StringComparer.OrdinalIgnoreCase), a => new Attendee(a.Mailbox) { ResponseType = "Unknown" });
+        Track(after, a => added.Contains(a.Mailbox.Address, StringComparer.OrdinalIgnoreCase), a => new Attendee(a.Mailbox) { ResponseType = SchemaValues.ResponseTypeType.Unknown });
         if (timeChanged)
         {
             Track(after, _ => true, a => a with { ProposedStart = null, ProposedEnd = null });
-            Track(after, a => updated.Contains(a.Mailbox.Address, StringComparer.OrdinalIgnoreCase), a => a with { ResponseType = "Unknown" });
+            Track(after, a => updated.Contains(a.Mailbox.Address, StringComparer.OrdinalIgnoreCase), a => a with { ResponseType = SchemaValues.ResponseTypeType.Unknown });
         }
 
         foreach (var address in updated.Concat(added).Concat(removed))
@@ -282,20 +282,20 @@ public static class MeetingWorkflow
             }
             else if (added.Contains(address, StringComparer.OrdinalIgnoreCase))
             {
-                Invite(decision, after, view, "NewMeetingRequest", null, resetResponse: true, context);
+                Invite(decision, after, view, SchemaValues.MeetingRequestTypeType.NewMeetingRequest, null, resetResponse: true, context);
             }
             else
             {
                 var answered = CalendarRules.AllAttendees(old)
-                    .Any(a => a.Mailbox.Is(address) && a.ResponseType is "Accept" or "Tentative");
+                    .Any(a => a.Mailbox.Is(address) && a.ResponseType is SchemaValues.ResponseTypeType.Accept or SchemaValues.ResponseTypeType.Tentative);
                 var full = timeChanged || !answered;
-                Invite(decision, after, view, full ? "FullUpdate" : "InformationalUpdate", highlights, resetResponse: timeChanged, context);
+                Invite(decision, after, view, full ? SchemaValues.MeetingRequestTypeType.FullUpdate : SchemaValues.MeetingRequestTypeType.InformationalUpdate, highlights, resetResponse: timeChanged, context);
             }
         }
 
         if (mode.EndsWith("AndSaveCopy", StringComparison.Ordinal) && updated.Count + added.Count > 0)
         {
-            SaveRequestCopy(decision, after, updated.Count > 0 ? (timeChanged ? "FullUpdate" : "InformationalUpdate") : "NewMeetingRequest", updated.Count > 0 ? highlights : null,
+            SaveRequestCopy(decision, after, updated.Count > 0 ? (timeChanged ? SchemaValues.MeetingRequestTypeType.FullUpdate : SchemaValues.MeetingRequestTypeType.InformationalUpdate) : SchemaValues.MeetingRequestTypeType.NewMeetingRequest, updated.Count > 0 ? highlights : null,
                 sentCopy ?? Place.In(organizer, MeetingView.SentItems), context);
         }
 
@@ -323,7 +323,7 @@ public static class MeetingWorkflow
         }
 
         var decision = new Decision();
-        var send = mode != "SendToNone" && item.IsMeeting && !item.IsCancelled;
+        var send = mode != SchemaValues.CalendarItemUpdateOperationType.SendToNone && item.IsMeeting && !item.IsCancelled;
         var cancelled = item.Clone();
         if (send)
         {
@@ -341,7 +341,7 @@ public static class MeetingWorkflow
                 }
             }
 
-            if (mode == "SendToAllAndSaveCopy")
+            if (mode == SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy)
             {
                 decision.Create(MeetingMessages.SentCopy(MeetingMessages.Cancellation(item, body, context.Now), null), sentCopy ?? Place.In(organizer, MeetingView.SentItems), context);
             }
@@ -457,8 +457,8 @@ public static class MeetingWorkflow
             copy.AppointmentState = MeetingMessages.ReceivedMeeting;
             if (resetResponse)
             {
-                copy.MyResponseType = "NoResponseReceived";
-                copy.LegacyFreeBusyStatus = "Tentative";
+                copy.MyResponseType = SchemaValues.ResponseTypeType.NoResponseReceived;
+                copy.LegacyFreeBusyStatus = SchemaValues.LegacyFreeBusyType.Tentative;
             }
 
             if (resetResponse && existing.Folder == MeetingView.DeletedItems)
@@ -490,7 +490,7 @@ public static class MeetingWorkflow
             copy.IsCancelled = true;
             copy.AppointmentState = MeetingMessages.CancelledReceivedMeeting;
             copy.Subject = MeetingMessages.CancelledSubject(copy.Subject);
-            copy.LegacyFreeBusyStatus = "Free";
+            copy.LegacyFreeBusyStatus = SchemaValues.LegacyFreeBusyType.Free;
             decision.Update(existing, copy);
             copyId = copy.Id;
         }
@@ -513,8 +513,8 @@ public static class MeetingWorkflow
     private static void SaveRequestCopy(Decision decision, Item meeting, string requestType, ChangeHighlights? highlights, Place place, WorkflowContext context)
     {
         var request = MeetingMessages.Request(meeting, requestType, highlights, context.Now);
-        request.MyResponseType = "Organizer";
-        request.ResponseType = "Organizer";
+        request.MyResponseType = SchemaValues.ResponseTypeType.Organizer;
+        request.ResponseType = SchemaValues.ResponseTypeType.Organizer;
         decision.Create(MeetingMessages.SentCopy(request, meeting.Id), place, context);
     }
 

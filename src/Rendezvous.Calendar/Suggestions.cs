@@ -27,7 +27,7 @@ public static class Suggestions
     /// <summary>Note: Outlook and OWA suggest times on the half hour; Exchange's granularity is not documented.</summary>
     public static readonly TimeSpan Step = TimeSpan.FromMinutes(30);
 
-    private static readonly string[] QualityOrder = ["Poor", "Fair", "Good", "Excellent"];
+    private static readonly string[] QualityOrder = [SchemaValues.SuggestionQuality.Poor, SchemaValues.SuggestionQuality.Fair, SchemaValues.SuggestionQuality.Good, SchemaValues.SuggestionQuality.Excellent];
 
     public static IReadOnlyList<string> Qualities => QualityOrder;
 
@@ -38,11 +38,11 @@ public static class Suggestions
     {
         if (counted == 0 || free == counted)
         {
-            return "Excellent";
+            return SchemaValues.SuggestionQuality.Excellent;
         }
 
         var percent = 100.0 * free / counted;
-        return percent >= goodThreshold + 50 ? "Good" : percent >= 50 ? "Fair" : "Poor";
+        return percent >= goodThreshold + 50 ? SchemaValues.SuggestionQuality.Good : percent >= 50 ? SchemaValues.SuggestionQuality.Fair : SchemaValues.SuggestionQuality.Poor;
     }
 
     /// <summary>One SuggestionDayResult per local day of the window, in order.</summary>
@@ -57,7 +57,7 @@ public static class Suggestions
         // Items that can conflict with any candidate (a candidate may start before an item and end inside it).
         var reach = new UtcWindow(window.Start - duration, window.End + duration);
         var busy = attendees.Select(a => a.Calendar is null ? null : Availability.Counted(a.Calendar, reach)).ToList();
-        var people = attendees.Where(a => a.IsKnown && a.Query.AttendeeType is "Organizer" or "Required" or "Optional").ToList();
+        var people = attendees.Where(a => a.IsKnown && a.Query.AttendeeType is SchemaValues.MeetingAttendeeType.Organizer or SchemaValues.MeetingAttendeeType.Required or SchemaValues.MeetingAttendeeType.Optional).ToList();
         var minimum = Rank(options.MinimumSuggestionQuality);
 
         var days = new List<SuggestionDay>();
@@ -102,7 +102,7 @@ public static class Suggestions
         var work = candidates.Where(c => c.Suggestion.IsWorkTime).ToList();
         var offHours = options.MaximumNonWorkHourResultsByDay > 0 ? candidates.Where(c => !c.Suggestion.IsWorkTime).ToList() : [];
         var considered = work.Concat(offHours).ToList();
-        var dayQuality = considered.Count == 0 ? "Poor" : Qualities[considered.Max(c => Rank(c.Suggestion.Quality))];
+        var dayQuality = considered.Count == 0 ? SchemaValues.SuggestionQuality.Poor : Qualities[considered.Max(c => Rank(c.Suggestion.Quality))];
         var chosen = Ranked(work.Where(c => Rank(c.Suggestion.Quality) >= minimum)).Take(options.MaximumResultsByDay)
             .Concat(Ranked(offHours.Where(c => Rank(c.Suggestion.Quality) >= minimum)).Take(options.MaximumNonWorkHourResultsByDay))
             .Select(c => c.Suggestion)
@@ -135,11 +135,11 @@ public static class Suggestions
             free += isFree ? 1 : 0;
             switch (attendees[i].Query.AttendeeType)
             {
-                case "Optional":
+                case SchemaValues.MeetingAttendeeType.Optional:
                     optional++;
                     optionalFree += isFree ? 1 : 0;
                     break;
-                case "Room":
+                case SchemaValues.MeetingAttendeeType.Room:
                     rooms++;
                     roomsFree += isFree ? 1 : 0;
                     break;
@@ -153,7 +153,7 @@ public static class Suggestions
         var quality = counted > 0 ? Quality(countedFree, counted, goodThreshold) : Quality(optionalFree, optional, goodThreshold);
         if (rooms > 0 && roomsFree == 0)
         {
-            quality = "Poor";
+            quality = SchemaValues.SuggestionQuality.Poor;
         }
 
         var isWorkTime = people.Count > 0 && people.All(p => (p.WorkingHours ?? WorkingHours.Default).Contains(start, end));
@@ -163,7 +163,7 @@ public static class Suggestions
     /// <summary>The highest classification among the items overlapping [start, end): Free when none.</summary>
     private static string Worst(IReadOnlyList<Item> items, DateTime start, DateTime end)
     {
-        var worst = "Free";
+        var worst = SchemaValues.LegacyFreeBusyType.Free;
         foreach (var item in items)
         {
             if (item.Start < end && item.End > start)

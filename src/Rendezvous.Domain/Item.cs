@@ -3,8 +3,9 @@ using Rendezvous.Protocol;
 namespace Rendezvous.Domain;
 
 /// <summary>
-/// One stored item. Times are UTC; the time zone the client gave is kept beside them.
-/// Fields that only some kinds use stay null on the others.
+/// One stored item: its identity (id, mailbox, folder, change number, item type) and a bag of properties keyed by
+/// property definition. Times are UTC; the time zone the client gave is kept beside them. Properties that only some
+/// kinds use stay unset on the others.
 /// </summary>
 public sealed class Item
 {
@@ -22,144 +23,151 @@ public sealed class Item
     /// <summary>Per field URI, the change number that last wrote it (for AutoResolve conflict detection).</summary>
     public Dictionary<string, long> FieldChanges { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Everything else the item holds, keyed by property definition; the typed properties below are views over it
+    /// (a MAPI property is one entry whatever path a client names it by).
+    /// </summary>
+    public PropertyBag Properties { get; private set; } = new();
+
     // ItemType
-    public string ItemClass { get; set; } = "IPM.Note";
+    public string ItemClass { get => Properties.GetRef<string>(ItemProperties.ItemType_ItemClass) ?? "IPM.Note"; set => Properties.Set(ItemProperties.ItemType_ItemClass, value); }
 
-    public string? Subject { get; set; }
+    public string? Subject { get => Properties.GetRef<string>(ItemProperties.ItemType_Subject); set => Properties.Set(ItemProperties.ItemType_Subject, value); }
 
-    public string? Sensitivity { get; set; }
+    public string? Sensitivity { get => Properties.GetRef<string>(ItemProperties.ItemType_Sensitivity); set => Properties.Set(ItemProperties.ItemType_Sensitivity, value); }
 
-    public Body? Body { get; set; }
+    public Body? Body { get => Properties.GetRef<Body>(ItemProperties.ItemType_Body); set => Properties.Set(ItemProperties.ItemType_Body, value); }
 
-    public List<string>? Categories { get; set; }
+    public List<string>? Categories { get => Properties.GetRef<List<string>>(ItemProperties.ItemType_Categories); set => Properties.Set(ItemProperties.ItemType_Categories, value); }
 
-    public string? Importance { get; set; }
+    public string? Importance { get => Properties.GetRef<string>(ItemProperties.ItemType_Importance); set => Properties.Set(ItemProperties.ItemType_Importance, value); }
 
-    public string? InReplyTo { get; set; }
+    public string? InReplyTo { get => Properties.GetRef<string>(ItemProperties.ItemType_InReplyTo); set => Properties.Set(ItemProperties.ItemType_InReplyTo, value); }
 
-    public bool IsDraft { get; set; }
+    public bool IsDraft { get => Properties.GetValue<bool>(ItemProperties.ItemType_IsDraft) ?? default; set => Properties.Set(ItemProperties.ItemType_IsDraft, value); }
 
-    public bool IsSubmitted { get; set; }
+    public bool IsSubmitted { get => Properties.GetValue<bool>(ItemProperties.ItemType_IsSubmitted) ?? default; set => Properties.Set(ItemProperties.ItemType_IsSubmitted, value); }
 
-    public DateTime DateTimeCreated { get; set; }
+    public DateTime DateTimeCreated { get => Properties.GetValue<DateTime>(ItemProperties.ItemType_DateTimeCreated) ?? default; set => Properties.Set(ItemProperties.ItemType_DateTimeCreated, value); }
 
-    public DateTime? DateTimeReceived { get; set; }
+    public DateTime? DateTimeReceived { get => Properties.GetValue<DateTime>(ItemProperties.ItemType_DateTimeReceived); set => Properties.Set(ItemProperties.ItemType_DateTimeReceived, value); }
 
-    public DateTime? DateTimeSent { get; set; }
+    public DateTime? DateTimeSent { get => Properties.GetValue<DateTime>(ItemProperties.ItemType_DateTimeSent); set => Properties.Set(ItemProperties.ItemType_DateTimeSent, value); }
 
-    public DateTime LastModifiedTime { get; set; }
+    public DateTime LastModifiedTime { get => Properties.GetValue<DateTime>(ItemProperties.ItemType_LastModifiedTime) ?? default; set => Properties.Set(ItemProperties.ItemType_LastModifiedTime, value); }
 
-    public string? LastModifiedName { get; set; }
+    public string? LastModifiedName { get => Properties.GetRef<string>(ItemProperties.ItemType_LastModifiedName); set => Properties.Set(ItemProperties.ItemType_LastModifiedName, value); }
 
-    public bool? ReminderIsSet { get; set; }
+    public bool? ReminderIsSet { get => Properties.GetValue<bool>(ItemProperties.ItemType_ReminderIsSet); set => Properties.Set(ItemProperties.ItemType_ReminderIsSet, value); }
 
-    public int? ReminderMinutesBeforeStart { get; set; }
+    public int? ReminderMinutesBeforeStart { get => Properties.GetValue<int>(ItemProperties.ItemType_ReminderMinutesBeforeStart); set => Properties.Set(ItemProperties.ItemType_ReminderMinutesBeforeStart, value); }
 
-    public DateTime? ReminderDueBy { get; set; }
+    public DateTime? ReminderDueBy { get => Properties.GetValue<DateTime>(ItemProperties.ItemType_ReminderDueBy); set => Properties.Set(ItemProperties.ItemType_ReminderDueBy, value); }
 
-    public string? Culture { get; set; }
+    public string? Culture { get => Properties.GetRef<string>(ItemProperties.ItemType_Culture); set => Properties.Set(ItemProperties.ItemType_Culture, value); }
 
-    public List<ExtendedProperty> ExtendedProperties { get; set; } = [];
+    public List<ExtendedProperty> ExtendedProperties { get => Properties.GetOrAdd(ItemProperties.ItemType_ExtendedProperty, static () => new List<ExtendedProperty>()); set => Properties.Set(ItemProperties.ItemType_ExtendedProperty, value); }
 
     // MessageType
-    public EmailAddress? Sender { get; set; }
+    public EmailAddress? Sender { get => Properties.GetRef<EmailAddress>(ItemProperties.MessageType_Sender); set => Properties.Set(ItemProperties.MessageType_Sender, value); }
 
-    public EmailAddress? From { get; set; }
+    public EmailAddress? From { get => Properties.GetRef<EmailAddress>(ItemProperties.MessageType_From); set => Properties.Set(ItemProperties.MessageType_From, value); }
 
-    public List<EmailAddress>? ToRecipients { get; set; }
+    public List<EmailAddress>? ToRecipients { get => Properties.GetRef<List<EmailAddress>>(ItemProperties.MessageType_ToRecipients); set => Properties.Set(ItemProperties.MessageType_ToRecipients, value); }
 
-    public List<EmailAddress>? CcRecipients { get; set; }
+    public List<EmailAddress>? CcRecipients { get => Properties.GetRef<List<EmailAddress>>(ItemProperties.MessageType_CcRecipients); set => Properties.Set(ItemProperties.MessageType_CcRecipients, value); }
 
-    public List<EmailAddress>? BccRecipients { get; set; }
+    public List<EmailAddress>? BccRecipients { get => Properties.GetRef<List<EmailAddress>>(ItemProperties.MessageType_BccRecipients); set => Properties.Set(ItemProperties.MessageType_BccRecipients, value); }
 
-    public List<EmailAddress>? ReplyTo { get; set; }
+    public List<EmailAddress>? ReplyTo { get => Properties.GetRef<List<EmailAddress>>(ItemProperties.MessageType_ReplyTo); set => Properties.Set(ItemProperties.MessageType_ReplyTo, value); }
 
-    public bool? IsReadReceiptRequested { get; set; }
+    public bool? IsReadReceiptRequested { get => Properties.GetValue<bool>(ItemProperties.MessageType_IsReadReceiptRequested); set => Properties.Set(ItemProperties.MessageType_IsReadReceiptRequested, value); }
 
-    public bool? IsDeliveryReceiptRequested { get; set; }
+    public bool? IsDeliveryReceiptRequested { get => Properties.GetValue<bool>(ItemProperties.MessageType_IsDeliveryReceiptRequested); set => Properties.Set(ItemProperties.MessageType_IsDeliveryReceiptRequested, value); }
 
-    public bool? IsRead { get; set; }
+    public bool? IsRead { get => Properties.GetValue<bool>(ItemProperties.MessageType_IsRead); set => Properties.Set(ItemProperties.MessageType_IsRead, value); }
 
-    public bool? IsResponseRequested { get; set; }
+    public bool? IsResponseRequested { get => Properties.GetValue<bool>(ItemProperties.MessageType_IsResponseRequested); set => Properties.Set(ItemProperties.MessageType_IsResponseRequested, value); }
 
-    public string? InternetMessageId { get; set; }
+    public string? InternetMessageId { get => Properties.GetRef<string>(ItemProperties.MessageType_InternetMessageId); set => Properties.Set(ItemProperties.MessageType_InternetMessageId, value); }
 
-    public string? References { get; set; }
+    public string? References { get => Properties.GetRef<string>(ItemProperties.MessageType_References); set => Properties.Set(ItemProperties.MessageType_References, value); }
 
-    public EmailAddress? ReceivedBy { get; set; }
+    public EmailAddress? ReceivedBy { get => Properties.GetRef<EmailAddress>(ItemProperties.MessageType_ReceivedBy); set => Properties.Set(ItemProperties.MessageType_ReceivedBy, value); }
 
     // CalendarItemType and the meeting messages
-    public string? Uid { get; set; }
+    public string? Uid { get => Properties.GetRef<string>(ItemProperties.CalendarItemType_UID); set => Properties.Set(ItemProperties.CalendarItemType_UID, value); }
 
-    public DateTime? DateTimeStamp { get; set; }
+    public DateTime? DateTimeStamp { get => Properties.GetValue<DateTime>(ItemProperties.CalendarItemType_DateTimeStamp); set => Properties.Set(ItemProperties.CalendarItemType_DateTimeStamp, value); }
 
-    public DateTime? Start { get; set; }
+    public DateTime? Start { get => Properties.GetValue<DateTime>(ItemProperties.CalendarItemType_Start); set => Properties.Set(ItemProperties.CalendarItemType_Start, value); }
 
-    public DateTime? End { get; set; }
+    public DateTime? End { get => Properties.GetValue<DateTime>(ItemProperties.CalendarItemType_End); set => Properties.Set(ItemProperties.CalendarItemType_End, value); }
 
-    public bool IsAllDayEvent { get; set; }
+    public bool IsAllDayEvent { get => Properties.GetValue<bool>(ItemProperties.CalendarItemType_IsAllDayEvent) ?? default; set => Properties.Set(ItemProperties.CalendarItemType_IsAllDayEvent, value); }
 
-    public string? LegacyFreeBusyStatus { get; set; }
+    public string? LegacyFreeBusyStatus { get => Properties.GetRef<string>(ItemProperties.CalendarItemType_LegacyFreeBusyStatus); set => Properties.Set(ItemProperties.CalendarItemType_LegacyFreeBusyStatus, value); }
 
-    public string? Location { get; set; }
+    public string? Location { get => Properties.GetRef<string>(ItemProperties.CalendarItemType_Location); set => Properties.Set(ItemProperties.CalendarItemType_Location, value); }
 
-    public bool IsMeeting { get; set; }
+    public bool IsMeeting { get => Properties.GetValue<bool>(ItemProperties.CalendarItemType_IsMeeting) ?? default; set => Properties.Set(ItemProperties.CalendarItemType_IsMeeting, value); }
 
-    public bool IsCancelled { get; set; }
+    public bool IsCancelled { get => Properties.GetValue<bool>(ItemProperties.CalendarItemType_IsCancelled) ?? default; set => Properties.Set(ItemProperties.CalendarItemType_IsCancelled, value); }
 
-    public bool MeetingRequestWasSent { get; set; }
+    public bool MeetingRequestWasSent { get => Properties.GetValue<bool>(ItemProperties.CalendarItemType_MeetingRequestWasSent) ?? default; set => Properties.Set(ItemProperties.CalendarItemType_MeetingRequestWasSent, value); }
 
-    public bool? CalendarIsResponseRequested { get; set; }
+    public bool? CalendarIsResponseRequested { get => Properties.GetValue<bool>(ItemProperties.CalendarItemType_IsResponseRequested); set => Properties.Set(ItemProperties.CalendarItemType_IsResponseRequested, value); }
 
-    public string? MyResponseType { get; set; }
+    public string? MyResponseType { get => Properties.GetRef<string>(ItemProperties.CalendarItemType_MyResponseType); set => Properties.Set(ItemProperties.CalendarItemType_MyResponseType, value); }
 
-    public EmailAddress? Organizer { get; set; }
+    public EmailAddress? Organizer { get => Properties.GetRef<EmailAddress>(ItemProperties.CalendarItemType_Organizer); set => Properties.Set(ItemProperties.CalendarItemType_Organizer, value); }
 
-    public List<Attendee>? RequiredAttendees { get; set; }
+    public List<Attendee>? RequiredAttendees { get => Properties.GetRef<List<Attendee>>(ItemProperties.CalendarItemType_RequiredAttendees); set => Properties.Set(ItemProperties.CalendarItemType_RequiredAttendees, value); }
 
-    public List<Attendee>? OptionalAttendees { get; set; }
+    public List<Attendee>? OptionalAttendees { get => Properties.GetRef<List<Attendee>>(ItemProperties.CalendarItemType_OptionalAttendees); set => Properties.Set(ItemProperties.CalendarItemType_OptionalAttendees, value); }
 
-    public List<Attendee>? Resources { get; set; }
+    public List<Attendee>? Resources { get => Properties.GetRef<List<Attendee>>(ItemProperties.CalendarItemType_Resources); set => Properties.Set(ItemProperties.CalendarItemType_Resources, value); }
 
-    public DateTime? AppointmentReplyTime { get; set; }
+    public DateTime? AppointmentReplyTime { get => Properties.GetValue<DateTime>(ItemProperties.CalendarItemType_AppointmentReplyTime); set => Properties.Set(ItemProperties.CalendarItemType_AppointmentReplyTime, value); }
 
-    public int AppointmentSequenceNumber { get; set; }
+    public int AppointmentSequenceNumber { get => Properties.GetValue<int>(ItemProperties.CalendarItemType_AppointmentSequenceNumber) ?? default; set => Properties.Set(ItemProperties.CalendarItemType_AppointmentSequenceNumber, value); }
 
-    public int AppointmentState { get; set; }
+    public int AppointmentState { get => Properties.GetValue<int>(ItemProperties.CalendarItemType_AppointmentState) ?? default; set => Properties.Set(ItemProperties.CalendarItemType_AppointmentState, value); }
 
-    public TimeZoneRef? StartTimeZone { get; set; }
+    public TimeZoneRef? StartTimeZone { get => Properties.GetRef<TimeZoneRef>(ItemProperties.CalendarItemType_StartTimeZone); set => Properties.Set(ItemProperties.CalendarItemType_StartTimeZone, value); }
 
-    public TimeZoneRef? EndTimeZone { get; set; }
+    public TimeZoneRef? EndTimeZone { get => Properties.GetRef<TimeZoneRef>(ItemProperties.CalendarItemType_EndTimeZone); set => Properties.Set(ItemProperties.CalendarItemType_EndTimeZone, value); }
 
-    public int? ConferenceType { get; set; }
+    public int? ConferenceType { get => Properties.GetValue<int>(ItemProperties.CalendarItemType_ConferenceType); set => Properties.Set(ItemProperties.CalendarItemType_ConferenceType, value); }
 
-    public bool? AllowNewTimeProposal { get; set; }
+    public bool? AllowNewTimeProposal { get => Properties.GetValue<bool>(ItemProperties.CalendarItemType_AllowNewTimeProposal); set => Properties.Set(ItemProperties.CalendarItemType_AllowNewTimeProposal, value); }
 
-    public bool? IsOnlineMeeting { get; set; }
+    public bool? IsOnlineMeeting { get => Properties.GetValue<bool>(ItemProperties.CalendarItemType_IsOnlineMeeting); set => Properties.Set(ItemProperties.CalendarItemType_IsOnlineMeeting, value); }
 
-    public string? IntendedFreeBusyStatus { get; set; }
+    public string? IntendedFreeBusyStatus { get => Properties.GetRef<string>(ItemProperties.MeetingRequestMessageType_IntendedFreeBusyStatus); set => Properties.Set(ItemProperties.MeetingRequestMessageType_IntendedFreeBusyStatus, value); }
 
     // MeetingMessageType and its subtypes
-    public string? AssociatedCalendarItemId { get; set; }
+    public string? AssociatedCalendarItemId { get => Properties.GetRef<string>(ItemProperties.MeetingMessageType_AssociatedCalendarItemId); set => Properties.Set(ItemProperties.MeetingMessageType_AssociatedCalendarItemId, value); }
 
-    public bool? IsOutOfDate { get; set; }
+    public bool? IsOutOfDate { get => Properties.GetValue<bool>(ItemProperties.MeetingMessageType_IsOutOfDate); set => Properties.Set(ItemProperties.MeetingMessageType_IsOutOfDate, value); }
 
-    public bool? HasBeenProcessed { get; set; }
+    public bool? HasBeenProcessed { get => Properties.GetValue<bool>(ItemProperties.MeetingMessageType_HasBeenProcessed); set => Properties.Set(ItemProperties.MeetingMessageType_HasBeenProcessed, value); }
 
-    public string? ResponseType { get; set; }
+    public string? ResponseType { get => Properties.GetRef<string>(ItemProperties.MeetingMessageType_ResponseType); set => Properties.Set(ItemProperties.MeetingMessageType_ResponseType, value); }
 
-    public string? MeetingRequestType { get; set; }
+    public string? MeetingRequestType { get => Properties.GetRef<string>(ItemProperties.MeetingRequestMessageType_MeetingRequestType); set => Properties.Set(ItemProperties.MeetingRequestMessageType_MeetingRequestType, value); }
 
-    public DateTime? ProposedStart { get; set; }
+    public DateTime? ProposedStart { get => Properties.GetValue<DateTime>(ItemProperties.MeetingResponseMessageType_ProposedStart); set => Properties.Set(ItemProperties.MeetingResponseMessageType_ProposedStart, value); }
 
-    public DateTime? ProposedEnd { get; set; }
+    public DateTime? ProposedEnd { get => Properties.GetValue<DateTime>(ItemProperties.MeetingResponseMessageType_ProposedEnd); set => Properties.Set(ItemProperties.MeetingResponseMessageType_ProposedEnd, value); }
 
-    public ChangeHighlights? ChangeHighlights { get; set; }
+    public ChangeHighlights? ChangeHighlights { get => Properties.GetRef<ChangeHighlights>(ItemProperties.MeetingRequestMessageType_ChangeHighlights); set => Properties.Set(ItemProperties.MeetingRequestMessageType_ChangeHighlights, value); }
 
     /// <summary>Attendees or recipients this server could not deliver to (not local; external delivery comes later).</summary>
-    public List<string>? UndeliveredRecipients { get; set; }
+    public List<string>? UndeliveredRecipients { get => Properties.GetRef<List<string>>(ServerProperties.UndeliveredRecipients); set => Properties.Set(ServerProperties.UndeliveredRecipients, value); }
 
-    public bool IsMessageLike => Kind != ItemKind.CalendarItem;
+    /// <summary>A message or a meeting message (what has a read flag and recipients).</summary>
+    public bool IsMessageLike => Kind is ItemKind.Message or ItemKind.MeetingRequest or ItemKind.MeetingResponse or ItemKind.MeetingCancellation;
 
     /// <summary>Whether <paramref name="address"/> organizes this item (an item without an organizer is its owner's own).</summary>
     public bool IsOrganizedBy(string address) => Organizer is null || Organizer.Is(address);
@@ -173,6 +181,7 @@ public sealed class Item
     public Item Clone()
     {
         var copy = (Item)MemberwiseClone();
+        copy.Properties = Properties.Clone();
         copy.FieldChanges = new Dictionary<string, long>(FieldChanges, StringComparer.Ordinal);
         copy.Categories = Categories is null ? null : [.. Categories];
         copy.ExtendedProperties = [.. ExtendedProperties];

@@ -68,7 +68,7 @@ public static class ItemReader
         }
 
         // Every address a client names is checked here, once: it is delivered to, stored and written into other mailboxes.
-        return new EmailAddress(name, AddressRules.Require(address, routing), routing ?? "SMTP", type ?? "Mailbox");
+        return new EmailAddress(name, AddressRules.Require(address, routing), routing ?? "SMTP", type ?? SchemaValues.MailboxTypeType.Mailbox);
     }
 
     public static Attendee ReadAttendee(XElement attendee)
@@ -104,19 +104,32 @@ public static class ItemReader
         return new TimeZoneRef(windowsId, (string?)zone.Attribute("Name") ?? TimeZones.DisplayName(windowsId));
     }
 
-    /// <summary>Reads a Message or CalendarItem element of CreateItem into a new item.</summary>
+    /// <summary>Reads an item element of CreateItem (Message, CalendarItem, Item, Contact, DistributionList, Task, PostItem) into a new item.</summary>
     public static Item ReadNewItem(XElement element, ReadContext context)
     {
         var kind = element.Name.LocalName switch
         {
             "Message" => ItemKind.Message,
             "CalendarItem" => ItemKind.CalendarItem,
+            "Item" => ItemKind.Item,
+            "Contact" => ItemKind.Contact,
+            "DistributionList" => ItemKind.DistributionList,
+            "Task" => ItemKind.Task,
+            "PostItem" => ItemKind.PostItem,
             _ => throw SoapRequest.Schema(element, $"Creating a '{element.Name.LocalName}' is not supported."),
         };
         var item = new Item
         {
             Kind = kind,
-            ItemClass = kind == ItemKind.CalendarItem ? "IPM.Appointment" : "IPM.Note",
+            ItemClass = kind switch
+            {
+                ItemKind.CalendarItem => "IPM.Appointment",
+                ItemKind.Contact => "IPM.Contact",
+                ItemKind.DistributionList => "IPM.DistList",
+                ItemKind.Task => "IPM.Task",
+                ItemKind.PostItem => "IPM.Post",
+                _ => "IPM.Note",
+            },
         };
         if (kind == ItemKind.CalendarItem)
         {
@@ -151,9 +164,34 @@ public static class ItemReader
 
     public static void SetExtended(Item item, ExtendedProperty property)
     {
+        if (MapiAliases.Find(property.Path) is { } alias)
+        {
+            // The element's own value: item:Subject and PropertyTag 0x0037 are one property.
+            if (alias.IsReadOnly)
+            {
+                throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, $"The property '{alias.Uri}' is read-only and cannot be set.");
+            }
+
+            alias.Set!(item, property.Value ?? throw new EwsException(ResponseCodes.ErrorInvalidExtendedPropertyValue, $"'{alias.Uri}' takes a single Value."));
+            return;
+        }
+
         var key = property.Path.Key;
         item.ExtendedProperties.RemoveAll(p => p.Path.Key == key);
         item.ExtendedProperties.Add(property);
+    }
+
+    /// <summary>DeleteItemField of an ExtendedFieldURI: the element's value when the path is one, else the extended property.</summary>
+    public static void DeleteExtended(Item item, ExtendedPropertyPath path)
+    {
+        if (MapiAliases.Find(path) is { } alias)
+        {
+            (alias.Delete ?? throw new EwsException(ResponseCodes.ErrorInvalidPropertyDelete, $"The property '{alias.Uri}' is read-only and cannot be deleted."))(item);
+            return;
+        }
+
+        var key = path.Key;
+        item.ExtendedProperties.RemoveAll(p => p.Path.Key == key);
     }
 
     public static ExtendedProperty ReadExtendedProperty(XElement element)
@@ -254,9 +292,9 @@ public static class ItemReader
         var baseShape = shape.Element(Protocol.Ews.T + "BaseShape") ?? throw SoapRequest.Schema(shape, "The shape needs a BaseShape.");
         var bs = baseShape.Value.Trim() switch
         {
-            "IdOnly" => BaseShape.IdOnly,
-            "Default" => BaseShape.Default,
-            "AllProperties" => BaseShape.AllProperties,
+            SchemaValues.DefaultShapeNamesType.IdOnly => BaseShape.IdOnly,
+            SchemaValues.DefaultShapeNamesType.Default => BaseShape.Default,
+            SchemaValues.DefaultShapeNamesType.AllProperties => BaseShape.AllProperties,
             "PcxPeopleSearch" => BaseShape.Default,
             _ => throw SoapRequest.Schema(baseShape, $"The value '{Values.Excerpt(baseShape.Value)}' is not a valid DefaultShapeNamesType."),
         };
@@ -269,7 +307,7 @@ public static class ItemReader
                 case "BaseShape":
                     break;
                 case "BodyType":
-                    bodyType = e.Value.Trim() is "Best" or "HTML" or "Text" ? e.Value.Trim() : throw SoapRequest.Schema(e, $"The value '{Values.Excerpt(e.Value)}' is not a valid BodyTypeResponseType.");
+                    bodyType = e.Value.Trim() is SchemaValues.BodyTypeResponseType.Best or SchemaValues.BodyTypeType.HTML or SchemaValues.BodyTypeType.Text ? e.Value.Trim() : throw SoapRequest.Schema(e, $"The value '{Values.Excerpt(e.Value)}' is not a valid BodyTypeResponseType.");
                     break;
                 case "AdditionalProperties":
                     additional.AddRange(e.Elements().Select(ReadPath));

@@ -73,8 +73,7 @@ public static class ItemWriter
 
         foreach (var path in wanted)
         {
-            var key = path.Key;
-            var property = item.ExtendedProperties.Find(p => p.Path.Key == key);
+            var property = MapiAliases.Read(item, path);
             if (property is null)
             {
                 continue;
@@ -116,11 +115,11 @@ public static class ItemWriter
 
     private static void WriteBody(EwsWriter w, Body body, string? requested)
     {
-        var type = requested is null or "Best" ? body.BodyType : requested;
+        var type = requested is null or SchemaValues.BodyTypeResponseType.Best ? body.BodyType : requested;
         var text = (type, body.BodyType) switch
         {
-            ("Text", "HTML") => HtmlToText(body.Text),
-            ("HTML", "Text") => "<html><body>" + System.Net.WebUtility.HtmlEncode(body.Text).Replace("\n", "<br>", StringComparison.Ordinal) + "</body></html>",
+            (SchemaValues.BodyTypeType.Text, SchemaValues.BodyTypeType.HTML) => HtmlToText(body.Text),
+            (SchemaValues.BodyTypeType.HTML, SchemaValues.BodyTypeType.Text) => "<html><body>" + System.Net.WebUtility.HtmlEncode(body.Text).Replace("\n", "<br>", StringComparison.Ordinal) + "</body></html>",
             _ => body.Text,
         };
         w.StartT("Body");

@@ -402,15 +402,15 @@ public static class ItemSchema
     public static readonly PropertyDef Start = Date("calendar:Start", "Start", i => i.Start, (i, v) => i.Start = v, inDefault: true, zone: c => c.ZoneOfStart);
     public static readonly PropertyDef End = Date("calendar:End", "End", i => i.End, (i, v) => i.End = v, inDefault: true, zone: c => c.ZoneOfEnd);
     public static readonly PropertyDef IsAllDayEvent = Bool("calendar:IsAllDayEvent", "IsAllDayEvent", i => i.IsAllDayEvent, (i, v) => i.IsAllDayEvent = v ?? false, true);
-    public static readonly PropertyDef LegacyFreeBusyStatus = Str("calendar:LegacyFreeBusyStatus", "LegacyFreeBusyStatus", i => i.LegacyFreeBusyStatus ?? "Busy", (i, v) => i.LegacyFreeBusyStatus = v, true, Values.FreeBusyTypes, "LegacyFreeBusyType");
+    public static readonly PropertyDef LegacyFreeBusyStatus = Str("calendar:LegacyFreeBusyStatus", "LegacyFreeBusyStatus", i => i.LegacyFreeBusyStatus ?? SchemaValues.LegacyFreeBusyType.Busy, (i, v) => i.LegacyFreeBusyStatus = v, true, Values.FreeBusyTypes, "LegacyFreeBusyType");
     public static readonly PropertyDef Location = Str("calendar:Location", "Location", i => i.Location, (i, v) => i.Location = v, inDefault: true);
     public static readonly PropertyDef IsMeeting = Bool("calendar:IsMeeting", "IsMeeting", i => i.IsMeeting, null, inDefault: true);
     public static readonly PropertyDef IsCancelled = Bool("calendar:IsCancelled", "IsCancelled", i => i.IsCancelled, null, inDefault: true);
     public static readonly PropertyDef IsRecurring = Bool("calendar:IsRecurring", "IsRecurring", _ => false, null, inDefault: true);
     public static readonly PropertyDef MeetingRequestWasSent = Bool("calendar:MeetingRequestWasSent", "MeetingRequestWasSent", i => i.MeetingRequestWasSent, null, inDefault: true);
     public static readonly PropertyDef CalendarIsResponseRequested = Bool("calendar:IsResponseRequested", "IsResponseRequested", i => i.CalendarIsResponseRequested ?? (i.IsMeeting ? true : null), (i, v) => i.CalendarIsResponseRequested = v, true);
-    public static readonly PropertyDef CalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", _ => "Single", null, inDefault: true);
-    public static readonly PropertyDef MyResponseType = Str("calendar:MyResponseType", "MyResponseType", i => i.MyResponseType ?? (i.IsMeeting ? null : "Organizer"), null, inDefault: true);
+    public static readonly PropertyDef CalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", _ => SchemaValues.CalendarItemTypeType.Single, null, inDefault: true);
+    public static readonly PropertyDef MyResponseType = Str("calendar:MyResponseType", "MyResponseType", i => i.MyResponseType ?? (i.IsMeeting ? null : SchemaValues.ResponseTypeType.Organizer), null, inDefault: true);
     public static readonly PropertyDef Organizer = Single("calendar:Organizer", "Organizer", i => i.Organizer, null, true);
     public static readonly PropertyDef RequiredAttendees = Attendees("calendar:RequiredAttendees", "RequiredAttendees", i => i.RequiredAttendees, (i, v) => i.RequiredAttendees = v);
     public static readonly PropertyDef OptionalAttendees = Attendees("calendar:OptionalAttendees", "OptionalAttendees", i => i.OptionalAttendees, (i, v) => i.OptionalAttendees = v);
@@ -451,7 +451,7 @@ public static class ItemSchema
         Type = ValueType.Boolean,
         Has = (_, _) => true,
         Write = (w, i, c) => w.T("IsOrganizer", i.IsOrganizedBy(c.Reader)),
-        Value = i => i.Organizer is null || i.MyResponseType == "Organizer",
+        Value = i => i.Organizer is null || i.MyResponseType == SchemaValues.ResponseTypeType.Organizer,
     };
 
     // MeetingMessageType and subtypes
@@ -477,7 +477,7 @@ public static class ItemSchema
     public static readonly PropertyDef MeetingRequestType = Str("meetingRequest:MeetingRequestType", "MeetingRequestType", i => i.MeetingRequestType, null, inDefault: true, since: ExchangeVersion.Exchange2007_SP1);
     public static readonly PropertyDef ProposedStart = Date("meeting:ProposedStart", "ProposedStart", i => i.ProposedStart, null, inDefault: true, since: ExchangeVersion.Exchange2013);
     public static readonly PropertyDef ProposedEnd = Date("meeting:ProposedEnd", "ProposedEnd", i => i.ProposedEnd, null, inDefault: true, since: ExchangeVersion.Exchange2013);
-    public static readonly PropertyDef ResponseCalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", _ => "Single", null, inDefault: true);
+    public static readonly PropertyDef ResponseCalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", _ => SchemaValues.CalendarItemTypeType.Single, null, inDefault: true);
 
     public static readonly PropertyDef ChangeHighlightsDef = new()
     {
@@ -557,21 +557,31 @@ public static class ItemSchema
     private static readonly PropertyDef[] MeetingCancellationExtra = [Start, End, Location, ResponseCalendarItemType];
 
     /// <summary>Per kind: the properties in xs:sequence order; null marks where ExtendedProperty elements go.</summary>
-    public static IReadOnlyList<PropertyDef?> Order(ItemKind kind) => kind switch
-    {
-        ItemKind.Message => MessageOrder,
-        ItemKind.CalendarItem => CalendarOrder,
-        ItemKind.MeetingRequest => MeetingRequestOrder,
-        ItemKind.MeetingResponse => MeetingResponseOrder,
-        ItemKind.MeetingCancellation => MeetingCancellationOrder,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    public static IReadOnlyList<PropertyDef?> Order(ItemKind kind) => Orders[kind];
 
     private static readonly PropertyDef?[] MessageOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra];
     private static readonly PropertyDef?[] CalendarOrder = [.. ItemCore, null, .. ItemTail, .. CalendarExtra];
     private static readonly PropertyDef?[] MeetingRequestOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingRequestExtra];
     private static readonly PropertyDef?[] MeetingResponseOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingResponseExtra];
     private static readonly PropertyDef?[] MeetingCancellationOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingCancellationExtra];
+
+    // The kinds without properties of their own yet: the item's, and every element of their type raw.
+    private static readonly PropertyDef?[] ItemOrder = [.. ItemCore, null, .. ItemTail];
+
+    /// <summary>Per kind: the hand-written properties with a raw one for each other element of its schema type, in sequence order.</summary>
+    private static readonly Dictionary<ItemKind, PropertyDef?[]> Orders = new()
+    {
+        [ItemKind.Message] = RawElements.Merge("MessageType", MessageOrder),
+        [ItemKind.CalendarItem] = RawElements.Merge("CalendarItemType", CalendarOrder),
+        [ItemKind.MeetingRequest] = RawElements.Merge("MeetingRequestMessageType", MeetingRequestOrder),
+        [ItemKind.MeetingResponse] = RawElements.Merge("MeetingResponseMessageType", MeetingResponseOrder),
+        [ItemKind.MeetingCancellation] = RawElements.Merge("MeetingCancellationMessageType", MeetingCancellationOrder),
+        [ItemKind.Item] = RawElements.Merge("ItemType", ItemOrder),
+        [ItemKind.Contact] = RawElements.Merge("ContactItemType", ItemOrder),
+        [ItemKind.DistributionList] = RawElements.Merge("DistributionListType", ItemOrder),
+        [ItemKind.Task] = RawElements.Merge("TaskType", ItemOrder),
+        [ItemKind.PostItem] = RawElements.Merge("PostItemType", ItemOrder),
+    };
 
     private static readonly Dictionary<ItemKind, Dictionary<string, PropertyDef>> ByUri = System.Enum.GetValues<ItemKind>()
         .ToDictionary(k => k, k => Order(k).OfType<PropertyDef>().GroupBy(p => p.Uri).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal));
@@ -609,6 +619,11 @@ public static class ItemSchema
         ItemKind.MeetingRequest => "MeetingRequest",
         ItemKind.MeetingResponse => "MeetingResponse",
         ItemKind.MeetingCancellation => "MeetingCancellation",
+        ItemKind.Item => "Item",
+        ItemKind.Contact => "Contact",
+        ItemKind.DistributionList => "DistributionList",
+        ItemKind.Task => "Task",
+        ItemKind.PostItem => "PostItem",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

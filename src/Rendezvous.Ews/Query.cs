@@ -83,7 +83,7 @@ public sealed class Restriction
                 var uri = f.Uri;
                 return i => ItemSchema.FindByUri(i.Kind, uri)?.Value(i);
             case ExtendedPath x:
-                var key = x.Path.Key;
+                var extended = x.Path;
                 type = x.Path.PropertyType switch
                 {
                     "Integer" or "Long" or "Short" or "IntegerArray" or "LongArray" or "ShortArray" => ValueType.Integer,
@@ -94,7 +94,7 @@ public sealed class Restriction
                 var t = type;
                 return i =>
                 {
-                    var p = i.ExtendedProperties.Find(p => p.Path.Key == key);
+                    var p = MapiAliases.Read(i, extended);
                     return p is null ? null : p.Values is { } vs ? vs.Select(v => Convert(v, t)).ToArray() : Convert(p.Value, t);
                 };
             default:
@@ -227,7 +227,7 @@ public sealed class SortOrder
         foreach (var field in sortOrder.Elements(Protocol.Ews.T + "FieldOrder"))
         {
             var order = ItemReader.RequiredAttribute(field, "Order");
-            if (order is not ("Ascending" or "Descending"))
+            if (order is not (SchemaValues.SortDirectionType.Ascending or SchemaValues.SortDirectionType.Descending))
             {
                 throw SoapRequest.Schema(field, $"The value '{Values.Excerpt(order)}' is not a valid SortDirectionType.");
             }
@@ -240,7 +240,7 @@ public sealed class SortOrder
                 ExtendedPath x => Restriction.ExtendedAccessor(x),
                 _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForSortGroup, $"Sorting by '{Restriction.Describe(path)}' is not supported."),
             };
-            result.keys.Add((get, order == "Descending"));
+            result.keys.Add((get, order == SchemaValues.SortDirectionType.Descending));
         }
 
         return result;

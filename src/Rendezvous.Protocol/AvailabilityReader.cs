@@ -9,12 +9,12 @@ public static class AvailabilityReader
     private static readonly XNamespace T = Ews.T;
 
     /// <summary>MeetingAttendeeType's values.</summary>
-    public static readonly IReadOnlySet<string> AttendeeTypes = new HashSet<string>(StringComparer.Ordinal) { "Organizer", "Required", "Optional", "Room", "Resource" };
+    public static readonly IReadOnlySet<string> AttendeeTypes = SchemaValues.MeetingAttendeeType.All;
     /// <summary>FreeBusyViewType's values.</summary>
-    public static readonly IReadOnlySet<string> FreeBusyViewTypes = new HashSet<string>(StringComparer.Ordinal) { "None", "MergedOnly", "FreeBusy", "FreeBusyMerged", "Detailed", "DetailedMerged" };
+    public static readonly IReadOnlySet<string> FreeBusyViewTypes = SchemaValues.FreeBusyViewType.All;
     /// <summary>SuggestionQuality's values, best first.</summary>
-    public static readonly IReadOnlySet<string> SuggestionQualities = new HashSet<string>(StringComparer.Ordinal) { "Excellent", "Good", "Fair", "Poor" };
-    private static readonly IReadOnlySet<string> DaysOfWeek = new HashSet<string>(StringComparer.Ordinal) { "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday" };
+    public static readonly IReadOnlySet<string> SuggestionQualities = SchemaValues.SuggestionQuality.All;
+    private static readonly IReadOnlySet<string> DaysOfWeek = SchemaValues.DayOfWeekType.All;
 
     /// <summary>
     /// Reads the request. Its times are in the request's t:TimeZone; without one (ews-javascript-api at Exchange2010 and

@@ -10,7 +10,7 @@ namespace Rendezvous.Protocol;
 /// </summary>
 public static class MeetingTimeZone
 {
-    private static readonly string[] Indexes = ["First", "Second", "Third", "Fourth"];
+    private static readonly string[] Indexes = [SchemaValues.DayOfWeekIndexType.First, SchemaValues.DayOfWeekIndexType.Second, SchemaValues.DayOfWeekIndexType.Third, SchemaValues.DayOfWeekIndexType.Fourth];
 
     /// <summary>The zone a t:MeetingTimeZone element names or follows; an unknown one is an ErrorTimeZone.</summary>
     public static TimeZoneRef Read(XElement element)
@@ -60,7 +60,7 @@ public static class MeetingTimeZone
         {
             var day = Enum.TryParse<DayOfWeek>(relative.Element(Ews.T + "DaysOfWeek")?.Value.Trim(), out var d) ? d : throw SoapRequest.Schema(relative, "DaysOfWeek must name one day.");
             var indexText = relative.Element(Ews.T + "DayOfWeekIndex")?.Value.Trim();
-            var index = indexText == "Last" ? YearlyTransition.Last : Array.IndexOf(Indexes, indexText) + 1;
+            var index = indexText == SchemaValues.DayOfWeekIndexType.Last ? YearlyTransition.Last : Array.IndexOf(Indexes, indexText) + 1;
             var month = DateTimeFormatInfo.InvariantInfo.MonthNames.Take(12).ToList().IndexOf(relative.Element(Ews.T + "Month")?.Value.Trim() ?? "") + 1;
             if (index == 0 || month == 0)
             {

@@ -10,10 +10,17 @@ public enum ItemKind
     MeetingRequest,
     MeetingResponse,
     MeetingCancellation,
+
+    // Kept in this order: the store's kind column holds the number.
+    Item,
+    Contact,
+    DistributionList,
+    Task,
+    PostItem,
 }
 
 /// <summary>A mailbox as EmailAddressType carries it.</summary>
-public sealed record EmailAddress(string? Name, string Address, string? RoutingType = "SMTP", string? MailboxType = "Mailbox")
+public sealed record EmailAddress(string? Name, string Address, string? RoutingType = "SMTP", string? MailboxType = SchemaValues.MailboxTypeType.Mailbox)
 {
     public bool Is(string address) => string.Equals(Address, address, StringComparison.OrdinalIgnoreCase);
 }

@@ -96,13 +96,13 @@ public static class SoapWriter
         w.StartM(element);
         if (error is null)
         {
-            w.Attr("ResponseClass", "Success");
+            w.Attr("ResponseClass", SchemaValues.ResponseClassType.Success);
             w.M("ResponseCode", ResponseCodes.NoError);
             content(w);
         }
         else
         {
-            w.Attr("ResponseClass", "Error");
+            w.Attr("ResponseClass", SchemaValues.ResponseClassType.Error);
             w.M("MessageText", Values.ErrorText(error.Message));
             w.M("ResponseCode", error.Code);
             w.M("DescriptiveLinkKey", "0");

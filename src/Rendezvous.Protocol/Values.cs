@@ -228,15 +228,15 @@ public static class Values
     public static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
 
 #pragma warning disable CS1591 // The values of the schema's enumeration each set is named after (SensitivityChoicesType, ...).
-    public static readonly IReadOnlySet<string> Sensitivities = new HashSet<string>(StringComparer.Ordinal) { "Normal", "Personal", "Private", "Confidential" };
-    public static readonly IReadOnlySet<string> Importances = new HashSet<string>(StringComparer.Ordinal) { "Low", "Normal", "High" };
-    public static readonly IReadOnlySet<string> FreeBusyTypes = new HashSet<string>(StringComparer.Ordinal) { "Free", "Tentative", "Busy", "OOF", "WorkingElsewhere", "NoData" };
-    public static readonly IReadOnlySet<string> ResponseTypes = new HashSet<string>(StringComparer.Ordinal) { "Unknown", "Organizer", "Tentative", "Accept", "Decline", "NoResponseReceived" };
-    public static readonly IReadOnlySet<string> BodyTypes = new HashSet<string>(StringComparer.Ordinal) { "HTML", "Text" };
-    public static readonly IReadOnlySet<string> MailboxTypes = new HashSet<string>(StringComparer.Ordinal) { "Unknown", "OneOff", "Mailbox", "PublicDL", "PrivateDL", "Contact", "PublicFolder", "GroupMailbox", "ImplicitContact", "User" };
-    public static readonly IReadOnlySet<string> MessageDispositions = new HashSet<string>(StringComparer.Ordinal) { "SaveOnly", "SendOnly", "SendAndSaveCopy" };
-    public static readonly IReadOnlySet<string> CalendarCreateOrDeleteModes = new HashSet<string>(StringComparer.Ordinal) { "SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy" };
-    public static readonly IReadOnlySet<string> CalendarUpdateModes = new HashSet<string>(StringComparer.Ordinal) { "SendToNone", "SendOnlyToAll", "SendOnlyToChanged", "SendToAllAndSaveCopy", "SendToChangedAndSaveCopy" };
-    public static readonly IReadOnlySet<string> MeetingRequestTypes = new HashSet<string>(StringComparer.Ordinal) { "None", "FullUpdate", "InformationalUpdate", "NewMeetingRequest", "Outdated", "SilentUpdate", "PrincipalWantsCopy" };
+    public static readonly IReadOnlySet<string> Sensitivities = SchemaValues.SensitivityChoicesType.All;
+    public static readonly IReadOnlySet<string> Importances = SchemaValues.ImportanceChoicesType.All;
+    public static readonly IReadOnlySet<string> FreeBusyTypes = SchemaValues.LegacyFreeBusyType.All;
+    public static readonly IReadOnlySet<string> ResponseTypes = SchemaValues.ResponseTypeType.All;
+    public static readonly IReadOnlySet<string> BodyTypes = SchemaValues.BodyTypeType.All;
+    public static readonly IReadOnlySet<string> MailboxTypes = SchemaValues.MailboxTypeType.All;
+    public static readonly IReadOnlySet<string> MessageDispositions = SchemaValues.MessageDispositionType.All;
+    public static readonly IReadOnlySet<string> CalendarCreateOrDeleteModes = SchemaValues.CalendarItemCreateOrDeleteOperationType.All;
+    public static readonly IReadOnlySet<string> CalendarUpdateModes = SchemaValues.CalendarItemUpdateOperationType.All;
+    public static readonly IReadOnlySet<string> MeetingRequestTypes = SchemaValues.MeetingRequestTypeType.All;
 #pragma warning restore CS1591
 }

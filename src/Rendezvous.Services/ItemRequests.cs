@@ -17,6 +17,9 @@ public sealed record NewCalendarItem(Item Item) : NewEntry;
 /// <summary>A new message: saved as a draft or sent.</summary>
 public sealed record NewMessage(Item Item) : NewEntry;
 
+/// <summary>An item no workflow acts on yet (a generic Item, Contact, DistributionList, Task, PostItem): saved as given.</summary>
+public sealed record NewPlainItem(Item Item) : NewEntry;
+
 /// <summary>AcceptItem, TentativelyAcceptItem or DeclineItem.</summary>
 public sealed record NewMeetingResponse(ResponseKind Kind, ResponseObject Response) : NewEntry;
 

@@ -47,12 +47,30 @@ public static class ItemService
     {
         NewCalendarItem c => await MeetingService.CreateAsync(session, c.Item, options.SavedFolder, options.Invitations, options.TimeZoneContext),
         NewMessage m => await CreateMessageAsync(session, m.Item, options.SavedFolder, options.Disposition),
+        NewPlainItem p => await CreatePlainAsync(session, p.Item, options.SavedFolder),
         NewMeetingResponse r => await MeetingService.RespondAsync(session, r.Kind, r.Response, options.Disposition, options.SavedFolder),
         NewCancellation c => await MeetingService.CancelAsync(session, c.Response, options.Disposition, options.SavedFolder),
         NewRemoval r => await MeetingService.RemoveAsync(session, r.Response),
         NewReply r => await ReplyOrForwardAsync(session, r.Kind, r.Response, options.SavedFolder, options.Disposition),
         _ => throw new ArgumentOutOfRangeException(nameof(entry), entry, "Unknown kind of new entry."),
     };
+
+    /// <summary>An item no workflow acts on yet: saved as given in the folder named, or its kind's default folder.</summary>
+    private static async Task<IReadOnlyList<Item>> CreatePlainAsync(Session session, Item item, FolderRef? savedFolder)
+    {
+        var fallback = item.Kind switch
+        {
+            ItemKind.Contact or ItemKind.DistributionList => "contacts",
+            ItemKind.Task => "tasks",
+            _ => "drafts",
+        };
+        var folder = await session.ResolveFolderAsync(savedFolder, fallback);
+        Stamp(session, item, folder, session.Now);
+        var changes = new ChangeSet();
+        changes.Inserts.Add(item);
+        await session.Store.ApplyAsync(changes, session.Cancellation);
+        return [item];
+    }
 
     private static async Task<IReadOnlyList<Item>> CreateMessageAsync(Session session, Item item, FolderRef? savedFolder, string? disposition)
     {
@@ -142,7 +160,7 @@ public static class ItemService
             return response.Body ?? quoted;
         }
 
-        var separator = quoted.BodyType == "HTML" ? "<hr/>" : "\r\n\r\n-----Original Message-----\r\n";
+        var separator = quoted.BodyType == SchemaValues.BodyTypeType.HTML ? "<hr/>" : "\r\n\r\n-----Original Message-----\r\n";
         return new Body(quoted.BodyType, (response.Body?.Text ?? "") + separator + quoted.Text);
     }
 

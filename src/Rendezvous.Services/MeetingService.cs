@@ -51,8 +51,8 @@ public static class MeetingService
     {
         var kind = draft.ResponseType switch
         {
-            "Accept" => ResponseKind.Accept,
-            "Tentative" => ResponseKind.Tentative,
+            SchemaValues.ResponseTypeType.Accept => ResponseKind.Accept,
+            SchemaValues.ResponseTypeType.Tentative => ResponseKind.Tentative,
             _ => ResponseKind.Decline,
         };
         var reply = new MeetingReply(kind, draft.Body, draft.ProposedStart, draft.ProposedEnd);

@@ -105,8 +105,7 @@ public static class UpdateItemService
     {
         if (path is ExtendedPath x)
         {
-            var key = x.Path.Key;
-            item.ExtendedProperties.RemoveAll(p => p.Path.Key == key);
+            ItemReader.DeleteExtended(item, x.Path);
             return;
         }
 

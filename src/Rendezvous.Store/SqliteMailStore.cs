@@ -26,37 +26,6 @@ public sealed class SqliteMailStore : IMailStore
         },
     };
 
-    private static readonly HashSet<string> FreeBusyProperties =
-    [
-        nameof(Item.Kind), nameof(Item.Start), nameof(Item.End), nameof(Item.IsCancelled), nameof(Item.IsMeeting), nameof(Item.LegacyFreeBusyStatus),
-        nameof(Item.Subject), nameof(Item.Location), nameof(Item.Sensitivity), nameof(Item.ReminderIsSet),
-    ];
-
-    // What GetFreeBusyInWindowAsync reads of an item; the reader skips the rest (attendees, bodies...) without building it.
-    private static readonly JsonSerializerOptions FreeBusyJson = new(Json)
-    {
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver
-        {
-            Modifiers =
-            {
-                static info => RemoveComputed(info),
-                static info =>
-                {
-                    if (info.Type == typeof(Item))
-                    {
-                        for (var i = info.Properties.Count - 1; i >= 0; i--)
-                        {
-                            if (!FreeBusyProperties.Contains(info.Properties[i].Name))
-                            {
-                                info.Properties.RemoveAt(i);
-                            }
-                        }
-                    }
-                },
-            },
-        },
-    };
-
     private static readonly (string Name, string DisplayName, string? Class, bool UnderRoot)[] DistinguishedFolders =
     [
         ("inbox", "Inbox", "IPF.Note", false),
@@ -254,10 +223,15 @@ public sealed class SqliteMailStore : IMailStore
             VALUES (NEW.mailbox_id, NEW.sync_seq, 4, 0, NEW.id, NEW.folder_id, OLD.id, OLD.folder_id, OLD.created_seq);
         END;
         """,
+        // Index 8: items stored keyed by property identity (ItemFormat, format 2) instead of C# property names. The rows
+        // are rewritten in code (RewriteItemsAsync), in this migration's transaction; this statement only marks the step.
+        ItemFormatMigration,
     ];
 
+    private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";
+
     // What a read-flag-only update may change besides IsRead: the stamps every UpdateItem writes.
-    private const string NonContentPaths = "'$.IsRead', '$.ChangeNumber', '$.LastModifiedTime', '$.LastModifiedName', '$.FieldChanges.\"message:IsRead\"'";
+    private static readonly string NonContentPaths = ItemFormat.NonContentPaths;
 
     private readonly SqliteConnectionPool pool;
     private GroupCommit? writer;
@@ -287,6 +261,11 @@ public sealed class SqliteMailStore : IMailStore
             {
                 await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
                 await Exec(connection, Migrations[i], cancellationToken, tx);
+                if (ReferenceEquals(Migrations[i], ItemFormatMigration))
+                {
+                    await RewriteItemsAsync(connection, tx, cancellationToken);
+                }
+
                 await Exec(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version={i + 1};"), cancellationToken, tx);
                 await tx.CommitAsync(cancellationToken);
             }
@@ -575,11 +554,39 @@ public sealed class SqliteMailStore : IMailStore
     }
 
     /// <summary>An item as the store keeps it (JSON text); also what the micro-benchmarks measure.</summary>
-    internal static string SerializeItem(Item item) => JsonSerializer.Serialize(item, Json);
+    internal static string SerializeItem(Item item) => ItemFormat.Serialize(item);
 
     /// <summary>An item from its stored UTF-8, whole or (<paramref name="freeBusyOnly"/>) with the free/busy properties only.</summary>
     internal static Item DeserializeItem(ReadOnlySpan<byte> utf8, bool freeBusyOnly = false) =>
-        JsonSerializer.Deserialize<Item>(utf8, freeBusyOnly ? FreeBusyJson : Json)!;
+        ItemFormat.Deserialize(utf8, freeBusyOnly);
+
+    /// <summary>Migration 8: every item row rewritten from format 1 (C# names) to <see cref="ItemFormat"/>'s format 2.</summary>
+    private static async Task RewriteItemsAsync(SqliteConnection connection, SqliteTransaction tx, CancellationToken cancellationToken)
+    {
+        var rows = new List<(string Id, string Data)>();
+        await using (var select = connection.CreateCommand())
+        {
+            select.Transaction = tx;
+            select.CommandText = "SELECT id, data FROM items;";
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add((reader.GetString(0), SerializeItem(DeserializeItem(reader.GetFieldValue<byte[]>(1)))));
+            }
+        }
+
+        await using var update = connection.CreateCommand();
+        update.Transaction = tx;
+        update.CommandText = "UPDATE items SET data = $d WHERE id = $id;";
+        var id = update.Parameters.Add("$id", SqliteType.Text);
+        var data = update.Parameters.Add("$d", SqliteType.Text);
+        foreach (var row in rows)
+        {
+            id.Value = row.Id;
+            data.Value = row.Data;
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 
     private static Item ReadItem(SqliteDataReader reader, bool freeBusyOnly = false)
     {
@@ -983,13 +990,15 @@ public sealed class SqliteMailStore : IMailStore
         return entries;
     }
 
-    private static (string, object?)[] ItemParameters(Item item, string data) =>
-    [
-        ("$id", item.Id), ("$m", item.MailboxId), ("$f", item.FolderId), ("$k", (int)item.Kind),
-        ("$s", item.Start?.Ticks), ("$e", (item.End ?? item.Start)?.Ticks),
-        ("$u", item.Kind != ItemKind.CalendarItem && item.IsRead != true ? 1 : 0),
-        ("$d", data), ("$uid", item.Uid),
-    ];
+    private static (string, object?)[] ItemParameters(Item item, string data)
+    {
+        var (kind, start, end, unread, uid) = ItemFormat.IndexedColumns(item);
+        return
+        [
+            ("$id", item.Id), ("$m", item.MailboxId), ("$f", item.FolderId), ("$k", kind), ("$s", start), ("$e", end), ("$u", unread),
+            ("$d", data), ("$uid", uid),
+        ];
+    }
 
     private Task WriteAsync(Func<PooledConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken) =>
         writer!.WriteAsync(work, cancellationToken);

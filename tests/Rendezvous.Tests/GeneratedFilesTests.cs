@@ -26,4 +26,49 @@ public sealed class GeneratedFilesTests
             File.Delete(output);
         }
     }
+
+    [Fact]
+    public async Task The_item_property_definitions_and_schema_values_are_what_the_generator_makes_of_the_schema()
+    {
+        var output = Directory.CreateTempSubdirectory("rdv-item-properties-").FullName;
+        try
+        {
+            var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            info.ArgumentList.Add(Path.Combine(Processes.RepositoryRoot, "tools", "gen-item-properties.py"));
+            info.ArgumentList.Add(TestData.Path("ews-schema"));
+            info.ArgumentList.Add(Path.Combine(Processes.RepositoryRoot, "tools", "item-properties.tsv"));
+            info.ArgumentList.Add(output);
+            var (exit, _, stderr) = await Processes.RunAsync(info);
+            Assert.True(exit == 0, stderr);
+            foreach (var committed in new[] { Path.Combine("src", "Rendezvous.Domain", "ItemProperties.g.cs"), Path.Combine("src", "Rendezvous.Protocol", "SchemaValues.g.cs") })
+            {
+                var generated = await File.ReadAllTextAsync(Path.Combine(output, Path.GetFileName(committed)));
+                Assert.True(await File.ReadAllTextAsync(Path.Combine(Processes.RepositoryRoot, committed)) == generated, committed + " is stale: run tools/gen-item-properties.py from the repository root");
+            }
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Every_item_type_of_the_schema_has_its_elements_in_sequence_order_with_fielduri_version_and_mapi_identity()
+    {
+        // The counts the issue measured in types.xsd (elements with inheritance, ExtendedProperty included).
+        Assert.Equal(126, Rendezvous.Domain.ItemProperties.ByType["CalendarItemType"].Count);
+        Assert.Equal(156, Rendezvous.Domain.ItemProperties.ByType["ContactItemType"].Count);
+        Assert.Equal(93, Rendezvous.Domain.ItemProperties.ByType["TaskType"].Count);
+        Assert.Equal(79, Rendezvous.Domain.ItemProperties.ByType["PostItemType"].Count);
+        var calendar = Rendezvous.Domain.ItemProperties.ByType["CalendarItemType"];
+        Assert.Equal("MimeContent", calendar[0].Element);
+        Assert.True(calendar.ToList().FindIndex(p => p.Element == "Subject") < calendar.ToList().FindIndex(p => p.Element == "UID"));
+        var subject = calendar.Single(p => p.Element == "Subject");
+        Assert.Equal(("item:Subject", "tag:0037", "String"), (subject.FieldUri, subject.MapiKey, subject.MapiType));
+        var recurring = calendar.Single(p => p.Element == "IsRecurring");
+        Assert.Equal(new Rendezvous.Protocol.ExtendedPropertyPath(null, "Appointment", null, null, 0x8223, "Boolean").Key, recurring.MapiKey);
+        Assert.Equal(Rendezvous.Protocol.ExchangeVersion.Exchange2010, calendar.Single(p => p.Element == "StartTimeZone").Since);
+        Assert.Contains("InformationalUpdate", Rendezvous.Protocol.SchemaValues.MeetingRequestTypeType.All);
+        Assert.DoesNotContain("InformationUpdate", Rendezvous.Protocol.SchemaValues.MeetingRequestTypeType.All);
+    }
 }

@@ -51,6 +51,7 @@ public static class ItemReaders
     {
         "CalendarItem" => new NewCalendarItem(ItemReader.ReadNewItem(e, context)),
         "Message" => new NewMessage(ItemReader.ReadNewItem(e, context)),
+        "Item" or "Contact" or "DistributionList" or "Task" or "PostItem" => new NewPlainItem(ItemReader.ReadNewItem(e, context)),
         "AcceptItem" => new NewMeetingResponse(ResponseKind.Accept, ItemReader.ReadResponseObject(e, context)),
         "TentativelyAcceptItem" => new NewMeetingResponse(ResponseKind.Tentative, ItemReader.ReadResponseObject(e, context)),
         "DeclineItem" => new NewMeetingResponse(ResponseKind.Decline, ItemReader.ReadResponseObject(e, context)),

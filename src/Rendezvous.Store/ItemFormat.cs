@@ -1,0 +1,592 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Rendezvous.Domain;
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Store;
+
+/// <summary>
+/// How an item is stored: JSON keyed by property identity, never by C# names, with a format version.
+/// <code>{"format":2,"kind":"CalendarItem","changes":{"item:Subject":12},"props":{"tag:0037":"Review","CalendarItemType/UID":"..."}}</code>
+/// A property's key is <see cref="PropertyDefinition.Key"/>: its MAPI identity where it has one (tag:0037,
+/// id:SETGUID:ID), else its declaring type and element; a value's own fields have fixed names here (the names
+/// format 1 gave them, so both formats share the value codecs). Renaming a C# property changes nothing stored.
+/// Format 1 (before issue 14: the Item class serialized by System.Text.Json, keyed by C# property names) is still
+/// read, through the frozen table of its names below; migration 8 rewrites it.
+/// </summary>
+internal static class ItemFormat
+{
+    public const int Version = 2;
+
+    private static readonly (PropertyDefinition Definition, Codec Codec, string LegacyName)[] Table =
+    [
+        (ItemProperties.ItemType_ItemClass, Codec.String, "ItemClass"),
+        (ItemProperties.ItemType_Subject, Codec.String, "Subject"),
+        (ItemProperties.ItemType_Sensitivity, Codec.String, "Sensitivity"),
+        (ItemProperties.ItemType_Body, Codec.Body, "Body"),
+        (ItemProperties.ItemType_Categories, Codec.Strings, "Categories"),
+        (ItemProperties.ItemType_Importance, Codec.String, "Importance"),
+        (ItemProperties.ItemType_InReplyTo, Codec.String, "InReplyTo"),
+        (ItemProperties.ItemType_IsDraft, Codec.Boolean, "IsDraft"),
+        (ItemProperties.ItemType_IsSubmitted, Codec.Boolean, "IsSubmitted"),
+        (ItemProperties.ItemType_DateTimeCreated, Codec.Time, "DateTimeCreated"),
+        (ItemProperties.ItemType_DateTimeReceived, Codec.Time, "DateTimeReceived"),
+        (ItemProperties.ItemType_DateTimeSent, Codec.Time, "DateTimeSent"),
+        (ItemProperties.ItemType_LastModifiedTime, Codec.Time, "LastModifiedTime"),
+        (ItemProperties.ItemType_LastModifiedName, Codec.String, "LastModifiedName"),
+        (ItemProperties.ItemType_ReminderIsSet, Codec.Boolean, "ReminderIsSet"),
+        (ItemProperties.ItemType_ReminderMinutesBeforeStart, Codec.Integer, "ReminderMinutesBeforeStart"),
+        (ItemProperties.ItemType_ReminderDueBy, Codec.Time, "ReminderDueBy"),
+        (ItemProperties.ItemType_Culture, Codec.String, "Culture"),
+        (ItemProperties.ItemType_ExtendedProperty, Codec.Extended, "ExtendedProperties"),
+        (ItemProperties.MessageType_Sender, Codec.Address, "Sender"),
+        (ItemProperties.MessageType_From, Codec.Address, "From"),
+        (ItemProperties.MessageType_ToRecipients, Codec.Addresses, "ToRecipients"),
+        (ItemProperties.MessageType_CcRecipients, Codec.Addresses, "CcRecipients"),
+        (ItemProperties.MessageType_BccRecipients, Codec.Addresses, "BccRecipients"),
+        (ItemProperties.MessageType_ReplyTo, Codec.Addresses, "ReplyTo"),
+        (ItemProperties.MessageType_IsReadReceiptRequested, Codec.Boolean, "IsReadReceiptRequested"),
+        (ItemProperties.MessageType_IsDeliveryReceiptRequested, Codec.Boolean, "IsDeliveryReceiptRequested"),
+        (ItemProperties.MessageType_IsRead, Codec.Boolean, "IsRead"),
+        (ItemProperties.MessageType_IsResponseRequested, Codec.Boolean, "IsResponseRequested"),
+        (ItemProperties.MessageType_InternetMessageId, Codec.String, "InternetMessageId"),
+        (ItemProperties.MessageType_References, Codec.String, "References"),
+        (ItemProperties.MessageType_ReceivedBy, Codec.Address, "ReceivedBy"),
+        (ItemProperties.CalendarItemType_UID, Codec.String, "Uid"),
+        (ItemProperties.CalendarItemType_DateTimeStamp, Codec.Time, "DateTimeStamp"),
+        (ItemProperties.CalendarItemType_Start, Codec.Time, "Start"),
+        (ItemProperties.CalendarItemType_End, Codec.Time, "End"),
+        (ItemProperties.CalendarItemType_IsAllDayEvent, Codec.Boolean, "IsAllDayEvent"),
+        (ItemProperties.CalendarItemType_LegacyFreeBusyStatus, Codec.String, "LegacyFreeBusyStatus"),
+        (ItemProperties.CalendarItemType_Location, Codec.String, "Location"),
+        (ItemProperties.CalendarItemType_IsMeeting, Codec.Boolean, "IsMeeting"),
+        (ItemProperties.CalendarItemType_IsCancelled, Codec.Boolean, "IsCancelled"),
+        (ItemProperties.CalendarItemType_MeetingRequestWasSent, Codec.Boolean, "MeetingRequestWasSent"),
+        (ItemProperties.CalendarItemType_IsResponseRequested, Codec.Boolean, "CalendarIsResponseRequested"),
+        (ItemProperties.CalendarItemType_MyResponseType, Codec.String, "MyResponseType"),
+        (ItemProperties.CalendarItemType_Organizer, Codec.Address, "Organizer"),
+        (ItemProperties.CalendarItemType_RequiredAttendees, Codec.Attendees, "RequiredAttendees"),
+        (ItemProperties.CalendarItemType_OptionalAttendees, Codec.Attendees, "OptionalAttendees"),
+        (ItemProperties.CalendarItemType_Resources, Codec.Attendees, "Resources"),
+        (ItemProperties.CalendarItemType_AppointmentReplyTime, Codec.Time, "AppointmentReplyTime"),
+        (ItemProperties.CalendarItemType_AppointmentSequenceNumber, Codec.Integer, "AppointmentSequenceNumber"),
+        (ItemProperties.CalendarItemType_AppointmentState, Codec.Integer, "AppointmentState"),
+        (ItemProperties.CalendarItemType_StartTimeZone, Codec.Zone, "StartTimeZone"),
+        (ItemProperties.CalendarItemType_EndTimeZone, Codec.Zone, "EndTimeZone"),
+        (ItemProperties.CalendarItemType_ConferenceType, Codec.Integer, "ConferenceType"),
+        (ItemProperties.CalendarItemType_AllowNewTimeProposal, Codec.Boolean, "AllowNewTimeProposal"),
+        (ItemProperties.CalendarItemType_IsOnlineMeeting, Codec.Boolean, "IsOnlineMeeting"),
+        (ItemProperties.MeetingRequestMessageType_IntendedFreeBusyStatus, Codec.String, "IntendedFreeBusyStatus"),
+        (ItemProperties.MeetingMessageType_AssociatedCalendarItemId, Codec.String, "AssociatedCalendarItemId"),
+        (ItemProperties.MeetingMessageType_IsOutOfDate, Codec.Boolean, "IsOutOfDate"),
+        (ItemProperties.MeetingMessageType_HasBeenProcessed, Codec.Boolean, "HasBeenProcessed"),
+        (ItemProperties.MeetingMessageType_ResponseType, Codec.String, "ResponseType"),
+        (ItemProperties.MeetingRequestMessageType_MeetingRequestType, Codec.String, "MeetingRequestType"),
+        (ItemProperties.MeetingResponseMessageType_ProposedStart, Codec.Time, "ProposedStart"),
+        (ItemProperties.MeetingResponseMessageType_ProposedEnd, Codec.Time, "ProposedEnd"),
+        (ItemProperties.MeetingRequestMessageType_ChangeHighlights, Codec.Highlights, "ChangeHighlights"),
+        (ServerProperties.UndeliveredRecipients, Codec.Strings, "UndeliveredRecipients"),
+    ];
+
+    // Every other element of the schema is kept as the client gave it: its XML, verbatim (RawElements in Rendezvous.Ews).
+    private static readonly Dictionary<string, (PropertyDefinition Definition, Codec Codec)> ByKey = Table
+        .Select(t => (t.Definition, t.Codec))
+        .Concat(ItemProperties.ByType.Values.SelectMany(d => d).Distinct().Select(d => (Definition: d, Codec: Codec.String)))
+        .DistinctBy(t => t.Definition.Key)
+        .ToDictionary(t => t.Definition.Key, t => (t.Definition, t.Codec), StringComparer.Ordinal);
+
+    // Looked up by the key's characters, decoded into a buffer on the stack: no string per stored property read.
+    private static readonly Dictionary<string, (PropertyDefinition Definition, Codec Codec)>.AlternateLookup<ReadOnlySpan<char>> ByKeyChars =
+        ByKey.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly Dictionary<PropertyDefinition, Codec> CodecOf = ByKey.Values.ToDictionary(t => t.Definition, t => t.Codec);
+
+    private static readonly Dictionary<string, (PropertyDefinition Definition, Codec Codec)> ByLegacyName =
+        Table.ToDictionary(t => t.LegacyName, t => (t.Definition, t.Codec), StringComparer.Ordinal);
+
+    /// <summary>What the free/busy read needs of an item; the rest is skipped without being built (bench, issue 6).</summary>
+    private static readonly HashSet<PropertyDefinition> FreeBusyProperties =
+    [
+        ItemProperties.CalendarItemType_Start, ItemProperties.CalendarItemType_End, ItemProperties.CalendarItemType_IsCancelled,
+        ItemProperties.CalendarItemType_IsMeeting, ItemProperties.CalendarItemType_LegacyFreeBusyStatus, ItemProperties.ItemType_Subject,
+        ItemProperties.CalendarItemType_Location, ItemProperties.ItemType_Sensitivity, ItemProperties.ItemType_ReminderIsSet,
+    ];
+
+    /// <summary>
+    /// The JSON paths (for SQLite's json_remove) of what a read-flag-only update may change besides the read flag: the
+    /// stamps every UpdateItem writes. Content equal without them means the change is a ReadFlagChange.
+    /// </summary>
+    public static readonly string NonContentPaths = string.Join(", ",
+        new[] { ItemProperties.MessageType_IsRead, ItemProperties.ItemType_LastModifiedTime, ItemProperties.ItemType_LastModifiedName }
+            .Select(d => "'$.props.\"" + d.Key + "\"'")
+            .Append("'$.changes.\"message:IsRead\"'"));
+
+    /// <summary>The columns the store indexes, taken from an item in this one place.</summary>
+    public static (int Kind, long? StartTicks, long? EndTicks, int IsUnread, string? Uid) IndexedColumns(Item item) =>
+        ((int)item.Kind, item.Start?.Ticks, (item.End ?? item.Start)?.Ticks, item.IsMessageLike && item.IsRead != true ? 1 : 0, item.Uid);
+
+    public static string Serialize(Item item)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("format", Version);
+            w.WriteString("kind", item.Kind.ToString());
+            // Written even when empty: json_remove of the read flag's entry must leave what an item without one has.
+            w.WriteStartObject("changes");
+
+            // In a fixed order, so that equal content is equal text (a read-flag-only update is told by comparing it).
+            foreach (var (uri, changeNumber) in item.FieldChanges.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                w.WriteNumber(uri, changeNumber);
+            }
+
+            w.WriteEndObject();
+
+            w.WriteStartObject("props");
+            foreach (var (definition, value) in item.Properties.Entries.OrderBy(e => e.Key.Key, StringComparer.Ordinal))
+            {
+                if (!CodecOf.TryGetValue(definition, out var codec))
+                {
+                    throw new InvalidOperationException($"No stored form for {definition}.");
+                }
+
+                // An empty list of extended properties is the same as none (the accessor creates one when read).
+                if (value is System.Collections.ICollection { Count: 0 } && codec == Codec.Extended)
+                {
+                    continue;
+                }
+
+                w.WritePropertyName(definition.Key);
+                codec.Write(w, value);
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>An item from its stored UTF-8 (either format), whole or (<paramref name="freeBusyOnly"/>) with the free/busy properties only.</summary>
+    public static Item Deserialize(ReadOnlySpan<byte> utf8, bool freeBusyOnly = false)
+    {
+        var reader = new Utf8JsonReader(utf8);
+        Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject);
+        var item = new Item();
+        Expect(reader.Read() && reader.TokenType == JsonTokenType.PropertyName);
+        if (!reader.ValueTextEquals("format"u8))
+        {
+            ReadLegacy(ref reader, item, freeBusyOnly);
+            return item;
+        }
+
+        Expect(reader.Read() && reader.GetInt32() == Version);
+        Span<char> chars = stackalloc char[128];
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("kind"u8))
+            {
+                reader.Read();
+                item.Kind = Enum.Parse<ItemKind>(Chars(in reader, chars));
+            }
+            else if (reader.ValueTextEquals("changes"u8))
+            {
+                reader.Read();
+                if (freeBusyOnly)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                ReadChanges(ref reader, item);
+            }
+            else if (reader.ValueTextEquals("props"u8))
+            {
+                reader.Read();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var known = ByKeyChars.TryGetValue(Chars(in reader, chars), out var entry);
+                    reader.Read();
+                    if (!known || (freeBusyOnly && !FreeBusyProperties.Contains(entry.Definition)))
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    item.Properties.Set(entry.Definition, entry.Codec.Read(ref reader));
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return item;
+    }
+
+    /// <summary>The current string token's characters, in <paramref name="buffer"/> when they fit (stored keys are short ASCII).</summary>
+    private static ReadOnlySpan<char> Chars(in Utf8JsonReader reader, Span<char> buffer) =>
+        !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= buffer.Length
+            ? buffer[..Encoding.UTF8.GetChars(reader.ValueSpan, buffer)]
+            : reader.GetString();
+
+    private static void ReadChanges(ref Utf8JsonReader reader, Item item)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var uri = reader.GetString()!;
+            reader.Read();
+            item.FieldChanges[uri] = reader.GetInt64();
+        }
+    }
+
+    /// <summary>Format 1: the Item class as System.Text.Json wrote it, keyed by the C# names it had then (frozen here).</summary>
+    private static void ReadLegacy(ref Utf8JsonReader reader, Item item, bool freeBusyOnly)
+    {
+        do
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            switch (name)
+            {
+                case "Kind":
+                    item.Kind = (ItemKind)reader.GetInt32();
+                    break;
+                case "FieldChanges" when !freeBusyOnly:
+                    ReadChanges(ref reader, item);
+                    break;
+                default:
+                    if (ByLegacyName.TryGetValue(name, out var entry) && (!freeBusyOnly || FreeBusyProperties.Contains(entry.Definition)) && reader.TokenType != JsonTokenType.Null)
+                    {
+                        item.Properties.Set(entry.Definition, entry.Codec.Read(ref reader));
+                    }
+                    else
+                    {
+                        // Id, MailboxId, FolderId and ChangeNumber come from their columns.
+                        reader.Skip();
+                    }
+
+                    break;
+            }
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName);
+    }
+
+    private static void Expect(bool condition)
+    {
+        if (!condition)
+        {
+            throw new JsonException("Not a stored item.");
+        }
+    }
+
+    /// <summary>How one kind of value is written and read. Field names are fixed here (they are the stored format).</summary>
+    internal abstract class Codec
+    {
+        public static readonly Codec String = new Scalar(static (w, v) => w.WriteStringValue((string)v), static (ref Utf8JsonReader r) => r.GetString()!);
+        public static readonly Codec Boolean = new Scalar(static (w, v) => w.WriteBooleanValue((bool)v), static (ref Utf8JsonReader r) => r.GetBoolean());
+        public static readonly Codec Integer = new Scalar(static (w, v) => w.WriteNumberValue((int)v), static (ref Utf8JsonReader r) => r.GetInt32());
+        public static readonly Codec Time = new Scalar(static (w, v) => w.WriteStringValue((DateTime)v), static (ref Utf8JsonReader r) => r.GetDateTime());
+        public static readonly Codec Strings = new Scalar(static (w, v) => WriteStrings(w, (List<string>)v), static (ref Utf8JsonReader r) => ReadList(ref r, static (ref Utf8JsonReader x) => x.GetString()!));
+        public static readonly Codec Body = new Scalar(static (w, v) => WriteBody(w, (Body)v), static (ref Utf8JsonReader r) => ReadBody(ref r));
+        public static readonly Codec Address = new Scalar(static (w, v) => WriteAddress(w, (EmailAddress)v), static (ref Utf8JsonReader r) => ReadAddress(ref r));
+        public static readonly Codec Addresses = new Scalar(static (w, v) => WriteList(w, (List<EmailAddress>)v, WriteAddress), static (ref Utf8JsonReader r) => ReadList(ref r, ReadAddress));
+        public static readonly Codec Attendees = new Scalar(static (w, v) => WriteList(w, (List<Attendee>)v, WriteAttendee), static (ref Utf8JsonReader r) => ReadList(ref r, ReadAttendee));
+        public static readonly Codec Zone = new Scalar(static (w, v) => WriteZone(w, (TimeZoneRef)v), static (ref Utf8JsonReader r) => ReadZone(ref r));
+        public static readonly Codec Highlights = new Scalar(static (w, v) => WriteHighlights(w, (ChangeHighlights)v), static (ref Utf8JsonReader r) => ReadHighlights(ref r));
+        public static readonly Codec Extended = new Scalar(static (w, v) => WriteList(w, (List<ExtendedProperty>)v, WriteExtended), static (ref Utf8JsonReader r) => ReadList(ref r, ReadExtended));
+
+        public delegate T ReadValue<out T>(ref Utf8JsonReader reader);
+
+        public abstract void Write(Utf8JsonWriter w, object value);
+
+        public abstract object Read(ref Utf8JsonReader reader);
+
+        private sealed class Scalar(Action<Utf8JsonWriter, object> write, ReadValue<object> read) : Codec
+        {
+            public override void Write(Utf8JsonWriter w, object value) => write(w, value);
+
+            public override object Read(ref Utf8JsonReader reader) => read(ref reader);
+        }
+
+        private static void WriteStrings(Utf8JsonWriter w, List<string> values) => WriteList(w, values, static (x, s) => x.WriteStringValue(s));
+
+        private static void WriteList<T>(Utf8JsonWriter w, List<T> values, Action<Utf8JsonWriter, T> write)
+        {
+            w.WriteStartArray();
+            foreach (var v in values)
+            {
+                write(w, v);
+            }
+
+            w.WriteEndArray();
+        }
+
+        private static List<T> ReadList<T>(ref Utf8JsonReader r, ReadValue<T> read)
+        {
+            var list = new List<T>();
+            while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+            {
+                list.Add(read(ref r));
+            }
+
+            return list;
+        }
+
+        private static void Optional(Utf8JsonWriter w, string name, string? value)
+        {
+            if (value is not null)
+            {
+                w.WriteString(name, value);
+            }
+        }
+
+        private static void Optional(Utf8JsonWriter w, string name, DateTime? value)
+        {
+            if (value is { } v)
+            {
+                w.WriteString(name, v);
+            }
+        }
+
+        /// <summary>Calls <paramref name="field"/> for each field of the object the reader is on, then leaves it at its end.</summary>
+        private static void Fields(ref Utf8JsonReader r, FieldReader field)
+        {
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = r.GetString()!;
+                r.Read();
+                if (r.TokenType == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
+                field(name, ref r);
+            }
+        }
+
+        private delegate void FieldReader(string name, ref Utf8JsonReader reader);
+
+        private static void WriteBody(Utf8JsonWriter w, Body body)
+        {
+            w.WriteStartObject();
+            w.WriteString("BodyType", body.BodyType);
+            w.WriteString("Text", body.Text);
+            w.WriteEndObject();
+        }
+
+        private static Body ReadBody(ref Utf8JsonReader r)
+        {
+            string type = "", text = "";
+            Fields(ref r, (string name, ref Utf8JsonReader x) =>
+            {
+                switch (name)
+                {
+                    case "BodyType": type = x.GetString()!; break;
+                    case "Text": text = x.GetString()!; break;
+                    default: x.Skip(); break;
+                }
+            });
+            return new Body(type, text);
+        }
+
+        private static void WriteAddress(Utf8JsonWriter w, EmailAddress a)
+        {
+            w.WriteStartObject();
+            Optional(w, "Name", a.Name);
+            w.WriteString("Address", a.Address);
+            Optional(w, "RoutingType", a.RoutingType);
+            Optional(w, "MailboxType", a.MailboxType);
+            w.WriteEndObject();
+        }
+
+        private static EmailAddress ReadAddress(ref Utf8JsonReader r)
+        {
+            string? name = null, routing = null, type = null;
+            var address = "";
+            Fields(ref r, (string field, ref Utf8JsonReader x) =>
+            {
+                switch (field)
+                {
+                    case "Name": name = x.GetString(); break;
+                    case "Address": address = x.GetString()!; break;
+                    case "RoutingType": routing = x.GetString(); break;
+                    case "MailboxType": type = x.GetString(); break;
+                    default: x.Skip(); break;
+                }
+            });
+            return new EmailAddress(name, address, routing, type);
+        }
+
+        private static void WriteAttendee(Utf8JsonWriter w, Attendee a)
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("Mailbox");
+            WriteAddress(w, a.Mailbox);
+            Optional(w, "ResponseType", a.ResponseType);
+            Optional(w, "LastResponseTime", a.LastResponseTime);
+            Optional(w, "ProposedStart", a.ProposedStart);
+            Optional(w, "ProposedEnd", a.ProposedEnd);
+            w.WriteEndObject();
+        }
+
+        private static Attendee ReadAttendee(ref Utf8JsonReader r)
+        {
+            EmailAddress? mailbox = null;
+            string? response = null;
+            DateTime? last = null, start = null, end = null;
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var field = r.GetString();
+                r.Read();
+                if (r.TokenType == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
+                switch (field)
+                {
+                    case "Mailbox": mailbox = ReadAddress(ref r); break;
+                    case "ResponseType": response = r.GetString(); break;
+                    case "LastResponseTime": last = r.GetDateTime(); break;
+                    case "ProposedStart": start = r.GetDateTime(); break;
+                    case "ProposedEnd": end = r.GetDateTime(); break;
+                    default: r.Skip(); break;
+                }
+            }
+
+            return new Attendee(mailbox ?? throw new JsonException("An attendee without a mailbox."))
+            {
+                ResponseType = response, LastResponseTime = last, ProposedStart = start, ProposedEnd = end,
+            };
+        }
+
+        private static void WriteZone(Utf8JsonWriter w, TimeZoneRef zone)
+        {
+            w.WriteStartObject();
+            w.WriteString("Id", zone.Id);
+            Optional(w, "Name", zone.Name);
+            w.WriteEndObject();
+        }
+
+        private static TimeZoneRef ReadZone(ref Utf8JsonReader r)
+        {
+            string id = "";
+            string? name = null;
+            Fields(ref r, (string field, ref Utf8JsonReader x) =>
+            {
+                switch (field)
+                {
+                    case "Id": id = x.GetString()!; break;
+                    case "Name": name = x.GetString(); break;
+                    default: x.Skip(); break;
+                }
+            });
+            return new TimeZoneRef(id, name);
+        }
+
+        private static void WriteHighlights(Utf8JsonWriter w, ChangeHighlights h)
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("LocationChanged", h.LocationChanged);
+            Optional(w, "Location", h.Location);
+            w.WriteBoolean("StartChanged", h.StartChanged);
+            Optional(w, "Start", h.Start);
+            w.WriteBoolean("EndChanged", h.EndChanged);
+            Optional(w, "End", h.End);
+            w.WriteEndObject();
+        }
+
+        private static ChangeHighlights ReadHighlights(ref Utf8JsonReader r)
+        {
+            bool locationChanged = false, startChanged = false, endChanged = false;
+            string? location = null;
+            DateTime? start = null, end = null;
+            Fields(ref r, (string field, ref Utf8JsonReader x) =>
+            {
+                switch (field)
+                {
+                    case "LocationChanged": locationChanged = x.GetBoolean(); break;
+                    case "Location": location = x.GetString(); break;
+                    case "StartChanged": startChanged = x.GetBoolean(); break;
+                    case "Start": start = x.GetDateTime(); break;
+                    case "EndChanged": endChanged = x.GetBoolean(); break;
+                    case "End": end = x.GetDateTime(); break;
+                    default: x.Skip(); break;
+                }
+            });
+            return new ChangeHighlights(locationChanged, location, startChanged, start, endChanged, end);
+        }
+
+        private static void WriteExtended(Utf8JsonWriter w, ExtendedProperty p)
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("Path");
+            Optional(w, "PropertyTag", p.Path.PropertyTag);
+            Optional(w, "DistinguishedPropertySetId", p.Path.DistinguishedPropertySetId);
+            Optional(w, "PropertySetId", p.Path.PropertySetId);
+            Optional(w, "PropertyName", p.Path.PropertyName);
+            if (p.Path.PropertyId is { } id)
+            {
+                w.WriteNumber("PropertyId", id);
+            }
+
+            w.WriteString("PropertyType", p.Path.PropertyType);
+            w.WriteEndObject();
+            Optional(w, "Value", p.Value);
+            if (p.Values is { } values)
+            {
+                w.WritePropertyName("Values");
+                WriteStrings(w, [.. values]);
+            }
+
+            w.WriteEndObject();
+        }
+
+        private static ExtendedProperty ReadExtended(ref Utf8JsonReader r)
+        {
+            string? tag = null, setName = null, setId = null, name = null, value = null;
+            int? id = null;
+            var type = "";
+            List<string>? values = null;
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var field = r.GetString();
+                r.Read();
+                if (r.TokenType == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
+                switch (field)
+                {
+                    case "Path":
+                        Fields(ref r, (string f, ref Utf8JsonReader x) =>
+                        {
+                            switch (f)
+                            {
+                                case "PropertyTag": tag = x.GetString(); break;
+                                case "DistinguishedPropertySetId": setName = x.GetString(); break;
+                                case "PropertySetId": setId = x.GetString(); break;
+                                case "PropertyName": name = x.GetString(); break;
+                                case "PropertyId": id = x.GetInt32(); break;
+                                case "PropertyType": type = x.GetString()!; break;
+                                default: x.Skip(); break;
+                            }
+                        });
+                        break;
+                    case "Value": value = r.GetString(); break;
+                    case "Values": values = ReadList(ref r, static (ref Utf8JsonReader x) => x.GetString()!); break;
+                    default: r.Skip(); break;
+                }
+            }
+
+            return new ExtendedProperty(new ExtendedPropertyPath(tag, setName, setId, name, id, type), value, values);
+        }
+    }
+}
