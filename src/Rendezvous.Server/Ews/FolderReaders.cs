@@ -167,7 +167,7 @@ internal static class FolderRestriction
                     FieldPath { Uri: "folder:FolderClass" } => f => f.FolderClass,
                     ExtendedPath { Path.Key: "tag:3001" or "tag:10f3" } => f => f.DisplayName,
                     ExtendedPath { Path.Key: "tag:3613" } => f => f.FolderClass,
-                    _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForQuery, $"The property path '{Restriction.Describe(path)}' cannot be used in a folder restriction."),
+                    _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForQuery, $"The property path '{path.Describe()}' cannot be used in a folder restriction."),
                 };
                 return e.Name.LocalName switch
                 {
