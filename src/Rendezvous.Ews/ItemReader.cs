@@ -265,7 +265,8 @@ public static class ItemReader
             SchemaValues.DefaultShapeNamesType.IdOnly => BaseShape.IdOnly,
             SchemaValues.DefaultShapeNamesType.Default => BaseShape.Default,
             SchemaValues.DefaultShapeNamesType.AllProperties => BaseShape.AllProperties,
-            "PcxPeopleSearch" => BaseShape.Default,
+            // Note: PcxPeopleSearch (a people-search shape of Exchange 2013+) is answered as Default.
+            SchemaValues.DefaultShapeNamesType.PcxPeopleSearch => BaseShape.Default,
             _ => throw SoapRequest.Schema(baseShape, $"The value '{Values.Excerpt(baseShape.Value)}' is not a valid DefaultShapeNamesType."),
         };
         string? bodyType = null;

@@ -121,7 +121,7 @@ public static class FolderService
     {
         var parent = await session.ResolveFolderAsync(reference);
         var matches = restriction?.Invoke();
-        IEnumerable<Folder> children = request.Traversal == "SoftDeleted" ? [] : await session.Store.GetChildFoldersAsync(parent.Id, request.Traversal == "Deep", session.Cancellation);
+        IEnumerable<Folder> children = request.Traversal == SchemaValues.FolderQueryTraversalType.SoftDeleted ? [] : await session.Store.GetChildFoldersAsync(parent.Id, request.Traversal == SchemaValues.FolderQueryTraversalType.Deep, session.Cancellation);
         if (matches is not null)
         {
             children = children.Where(matches);

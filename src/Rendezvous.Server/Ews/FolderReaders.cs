@@ -94,7 +94,7 @@ public static class FolderReaders
     public static Task<List<XElement>> DeleteFolderAsync(EwsRequest request)
     {
         var deleteType = ItemReader.RequiredAttribute(request.Operation, "DeleteType");
-        if (deleteType is not ("HardDelete" or "SoftDelete" or "MoveToDeletedItems"))
+        if (deleteType is not (SchemaValues.DisposalType.HardDelete or SchemaValues.DisposalType.SoftDelete or SchemaValues.DisposalType.MoveToDeletedItems))
         {
             throw SoapRequest.Schema(request.Operation, $"The value '{Values.Excerpt(deleteType)}' is not a valid DisposalType.");
         }
@@ -109,7 +109,7 @@ public static class FolderReaders
     public static async Task<(FindFolderRequest Find, ItemShape Shape, Func<Func<Folder, bool>>? Restriction, List<XElement> Parents)> FindFolderAsync(EwsRequest request)
     {
         var traversal = ItemReader.RequiredAttribute(request.Operation, "Traversal");
-        if (traversal is not ("Shallow" or "Deep" or "SoftDeleted"))
+        if (traversal is not (SchemaValues.FolderQueryTraversalType.Shallow or SchemaValues.FolderQueryTraversalType.Deep or SchemaValues.FolderQueryTraversalType.SoftDeleted))
         {
             throw SoapRequest.Schema(request.Operation, $"The value '{Values.Excerpt(traversal)}' is not a valid FolderQueryTraversalType.");
         }

@@ -13,10 +13,6 @@ namespace Rendezvous.Server.Edge;
 /// </summary>
 public static class ItemReaders
 {
-    private static readonly HashSet<string> DeleteTypes = ["HardDelete", "SoftDelete", "MoveToDeletedItems"];
-
-    private static readonly HashSet<string> ConflictModes = ["NeverOverwrite", "AutoResolve", "AlwaysOverwrite"];
-
     public static string? OptionalEnum(XElement op, string attribute, IReadOnlySet<string> allowed, string typeName)
     {
         var a = op.Attribute(attribute);
@@ -67,7 +63,7 @@ public static class ItemReaders
     public static async Task<(UpdateItemOptions Options, List<XElement> Changes)> UpdateItemAsync(EwsRequest request)
     {
         var op = request.Operation;
-        var conflict = Enum.Parse<ConflictMode>(Values.Enum(op, ItemReader.RequiredAttribute(op, "ConflictResolution"), ConflictModes, "ConflictResolutionType"));
+        var conflict = Enum.Parse<ConflictMode>(Values.Enum(op, ItemReader.RequiredAttribute(op, "ConflictResolution"), SchemaValues.ConflictResolutionType.All, "ConflictResolutionType"));
         _ = OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
         var mode = OptionalEnum(op, "SendMeetingInvitationsOrCancellations", Values.CalendarUpdateModes, "CalendarItemUpdateOperationType");
         var changes = await request.ChangesAsync(EwsRequest.Required(op, "ItemChanges"), "Item");
@@ -103,7 +99,7 @@ public static class ItemReaders
     public static async Task<(DeleteItemOptions Options, List<XElement> Ids)> DeleteItemAsync(EwsRequest request)
     {
         var op = request.Operation;
-        var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), DeleteTypes, "DisposalType");
+        var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), SchemaValues.DisposalType.All, "DisposalType");
         var cancellations = OptionalEnum(op, "SendMeetingCancellations", Values.CalendarCreateOrDeleteModes, "CalendarItemCreateOrDeleteOperationType");
         var ids = await request.IdsAsync(EwsRequest.Required(op, "ItemIds"));
         return (new DeleteItemOptions(Enum.Parse<DeleteMode>(deleteType), cancellations), ids);
@@ -134,7 +130,7 @@ public static class ItemReaders
     {
         var op = request.Operation;
         var traversal = ItemReader.RequiredAttribute(op, "Traversal");
-        if (traversal is not ("Shallow" or "SoftDeleted" or "Associated"))
+        if (traversal is not (SchemaValues.ItemQueryTraversalType.Shallow or SchemaValues.ItemQueryTraversalType.SoftDeleted or SchemaValues.ItemQueryTraversalType.Associated))
         {
             throw SoapRequest.Schema(op, $"The value '{Values.Excerpt(traversal)}' is not a valid ItemQueryTraversalType.");
         }
