@@ -369,7 +369,7 @@ internal sealed record AvailabilityView(DateTimeOffset From, DateTimeOffset To, 
             m.Address,
             m.Error is { } error ? new EwsError(error.Code, error.Message) : null,
             // Free blocks are not busy: they stay out so "busy" means what it says.
-            [.. (m.View?.Events ?? []).Where(e => e.BusyType != "Free").Select(e => new BusyBlock(
+            [.. (m.View?.Events ?? []).Where(e => e.BusyType != SchemaValues.LegacyFreeBusyType.Free).Select(e => new BusyBlock(
                 Times.InZone(e.Start, zone), Times.InZone(e.End, zone), e.BusyType, e.Details?.Subject, e.Details?.Location))]))],
         [.. result.Suggestions.SelectMany(day => day.Suggestions).Select(s => new SuggestedTime(
             Times.InZone(s.MeetingTime, zone), Times.InZone(s.MeetingTime.AddMinutes(durationMinutes), zone), s.Quality, s.IsWorkTime))]);

@@ -1,4 +1,5 @@
 using Rendezvous.Client;
+using Rendezvous.Protocol;
 
 namespace Rendezvous.Cli;
 
@@ -8,7 +9,7 @@ namespace Rendezvous.Cli;
 /// </summary>
 internal static class MeetingLookup
 {
-    private const string Organizer = "Organizer";
+    private const string Organizer = SchemaValues.ResponseTypeType.Organizer;
 
     /// <summary>
     /// A meeting the user was invited to: a pending meeting request first (answering it moves it to Deleted Items, as

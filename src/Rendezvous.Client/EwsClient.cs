@@ -69,7 +69,7 @@ public sealed class EwsClient : IDisposable
         var response = await transport.SendAsync("FindItem", w =>
         {
             w.StartM("FindItem");
-            w.Attr("Traversal", "Shallow");
+            w.Attr("Traversal", SchemaValues.ItemQueryTraversalType.Shallow);
             IdOnlyShape(w);
             w.StartM("CalendarView");
             w.Attr("StartDate", Values.Format(from.UtcDateTime));
@@ -89,21 +89,21 @@ public sealed class EwsClient : IDisposable
     public async Task<IReadOnlyList<EwsItem>> FindCalendarItemsAsync(string subject, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subject);
-        var ids = await FindAllAsync(EwsFolder.Calendar, null, subject, "calendar:Start", "Ascending", cancellationToken).ConfigureAwait(false);
+        var ids = await FindAllAsync(EwsFolder.Calendar, null, subject, "calendar:Start", SchemaValues.SortDirectionType.Ascending, cancellationToken).ConfigureAwait(false);
         return await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Meeting requests in the Inbox, newest first, optionally with a subject containing <paramref name="subject"/>.</summary>
     public async Task<IReadOnlyList<EwsItem>> FindMeetingRequestsAsync(string? subject = null, CancellationToken cancellationToken = default)
     {
-        var ids = await FindAllAsync(EwsFolder.Inbox, "IPM.Schedule.Meeting.Request", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
+        var ids = await FindAllAsync(EwsFolder.Inbox, "IPM.Schedule.Meeting.Request", subject, "item:DateTimeReceived", SchemaValues.SortDirectionType.Descending, cancellationToken).ConfigureAwait(false);
         return await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Meeting responses in the Inbox (answers to the user's meetings), newest first.</summary>
     public async Task<IReadOnlyList<EwsItem>> FindMeetingResponsesAsync(string? subject = null, CancellationToken cancellationToken = default)
     {
-        var ids = await FindAllAsync(EwsFolder.Inbox, "IPM.Schedule.Meeting.Resp.", subject, "item:DateTimeReceived", "Descending", cancellationToken).ConfigureAwait(false);
+        var ids = await FindAllAsync(EwsFolder.Inbox, "IPM.Schedule.Meeting.Resp.", subject, "item:DateTimeReceived", SchemaValues.SortDirectionType.Descending, cancellationToken).ConfigureAwait(false);
         return await GetItemsAsync(ids, skipGone: true, cancellationToken).ConfigureAwait(false);
     }
 
@@ -125,8 +125,8 @@ public sealed class EwsClient : IDisposable
             {
                 w.StartM("GetItem");
                 w.StartM("ItemShape");
-                w.T("BaseShape", "AllProperties");
-                w.T("BodyType", "Text");
+                w.T("BaseShape", SchemaValues.DefaultShapeNamesType.AllProperties);
+                w.T("BodyType", SchemaValues.BodyTypeResponseType.Text);
                 w.StartT("AdditionalProperties");
                 FieldUri(w, "item:ResponseObjects");
                 w.End();
@@ -170,7 +170,7 @@ public sealed class EwsClient : IDisposable
         {
             w.StartM("GetItem");
             w.StartM("ItemShape");
-            w.T("BaseShape", "IdOnly");
+            w.T("BaseShape", SchemaValues.DefaultShapeNamesType.IdOnly);
             w.StartT("AdditionalProperties");
             FieldUri(w, "item:ResponseObjects");
             w.End();
@@ -261,7 +261,7 @@ public sealed class EwsClient : IDisposable
                 w.StartT("Email");
                 w.T("Address", address);
                 w.End();
-                w.T("AttendeeType", "Required");
+                w.T("AttendeeType", SchemaValues.MeetingAttendeeType.Required);
                 w.T("ExcludeConflicts", false);
                 w.End();
             }
@@ -307,8 +307,8 @@ public sealed class EwsClient : IDisposable
         var response = await transport.SendAsync("UpdateItem", w =>
         {
             w.StartM("UpdateItem");
-            w.Attr("ConflictResolution", "AutoResolve");
-            w.Attr("SendMeetingInvitationsOrCancellations", "SendToAllAndSaveCopy");
+            w.Attr("ConflictResolution", SchemaValues.ConflictResolutionType.AutoResolve);
+            w.Attr("SendMeetingInvitationsOrCancellations", SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy);
             w.StartM("ItemChanges");
             w.StartT("ItemChange");
             WriteItemId(w, "ItemId", meeting);
@@ -346,7 +346,7 @@ public sealed class EwsClient : IDisposable
         var response = await transport.SendAsync("CreateItem", w =>
         {
             w.StartM("CreateItem");
-            w.Attr("MessageDisposition", "SendAndSaveCopy");
+            w.Attr("MessageDisposition", SchemaValues.MessageDispositionType.SendAndSaveCopy);
             w.StartM("Items");
             w.StartT("CancelCalendarItem");
             TextBody(w, message);
@@ -368,8 +368,8 @@ public sealed class EwsClient : IDisposable
         {
             w.StartM("SyncFolderItems");
             w.StartM("ItemShape");
-            w.T("BaseShape", "AllProperties");
-            w.T("BodyType", "Text");
+            w.T("BaseShape", SchemaValues.DefaultShapeNamesType.AllProperties);
+            w.T("BodyType", SchemaValues.BodyTypeResponseType.Text);
             w.End();
             w.StartM("SyncFolderId");
             FolderId(w, folder);
@@ -393,7 +393,7 @@ public sealed class EwsClient : IDisposable
         var response = await transport.SendAsync("CreateItem", w =>
         {
             w.StartM("CreateItem");
-            w.Attr("SendMeetingInvitations", "SendToAllAndSaveCopy");
+            w.Attr("SendMeetingInvitations", SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToAllAndSaveCopy);
             w.StartM("SavedItemFolderId");
             FolderId(w, EwsFolder.Calendar);
             w.End();
@@ -443,7 +443,7 @@ public sealed class EwsClient : IDisposable
         var answer = await transport.SendAsync("CreateItem", w =>
         {
             w.StartM("CreateItem");
-            w.Attr("MessageDisposition", "SendAndSaveCopy");
+            w.Attr("MessageDisposition", SchemaValues.MessageDispositionType.SendAndSaveCopy);
             w.StartM("Items");
             w.StartT(element);
             TextBody(w, message);
@@ -473,12 +473,12 @@ public sealed class EwsClient : IDisposable
             var response = await transport.SendAsync("FindItem", w =>
             {
                 w.StartM("FindItem");
-                w.Attr("Traversal", "Shallow");
+                w.Attr("Traversal", SchemaValues.ItemQueryTraversalType.Shallow);
                 IdOnlyShape(w);
                 w.StartM("IndexedPageItemView");
                 w.Attr("MaxEntriesReturned", Values.Format(FindPageSize));
                 w.Attr("Offset", Values.Format(offset));
-                w.Attr("BasePoint", "Beginning");
+                w.Attr("BasePoint", SchemaValues.IndexBasePointType.Beginning);
                 w.End();
                 if (itemClassPrefix is not null || subject is not null)
                 {
@@ -491,12 +491,12 @@ public sealed class EwsClient : IDisposable
 
                     if (itemClassPrefix is not null)
                     {
-                        Contains(w, "item:ItemClass", itemClassPrefix, "Prefixed");
+                        Contains(w, "item:ItemClass", itemClassPrefix, SchemaValues.ContainmentModeType.Prefixed);
                     }
 
                     if (subject is not null)
                     {
-                        Contains(w, "item:Subject", subject, "Substring");
+                        Contains(w, "item:Subject", subject, SchemaValues.ContainmentModeType.Substring);
                     }
 
                     if (both)
@@ -532,7 +532,7 @@ public sealed class EwsClient : IDisposable
     private static void IdOnlyShape(EwsWriter w)
     {
         w.StartM("ItemShape");
-        w.T("BaseShape", "IdOnly");
+        w.T("BaseShape", SchemaValues.DefaultShapeNamesType.IdOnly);
         w.End();
     }
 
@@ -547,7 +547,7 @@ public sealed class EwsClient : IDisposable
     {
         w.StartT("Contains");
         w.Attr("ContainmentMode", mode);
-        w.Attr("ContainmentComparison", "IgnoreCase");
+        w.Attr("ContainmentComparison", SchemaValues.ContainmentComparisonType.IgnoreCase);
         FieldUri(w, uri);
         w.StartT("Constant");
         w.Attr("Value", value);
@@ -591,7 +591,7 @@ public sealed class EwsClient : IDisposable
         if (text is not null)
         {
             w.StartT("Body");
-            w.Attr("BodyType", "Text");
+            w.Attr("BodyType", SchemaValues.BodyTypeType.Text);
             w.Xml.WriteString(text);
             w.End();
         }

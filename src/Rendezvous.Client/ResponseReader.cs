@@ -32,7 +32,7 @@ internal static class ResponseReader
 
     /// <summary>The message's error, or null when its ResponseClass is Success or Warning.</summary>
     public static EwsResponseException? Error(XElement message) =>
-        (string?)message.Attribute("ResponseClass") == "Error"
+        (string?)message.Attribute("ResponseClass") == SchemaValues.ResponseClassType.Error
             ? new EwsResponseException(
                 message.Element(M + "ResponseCode")?.Value.Trim() ?? ResponseCodes.ErrorInternalServerError,
                 message.Element(M + "MessageText")?.Value.Trim() ?? "The server reported an error without a message.")
@@ -64,7 +64,7 @@ internal static class ResponseReader
             Kind = KindOf(e),
             ItemClass = Text("ItemClass"),
             Subject = Text("Subject"),
-            Body = e.Element(T + "Body") is { } body ? new Body((string?)body.Attribute("BodyType") ?? "Text", body.Value) : null,
+            Body = e.Element(T + "Body") is { } body ? new Body((string?)body.Attribute("BodyType") ?? SchemaValues.BodyTypeType.Text, body.Value) : null,
             DateTimeReceived = Time("DateTimeReceived"),
             DateTimeSent = Time("DateTimeSent"),
             ResponseObjects = [.. e.Element(T + "ResponseObjects")?.Elements().Select(r => r.Name.LocalName) ?? []],
@@ -175,7 +175,7 @@ internal static class ResponseReader
             var events = view?.Element(T + "CalendarEventArray")?.Elements(T + "CalendarEvent").Select(c => new CalendarEventView(
                 Local(c.Element(T + "StartTime")!),
                 Local(c.Element(T + "EndTime")!),
-                c.Element(T + "BusyType")?.Value ?? "Busy",
+                c.Element(T + "BusyType")?.Value ?? SchemaValues.LegacyFreeBusyType.Busy,
                 c.Element(T + "CalendarEventDetails") is { } d
                     ? new CalendarEventDetails(
                         d.Element(T + "ID")?.Value,
@@ -190,7 +190,7 @@ internal static class ResponseReader
             results.Add(new MailboxAvailability(
                 address,
                 new FreeBusyViewResult(
-                    view?.Element(T + "FreeBusyViewType")?.Value ?? "None",
+                    view?.Element(T + "FreeBusyViewType")?.Value ?? SchemaValues.FreeBusyViewType.None,
                     view?.Element(T + "MergedFreeBusy")?.Value,
                     events,
                     WorkingHours: null,
@@ -210,11 +210,11 @@ internal static class ResponseReader
             {
                 days.Add(new SuggestionDay(
                     Local(day.Element(T + "Date")!),
-                    day.Element(T + "DayQuality")?.Value ?? "Poor",
+                    day.Element(T + "DayQuality")?.Value ?? SchemaValues.SuggestionQuality.Poor,
                     [.. day.Element(T + "SuggestionArray")?.Elements(T + "Suggestion").Select(s => new Suggestion(
                         Local(s.Element(T + "MeetingTime")!),
                         s.Element(T + "IsWorkTime") is { } w && Values.Bool(w),
-                        s.Element(T + "SuggestionQuality")?.Value ?? "Poor",
+                        s.Element(T + "SuggestionQuality")?.Value ?? SchemaValues.SuggestionQuality.Poor,
                         [.. s.Element(T + "AttendeeConflictDataArray")?.Elements().Select(c => new AttendeeConflict(c.Element(T + "BusyType")?.Value)) ?? []])) ?? []]));
             }
         }

@@ -248,7 +248,7 @@ public sealed record MeetingProposals(EwsItem Meeting, IReadOnlyList<Proposal> P
 public sealed record AvailabilityOptions
 {
     /// <summary>FreeBusy, FreeBusyMerged, Detailed or DetailedMerged.</summary>
-    public string RequestedView { get; init; } = "DetailedMerged";
+    public string RequestedView { get; init; } = SchemaValues.FreeBusyViewType.DetailedMerged;
 
     /// <summary>The length of each MergedFreeBusy interval (5 to 1,440 minutes).</summary>
     public int MergedFreeBusyIntervalMinutes { get; init; } = 30;
@@ -257,7 +257,7 @@ public sealed record AvailabilityOptions
     public int? SuggestionDurationMinutes { get; init; } = 30;
 
     /// <summary>The worst suggestion returned: Excellent, Good, Fair or Poor.</summary>
-    public string MinimumSuggestionQuality { get; init; } = "Fair";
+    public string MinimumSuggestionQuality { get; init; } = SchemaValues.SuggestionQuality.Fair;
 
     /// <summary>At most this many suggestions a day.</summary>
     public int MaximumResultsByDay { get; init; } = 10;

@@ -4,15 +4,6 @@ using Rendezvous.Protocol;
 
 namespace Rendezvous.Ews;
 
-/// <summary>A property path as FieldURI, IndexedFieldURI or ExtendedFieldURI name it.</summary>
-public abstract record PropertyPath(XElement Source);
-
-public sealed record FieldPath(string Uri, XElement Source) : PropertyPath(Source);
-
-public sealed record IndexedPath(string Uri, string Index, XElement Source) : PropertyPath(Source);
-
-public sealed record ExtendedPath(ExtendedPropertyPath Path, XElement Source) : PropertyPath(Source);
-
 public enum BaseShape
 {
     IdOnly,
@@ -21,27 +12,6 @@ public enum BaseShape
 }
 
 public sealed record ItemShape(BaseShape BaseShape, string? BodyType, IReadOnlyList<PropertyPath> Additional);
-
-/// <summary>A folder reference: an opaque id, or a distinguished name optionally in another user's mailbox.</summary>
-public sealed record FolderRef(string? Id, string? DistinguishedName, string? MailboxAddress, XElement Source);
-
-public sealed record ItemRef(string Id, string? ChangeKey, XElement Source);
-
-/// <summary>
-/// A response object in CreateItem (AcceptItem, TentativelyAcceptItem, DeclineItem, CancelCalendarItem, RemoveItem):
-/// what it refers to and what the sender added.
-/// </summary>
-public sealed record ResponseObject(string Name, ItemRef? Reference, string? Subject, Body? Body, DateTime? ProposedStart, DateTime? ProposedEnd, XElement Source)
-{
-    /// <summary>True when the text came as NewBodyContent: it goes above the quoted original instead of replacing it.</summary>
-    public bool BodyIsNewContent { get; init; }
-
-    public IReadOnlyList<EmailAddress> ToRecipients { get; init; } = [];
-
-    public IReadOnlyList<EmailAddress> CcRecipients { get; init; } = [];
-
-    public IReadOnlyList<EmailAddress> BccRecipients { get; init; } = [];
-}
 
 /// <summary>Maps request XML onto the model; anything that cannot be mapped is an ErrorSchemaValidation fault.</summary>
 public static class ItemReader
@@ -271,7 +241,7 @@ public static class ItemReader
                     throw SoapRequest.Schema(e, $"The 'FieldURI' attribute is invalid - The value '{Values.Excerpt(uri)}' is invalid according to its datatype 'UnindexedFieldURIType'.");
                 }
 
-                return new FieldPath(uri, e);
+                return new FieldPath(uri);
             case "IndexedFieldURI":
                 var iuri = (string?)e.Attribute("FieldURI") ?? "";
                 if (!SchemaNames.DictionaryUris.Contains(iuri))
@@ -279,9 +249,9 @@ public static class ItemReader
                     throw SoapRequest.Schema(e, $"The value '{Values.Excerpt(iuri)}' is invalid according to its datatype 'DictionaryURIType'.");
                 }
 
-                return new IndexedPath(iuri, (string?)e.Attribute("FieldIndex") ?? "", e);
+                return new IndexedPath(iuri, (string?)e.Attribute("FieldIndex") ?? "");
             case "ExtendedFieldURI":
-                return new ExtendedPath(ReadExtendedPath(e), e);
+                return new ExtendedPath(ReadExtendedPath(e));
             default:
                 throw Unexpected(e);
         }
@@ -295,7 +265,8 @@ public static class ItemReader
             SchemaValues.DefaultShapeNamesType.IdOnly => BaseShape.IdOnly,
             SchemaValues.DefaultShapeNamesType.Default => BaseShape.Default,
             SchemaValues.DefaultShapeNamesType.AllProperties => BaseShape.AllProperties,
-            "PcxPeopleSearch" => BaseShape.Default,
+            // Note: PcxPeopleSearch (a people-search shape of Exchange 2013+) is answered as Default.
+            SchemaValues.DefaultShapeNamesType.PcxPeopleSearch => BaseShape.Default,
             _ => throw SoapRequest.Schema(baseShape, $"The value '{Values.Excerpt(baseShape.Value)}' is not a valid DefaultShapeNamesType."),
         };
         string? bodyType = null;
@@ -329,7 +300,7 @@ public static class ItemReader
         {
             case "FolderId":
                 var id = (string?)e.Attribute("Id") ?? throw SoapRequest.Schema(e, "FolderId needs an Id.");
-                return new FolderRef(id, null, null, e);
+                return new FolderRef(id, null, null);
             case "DistinguishedFolderId":
                 var name = (string?)e.Attribute("Id") ?? "";
                 if (!SchemaNames.DistinguishedFolderNames.Contains(name))
@@ -338,7 +309,7 @@ public static class ItemReader
                 }
 
                 var mailbox = e.Element(Protocol.Ews.T + "Mailbox")?.Element(Protocol.Ews.T + "EmailAddress")?.Value.Trim();
-                return new FolderRef(null, name, mailbox, e);
+                return new FolderRef(null, name, mailbox);
             default:
                 throw Unexpected(e);
         }
@@ -354,69 +325,7 @@ public static class ItemReader
         }
 
         var id = (string?)e.Attribute("Id") ?? throw SoapRequest.Schema(e, $"'{Values.Excerpt(e.Name.LocalName)}' needs an Id.");
-        return new ItemRef(id, (string?)e.Attribute("ChangeKey"), e);
-    }
-
-    // The children ResponseObjectType and its subtypes may carry that the server takes no value from.
-    private static readonly HashSet<string> IgnoredResponseObjectFields =
-    [
-        "ItemClass", "Sensitivity", "Attachments", "InternetMessageHeaders", "Sender", "IsReadReceiptRequested", "IsDeliveryReceiptRequested", "ReceivedBy", "ReceivedRepresenting",
-        "Importance", "Culture",
-    ];
-
-    public static ResponseObject ReadResponseObject(XElement element, ReadContext context)
-    {
-        ItemRef? reference = null;
-        string? subject = null;
-        Body? body = null;
-        DateTime? proposedStart = null, proposedEnd = null;
-        var newContent = false;
-        var recipients = new Dictionary<string, List<EmailAddress>>(StringComparer.Ordinal) { ["ToRecipients"] = [], ["CcRecipients"] = [], ["BccRecipients"] = [] };
-        foreach (var child in element.Elements())
-        {
-            if (child.Name.Namespace != Protocol.Ews.T)
-            {
-                throw Unexpected(child);
-            }
-
-            switch (child.Name.LocalName)
-            {
-                case "ReferenceItemId":
-                    reference = ReadItemRef(child);
-                    break;
-                case "Subject":
-                    subject = child.Value;
-                    break;
-                case "Body":
-                    body = ReadBody(child);
-                    break;
-                case "NewBodyContent": // SmartResponseType's addition above the quoted original (ews-javascript-api cancels with it)
-                    body = ReadBody(child);
-                    newContent = true;
-                    break;
-                case "ToRecipients" or "CcRecipients" or "BccRecipients":
-                    recipients[child.Name.LocalName].AddRange(child.Elements(Protocol.Ews.T + "Mailbox").Select(ReadMailbox));
-                    break;
-                case "ProposedStart":
-                    proposedStart = Values.StoredDateTime(child, context.TimeZone);
-                    break;
-                case "ProposedEnd":
-                    proposedEnd = Values.StoredDateTime(child, context.TimeZone);
-                    break;
-                case var name when IgnoredResponseObjectFields.Contains(name):
-                    break;
-                default:
-                    throw Unexpected(child);
-            }
-        }
-
-        return new ResponseObject(element.Name.LocalName, reference, subject, body, proposedStart, proposedEnd, element)
-        {
-            BodyIsNewContent = newContent,
-            ToRecipients = recipients["ToRecipients"],
-            CcRecipients = recipients["CcRecipients"],
-            BccRecipients = recipients["BccRecipients"],
-        };
+        return new ItemRef(id, (string?)e.Attribute("ChangeKey"));
     }
 
     public static EwsFaultException Unexpected(XElement e) =>

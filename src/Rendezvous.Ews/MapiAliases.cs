@@ -94,7 +94,7 @@ public static class MapiAliases
             {
                 "true" or "1" => true,
                 "false" or "0" => false,
-                _ => throw Invalid(v, "Boolean"),
+                _ => throw Invalid(v, SchemaValues.MapiPropertyTypeType.Boolean),
             }),
             set is null ? null : i => set(i, null));
 
@@ -102,17 +102,17 @@ public static class MapiAliases
         new(definition, uri, i => get(i) is { } t && t != default ? t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : null,
             set is null ? null : (i, v) => set(i, DateTime.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)
                 ? DateTime.SpecifyKind(t, DateTimeKind.Utc)
-                : throw Invalid(v, "SystemTime")),
+                : throw Invalid(v, SchemaValues.MapiPropertyTypeType.SystemTime)),
             set is null ? null : i => set(i, null));
 
     /// <summary>An enumeration MAPI keeps as its integer code.</summary>
     private static MapiAlias Code(PropertyDefinition definition, string uri, string[] codes, Func<Item, string?> get, Action<Item, string?> set) =>
         new(definition, uri, i => get(i) is { } s && Array.IndexOf(codes, s) is >= 0 and var n ? n.ToString(CultureInfo.InvariantCulture) : null,
-            (i, v) => set(i, ParseInt(v) is >= 0 and var n && n < codes.Length ? codes[n] : throw Invalid(v, "Integer")),
+            (i, v) => set(i, ParseInt(v) is >= 0 and var n && n < codes.Length ? codes[n] : throw Invalid(v, SchemaValues.MapiPropertyTypeType.Integer)),
             i => set(i, null));
 
     private static int ParseInt(string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw Invalid(value, "Integer");
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw Invalid(value, SchemaValues.MapiPropertyTypeType.Integer);
 
     private static EwsException Invalid(string value, string type) =>
         new(ResponseCodes.ErrorInvalidExtendedPropertyValue, $"The value '{Values.Excerpt(value)}' is not a valid {type} for this property.");

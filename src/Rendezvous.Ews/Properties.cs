@@ -4,15 +4,6 @@ using Rendezvous.Protocol;
 
 namespace Rendezvous.Ews;
 
-/// <summary>How a property's value compares in restrictions and sorts.</summary>
-public enum ValueType
-{
-    String,
-    Boolean,
-    Integer,
-    DateTime,
-}
-
 /// <summary>
 /// Context for reading item fields out of a request: the zone in which a dateTime without an offset is read.
 /// Following "Time zones and EWS" (Table 2), Start and ReminderDueBy are read in the StartTimeZone the same request
@@ -75,7 +66,7 @@ public sealed class PropertyDef
     /// <summary>Left out of AllProperties (Exchange returns it only when asked by name).</summary>
     public bool OnlyOnRequest { get; init; }
 
-    public ValueType Type { get; init; } = ValueType.String;
+    public ValueKind Type { get; init; } = ValueKind.String;
 
     public required Func<Item, WriteContext, bool> Has { get; init; }
 
@@ -116,7 +107,7 @@ public static class ItemSchema
         Element = element,
         Since = since,
         InDefault = inDefault,
-        Type = ValueType.Boolean,
+        Type = ValueKind.Boolean,
         Has = (i, _) => get(i) is not null,
         Write = (w, i, _) => w.T(element, get(i)!.Value),
         Set = set is null ? null : (e, i, _) => set(i, Values.Bool(e)),
@@ -130,7 +121,7 @@ public static class ItemSchema
         Element = element,
         Since = since,
         InDefault = inDefault,
-        Type = ValueType.Integer,
+        Type = ValueKind.Integer,
         Has = (i, _) => get(i) is not null,
         Write = (w, i, _) => w.T(element, get(i)!.Value),
         Set = set is null ? null : (e, i, _) => set(i, Values.Int(e)),
@@ -144,7 +135,7 @@ public static class ItemSchema
         Element = element,
         Since = since,
         InDefault = inDefault,
-        Type = ValueType.DateTime,
+        Type = ValueKind.DateTime,
         Has = (i, _) => get(i) is not null,
         Write = (w, i, _) => w.T(element, get(i)!.Value),
         Set = set is null ? null : (e, i, c) => set(i, Values.StoredDateTime(e, zone is null ? c.TimeZone : zone(c))),
@@ -297,7 +288,7 @@ public static class ItemSchema
         Uri = "item:Size",
         Element = "Size",
         InDefault = true,
-        Type = ValueType.Integer,
+        Type = ValueKind.Integer,
         Has = (_, _) => true,
         Write = (w, i, _) => w.T("Size", i.Size),
         Value = i => i.Size,
@@ -361,7 +352,7 @@ public static class ItemSchema
         Uri = "item:ReminderMinutesBeforeStart",
         Element = "ReminderMinutesBeforeStart",
         InDefault = true,
-        Type = ValueType.Integer,
+        Type = ValueKind.Integer,
         Has = (_, _) => true,
         Write = (w, i, _) => w.T("ReminderMinutesBeforeStart", i.ReminderMinutesBeforeStart ?? 15),
         Set = (e, i, _) => i.ReminderMinutesBeforeStart = Values.Int(e),
@@ -448,7 +439,7 @@ public static class ItemSchema
         Element = "IsOrganizer",
         Since = ExchangeVersion.Exchange2013,
         InDefault = true,
-        Type = ValueType.Boolean,
+        Type = ValueKind.Boolean,
         Has = (_, _) => true,
         Write = (w, i, c) => w.T("IsOrganizer", i.IsOrganizedBy(c.Reader)),
         Value = i => i.Organizer is null || i.MyResponseType == SchemaValues.ResponseTypeType.Organizer,

@@ -36,7 +36,7 @@ public static class AvailabilityReader
         {
             var window = ReadWindow(Required(f, "TimeWindow"), zone);
             var interval = f.Element(T + "MergedFreeBusyIntervalInMinutes") is { } i ? Values.Int(i) : 30;
-            var view = f.Element(T + "RequestedView") is { } v ? Values.Enum(v, FreeBusyViewTypes, "FreeBusyViewType") : "Detailed";
+            var view = f.Element(T + "RequestedView") is { } v ? Values.Enum(v, FreeBusyViewTypes, "FreeBusyViewType") : SchemaValues.FreeBusyViewType.Detailed;
             freeBusy = new FreeBusyOptions(window, interval, view);
         }
 
@@ -50,7 +50,7 @@ public static class AvailabilityReader
                 s.Element(T + "MaximumResultsByDay") is { } m ? Values.Int(m) : 10,
                 s.Element(T + "MaximumNonWorkHourResultsByDay") is { } n ? Values.Int(n) : 0,
                 s.Element(T + "MeetingDurationInMinutes") is { } d ? Values.Int(d) : 60,
-                s.Element(T + "MinimumSuggestionQuality") is { } q ? Values.Enum(q, SuggestionQualities, "SuggestionQuality") : "Fair");
+                s.Element(T + "MinimumSuggestionQuality") is { } q ? Values.Enum(q, SuggestionQualities, "SuggestionQuality") : SchemaValues.SuggestionQuality.Fair);
         }
 
         return new AvailabilityRequest(zone, mailboxes, freeBusy, suggestions);

@@ -50,7 +50,7 @@ public static class AvailabilityWriter
     private static void WriteView(EwsWriter w, FreeBusyViewResult? view, TimeZoneInfo zone)
     {
         w.StartM("FreeBusyView");
-        w.T("FreeBusyViewType", view?.ViewType ?? "None");
+        w.T("FreeBusyViewType", view?.ViewType ?? SchemaValues.FreeBusyViewType.None);
         if (view is not null)
         {
             if (view.MergedFreeBusy is not null)

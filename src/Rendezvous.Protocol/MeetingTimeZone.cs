@@ -102,7 +102,7 @@ public static class MeetingTimeZone
         w.T("Offset", Values.Duration(offset));
         w.StartT("RelativeYearlyRecurrence");
         w.T("DaysOfWeek", change.DayOfWeek.ToString());
-        w.T("DayOfWeekIndex", change.Occurrence == YearlyTransition.Last ? "Last" : Indexes[change.Occurrence - 1]);
+        w.T("DayOfWeekIndex", change.Occurrence == YearlyTransition.Last ? SchemaValues.DayOfWeekIndexType.Last : Indexes[change.Occurrence - 1]);
         w.T("Month", DateTimeFormatInfo.InvariantInfo.MonthNames[change.Month - 1]);
         w.End();
         w.T("Time", change.TimeOfDay.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture));

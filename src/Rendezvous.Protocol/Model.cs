@@ -96,16 +96,16 @@ public sealed record ExtendedPropertyPath(
 {
     private static readonly Dictionary<string, string> SetGuids = new(StringComparer.Ordinal)
     {
-        ["Meeting"] = "6ed8da90-450b-101b-98da-00aa003f1305",
-        ["Appointment"] = "00062002-0000-0000-c000-000000000046",
-        ["Common"] = "00062008-0000-0000-c000-000000000046",
-        ["PublicStrings"] = "00020329-0000-0000-c000-000000000046",
-        ["Address"] = "00062004-0000-0000-c000-000000000046",
-        ["InternetHeaders"] = "00020386-0000-0000-c000-000000000046",
-        ["CalendarAssistant"] = "11000e07-b51b-40d6-af21-caa85edab1d0",
-        ["UnifiedMessaging"] = "4442858e-a9e3-4e80-b900-317a210cc15b",
-        ["Task"] = "00062003-0000-0000-c000-000000000046",
-        ["Sharing"] = "00062040-0000-0000-c000-000000000046",
+        [SchemaValues.DistinguishedPropertySetType.Meeting] = "6ed8da90-450b-101b-98da-00aa003f1305",
+        [SchemaValues.DistinguishedPropertySetType.Appointment] = "00062002-0000-0000-c000-000000000046",
+        [SchemaValues.DistinguishedPropertySetType.Common] = "00062008-0000-0000-c000-000000000046",
+        [SchemaValues.DistinguishedPropertySetType.PublicStrings] = "00020329-0000-0000-c000-000000000046",
+        [SchemaValues.DistinguishedPropertySetType.Address] = "00062004-0000-0000-c000-000000000046",
+        [SchemaValues.DistinguishedPropertySetType.InternetHeaders] = "00020386-0000-0000-c000-000000000046",
+        [SchemaValues.DistinguishedPropertySetType.CalendarAssistant] = "11000e07-b51b-40d6-af21-caa85edab1d0",
+        [SchemaValues.DistinguishedPropertySetType.UnifiedMessaging] = "4442858e-a9e3-4e80-b900-317a210cc15b",
+        [SchemaValues.DistinguishedPropertySetType.Task] = "00062003-0000-0000-c000-000000000046",
+        [SchemaValues.DistinguishedPropertySetType.Sharing] = "00062040-0000-0000-c000-000000000046",
     };
 
     /// <summary>The property's identity whatever form named it: tag:hhhh, name:GUID:NAME or id:GUID:N.</summary>

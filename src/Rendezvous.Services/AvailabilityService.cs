@@ -1,6 +1,5 @@
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Services;

@@ -1,5 +1,4 @@
 using Rendezvous.Domain;
-using Rendezvous.Ews;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Services;
@@ -13,7 +12,7 @@ public static class FindItemService
     public static async Task<Page<Item>> FindAsync(Session session, FindItemRequest request, FolderRef parent)
     {
         var folder = await session.ResolveFolderAsync(parent);
-        if (request.Traversal != "Shallow")
+        if (request.Traversal != SchemaValues.ItemQueryTraversalType.Shallow)
         {
             // Neither a dumpster nor associated (FAI) items exist yet: those views are empty.
             return request.Paging.Apply(Array.Empty<Item>());

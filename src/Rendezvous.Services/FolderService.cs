@@ -1,5 +1,4 @@
 using Rendezvous.Domain;
-using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 
@@ -91,7 +90,7 @@ public static class FolderService
                     folder.ExtendedProperties.RemoveAll(p => p.Path.Key == x.Path.Key);
                     break;
                 default:
-                    throw new DomainException(ErrorCode.PropertyNotSettable, $"'{Restriction.Describe(update.Path)}' cannot be changed on a folder this way.");
+                    throw new DomainException(ErrorCode.PropertyNotSettable, $"'{update.Path.Describe()}' cannot be changed on a folder this way.");
             }
         }
 
@@ -122,7 +121,7 @@ public static class FolderService
     {
         var parent = await session.ResolveFolderAsync(reference);
         var matches = restriction?.Invoke();
-        IEnumerable<Folder> children = request.Traversal == "SoftDeleted" ? [] : await session.Store.GetChildFoldersAsync(parent.Id, request.Traversal == "Deep", session.Cancellation);
+        IEnumerable<Folder> children = request.Traversal == SchemaValues.FolderQueryTraversalType.SoftDeleted ? [] : await session.Store.GetChildFoldersAsync(parent.Id, request.Traversal == SchemaValues.FolderQueryTraversalType.Deep, session.Cancellation);
         if (matches is not null)
         {
             children = children.Where(matches);

@@ -1,6 +1,5 @@
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Services;
@@ -19,6 +18,22 @@ public sealed record NewMessage(Item Item) : NewEntry;
 
 /// <summary>An item no workflow acts on yet (a generic Item, Contact, DistributionList, Task, PostItem): saved as given.</summary>
 public sealed record NewPlainItem(Item Item) : NewEntry;
+
+/// <summary>
+/// A response object in CreateItem (AcceptItem, TentativelyAcceptItem, DeclineItem, CancelCalendarItem, RemoveItem):
+/// what it refers to and what the sender added.
+/// </summary>
+public sealed record ResponseObject(string Name, ItemRef? Reference, string? Subject, Body? Body, DateTime? ProposedStart, DateTime? ProposedEnd)
+{
+    /// <summary>True when the text came as NewBodyContent: it goes above the quoted original instead of replacing it.</summary>
+    public bool BodyIsNewContent { get; init; }
+
+    public IReadOnlyList<EmailAddress> ToRecipients { get; init; } = [];
+
+    public IReadOnlyList<EmailAddress> CcRecipients { get; init; } = [];
+
+    public IReadOnlyList<EmailAddress> BccRecipients { get; init; } = [];
+}
 
 /// <summary>AcceptItem, TentativelyAcceptItem or DeclineItem.</summary>
 public sealed record NewMeetingResponse(ResponseKind Kind, ResponseObject Response) : NewEntry;
@@ -89,7 +104,11 @@ public enum UpdateAction
 }
 
 /// <summary>One Set, Append or Delete of a property; Set and Append carry the new value.</summary>
-public sealed record FieldUpdate(UpdateAction Action, PropertyPath Path, IPropertyValue? Value);
+public sealed record FieldUpdate(UpdateAction Action, PropertyPath Path, IPropertyValue? Value)
+{
+    /// <summary>For a Delete: how the property table removes the path from an item.</summary>
+    public IPropertyRemoval? Removal { get; init; }
+}
 
 /// <summary>
 /// A new property value as the client sent it. Whether it fits depends on the item it lands on (its type, the zone
@@ -100,6 +119,15 @@ public interface IPropertyValue
     void SetOn(Item item);
 
     void AppendTo(Item item);
+}
+
+/// <summary>
+/// How a DeleteItemField removes its property. Which paths can be deleted from an item depends on its type and on the
+/// property table, which the edge holds; the service decides whether the update applies at all.
+/// </summary>
+public interface IPropertyRemoval
+{
+    void DeleteFrom(Item item);
 }
 
 /// <summary>A CalendarView: the window (UTC) and at most how many occurrences.</summary>

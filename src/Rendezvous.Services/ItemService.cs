@@ -1,7 +1,6 @@
 using System.Globalization;
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 
@@ -86,7 +85,7 @@ public static class ItemService
     private static async Task<IReadOnlyList<Item>> SaveOrSendAsync(Session session, Item item, FolderRef? savedFolder, string disposition)
     {
         var changes = new ChangeSet();
-        if (disposition == "SaveOnly")
+        if (disposition == SchemaValues.MessageDispositionType.SaveOnly)
         {
             var folder = await session.ResolveFolderAsync(savedFolder, "drafts");
             item.IsDraft = folder.DistinguishedName == "drafts";
@@ -97,7 +96,7 @@ public static class ItemService
             return [item];
         }
 
-        await SendAsync(session, item, disposition == "SendAndSaveCopy" ? () => session.ResolveFolderAsync(savedFolder, "sentitems") : null, changes);
+        await SendAsync(session, item, disposition == SchemaValues.MessageDispositionType.SendAndSaveCopy ? () => session.ResolveFolderAsync(savedFolder, "sentitems") : null, changes);
         return []; // Exchange returns no ids for sent messages.
     }
 
@@ -268,7 +267,7 @@ public static class ItemService
 
         var mode = options.Mode;
         var folder = await session.Store.GetFolderAsync(item.FolderId, session.Cancellation);
-        if (item.Kind == ItemKind.CalendarItem && item.IsMeeting && options.Cancellations != "SendToNone" && !item.IsCancelled
+        if (item.Kind == ItemKind.CalendarItem && item.IsMeeting && options.Cancellations != SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone && !item.IsCancelled
             && item.IsOrganizedBy(session.Address))
         {
             var to = mode == DeleteMode.HardDelete ? (Place?)null

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 

@@ -1,6 +1,5 @@
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Services;
@@ -64,7 +63,7 @@ public static class MeetingService
             var reference = attendee.CalendarItem ?? attendee.ReceivedRequests.FirstOrDefault()
                 ?? throw new DomainException(ErrorCode.ItemNotFound, "The meeting this response answers is no longer in the mailbox.");
             var organizer = await OrganizerViewAsync(session, reference.Item);
-            var decision = MeetingWorkflow.Respond(reply, reference, attendee, organizer, saveCopy ? "SendAndSaveCopy" : "SendOnly", saved, MeetingRunner.Context(session));
+            var decision = MeetingWorkflow.Respond(reply, reference, attendee, organizer, saveCopy ? SchemaValues.MessageDispositionType.SendAndSaveCopy : SchemaValues.MessageDispositionType.SendOnly, saved, MeetingRunner.Context(session));
             decision.Deletes.Add(draft.Id);
             decision.Results.Clear();
             return decision;
@@ -74,7 +73,7 @@ public static class MeetingService
     /// <summary>CreateItem of CancelCalendarItem: the organizer cancels; attendees are told.</summary>
     public static async Task<IReadOnlyList<Item>> CancelAsync(Session session, ResponseObject response, string? disposition, FolderRef? savedFolder)
     {
-        if (RequireDisposition(disposition, response) == "SaveOnly")
+        if (RequireDisposition(disposition, response) == SchemaValues.MessageDispositionType.SaveOnly)
         {
             throw new DomainException(ErrorCode.InvalidOperation, "Saving a cancellation as a draft (SaveOnly) is not supported; use SendOnly or SendAndSaveCopy.");
         }
@@ -86,7 +85,9 @@ public static class MeetingService
             var (organizer, placed) = await PlaceAsync(session, item);
             var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), MeetingKey.Of(item));
             var to = Place.In(organizer.Owner, placed.Folder == MeetingView.DeletedItems ? "recoverableitemsdeletions" : MeetingView.DeletedItems);
-            var mode = disposition == "SendAndSaveCopy" ? "SendToAllAndSaveCopy" : "SendOnlyToAll";
+            var mode = disposition == SchemaValues.MessageDispositionType.SendAndSaveCopy
+                ? SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToAllAndSaveCopy
+                : SchemaValues.CalendarItemCreateOrDeleteOperationType.SendOnlyToAll;
             return MeetingWorkflow.Cancel(placed, organizer.Owner, response.Body, mode, attendees, to, saved, MeetingRunner.Context(session));
         });
         return [];
@@ -116,10 +117,10 @@ public static class MeetingService
     public static async Task<Decision> UpdateAsync(Session session, Item stored, Item after, string? mode)
     {
         var me = session.Mailbox;
-        if (mode is null or "SendToNone")
+        if (mode is null or SchemaValues.CalendarItemUpdateOperationType.SendToNone)
         {
             // Nothing goes out, so no other mailbox and no folder matter.
-            return MeetingWorkflow.Update(new PlacedItem(stored, null), after, me, "SendToNone", new Dictionary<string, MeetingView>(), null, MeetingRunner.Context(session));
+            return MeetingWorkflow.Update(new PlacedItem(stored, null), after, me, SchemaValues.CalendarItemUpdateOperationType.SendToNone, new Dictionary<string, MeetingView>(), null, MeetingRunner.Context(session));
         }
 
         var (_, placed) = await PlaceAsync(session, stored);

@@ -1,5 +1,4 @@
 using Rendezvous.Domain;
-using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 

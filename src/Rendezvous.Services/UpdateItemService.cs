@@ -1,6 +1,5 @@
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 
@@ -61,7 +60,7 @@ public static class UpdateItemService
         foreach (var update in updates)
         {
             var path = update.Path;
-            var uri = Restriction.Describe(path);
+            var uri = path.Describe();
             if (stale && conflict == ConflictMode.AutoResolve && item.FieldChanges.TryGetValue(uri, out var changedAt) && changedAt > clientVersion)
             {
                 throw new DomainException(ErrorCode.Conflict, $"'{Values.Excerpt(uri)}' was changed by someone else since this ChangeKey. Retrieve the updated change key and try again.");
@@ -76,7 +75,8 @@ public static class UpdateItemService
                     update.Value!.AppendTo(item);
                     break;
                 default:
-                    Delete(item, path);
+                    (update.Removal ?? throw new DomainException(ErrorCode.PropertyNotDeletable, $"The property '{path.Describe()}' cannot be deleted."))
+                        .DeleteFrom(item);
                     break;
             }
 
@@ -99,27 +99,5 @@ public static class UpdateItemService
         item.LastModifiedTime = session.Now;
         item.LastModifiedName = session.User.DisplayName;
         return item;
-    }
-
-    private static void Delete(Item item, PropertyPath path)
-    {
-        if (path is ExtendedPath x)
-        {
-            ItemReader.DeleteExtended(item, x.Path);
-            return;
-        }
-
-        if (path is FieldPath f && ItemSchema.FindByUri(item.Kind, f.Uri) is null && ItemSchema.IsUnstored(item.Kind, f.Uri))
-        {
-            return;
-        }
-
-        var def = path is FieldPath g ? ItemSchema.FindByUri(item.Kind, g.Uri) : null;
-        if (def is null || def.Delete is null || def == ItemSchema.Start || def == ItemSchema.End)
-        {
-            throw new DomainException(ErrorCode.PropertyNotDeletable, $"The property '{Restriction.Describe(path)}' cannot be changed this way on a {ItemSchema.ElementName(item.Kind)}.");
-        }
-
-        def.Delete(item);
     }
 }

@@ -49,10 +49,7 @@ public sealed class ServiceTests : IAsyncLifetime
         Cancellation = CancellationToken.None,
     };
 
-    // The references of a typed request still carry the element they were read from; nothing reads it.
-    private static readonly XElement NoSource = new("none");
-
-    private static ItemRef Ref(Item item) => new(item.Id, ChangeKeys.Encode(item.ChangeNumber), NoSource);
+    private static ItemRef Ref(Item item) => new(item.Id, ChangeKeys.Encode(item.ChangeNumber));
 
     [Fact]
     public async Task A_meeting_is_created_accepted_and_answered_through_the_services_alone()
@@ -74,7 +71,7 @@ public sealed class ServiceTests : IAsyncLifetime
         var bobsCopy = Assert.Single(await Store.GetItemsAsync(bobsCalendar.Id, CancellationToken.None));
         Assert.Equal("Planning", bobsCopy.Subject);
 
-        var accept = new ResponseObject("AcceptItem", Ref(bobsCopy), null, null, null, null, NoSource);
+        var accept = new ResponseObject("AcceptItem", Ref(bobsCopy), null, null, null, null);
         await ItemService.CreateAsync(bob, new CreateItemOptions("SendOnly", null, null, null), new NewMeetingResponse(ResponseKind.Accept, accept));
 
         var answered = await ItemService.GetAsync(alice, Ref(organizers), new ItemReadBudget(alice.Limits.MaxResponseItemBytes));
@@ -98,15 +95,15 @@ public sealed class ServiceTests : IAsyncLifetime
         var sendAs = await Assert.ThrowsAsync<DomainException>(() => ItemService.CreateAsync(alice, new CreateItemOptions("SendOnly", null, null, null), new NewMessage(spoofed)));
         Assert.Equal(ErrorCode.SendAsDenied, sendAs.Code);
 
-        var stale = new ItemRef(draft.Id, ChangeKeys.Encode(draft.ChangeNumber - 1), NoSource);
+        var stale = new ItemRef(draft.Id, ChangeKeys.Encode(draft.ChangeNumber - 1));
         var conflict = await Assert.ThrowsAsync<DomainException>(() => UpdateItemService.UpdateAsync(alice, new UpdateItemOptions(ConflictMode.NeverOverwrite, null),
-            new ItemChange(stale, [new FieldUpdate(UpdateAction.Set, new FieldPath("item:Subject", NoSource), new SubjectValue("Renamed"))])));
+            new ItemChange(stale, [new FieldUpdate(UpdateAction.Set, new FieldPath("item:Subject"), new SubjectValue("Renamed"))])));
         Assert.Equal(ErrorCode.Conflict, conflict.Code);
         Assert.Equal("ErrorIrresolvableConflict", EwsErrors.ToEws(conflict).Code);
 
         // A value the service only applies: the edge decides how it is read, the service when and to what.
         var renamed = await UpdateItemService.UpdateAsync(alice, new UpdateItemOptions(ConflictMode.NeverOverwrite, null),
-            new ItemChange(Ref(draft), [new FieldUpdate(UpdateAction.Set, new FieldPath("item:Subject", NoSource), new SubjectValue("Renamed"))]));
+            new ItemChange(Ref(draft), [new FieldUpdate(UpdateAction.Set, new FieldPath("item:Subject"), new SubjectValue("Renamed"))]));
         Assert.Equal("Renamed", (await Store.GetItemAsync(renamed.Id, CancellationToken.None))!.Subject);
         Assert.True(renamed.ChangeNumber > draft.ChangeNumber);
     }
@@ -156,6 +153,27 @@ public sealed class ServiceTests : IAsyncLifetime
         var references = typeof(Session).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
         Assert.Contains("Rendezvous.Store", references);
         Assert.DoesNotContain(references, name => name.Contains("Xml", StringComparison.OrdinalIgnoreCase) || name.Contains("AspNetCore", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void The_application_layer_stands_on_the_domain_not_on_the_ews_edge()
+    {
+        // Services compiles against neither the EWS edge nor System.Xml, and neither do the layers it stands on
+        // (the domain and the store); a typed request that carried an XElement would bring System.Xml.Linq in.
+        var services = typeof(Session).Assembly;
+        var below = new[] { services, typeof(Item).Assembly, typeof(Rendezvous.Store.ChangeSet).Assembly };
+        foreach (var assembly in below)
+        {
+            var references = assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+            Assert.DoesNotContain("Rendezvous.Ews", references);
+            Assert.DoesNotContain("Rendezvous.Server", references);
+            Assert.DoesNotContain(references, name => name.StartsWith("System.Xml", StringComparison.OrdinalIgnoreCase) || name.StartsWith("System.Private.Xml", StringComparison.OrdinalIgnoreCase));
+        }
+
+        // The project file too: a reference the code happens not to use yet is still a dependency.
+        var project = File.ReadAllText(Path.Combine(Processes.RepositoryRoot, "src", "Rendezvous.Services", "Rendezvous.Services.csproj"));
+        Assert.DoesNotContain("Rendezvous.Ews.csproj", project, StringComparison.Ordinal);
+        Assert.DoesNotContain("Rendezvous.Server", project, StringComparison.Ordinal);
     }
 
     private sealed class SubjectValue(string subject) : IPropertyValue

@@ -94,7 +94,7 @@ public static class FolderReaders
     public static Task<List<XElement>> DeleteFolderAsync(EwsRequest request)
     {
         var deleteType = ItemReader.RequiredAttribute(request.Operation, "DeleteType");
-        if (deleteType is not ("HardDelete" or "SoftDelete" or "MoveToDeletedItems"))
+        if (deleteType is not (SchemaValues.DisposalType.HardDelete or SchemaValues.DisposalType.SoftDelete or SchemaValues.DisposalType.MoveToDeletedItems))
         {
             throw SoapRequest.Schema(request.Operation, $"The value '{Values.Excerpt(deleteType)}' is not a valid DisposalType.");
         }
@@ -109,7 +109,7 @@ public static class FolderReaders
     public static async Task<(FindFolderRequest Find, ItemShape Shape, Func<Func<Folder, bool>>? Restriction, List<XElement> Parents)> FindFolderAsync(EwsRequest request)
     {
         var traversal = ItemReader.RequiredAttribute(request.Operation, "Traversal");
-        if (traversal is not ("Shallow" or "Deep" or "SoftDeleted"))
+        if (traversal is not (SchemaValues.FolderQueryTraversalType.Shallow or SchemaValues.FolderQueryTraversalType.Deep or SchemaValues.FolderQueryTraversalType.SoftDeleted))
         {
             throw SoapRequest.Schema(request.Operation, $"The value '{Values.Excerpt(traversal)}' is not a valid FolderQueryTraversalType.");
         }
@@ -167,7 +167,7 @@ internal static class FolderRestriction
                     FieldPath { Uri: "folder:FolderClass" } => f => f.FolderClass,
                     ExtendedPath { Path.Key: "tag:3001" or "tag:10f3" } => f => f.DisplayName,
                     ExtendedPath { Path.Key: "tag:3613" } => f => f.FolderClass,
-                    _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForQuery, $"The property path '{Restriction.Describe(path)}' cannot be used in a folder restriction."),
+                    _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForQuery, $"The property path '{path.Describe()}' cannot be used in a folder restriction."),
                 };
                 return e.Name.LocalName switch
                 {

@@ -9,13 +9,11 @@ namespace Rendezvous.Server.Edge;
 /// <summary>ConvertId and GetServerTimeZones requests read from XML.</summary>
 public static class IdReaders
 {
-    private static readonly HashSet<string> Formats = ["EwsLegacyId", "EwsId", "EntryId", "HexEntryId", "StoreId", "OwaId"];
-
     /// <summary>ConvertId: the format asked for and the sources (counted).</summary>
     public static async Task<(string Destination, List<XElement> Sources)> ConvertIdAsync(EwsRequest request)
     {
         var op = request.Operation;
-        var destination = Values.Enum(op, ItemReader.RequiredAttribute(op, "DestinationFormat"), Formats, "IdFormatType");
+        var destination = Values.Enum(op, ItemReader.RequiredAttribute(op, "DestinationFormat"), SchemaValues.IdFormatType.All, "IdFormatType");
         var sources = await request.IdsAsync(EwsRequest.Required(op, "SourceIds"));
         return (destination, sources);
     }
@@ -25,7 +23,7 @@ public static class IdReaders
     {
         var id = ItemReader.RequiredAttribute(source, "Id");
         var mailbox = ItemReader.RequiredAttribute(source, "Mailbox");
-        _ = Values.Enum(source, ItemReader.RequiredAttribute(source, "Format"), Formats, "IdFormatType");
+        _ = Values.Enum(source, ItemReader.RequiredAttribute(source, "Format"), SchemaValues.IdFormatType.All, "IdFormatType");
         return new AlternateId(id, mailbox);
     }
 

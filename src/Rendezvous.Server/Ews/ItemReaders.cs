@@ -13,10 +13,6 @@ namespace Rendezvous.Server.Edge;
 /// </summary>
 public static class ItemReaders
 {
-    private static readonly HashSet<string> DeleteTypes = ["HardDelete", "SoftDelete", "MoveToDeletedItems"];
-
-    private static readonly HashSet<string> ConflictModes = ["NeverOverwrite", "AutoResolve", "AlwaysOverwrite"];
-
     public static string? OptionalEnum(XElement op, string attribute, IReadOnlySet<string> allowed, string typeName)
     {
         var a = op.Attribute(attribute);
@@ -52,14 +48,14 @@ public static class ItemReaders
         "CalendarItem" => new NewCalendarItem(ItemReader.ReadNewItem(e, context)),
         "Message" => new NewMessage(ItemReader.ReadNewItem(e, context)),
         "Item" or "Contact" or "DistributionList" or "Task" or "PostItem" => new NewPlainItem(ItemReader.ReadNewItem(e, context)),
-        "AcceptItem" => new NewMeetingResponse(ResponseKind.Accept, ItemReader.ReadResponseObject(e, context)),
-        "TentativelyAcceptItem" => new NewMeetingResponse(ResponseKind.Tentative, ItemReader.ReadResponseObject(e, context)),
-        "DeclineItem" => new NewMeetingResponse(ResponseKind.Decline, ItemReader.ReadResponseObject(e, context)),
-        "CancelCalendarItem" => new NewCancellation(ItemReader.ReadResponseObject(e, context)),
-        "RemoveItem" => new NewRemoval(ItemReader.ReadResponseObject(e, context)),
-        "ReplyToItem" => new NewReply(ReplyKind.Reply, ItemReader.ReadResponseObject(e, context)),
-        "ReplyAllToItem" => new NewReply(ReplyKind.ReplyAll, ItemReader.ReadResponseObject(e, context)),
-        "ForwardItem" => new NewReply(ReplyKind.Forward, ItemReader.ReadResponseObject(e, context)),
+        "AcceptItem" => new NewMeetingResponse(ResponseKind.Accept, ReadResponseObject(e, context)),
+        "TentativelyAcceptItem" => new NewMeetingResponse(ResponseKind.Tentative, ReadResponseObject(e, context)),
+        "DeclineItem" => new NewMeetingResponse(ResponseKind.Decline, ReadResponseObject(e, context)),
+        "CancelCalendarItem" => new NewCancellation(ReadResponseObject(e, context)),
+        "RemoveItem" => new NewRemoval(ReadResponseObject(e, context)),
+        "ReplyToItem" => new NewReply(ReplyKind.Reply, ReadResponseObject(e, context)),
+        "ReplyAllToItem" => new NewReply(ReplyKind.ReplyAll, ReadResponseObject(e, context)),
+        "ForwardItem" => new NewReply(ReplyKind.Forward, ReadResponseObject(e, context)),
         _ => throw SoapRequest.Schema(e, $"Creating a '{Values.Excerpt(e.Name.LocalName)}' is not supported."),
     };
 
@@ -67,7 +63,7 @@ public static class ItemReaders
     public static async Task<(UpdateItemOptions Options, List<XElement> Changes)> UpdateItemAsync(EwsRequest request)
     {
         var op = request.Operation;
-        var conflict = Enum.Parse<ConflictMode>(Values.Enum(op, ItemReader.RequiredAttribute(op, "ConflictResolution"), ConflictModes, "ConflictResolutionType"));
+        var conflict = Enum.Parse<ConflictMode>(Values.Enum(op, ItemReader.RequiredAttribute(op, "ConflictResolution"), SchemaValues.ConflictResolutionType.All, "ConflictResolutionType"));
         _ = OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
         var mode = OptionalEnum(op, "SendMeetingInvitationsOrCancellations", Values.CalendarUpdateModes, "CalendarItemUpdateOperationType");
         var changes = await request.ChangesAsync(EwsRequest.Required(op, "ItemChanges"), "Item");
@@ -91,7 +87,7 @@ public static class ItemReaders
             {
                 "SetItemField" => new FieldUpdate(UpdateAction.Set, path, new XmlPropertyValue(update, path, context, calendarContext)),
                 "AppendToItemField" => new FieldUpdate(UpdateAction.Append, path, new XmlPropertyValue(update, path, context, calendarContext)),
-                "DeleteItemField" => new FieldUpdate(UpdateAction.Delete, path, null),
+                "DeleteItemField" => new FieldUpdate(UpdateAction.Delete, path, null) { Removal = new TablePropertyRemoval(path) },
                 _ => throw ItemReader.Unexpected(update),
             });
         }
@@ -103,7 +99,7 @@ public static class ItemReaders
     public static async Task<(DeleteItemOptions Options, List<XElement> Ids)> DeleteItemAsync(EwsRequest request)
     {
         var op = request.Operation;
-        var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), DeleteTypes, "DisposalType");
+        var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), SchemaValues.DisposalType.All, "DisposalType");
         var cancellations = OptionalEnum(op, "SendMeetingCancellations", Values.CalendarCreateOrDeleteModes, "CalendarItemCreateOrDeleteOperationType");
         var ids = await request.IdsAsync(EwsRequest.Required(op, "ItemIds"));
         return (new DeleteItemOptions(Enum.Parse<DeleteMode>(deleteType), cancellations), ids);
@@ -134,7 +130,7 @@ public static class ItemReaders
     {
         var op = request.Operation;
         var traversal = ItemReader.RequiredAttribute(op, "Traversal");
-        if (traversal is not ("Shallow" or "SoftDeleted" or "Associated"))
+        if (traversal is not (SchemaValues.ItemQueryTraversalType.Shallow or SchemaValues.ItemQueryTraversalType.SoftDeleted or SchemaValues.ItemQueryTraversalType.Associated))
         {
             throw SoapRequest.Schema(op, $"The value '{Values.Excerpt(traversal)}' is not a valid ItemQueryTraversalType.");
         }
@@ -147,8 +143,8 @@ public static class ItemReaders
             request.Limits.CheckRestriction(restrictionElement);
         }
 
-        var restriction = restrictionElement is not null ? Restriction.Parse(restrictionElement, zone) : null;
-        var sort = SortOrder.Parse(op.Element(Protocol.Ews.M + "SortOrder"));
+        var restriction = restrictionElement is not null ? RestrictionReader.Parse(restrictionElement, zone) : null;
+        var sort = SortOrderReader.Parse(op.Element(Protocol.Ews.M + "SortOrder"));
         var paging = PagingReader.Read(op, "IndexedPageItemView", "FractionalPageItemView", request.Limits.MaxFindCount);
         CalendarWindow? window = null;
         if (op.Element(Protocol.Ews.M + "CalendarView") is { } calendarView)
@@ -222,7 +218,7 @@ public static class ItemReaders
                 FieldPath f => ItemSchema.FindByUri(item.Kind, f.Uri)?.Element == value.Name.LocalName,
                 _ => false,
             };
-            return matches ? value : throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, $"The property path '{Restriction.Describe(path)}' does not match the element '{value.Name.LocalName}'.");
+            return matches ? value : throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, $"The property path '{path.Describe()}' does not match the element '{value.Name.LocalName}'.");
         }
 
         private PropertyDef Def(Item item, string code, Func<PropertyDef, bool> allowed)
@@ -230,7 +226,95 @@ public static class ItemReaders
             var def = path is FieldPath f ? ItemSchema.FindByUri(item.Kind, f.Uri) : null;
             return def is not null && allowed(def)
                 ? def
-                : throw new EwsException(code, $"The property '{Restriction.Describe(path)}' cannot be changed this way on a {ItemSchema.ElementName(item.Kind)}.");
+                : throw new EwsException(code, $"The property '{path.Describe()}' cannot be changed this way on a {ItemSchema.ElementName(item.Kind)}.");
+        }
+    }
+
+    // The children ResponseObjectType and its subtypes may carry that the server takes no value from.
+    private static readonly HashSet<string> IgnoredResponseObjectFields =
+    [
+        "ItemClass", "Sensitivity", "Attachments", "InternetMessageHeaders", "Sender", "IsReadReceiptRequested", "IsDeliveryReceiptRequested", "ReceivedBy", "ReceivedRepresenting",
+        "Importance", "Culture",
+    ];
+
+    public static ResponseObject ReadResponseObject(XElement element, ReadContext context)
+    {
+        ItemRef? reference = null;
+        string? subject = null;
+        Body? body = null;
+        DateTime? proposedStart = null, proposedEnd = null;
+        var newContent = false;
+        var recipients = new Dictionary<string, List<EmailAddress>>(StringComparer.Ordinal) { ["ToRecipients"] = [], ["CcRecipients"] = [], ["BccRecipients"] = [] };
+        foreach (var child in element.Elements())
+        {
+            if (child.Name.Namespace != Protocol.Ews.T)
+            {
+                throw ItemReader.Unexpected(child);
+            }
+
+            switch (child.Name.LocalName)
+            {
+                case "ReferenceItemId":
+                    reference = ItemReader.ReadItemRef(child);
+                    break;
+                case "Subject":
+                    subject = child.Value;
+                    break;
+                case "Body":
+                    body = ItemReader.ReadBody(child);
+                    break;
+                case "NewBodyContent": // SmartResponseType's addition above the quoted original (ews-javascript-api cancels with it)
+                    body = ItemReader.ReadBody(child);
+                    newContent = true;
+                    break;
+                case "ToRecipients" or "CcRecipients" or "BccRecipients":
+                    recipients[child.Name.LocalName].AddRange(child.Elements(Protocol.Ews.T + "Mailbox").Select(ItemReader.ReadMailbox));
+                    break;
+                case "ProposedStart":
+                    proposedStart = Values.StoredDateTime(child, context.TimeZone);
+                    break;
+                case "ProposedEnd":
+                    proposedEnd = Values.StoredDateTime(child, context.TimeZone);
+                    break;
+                case var name when IgnoredResponseObjectFields.Contains(name):
+                    break;
+                default:
+                    throw ItemReader.Unexpected(child);
+            }
+        }
+
+        return new ResponseObject(element.Name.LocalName, reference, subject, body, proposedStart, proposedEnd)
+        {
+            BodyIsNewContent = newContent,
+            ToRecipients = recipients["ToRecipients"],
+            CcRecipients = recipients["CcRecipients"],
+            BccRecipients = recipients["BccRecipients"],
+        };
+    }
+
+    /// <summary>A DeleteItemField through the property table: extended properties (and their MAPI aliases), or the item type's deletable properties.</summary>
+    private sealed class TablePropertyRemoval(PropertyPath path) : IPropertyRemoval
+    {
+        public void DeleteFrom(Item item)
+        {
+            if (path is ExtendedPath x)
+            {
+                ItemReader.DeleteExtended(item, x.Path);
+                return;
+            }
+
+            if (path is FieldPath f && ItemSchema.FindByUri(item.Kind, f.Uri) is null && ItemSchema.IsUnstored(item.Kind, f.Uri))
+            {
+                return;
+            }
+
+            var def = path is FieldPath g ? ItemSchema.FindByUri(item.Kind, g.Uri) : null;
+            if (def is null || def.Delete is null || def == ItemSchema.Start || def == ItemSchema.End)
+            {
+                throw new DomainException(ErrorCode.PropertyNotDeletable, $"The property '{path.Describe()}' cannot be changed this way on a {ItemSchema.ElementName(item.Kind)}.");
+            }
+
+            def.Delete(item);
         }
     }
 }

@@ -19,8 +19,8 @@ public static class PagingReader
             var basePoint = ItemReader.RequiredAttribute(indexed, "BasePoint");
             var fromEnd = basePoint switch
             {
-                "Beginning" => false,
-                "End" => true,
+                SchemaValues.IndexBasePointType.Beginning => false,
+                SchemaValues.IndexBasePointType.End => true,
                 _ => throw SoapRequest.Schema(indexed, $"The value '{Values.Excerpt(basePoint)}' is not a valid IndexBasePointType."),
             };
             if (offset < 0)

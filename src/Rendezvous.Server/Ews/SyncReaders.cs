@@ -9,8 +9,6 @@ namespace Rendezvous.Server.Edge;
 /// <summary>SyncFolderItems and SyncFolderHierarchy requests read from XML.</summary>
 public static class SyncReaders
 {
-    private static readonly HashSet<string> SyncScopes = new(StringComparer.Ordinal) { "NormalItems", "NormalAndAssociatedItems" };
-
     /// <summary>SyncFolderItems: the sync and the shape its items are written in.</summary>
     public static (SyncItemsRequest Sync, ItemShape Shape) SyncFolderItems(EwsRequest request)
     {
@@ -31,7 +29,7 @@ public static class SyncReaders
         }
 
         // Associated (FAI) items do not exist yet, so both scopes sync the same items.
-        _ = op.Element(Protocol.Ews.M + "SyncScope") is { } scope ? Values.Enum(scope, SyncScopes, "SyncFolderItemsScopeType") : null;
+        _ = op.Element(Protocol.Ews.M + "SyncScope") is { } scope ? Values.Enum(scope, SchemaValues.SyncFolderItemsScopeType.All, "SyncFolderItemsScopeType") : null;
 
         var includeMime = shapeElement.Element(Protocol.Ews.T + "IncludeMimeContent") is { } mime && Values.Bool(mime);
         return (new SyncItemsRequest(target, stateText, max, ignore, includeMime), shape);
