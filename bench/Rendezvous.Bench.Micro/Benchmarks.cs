@@ -6,7 +6,7 @@ using BenchmarkDotNet.Attributes;
 using Rendezvous.Bench.Load;
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 using Rendezvous.Store;
 
@@ -87,7 +87,7 @@ public class ResponseWriting
         item = Samples.Appointment(0);
         meeting = Samples.Meeting();
         week = [.. Enumerable.Range(0, 50).Select(Samples.Appointment)];
-        var shape = XElement.Parse($"""<m:Shape xmlns:m="{Protocol.Ews.MessagesNs}" xmlns:t="{Protocol.Ews.TypesNs}">{Requests.TenPropertiesShape}</m:Shape>""").Elements().Single();
+        var shape = XElement.Parse($"""<m:Shape xmlns:m="{Ews.MessagesNs}" xmlns:t="{Ews.TypesNs}">{Requests.TenPropertiesShape}</m:Shape>""").Elements().Single();
         tenProperties = ItemReader.ReadShape(shape);
         context = Samples.WriteContext(Samples.Organizer);
     }

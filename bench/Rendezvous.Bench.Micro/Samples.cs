@@ -3,7 +3,7 @@ using System.Xml.Linq;
 using Rendezvous.Bench.Load;
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Bench.Micro;
@@ -12,7 +12,7 @@ namespace Rendezvous.Bench.Micro;
 public static class Samples
 {
     public const string Organizer = "organizer@bench.test";
-    public static readonly XNamespace M = Protocol.Ews.M;
+    public static readonly XNamespace M = Ews.M;
     public static readonly DateTime Now = new(2030, 1, 1, 8, 0, 0, DateTimeKind.Utc);
     public static readonly DateTime Start = new(2031, 1, 6, 9, 0, 0, DateTimeKind.Utc);
 

@@ -2,7 +2,7 @@ using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 using Rendezvous.Server.Edge;
 using Rendezvous.Services;
@@ -77,7 +77,7 @@ public sealed class EwsRequest
         var changes = await BatchAsync(parent, Limits.MaxChangesPerUpdate, kind == "Item" ? "item changes" : "folder changes", nameof(RequestLimits.MaxChangesPerUpdate));
         foreach (var change in changes)
         {
-            if (change.Element(Protocol.Ews.T + "Updates") is { } updates)
+            if (change.Element(Ews.T + "Updates") is { } updates)
             {
                 _ = RequestLimits.Children(updates, Limits.MaxUpdatesPerChange, $"updates in one {kind}Change", nameof(RequestLimits.MaxUpdatesPerChange));
             }
@@ -260,7 +260,7 @@ public sealed class EwsRequest
 
     /// <summary>A required m: child of an operation element, or a schema fault.</summary>
     public static XElement Required(XElement parent, string name) =>
-        parent.Element(Protocol.Ews.M + name) ?? throw SoapRequest.Schema(parent, $"The element '{Values.Excerpt(parent.Name.LocalName)}' is missing its child '{Values.Excerpt(name)}'.");
+        parent.Element(Ews.M + name) ?? throw SoapRequest.Schema(parent, $"The element '{Values.Excerpt(parent.Name.LocalName)}' is missing its child '{Values.Excerpt(name)}'.");
 }
 
 public readonly record struct Outcome<T>(T? Value, EwsException? Error);

@@ -1,5 +1,5 @@
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Server;

@@ -89,7 +89,7 @@ internal static class ItemFormat
         (ServerProperties.UndeliveredRecipients, Codec.Strings, "UndeliveredRecipients"),
     ];
 
-    // Every other element of the schema is kept as the client gave it: its XML, verbatim (RawElements in Rendezvous.Ews).
+    // Every other element of the schema is kept as the client gave it: its XML, verbatim (RawElements in Rendezvous.Edge).
     private static readonly Dictionary<string, (PropertyDefinition Definition, Codec Codec)> ByKey = Table
         .Select(t => (t.Definition, t.Codec))
         .Concat(ItemProperties.ByType.Values.SelectMany(d => d).Distinct().Select(d => (Definition: d, Codec: Codec.String)))

@@ -12,7 +12,7 @@ namespace Rendezvous.Tests;
 /// </summary>
 public sealed class ClientGoldenTests
 {
-    private static readonly XNamespace T = Protocol.Ews.T;
+    private static readonly XNamespace T = Ews.T;
     private static readonly ItemId SeedRequestId = new("AAMkADEzOTExYjJkL1AAA=", "CwAAAB/G6X");
 
     private static CannedHandler Canned(string operation) => new(Seed.WithHttpNamespaces(Seed.Response(operation)));
@@ -51,7 +51,7 @@ public sealed class ClientGoldenTests
         var sent = server.Requests[0];
         var seed = XDocument.Parse(Seed.WithHttpNamespaces(Seed.Request("GetItem")));
         Assert.Equal("Exchange2013", Header(sent, "RequestServerVersion").Attribute("Version")!.Value);
-        Assert.Equal(Operation(seed).Element(Protocol.Ews.M + "ItemIds")!.ToString(SaveOptions.DisableFormatting), Operation(sent).Element(Protocol.Ews.M + "ItemIds")!.ToString(SaveOptions.DisableFormatting));
+        Assert.Equal(Operation(seed).Element(Ews.M + "ItemIds")!.ToString(SaveOptions.DisableFormatting), Operation(sent).Element(Ews.M + "ItemIds")!.ToString(SaveOptions.DisableFormatting));
         Assert.Equal("IdOnly", sent.Descendants(T + "BaseShape").Single().Value);
         Assert.Equal(["item:ResponseObjects"], sent.Descendants(T + "FieldURI").Select(f => f.Attribute("FieldURI")!.Value));
     }
@@ -88,8 +88,8 @@ public sealed class ClientGoldenTests
 
         var seed = XDocument.Parse(Seed.WithHttpNamespaces(Seed.Request("CreateItem")));
         var sent = server.Requests[0];
-        var expected = Operation(seed).Element(Protocol.Ews.M + "Items")!.Element(T + "AcceptItem")!;
-        var actual = Operation(sent).Element(Protocol.Ews.M + "Items")!.Element(T + "AcceptItem")!;
+        var expected = Operation(seed).Element(Ews.M + "Items")!.Element(T + "AcceptItem")!;
+        var actual = Operation(sent).Element(Ews.M + "Items")!.Element(T + "AcceptItem")!;
 
         // The article's sample puts Body before ReferenceItemId and ProposedStart/End last, as the schema orders them.
         Assert.Equal(expected.Elements().Select(e => e.Name.LocalName), actual.Elements().Select(e => e.Name.LocalName));
@@ -116,7 +116,7 @@ public sealed class ClientGoldenTests
         Assert.Contains("not a SOAP envelope", error.Message, StringComparison.Ordinal);
     }
 
-    private static XElement Operation(XDocument envelope) => envelope.Root!.Element(Protocol.Ews.Soap + "Body")!.Elements().Single();
+    private static XElement Operation(XDocument envelope) => envelope.Root!.Element(Ews.Soap + "Body")!.Elements().Single();
 
-    private static XElement Header(XDocument envelope, string name) => envelope.Root!.Element(Protocol.Ews.Soap + "Header")!.Element(T + name)!;
+    private static XElement Header(XDocument envelope, string name) => envelope.Root!.Element(Ews.Soap + "Header")!.Element(T + name)!;
 }

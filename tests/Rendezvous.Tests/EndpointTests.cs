@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net;
 using System.Text;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Tests.Infrastructure;
 
 namespace Rendezvous.Tests;

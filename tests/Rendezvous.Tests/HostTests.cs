@@ -178,8 +178,8 @@ public sealed class HostTests
             var part = await parts.NextAsync();
             Assert.NotNull(part);
             Assert.Empty(SchemaValidator.Validate(part));
-            Assert.NotNull(part.Descendants(Protocol.Ews.T + "ServerVersionInfo").SingleOrDefault());
-            statuses.Add(part.Descendants(Protocol.Ews.M + "ConnectionStatus").Single().Value);
+            Assert.NotNull(part.Descendants(Ews.T + "ServerVersionInfo").SingleOrDefault());
+            statuses.Add(part.Descendants(Ews.M + "ConnectionStatus").Single().Value);
             if (i < 2)
             {
                 Assert.False(ended.Task.IsCompleted, "the handler ended before its parts were read");
@@ -259,7 +259,7 @@ public sealed class HostTests
         await using var body = await response.Content.ReadAsStreamAsync();
         var parts = new PartReader(body);
         Assert.NotNull(await parts.NextAsync());
-        Assert.Equal("Closed", (await parts.NextAsync())?.Descendants(Protocol.Ews.M + "ConnectionStatus").Single().Value);
+        Assert.Equal("Closed", (await parts.NextAsync())?.Descendants(Ews.M + "ConnectionStatus").Single().Value);
     }
 
     [Fact]
@@ -324,12 +324,12 @@ public sealed class HostTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await using var body = await response.Content.ReadAsStreamAsync();
         var parts = new PartReader(body);
-        Assert.NotNull((await parts.NextAsync())?.Descendants(Protocol.Ews.M + "ConnectionStatus").SingleOrDefault());
+        Assert.NotNull((await parts.NextAsync())?.Descendants(Ews.M + "ConnectionStatus").SingleOrDefault());
         var last = await parts.NextAsync();
         Assert.NotNull(last);
         Assert.Empty(SchemaValidator.Validate(last));
-        Assert.Equal("a:ErrorInternalServerError", last.Descendants(Protocol.Ews.Soap + "Fault").Single().Element("faultcode")?.Value);
-        Assert.NotNull(last.Descendants(Protocol.Ews.T + "ServerVersionInfo").SingleOrDefault());
+        Assert.Equal("a:ErrorInternalServerError", last.Descendants(Ews.Soap + "Fault").Single().Element("faultcode")?.Value);
+        Assert.NotNull(last.Descendants(Ews.T + "ServerVersionInfo").SingleOrDefault());
         Assert.Null(await parts.NextAsync());
     }
 

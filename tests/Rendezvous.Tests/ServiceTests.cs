@@ -1,7 +1,7 @@
 using System.Xml.Linq;
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 using Rendezvous.Server.Edge;
 using Rendezvous.Services;
@@ -165,14 +165,14 @@ public sealed class ServiceTests : IAsyncLifetime
         foreach (var assembly in below)
         {
             var references = assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
-            Assert.DoesNotContain("Rendezvous.Ews", references);
+            Assert.DoesNotContain("Rendezvous.Edge", references);
             Assert.DoesNotContain("Rendezvous.Server", references);
             Assert.DoesNotContain(references, name => name.StartsWith("System.Xml", StringComparison.OrdinalIgnoreCase) || name.StartsWith("System.Private.Xml", StringComparison.OrdinalIgnoreCase));
         }
 
         // The project file too: a reference the code happens not to use yet is still a dependency.
         var project = File.ReadAllText(Path.Combine(Processes.RepositoryRoot, "src", "Rendezvous.Services", "Rendezvous.Services.csproj"));
-        Assert.DoesNotContain("Rendezvous.Ews.csproj", project, StringComparison.Ordinal);
+        Assert.DoesNotContain("Rendezvous.Edge.csproj", project, StringComparison.Ordinal);
         Assert.DoesNotContain("Rendezvous.Server", project, StringComparison.Ordinal);
     }
 

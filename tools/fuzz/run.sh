@@ -41,7 +41,9 @@ dotnet build Rendezvous.Fuzz -c Release -o "$out" -v q -nologo
 rm -rf "$replay_build"
 # Instrument only the code under test (the harness and the framework stay as they are).
 dotnet sharpfuzz "$out/Rendezvous.Protocol.dll"
-dotnet sharpfuzz "$out/Rendezvous.Ews.dll"
+dotnet sharpfuzz "$out/Rendezvous.Edge.dll"
+dotnet sharpfuzz "$out/Rendezvous.Domain.dll"   # restrictions are evaluated there
+dotnet sharpfuzz "$out/Rendezvous.Server.dll"   # the per-operation readers (response objects)
 
 dict="$out/ews.dict"
 {

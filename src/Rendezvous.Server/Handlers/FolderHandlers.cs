@@ -1,5 +1,5 @@
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 using Rendezvous.Server.Edge;
 using Rendezvous.Services;

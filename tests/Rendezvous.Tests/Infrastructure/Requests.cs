@@ -1,6 +1,6 @@
 using System.Xml.Linq;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 
 namespace Rendezvous.Tests.Infrastructure;
 

@@ -1,6 +1,7 @@
 using System.Xml;
 using System.Xml.Linq;
 using System.Xml.Schema;
+using Rendezvous.Protocol;
 
 namespace Rendezvous.Tests.Infrastructure;
 
@@ -21,10 +22,10 @@ public static class SchemaValidator
     public static IReadOnlyList<string> Validate(XDocument envelope)
     {
         var errors = new List<string>();
-        var parts = envelope.Root!.Elements().Where(e => e.Name.Namespace == Protocol.Ews.Soap).SelectMany(e => e.Elements());
+        var parts = envelope.Root!.Elements().Where(e => e.Name.Namespace == Ews.Soap).SelectMany(e => e.Elements());
         foreach (var part in parts)
         {
-            if (part.Name.Namespace == Protocol.Ews.Soap)
+            if (part.Name.Namespace == Ews.Soap)
             {
                 continue; // soap:Fault is SOAP's own; its header is still validated.
             }

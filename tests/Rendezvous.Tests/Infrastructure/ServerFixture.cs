@@ -4,6 +4,7 @@ using System.Text;
 using System.Xml.Linq;
 using Rendezvous.Server;
 using Rendezvous.Store;
+using Rendezvous.Protocol;
 
 namespace Rendezvous.Tests.Infrastructure;
 
@@ -78,8 +79,8 @@ public sealed class ServerFixture : IAsyncLifetime
 
 public sealed record EwsResponse(HttpStatusCode Status, XDocument Document)
 {
-    public static readonly XNamespace M = Protocol.Ews.M;
-    public static readonly XNamespace T = Protocol.Ews.T;
+    public static readonly XNamespace M = Ews.M;
+    public static readonly XNamespace T = Ews.T;
 
     public IReadOnlyList<XElement> Messages =>
         [.. Document.Descendants(M + "ResponseMessages").SelectMany(r => r.Elements())];
@@ -99,7 +100,7 @@ public sealed record EwsResponse(HttpStatusCode Status, XDocument Document)
 
     public string Code(int index = 0) => Messages[index].Element(M + "ResponseCode")!.Value;
 
-    public string? FaultCode => Document.Descendants(Protocol.Ews.Soap + "Fault").FirstOrDefault()?.Element("faultcode")?.Value;
+    public string? FaultCode => Document.Descendants(Ews.Soap + "Fault").FirstOrDefault()?.Element("faultcode")?.Value;
 
     public XElement? ServerVersionInfo => Document.Descendants(T + "ServerVersionInfo").FirstOrDefault();
 }

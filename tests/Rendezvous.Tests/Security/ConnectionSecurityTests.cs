@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Server;
 using Rendezvous.Store;
 using Rendezvous.Tests.Infrastructure;

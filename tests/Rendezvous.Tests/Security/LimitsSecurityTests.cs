@@ -63,7 +63,7 @@ public sealed class LimitsSecurityTests(ServerFixture server, LimitsSecurityTest
     {
         Assert.Equal(HttpStatusCode.InternalServerError, response.Status);
         Assert.Equal("a:ErrorInvalidRequest", response.FaultCode);
-        var message = response.Document.Descendants(XName.Get("Message", Protocol.Ews.ErrorsNs)).Single().Value;
+        var message = response.Document.Descendants(XName.Get("Message", Ews.ErrorsNs)).Single().Value;
         Assert.Contains(limitName, message, StringComparison.Ordinal);
         Assert.Contains(count.ToString(CultureInfo.InvariantCulture), message, StringComparison.Ordinal);
         Assert.NotNull(response.ServerVersionInfo);
@@ -245,7 +245,7 @@ public sealed class LimitsSecurityTests(ServerFixture server, LimitsSecurityTest
         Assert.Equal("a:ErrorServerBusy", busy.FaultCode);
         Assert.NotNull(busy.ServerVersionInfo);
         // Where exchangelib reads the hint: detail/t:MessageXml/t:Value[@Name="BackOffMilliseconds"].
-        var value = busy.Document.Descendants(Protocol.Ews.Soap + "Fault").Single().Element("detail")!.Element(T + "MessageXml")!.Element(T + "Value")!;
+        var value = busy.Document.Descendants(Ews.Soap + "Fault").Single().Element("detail")!.Element(T + "MessageXml")!.Element(T + "Value")!;
         Assert.Equal("BackOffMilliseconds", (string?)value.Attribute("Name"));
         Assert.Equal(SmallLimits.BackOff.ToString(CultureInfo.InvariantCulture), value.Value);
 

@@ -1,8 +1,9 @@
 using System.Xml.Linq;
 using System.Xml;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
+using Rendezvous.Server.Edge;
 using SharpFuzz;
 
 namespace Rendezvous.Fuzz;
@@ -68,7 +69,7 @@ public static class Program
         var write = new WriteContext { Version = soap.Version, Reader = "fuzz@example.com" };
         foreach (var e in op.Descendants())
         {
-            if (e.Name.Namespace != Protocol.Ews.T && e.Name.Namespace != Protocol.Ews.M)
+            if (e.Name.Namespace != Ews.T && e.Name.Namespace != Ews.M)
             {
                 continue;
             }
@@ -81,7 +82,7 @@ public static class Program
                         Item item;
                         if (element.Name.LocalName.EndsWith("Item", StringComparison.Ordinal) && element.Name.LocalName is not ("CalendarItem" or "Item"))
                         {
-                            ItemReader.ReadResponseObject(element, context);
+                            ItemReaders.ReadResponseObject(element, context);
                             continue;
                         }
 
@@ -97,11 +98,11 @@ public static class Program
                     ItemReader.ReadPath(e);
                     break;
                 case "Restriction":
-                    var restriction = Restriction.Parse(e, soap.TimeZoneContext);
+                    var restriction = RestrictionReader.Parse(e, soap.TimeZoneContext);
                     restriction.Matches(new Item { Id = "x", Subject = "fuzz", Start = DateTime.UtcNow });
                     break;
                 case "SortOrder":
-                    SortOrder.Parse(e);
+                    SortOrderReader.Parse(e);
                     break;
                 case "FolderId" or "DistinguishedFolderId":
                     ItemReader.ReadFolderRef(e);

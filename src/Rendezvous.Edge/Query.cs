@@ -3,7 +3,7 @@ using System.Xml.Linq;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
-namespace Rendezvous.Ews;
+namespace Rendezvous.Edge;
 
 /// <summary>Reads a FindItem Restriction element into the domain's <see cref="Restriction"/>, resolving each path through the property table.</summary>
 public static class RestrictionReader
@@ -84,9 +84,9 @@ public static class RestrictionReader
     private static Func<Item, bool> CompileComparison(XElement e, string? zone)
     {
         var get = Accessor(Path(e), out var type);
-        var operand = e.Element(Protocol.Ews.T + "FieldURIOrConstant") ?? throw SoapRequest.Schema(e, $"'{Values.Excerpt(e.Name.LocalName)}' needs a FieldURIOrConstant.");
+        var operand = e.Element(Ews.T + "FieldURIOrConstant") ?? throw SoapRequest.Schema(e, $"'{Values.Excerpt(e.Name.LocalName)}' needs a FieldURIOrConstant.");
         Func<Item, object?> other;
-        var constant = operand.Element(Protocol.Ews.T + "Constant");
+        var constant = operand.Element(Ews.T + "Constant");
         if (constant is not null)
         {
             var text = ItemReader.RequiredAttribute(constant, "Value");
@@ -120,7 +120,7 @@ public static class RestrictionReader
     private static Func<Item, bool> CompileContains(XElement e)
     {
         var get = Accessor(Path(e));
-        var constant = e.Element(Protocol.Ews.T + "Constant") ?? throw SoapRequest.Schema(e, "Contains needs a Constant.");
+        var constant = e.Element(Ews.T + "Constant") ?? throw SoapRequest.Schema(e, "Contains needs a Constant.");
         var text = ItemReader.RequiredAttribute(constant, "Value");
         var mode = (string?)e.Attribute("ContainmentMode") ?? SchemaValues.ContainmentModeType.Substring;
         var comparison = (string?)e.Attribute("ContainmentComparison") ?? SchemaValues.ContainmentComparisonType.IgnoreCase;
@@ -149,7 +149,7 @@ public static class SortOrderReader
         }
 
         var result = new SortOrder();
-        foreach (var field in sortOrder.Elements(Protocol.Ews.T + "FieldOrder"))
+        foreach (var field in sortOrder.Elements(Ews.T + "FieldOrder"))
         {
             var order = ItemReader.RequiredAttribute(field, "Order");
             if (order is not (SchemaValues.SortDirectionType.Ascending or SchemaValues.SortDirectionType.Descending))

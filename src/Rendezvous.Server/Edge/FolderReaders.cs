@@ -1,6 +1,6 @@
 using System.Xml.Linq;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 using Rendezvous.Services;
 
@@ -69,7 +69,7 @@ public static class FolderReaders
     public static FolderChange FolderChange(XElement change)
     {
         var reference = ItemReader.ReadFolderRef(ItemReader.FirstChild(change, "folder id"));
-        var updates = change.Element(Protocol.Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "FolderChange needs Updates.");
+        var updates = change.Element(Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "FolderChange needs Updates.");
         var list = new List<FolderUpdate>();
         foreach (var update in updates.Elements())
         {
@@ -116,7 +116,7 @@ public static class FolderReaders
 
         var shape = request.ReadShape(EwsRequest.Required(request.Operation, "FolderShape"));
         var paging = PagingReader.Read(request.Operation, "IndexedPageFolderView", "FractionalPageFolderView", request.Limits.MaxFindCount);
-        var restriction = request.Operation.Element(Protocol.Ews.M + "Restriction");
+        var restriction = request.Operation.Element(Ews.M + "Restriction");
         if (restriction is not null)
         {
             request.Limits.CheckRestriction(restriction);
@@ -160,7 +160,7 @@ internal static class FolderRestriction
 
             case "IsEqualTo" or "IsNotEqualTo" or "Contains":
                 var path = ItemReader.ReadPath(ItemReader.FirstChild(e, "property path"));
-                var constant = e.Descendants(Protocol.Ews.T + "Constant").FirstOrDefault()?.Attribute("Value")?.Value ?? "";
+                var constant = e.Descendants(Ews.T + "Constant").FirstOrDefault()?.Attribute("Value")?.Value ?? "";
                 Func<Folder, string?> get = path switch
                 {
                     FieldPath { Uri: "folder:DisplayName" } => f => f.DisplayName,

@@ -1,7 +1,7 @@
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
-namespace Rendezvous.Ews;
+namespace Rendezvous.Edge;
 
 /// <summary>The folder shape of GetFolder, FindFolder and CreateFolder.</summary>
 public static class FolderWriter

@@ -1,7 +1,7 @@
 using System.Xml.Linq;
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 using Rendezvous.Services;
 
@@ -20,7 +20,7 @@ public static class ItemReaders
     }
 
     private static FolderRef? SavedFolder(XElement op) =>
-        op.Element(Protocol.Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
+        op.Element(Ews.M + "SavedItemFolderId")?.Elements().SingleOrDefault() is { } f ? ItemReader.ReadFolderRef(f) : null;
 
     /// <summary>GetItem: the shape and the ids (counted).</summary>
     public static async Task<(ItemShape Shape, List<XElement> Ids)> GetItemAsync(EwsRequest request)
@@ -37,7 +37,7 @@ public static class ItemReaders
         var disposition = OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
         var invitations = OptionalEnum(op, "SendMeetingInvitations", Values.CalendarCreateOrDeleteModes, "CalendarItemCreateOrDeleteOperationType");
         var savedFolder = SavedFolder(op);
-        var items = await request.BatchAsync(op.Element(Protocol.Ews.M + "Items") ?? throw SoapRequest.Schema(op, "CreateItem needs Items."),
+        var items = await request.BatchAsync(op.Element(Ews.M + "Items") ?? throw SoapRequest.Schema(op, "CreateItem needs Items."),
             request.Limits.MaxItemsPerCreate, "items", nameof(RequestLimits.MaxItemsPerCreate));
         return (new CreateItemOptions(disposition, invitations, savedFolder, request.Soap.TimeZoneContext), items);
     }
@@ -75,9 +75,9 @@ public static class ItemReaders
     {
         var idElement = change.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(change, "ItemChange needs an ItemId.");
         var reference = ItemReader.ReadItemRef(idElement);
-        var updates = change.Element(Protocol.Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "ItemChange needs Updates.");
+        var updates = change.Element(Ews.T + "Updates") ?? throw SoapRequest.Schema(change, "ItemChange needs Updates.");
         // A StartTimeZone set in the same change is the zone a calendar item's unqualified Start is read in.
-        var calendarContext = new Lazy<ReadContext>(() => context.For(updates.Elements(Protocol.Ews.T + "SetItemField").SelectMany(u => u.Elements().Skip(1)).SelectMany(holder => holder.Elements())));
+        var calendarContext = new Lazy<ReadContext>(() => context.For(updates.Elements(Ews.T + "SetItemField").SelectMany(u => u.Elements().Skip(1)).SelectMany(holder => holder.Elements())));
         var list = new List<FieldUpdate>();
         foreach (var update in updates.Elements())
         {
@@ -111,7 +111,7 @@ public static class ItemReaders
         var op = request.Operation;
         var target = ItemReader.ReadFolderRef(EwsRequest.Required(op, "ToFolderId").Elements().SingleOrDefault() ?? throw SoapRequest.Schema(op, "ToFolderId needs a folder."));
         var ids = await request.IdsAsync(EwsRequest.Required(op, "ItemIds"));
-        var returnIds = op.Element(Protocol.Ews.M + "ReturnNewItemIds") is not { } r || Values.Bool(r);
+        var returnIds = op.Element(Ews.M + "ReturnNewItemIds") is not { } r || Values.Bool(r);
         return (target, new MoveItemOptions(move, returnIds), ids);
     }
 
@@ -137,17 +137,17 @@ public static class ItemReaders
 
         var shape = request.ReadShape(EwsRequest.Required(op, "ItemShape"));
         var zone = request.Soap.TimeZoneContext;
-        var restrictionElement = op.Element(Protocol.Ews.M + "Restriction");
+        var restrictionElement = op.Element(Ews.M + "Restriction");
         if (restrictionElement is not null)
         {
             request.Limits.CheckRestriction(restrictionElement);
         }
 
         var restriction = restrictionElement is not null ? RestrictionReader.Parse(restrictionElement, zone) : null;
-        var sort = SortOrderReader.Parse(op.Element(Protocol.Ews.M + "SortOrder"));
+        var sort = SortOrderReader.Parse(op.Element(Ews.M + "SortOrder"));
         var paging = PagingReader.Read(op, "IndexedPageItemView", "FractionalPageItemView", request.Limits.MaxFindCount);
         CalendarWindow? window = null;
-        if (op.Element(Protocol.Ews.M + "CalendarView") is { } calendarView)
+        if (op.Element(Ews.M + "CalendarView") is { } calendarView)
         {
             var start = WindowDate(calendarView, "StartDate", zone);
             var end = WindowDate(calendarView, "EndDate", zone);
@@ -247,7 +247,7 @@ public static class ItemReaders
         var recipients = new Dictionary<string, List<EmailAddress>>(StringComparer.Ordinal) { ["ToRecipients"] = [], ["CcRecipients"] = [], ["BccRecipients"] = [] };
         foreach (var child in element.Elements())
         {
-            if (child.Name.Namespace != Protocol.Ews.T)
+            if (child.Name.Namespace != Ews.T)
             {
                 throw ItemReader.Unexpected(child);
             }
@@ -268,7 +268,7 @@ public static class ItemReaders
                     newContent = true;
                     break;
                 case "ToRecipients" or "CcRecipients" or "BccRecipients":
-                    recipients[child.Name.LocalName].AddRange(child.Elements(Protocol.Ews.T + "Mailbox").Select(ItemReader.ReadMailbox));
+                    recipients[child.Name.LocalName].AddRange(child.Elements(Ews.T + "Mailbox").Select(ItemReader.ReadMailbox));
                     break;
                 case "ProposedStart":
                     proposedStart = Values.StoredDateTime(child, context.TimeZone);

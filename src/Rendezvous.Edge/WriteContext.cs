@@ -1,7 +1,7 @@
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
-namespace Rendezvous.Ews;
+namespace Rendezvous.Edge;
 
 /// <summary>What shapes a written item beyond its own fields: who reads it, at which schema version.</summary>
 public sealed class WriteContext

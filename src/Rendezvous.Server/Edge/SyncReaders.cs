@@ -1,6 +1,6 @@
 using System.Xml.Linq;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 using Rendezvous.Services;
 
@@ -16,8 +16,8 @@ public static class SyncReaders
         var shapeElement = EwsRequest.Required(op, "ItemShape");
         var shape = request.ReadShape(shapeElement);
         var target = ReadTarget(EwsRequest.Required(op, "SyncFolderId"));
-        var stateText = op.Element(Protocol.Ews.M + "SyncState")?.Value.Trim();
-        var ignore = op.Element(Protocol.Ews.M + "Ignore") is { } ignored
+        var stateText = op.Element(Ews.M + "SyncState")?.Value.Trim();
+        var ignore = op.Element(Ews.M + "Ignore") is { } ignored
             ? RequestLimits.Children(ignored, request.Limits.MaxIdsPerRequest, "ids to ignore", nameof(RequestLimits.MaxIdsPerRequest)).Select(e => ItemReader.ReadItemRef(e).Id).ToHashSet(StringComparer.Ordinal)
             : [];
         var maxElement = EwsRequest.Required(op, "MaxChangesReturned");
@@ -29,9 +29,9 @@ public static class SyncReaders
         }
 
         // Associated (FAI) items do not exist yet, so both scopes sync the same items.
-        _ = op.Element(Protocol.Ews.M + "SyncScope") is { } scope ? Values.Enum(scope, SchemaValues.SyncFolderItemsScopeType.All, "SyncFolderItemsScopeType") : null;
+        _ = op.Element(Ews.M + "SyncScope") is { } scope ? Values.Enum(scope, SchemaValues.SyncFolderItemsScopeType.All, "SyncFolderItemsScopeType") : null;
 
-        var includeMime = shapeElement.Element(Protocol.Ews.T + "IncludeMimeContent") is { } mime && Values.Bool(mime);
+        var includeMime = shapeElement.Element(Ews.T + "IncludeMimeContent") is { } mime && Values.Bool(mime);
         return (new SyncItemsRequest(target, stateText, max, ignore, includeMime), shape);
     }
 
@@ -40,8 +40,8 @@ public static class SyncReaders
     {
         var op = request.Operation;
         var shape = request.ReadShape(EwsRequest.Required(op, "FolderShape"));
-        var target = op.Element(Protocol.Ews.M + "SyncFolderId") is { } t ? ReadTarget(t) : null;
-        var stateText = op.Element(Protocol.Ews.M + "SyncState")?.Value.Trim();
+        var target = op.Element(Ews.M + "SyncFolderId") is { } t ? ReadTarget(t) : null;
+        var stateText = op.Element(Ews.M + "SyncState")?.Value.Trim();
         return (new SyncHierarchyRequest(target, stateText), shape);
     }
 

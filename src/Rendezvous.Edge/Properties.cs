@@ -2,7 +2,7 @@ using System.Xml.Linq;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
-namespace Rendezvous.Ews;
+namespace Rendezvous.Edge;
 
 /// <summary>
 /// Context for reading item fields out of a request: the zone in which a dateTime without an offset is read.
@@ -150,7 +150,7 @@ public static class ItemSchema
         InDefault = inDefault,
         Has = (i, _) => get(i) is not null,
         Write = (w, i, _) => w.Recipient(element, get(i)!),
-        Set = set is null ? null : (e, i, _) => set(i, ItemReader.ReadMailbox(e.Element(Protocol.Ews.T + "Mailbox") ?? throw SoapRequest.Schema(e, $"'{element}' must contain a Mailbox."))),
+        Set = set is null ? null : (e, i, _) => set(i, ItemReader.ReadMailbox(e.Element(Ews.T + "Mailbox") ?? throw SoapRequest.Schema(e, $"'{element}' must contain a Mailbox."))),
         Delete = set is null ? null : i => set(i, null),
         Value = i => get(i)?.Address,
     };
@@ -162,8 +162,8 @@ public static class ItemSchema
         InDefault = inDefault,
         Has = (i, _) => get(i) is { Count: > 0 },
         Write = (w, i, _) => w.Recipients(element, get(i)!),
-        Set = (e, i, _) => set(i, [.. e.Elements(Protocol.Ews.T + "Mailbox").Select(ItemReader.ReadMailbox)]),
-        Append = (e, i, _) => set(i, [.. get(i) ?? [], .. e.Elements(Protocol.Ews.T + "Mailbox").Select(ItemReader.ReadMailbox)]),
+        Set = (e, i, _) => set(i, [.. e.Elements(Ews.T + "Mailbox").Select(ItemReader.ReadMailbox)]),
+        Append = (e, i, _) => set(i, [.. get(i) ?? [], .. e.Elements(Ews.T + "Mailbox").Select(ItemReader.ReadMailbox)]),
         Delete = i => set(i, null),
         Value = i => get(i) is { Count: > 0 } list ? string.Join("; ", list.Select(a => a.Name ?? a.Address)) : null,
     };
@@ -174,8 +174,8 @@ public static class ItemSchema
         Element = element,
         Has = (i, _) => get(i) is { Count: > 0 },
         Write = (w, i, c) => WriteAttendees(w, element, get(i)!, c),
-        Set = (e, i, _) => set(i, [.. e.Elements(Protocol.Ews.T + "Attendee").Select(ItemReader.ReadAttendee)]),
-        Append = (e, i, _) => set(i, [.. get(i) ?? [], .. e.Elements(Protocol.Ews.T + "Attendee").Select(ItemReader.ReadAttendee)]),
+        Set = (e, i, _) => set(i, [.. e.Elements(Ews.T + "Attendee").Select(ItemReader.ReadAttendee)]),
+        Append = (e, i, _) => set(i, [.. get(i) ?? [], .. e.Elements(Ews.T + "Attendee").Select(ItemReader.ReadAttendee)]),
         Delete = i => set(i, null),
         Value = i => get(i) is { Count: > 0 } list ? string.Join("; ", list.Select(a => a.Mailbox.Address)) : null,
     };
@@ -309,8 +309,8 @@ public static class ItemSchema
 
             w.End();
         },
-        Set = (e, i, _) => i.Categories = [.. e.Elements(Protocol.Ews.T + "String").Select(s => s.Value)],
-        Append = (e, i, _) => i.Categories = [.. i.Categories ?? [], .. e.Elements(Protocol.Ews.T + "String").Select(s => s.Value)],
+        Set = (e, i, _) => i.Categories = [.. e.Elements(Ews.T + "String").Select(s => s.Value)],
+        Append = (e, i, _) => i.Categories = [.. i.Categories ?? [], .. e.Elements(Ews.T + "String").Select(s => s.Value)],
         Delete = i => i.Categories = null,
         Value = i => i.Categories is { Count: > 0 } c ? string.Join(";", c) : null,
     };

@@ -1,6 +1,6 @@
 using System.Xml.Linq;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 using Rendezvous.Services;
 
@@ -12,7 +12,7 @@ public static class PagingReader
     /// <summary>The view of a find, at most <paramref name="findLimit"/> entries (see <see cref="Paging"/>).</summary>
     public static Paging Read(XElement operation, string indexedName, string fractionalName, int findLimit)
     {
-        if (operation.Element(Protocol.Ews.M + indexedName) is { } indexed)
+        if (operation.Element(Ews.M + indexedName) is { } indexed)
         {
             var max = MaxEntries(indexed);
             var offset = Values.Int(indexed, ItemReader.RequiredAttribute(indexed, "Offset"));
@@ -31,7 +31,7 @@ public static class PagingReader
             return Paging.Indexed(max, offset, fromEnd, findLimit);
         }
 
-        if (operation.Element(Protocol.Ews.M + fractionalName) is { } fractional)
+        if (operation.Element(Ews.M + fractionalName) is { } fractional)
         {
             var max = MaxEntries(fractional);
             var numerator = Values.Int(fractional, ItemReader.RequiredAttribute(fractional, "Numerator"));

@@ -1,6 +1,6 @@
 using System.Xml.Linq;
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 using Rendezvous.Services;
 
@@ -33,7 +33,7 @@ public static class IdReaders
         var op = request.Operation;
         // Note: php-ews and the EWS Managed API document the attribute as defaulting to true; exchangelib always sends it.
         var full = op.Attribute("ReturnFullTimeZoneData") is not { } attribute || Values.Bool(attribute, attribute.Value);
-        IReadOnlyList<string>? ids = op.Element(Protocol.Ews.M + "Ids") is { } requested ? [.. requested.Elements(Protocol.Ews.T + "Id").Select(e => e.Value)] : null;
+        IReadOnlyList<string>? ids = op.Element(Ews.M + "Ids") is { } requested ? [.. requested.Elements(Ews.T + "Id").Select(e => e.Value)] : null;
         return (ids, full);
     }
 }

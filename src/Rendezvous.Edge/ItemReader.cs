@@ -2,7 +2,7 @@ using System.Xml.Linq;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
-namespace Rendezvous.Ews;
+namespace Rendezvous.Edge;
 
 public enum BaseShape
 {
@@ -43,7 +43,7 @@ public static class ItemReader
 
     public static Attendee ReadAttendee(XElement attendee)
     {
-        var mailbox = attendee.Element(Protocol.Ews.T + "Mailbox") ?? throw SoapRequest.Schema(attendee, "An Attendee must have a Mailbox.");
+        var mailbox = attendee.Element(Ews.T + "Mailbox") ?? throw SoapRequest.Schema(attendee, "An Attendee must have a Mailbox.");
         foreach (var e in attendee.Elements())
         {
             if (e.Name.LocalName is not ("Mailbox" or "ResponseType" or "LastResponseTime" or "ProposedStart" or "ProposedEnd"))
@@ -109,7 +109,7 @@ public static class ItemReader
 
         foreach (var child in element.Elements())
         {
-            if (child.Name.Namespace != Protocol.Ews.T)
+            if (child.Name.Namespace != Ews.T)
             {
                 throw Unexpected(child);
             }
@@ -166,10 +166,10 @@ public static class ItemReader
 
     public static ExtendedProperty ReadExtendedProperty(XElement element)
     {
-        var uri = element.Element(Protocol.Ews.T + "ExtendedFieldURI") ?? throw SoapRequest.Schema(element, "ExtendedProperty needs an ExtendedFieldURI.");
+        var uri = element.Element(Ews.T + "ExtendedFieldURI") ?? throw SoapRequest.Schema(element, "ExtendedProperty needs an ExtendedFieldURI.");
         var path = ReadExtendedPath(uri);
-        var value = element.Element(Protocol.Ews.T + "Value");
-        var values = element.Element(Protocol.Ews.T + "Values");
+        var value = element.Element(Ews.T + "Value");
+        var values = element.Element(Ews.T + "Values");
         if ((value is null) == (values is null))
         {
             throw SoapRequest.Schema(element, "ExtendedProperty needs exactly one of Value or Values.");
@@ -182,7 +182,7 @@ public static class ItemReader
         }
 
         return values is not null
-            ? new ExtendedProperty(path, null, [.. values.Elements(Protocol.Ews.T + "Value").Select(v => v.Value)])
+            ? new ExtendedProperty(path, null, [.. values.Elements(Ews.T + "Value").Select(v => v.Value)])
             : new ExtendedProperty(path, value!.Value, null);
     }
 
@@ -259,7 +259,7 @@ public static class ItemReader
 
     public static ItemShape ReadShape(XElement shape)
     {
-        var baseShape = shape.Element(Protocol.Ews.T + "BaseShape") ?? throw SoapRequest.Schema(shape, "The shape needs a BaseShape.");
+        var baseShape = shape.Element(Ews.T + "BaseShape") ?? throw SoapRequest.Schema(shape, "The shape needs a BaseShape.");
         var bs = baseShape.Value.Trim() switch
         {
             SchemaValues.DefaultShapeNamesType.IdOnly => BaseShape.IdOnly,
@@ -308,7 +308,7 @@ public static class ItemReader
                     throw SoapRequest.Schema(e, $"The 'Id' attribute is invalid - The value '{Values.Excerpt(name)}' is invalid according to its datatype 'DistinguishedFolderIdNameType'.");
                 }
 
-                var mailbox = e.Element(Protocol.Ews.T + "Mailbox")?.Element(Protocol.Ews.T + "EmailAddress")?.Value.Trim();
+                var mailbox = e.Element(Ews.T + "Mailbox")?.Element(Ews.T + "EmailAddress")?.Value.Trim();
                 return new FolderRef(null, name, mailbox);
             default:
                 throw Unexpected(e);

@@ -2,7 +2,7 @@ using System.Xml.Linq;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
-namespace Rendezvous.Ews;
+namespace Rendezvous.Edge;
 
 /// <summary>
 /// The elements of an item type the server gives no meaning yet (MimeContent, Attachments, CalendarItem/When,

@@ -2,7 +2,7 @@ using System.Globalization;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
-namespace Rendezvous.Ews;
+namespace Rendezvous.Edge;
 
 /// <summary>
 /// A schema element that is a MAPI property, as its ExtendedFieldURI reads and writes it: the value in MAPI form

@@ -1,5 +1,5 @@
 using Rendezvous.Domain;
-using Rendezvous.Ews;
+using Rendezvous.Edge;
 using Rendezvous.Protocol;
 using Rendezvous.Services;
 
@@ -13,7 +13,7 @@ public static class IdWriters
         {
             w.StartM("AlternateId");
             // The xsi:type value names a t: QName; declare the prefix here so the element stands on its own.
-            w.Xml.WriteAttributeString("xmlns", "t", null, Protocol.Ews.TypesNs);
+            w.Xml.WriteAttributeString("xmlns", "t", null, Ews.TypesNs);
             w.Xml.WriteAttributeString("xsi", "type", "http://www.w3.org/2001/XMLSchema-instance", "t:AlternateIdType");
             w.Attr("Format", destination);
             w.Attr("Id", converted.Id);

@@ -1,7 +1,7 @@
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
-namespace Rendezvous.Ews;
+namespace Rendezvous.Edge;
 
 /// <summary>Writes items in schema order, holding only what the shape asks for and the request version knows.</summary>
 public static class ItemWriter
