@@ -120,6 +120,10 @@ internal static class ItemFormat
             .ToDictionary(e => e.Key, e => e.Value, AsciiKeyComparer.Instance)
             .GetAlternateLookup<ReadOnlySpan<byte>>();
 
+    // No stack buffer in the reader: with a stackalloc and loops it stayed unoptimized in the server (perf: MinOptJitted).
+    private static readonly Dictionary<string, ItemKind>.AlternateLookup<ReadOnlySpan<byte>> KindsByBytes =
+        Enum.GetValues<ItemKind>().ToDictionary(k => k.ToString(), k => k, AsciiKeyComparer.Instance).GetAlternateLookup<ReadOnlySpan<byte>>();
+
     // Most stored items hold fewer properties than this: the bag is sized once instead of growing 3, 7, 17, 37.
     private const int TypicalPropertyCount = 24;
 
@@ -194,13 +198,14 @@ internal static class ItemFormat
         }
 
         Expect(reader.Read() && reader.GetInt32() == Version);
-        Span<char> chars = stackalloc char[128];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("kind"u8))
             {
                 reader.Read();
-                item.Kind = Enum.Parse<ItemKind>(Chars(in reader, chars));
+                item.Kind = !reader.ValueIsEscaped && !reader.HasValueSequence && KindsByBytes.TryGetValue(reader.ValueSpan, out var kind)
+                    ? kind
+                    : Enum.Parse<ItemKind>(reader.GetString()!);
             }
             else if (reader.ValueTextEquals("changes"u8))
             {
@@ -241,12 +246,6 @@ internal static class ItemFormat
 
         return item;
     }
-
-    /// <summary>The current string token's characters, in <paramref name="buffer"/> when they fit (stored keys are short ASCII).</summary>
-    private static ReadOnlySpan<char> Chars(in Utf8JsonReader reader, Span<char> buffer) =>
-        !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= buffer.Length
-            ? buffer[..Encoding.UTF8.GetChars(reader.ValueSpan, buffer)]
-            : reader.GetString();
 
     private static void ReadChanges(ref Utf8JsonReader reader, Item item)
     {
