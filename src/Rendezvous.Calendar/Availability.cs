@@ -102,12 +102,35 @@ public static class Availability
     /// The items that count for free/busy in a window: calendar items (the caller passes the Calendar folder's only)
     /// that are not cancelled and overlap the window; an item partly inside is counted whole (LEARN:timewindow).
     /// </summary>
-    public static IReadOnlyList<Item> Counted(IEnumerable<Item> calendar, UtcWindow window) =>
-        [.. calendar
-            .Where(i => i.Kind == ItemKind.CalendarItem && !i.IsCancelled && i.Start is { } s && i.End is { } e && window.Overlaps(s, e))
-            .OrderBy(i => i.Start)
-            .ThenBy(i => i.End)
-            .ThenBy(i => i.Id, StringComparer.Ordinal)];
+    public static IReadOnlyList<Item> Counted(IEnumerable<Item> calendar, UtcWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        ArgumentNullException.ThrowIfNull(window);
+
+        // Each item's times read once, not once per filter and sort key: a typed accessor is a lookup in its bag (bench, issue 14).
+        var counted = new List<(DateTime Start, DateTime End, Item Item)>();
+        foreach (var item in calendar)
+        {
+            if (item.Kind == ItemKind.CalendarItem && item.Start is { } start && item.End is { } end && window.Overlaps(start, end) && !item.IsCancelled)
+            {
+                counted.Add((start, end, item));
+            }
+        }
+
+        counted.Sort(static (a, b) =>
+        {
+            var order = a.Start.CompareTo(b.Start);
+            order = order != 0 ? order : a.End.CompareTo(b.End);
+            return order != 0 ? order : string.CompareOrdinal(a.Item.Id, b.Item.Id);
+        });
+        var items = new Item[counted.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = counted[i].Item;
+        }
+
+        return items;
+    }
 
     /// <summary>The LegacyFreeBusyType an item shows; an item without one is Busy (Exchange's default for appointments).</summary>
     public static string BusyType(Item item)

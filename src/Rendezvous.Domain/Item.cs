@@ -9,6 +9,13 @@ namespace Rendezvous.Domain;
 /// </summary>
 public sealed class Item
 {
+    public Item()
+    {
+    }
+
+    /// <summary>An item whose bag is sized for <paramref name="propertyCapacity"/> properties (the store's reader).</summary>
+    public Item(int propertyCapacity) => Properties = new PropertyBag(propertyCapacity);
+
     public string Id { get; set; } = "";
 
     public string MailboxId { get; set; } = "";

@@ -10,6 +10,9 @@ public sealed class PropertyBag
 
     public PropertyBag() => values = [];
 
+    /// <summary>A bag sized for <paramref name="capacity"/> properties (a reader that knows about how many it will set).</summary>
+    public PropertyBag(int capacity) => values = new Dictionary<PropertyDefinition, object>(capacity);
+
     private PropertyBag(Dictionary<PropertyDefinition, object> values) => this.values = values;
 
     public int Count => values.Count;

@@ -37,7 +37,17 @@ public sealed class PropertyDefinition(
     /// <summary>Its [MS-OXPROPS] canonical name (PidTagSubject, PidLidLocation, ...), when it has a MAPI identity.</summary>
     public string? CanonicalName { get; } = canonicalName;
 
-    public string Key => MapiKey ?? DeclaringType + "/" + Element;
+    private static int count;
+
+    // Identity is the instance; its hash is a number given at creation, cheaper than the runtime's per-object hash on
+    // every lookup in a bag (a read of a typed accessor is one).
+    private readonly int hash = Interlocked.Increment(ref count);
+
+    public string Key { get; } = mapiKey ?? declaringType + "/" + element;
+
+    public override bool Equals(object? obj) => ReferenceEquals(this, obj);
+
+    public override int GetHashCode() => hash;
 
     public override string ToString() => DeclaringType + "/" + Element;
 }

@@ -846,7 +846,7 @@ public sealed class SqliteMailStore : IMailStore
             }
         }
 
-        var position = Math.Max(await SyncPositionAsync(connection, tx, await MailboxOfAsync(connection, tx, folderId, cancellationToken), cancellationToken), watermark);
+        var position = Math.Max(await FolderSyncPositionAsync(connection, tx, folderId, cancellationToken), watermark);
         await tx.CommitAsync(cancellationToken);
         var last = creates.Count <= room;
         if (!last)
@@ -929,10 +929,11 @@ public sealed class SqliteMailStore : IMailStore
         return new FolderSyncPage([.. changes.Where(c => InScope(c.Change.FolderId)).Select(c => c.Change)], Math.Max(position, watermark));
     }
 
-    private static async Task<string> MailboxOfAsync(PooledConnection connection, SqliteTransaction tx, string folderId, CancellationToken cancellationToken)
+    /// <summary><see cref="SyncPositionAsync"/> of the mailbox that holds <paramref name="folderId"/>, in one statement (a sync page's last step).</summary>
+    private static async Task<long> FolderSyncPositionAsync(PooledConnection connection, SqliteTransaction tx, string folderId, CancellationToken cancellationToken)
     {
-        await using var cmd = connection.Command("SELECT mailbox_id FROM folders WHERE id = $f;", tx, ("$f", folderId));
-        return await cmd.ExecuteScalarAsync(cancellationToken) as string ?? "";
+        await using var cmd = connection.Command("SELECT value FROM mailbox_counters WHERE mailbox_id = (SELECT mailbox_id FROM folders WHERE id = $f);", tx, ("$f", folderId));
+        return await cmd.ExecuteScalarAsync(cancellationToken) is long value ? value : 0;
     }
 
     /// <summary>The last number <paramref name="mailboxId"/> gave, as of the transaction's snapshot: what a sync read in it has covered.</summary>
