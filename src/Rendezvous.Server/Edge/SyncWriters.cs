@@ -23,11 +23,7 @@ public static class SyncWriters
                 switch (change.Kind)
                 {
                     case SyncChangeKind.Delete:
-                        w.StartT("Delete");
-                        w.StartT("ItemId");
-                        w.Attr("Id", change.ItemId);
-                        w.End();
-                        w.End();
+                        WriteDelete(w, "ItemId", change.ItemId);
                         break;
                     case SyncChangeKind.ReadFlagChange:
                         w.StartT("ReadFlagChange");
@@ -62,11 +58,7 @@ public static class SyncWriters
                 switch (change.Kind)
                 {
                     case SyncChangeKind.Delete:
-                        w.StartT("Delete");
-                        w.StartT("FolderId");
-                        w.Attr("Id", change.FolderId);
-                        w.End();
-                        w.End();
+                        WriteDelete(w, "FolderId", change.FolderId);
                         break;
                     default:
                         w.StartT(change.Kind == SyncChangeKind.Create ? "Create" : "Update");
@@ -78,6 +70,16 @@ public static class SyncWriters
 
             w.End();
         });
+    }
+
+    /// <summary>A Delete change: only the id of what left (SyncFolderItemsDeleteType, SyncFolderHierarchyDeleteType).</summary>
+    private static void WriteDelete(EwsWriter w, string idElement, string id)
+    {
+        w.StartT("Delete");
+        w.StartT(idElement);
+        w.Attr("Id", id);
+        w.End();
+        w.End();
     }
 
     /// <summary>
