@@ -30,6 +30,11 @@ Console.CancelKeyPress += (_, e) =>
 var bench = new Bench(options, Console.Error, Console.Out);
 try
 {
+    if (File.Exists(options.Server))
+    {
+        OptimizedBuild.Require(options.Server);
+    }
+
     return options.Big ? await new BigRequests(options, Console.Error, Console.Out).RunAsync(cancel.Token)
         : options.Sizes ? await bench.RunSizesAsync(cancel.Token) : await bench.RunMainAsync(cancel.Token);
 }
