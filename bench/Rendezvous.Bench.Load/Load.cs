@@ -156,6 +156,9 @@ internal sealed record RunResult(string Name, long Ok, long Errors, TimeSpan Ela
     /// <summary>Operations completed in each second of the measured window: a workload whose cost grows as it runs shows here.</summary>
     public IReadOnlyList<int> PerSecond { get; init; } = [];
 
+    /// <summary>The server's CPU time (user and system) per operation over the measured window, when it was read.</summary>
+    public double? ServerCpuUsPerOperation { get; init; }
+
     public double Rps => Elapsed.TotalSeconds > 0 ? Ok / Elapsed.TotalSeconds : 0;
 
     public double P50 => Percentile(0.50);
