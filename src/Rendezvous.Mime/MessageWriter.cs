@@ -1,0 +1,115 @@
+using System.Text;
+using MimeKit;
+using Rendezvous.Domain;
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Mime;
+
+/// <summary>Messages and meeting messages as RFC 5322 messages through MimeKit.</summary>
+internal static class MessageWriter
+{
+    public static byte[] Write(Item item)
+    {
+        var message = new MimeMessage();
+        // MimeKit stamps a new message with a Date and a Message-Id of its own: only the item's are written.
+        message.Headers.Remove(HeaderId.MessageId);
+        message.Headers.Remove(HeaderId.Date);
+        if ((item.From ?? item.Sender) is { } from)
+        {
+            message.From.Add(Address(from));
+        }
+
+        if (item.Sender is { } sender && item.From is { } f && !sender.Is(f.Address))
+        {
+            message.Sender = Address(sender);
+        }
+
+        Add(message.To, item.ToRecipients);
+        Add(message.Cc, item.CcRecipients);
+        Add(message.Bcc, item.BccRecipients);
+        Add(message.ReplyTo, item.ReplyTo);
+        message.Subject = item.Subject ?? "";
+        if ((item.DateTimeSent ?? (item.DateTimeCreated == default ? null : item.DateTimeCreated)) is { } date)
+        {
+            message.Date = new DateTimeOffset(DateTime.SpecifyKind(date, DateTimeKind.Utc));
+        }
+
+        if (item.InternetMessageId is { Length: > 0 } id)
+        {
+            message.MessageId = MessageIdOf(id);
+        }
+
+        if (item.InReplyTo is { Length: > 0 } inReplyTo)
+        {
+            message.InReplyTo = MessageIdOf(inReplyTo);
+        }
+
+        if (item.References is { Length: > 0 } references)
+        {
+            foreach (var reference in MimeKit.Utils.MimeUtils.EnumerateReferences(references))
+            {
+                message.References.Add(reference);
+            }
+        }
+
+        switch (item.Importance)
+        {
+            case SchemaValues.ImportanceChoicesType.High:
+                message.Importance = MessageImportance.High;
+                message.Priority = MessagePriority.Urgent;
+                break;
+            case SchemaValues.ImportanceChoicesType.Low:
+                message.Importance = MessageImportance.Low;
+                message.Priority = MessagePriority.NonUrgent;
+                break;
+            default:
+                break;
+        }
+
+        if (item.Sensitivity is { } sensitivity && sensitivity != SchemaValues.SensitivityChoicesType.Normal)
+        {
+            message.Headers.Add("Sensitivity", sensitivity == SchemaValues.SensitivityChoicesType.Confidential ? "Company-Confidential" : sensitivity);
+        }
+
+        var body = BodyPart(item.Body);
+        if (CalendarWriter.MethodOf(item) is { } method)
+        {
+            // Note: Exchange marks meeting messages with this Content-class; Outlook and DavMail look for it.
+            message.Headers.Add("Content-class", "urn:content-classes:calendarmessage");
+            var calendar = new TextPart("calendar") { ContentTransferEncoding = ContentEncoding.Base64 };
+            calendar.SetText(Encoding.UTF8, CalendarWriter.Text(item, method));
+            calendar.ContentType.Parameters.Add("method", method);
+            message.Body = new MultipartAlternative { body, calendar };
+        }
+        else
+        {
+            message.Body = body;
+        }
+
+        message.Prepare(EncodingConstraint.SevenBit);
+        using var stream = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, stream);
+        return stream.ToArray();
+    }
+
+    private static TextPart BodyPart(Body? body)
+    {
+        var html = body?.BodyType == SchemaValues.BodyTypeType.HTML;
+        var part = new TextPart(html ? "html" : "plain");
+        part.SetText(Encoding.UTF8, body?.Text ?? "");
+        return part;
+    }
+
+    private static void Add(InternetAddressList list, List<EmailAddress>? addresses)
+    {
+        foreach (var a in addresses ?? [])
+        {
+            list.Add(Address(a));
+        }
+    }
+
+    private static MailboxAddress Address(EmailAddress a) => new(a.Name ?? "", a.Address);
+
+    /// <summary>A msg-id without its angle brackets (MimeKit adds them).</summary>
+    private static string MessageIdOf(string id) => id.Trim().TrimStart('<').TrimEnd('>');
+}
