@@ -74,7 +74,8 @@ internal static class MessageWriter
         var body = BodyPart(item.Body);
         if (CalendarWriter.MethodOf(item) is { } method)
         {
-            // Note: Exchange marks meeting messages with this Content-class; Outlook and DavMail look for it.
+            // Note: Exchange marks meeting messages with this Content-class, which DavMail and Outlook look for (MimeKit keeps
+            // Content-* headers with the body entity; they are written among the top-level headers all the same).
             message.Headers.Add("Content-class", "urn:content-classes:calendarmessage");
             var calendar = new TextPart("calendar") { ContentTransferEncoding = ContentEncoding.Base64 };
             calendar.SetText(Encoding.UTF8, CalendarWriter.Text(item, method));
