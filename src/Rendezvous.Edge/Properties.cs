@@ -243,7 +243,11 @@ public static class ItemSchema
         Has = (i, _) => Mime.MimeContent.Supports(i.Kind),
         Write = (w, i, _) =>
         {
-            var bytes = Mime.MimeContent.Write(i);
+            if (Mime.MimeContent.TryWrite(i) is not { } bytes)
+            {
+                return; // Content that cannot be built is left out, never a failed response (MimeContent is optional).
+            }
+
             w.StartT("MimeContent");
             w.Attr("CharacterSet", Mime.MimeContent.CharacterSet);
             w.Xml.WriteBase64(bytes, 0, bytes.Length);

@@ -34,22 +34,21 @@ internal static class MessageWriter
             message.Date = new DateTimeOffset(DateTime.SpecifyKind(date, DateTimeKind.Utc));
         }
 
+        // The ids as the item holds them: a client may have set any text (MimeKit's setters refuse what is not a
+        // msg-id, and a GetItem must not fail for it); only line breaks are taken out, so no header is injected.
         if (item.InternetMessageId is { Length: > 0 } id)
         {
-            message.MessageId = MessageIdOf(id);
+            message.Headers.Add(HeaderId.MessageId, OneLine(id));
         }
 
         if (item.InReplyTo is { Length: > 0 } inReplyTo)
         {
-            message.InReplyTo = MessageIdOf(inReplyTo);
+            message.Headers.Add(HeaderId.InReplyTo, OneLine(inReplyTo));
         }
 
         if (item.References is { Length: > 0 } references)
         {
-            foreach (var reference in MimeKit.Utils.MimeUtils.EnumerateReferences(references))
-            {
-                message.References.Add(reference);
-            }
+            message.Headers.Add(HeaderId.References, OneLine(references));
         }
 
         switch (item.Importance)
@@ -111,6 +110,5 @@ internal static class MessageWriter
 
     private static MailboxAddress Address(EmailAddress a) => new(a.Name ?? "", a.Address);
 
-    /// <summary>A msg-id without its angle brackets (MimeKit adds them).</summary>
-    private static string MessageIdOf(string id) => id.Trim().TrimStart('<').TrimEnd('>');
+    private static string OneLine(string value) => value.ReplaceLineEndings(" ").Trim();
 }

@@ -26,6 +26,19 @@ public static class MimeContent
         _ => MessageWriter.Write(item),
     };
 
+    /// <summary>The MimeContent of <paramref name="item"/>, or null when its fields cannot make one (a library refusing a value).</summary>
+    public static byte[]? TryWrite(Item item)
+    {
+        try
+        {
+            return Write(item);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// Sets the fields <paramref name="content"/> carries on <paramref name="item"/> (new or stored); times without a
     /// zone are read in <paramref name="floatingZone"/> (the request's TimeZoneContext), else UTC.

@@ -197,6 +197,27 @@ public sealed class MimeContentTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_message_whose_ids_are_not_msg_ids_still_has_MimeContent_and_no_injected_header()
+    {
+        // Regression: exchangelib's test_reply stores free text as InReplyTo; MimeKit's setter refused it and the whole
+        // GetItem was an ErrorInternalServerError. A line break in a stored value must not start a header of its own.
+        var created = await server.CallAsync(Alice, $"""
+            <m:CreateItem MessageDisposition="SaveOnly">
+              <m:SavedItemFolderId><t:DistinguishedFolderId Id="drafts"/></m:SavedItemFolderId>
+              <m:Items><t:Message>
+                <t:Subject>Ids {Tag()}</t:Subject>
+                <t:InReplyTo>just some text&#13;&#10;Bcc: eve@example.com</t:InReplyTo>
+                <t:InternetMessageId>no brackets here</t:InternetMessageId>
+              </t:Message></m:Items>
+            </m:CreateItem>
+            """);
+        var message = MimeMessage.Load(new MemoryStream(await MimeAsync(Alice, created.Ok().ItemId().Id)));
+        Assert.Empty(message.Bcc);
+        Assert.False(message.Headers.Contains(HeaderId.Bcc));
+        Assert.Contains("just some text", message.Headers[HeaderId.InReplyTo], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Meeting_messages_carry_REQUEST_REPLY_COUNTER_and_CANCEL_as_iTIP_parts_that_a_second_library_reads()
     {
         var tag = Tag();
