@@ -50,7 +50,7 @@ public sealed class WriterTests
         request.From = request.Organizer;
         request.ToRecipients = [new EmailAddress("Bob", "bob@example.com")];
         var message = MimeMessage.Load(new MemoryStream(MimeContent.Write(request)));
-        Assert.Equal("urn:content-classes:calendarmessage", message.Body.Headers["Content-class"]);
+        Assert.Equal("urn:content-classes:calendarmessage", message.Body!.Headers["Content-class"]);
         var part = message.BodyParts.OfType<TextPart>().Single(p => p.ContentType.IsMimeType("text", "calendar"));
         Assert.Equal("REQUEST", part.ContentType.Parameters["method"]);
         Assert.Equal("REQUEST", Ical.Net.Calendar.Load(part.Text)!.Method);
