@@ -67,6 +67,7 @@ public enum ErrorCode
     InvalidArgument,
     TimeIntervalInvalid,
     TimeIntervalTooBig,
+    MimeContentConversionFailed,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

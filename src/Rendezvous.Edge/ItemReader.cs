@@ -11,7 +11,11 @@ public enum BaseShape
     AllProperties,
 }
 
-public sealed record ItemShape(BaseShape BaseShape, string? BodyType, IReadOnlyList<PropertyPath> Additional);
+public sealed record ItemShape(BaseShape BaseShape, string? BodyType, IReadOnlyList<PropertyPath> Additional)
+{
+    /// <summary>IncludeMimeContent: each item's MimeContent is written, whatever the base shape.</summary>
+    public bool IncludeMimeContent { get; init; }
+}
 
 /// <summary>Maps request XML onto the model; anything that cannot be mapped is an ErrorSchemaValidation fault.</summary>
 public static class ItemReader
@@ -107,7 +111,8 @@ public static class ItemReader
             context = context.For(element.Elements());
         }
 
-        foreach (var child in element.Elements())
+        // MimeContent first (the schema's place for it too): every field beside it in the request wins over its content.
+        foreach (var child in element.Elements().OrderBy(c => c.Name.LocalName == "MimeContent" ? 0 : 1))
         {
             if (child.Name.Namespace != Ews.T)
             {
@@ -270,6 +275,7 @@ public static class ItemReader
             _ => throw SoapRequest.Schema(baseShape, $"The value '{Values.Excerpt(baseShape.Value)}' is not a valid DefaultShapeNamesType."),
         };
         string? bodyType = null;
+        var includeMime = false;
         var additional = new List<PropertyPath>();
         foreach (var e in shape.Elements())
         {
@@ -283,7 +289,10 @@ public static class ItemReader
                 case "AdditionalProperties":
                     additional.AddRange(e.Elements().Select(ReadPath));
                     break;
-                case "IncludeMimeContent" or "FilterHtmlContent" or "ConvertHtmlCodePageToUTF8" or "InlineImageUrlTemplate"
+                case "IncludeMimeContent":
+                    includeMime = Values.Bool(e);
+                    break;
+                case "FilterHtmlContent" or "ConvertHtmlCodePageToUTF8" or "InlineImageUrlTemplate"
                     or "BlockExternalImages" or "AddBlankTargetToLinks" or "MaximumBodySize" or "UniqueBodyType" or "NormalizedBodyType":
                     break;
                 default:
@@ -291,7 +300,7 @@ public static class ItemReader
             }
         }
 
-        return new ItemShape(bs, bodyType, additional);
+        return new ItemShape(bs, bodyType, additional) { IncludeMimeContent = includeMime };
     }
 
     public static FolderRef ReadFolderRef(XElement e)

@@ -36,13 +36,18 @@ public static class ItemWriter
                 continue;
             }
 
-            var wanted = named?.Contains(def.Uri) == true || shape.BaseShape switch
+            var wanted = named?.Contains(def.Uri) == true || (shape.IncludeMimeContent && def == ItemSchema.MimeContent) || shape.BaseShape switch
             {
                 BaseShape.IdOnly => def == ItemSchema.ItemId,
                 BaseShape.Default => def.InDefault,
                 _ => !def.OnlyOnRequest,
             };
             if (!wanted || !context.Supports(def.Since) || !def.Has(item, context))
+            {
+                continue;
+            }
+
+            if (forFind && def == ItemSchema.MimeContent)
             {
                 continue;
             }

@@ -230,6 +230,45 @@ public static class ItemSchema
     };
 
     // ItemType
+    /// <summary>
+    /// MimeContent, built from the item's fields when asked for (IncludeMimeContent or its FieldURI; never in
+    /// AllProperties, as Exchange) and read into them when set (<see cref="Mime.MimeContent"/>). Deleting it is a no-op:
+    /// nothing is kept apart from the fields (exchangelib's save() sends DeleteItemField item:MimeContent on drafts).
+    /// </summary>
+    public static readonly PropertyDef MimeContent = new()
+    {
+        Uri = "item:MimeContent",
+        Element = "MimeContent",
+        OnlyOnRequest = true,
+        Has = (i, _) => Mime.MimeContent.Supports(i.Kind),
+        Write = (w, i, _) =>
+        {
+            if (Mime.MimeContent.TryWrite(i) is not { } bytes)
+            {
+                return; // Content that cannot be built is left out, never a failed response (MimeContent is optional).
+            }
+
+            w.StartT("MimeContent");
+            w.Attr("CharacterSet", Mime.MimeContent.CharacterSet);
+            w.Xml.WriteBase64(bytes, 0, bytes.Length);
+            w.End();
+        },
+        Set = (e, i, c) => Mime.MimeContent.Apply(i, Base64(e), c.TimeZone),
+        Delete = _ => { },
+    };
+
+    private static byte[] Base64(XElement e)
+    {
+        try
+        {
+            return Convert.FromBase64String(e.Value);
+        }
+        catch (FormatException)
+        {
+            throw new EwsException(ResponseCodes.ErrorMimeContentInvalidBase64String, "The MimeContent is not a valid base64 string.");
+        }
+    }
+
     public static readonly PropertyDef ItemId = new()
     {
         Uri = "item:ItemId",
@@ -550,14 +589,17 @@ public static class ItemSchema
     /// <summary>Per kind: the properties in xs:sequence order; null marks where ExtendedProperty elements go.</summary>
     public static IReadOnlyList<PropertyDef?> Order(ItemKind kind) => Orders[kind];
 
-    private static readonly PropertyDef?[] MessageOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra];
-    private static readonly PropertyDef?[] CalendarOrder = [.. ItemCore, null, .. ItemTail, .. CalendarExtra];
-    private static readonly PropertyDef?[] MeetingRequestOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingRequestExtra];
-    private static readonly PropertyDef?[] MeetingResponseOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingResponseExtra];
-    private static readonly PropertyDef?[] MeetingCancellationOrder = [.. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingCancellationExtra];
+    private static readonly PropertyDef?[] MessageOrder = [MimeContent, .. ItemCore, null, .. ItemTail, .. MessageExtra];
+    private static readonly PropertyDef?[] CalendarOrder = [MimeContent, .. ItemCore, null, .. ItemTail, .. CalendarExtra];
+    private static readonly PropertyDef?[] MeetingRequestOrder = [MimeContent, .. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingRequestExtra];
+    private static readonly PropertyDef?[] MeetingResponseOrder = [MimeContent, .. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingResponseExtra];
+    private static readonly PropertyDef?[] MeetingCancellationOrder = [MimeContent, .. ItemCore, null, .. ItemTail, .. MessageExtra, .. MeetingMessageExtra, .. MeetingCancellationExtra];
 
     // The kinds without properties of their own yet: the item's, and every element of their type raw.
     private static readonly PropertyDef?[] ItemOrder = [.. ItemCore, null, .. ItemTail];
+
+    // The generic item and posts take MimeContent as messages do; contacts, lists and tasks keep theirs raw for now.
+    private static readonly PropertyDef?[] MimeItemOrder = [MimeContent, .. ItemOrder];
 
     /// <summary>Per kind: the hand-written properties with a raw one for each other element of its schema type, in sequence order.</summary>
     private static readonly Dictionary<ItemKind, PropertyDef?[]> Orders = new()
@@ -567,11 +609,11 @@ public static class ItemSchema
         [ItemKind.MeetingRequest] = RawElements.Merge("MeetingRequestMessageType", MeetingRequestOrder),
         [ItemKind.MeetingResponse] = RawElements.Merge("MeetingResponseMessageType", MeetingResponseOrder),
         [ItemKind.MeetingCancellation] = RawElements.Merge("MeetingCancellationMessageType", MeetingCancellationOrder),
-        [ItemKind.Item] = RawElements.Merge("ItemType", ItemOrder),
+        [ItemKind.Item] = RawElements.Merge("ItemType", MimeItemOrder),
         [ItemKind.Contact] = RawElements.Merge("ContactItemType", ItemOrder),
         [ItemKind.DistributionList] = RawElements.Merge("DistributionListType", ItemOrder),
         [ItemKind.Task] = RawElements.Merge("TaskType", ItemOrder),
-        [ItemKind.PostItem] = RawElements.Merge("PostItemType", ItemOrder),
+        [ItemKind.PostItem] = RawElements.Merge("PostItemType", MimeItemOrder),
     };
 
     private static readonly Dictionary<ItemKind, Dictionary<string, PropertyDef>> ByUri = System.Enum.GetValues<ItemKind>()

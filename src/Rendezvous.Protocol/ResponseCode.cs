@@ -166,6 +166,8 @@ public static class ResponseCodes
     public const string ErrorInvalidSyncStateData = nameof(ErrorInvalidSyncStateData);
     public const string ErrorSyncFolderNotFound = nameof(ErrorSyncFolderNotFound);
     public const string ErrorInvalidPropertyForOperation = nameof(ErrorInvalidPropertyForOperation);
+    public const string ErrorMimeContentConversionFailed = nameof(ErrorMimeContentConversionFailed);
+    public const string ErrorMimeContentInvalidBase64String = nameof(ErrorMimeContentInvalidBase64String);
     public const string ErrorRestrictionTooLong = nameof(ErrorRestrictionTooLong);
     public const string ErrorExceededFindCountLimit = nameof(ErrorExceededFindCountLimit);
     public const string ErrorBatchProcessingStopped = nameof(ErrorBatchProcessingStopped);

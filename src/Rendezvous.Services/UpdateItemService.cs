@@ -86,7 +86,9 @@ public static class UpdateItemService
         if (item.Kind == ItemKind.CalendarItem)
         {
             item.IsMeeting = item.IsMeeting || CalendarRules.HasAttendees(item);
-            CalendarRules.KeepWallClock(stored, item, touched.Contains("calendar:Start"), touched.Contains("calendar:End"));
+            // A MimeContent set gives the times with their zones: they are not the wall clock of a zone change.
+            var mime = touched.Contains("item:MimeContent");
+            CalendarRules.KeepWallClock(stored, item, mime || touched.Contains("calendar:Start"), mime || touched.Contains("calendar:End"));
             CalendarRules.SnapAllDay(item);
             CalendarRules.Validate(item);
         }

@@ -42,6 +42,8 @@ public sealed partial class SchemaValueLiteralTests
         [("Rendezvous.Server/Edge/ItemReaders.cs", "Contact")] = "the item element Contact in a CreateItem",
         [("Rendezvous.Server/Edge/ItemReaders.cs", "Task")] = "the item element Task in a CreateItem",
         [("Rendezvous.Client/ResponseReader.cs", "Mailbox")] = "the Mailbox element's name",
+        [("Rendezvous.Mime/CalendarReader.cs", "OOF")] = "X-MICROSOFT-CDO-BUSYSTATUS's value OOF, read into LegacyFreeBusyType.OOF",
+        [("Rendezvous.Mime/CalendarWriter.cs", "OOF")] = "X-MICROSOFT-CDO-BUSYSTATUS's value OOF, written for LegacyFreeBusyType.OOF",
         [("Rendezvous.Client/EwsClient.cs", "End")] = "the element name of calendar:End in an UpdateItem",
         [("Rendezvous.Client/EwsTransport.cs", "Error")] = "the prefix every ResponseCode in a fault code starts with",
         [("Rendezvous.Store/ItemFormat.cs", "End")] = "a key of the stored JSON format (renaming it is a data migration)",

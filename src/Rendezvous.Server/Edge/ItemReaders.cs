@@ -79,7 +79,8 @@ public static class ItemReaders
         // A StartTimeZone set in the same change is the zone a calendar item's unqualified Start is read in.
         var calendarContext = new Lazy<ReadContext>(() => context.For(updates.Elements(Ews.T + "SetItemField").SelectMany(u => u.Elements().Skip(1)).SelectMany(holder => holder.Elements())));
         var list = new List<FieldUpdate>();
-        foreach (var update in updates.Elements())
+        // A MimeContent set goes first: the other fields the same change sets win over its content.
+        foreach (var update in updates.Elements().OrderBy(u => u.Elements().FirstOrDefault() is { } p && (string?)p.Attribute("FieldURI") == "item:MimeContent" ? 0 : 1))
         {
             var pathElement = update.Elements().FirstOrDefault() ?? throw SoapRequest.Schema(update, $"'{Values.Excerpt(update.Name.LocalName)}' needs a property path.");
             var path = ItemReader.ReadPath(pathElement);

@@ -1,0 +1,271 @@
+using Ical.Net.CalendarComponents;
+using Ical.Net;
+using Ical.Net.DataTypes;
+using Rendezvous.Domain;
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Mime;
+
+/// <summary>An iCalendar object (RFC 5545) read through Ical.Net into a calendar item's fields.</summary>
+internal static class CalendarReader
+{
+    /// <summary>VCALENDAR, VEVENT, VALARM: a real object nests three deep (VTIMEZONE, STANDARD likewise).</summary>
+    private const int MaxNesting = 8;
+
+    /// <summary>Components in one object: an event with its zones and alarms, or a series with its exceptions.</summary>
+    private const int MaxComponents = 1000;
+
+    public static void Apply(Item item, string text, string? floatingZone)
+    {
+        CheckShape(text);
+        var calendar = Ical.Net.Calendar.Load(text) ?? throw MimeContent.Failed("The MimeContent is not an iCalendar object.");
+        var e = calendar.Events.FirstOrDefault(v => v.RecurrenceIdentifier is null) ?? calendar.Events.FirstOrDefault()
+            ?? throw MimeContent.Failed("The iCalendar object has no VEVENT.");
+        if (e.Uid is { Length: > 0 } uid)
+        {
+            item.Uid = uid;
+        }
+
+        if (e.Summary is { } summary)
+        {
+            item.Subject = summary;
+        }
+
+        if (e.Properties.FirstOrDefault(p => p.Name.Equals("X-ALT-DESC", StringComparison.OrdinalIgnoreCase)) is { Value: string html } altDesc
+            && altDesc.Parameters.Get("FMTTYPE") is { } type && type.Equals("text/html", StringComparison.OrdinalIgnoreCase))
+        {
+            item.Body = new Body(SchemaValues.BodyTypeType.HTML, html);
+        }
+        else if (e.Description is { } description)
+        {
+            item.Body = new Body(SchemaValues.BodyTypeType.Text, description);
+        }
+
+        if (e.Location is { } location)
+        {
+            item.Location = location;
+        }
+
+        if (e.DtStart is null)
+        {
+            throw MimeContent.Failed("The VEVENT has no DTSTART (or one that is not a date).");
+        }
+
+        var allDay = e.DtStart is { HasTime: false } || Flag(e, "X-MICROSOFT-CDO-ALLDAYEVENT") == true;
+        if (e.DtStart is { } start)
+        {
+            var (utc, zone) = Instant(start, floatingZone, calendar);
+            item.Start = utc;
+            item.StartTimeZone = zone;
+            item.EndTimeZone = zone;
+            var (endUtc, endZone) = e.DtEnd is { } dtEnd ? Instant(dtEnd, floatingZone, calendar)
+                : e.Duration is { } duration ? Instant(start.Add(duration), floatingZone, calendar)
+                : (start.HasTime ? utc : utc.AddDays(1), zone);
+            item.End = endUtc;
+            item.EndTimeZone = endZone ?? zone;
+        }
+
+        item.IsAllDayEvent = allDay;
+        if (e.Organizer?.Value is { } organizer && Address(organizer) is { } organizerAddress)
+        {
+            item.Organizer = new EmailAddress(e.Organizer.CommonName, organizerAddress);
+        }
+
+        List<Protocol.Attendee> required = [], optional = [], resources = [];
+        foreach (var a in e.Attendees)
+        {
+            if (a.Value is not { } uri || Address(uri) is not { } address || (item.Organizer?.Is(address) ?? false))
+            {
+                continue; // An attendee without an address, or the organizer listed among them (DavMail and Outlook do).
+            }
+
+            var attendee = new Protocol.Attendee(new EmailAddress(string.IsNullOrEmpty(a.CommonName) ? null : a.CommonName, AddressRules.Require(address, "SMTP")));
+            var isResource = a.Type is { } cutype && (cutype.Equals("RESOURCE", StringComparison.OrdinalIgnoreCase) || cutype.Equals("ROOM", StringComparison.OrdinalIgnoreCase));
+            (isResource ? resources : a.Role?.Equals("OPT-PARTICIPANT", StringComparison.OrdinalIgnoreCase) == true ? optional : a.Role?.Equals("NON-PARTICIPANT", StringComparison.OrdinalIgnoreCase) == true ? resources : required).Add(attendee);
+        }
+
+        item.RequiredAttendees = required.Count > 0 ? required : item.RequiredAttendees;
+        item.OptionalAttendees = optional.Count > 0 ? optional : item.OptionalAttendees;
+        item.Resources = resources.Count > 0 ? resources : item.Resources;
+
+        var busy = Text(e, "X-MICROSOFT-CDO-BUSYSTATUS")?.ToUpperInvariant() switch
+        {
+            "FREE" => SchemaValues.LegacyFreeBusyType.Free,
+            "TENTATIVE" => SchemaValues.LegacyFreeBusyType.Tentative,
+            "BUSY" => SchemaValues.LegacyFreeBusyType.Busy,
+            "OOF" => SchemaValues.LegacyFreeBusyType.OOF,
+            "WORKINGELSEWHERE" => SchemaValues.LegacyFreeBusyType.WorkingElsewhere,
+            _ => e.Transparency?.Equals("TRANSPARENT", StringComparison.OrdinalIgnoreCase) == true ? SchemaValues.LegacyFreeBusyType.Free : null,
+        };
+        if (busy is not null)
+        {
+            item.LegacyFreeBusyStatus = busy;
+        }
+
+        if (Flag(e, "X-MICROSOFT-DISALLOW-COUNTER") is { } disallow)
+        {
+            item.AllowNewTimeProposal = !disallow;
+        }
+
+        item.Sensitivity = e.Class?.ToUpperInvariant() switch
+        {
+            "PRIVATE" => SchemaValues.SensitivityChoicesType.Private,
+            "CONFIDENTIAL" => SchemaValues.SensitivityChoicesType.Confidential,
+            "PUBLIC" => SchemaValues.SensitivityChoicesType.Normal,
+            _ => item.Sensitivity,
+        };
+        if (e.Priority is > 0 and var priority)
+        {
+            item.Importance = priority < 5 ? SchemaValues.ImportanceChoicesType.High : priority > 5 ? SchemaValues.ImportanceChoicesType.Low : SchemaValues.ImportanceChoicesType.Normal;
+        }
+
+        if (e.Categories.Count > 0)
+        {
+            item.Categories = [.. e.Categories];
+        }
+
+        if (e.Alarms.FirstOrDefault(a => a.Trigger?.Duration is not null) is { Trigger.Duration: { } before })
+        {
+            item.ReminderIsSet = true;
+            item.ReminderMinutesBeforeStart = (int)Math.Clamp(-before.ToTimeSpanUnspecified().TotalMinutes, 0, 2 * 365 * 24 * 60);
+        }
+    }
+
+    /// <summary>
+    /// Ical.Net parses by recursion and keeps every component: a body of 10 MiB of BEGIN lines must not cost a stack or
+    /// minutes. Counting BEGIN lines is no parsing; the library reads whatever passes.
+    /// </summary>
+    private static void CheckShape(string text)
+    {
+        int depth = 0, components = 0;
+        foreach (var raw in text.AsSpan().EnumerateLines())
+        {
+            var line = raw.TrimStart();
+            if (line.StartsWith("BEGIN:", StringComparison.OrdinalIgnoreCase))
+            {
+                if (++depth > MaxNesting || ++components > MaxComponents)
+                {
+                    throw MimeContent.Failed($"The iCalendar object nests deeper than {MaxNesting} or has more than {MaxComponents} components.");
+                }
+            }
+            else if (line.StartsWith("END:", StringComparison.OrdinalIgnoreCase))
+            {
+                depth = Math.Max(0, depth - 1);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A DATE-TIME as UTC with the zone the item keeps: UTC when it says so (even beside a TZID, as DavMail writes
+    /// it); a TZID the server knows (Windows or IANA) read in that zone; one only the object's VTIMEZONE defines read
+    /// by Ical.Net; floating in the request's zone.
+    /// </summary>
+    private static (DateTime Utc, TimeZoneRef? Zone) Instant(CalDateTime time, string? floatingZone, Ical.Net.Calendar calendar)
+    {
+        var local = DateTime.SpecifyKind(time.HasTime ? time.Value : time.Value.Date, DateTimeKind.Unspecified);
+        if (time.IsUtc)
+        {
+            return (Stored(DateTime.SpecifyKind(local, DateTimeKind.Utc)), null);
+        }
+
+        var zoneId = time.TzId ?? floatingZone;
+        if (TimeZones.WindowsId(zoneId) is { } windowsId && TimeZones.Find(windowsId) is { } zone)
+        {
+            return (Stored(TimeZones.ToUtc(local, zone)), new TimeZoneRef(windowsId, TimeZones.DisplayName(windowsId)));
+        }
+
+        if (time.TzId is { } tzId)
+        {
+            if (OwnZoneOffset(calendar, tzId, local) is { } offset)
+            {
+                return (Stored(DateTime.SpecifyKind(local - offset, DateTimeKind.Utc)), null);
+            }
+
+            return (Stored(time.AsUtc), null);
+        }
+
+        return (Stored(DateTime.SpecifyKind(local, DateTimeKind.Utc)), null);
+    }
+
+    /// <summary>
+    /// The offset at <paramref name="local"/> of a zone only the object's own VTIMEZONE defines (Lotus Notes'
+    /// "Eastern", Apple's own ids): the STANDARD or DAYLIGHT part whose latest onset comes last. Only yearly rules are
+    /// followed (what every zone uses), each at most a few thousand times, so a crafted rule costs nothing.
+    /// </summary>
+    private static TimeSpan? OwnZoneOffset(Ical.Net.Calendar calendar, string tzId, DateTime local)
+    {
+        var zone = calendar.TimeZones.FirstOrDefault(z => string.Equals(z.TzId, tzId, StringComparison.OrdinalIgnoreCase));
+        if (zone is null)
+        {
+            return null;
+        }
+
+        DateTime? best = null;
+        TimeSpan? offset = null;
+        foreach (var part in zone.TimeZoneInfos)
+        {
+            if (part.OffsetTo is not { } to || part.DtStart is not { } first)
+            {
+                continue;
+            }
+
+            DateTime? latest = null;
+            if (part.RecurrenceRule is not { } rule)
+            {
+                latest = first.Value <= local ? first.Value : null;
+            }
+            else if (rule.Frequency == FrequencyType.Yearly)
+            {
+                foreach (var onset in part.GetOccurrences(first).Take(MaxOnsets))
+                {
+                    var at = onset.Period.StartTime.Value;
+                    if (at > local)
+                    {
+                        break;
+                    }
+
+                    latest = at;
+                }
+            }
+
+            if (latest is { } l && (best is null || l > best))
+            {
+                best = l;
+                offset = to.Offset;
+            }
+        }
+
+        return offset;
+    }
+
+    private const int MaxOnsets = 5000;
+
+    /// <summary>A time an item may keep (1601–4501 UTC, as every time the server reads).</summary>
+    private static DateTime Stored(DateTime utc) =>
+        utc >= Values.EarliestStored && utc <= Values.LatestStored
+            ? utc
+            : throw new EwsException(ResponseCodes.ErrorCalendarOutOfRange, "The iCalendar object's times lie outside the range a calendar item can hold (1601 to 4501).");
+
+    private static string? Address(Uri uri) => Address(uri.OriginalString);
+
+    private static string? Address(string value)
+    {
+        var v = value.Trim();
+        if (v.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
+        {
+            v = Uri.UnescapeDataString(v["mailto:".Length..]);
+        }
+
+        return v.Contains('@', StringComparison.Ordinal) ? v : null;
+    }
+
+    private static string? Text(CalendarEvent e, string name) =>
+        e.Properties.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value?.ToString()?.Trim();
+
+    private static bool? Flag(CalendarEvent e, string name) => Text(e, name)?.ToUpperInvariant() switch
+    {
+        "TRUE" => true,
+        "FALSE" => false,
+        _ => null,
+    };
+}
