@@ -151,11 +151,11 @@ async function waitFor(fn, timeoutMs = 10000) {
   }
 }
 
-/** Items of a folder whose subject contains `tag`. */
+/** Items of a folder (a WellKnownFolderName or a FolderId) whose subject contains `tag`. */
 async function findByTag(svc, folder, tag, pageSize = 50) {
   const view = new ews.ItemView(pageSize);
   const filter = new ews.SearchFilter.ContainsSubstring(ews.ItemSchema.Subject, tag);
-  const result = await svc.FindItems(new ews.FolderId(folder), filter, view);
+  const result = await svc.FindItems(folder instanceof ews.FolderId ? folder : new ews.FolderId(folder), filter, view);
   return result.Items;
 }
 
