@@ -110,26 +110,25 @@ public static class TimeZones
     /// <summary>The definition of <paramref name="windowsId"/>, or null when this system's tz database lacks the zone.</summary>
     public static TimeZoneDefinition? TryDefinition(string windowsId) => Find(windowsId) is null ? null : Definition(windowsId);
 
-    // The plainest name first: several Windows zones share most rules ("Pacific Standard Time", "British Columbia Standard Time"...).
-    private static readonly Lazy<IReadOnlyList<string>> ByPlainness = new(() =>
-        [.. KnownWindowsIds.OrderBy(id => id.Length).ThenBy(id => id, StringComparer.Ordinal)]);
-
-    private static readonly ConcurrentDictionary<YearRule, string?> Matches = new();
+    // Every known zone with its current rule, the plainest name first: several Windows zones share most rules ("Pacific
+    // Standard Time", "British Columbia Standard Time"...). Built once; a match is a scan of it, so nothing a client
+    // sends is cached.
+    private static readonly Lazy<IReadOnlyList<(string Id, YearRule Rule)>> CurrentRules = new(() =>
+        [.. KnownWindowsIds.OrderBy(id => id.Length).ThenBy(id => id, StringComparer.Ordinal).Select(id => (id, Definition(id).Groups[^1].Rule))]);
 
     /// <summary>
     /// The known zone whose current rule (its last transition group, which holds from now on) is <paramref name="rule"/>:
     /// the same transitions, or else the same offsets changing in the same months; a rule without daylight time matches
     /// a zone without it at the same offset. Null when no known zone follows the rule.
     /// </summary>
-    public static string? Match(YearRule rule) => Matches.GetOrAdd(rule, static r =>
+    public static string? Match(YearRule rule)
     {
-        var zones = ByPlainness.Value;
-        var current = zones.Select(id => (Id: id, Rule: Definition(id).Groups[^1].Rule)).ToList();
-        return current.FirstOrDefault(z => z.Rule == r).Id
-            ?? current.FirstOrDefault(z => r.HasDaylight && z.Rule.HasDaylight && z.Rule.StandardOffset == r.StandardOffset && z.Rule.DaylightDelta == r.DaylightDelta
-                && z.Rule.ToDaylight!.Month == r.ToDaylight!.Month && z.Rule.ToStandard!.Month == r.ToStandard!.Month).Id
-            ?? (r.HasDaylight ? null : current.FirstOrDefault(z => !z.Rule.HasDaylight && z.Rule.StandardOffset == r.StandardOffset).Id);
-    });
+        var current = CurrentRules.Value;
+        return current.FirstOrDefault(z => z.Rule == rule).Id
+            ?? current.FirstOrDefault(z => rule.HasDaylight && z.Rule.HasDaylight && z.Rule.StandardOffset == rule.StandardOffset && z.Rule.DaylightDelta == rule.DaylightDelta
+                && z.Rule.ToDaylight!.Month == rule.ToDaylight!.Month && z.Rule.ToStandard!.Month == rule.ToStandard!.Month).Id
+            ?? (rule.HasDaylight ? null : current.FirstOrDefault(z => !z.Rule.HasDaylight && z.Rule.StandardOffset == rule.StandardOffset).Id);
+    }
 }
 
 /// <summary>The DayOfWeek rule of one transition: "the last Sunday of March at 02:00 local time".</summary>
