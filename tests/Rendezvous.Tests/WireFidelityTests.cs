@@ -116,12 +116,27 @@ public sealed class WireFidelityTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task UpdateItem_of_an_empty_container_left_an_empty_element_behind()
+    public async Task UpdateItem_to_no_recipients_left_an_empty_DisplayTo_behind()
     {
-        var (id, changeKey) = await server.CreateAppointmentAsync(Alice, "emptied " + Tag(), extra: "<t:Categories><t:String>Red</t:String></t:Categories>");
-        var update = Requests.SetField(id, changeKey, "item:Categories", "<t:Categories/>");
+        var tag = Tag();
+        var message = $"""
+            <m:CreateItem MessageDisposition="SaveOnly">
+              <m:SavedItemFolderId><t:DistinguishedFolderId Id="drafts"/></m:SavedItemFolderId>
+              <m:Items><t:Message><t:Subject>emptied {tag}</t:Subject><t:Categories><t:String>Red</t:String></t:Categories><t:ToRecipients><t:Mailbox><t:EmailAddress>{Bob}</t:EmailAddress></t:Mailbox></t:ToRecipients></t:Message></m:Items>
+            </m:CreateItem>
+            """;
+        var (id, changeKey) = (await server.CallAsync(Alice, message)).Ok().ItemId();
+        var update = $"""
+            <m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly">
+              <m:ItemChanges><t:ItemChange><t:ItemId Id="{id}" ChangeKey="{changeKey}"/><t:Updates>
+                <t:SetItemField><t:FieldURI FieldURI="message:ToRecipients"/><t:Message><t:ToRecipients/></t:Message></t:SetItemField>
+                <t:SetItemField><t:FieldURI FieldURI="item:Categories"/><t:Message><t:Categories/></t:Message></t:SetItemField>
+              </t:Updates></t:ItemChange></m:ItemChanges>
+            </m:UpdateItem>
+            """;
         (await server.CallAsync(Alice, update)).Ok();
         var item = (await server.CallAsync(Alice, Requests.GetItem(id))).Ok().Element(M + "Items")!.Elements().Single();
+        Assert.Null(item.Element(T + "ToRecipients"));
         Assert.Null(item.Element(T + "Categories"));
         AssertNoEmptyContainer(item);
     }
