@@ -349,7 +349,9 @@ public static class MeetingWorkflow
 
         if (organizerItemTo is { } to)
         {
-            decision.Move(meeting, cancelled, to, context);
+            // Exchange answers a CancelCalendarItem with the calendar item (Microsoft's sample does); the EWS Managed API
+            // reads its CalendarActionResults from it.
+            decision.Results.Add(decision.Move(meeting, cancelled, to, context));
         }
         else
         {
@@ -382,7 +384,8 @@ public static class MeetingWorkflow
             }
             else
             {
-                decision.Move(placed, placed.Item.Clone(), deletedItems, context);
+                // The moved items are the answer, as for a cancellation: the calendar item first.
+                decision.Results.Add(decision.Move(placed, placed.Item.Clone(), deletedItems, context));
             }
         }
 

@@ -66,16 +66,32 @@ public static class ItemReader
         return new Body(Values.Enum(body, type, Values.BodyTypes, "BodyTypeType"), body.Value);
     }
 
+    /// <summary>
+    /// A StartTimeZone/EndTimeZone: by its Id when this server knows it (a full definition sent back, as the EWS Managed
+    /// API does, keeps that Id); otherwise, when it carries Periods, the known zone that follows its current rule, as
+    /// Exchange maps a custom definition; else ErrorTimeZone.
+    /// </summary>
     public static TimeZoneRef ReadTimeZone(XElement zone)
     {
         var id = (string?)zone.Attribute("Id");
+        if (!string.IsNullOrEmpty(id) && TimeZones.WindowsId(id) is { } windowsId)
+        {
+            return new TimeZoneRef(windowsId, (string?)zone.Attribute("Name") ?? TimeZones.DisplayName(windowsId));
+        }
+
+        if (TimeZoneDefinitionReader.HasPeriods(zone))
+        {
+            var matched = TimeZones.Match(TimeZoneDefinitionReader.Rule(zone))
+                ?? throw new EwsException(ResponseCodes.ErrorTimeZone, $"No time zone known to this server follows the rules of the time zone definition '{Values.Excerpt(id ?? "")}'.");
+            return new TimeZoneRef(matched, TimeZones.DisplayName(matched));
+        }
+
         if (string.IsNullOrEmpty(id))
         {
             throw SoapRequest.Schema(zone, $"'{zone.Name.LocalName}' needs an Id.");
         }
 
-        var windowsId = TimeZones.WindowsId(id) ?? throw new EwsException(ResponseCodes.ErrorTimeZone, $"The time zone '{Values.Excerpt(id)}' is not known to this server.");
-        return new TimeZoneRef(windowsId, (string?)zone.Attribute("Name") ?? TimeZones.DisplayName(windowsId));
+        throw new EwsException(ResponseCodes.ErrorTimeZone, $"The time zone '{Values.Excerpt(id)}' is not known to this server.");
     }
 
     /// <summary>Reads an item element of CreateItem (Message, CalendarItem, Item, Contact, DistributionList, Task, PostItem) into a new item.</summary>

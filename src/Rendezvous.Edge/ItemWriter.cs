@@ -40,7 +40,7 @@ public static class ItemWriter
             {
                 BaseShape.IdOnly => def == ItemSchema.ItemId,
                 BaseShape.Default => def.InDefault,
-                _ => !def.OnlyOnRequest,
+                _ => !def.OnlyOnRequest || (def.InLegacyAllProperties && !context.Supports(ExchangeVersion.Exchange2010)),
             };
             if (!wanted || !context.Supports(def.Since) || !def.Has(item, context))
             {

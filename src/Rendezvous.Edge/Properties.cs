@@ -66,6 +66,9 @@ public sealed class PropertyDef
     /// <summary>Left out of AllProperties (Exchange returns it only when asked by name).</summary>
     public bool OnlyOnRequest { get; init; }
 
+    /// <summary>Part of AllProperties for Exchange2007 and Exchange2007_SP1 requests only (the legacy time zone elements), otherwise returned only when asked by name.</summary>
+    public bool InLegacyAllProperties { get; init; }
+
     public ValueKind Type { get; init; } = ValueKind.String;
 
     public required Func<Item, WriteContext, bool> Has { get; init; }
@@ -162,7 +165,8 @@ public static class ItemSchema
         InDefault = inDefault,
         Has = (i, _) => get(i) is { Count: > 0 },
         Write = (w, i, _) => w.Recipients(element, get(i)!),
-        Set = (e, i, _) => set(i, [.. e.Elements(Ews.T + "Mailbox").Select(ItemReader.ReadMailbox)]),
+        // An empty list is no list: nothing is kept that would be written back as an empty container or DisplayTo.
+        Set = (e, i, _) => set(i, e.Elements(Ews.T + "Mailbox").Any() ? [.. e.Elements(Ews.T + "Mailbox").Select(ItemReader.ReadMailbox)] : null),
         Append = (e, i, _) => set(i, [.. get(i) ?? [], .. e.Elements(Ews.T + "Mailbox").Select(ItemReader.ReadMailbox)]),
         Delete = i => set(i, null),
         Value = i => get(i) is { Count: > 0 } list ? string.Join("; ", list.Select(a => a.Name ?? a.Address)) : null,
@@ -216,9 +220,18 @@ public static class ItemSchema
         Element = element,
         Since = ExchangeVersion.Exchange2010,
         Has = (i, _) => get(i) is not null,
+        // Note: the EWS Managed API (and its port ews-javascript-api) needs the full definition: Microsoft's library
+        // throws "The time zone definition is invalid or unsupported" without Periods, the port reads null.
         Write = (w, i, _) =>
         {
             var z = get(i)!;
+            if (TimeZones.TryDefinition(z.Id) is { } definition)
+            {
+                // The definition is derived once per zone and cached; only its writing is per item.
+                TimeZoneWriter.Write(w, element, definition, full: true, z.Name);
+                return;
+            }
+
             w.StartT(element);
             w.Attr("Id", z.Id);
             w.Attr("Name", z.Name);
@@ -348,7 +361,7 @@ public static class ItemSchema
 
             w.End();
         },
-        Set = (e, i, _) => i.Categories = [.. e.Elements(Ews.T + "String").Select(s => s.Value)],
+        Set = (e, i, _) => i.Categories = e.Elements(Ews.T + "String").Any() ? [.. e.Elements(Ews.T + "String").Select(s => s.Value)] : null,
         Append = (e, i, _) => i.Categories = [.. i.Categories ?? [], .. e.Elements(Ews.T + "String").Select(s => s.Value)],
         Delete = i => i.Categories = null,
         Value = i => i.Categories is { Count: > 0 } c ? string.Join(";", c) : null,
@@ -458,11 +471,45 @@ public static class ItemSchema
         Uri = "calendar:MeetingTimeZone",
         Element = "MeetingTimeZone",
         OnlyOnRequest = true,
+        // Note: Exchange2007_SP1 clients (the EWS Managed API pinned to that version) read the item's zone from it.
+        InLegacyAllProperties = true,
         Has = (i, _) => i.StartTimeZone is not null && i.Start is not null,
         Write = (w, i, _) => MeetingTimeZone.Write(w, "MeetingTimeZone", i.StartTimeZone!, i.Start!.Value.Year),
         Set = (e, i, _) => i.StartTimeZone = i.EndTimeZone = MeetingTimeZone.Read(e),
         Delete = i => i.StartTimeZone = i.EndTimeZone = null,
         Value = i => i.StartTimeZone?.Id,
+    };
+
+    /// <summary>
+    /// calendar:TimeZone, the zone's text description (read-only in Exchange). What a client set is kept and returned as
+    /// before (Exchange2016 requests); Exchange2007_SP1 requests get the item's zone described, as that version has it.
+    /// </summary>
+    public static readonly PropertyDef TimeZoneText = TimeZoneTextOf(ItemProperties.CalendarItemType_TimeZone);
+
+    private static readonly PropertyDef MeetingRequestTimeZoneText = TimeZoneTextOf(ItemProperties.MeetingRequestMessageType_TimeZone);
+
+    private static PropertyDef TimeZoneTextOf(PropertyDefinition stored) => new()
+    {
+        Uri = "calendar:TimeZone",
+        Element = "TimeZone",
+        OnlyOnRequest = true,
+        InLegacyAllProperties = true,
+        Has = (i, c) => i.Properties.Contains(stored)
+            ? c.Supports(ExchangeVersion.Exchange2016)
+            : !c.Supports(ExchangeVersion.Exchange2010) && i.StartTimeZone is not null,
+        Write = (w, i, c) =>
+        {
+            if (i.Properties.Contains(stored))
+            {
+                RawElements.For(stored).Write(w, i, c);
+                return;
+            }
+
+            w.T("TimeZone", TimeZones.DisplayName(i.StartTimeZone!.Id));
+        },
+        Set = (e, i, c) => RawElements.For(stored).Set!(e, i, c),
+        Delete = i => i.Properties.Remove(stored),
+        Value = i => i.StartTimeZone is { } z ? TimeZones.DisplayName(z.Id) : null,
     };
 
     public static readonly PropertyDef StartTimeZone = Zone("calendar:StartTimeZone", "StartTimeZone", i => i.StartTimeZone, (i, v) => i.StartTimeZone = v);
@@ -563,7 +610,7 @@ public static class ItemSchema
     [
         Uid, DateTimeStamp, Start, End, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting, IsCancelled, IsRecurring,
         MeetingRequestWasSent, CalendarIsResponseRequested, CalendarItemType, MyResponseType, Organizer, RequiredAttendees,
-        OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, AppointmentReplyTime,
+        OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, TimeZoneText, AppointmentReplyTime,
         AppointmentSequenceNumber, AppointmentState, MeetingTimeZoneDef, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
         IsOnlineMeeting, IntendedFreeBusyStatus, IsOrganizer,
     ];
@@ -577,7 +624,7 @@ public static class ItemSchema
     [
         MeetingRequestType, IntendedFreeBusyStatus, Start, End, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting,
         IsCancelled, IsRecurring, MeetingRequestWasSent, CalendarItemType, MyResponseType, Organizer, RequiredAttendees,
-        OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, AppointmentReplyTime,
+        OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, MeetingRequestTimeZoneText, AppointmentReplyTime,
         AppointmentSequenceNumber, AppointmentState, MeetingTimeZoneDef, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
         IsOnlineMeeting, ChangeHighlightsDef,
     ];

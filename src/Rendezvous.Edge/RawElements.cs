@@ -31,7 +31,19 @@ public static class RawElements
                     Since = definition.Since,
                     Has = (i, _) => i.Properties.Contains(definition),
                     Write = (w, i, _) => XElement.Parse(i.Properties.GetRef<string>(definition)!).WriteTo(w.Xml),
-                    Set = (e, i, _) => i.Properties.Set(definition, Verbatim(e)),
+                    // Note: an empty container (<Attachments/>, <Categories/>, ...) is not kept, so it is never written
+                    // back: Exchange writes none, and eM Client breaks on an empty Attachments.
+                    Set = (e, i, _) =>
+                    {
+                        if (IsEmpty(e))
+                        {
+                            i.Properties.Remove(definition);
+                        }
+                        else
+                        {
+                            i.Properties.Set(definition, Verbatim(e));
+                        }
+                    },
                     Delete = i => i.Properties.Remove(definition),
                 };
                 Defs[definition] = def;
@@ -40,6 +52,10 @@ public static class RawElements
             return def;
         }
     }
+
+    /// <summary>An element with no content and no attribute but namespace declarations: nothing to keep.</summary>
+    private static bool IsEmpty(XElement element) =>
+        !element.HasElements && element.Value.Length == 0 && !element.Attributes().Any(a => !a.IsNamespaceDeclaration);
 
     /// <summary>
     /// The element alone, as the client wrote it (its namespace declared on it, so that it stands on its own).

@@ -9,6 +9,8 @@ public static class Ews
     public const string SoapNs = "http://schemas.xmlsoap.org/soap/envelope/";
     /// <summary>The types namespace (prefix t:).</summary>
     public const string TypesNs = "http://schemas.microsoft.com/exchange/services/2006/types";
+    /// <summary>The XML Schema instance namespace (prefix xsi:), declared on every response envelope.</summary>
+    public const string XsiNs = "http://www.w3.org/2001/XMLSchema-instance";
     /// <summary>The messages namespace (prefix m:).</summary>
     public const string MessagesNs = "http://schemas.microsoft.com/exchange/services/2006/messages";
     /// <summary>The namespace of a fault's detail (prefix e:).</summary>

@@ -32,6 +32,9 @@ public static class SoapWriter
         xml.WriteStartElement("s", "Envelope", Ews.SoapNs);
         xml.WriteAttributeString("xmlns", "m", null, Ews.MessagesNs);
         xml.WriteAttributeString("xmlns", "t", null, Ews.TypesNs);
+        // Declared before any element can carry an xsi:type (ConvertId's AlternateId), as Exchange declares it above
+        // the response: a strict parser (ews-javascript-api) reads an attribute's prefix from what is in scope already.
+        xml.WriteAttributeString("xmlns", "xsi", null, Ews.XsiNs);
         xml.WriteStartElement("s", "Header", Ews.SoapNs);
         xml.WriteStartElement("h", "ServerVersionInfo", Ews.TypesNs);
         xml.WriteAttributeString("MajorVersion", Values.Format(ExchangeVersions.MajorVersion));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Xml.Linq;
 using TimeZoneConverter;
 
 namespace Rendezvous.Protocol;
@@ -105,6 +106,29 @@ public static class TimeZones
         Definitions.GetOrAdd(windowsId, static id => TimeZoneDefinition.Derive(id, Find(id) ?? throw new ArgumentException($"Unknown time zone {id}", nameof(windowsId)), FirstYear, DateTime.UtcNow.Year + 2));
 
     internal const int FirstYear = 2000;
+
+    /// <summary>The definition of <paramref name="windowsId"/>, or null when this system's tz database lacks the zone.</summary>
+    public static TimeZoneDefinition? TryDefinition(string windowsId) => Find(windowsId) is null ? null : Definition(windowsId);
+
+    // Every known zone with its current rule, the plainest name first: several Windows zones share most rules ("Pacific
+    // Standard Time", "British Columbia Standard Time"...). Built once; a match is a scan of it, so nothing a client
+    // sends is cached.
+    private static readonly Lazy<IReadOnlyList<(string Id, YearRule Rule)>> CurrentRules = new(() =>
+        [.. KnownWindowsIds.OrderBy(id => id.Length).ThenBy(id => id, StringComparer.Ordinal).Select(id => (id, Definition(id).Groups[^1].Rule))]);
+
+    /// <summary>
+    /// The known zone whose current rule (its last transition group, which holds from now on) is <paramref name="rule"/>:
+    /// the same transitions, or else the same offsets changing in the same months; a rule without daylight time matches
+    /// a zone without it at the same offset. Null when no known zone follows the rule.
+    /// </summary>
+    public static string? Match(YearRule rule)
+    {
+        var current = CurrentRules.Value;
+        return current.FirstOrDefault(z => z.Rule == rule).Id
+            ?? current.FirstOrDefault(z => rule.HasDaylight && z.Rule.HasDaylight && z.Rule.StandardOffset == rule.StandardOffset && z.Rule.DaylightDelta == rule.DaylightDelta
+                && z.Rule.ToDaylight!.Month == rule.ToDaylight!.Month && z.Rule.ToStandard!.Month == rule.ToStandard!.Month).Id
+            ?? (rule.HasDaylight ? null : current.FirstOrDefault(z => !z.Rule.HasDaylight && z.Rule.StandardOffset == rule.StandardOffset).Id);
+    }
 }
 
 /// <summary>The DayOfWeek rule of one transition: "the last Sunday of March at 02:00 local time".</summary>
@@ -232,11 +256,18 @@ public sealed record TimeZoneDefinition(string Id, string Name, IReadOnlyList<Zo
 public static class TimeZoneWriter
 {
     /// <summary>Writes <paramref name="definition"/> as <paramref name="element"/>: its id and name, and with <paramref name="full"/> its periods and transitions.</summary>
-    public static void Write(EwsWriter w, string element, TimeZoneDefinition definition, bool full)
+    public static void Write(EwsWriter w, string element, TimeZoneDefinition definition, bool full) => Write(w, element, definition, full, null);
+
+    /// <summary>
+    /// Writes <paramref name="definition"/> as <paramref name="element"/>: its id and name (<paramref name="name"/> when
+    /// given), and with <paramref name="full"/> its periods and transitions. GetServerTimeZones and an item's
+    /// StartTimeZone/EndTimeZone both write through here, from the one cached definition per zone.
+    /// </summary>
+    public static void Write(EwsWriter w, string element, TimeZoneDefinition definition, bool full, string? name)
     {
         w.StartT(element);
         w.Attr("Id", definition.Id);
-        w.Attr("Name", definition.Name);
+        w.Attr("Name", name ?? definition.Name);
         if (full)
         {
             w.StartT("Periods");
@@ -309,4 +340,81 @@ public static class TimeZoneWriter
         w.Xml.WriteString(target);
         w.End();
     }
+}
+
+/// <summary>
+/// Reads the rule a client's t:TimeZoneDefinitionType carries (the EWS Managed API sends back the full definition it
+/// read): the transition group in force last, its periods' biases and its two yearly transitions.
+/// </summary>
+public static class TimeZoneDefinitionReader
+{
+    /// <summary>Whether <paramref name="zone"/> carries Periods, so a rule can be read from it.</summary>
+    public static bool HasPeriods(XElement zone) => zone.Element(Ews.T + "Periods") is { } periods && periods.Elements(Ews.T + "Period").Any();
+
+    /// <summary>The rule of the definition's last transition group; an ErrorTimeZone when it names what it does not define.</summary>
+    public static YearRule Rule(XElement zone)
+    {
+        var periods = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        foreach (var period in zone.Element(Ews.T + "Periods")?.Elements(Ews.T + "Period") ?? [])
+        {
+            var id = (string?)period.Attribute("Id") ?? throw SoapRequest.Schema(period, "A Period needs an Id.");
+            periods[id] = period.Attribute("Bias") is { } bias ? Duration(bias) : throw SoapRequest.Schema(period, "A Period needs a Bias.");
+        }
+
+        var groups = zone.Element(Ews.T + "TransitionsGroups")?.Elements(Ews.T + "TransitionsGroup").ToList() ?? [];
+        // The last transition names the group that holds from then on; without transitions, the last group listed.
+        var lastGroupId = zone.Element(Ews.T + "Transitions")?.Elements().LastOrDefault()?.Element(Ews.T + "To")?.Value.Trim();
+        var group = (lastGroupId is null ? null : groups.LastOrDefault(g => (string?)g.Attribute("Id") == lastGroupId)) ?? groups.LastOrDefault();
+        if (group is null)
+        {
+            // Periods alone: a zone with one offset.
+            return periods.Count == 1 ? new YearRule(-periods.Values.Single(), TimeSpan.Zero, null, null) : throw Invalid("it has no TransitionsGroups");
+        }
+
+        var changes = new List<(TimeSpan Bias, YearlyTransition? Change)>();
+        foreach (var transition in group.Elements())
+        {
+            var to = transition.Element(Ews.T + "To")?.Value.Trim() ?? throw SoapRequest.Schema(transition, "A transition needs a To.");
+            var bias = periods.TryGetValue(to, out var b) ? b : throw Invalid($"a transition goes to the period '{Values.Excerpt(to)}' it does not define");
+            changes.Add((bias, transition.Name.LocalName == "RecurringDayTransition" ? Yearly(transition) : null));
+        }
+
+        if (changes.Count == 2 && changes[0].Change is { } first && changes[1].Change is { } second && changes[0].Bias != changes[1].Bias)
+        {
+            // Bias is minus the offset: the period with the larger bias is standard time.
+            var (standard, daylight) = changes[0].Bias > changes[1].Bias ? (changes[0], changes[1]) : (changes[1], changes[0]);
+            return new YearRule(-standard.Bias, standard.Bias - daylight.Bias, daylight == changes[0] ? first : second, standard == changes[0] ? first : second);
+        }
+
+        return changes.Count > 0 ? new YearRule(-changes.Max(c => c.Bias), TimeSpan.Zero, null, null) : throw Invalid("its last TransitionsGroup is empty");
+    }
+
+    private static YearlyTransition Yearly(XElement transition)
+    {
+        var offset = transition.Element(Ews.T + "TimeOffset") is { } t ? Values.Duration(t) : TimeSpan.Zero;
+        var month = transition.Element(Ews.T + "Month") is { } m ? Values.Int(m) : throw SoapRequest.Schema(transition, "A RecurringDayTransition needs a Month.");
+        var day = Enum.TryParse<DayOfWeek>(transition.Element(Ews.T + "DayOfWeek")?.Value.Trim(), out var d) ? d : throw SoapRequest.Schema(transition, "A RecurringDayTransition needs a DayOfWeek.");
+        var occurrence = transition.Element(Ews.T + "Occurrence") is { } o ? Values.Int(o) : throw SoapRequest.Schema(transition, "A RecurringDayTransition needs an Occurrence.");
+        if (month is < 1 or > 12 || occurrence is < -1 or > 5 or 0)
+        {
+            throw Invalid("a RecurringDayTransition names no day of the year");
+        }
+
+        // Windows writes the last such day of a month as 5; EWS also as -1.
+        return new YearlyTransition(month, day, occurrence == 5 ? YearlyTransition.Last : occurrence, offset);
+    }
+
+    private static TimeSpan Duration(XAttribute value)
+    {
+        try
+        {
+            return System.Xml.XmlConvert.ToTimeSpan(value.Value.Trim());
+        }
+        catch (FormatException)
+        {
+            throw SoapRequest.Schema(value, $"The value '{Values.Excerpt(value.Value)}' is not a valid xs:duration.");
+        }
+    }
+
+    private static EwsException Invalid(string why) => new(ResponseCodes.ErrorTimeZone, $"The time zone definition is invalid: {why}.");
 }

@@ -80,7 +80,7 @@ public static class MeetingService
 
         var reference = RequireReference(response, "the meeting to cancel");
         var saved = await SavedPlaceAsync(session, savedFolder);
-        await MeetingRunner.RunOnItemAsync(session, reference, async item =>
+        return await MeetingRunner.RunOnItemAsync(session, reference, async item =>
         {
             var (organizer, placed) = await PlaceAsync(session, item);
             var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), MeetingKey.Of(item));
@@ -90,14 +90,13 @@ public static class MeetingService
                 : SchemaValues.CalendarItemCreateOrDeleteOperationType.SendOnlyToAll;
             return MeetingWorkflow.Cancel(placed, organizer.Owner, response.Body, mode, attendees, to, saved, MeetingRunner.Context(session));
         });
-        return [];
     }
 
     /// <summary>CreateItem of RemoveItem: the attendee clears a cancelled meeting and its cancellation.</summary>
     public static async Task<IReadOnlyList<Item>> RemoveAsync(Session session, ResponseObject response)
     {
         var reference = RequireReference(response, "the meeting cancellation");
-        await MeetingRunner.RunOnItemAsync(session, reference, async item =>
+        return await MeetingRunner.RunOnItemAsync(session, reference, async item =>
         {
             if (item.Kind == ItemKind.CalendarItem && item.IsOrganizedBy(session.Address))
             {
@@ -107,7 +106,6 @@ public static class MeetingService
             var (attendee, placed) = await PlaceAsync(session, item);
             return MeetingWorkflow.Remove(placed, attendee, MeetingRunner.Context(session));
         });
-        return [];
     }
 
     /// <summary>

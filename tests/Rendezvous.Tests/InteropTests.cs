@@ -4,8 +4,8 @@ using Rendezvous.Tests.Infrastructure;
 namespace Rendezvous.Tests;
 
 /// <summary>
-/// A real third-party client, exchangelib (Debian's python3-exchangelib), drives the server.
-/// Each script in tests/interop/exchangelib prints `ok NAME` or `FAIL NAME: reason` per check.
+/// Real third-party clients drive the server: exchangelib (Debian's python3-exchangelib) and ews-javascript-api (npm).
+/// Each script in tests/interop/exchangelib and tests/interop/ews-javascript-api prints `ok NAME` or `FAIL NAME: reason` per check.
 /// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class InteropTests(ServerFixture server)
@@ -35,5 +35,40 @@ public sealed class InteropTests(ServerFixture server)
         var (exitCode, stdout, stderr) = await Processes.RunAsync(info, timeoutSeconds: 300);
         Assert.True(exitCode == 0, $"{script} exited {exitCode}\n{stdout}\n{stderr}");
         Assert.Contains("ok ", stdout, StringComparison.Ordinal);
+    }
+
+    private static readonly string EwsJavascriptApiDirectory = Path.Combine(Processes.RepositoryRoot, "tests", "interop", "ews-javascript-api");
+
+    /// <summary>The ews-javascript-api scripts expected to pass (j*.js); x*.js are the steps of what is not built yet.</summary>
+    public static TheoryData<string> EwsJavascriptApiScripts()
+    {
+        var data = new TheoryData<string>();
+        foreach (var script in Directory.GetFiles(EwsJavascriptApiDirectory, "j*.js").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(script));
+        }
+
+        return data;
+    }
+
+    /// <summary>ews-javascript-api 0.15.3 (the EWS Managed API's port) drives the server as an EWS Managed API app does.</summary>
+    [Theory]
+    [MemberData(nameof(EwsJavascriptApiScripts))]
+    public async Task EwsJavascriptApi(string script)
+    {
+        Assert.True(
+            Directory.Exists(Path.Combine(EwsJavascriptApiDirectory, "node_modules", "ews-javascript-api")),
+            $"ews-javascript-api is not installed: run npm ci in {EwsJavascriptApiDirectory} (.ci/run does)");
+        var info = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = EwsJavascriptApiDirectory };
+        info.ArgumentList.Add(Path.Combine(EwsJavascriptApiDirectory, script));
+        info.Environment["RDV_URL"] = server.Url;
+        info.Environment["RDV_USER1"] = ServerFixture.Alice;
+        info.Environment["RDV_PASSWORD1"] = ServerFixture.Password;
+        info.Environment["RDV_USER2"] = ServerFixture.Bob;
+        info.Environment["RDV_PASSWORD2"] = ServerFixture.Password;
+        var (exitCode, stdout, stderr) = await Processes.RunAsync(info, timeoutSeconds: 300);
+        Assert.True(exitCode == 0, $"{script} exited {exitCode}\n{stdout}\n{stderr}");
+        Assert.Contains("ok ", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAIL ", stdout, StringComparison.Ordinal);
     }
 }

@@ -12,9 +12,8 @@ public static class IdWriters
         EwsRequest.Respond("ConvertId", outcomes, (w, converted) =>
         {
             w.StartM("AlternateId");
-            // The xsi:type value names a t: QName; declare the prefix here so the element stands on its own.
-            w.Xml.WriteAttributeString("xmlns", "t", null, Ews.TypesNs);
-            w.Xml.WriteAttributeString("xsi", "type", "http://www.w3.org/2001/XMLSchema-instance", "t:AlternateIdType");
+            // The xsi and t prefixes are declared on the envelope, so nothing is declared after the attribute that uses it.
+            w.Xml.WriteAttributeString("xsi", "type", Ews.XsiNs, "t:AlternateIdType");
             w.Attr("Format", destination);
             w.Attr("Id", converted.Id);
             w.Attr("Mailbox", converted.Mailbox);

@@ -33,12 +33,30 @@ public static class SchemaValidator
             var settings = new XmlReaderSettings { ValidationType = ValidationType.Schema, Schemas = Schemas.Value };
             settings.ValidationFlags |= XmlSchemaValidationFlags.ReportValidationWarnings;
             settings.ValidationEventHandler += (_, e) => errors.Add($"{part.Name.LocalName} line {e.Exception.LineNumber} pos {e.Exception.LinePosition}: {e.Message}");
-            using var reader = XmlReader.Create(new StringReader(part.ToString(SaveOptions.DisableFormatting)), settings);
+            using var reader = XmlReader.Create(new StringReader(Standalone(part).ToString(SaveOptions.DisableFormatting)), settings);
             while (reader.Read())
             {
             }
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// The part with the namespace declarations of its ancestors (the envelope's), so that a prefix used in a value
+    /// (xsi:type="t:AlternateIdType") resolves as it does in the whole response.
+    /// </summary>
+    private static XElement Standalone(XElement part)
+    {
+        var copy = new XElement(part);
+        foreach (var declaration in part.Ancestors().SelectMany(a => a.Attributes()).Where(a => a.IsNamespaceDeclaration))
+        {
+            if (copy.Attribute(declaration.Name) is null)
+            {
+                copy.Add(new XAttribute(declaration.Name, declaration.Value));
+            }
+        }
+
+        return copy;
     }
 }
