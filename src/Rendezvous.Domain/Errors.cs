@@ -67,6 +67,9 @@ public enum ErrorCode
     InvalidArgument,
     TimeIntervalInvalid,
     TimeIntervalTooBig,
+    ContactOutsideContactFolder,
+    TaskOutsideTaskFolder,
+    PostOutsideMailFolder,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

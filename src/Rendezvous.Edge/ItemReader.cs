@@ -129,6 +129,7 @@ public static class ItemReader
             def.Set(child, item, context);
         }
 
+        ItemTypes.Created(item, context);
         return item;
     }
 

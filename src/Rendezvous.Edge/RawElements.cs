@@ -33,6 +33,9 @@ public static class RawElements
                     Write = (w, i, _) => XElement.Parse(i.Properties.GetRef<string>(definition)!).WriteTo(w.Xml),
                     Set = (e, i, _) => i.Properties.Set(definition, Verbatim(e)),
                     Delete = i => i.Properties.Remove(definition),
+                    // Restrictions and sorts compare the element's value, typed by its schema type.
+                    Type = RawValue.KindOf(definition.SchemaType),
+                    Value = RawValue.Comparable(definition),
                 };
                 Defs[definition] = def;
             }

@@ -64,11 +64,33 @@ public static class ItemService
             _ => "drafts",
         };
         var folder = await session.ResolveFolderAsync(savedFolder, fallback);
+        RequireFolderFor(item.Kind, folder);
         Stamp(session, item, folder, session.Now);
         var changes = new ChangeSet();
         changes.Inserts.Add(item);
         await session.Store.ApplyAsync(changes, session.Cancellation);
         return [item];
+    }
+
+    /// <summary>
+    /// Contacts and lists live in contact folders, tasks in task folders, posts in mail folders ("CreateItem operation
+    /// (contact)" and the ResponseCode list); a generic item goes anywhere (a sticky note in Notes, a journal entry in Journal).
+    /// </summary>
+    private static void RequireFolderFor(ItemKind kind, Folder folder)
+    {
+        var folderClass = folder.FolderClass ?? "IPF.Note";
+        bool Is(string prefix) => folderClass == prefix || folderClass.StartsWith(prefix + ".", StringComparison.Ordinal);
+        switch (kind)
+        {
+            case ItemKind.Contact or ItemKind.DistributionList when !Is("IPF.Contact"):
+                throw new DomainException(ErrorCode.ContactOutsideContactFolder, "Cannot create a contact in a non-contact Folder.");
+            case ItemKind.Task when !Is("IPF.Task"):
+                throw new DomainException(ErrorCode.TaskOutsideTaskFolder, "Cannot create a task in a non-task Folder.");
+            case ItemKind.PostItem when Is("IPF.Appointment") || Is("IPF.Contact") || Is("IPF.Task") || Is("IPF.StickyNote") || Is("IPF.Journal"):
+                throw new DomainException(ErrorCode.PostOutsideMailFolder, "Cannot create a post item in a folder that is not a mail folder.");
+            default:
+                break;
+        }
     }
 
     private static async Task<IReadOnlyList<Item>> CreateMessageAsync(Session session, Item item, FolderRef? savedFolder, string? disposition)

@@ -70,6 +70,9 @@ public static class EwsErrors
         ErrorCode.InvalidArgument => ResponseCodes.ErrorInvalidArgument,
         ErrorCode.TimeIntervalInvalid => ResponseCodes.ErrorInvalidTimeInterval,
         ErrorCode.TimeIntervalTooBig => ResponseCodes.ErrorTimeIntervalTooBig,
+        ErrorCode.ContactOutsideContactFolder => ResponseCodes.ErrorCannotCreateContactInNonContactFolder,
+        ErrorCode.TaskOutsideTaskFolder => ResponseCodes.ErrorCannotCreateTaskInNonTaskFolder,
+        ErrorCode.PostOutsideMailFolder => ResponseCodes.ErrorCannotCreatePostItemInNonMailFolder,
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "An error code without a ResponseCode."),
     };
 
