@@ -33,9 +33,9 @@ READ_ONLY = {
     'LastModifiedTime', 'IsAssociated', 'TextBody', 'ReceivedBy', 'DateTimeStamp', 'IsMeeting', 'IsCancelled', 'IsRecurring',
     'MeetingRequestWasSent', 'CalendarItemType', 'MyResponseType', 'Organizer', 'ConflictingMeetingCount', 'AdjacentMeetingCount',
     'Duration', 'AppointmentReplyTime', 'AppointmentSequenceNumber', 'AppointmentState', 'IsOrganizer', 'CompleteName',
-    'IsComplete', 'Owner', 'StatusDescription', 'PostedTime',
+    'IsComplete', 'Owner', 'StatusDescription',
 }
-READ_ONLY_PER_TYPE = {'MessageType': {'ConversationTopic'}, 'CalendarItemType': {'IntendedFreeBusyStatus'}, 'DistributionListType': {'FileAs'}}
+READ_ONLY_PER_TYPE = {'MessageType': {'ConversationTopic'}, 'CalendarItemType': {'IntendedFreeBusyStatus'}}
 SKIPPED = READ_ONLY | {'MeetingTimeZone', 'MimeContent', 'Attachments'}
 
 ADDRESS = 'golden.recipient@example.org'

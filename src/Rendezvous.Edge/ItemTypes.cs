@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using Rendezvous.Domain;
@@ -235,11 +233,12 @@ public static class ItemTypes
     {
         Uri = "contacts:CompleteName",
         Element = "CompleteName",
-        Has = (i, _) => CompleteNameParts(i).Any(p => p.Value is not null),
+        Has = (i, _) => CompleteNameValues(i).Any(v => v is not null),
         Write = (w, i, _) =>
         {
+            var v = CompleteNameValues(i);
             w.StartT("CompleteName");
-            foreach (var (element, value) in CompleteNameParts(i))
+            void T(string element, string? value)
             {
                 if (value is not null)
                 {
@@ -247,6 +246,16 @@ public static class ItemTypes
                 }
             }
 
+            // CompleteNameType's sequence; a contact has no Title element (PidTagDisplayNamePrefix is not modeled).
+            T("FirstName", v[0]);
+            T("MiddleName", v[1]);
+            T("LastName", v[2]);
+            T("Suffix", v[3]);
+            T("Initials", v[4]);
+            T("FullName", v[5]);
+            T("Nickname", v[6]);
+            T("YomiFirstName", v[7]);
+            T("YomiLastName", v[8]);
             w.End();
         },
         Value = i => ContactDisplayName(i),
@@ -270,8 +279,8 @@ public static class ItemTypes
 
     public static readonly PropertyDef ListDisplayName = Raw(ItemProperties.DistributionListType_DisplayName);
 
-    /// <summary>A list is filed as its display name (Exchange computes it; it is read-only).</summary>
-    public static readonly PropertyDef ListFileAs = ReadOnly(Computed(ItemProperties.DistributionListType_FileAs, i => RawValue.Text(i, ItemProperties.DistributionListType_DisplayName)));
+    /// <summary>A list is filed as given, else as its display name.</summary>
+    public static readonly PropertyDef ListFileAs = Computed(ItemProperties.DistributionListType_FileAs, i => RawValue.Text(i, ItemProperties.DistributionListType_DisplayName));
 
     public static readonly PropertyDef Members = new()
     {
@@ -359,6 +368,7 @@ public static class ItemTypes
     /// <summary>A post's topic is its subject, unless one was given.</summary>
     public static readonly PropertyDef PostConversationTopic = Computed(ItemProperties.PostItemType_ConversationTopic, i => i.Subject);
 
+    /// <summary>When the post was posted: as given (an imported post), else when it was created.</summary>
     public static readonly PropertyDef PostedTime = new()
     {
         Uri = "postitem:PostedTime",
@@ -366,8 +376,19 @@ public static class ItemTypes
         Since = ExchangeVersion.Exchange2007_SP1,
         Type = ValueKind.DateTime,
         Has = (_, _) => true,
-        Write = (w, i, _) => w.T("PostedTime", i.DateTimeSent ?? i.DateTimeCreated),
-        Value = i => i.DateTimeSent ?? i.DateTimeCreated,
+        Write = (w, i, c) =>
+        {
+            if (RawValue.Element(i, ItemProperties.PostItemType_PostedTime) is { } given)
+            {
+                given.WriteTo(w.Xml);
+                return;
+            }
+
+            w.T("PostedTime", i.DateTimeCreated);
+        },
+        Set = RawElements.For(ItemProperties.PostItemType_PostedTime).Set,
+        Delete = RawElements.For(ItemProperties.PostItemType_PostedTime).Delete,
+        Value = i => RawValue.Text(i, ItemProperties.PostItemType_PostedTime) is { } t ? RawValue.Convert(t, ValueKind.DateTime) : i.DateTimeCreated,
     };
 
     public static readonly PropertyDef?[] PostExtra = [PostConversationTopic, PostedTime];
@@ -558,29 +579,30 @@ public static class ItemTypes
         };
     }
 
-    /// <summary>CompleteName's parts in its sequence order, from the contact's name fields.</summary>
-    private static IEnumerable<(string Element, string? Value)> CompleteNameParts(Item i) =>
+    /// <summary>CompleteName's parts in its sequence order (without Title), from the contact's name fields.</summary>
+    private static string?[] CompleteNameValues(Item i) =>
     [
-        ("FirstName", Part(i, ItemProperties.ContactItemType_GivenName)),
-        ("MiddleName", Part(i, ItemProperties.ContactItemType_MiddleName)),
-        ("LastName", Part(i, ItemProperties.ContactItemType_Surname)),
-        ("Suffix", Part(i, ItemProperties.ContactItemType_Generation)),
-        ("Initials", Part(i, ItemProperties.ContactItemType_Initials)),
-        ("FullName", Part(i, ItemProperties.ContactItemType_DisplayName) ?? Join(" ", Part(i, ItemProperties.ContactItemType_GivenName), Part(i, ItemProperties.ContactItemType_MiddleName),
-            Part(i, ItemProperties.ContactItemType_Surname), Part(i, ItemProperties.ContactItemType_Generation))),
-        ("Nickname", Part(i, ItemProperties.ContactItemType_Nickname)),
-        ("YomiFirstName", Part(i, ItemProperties.ContactItemType_PhoneticFirstName)),
-        ("YomiLastName", Part(i, ItemProperties.ContactItemType_PhoneticLastName)),
+        Part(i, ItemProperties.ContactItemType_GivenName),
+        Part(i, ItemProperties.ContactItemType_MiddleName),
+        Part(i, ItemProperties.ContactItemType_Surname),
+        Part(i, ItemProperties.ContactItemType_Generation),
+        Part(i, ItemProperties.ContactItemType_Initials),
+        Part(i, ItemProperties.ContactItemType_DisplayName) ?? Join(" ", Part(i, ItemProperties.ContactItemType_GivenName), Part(i, ItemProperties.ContactItemType_MiddleName),
+            Part(i, ItemProperties.ContactItemType_Surname), Part(i, ItemProperties.ContactItemType_Generation)),
+        Part(i, ItemProperties.ContactItemType_Nickname),
+        Part(i, ItemProperties.ContactItemType_PhoneticFirstName),
+        Part(i, ItemProperties.ContactItemType_PhoneticLastName),
     ];
 
     /// <summary>
-    /// Members as sent, each with a Mailbox checked as any recipient is and a Status (Normal when not given), and a Key
-    /// (given, or derived from the address so that it stays the same); a member already there is not added twice.
+    /// Members as sent, kept as given (a client reads back what it wrote), each Mailbox checked as any recipient is
+    /// and its Status one of MemberStatusType; appending a member already there (by address) does not add it twice.
     /// </summary>
     private static XElement ReadMembers(XElement members, XElement? existing)
     {
         var result = existing is null ? new XElement(Ews.T + "Members") : new XElement(existing);
-        var seen = result.Elements().Select(m => (string?)m.Attribute("Key")).ToHashSet(StringComparer.Ordinal);
+        var seen = result.Elements().Select(m => m.Element(Ews.T + "Mailbox")?.Element(Ews.T + "EmailAddress")?.Value.Trim() ?? "")
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var member in members.Elements())
         {
             if (member.Name != Ews.T + "Member")
@@ -588,29 +610,20 @@ public static class ItemTypes
                 throw ItemReader.Unexpected(member);
             }
 
-            var mailboxElement = member.Element(Ews.T + "Mailbox") ?? throw SoapRequest.Schema(member, "A Member needs a Mailbox.");
-            var mailbox = ItemReader.ReadMailbox(mailboxElement);
-            var status = member.Element(Ews.T + "Status") is { } s ? Values.Enum(s, SchemaValues.MemberStatusType.All, "MemberStatusType") : SchemaValues.MemberStatusType.Normal;
-            var key = (string?)member.Attribute("Key") ?? MemberKey(mailbox.Address);
-            if (!seen.Add(key))
+            var mailbox = ItemReader.ReadMailbox(member.Element(Ews.T + "Mailbox") ?? throw SoapRequest.Schema(member, "A Member needs a Mailbox."));
+            if (member.Element(Ews.T + "Status") is { } status)
             {
-                continue;
+                _ = Values.Enum(status, SchemaValues.MemberStatusType.All, "MemberStatusType");
             }
 
-            result.Add(new XElement(Ews.T + "Member", new XAttribute("Key", key),
-                new XElement(Ews.T + "Mailbox",
-                    mailbox.Name is null ? null : new XElement(Ews.T + "Name", mailbox.Name),
-                    new XElement(Ews.T + "EmailAddress", mailbox.Address),
-                    new XElement(Ews.T + "RoutingType", mailbox.RoutingType ?? "SMTP"),
-                    new XElement(Ews.T + "MailboxType", mailboxElement.Element(Ews.T + "MailboxType")?.Value ?? SchemaValues.MailboxTypeType.OneOff)),
-                new XElement(Ews.T + "Status", status)));
+            if (seen.Add(mailbox.Address))
+            {
+                result.Add(new XElement(member));
+            }
         }
 
         return result;
     }
-
-    private static string MemberKey(string address) =>
-        System.Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(address.ToUpperInvariant())).AsSpan(0, 12));
 }
 
 /// <summary>
@@ -643,9 +656,9 @@ public static class TaskRules
     public static string Description(string status) => status switch
     {
         SchemaValues.TaskStatusType.InProgress => "In Progress",
-        SchemaValues.TaskStatusType.Completed => "Completed",
+        SchemaValues.TaskStatusType.Completed => SchemaValues.TaskStatusType.Completed,
         SchemaValues.TaskStatusType.WaitingOnOthers => "Waiting on someone else",
-        SchemaValues.TaskStatusType.Deferred => "Deferred",
+        SchemaValues.TaskStatusType.Deferred => SchemaValues.TaskStatusType.Deferred,
         _ => "Not Started",
     };
 

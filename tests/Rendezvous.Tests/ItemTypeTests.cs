@@ -139,16 +139,20 @@ public sealed class ItemTypeTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task A_contact_or_list_outside_a_contact_folder_a_task_outside_a_task_folder_and_a_post_in_a_calendar_are_refused()
+    public async Task A_contact_or_list_in_a_calendar_or_task_folder_a_task_in_a_contact_folder_and_a_post_in_a_calendar_are_refused()
     {
         var contact = await server.CallAsync(User, Create("calendar", Contact(Unique("c"), "A", "B", "a@example.com")), "Exchange2016");
         Assert.Equal("ErrorCannotCreateContactInNonContactFolder", contact.Code());
-        var list = await server.CallAsync(User, Create("inbox", "<t:DistributionList><t:DisplayName>L</t:DisplayName></t:DistributionList>"), "Exchange2016");
+        var list = await server.CallAsync(User, Create("tasks", "<t:DistributionList><t:DisplayName>L</t:DisplayName></t:DistributionList>"), "Exchange2016");
         Assert.Equal("ErrorCannotCreateContactInNonContactFolder", list.Code());
-        var task = await server.CallAsync(User, Create("inbox", "<t:Task><t:Subject>T</t:Subject></t:Task>"), "Exchange2016");
+        var task = await server.CallAsync(User, Create("contacts", "<t:Task><t:Subject>T</t:Subject></t:Task>"), "Exchange2016");
         Assert.Equal("ErrorCannotCreateTaskInNonTaskFolder", task.Code());
         var post = await server.CallAsync(User, Create("calendar", "<t:PostItem><t:Subject>P</t:Subject></t:PostItem>"), "Exchange2016");
         Assert.Equal("ErrorCannotCreatePostItemInNonMailFolder", post.Code());
+        var notes = await server.CallAsync(User, Create("notes", Contact(Unique("c"), "A", "B", "a@example.com")), "Exchange2016");
+        Assert.Equal("ErrorCannotCreateContactInNonContactFolder", notes.Code());
+        var postInContacts = await server.CallAsync(User, Create("contacts", "<t:PostItem><t:Subject>P</t:Subject></t:PostItem>"), "Exchange2016");
+        Assert.Equal("ErrorCannotCreatePostItemInNonMailFolder", postInContacts.Code());
     }
 
     [Fact]
@@ -166,7 +170,7 @@ public sealed class ItemTypeTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task A_distribution_list_is_filed_as_its_name_and_its_members_get_a_key_and_a_status()
+    public async Task A_distribution_list_is_filed_as_its_name_and_keeps_each_member_once_as_given()
     {
         var name = Unique("Team");
         var (id, changeKey) = await CreateAsync("contacts",
@@ -185,8 +189,12 @@ public sealed class ItemTypeTests(ServerFixture server)
         Assert.Equal(name, list.Element(T + "FileAs")!.Value);
         var members = list.Element(T + "Members")!.Elements().ToList();
         Assert.Equal(["one@example.org", "two@example.org"], members.Select(m => m.T("EmailAddress")));
-        Assert.Equal(["Normal", "Demoted"], members.Select(m => m.T("Status")));
-        Assert.All(members, m => Assert.False(string.IsNullOrEmpty((string?)m.Attribute("Key"))));
+        Assert.Equal(new string?[] { null, "Demoted" }, members.Select(m => m.T("Status")));
+        var again = await server.CallAsync(User, Update(id, (await GetAsync(id)).ItemId().ChangeKey,
+            "<t:AppendToItemField><t:FieldURI FieldURI=\"distributionlist:Members\"/><t:DistributionList><t:Members><t:Member><t:Mailbox><t:EmailAddress>ONE@example.org</t:EmailAddress></t:Mailbox></t:Member></t:Members></t:DistributionList></t:AppendToItemField>"),
+            "Exchange2016");
+        again.Ok();
+        Assert.Equal(2, (await GetAsync(id)).Element(T + "Members")!.Elements().Count());
 
         var byName = await FindAsync("contacts", $"<t:IsEqualTo><t:FieldURI FieldURI=\"contacts:DisplayName\"/><t:FieldURIOrConstant><t:Constant Value=\"{name}\"/></t:FieldURIOrConstant></t:IsEqualTo>");
         Assert.Single(byName.Ok().Descendants(T + "DistributionList"));
