@@ -61,7 +61,7 @@ public static class RestrictionReader
                 type = def.Type;
                 var uri = f.Uri;
                 return i => ItemSchema.FindByUri(i.Kind, uri)?.Value(i);
-            case IndexedPath ix:
+            case IndexedPath ix when IndexedField.Find(ix) is not null:
                 type = ValueKind.String;
                 return IndexedAccessor(ix);
             case ExtendedPath x:
@@ -175,7 +175,7 @@ public static class SortOrderReader
             {
                 FieldPath f when ItemSchema.AllByUri.ContainsKey(f.Uri) => i => ItemSchema.FindByUri(i.Kind, f.Uri)?.Value(i),
                 ExtendedPath x => RestrictionReader.ExtendedAccessor(x),
-                IndexedPath ix => RestrictionReader.IndexedAccessor(ix),
+                IndexedPath ix when IndexedField.Find(ix) is not null => RestrictionReader.IndexedAccessor(ix),
                 _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForSortGroup, $"Sorting by '{path.Describe()}' is not supported."),
             };
             result.Then(get, order == SchemaValues.SortDirectionType.Descending);

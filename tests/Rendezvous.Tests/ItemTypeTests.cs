@@ -139,6 +139,19 @@ public sealed class ItemTypeTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task An_email_index_that_is_not_one_is_refused_and_an_internet_header_is_not_a_restriction_path()
+    {
+        var (id, changeKey) = await CreateAsync("contacts", Contact(Unique("c"), "Bad", "Index", "b@example.com"));
+        var set = await server.CallAsync(User, Update(id, changeKey,
+            "<t:SetItemField><t:IndexedFieldURI FieldURI=\"contacts:EmailAddress\" FieldIndex=\"EmailAddress9\"/><t:Contact><t:EmailAddresses><t:Entry Key=\"EmailAddress9\">x@example.com</t:Entry></t:EmailAddresses></t:Contact></t:SetItemField>"),
+            "Exchange2016");
+        Assert.Equal("ErrorInvalidContactEmailIndex", set.Code());
+
+        var header = await FindAsync("contacts", "<t:Exists><t:IndexedFieldURI FieldURI=\"item:InternetMessageHeader\" FieldIndex=\"X-Test\"/></t:Exists>");
+        Assert.Equal("ErrorUnsupportedPathForQuery", header.FaultCode is null ? header.Code() : header.FaultCode.Split(':').Last());
+    }
+
+    [Fact]
     public async Task A_contact_or_list_in_a_calendar_or_task_folder_a_task_in_a_contact_folder_and_a_post_in_a_calendar_are_refused()
     {
         var contact = await server.CallAsync(User, Create("calendar", Contact(Unique("c"), "A", "B", "a@example.com")), "Exchange2016");
