@@ -69,9 +69,14 @@ PREFIX = {'ItemType': 'item', 'MessageType': 'message', 'CalendarItemType': 'cal
           'AbchPersonItemType': 'abchperson'}
 
 
+EXTRA_PREFIXES = {'PostItemType': ['message'], 'DistributionListType': ['contacts']}
+
+
 def field_uri(type_name, element):
     # A meeting message's calendar elements (Start, Location, ...) are named by their calendar: FieldURI.
     prefixes = [PREFIX.get(type_name)] + (['meeting', 'calendar'] if type_name.startswith('Meeting') else [])
+    # A post's message elements are named by their message: FieldURI, a distribution list's names by contacts: ones.
+    prefixes += EXTRA_PREFIXES.get(type_name, [])
     for prefix in prefixes:
         if prefix and f'{prefix}:{element}' in field_uris:
             return f'{prefix}:{element}'

@@ -68,6 +68,9 @@ public enum ErrorCode
     TimeIntervalInvalid,
     TimeIntervalTooBig,
     MimeContentConversionFailed,
+    ContactOutsideContactFolder,
+    TaskOutsideTaskFolder,
+    PostOutsideMailFolder,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

@@ -244,21 +244,21 @@ public static partial class ItemProperties
     /// <summary>TaskType/TotalWork (xs:int).</summary>
     public static readonly PropertyDefinition TaskType_TotalWork = new("TaskType", "TotalWork", "xs:int", "task:TotalWork", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>PostItemType/ConversationIndex (xs:base64Binary).</summary>
-    public static readonly PropertyDefinition PostItemType_ConversationIndex = new("PostItemType", "ConversationIndex", "xs:base64Binary", null, ExchangeVersion.Exchange2007_SP1, null, null, null);
+    public static readonly PropertyDefinition PostItemType_ConversationIndex = new("PostItemType", "ConversationIndex", "xs:base64Binary", "message:ConversationIndex", ExchangeVersion.Exchange2007_SP1, null, null, null);
     /// <summary>PostItemType/ConversationTopic (xs:string).</summary>
-    public static readonly PropertyDefinition PostItemType_ConversationTopic = new("PostItemType", "ConversationTopic", "xs:string", null, ExchangeVersion.Exchange2007_SP1, null, null, null);
+    public static readonly PropertyDefinition PostItemType_ConversationTopic = new("PostItemType", "ConversationTopic", "xs:string", "message:ConversationTopic", ExchangeVersion.Exchange2007_SP1, null, null, null);
     /// <summary>PostItemType/From (t:SingleRecipientType).</summary>
-    public static readonly PropertyDefinition PostItemType_From = new("PostItemType", "From", "t:SingleRecipientType", null, ExchangeVersion.Exchange2007_SP1, null, null, null);
+    public static readonly PropertyDefinition PostItemType_From = new("PostItemType", "From", "t:SingleRecipientType", "message:From", ExchangeVersion.Exchange2007_SP1, null, null, null);
     /// <summary>PostItemType/InternetMessageId (xs:string).</summary>
-    public static readonly PropertyDefinition PostItemType_InternetMessageId = new("PostItemType", "InternetMessageId", "xs:string", null, ExchangeVersion.Exchange2007_SP1, null, null, null);
+    public static readonly PropertyDefinition PostItemType_InternetMessageId = new("PostItemType", "InternetMessageId", "xs:string", "message:InternetMessageId", ExchangeVersion.Exchange2007_SP1, null, null, null);
     /// <summary>PostItemType/IsRead (xs:boolean).</summary>
-    public static readonly PropertyDefinition PostItemType_IsRead = new("PostItemType", "IsRead", "xs:boolean", null, ExchangeVersion.Exchange2007_SP1, null, null, null);
+    public static readonly PropertyDefinition PostItemType_IsRead = new("PostItemType", "IsRead", "xs:boolean", "message:IsRead", ExchangeVersion.Exchange2007_SP1, null, null, null);
     /// <summary>PostItemType/PostedTime (xs:dateTime).</summary>
     public static readonly PropertyDefinition PostItemType_PostedTime = new("PostItemType", "PostedTime", "xs:dateTime", "postitem:PostedTime", ExchangeVersion.Exchange2007_SP1, null, null, null);
     /// <summary>PostItemType/References (xs:string).</summary>
-    public static readonly PropertyDefinition PostItemType_References = new("PostItemType", "References", "xs:string", null, ExchangeVersion.Exchange2007_SP1, null, null, null);
+    public static readonly PropertyDefinition PostItemType_References = new("PostItemType", "References", "xs:string", "message:References", ExchangeVersion.Exchange2007_SP1, null, null, null);
     /// <summary>PostItemType/Sender (t:SingleRecipientType).</summary>
-    public static readonly PropertyDefinition PostItemType_Sender = new("PostItemType", "Sender", "t:SingleRecipientType", null, ExchangeVersion.Exchange2007_SP1, null, null, null);
+    public static readonly PropertyDefinition PostItemType_Sender = new("PostItemType", "Sender", "t:SingleRecipientType", "message:Sender", ExchangeVersion.Exchange2007_SP1, null, null, null);
     /// <summary>SharingMessageType/SharingMessageAction (t:SharingMessageActionType).</summary>
     public static readonly PropertyDefinition SharingMessageType_SharingMessageAction = new("SharingMessageType", "SharingMessageAction", "t:SharingMessageActionType", "sharingMessage:SharingMessageAction", ExchangeVersion.Exchange2016, null, null, null);
     /// <summary>SharingMessageType/SharingMessageActions (t:ArrayOfSharingMessageActionType).</summary>
@@ -608,7 +608,7 @@ public static partial class ItemProperties
     /// <summary>ContactItemType/FileAsMapping (t:FileAsMappingType).</summary>
     public static readonly PropertyDefinition ContactItemType_FileAsMapping = new("ContactItemType", "FileAsMapping", "t:FileAsMappingType", "contacts:FileAsMapping", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>ContactItemType/DisplayName (xs:string).</summary>
-    public static readonly PropertyDefinition ContactItemType_DisplayName = new("ContactItemType", "DisplayName", "xs:string", "contacts:DisplayName", ExchangeVersion.Exchange2016, null, null, null);
+    public static readonly PropertyDefinition ContactItemType_DisplayName = new("ContactItemType", "DisplayName", "xs:string", "contacts:DisplayName", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>ContactItemType/GivenName (xs:string).</summary>
     public static readonly PropertyDefinition ContactItemType_GivenName = new("ContactItemType", "GivenName", "xs:string", "contacts:GivenName", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>ContactItemType/Initials (xs:string).</summary>
@@ -774,11 +774,11 @@ public static partial class ItemProperties
     /// <summary>ContactItemType/ConversationGuid (t:GuidType).</summary>
     public static readonly PropertyDefinition ContactItemType_ConversationGuid = new("ContactItemType", "ConversationGuid", "t:GuidType", "contacts:ConversationGuid", ExchangeVersion.Exchange2016, null, null, null);
     /// <summary>DistributionListType/DisplayName (xs:string).</summary>
-    public static readonly PropertyDefinition DistributionListType_DisplayName = new("DistributionListType", "DisplayName", "xs:string", null, ExchangeVersion.Exchange2016, null, null, null);
+    public static readonly PropertyDefinition DistributionListType_DisplayName = new("DistributionListType", "DisplayName", "xs:string", "contacts:DisplayName", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>DistributionListType/FileAs (xs:string).</summary>
-    public static readonly PropertyDefinition DistributionListType_FileAs = new("DistributionListType", "FileAs", "xs:string", null, ExchangeVersion.Exchange2007, null, null, null);
+    public static readonly PropertyDefinition DistributionListType_FileAs = new("DistributionListType", "FileAs", "xs:string", "contacts:FileAs", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>DistributionListType/ContactSource (t:ContactSourceType).</summary>
-    public static readonly PropertyDefinition DistributionListType_ContactSource = new("DistributionListType", "ContactSource", "t:ContactSourceType", null, ExchangeVersion.Exchange2007, null, null, null);
+    public static readonly PropertyDefinition DistributionListType_ContactSource = new("DistributionListType", "ContactSource", "t:ContactSourceType", "contacts:ContactSource", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>DistributionListType/Members (t:MembersListType).</summary>
     public static readonly PropertyDefinition DistributionListType_Members = new("DistributionListType", "Members", "t:MembersListType", "distributionlist:Members", ExchangeVersion.Exchange2013_SP1, null, null, null);
     /// <summary>OneDriveItemType/ResourceId (xs:string).</summary>

@@ -108,6 +108,8 @@ public sealed class Restriction
         (int a, long b) => ((long)a).CompareTo(b),
         (long a, long b) => a.CompareTo(b),
         (int a, int b) => a.CompareTo(b),
+        // Multi-valued properties sort by their values in order.
+        (object?[] a, object?[] b) => string.Compare(string.Join(";", a), string.Join(";", b), StringComparison.OrdinalIgnoreCase),
         _ => string.Compare(System.Convert.ToString(left, CultureInfo.InvariantCulture), System.Convert.ToString(right, CultureInfo.InvariantCulture), StringComparison.OrdinalIgnoreCase),
     };
 }

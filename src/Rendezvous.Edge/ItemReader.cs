@@ -150,6 +150,7 @@ public static class ItemReader
             def.Set(child, item, context);
         }
 
+        ItemTypes.Created(item, context);
         return item;
     }
 

@@ -12,6 +12,7 @@ public static class ItemWriter
         var order = ItemSchema.Order(item.Kind);
         HashSet<string>? named = null;
         List<ExtendedPropertyPath>? extended = null;
+        Dictionary<string, (PropertyDefinition Container, HashSet<string> Keys)>? indexed = null;
         foreach (var path in shape.Additional)
         {
             switch (path)
@@ -21,6 +22,16 @@ public static class ItemWriter
                     break;
                 case ExtendedPath x:
                     (extended ??= []).Add(x.Path);
+                    break;
+                case IndexedPath ix when IndexedField.Find(ix) is { } field:
+                    indexed ??= new Dictionary<string, (PropertyDefinition, HashSet<string>)>(StringComparer.Ordinal);
+                    if (!indexed.TryGetValue(field.Container.Element, out var entry))
+                    {
+                        entry = (field.Container, new HashSet<string>(StringComparer.Ordinal));
+                        indexed[field.Container.Element] = entry;
+                    }
+
+                    entry.Keys.Add(ix.Index);
                     break;
                 default:
                     break;
@@ -42,6 +53,13 @@ public static class ItemWriter
                 BaseShape.Default => def.InDefault,
                 _ => !def.OnlyOnRequest || (def.InLegacyAllProperties && !context.Supports(ExchangeVersion.Exchange2010)),
             };
+            if (!wanted && indexed is not null && item.Kind == ItemKind.Contact && indexed.TryGetValue(def.Element, out var asked))
+            {
+                // IndexedFieldURIs name entries of a dictionary: the dictionary holding just those.
+                IndexedField.WriteEntries(w, item, asked.Container, asked.Keys);
+                continue;
+            }
+
             if (!wanted || !context.Supports(def.Since) || !def.Has(item, context))
             {
                 continue;
@@ -132,6 +150,9 @@ public static class ItemWriter
         w.Xml.WriteString(text);
         w.End();
     }
+
+    /// <summary>A body's text: as it is, or an HTML body without its markup.</summary>
+    public static string AsText(Body body) => body.BodyType == SchemaValues.BodyTypeType.HTML ? HtmlToText(body.Text) : body.Text;
 
     private static string HtmlToText(string html)
     {

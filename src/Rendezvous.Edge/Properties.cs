@@ -16,6 +16,12 @@ public sealed record ReadContext(string? TimeZone)
 
     public string? EndZone { get; init; }
 
+    /// <summary>The server's time of the request, for what an item takes from it (a task's CompleteDate).</summary>
+    public DateTime? Now { get; init; }
+
+    /// <summary>Who sends the request (a task's owner, a post's sender).</summary>
+    public EmailAddress? User { get; init; }
+
     public string? ZoneOfStart => StartZone ?? TimeZone;
 
     public string? ZoneOfEnd => EndZone ?? StartZone ?? TimeZone;
@@ -308,7 +314,10 @@ public static class ItemSchema
     };
 
     public static readonly PropertyDef ItemClass = Str("item:ItemClass", "ItemClass", i => i.ItemClass, (i, v) => i.ItemClass = v ?? "IPM.Note", inDefault: true);
-    public static readonly PropertyDef Subject = Str("item:Subject", "Subject", i => i.Subject, (i, v) => i.Subject = v, inDefault: true);
+    // Note: Exchange keeps at most 255 characters of a subject and drops the rest (exchangelib's suite records it).
+    public static readonly PropertyDef Subject = Str("item:Subject", "Subject", i => i.Subject, (i, v) => i.Subject = v is { Length: > MaxSubject } ? v[..MaxSubject] : v, inDefault: true);
+
+    private const int MaxSubject = 255;
     public static readonly PropertyDef Sensitivity = Str("item:Sensitivity", "Sensitivity", i => i.Sensitivity, (i, v) => i.Sensitivity = v, true, Values.Sensitivities, "SensitivityChoicesType");
 
     public static readonly PropertyDef Body = new()
@@ -364,7 +373,8 @@ public static class ItemSchema
         Set = (e, i, _) => i.Categories = e.Elements(Ews.T + "String").Any() ? [.. e.Elements(Ews.T + "String").Select(s => s.Value)] : null,
         Append = (e, i, _) => i.Categories = [.. i.Categories ?? [], .. e.Elements(Ews.T + "String").Select(s => s.Value)],
         Delete = i => i.Categories = null,
-        Value = i => i.Categories is { Count: > 0 } c ? string.Join(";", c) : null,
+        // Multi-valued: a restriction matches when one category does (Exchange's IsEqualTo on item:Categories).
+        Value = i => i.Categories is { Count: > 0 } c ? c.Select(s => (object?)s).ToArray() : null,
     };
 
     public static readonly PropertyDef Importance = Str("item:Importance", "Importance", i => i.Importance, (i, v) => i.Importance = v, true, Values.Importances, "ImportanceChoicesType");
@@ -419,6 +429,23 @@ public static class ItemSchema
     public static readonly PropertyDef LastModifiedName = Str("item:LastModifiedName", "LastModifiedName", i => i.LastModifiedName, null);
     public static readonly PropertyDef LastModifiedTime = Date("item:LastModifiedTime", "LastModifiedTime", i => i.LastModifiedTime, null);
     public static readonly PropertyDef IsAssociated = Bool("item:IsAssociated", "IsAssociated", _ => false, null, since: ExchangeVersion.Exchange2010);
+
+    /// <summary>The body as text (Exchange 2013 on), in FindItem too: what a client reads without converting HTML itself.</summary>
+    public static readonly PropertyDef TextBody = new()
+    {
+        Uri = "item:TextBody",
+        Element = "TextBody",
+        Since = ExchangeVersion.Exchange2013,
+        Has = (i, _) => i.Body is not null,
+        Write = (w, i, _) =>
+        {
+            w.StartT("TextBody");
+            w.Attr("BodyType", SchemaValues.BodyTypeType.Text);
+            w.Xml.WriteString(ItemWriter.AsText(i.Body!));
+            w.End();
+        },
+        Value = i => i.Body is { } b ? ItemWriter.AsText(b) : null,
+    };
 
     private static string? DisplayOf(IEnumerable<EmailAddress>? addresses) =>
         addresses is null ? null : string.Join("; ", addresses.Select(a => a.Name ?? a.Address));
@@ -598,7 +625,7 @@ public static class ItemSchema
         ReminderIsSet, ReminderMinutesBeforeStart, DisplayCc, DisplayTo, HasAttachments,
     ];
 
-    private static readonly PropertyDef[] ItemTail = [Culture, LastModifiedName, LastModifiedTime, IsAssociated];
+    private static readonly PropertyDef[] ItemTail = [Culture, LastModifiedName, LastModifiedTime, IsAssociated, TextBody];
 
     private static readonly PropertyDef[] MessageExtra =
     [
@@ -657,10 +684,10 @@ public static class ItemSchema
         [ItemKind.MeetingResponse] = RawElements.Merge("MeetingResponseMessageType", MeetingResponseOrder),
         [ItemKind.MeetingCancellation] = RawElements.Merge("MeetingCancellationMessageType", MeetingCancellationOrder),
         [ItemKind.Item] = RawElements.Merge("ItemType", MimeItemOrder),
-        [ItemKind.Contact] = RawElements.Merge("ContactItemType", ItemOrder),
-        [ItemKind.DistributionList] = RawElements.Merge("DistributionListType", ItemOrder),
-        [ItemKind.Task] = RawElements.Merge("TaskType", ItemOrder),
-        [ItemKind.PostItem] = RawElements.Merge("PostItemType", MimeItemOrder),
+        [ItemKind.Contact] = RawElements.Merge("ContactItemType", [.. ItemOrder, .. ItemTypes.ContactExtra]),
+        [ItemKind.DistributionList] = RawElements.Merge("DistributionListType", [.. ItemOrder, .. ItemTypes.DistributionListExtra]),
+        [ItemKind.Task] = RawElements.Merge("TaskType", [.. ItemOrder, .. ItemTypes.TaskExtra]),
+        [ItemKind.PostItem] = RawElements.Merge("PostItemType", [.. MimeItemOrder, .. ItemTypes.PostExtra]),
     };
 
     private static readonly Dictionary<ItemKind, Dictionary<string, PropertyDef>> ByUri = System.Enum.GetValues<ItemKind>()

@@ -56,10 +56,14 @@ public static class RestrictionReader
     {
         switch (path)
         {
-            case FieldPath f when ItemSchema.AllByUri.TryGetValue(f.Uri, out var def) && f.Uri != "item:ResponseObjects":
+            // Note: Exchange refuses a few paths in restrictions (exchangelib's suite records them); so does this server.
+            case FieldPath f when ItemSchema.AllByUri.TryGetValue(f.Uri, out var def) && f.Uri != "item:ResponseObjects" && !ItemTypes.Unsearchable.Contains(f.Uri):
                 type = def.Type;
                 var uri = f.Uri;
                 return i => ItemSchema.FindByUri(i.Kind, uri)?.Value(i);
+            case IndexedPath ix when IndexedField.Find(ix) is not null:
+                type = ValueKind.String;
+                return IndexedAccessor(ix);
             case ExtendedPath x:
                 var extended = x.Path;
                 type = x.Path.PropertyType switch
@@ -79,6 +83,14 @@ public static class RestrictionReader
             default:
                 throw new EwsException(ResponseCodes.ErrorUnsupportedPathForQuery, $"The property path '{path.Describe()}' cannot be used in a restriction.");
         }
+    }
+
+    /// <summary>The value of a contact's dictionary entry (or its sub-field) an IndexedFieldURI names.</summary>
+    internal static Func<Item, object?> IndexedAccessor(IndexedPath path)
+    {
+        var field = IndexedField.Resolve(path);
+        var key = path.Index;
+        return i => field.AppliesTo(i) ? field.Read(i, key) : null;
     }
 
     private static Func<Item, bool> CompileComparison(XElement e, string? zone)
@@ -163,6 +175,7 @@ public static class SortOrderReader
             {
                 FieldPath f when ItemSchema.AllByUri.ContainsKey(f.Uri) => i => ItemSchema.FindByUri(i.Kind, f.Uri)?.Value(i),
                 ExtendedPath x => RestrictionReader.ExtendedAccessor(x),
+                IndexedPath ix when IndexedField.Find(ix) is not null => RestrictionReader.IndexedAccessor(ix),
                 _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForSortGroup, $"Sorting by '{path.Describe()}' is not supported."),
             };
             result.Then(get, order == SchemaValues.SortDirectionType.Descending);

@@ -45,6 +45,9 @@ public static class RawElements
                         }
                     },
                     Delete = i => i.Properties.Remove(definition),
+                    // Restrictions and sorts compare the element's value, typed by its schema type.
+                    Type = RawValue.KindOf(definition.SchemaType),
+                    Value = RawValue.Comparable(definition),
                 };
                 Defs[definition] = def;
             }

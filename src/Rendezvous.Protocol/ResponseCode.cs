@@ -172,5 +172,12 @@ public static class ResponseCodes
     public const string ErrorExceededFindCountLimit = nameof(ErrorExceededFindCountLimit);
     public const string ErrorBatchProcessingStopped = nameof(ErrorBatchProcessingStopped);
     public const string ErrorExceededConnectionCount = nameof(ErrorExceededConnectionCount);
+    public const string ErrorInvalidPercentCompleteValue = nameof(ErrorInvalidPercentCompleteValue);
+    public const string ErrorInvalidCompleteDate = nameof(ErrorInvalidCompleteDate);
+    public const string ErrorCannotCreateContactInNonContactFolder = nameof(ErrorCannotCreateContactInNonContactFolder);
+    public const string ErrorCannotCreateTaskInNonTaskFolder = nameof(ErrorCannotCreateTaskInNonTaskFolder);
+    public const string ErrorCannotCreatePostItemInNonMailFolder = nameof(ErrorCannotCreatePostItemInNonMailFolder);
+    public const string ErrorInvalidContactEmailIndex = nameof(ErrorInvalidContactEmailIndex);
+    public const string ErrorPropertyUpdate = nameof(ErrorPropertyUpdate);
 #pragma warning restore CS1591
 }

@@ -39,7 +39,7 @@ public sealed class EwsRequest
 
     public DateTime Now => Time.GetUtcNow().UtcDateTime;
 
-    public ReadContext ReadContext => new(Soap.TimeZoneContext);
+    public ReadContext ReadContext => new(Soap.TimeZoneContext) { Now = Now, User = new EmailAddress(User.DisplayName, User.Address) };
 
     public WriteContext WriteContext => new()
     {
@@ -77,13 +77,40 @@ public sealed class EwsRequest
         var changes = await BatchAsync(parent, Limits.MaxChangesPerUpdate, kind == "Item" ? "item changes" : "folder changes", nameof(RequestLimits.MaxChangesPerUpdate));
         foreach (var change in changes)
         {
-            if (change.Element(Ews.T + "Updates") is { } updates)
+            if (change.Element(Ews.T + "Updates") is { } updates && CountUpdates(updates) is var count && count > Limits.MaxUpdatesPerChange)
             {
-                _ = RequestLimits.Children(updates, Limits.MaxUpdatesPerChange, $"updates in one {kind}Change", nameof(RequestLimits.MaxUpdatesPerChange));
+                throw RequestLimits.Exceeded(updates, count, Limits.MaxUpdatesPerChange, $"updates in one {kind}Change", nameof(RequestLimits.MaxUpdatesPerChange));
             }
         }
 
         return changes;
+    }
+
+    /// <summary>
+    /// The updates of a change as the limit counts them: the updates of one IndexedFieldURI (a contact's dictionary
+    /// entry) count once. Note: exchangelib saves a whole contact with a Set or Delete for every entry of every
+    /// dictionary (44 of them) besides its other fields, 260 updates, which Exchange takes.
+    /// </summary>
+    private static int CountUpdates(XElement updates)
+    {
+        var count = 0;
+        HashSet<(string?, string?)>? indexed = null;
+        foreach (var update in updates.Elements())
+        {
+            if (update.Elements().FirstOrDefault() is { } path && path.Name == Ews.T + "IndexedFieldURI")
+            {
+                if ((indexed ??= []).Add(((string?)path.Attribute("FieldURI"), (string?)path.Attribute("FieldIndex"))))
+                {
+                    count++;
+                }
+
+                continue;
+            }
+
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>Takes a slot for a large request, waiting at most the back-off; none free is ErrorServerBusy, a retry hint, not an error of the request.</summary>

@@ -64,11 +64,39 @@ public static class ItemService
             _ => "drafts",
         };
         var folder = await session.ResolveFolderAsync(savedFolder, fallback);
+        RequireFolderFor(item.Kind, folder);
         Stamp(session, item, folder, session.Now);
         var changes = new ChangeSet();
         changes.Inserts.Add(item);
         await session.Store.ApplyAsync(changes, session.Cancellation);
         return [item];
+    }
+
+    /// <summary>
+    /// A folder of one item type refuses the items of another ("CreateItem operation (contact)" and the ResponseCode
+    /// list): a contact or list goes in no calendar, task, notes or journal folder, a task in no calendar, contact,
+    /// notes or journal folder, a post in none of them. A mail folder (IPF.Note) takes any item, as it has since
+    /// issue 14, and a generic item goes anywhere (a sticky note in Notes, a journal entry in Journal).
+    /// </summary>
+    private static void RequireFolderFor(ItemKind kind, Folder folder)
+    {
+        var folderClass = folder.FolderClass ?? "IPF.Note";
+        bool Is(string prefix) => folderClass == prefix || folderClass.StartsWith(prefix + ".", StringComparison.Ordinal);
+        var appointments = Is("IPF.Appointment");
+        var contacts = Is("IPF.Contact");
+        var tasks = Is("IPF.Task");
+        var notesOrJournal = Is("IPF.StickyNote") || Is("IPF.Journal");
+        switch (kind)
+        {
+            case ItemKind.Contact or ItemKind.DistributionList when appointments || tasks || notesOrJournal:
+                throw new DomainException(ErrorCode.ContactOutsideContactFolder, "Cannot create a contact in a non-contact Folder.");
+            case ItemKind.Task when appointments || contacts || notesOrJournal:
+                throw new DomainException(ErrorCode.TaskOutsideTaskFolder, "Cannot create a task in a non-task Folder.");
+            case ItemKind.PostItem when appointments || contacts || tasks || notesOrJournal:
+                throw new DomainException(ErrorCode.PostOutsideMailFolder, "Cannot create a post item in a folder that is not a mail folder.");
+            default:
+                break;
+        }
     }
 
     private static async Task<IReadOnlyList<Item>> CreateMessageAsync(Session session, Item item, FolderRef? savedFolder, string? disposition)

@@ -53,6 +53,33 @@ public sealed class GeneratedFilesTests
     }
 
     [Fact]
+    public async Task The_golden_round_trip_requests_are_what_the_generator_makes_of_the_schema()
+    {
+        var output = Directory.CreateTempSubdirectory("rdv-golden-").FullName;
+        try
+        {
+            var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            info.ArgumentList.Add(Path.Combine(Processes.RepositoryRoot, "tools", "gen-golden-requests.py"));
+            info.ArgumentList.Add(TestData.Path("ews-schema"));
+            info.ArgumentList.Add(output);
+            var (exit, _, stderr) = await Processes.RunAsync(info);
+            Assert.True(exit == 0, stderr);
+            var generated = Directory.GetFiles(output, "*.request.xml");
+            Assert.Equal(7, generated.Length);
+            foreach (var file in generated)
+            {
+                var committed = TestData.Path("golden", Path.GetFileName(file));
+                Assert.True(File.Exists(committed) && await File.ReadAllTextAsync(committed) == await File.ReadAllTextAsync(file),
+                    committed + " is stale: run tools/gen-golden-requests.py from the repository root");
+            }
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Every_item_type_of_the_schema_has_its_elements_in_sequence_order_with_fielduri_version_and_mapi_identity()
     {
         // The counts the issue measured in types.xsd (elements with inheritance, ExtendedProperty included).

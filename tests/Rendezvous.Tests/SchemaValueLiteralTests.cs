@@ -39,6 +39,8 @@ public sealed partial class SchemaValueLiteralTests
         [("Rendezvous.Edge/ItemReader.cs", "Contact")] = "the item element Contact read into ItemKind.Contact",
         [("Rendezvous.Edge/ItemReader.cs", "Task")] = "the item element Task read into ItemKind.Task",
         [("Rendezvous.Edge/ItemReader.cs", "Mailbox")] = "the Mailbox element among an Attendee's children",
+        [("Rendezvous.Services/FolderService.cs", "DisplayName")] = "the element name of folder:DisplayName, which FileAsMappingType also names",
+        [("Rendezvous.Server/Edge/FolderReaders.cs", "DisplayName")] = "the element name of folder:DisplayName, which FileAsMappingType also names",
         [("Rendezvous.Server/Edge/ItemReaders.cs", "Contact")] = "the item element Contact in a CreateItem",
         [("Rendezvous.Server/Edge/ItemReaders.cs", "Task")] = "the item element Task in a CreateItem",
         [("Rendezvous.Client/ResponseReader.cs", "Mailbox")] = "the Mailbox element's name",

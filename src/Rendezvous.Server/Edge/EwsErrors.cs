@@ -71,6 +71,9 @@ public static class EwsErrors
         ErrorCode.TimeIntervalInvalid => ResponseCodes.ErrorInvalidTimeInterval,
         ErrorCode.TimeIntervalTooBig => ResponseCodes.ErrorTimeIntervalTooBig,
         ErrorCode.MimeContentConversionFailed => ResponseCodes.ErrorMimeContentConversionFailed,
+        ErrorCode.ContactOutsideContactFolder => ResponseCodes.ErrorCannotCreateContactInNonContactFolder,
+        ErrorCode.TaskOutsideTaskFolder => ResponseCodes.ErrorCannotCreateTaskInNonTaskFolder,
+        ErrorCode.PostOutsideMailFolder => ResponseCodes.ErrorCannotCreatePostItemInNonMailFolder,
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "An error code without a ResponseCode."),
     };
 

@@ -183,13 +183,21 @@ public static class ItemReaders
                 return;
             }
 
+            if (path is IndexedPath ix)
+            {
+                IndexedField.Resolve(ix).Set(item, ix.Index, value);
+                return;
+            }
+
             Def(item, ResponseCodes.ErrorInvalidPropertySet, d => d.Set is not null).Set!(value, item, Context(item));
+            ItemTypes.Changed(item, plain);
         }
 
         public void AppendTo(Item item)
         {
             var value = ValueElement(item);
             Def(item, ResponseCodes.ErrorInvalidPropertyAppend, d => d.Append is not null).Append!(value, item, Context(item));
+            ItemTypes.Changed(item, plain);
         }
 
         private ReadContext Context(Item item) => item.Kind == ItemKind.CalendarItem ? calendar.Value : plain;
@@ -217,6 +225,7 @@ public static class ItemReaders
             {
                 ExtendedPath => value.Name.LocalName == "ExtendedProperty",
                 FieldPath f => ItemSchema.FindByUri(item.Kind, f.Uri)?.Element == value.Name.LocalName,
+                IndexedPath ix => IndexedField.Resolve(ix) is var field && field.AppliesTo(item) && field.Container.Element == value.Name.LocalName,
                 _ => false,
             };
             return matches ? value : throw new EwsException(ResponseCodes.ErrorInvalidPropertySet, $"The property path '{path.Describe()}' does not match the element '{value.Name.LocalName}'.");
@@ -309,6 +318,12 @@ public static class ItemReaders
                 return;
             }
 
+            if (path is IndexedPath ix && IndexedField.Resolve(ix) is var field && field.AppliesTo(item))
+            {
+                field.Delete(item, ix.Index);
+                return;
+            }
+
             var def = path is FieldPath g ? ItemSchema.FindByUri(item.Kind, g.Uri) : null;
             if (def is null || def.Delete is null || def == ItemSchema.Start || def == ItemSchema.End)
             {
@@ -316,6 +331,7 @@ public static class ItemReaders
             }
 
             def.Delete(item);
+            ItemTypes.Changed(item, new ReadContext(null));
         }
     }
 }
