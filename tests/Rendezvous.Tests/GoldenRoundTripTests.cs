@@ -128,6 +128,13 @@ public sealed class GoldenRoundTripTests(ServerFixture server)
             e.Value = "{time}";
         }
 
+        // MimeContent is written from the item, server times and ids included: that it is there is the golden fact,
+        // its content is MimeContentTests' to check.
+        foreach (var e in copy.Elements().Where(e => e.Name.LocalName == "MimeContent"))
+        {
+            e.Value = "{mime}";
+        }
+
         if (run is not null)
         {
             foreach (var e in copy.Elements().Where(e => ServerIdentities.Contains(e.Name.LocalName)))
