@@ -126,6 +126,7 @@ public static class MeetingWorkflow
         if (calendarItem is null)
         {
             decision.Create(copy, decline ? deletedItems : Place.In(attendee.Owner, MeetingView.Calendar), context);
+            decision.CopyAttachments(item, copy);
         }
         else if (decline && calendarItem.Folder != MeetingView.DeletedItems)
         {
@@ -448,6 +449,7 @@ public static class MeetingWorkflow
         if (existing is null)
         {
             copy = decision.Create(MeetingMessages.AttendeeCopy(meeting, context.Now), Place.In(view.Owner, MeetingView.Calendar), context);
+            decision.CopyAttachments(meeting, copy);
         }
         else
         {
@@ -476,7 +478,8 @@ public static class MeetingWorkflow
         var request = MeetingMessages.Request(meeting, requestType, highlights, context.Now);
         request.MyResponseType = copy.MyResponseType;
         var recipient = RecipientOf(meeting, view.Owner);
-        decision.Create(MeetingMessages.Delivered(request, recipient, copy.Id), Place.In(view.Owner, MeetingView.Inbox), context);
+        // The organizer's attachments travel with the request (and the attendee's new calendar item, above).
+        decision.CopyAttachments(meeting, decision.Create(MeetingMessages.Delivered(request, recipient, copy.Id), Place.In(view.Owner, MeetingView.Inbox), context));
     }
 
     /// <summary>Delivers a cancellation to one local attendee and marks their copy cancelled.</summary>
@@ -515,7 +518,7 @@ public static class MeetingWorkflow
         var request = MeetingMessages.Request(meeting, requestType, highlights, context.Now);
         request.MyResponseType = SchemaValues.ResponseTypeType.Organizer;
         request.ResponseType = SchemaValues.ResponseTypeType.Organizer;
-        decision.Create(MeetingMessages.SentCopy(request, meeting.Id), place, context);
+        decision.CopyAttachments(meeting, decision.Create(MeetingMessages.SentCopy(request, meeting.Id), place, context));
     }
 
     private static EmailAddress RecipientOf(Item meeting, Mailbox owner) =>

@@ -47,6 +47,11 @@ public static class ItemWriter
                 continue;
             }
 
+            if (def == ItemSchema.Attachments && forFind)
+            {
+                continue;
+            }
+
             if (def == ItemSchema.Body)
             {
                 if (forFind)
