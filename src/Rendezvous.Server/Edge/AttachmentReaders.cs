@@ -22,7 +22,8 @@ public static class AttachmentReaders
     public static async Task<(ItemRef Parent, List<XElement> Attachments)> CreateAttachmentAsync(EwsRequest request)
     {
         var op = request.Operation;
-        var parent = ItemReader.ReadItemRef(EwsRequest.Required(op, "ParentItemId"));
+        var parentElement = EwsRequest.Required(op, "ParentItemId");
+        var parent = new ItemRef(ItemReader.RequiredAttribute(parentElement, "Id"), (string?)parentElement.Attribute("ChangeKey"));
         var attachments = await request.BatchAsync(EwsRequest.Required(op, "Attachments"), request.Limits.MaxItemsPerCreate, "attachments", nameof(RequestLimits.MaxItemsPerCreate));
         return (parent, attachments);
     }
