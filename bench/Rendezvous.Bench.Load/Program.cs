@@ -30,7 +30,8 @@ Console.CancelKeyPress += (_, e) =>
 var bench = new Bench(options, Console.Error, Console.Out);
 try
 {
-    return options.Big ? await new BigRequests(options, Console.Error, Console.Out).RunAsync(cancel.Token)
+    return options.Attachment ? await new AttachmentBench(options, Console.Error, Console.Out).RunAsync(cancel.Token)
+        : options.Big ? await new BigRequests(options, Console.Error, Console.Out).RunAsync(cancel.Token)
         : options.Sizes ? await bench.RunSizesAsync(cancel.Token) : await bench.RunMainAsync(cancel.Token);
 }
 catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException)
