@@ -185,12 +185,18 @@ public sealed class Item
     /// <summary>Whether <paramref name="address"/> organizes this item (an item without an organizer is its owner's own).</summary>
     public bool IsOrganizedBy(string address) => Organizer is null || Organizer.Is(address);
 
-    /// <summary>The size EWS reports: an estimate of the stored MAPI size (subject, body and recipients).</summary>
-    public int Size =>
+    /// <summary>The size EWS reports: an estimate of the stored MAPI size (subject, body, recipients and attachments).</summary>
+    public int Size => (int)Math.Min(int.MaxValue, HeldSize + (Attachments?.Sum(static a => a.Size) ?? 0));
+
+    /// <summary>
+    /// <see cref="Size"/> without the attachments' bytes: what reading the item holds in memory (the bytes stay in the
+    /// store until a GetAttachment asks for them), which a GetItem's response budget counts.
+    /// </summary>
+    public int HeldSize =>
         256 + (Subject?.Length ?? 0) * 2 + (Body?.Text.Length ?? 0) * 2 + (Location?.Length ?? 0) * 2
         + ((RequiredAttendees?.Count ?? 0) + (OptionalAttendees?.Count ?? 0) + (ToRecipients?.Count ?? 0)) * 64
         + ExtendedProperties.Sum(p => 32 + (p.Value?.Length ?? p.Values?.Sum(v => v.Length) ?? 0) * 2)
-        + (int)Math.Min(int.MaxValue / 2, Attachments?.Sum(static a => a.Size + 64) ?? 0);
+        + ((Attachments?.Count ?? 0) * 128);
 
     public Item Clone()
     {

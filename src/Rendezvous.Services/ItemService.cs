@@ -21,13 +21,15 @@ public static class ItemService
         }
 
         var item = await session.GetOwnItemAsync(reference);
-        if (budget.Loaded > 0 && budget.Loaded + item.Size > budget.Budget)
+        // What the response will hold: attachments are listed by header, their bytes are not read.
+        var size = item.HeldSize;
+        if (budget.Loaded > 0 && budget.Loaded + size > budget.Budget)
         {
             budget.Stopped = true;
             throw BatchStopped(budget.Budget);
         }
 
-        budget.Loaded += item.Size;
+        budget.Loaded += size;
         if (budget.Loaded > session.Limits.LargeResponseItemBytes)
         {
             // Many megabytes held until the response is written: only a few such requests at once.

@@ -24,11 +24,13 @@ public sealed class AttachmentTests(ServerFixture server, AttachmentTests.SmallL
     {
         public const int MaxBytes = 3 * 1024 * 1024;
         public const int MaxCount = 3;
+        public const int ResponseBudget = 100_000;
 
         public ServerFixture Server { get; } = new(o =>
         {
             o.Limits = new Protocol.XmlLimits(MaxRequestBytes: 8 * 1024 * 1024, MaxDepth: 64);
             o.Attachments = new AttachmentLimits { MaxAttachmentBytes = MaxBytes, MaxAttachmentsPerItem = MaxCount };
+            o.RequestLimits = new Protocol.RequestLimits { MaxResponseItemBytes = ResponseBudget };
         });
 
         public Task InitializeAsync() => Server.InitializeAsync();
@@ -368,5 +370,52 @@ public sealed class AttachmentTests(ServerFixture server, AttachmentTests.SmallL
         // Deleting the outer attachment takes those inside it.
         (await server.CallAsync(Carol, DeleteAttachment(AttachmentIdOf((await HeadersAsync(server, Carol, id))["outer"])))).Ok();
         Assert.Equal(0, StoredRows(server, id));
+    }
+
+    [Fact]
+    public async Task Adding_and_removing_an_attachment_is_a_modification_that_a_sync_reports()
+    {
+        var folderId = (await server.CallAsync(Alice, $"""
+            <m:CreateFolder><m:ParentFolderId><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderId>
+              <m:Folders><t:Folder><t:DisplayName>{Unique("Synced")}</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>
+            """)).Ok().Descendants(T + "FolderId").Single().Attribute("Id")!.Value;
+        var id = (await server.CallAsync(Alice, $"""
+            <m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:FolderId Id="{folderId}"/></m:SavedItemFolderId>
+              <m:Items><t:Message><t:Subject>Synced</t:Subject></t:Message></m:Items></m:CreateItem>
+            """)).Ok().Descendants(T + "ItemId").Single().Attribute("Id")!.Value;
+
+        async Task<(string State, List<(string Kind, string Id)> Changes)> SyncAsync(string? state)
+        {
+            var message = (await server.CallAsync(Alice, $"""
+                <m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>
+                  <m:SyncFolderId><t:FolderId Id="{folderId}"/></m:SyncFolderId>{(state is null ? "" : $"<m:SyncState>{state}</m:SyncState>")}
+                  <m:MaxChangesReturned>100</m:MaxChangesReturned></m:SyncFolderItems>
+                """)).Ok();
+            return (message.Element(M + "SyncState")!.Value,
+                [.. message.Element(M + "Changes")!.Elements().Select(c => (c.Name.LocalName, c.Descendants(T + "ItemId").Single().Attribute("Id")!.Value))]);
+        }
+
+        var (state, first) = await SyncAsync(null);
+        Assert.Equal([("Create", id)], first);
+        var attachmentId = (await server.CallAsync(Alice, CreateAttachment(id, File("new.txt", "n"u8.ToArray())))).Ok().Descendants(T + "AttachmentId").Single().Attribute("Id")!.Value;
+        var (afterAdd, added) = await SyncAsync(state);
+        Assert.Equal([("Update", id)], added);
+        (await server.CallAsync(Alice, DeleteAttachment(attachmentId))).Ok();
+        var (_, removed) = await SyncAsync(afterAdd);
+        Assert.Equal([("Update", id)], removed);
+    }
+
+    [Fact]
+    public async Task Attachment_bytes_do_not_count_against_a_GetItems_response_budget()
+    {
+        var on = small.Server;
+        var first = await SaveMessageAsync(on, Carol, Unique("Budget 1"), File("one.bin", Bytes(SmallLimits.ResponseBudget * 2)));
+        var second = await SaveMessageAsync(on, Carol, Unique("Budget 2"), File("two.bin", Bytes(SmallLimits.ResponseBudget * 2)));
+        var response = await on.CallAsync(Carol, $"""
+            <m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape>
+              <m:ItemIds><t:ItemId Id="{first.Id}"/><t:ItemId Id="{second.Id}"/></m:ItemIds></m:GetItem>
+            """);
+        Assert.Equal(["NoError", "NoError"], [response.Code(0), response.Code(1)]);
+        Assert.All(response.Document.Descendants(T + "Message"), m => Assert.True(int.Parse(m.Element(T + "Size")!.Value, CultureInfo.InvariantCulture) > SmallLimits.ResponseBudget * 2));
     }
 }
