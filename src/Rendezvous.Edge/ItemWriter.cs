@@ -133,7 +133,7 @@ public static class ItemWriter
         w.End();
     }
 
-    private static string HtmlToText(string html)
+    internal static string HtmlToText(string html)
     {
         var noTags = System.Text.RegularExpressions.Regex.Replace(html, "<br\\s*/?>|</p>", "\n", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
         noTags = System.Text.RegularExpressions.Regex.Replace(noTags, "<[^>]*>", "");

@@ -378,6 +378,27 @@ public static class ItemSchema
     public static readonly PropertyDef LastModifiedTime = Date("item:LastModifiedTime", "LastModifiedTime", i => i.LastModifiedTime, null);
     public static readonly PropertyDef IsAssociated = Bool("item:IsAssociated", "IsAssociated", _ => false, null, since: ExchangeVersion.Exchange2010);
 
+    /// <summary>
+    /// The body as plain text, computed from Body (exchangelib reads an attached item's text_body). Only when asked for,
+    /// as Exchange; a value a client sends is ignored, since it always follows Body.
+    /// </summary>
+    public static readonly PropertyDef TextBody = new()
+    {
+        Uri = "item:TextBody",
+        Element = "TextBody",
+        Since = ExchangeVersion.Exchange2013,
+        OnlyOnRequest = true,
+        Has = (i, _) => i.Body is not null,
+        Write = (w, i, _) =>
+        {
+            w.StartT("TextBody");
+            w.Attr("BodyType", SchemaValues.BodyTypeType.Text);
+            w.Xml.WriteString(i.Body!.BodyType == SchemaValues.BodyTypeType.HTML ? ItemWriter.HtmlToText(i.Body.Text) : i.Body.Text);
+            w.End();
+        },
+        Set = static (_, _, _) => { },
+    };
+
     private static string? DisplayOf(IEnumerable<EmailAddress>? addresses) =>
         addresses is null ? null : string.Join("; ", addresses.Select(a => a.Name ?? a.Address));
 
@@ -522,7 +543,7 @@ public static class ItemSchema
         ReminderIsSet, ReminderMinutesBeforeStart, DisplayCc, DisplayTo, HasAttachments,
     ];
 
-    private static readonly PropertyDef[] ItemTail = [Culture, LastModifiedName, LastModifiedTime, IsAssociated];
+    private static readonly PropertyDef[] ItemTail = [Culture, LastModifiedName, LastModifiedTime, IsAssociated, TextBody];
 
     private static readonly PropertyDef[] MessageExtra =
     [

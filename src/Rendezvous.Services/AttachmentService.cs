@@ -45,7 +45,7 @@ public static class AttachmentService
         var top = attachments.Count(a => a.Header.ParentId is null);
         if (existing + top > session.Attachments.MaxAttachmentsPerItem)
         {
-            throw new DomainException(ErrorCode.TooManyAttachments, string.Create(CultureInfo.InvariantCulture,
+            throw new DomainException(ErrorCode.AttachmentLimitExceeded, string.Create(CultureInfo.InvariantCulture,
                 $"An item may hold at most {session.Attachments.MaxAttachmentsPerItem} attachments (MaxAttachmentsPerItem); this one would hold {existing + top}."));
         }
 
@@ -63,7 +63,7 @@ public static class AttachmentService
         var max = session.Attachments.MaxAttachmentBytes;
         if (attachment.Content.Length > max || attachment.Header.Size > max)
         {
-            throw new DomainException(ErrorCode.AttachmentTooLarge, string.Create(CultureInfo.InvariantCulture,
+            throw new DomainException(ErrorCode.AttachmentLimitExceeded, string.Create(CultureInfo.InvariantCulture,
                 $"The attachment is larger than the limit of {max} bytes (MaxAttachmentBytes)."));
         }
     }
@@ -184,7 +184,7 @@ public static class AttachmentService
 
         if (stored.Header.Kind == AttachmentKind.File && stored.Length > session.Attachments.MaxAttachmentBytes && stored.Length > int.MaxValue)
         {
-            throw new DomainException(ErrorCode.AttachmentTooLarge, "The attachment is larger than an attachment can be returned.");
+            throw new DomainException(ErrorCode.AttachmentLimitExceeded, "The attachment is larger than an attachment can be returned.");
         }
 
         return new FoundAttachment(stored);

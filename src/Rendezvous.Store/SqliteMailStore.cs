@@ -232,8 +232,9 @@ public sealed class SqliteMailStore : IMailStore
         // the same root, with its parent's id), the header beside the content (first, so that reading it reads no
         // overflow page of the content). No foreign key to items: a move re-points the rows to the new item before the
         // old one goes, in the same transaction; deleting an item (also through its folder) deletes its rows.
+        // IF NOT EXISTS: a store rewound to an older version (the migration tests) may still hold them.
         """
-        CREATE TABLE attachments (
+        CREATE TABLE IF NOT EXISTS attachments (
             item_id TEXT NOT NULL,
             id TEXT NOT NULL,
             mailbox_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
@@ -242,7 +243,7 @@ public sealed class SqliteMailStore : IMailStore
             content BLOB NOT NULL,
             UNIQUE (item_id, id)
         );
-        CREATE TRIGGER items_attachments_gone AFTER DELETE ON items
+        CREATE TRIGGER IF NOT EXISTS items_attachments_gone AFTER DELETE ON items
         BEGIN
             DELETE FROM attachments WHERE item_id = OLD.id;
         END;

@@ -39,7 +39,7 @@ public static class AttachmentReaders
             mime = shapeElement.Element(Ews.T + "IncludeMimeContent") is { } m && Values.Bool(m);
             var bodyType = shapeElement.Element(Ews.T + "BodyType") is { } b ? Values.Enum(b, SchemaValues.BodyTypeResponseType.All, "BodyTypeResponseType") : null;
             var additional = shapeElement.Element(Ews.T + "AdditionalProperties") is { } a
-                ? request.ReadShape(new XElement(Ews.M + "ItemShape", new XElement(Ews.T + "BaseShape", "AllProperties"), new XElement(a))).Additional
+                ? request.ReadShape(new XElement(Ews.M + "ItemShape", new XElement(Ews.T + "BaseShape", SchemaValues.DefaultShapeNamesType.AllProperties), new XElement(a))).Additional
                 : [];
             shape = new ItemShape(BaseShape.AllProperties, bodyType, additional);
         }

@@ -19,7 +19,7 @@ public static class EwsErrors
         ErrorCode.IdEmpty => ResponseCodes.ErrorInvalidIdEmpty,
         ErrorCode.IdMalformed => ResponseCodes.ErrorInvalidIdMalformed,
         ErrorCode.AttachmentNotFound => ResponseCodes.ErrorInvalidAttachmentId,
-        ErrorCode.AttachmentTooLarge or ErrorCode.TooManyAttachments => ResponseCodes.ErrorAttachmentSizeLimitExceeded,
+        ErrorCode.AttachmentLimitExceeded => ResponseCodes.ErrorAttachmentSizeLimitExceeded,
         ErrorCode.AttachmentNestedTooDeep => ResponseCodes.ErrorAttachmentNestLevelLimitExceeded,
         ErrorCode.ChangeKeyInvalid => ResponseCodes.ErrorInvalidChangeKey,
         ErrorCode.ChangeKeyRequired => ResponseCodes.ErrorChangeKeyRequiredForWriteOperations,
