@@ -418,4 +418,22 @@ public sealed class AttachmentTests(ServerFixture server, AttachmentTests.SmallL
         Assert.Equal(["NoError", "NoError"], [response.Code(0), response.Code(1)]);
         Assert.All(response.Document.Descendants(T + "Message"), m => Assert.True(int.Parse(m.Element(T + "Size")!.Value, CultureInfo.InvariantCulture) > SmallLimits.ResponseBudget * 2));
     }
+
+    [Fact]
+    public async Task Deleting_a_folder_deletes_the_attachments_of_its_items()
+    {
+        var folderId = (await server.CallAsync(Carol, $"""
+            <m:CreateFolder><m:ParentFolderId><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderId>
+              <m:Folders><t:Folder><t:DisplayName>{Unique("Doomed")}</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>
+            """)).Ok().Descendants(T + "FolderId").Single().Attribute("Id")!.Value;
+        var id = (await server.CallAsync(Carol, $"""
+            <m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:FolderId Id="{folderId}"/></m:SavedItemFolderId>
+              <m:Items><t:Message><t:Subject>Doomed</t:Subject><t:Attachments>{File("gone.bin", Bytes(64))}</t:Attachments></t:Message></m:Items></m:CreateItem>
+            """)).Ok().Descendants(T + "ItemId").Single().Attribute("Id")!.Value;
+        Assert.Equal(1, StoredRows(server, id));
+        (await server.CallAsync(Carol, $"""
+            <m:DeleteFolder DeleteType="HardDelete"><m:FolderIds><t:FolderId Id="{folderId}"/></m:FolderIds></m:DeleteFolder>
+            """)).Ok();
+        Assert.Equal(0, StoredRows(server, id));
+    }
 }
