@@ -37,8 +37,8 @@ public static class AttachmentService
     private const int Attempts = 8;
 
     /// <summary>
-    /// Checks the new attachments of an item (their sizes, their number with the <paramref name="existing"/> ones; the
-    /// first failure is thrown for them all) and gives their headers the time they are added.
+    /// Checks the new attachments of an item: their sizes, and their number with the <paramref name="existing"/> ones
+    /// (the first failure is thrown, for them all).
     /// </summary>
     public static IReadOnlyList<NewAttachment> Prepare(Session session, IReadOnlyList<NewAttachment> attachments, int existing = 0)
     {
@@ -54,8 +54,7 @@ public static class AttachmentService
             CheckSize(session, a);
         }
 
-        var now = session.Now;
-        return [.. attachments.Select(a => a with { Header = a.Header with { LastModifiedTime = now } })];
+        return attachments;
     }
 
     private static void CheckSize(Session session, NewAttachment attachment)
@@ -105,7 +104,7 @@ public static class AttachmentService
     }
 
     /// <summary>
-    /// CreateAttachment: the attachments (each already read, or null where reading failed) added to the caller's item
+    /// CreateAttachment: the attachments that could be read (each with those inside it) added to the caller's item
     /// <paramref name="parent"/> in one change. Each result is the attachment's, or the error that kept it out.
     /// </summary>
     public static async Task<IReadOnlyList<(CreatedAttachment? Created, DomainException? Error)>> CreateAsync(Session session, ItemRef parent, IReadOnlyList<NewAttachment[]> attachments)
@@ -182,8 +181,9 @@ public static class AttachmentService
             throw NotFound();
         }
 
-        if (stored.Header.Kind == AttachmentKind.File && stored.Length > session.Attachments.MaxAttachmentBytes && stored.Length > int.MaxValue)
+        if (stored.Length > int.MaxValue)
         {
+            // As Exchange: an attachment over Int32.MaxValue bytes cannot be returned (its Size is an xs:int).
             throw new DomainException(ErrorCode.AttachmentLimitExceeded, "The attachment is larger than an attachment can be returned.");
         }
 
