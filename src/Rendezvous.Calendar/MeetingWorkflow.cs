@@ -455,6 +455,7 @@ public static class MeetingWorkflow
         {
             copy = existing.Item.Clone();
             MeetingMessages.Follow(copy, meeting);
+            FollowAttachments(decision, copy, meeting);
             copy.IsCancelled = false;
             copy.AppointmentState = MeetingMessages.ReceivedMeeting;
             if (resetResponse)
@@ -480,6 +481,23 @@ public static class MeetingWorkflow
         var recipient = RecipientOf(meeting, view.Owner);
         // The organizer's attachments travel with the request (and the attendee's new calendar item, above).
         decision.CopyAttachments(meeting, decision.Create(MeetingMessages.Delivered(request, recipient, copy.Id), Place.In(view.Owner, MeetingView.Inbox), context));
+    }
+
+    /// <summary>
+    /// An attendee's calendar item takes the organizer's attachments when they changed since it was made: its rows are
+    /// replaced by copies of the meeting's (none, when the organizer removed them all).
+    /// </summary>
+    private static void FollowAttachments(Decision decision, Item copy, Item meeting)
+    {
+        var had = copy.Attachments?.Select(static a => a.Id) ?? [];
+        var has = meeting.Attachments?.Select(static a => a.Id) ?? [];
+        if (had.SequenceEqual(has, StringComparer.Ordinal))
+        {
+            return;
+        }
+
+        copy.Attachments = meeting.Attachments is { } headers ? [.. headers] : null;
+        decision.Attachments.Add(new AttachmentCopy(meeting.Id, copy));
     }
 
     /// <summary>Delivers a cancellation to one local attendee and marks their copy cancelled.</summary>

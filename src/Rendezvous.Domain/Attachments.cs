@@ -82,7 +82,10 @@ public abstract record AttachmentWrite;
 /// <summary>Stores <paramref name="Attachment"/>'s content under <paramref name="Item"/>.</summary>
 public sealed record AttachmentAdd(Item Item, NewAttachment Attachment) : AttachmentWrite;
 
-/// <summary>Copies every attachment row of the item <paramref name="FromItemId"/> to <paramref name="To"/> (ids kept).</summary>
+/// <summary>
+/// Copies every attachment row of the item <paramref name="FromItemId"/> to <paramref name="To"/> (ids kept), replacing
+/// the rows <paramref name="To"/> had (an attendee's calendar item following the organizer's changed attachments).
+/// </summary>
 public sealed record AttachmentCopy(string FromItemId, Item To) : AttachmentWrite;
 
 /// <summary>Removes the attachment <paramref name="AttachmentId"/> of <paramref name="ItemId"/>, and those inside it.</summary>

@@ -921,9 +921,10 @@ public sealed class SqliteMailStore : IMailStore
                     break;
                 case AttachmentCopy copy:
                 {
-                    await using var cmd = connection.Command(
-                        "INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content) SELECT $to, id, $m, parent_id, header, content FROM attachments WHERE item_id = $from;",
-                        tx, ("$to", copy.To.Id), ("$m", copy.To.MailboxId), ("$from", copy.FromItemId));
+                    await using var cmd = connection.Command("""
+                        DELETE FROM attachments WHERE item_id = $to;
+                        INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content) SELECT $to, id, $m, parent_id, header, content FROM attachments WHERE item_id = $from;
+                        """, tx, ("$to", copy.To.Id), ("$m", copy.To.MailboxId), ("$from", copy.FromItemId));
                     await cmd.ExecuteNonQueryAsync(cancellationToken);
                     break;
                 }

@@ -436,4 +436,22 @@ public sealed class AttachmentTests(ServerFixture server, AttachmentTests.SmallL
             """)).Ok();
         Assert.Equal(0, StoredRows(server, id));
     }
+
+    [Fact]
+    public async Task An_update_of_a_meeting_brings_the_organizers_new_attachment_to_the_attendees_calendar_item()
+    {
+        var subject = Unique("Updated with minutes");
+        var meetingId = (await server.CallAsync(Alice, Requests.CreateMeeting(subject, [Bob], "2030-05-07T09:00:00Z", "2030-05-07T10:00:00Z"))).Ok()
+            .Descendants(T + "ItemId").First().Attribute("Id")!.Value;
+        var bobsCalendarItem = await FindBySubjectAsync(server, Bob, "calendar", subject);
+        Assert.Empty(await HeadersAsync(server, Bob, bobsCalendarItem));
+
+        var key = (await server.CallAsync(Alice, CreateAttachment(meetingId, File("minutes.txt", "minutes"u8.ToArray())))).Ok()
+            .Descendants(T + "AttachmentId").Single().Attribute("RootItemChangeKey")!.Value;
+        (await server.CallAsync(Alice, Requests.SetField(meetingId, key, "calendar:Location", "<t:Location>Room 12</t:Location>")
+            .Replace("SendMeetingInvitationsOrCancellations=\"SendToNone\"", "SendMeetingInvitationsOrCancellations=\"SendToAllAndSaveCopy\"", StringComparison.Ordinal))).Ok();
+
+        var header = (await HeadersAsync(server, Bob, bobsCalendarItem))["minutes.txt"];
+        Assert.Equal("minutes"u8.ToArray(), await ContentAsync(server, Bob, AttachmentIdOf(header)));
+    }
 }
