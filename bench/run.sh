@@ -6,6 +6,7 @@
 #                                                      attacks (docs/security-connections.md): idle-attack password-attack
 #        bench/run.sh --sizes                          the scaling table (10 to 100,000 items)
 #        bench/run.sh --big [--server DLL]             the big-request scenarios (defect 3): answers, time, memory
+#        bench/run.sh --attachment                     a 20 MB attachment created and read back: the server's memory (issue 15)
 #        bench/run.sh --profile DIR [--quick] [...]    the same run with perf, dotnet-trace and dotnet-counters on the server
 #        bench/run.sh --micro [BenchmarkDotNet args]   the micro-benchmarks (default: all of them, short runs)
 # Other options go to the load generator (see: dotnet bench/Rendezvous.Bench.Load/bin/Release/net10.0/Rendezvous.Bench.Load.dll --help).

@@ -12,6 +12,8 @@ internal sealed class Options
                                or an attack, run after them: idle-attack password-attack (never by default)
           --quick              short runs (under a minute in all)
           --big                the big-request scenarios instead (defect 3: limits, memory before, during and after)
+          --attachment         the attachment memory figure instead (issue 15: a 20 MB attachment created and read
+                               back, the server's memory before, at peak and after)
           --big-light          only those one request at a time, and no 5,000-folder create: for a server without
                                limits (--server), which would take gigabytes or minutes
           --sizes              the scaling table instead: getitem, calendarview, propose and sync at 10, 1,000, 10,000
@@ -40,6 +42,8 @@ internal sealed class Options
     public bool Sizes { get; private set; }
 
     public bool Big { get; private set; }
+
+    public bool Attachment { get; private set; }
 
     public bool BigLight { get; private set; }
 
@@ -86,6 +90,7 @@ internal sealed class Options
                 case "--quick": o.Quick = true; break;
                 case "--sizes": o.Sizes = true; break;
                 case "--big": o.Big = true; break;
+                case "--attachment": o.Attachment = true; break;
                 case "--big-light": o.Big = o.BigLight = true; break;
                 case "--size-list": o.SizeList = [.. Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--duration": duration = double.Parse(Value(), CultureInfo.InvariantCulture); break;

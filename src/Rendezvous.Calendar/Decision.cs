@@ -37,6 +37,22 @@ public sealed class Decision
     /// <summary>The items the operation reports back to the caller, in order.</summary>
     public List<Item> Results { get; } = [];
 
+    /// <summary>
+    /// Attachment rows to write with the decision: a created item made from another (an invitation from the organizer's
+    /// item) holds its attachment headers, and names here whose bytes the store copies to it. A created item holding
+    /// headers that nothing here gives bytes to (a response cloned from a meeting) is written without them.
+    /// </summary>
+    public List<AttachmentWrite> Attachments { get; } = [];
+
+    /// <summary>Has the store copy <paramref name="from"/>'s attachments to <paramref name="to"/> (when <paramref name="to"/> holds any).</summary>
+    public void CopyAttachments(Item from, Item to)
+    {
+        if (to.Attachments is not null && from.Attachments is not null)
+        {
+            Attachments.Add(new AttachmentCopy(from.Id, to));
+        }
+    }
+
     public Item Create(Item item, Place place, WorkflowContext context)
     {
         item.Id = context.NewItemId();

@@ -126,6 +126,7 @@ public static class MeetingWorkflow
         if (calendarItem is null)
         {
             decision.Create(copy, decline ? deletedItems : Place.In(attendee.Owner, MeetingView.Calendar), context);
+            decision.CopyAttachments(item, copy);
         }
         else if (decline && calendarItem.Folder != MeetingView.DeletedItems)
         {
@@ -451,11 +452,13 @@ public static class MeetingWorkflow
         if (existing is null)
         {
             copy = decision.Create(MeetingMessages.AttendeeCopy(meeting, context.Now), Place.In(view.Owner, MeetingView.Calendar), context);
+            decision.CopyAttachments(meeting, copy);
         }
         else
         {
             copy = existing.Item.Clone();
             MeetingMessages.Follow(copy, meeting);
+            FollowAttachments(decision, copy, meeting);
             copy.IsCancelled = false;
             copy.AppointmentState = MeetingMessages.ReceivedMeeting;
             if (resetResponse)
@@ -479,7 +482,25 @@ public static class MeetingWorkflow
         var request = MeetingMessages.Request(meeting, requestType, highlights, context.Now);
         request.MyResponseType = copy.MyResponseType;
         var recipient = RecipientOf(meeting, view.Owner);
-        decision.Create(MeetingMessages.Delivered(request, recipient, copy.Id), Place.In(view.Owner, MeetingView.Inbox), context);
+        // The organizer's attachments travel with the request (and the attendee's new calendar item, above).
+        decision.CopyAttachments(meeting, decision.Create(MeetingMessages.Delivered(request, recipient, copy.Id), Place.In(view.Owner, MeetingView.Inbox), context));
+    }
+
+    /// <summary>
+    /// An attendee's calendar item takes the organizer's attachments when they changed since it was made: its rows are
+    /// replaced by copies of the meeting's (none, when the organizer removed them all).
+    /// </summary>
+    private static void FollowAttachments(Decision decision, Item copy, Item meeting)
+    {
+        var had = copy.Attachments?.Select(static a => a.Id) ?? [];
+        var has = meeting.Attachments?.Select(static a => a.Id) ?? [];
+        if (had.SequenceEqual(has, StringComparer.Ordinal))
+        {
+            return;
+        }
+
+        copy.Attachments = meeting.Attachments is { } headers ? [.. headers] : null;
+        decision.Attachments.Add(new AttachmentCopy(meeting.Id, copy));
     }
 
     /// <summary>Delivers a cancellation to one local attendee and marks their copy cancelled.</summary>
@@ -518,7 +539,7 @@ public static class MeetingWorkflow
         var request = MeetingMessages.Request(meeting, requestType, highlights, context.Now);
         request.MyResponseType = SchemaValues.ResponseTypeType.Organizer;
         request.ResponseType = SchemaValues.ResponseTypeType.Organizer;
-        decision.Create(MeetingMessages.SentCopy(request, meeting.Id), place, context);
+        decision.CopyAttachments(meeting, decision.Create(MeetingMessages.SentCopy(request, meeting.Id), place, context));
     }
 
     private static EmailAddress RecipientOf(Item meeting, Mailbox owner) =>

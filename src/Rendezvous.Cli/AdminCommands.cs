@@ -18,6 +18,11 @@ internal static class AdminCommands
                 (int)(options.GetNumber("--max-depth") ?? new Protocol.XmlLimits().MaxDepth)),
             RequestLimits = RequestLimitsFrom(options),
             Connections = ConnectionLimits(options),
+            Attachments = new Services.AttachmentLimits
+            {
+                MaxAttachmentBytes = options.GetNumber("--max-attachment-bytes") ?? new Services.AttachmentLimits().MaxAttachmentBytes,
+                MaxAttachmentsPerItem = (int)(options.GetNumber("--max-attachments") ?? new Services.AttachmentLimits().MaxAttachmentsPerItem),
+            },
         };
         await using var server = await RendezvousServer.StartAsync(serverOptions, cancellationToken: cancellationToken);
         var users = await server.Store.ListUsersAsync(cancellationToken);

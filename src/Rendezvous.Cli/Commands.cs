@@ -10,7 +10,7 @@ public static class Commands
         """
         Usage:
           rdv serve [--urls URL] [--data DIR] [--max-request-bytes N] [--max-depth N] [--max-batch N] [--max-find N]
-                    [--max-response-item-bytes N] [--max-large-requests N]
+                    [--max-response-item-bytes N] [--max-large-requests N] [--max-attachment-bytes N] [--max-attachments N]
                     [--max-connections N] [--max-connections-per-client N] [--idle-timeout S] [--header-timeout S] [--min-data-rate B]
                                                               run the EWS server (default http://127.0.0.1:5000, ./rendezvous-data,
                                                               requests up to 10 MiB and 64 levels of nesting, 1,000 ids, items

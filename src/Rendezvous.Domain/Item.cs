@@ -173,17 +173,30 @@ public sealed class Item
     /// <summary>Attendees or recipients this server could not deliver to (not local; external delivery comes later).</summary>
     public List<string>? UndeliveredRecipients { get => Properties.GetRef<List<string>>(ServerProperties.UndeliveredRecipients); set => Properties.Set(ServerProperties.UndeliveredRecipients, value); }
 
+    /// <summary>The headers of the item's attachments (their bytes are in the store's attachment table); null when none.</summary>
+    public List<Attachment>? Attachments { get => Properties.GetRef<List<Attachment>>(ItemProperties.ItemType_Attachments); set => Properties.Set(ItemProperties.ItemType_Attachments, value is { Count: 0 } ? null : value); }
+
+    /// <summary>Whether the item has an attachment that is not inline (Exchange's HasAttachments: inline images alone do not count).</summary>
+    public bool HasAttachments => Attachments?.Exists(static a => !a.IsInline) == true;
+
     /// <summary>A message or a meeting message (what has a read flag and recipients).</summary>
     public bool IsMessageLike => Kind is ItemKind.Message or ItemKind.MeetingRequest or ItemKind.MeetingResponse or ItemKind.MeetingCancellation;
 
     /// <summary>Whether <paramref name="address"/> organizes this item (an item without an organizer is its owner's own).</summary>
     public bool IsOrganizedBy(string address) => Organizer is null || Organizer.Is(address);
 
-    /// <summary>The size EWS reports: an estimate of the stored MAPI size (subject, body and recipients).</summary>
-    public int Size =>
+    /// <summary>The size EWS reports: an estimate of the stored MAPI size (subject, body, recipients and attachments).</summary>
+    public int Size => (int)Math.Min(int.MaxValue, HeldSize + (Attachments?.Sum(static a => a.Size) ?? 0));
+
+    /// <summary>
+    /// <see cref="Size"/> without the attachments' bytes: what reading the item holds in memory (the bytes stay in the
+    /// store until a GetAttachment asks for them), which a GetItem's response budget counts.
+    /// </summary>
+    public int HeldSize =>
         256 + (Subject?.Length ?? 0) * 2 + (Body?.Text.Length ?? 0) * 2 + (Location?.Length ?? 0) * 2
         + ((RequiredAttendees?.Count ?? 0) + (OptionalAttendees?.Count ?? 0) + (ToRecipients?.Count ?? 0)) * 64
-        + ExtendedProperties.Sum(p => 32 + (p.Value?.Length ?? p.Values?.Sum(v => v.Length) ?? 0) * 2);
+        + ExtendedProperties.Sum(p => 32 + (p.Value?.Length ?? p.Values?.Sum(v => v.Length) ?? 0) * 2)
+        + ((Attachments?.Count ?? 0) * 128);
 
     public Item Clone()
     {

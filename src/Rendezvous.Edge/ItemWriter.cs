@@ -65,7 +65,7 @@ public static class ItemWriter
                 continue;
             }
 
-            if (forFind && def == ItemSchema.MimeContent)
+            if (forFind && (def == ItemSchema.MimeContent || def == ItemSchema.Attachments))
             {
                 continue;
             }
@@ -154,7 +154,7 @@ public static class ItemWriter
     /// <summary>A body's text: as it is, or an HTML body without its markup.</summary>
     public static string AsText(Body body) => body.BodyType == SchemaValues.BodyTypeType.HTML ? HtmlToText(body.Text) : body.Text;
 
-    private static string HtmlToText(string html)
+    internal static string HtmlToText(string html)
     {
         var noTags = System.Text.RegularExpressions.Regex.Replace(html, "<br\\s*/?>|</p>", "\n", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
         noTags = System.Text.RegularExpressions.Regex.Replace(noTags, "<[^>]*>", "");

@@ -293,7 +293,8 @@ public static class ItemSchema
         Uri = "item:ItemId",
         Element = "ItemId",
         InDefault = true,
-        Has = (_, _) => true,
+        // An attached item (inside an item attachment) has no id of its own.
+        Has = (i, _) => i.Id.Length > 0,
         Write = (w, i, _) => w.ItemId("ItemId", i.Id, i.ChangeNumber),
         Value = i => i.Id,
     };
@@ -424,18 +425,31 @@ public static class ItemSchema
 
     public static readonly PropertyDef DisplayCc = Str("item:DisplayCc", "DisplayCc", i => DisplayOf(i.Kind == ItemKind.CalendarItem ? i.OptionalAttendees?.Select(a => a.Mailbox) : i.CcRecipients), null, inDefault: true);
     public static readonly PropertyDef DisplayTo = Str("item:DisplayTo", "DisplayTo", i => DisplayOf(i.Kind == ItemKind.CalendarItem ? i.RequiredAttendees?.Select(a => a.Mailbox) : i.ToRecipients), null, inDefault: true);
-    public static readonly PropertyDef HasAttachments = Bool("item:HasAttachments", "HasAttachments", _ => false, null, inDefault: true);
+    public static readonly PropertyDef HasAttachments = Bool("item:HasAttachments", "HasAttachments", i => i.HasAttachments, null, inDefault: true);
+
+    /// <summary>The attachments' headers (never their bytes: GetAttachment gives those); no element when there are none.</summary>
+    public static readonly PropertyDef Attachments = new()
+    {
+        Uri = "item:Attachments",
+        Element = "Attachments",
+        Has = (i, _) => i.Attachments is { Count: > 0 },
+        Write = AttachmentWriter.WriteHeaders,
+    };
     public static readonly PropertyDef Culture = Str("item:Culture", "Culture", i => i.Culture ?? "en-US", (i, v) => i.Culture = v, inDefault: true);
     public static readonly PropertyDef LastModifiedName = Str("item:LastModifiedName", "LastModifiedName", i => i.LastModifiedName, null);
     public static readonly PropertyDef LastModifiedTime = Date("item:LastModifiedTime", "LastModifiedTime", i => i.LastModifiedTime, null);
     public static readonly PropertyDef IsAssociated = Bool("item:IsAssociated", "IsAssociated", _ => false, null, since: ExchangeVersion.Exchange2010);
 
-    /// <summary>The body as text (Exchange 2013 on), in FindItem too: what a client reads without converting HTML itself.</summary>
+    /// <summary>
+    /// The body as plain text, computed from Body (exchangelib reads an attached item's text_body). Only when asked for,
+    /// as Exchange; a value a client sends is ignored, since it always follows Body.
+    /// </summary>
     public static readonly PropertyDef TextBody = new()
     {
         Uri = "item:TextBody",
         Element = "TextBody",
         Since = ExchangeVersion.Exchange2013,
+        OnlyOnRequest = true,
         Has = (i, _) => i.Body is not null,
         Write = (w, i, _) =>
         {
@@ -445,6 +459,7 @@ public static class ItemSchema
             w.End();
         },
         Value = i => i.Body is { } b ? ItemWriter.AsText(b) : null,
+        Set = static (_, _, _) => { },
     };
 
     private static string? DisplayOf(IEnumerable<EmailAddress>? addresses) =>
@@ -620,7 +635,7 @@ public static class ItemSchema
 
     private static readonly PropertyDef[] ItemCore =
     [
-        ItemId, ParentFolderId, ItemClass, Subject, Sensitivity, Body, DateTimeReceived, Size, Categories, Importance, InReplyTo,
+        ItemId, ParentFolderId, ItemClass, Subject, Sensitivity, Body, Attachments, DateTimeReceived, Size, Categories, Importance, InReplyTo,
         IsSubmitted, IsDraft, IsFromMe, IsResend, IsUnmodified, DateTimeSent, DateTimeCreated, ResponseObjects, ReminderDueBy,
         ReminderIsSet, ReminderMinutesBeforeStart, DisplayCc, DisplayTo, HasAttachments,
     ];

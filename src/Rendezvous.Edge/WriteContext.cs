@@ -14,5 +14,11 @@ public sealed class WriteContext
     /// <summary>The response objects offered on an item (computed by the meeting workflow), in schema choice order.</summary>
     public Func<Item, IReadOnlyList<string>> ResponseObjects { get; init; } = static _ => [];
 
+    /// <summary>
+    /// The id of the item whose attachments' ids are written: the item itself, or, inside an item attachment, the root
+    /// item the attachment belongs to (an attached item has no id of its own).
+    /// </summary>
+    public string? AttachmentRootId { get; init; }
+
     public bool Supports(ExchangeVersion since) => Version >= since;
 }

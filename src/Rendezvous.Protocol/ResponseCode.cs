@@ -131,6 +131,9 @@ public static class ResponseCodes
     public const string ErrorInvalidChangeKey = nameof(ErrorInvalidChangeKey);
     public const string ErrorInvalidIdEmpty = nameof(ErrorInvalidIdEmpty);
     public const string ErrorInvalidIdMalformed = nameof(ErrorInvalidIdMalformed);
+    public const string ErrorInvalidAttachmentId = nameof(ErrorInvalidAttachmentId);
+    public const string ErrorAttachmentSizeLimitExceeded = nameof(ErrorAttachmentSizeLimitExceeded);
+    public const string ErrorAttachmentNestLevelLimitExceeded = nameof(ErrorAttachmentNestLevelLimitExceeded);
     public const string ErrorInvalidOperation = nameof(ErrorInvalidOperation);
     public const string ErrorInvalidItemForOperationSendItem = nameof(ErrorInvalidItemForOperationSendItem);
     public const string ErrorInvalidPropertyRequest = nameof(ErrorInvalidPropertyRequest);

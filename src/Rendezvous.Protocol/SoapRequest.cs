@@ -13,14 +13,18 @@ public sealed record XmlLimits(long MaxRequestBytes = 10 * 1024 * 1024, int MaxD
 /// </summary>
 public sealed class SoapRequest
 {
-    private SoapRequest(XElement operation, ExchangeVersion version, bool versionGiven, string? timeZoneContext, string? impersonatedAddress)
+    private SoapRequest(XElement operation, ExchangeVersion version, bool versionGiven, string? timeZoneContext, string? impersonatedAddress, BinarySpool? spool)
     {
+        Spool = spool;
         Operation = operation;
         Version = version;
         VersionGiven = versionGiven;
         TimeZoneContext = timeZoneContext;
         ImpersonatedAddress = impersonatedAddress;
     }
+
+    /// <summary>Where the file attachment contents of the request were decoded to (their text in the document is a token), when parsed with one.</summary>
+    public BinarySpool? Spool { get; }
 
     /// <summary>The first element of soap:Body: the operation and its arguments.</summary>
     public XElement Operation { get; }
@@ -58,12 +62,19 @@ public sealed class SoapRequest
     };
 
     /// <summary>Parses an already size-checked body. Throws <see cref="EwsFaultException"/> for anything unusable.</summary>
-    public static SoapRequest Parse(Stream body, XmlLimits limits)
+    public static SoapRequest Parse(Stream body, XmlLimits limits) => Parse(body, limits, null);
+
+    /// <summary>
+    /// <see cref="Parse(Stream, XmlLimits)"/>, decoding each FileAttachment's Content into <paramref name="spool"/> as it is
+    /// read (the document holds a token in its place), so that large attachments never become strings.
+    /// </summary>
+    public static SoapRequest Parse(Stream body, XmlLimits limits, BinarySpool? spool)
     {
         XDocument doc;
         try
         {
-            using var reader = new DepthLimitedReader(XmlReader.Create(body, ReaderSettings(limits)), limits.MaxDepth);
+            var xml = XmlReader.Create(body, ReaderSettings(limits));
+            using var reader = new DepthLimitedReader(spool is null ? xml : new SpoolingReader(xml, spool), limits.MaxDepth);
             doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (XmlException e)
@@ -145,7 +156,7 @@ public sealed class SoapRequest
         }
 
         SchemaElements.Check(operation);
-        return new SoapRequest(operation, version, versionGiven, timeZone, impersonated);
+        return new SoapRequest(operation, version, versionGiven, timeZone, impersonated, spool);
     }
 
     /// <summary>The ErrorSchemaValidation fault for <paramref name="violation"/>, at the line and position of <paramref name="at"/>.</summary>

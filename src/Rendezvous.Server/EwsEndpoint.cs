@@ -43,11 +43,13 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
         EwsRequest? request = null;
         long requestBytes = 0;
         string operationName = "?";
+        // File attachment contents are decoded here as the request is parsed (never a string), to memory or a temporary file.
+        using var spool = new BinarySpool();
         try
         {
-            using var body = await ReadBodyAsync(http.Request, options.Limits.MaxRequestBytes, cancellation);
+            await using var body = await ReadBodyAsync(http.Request, options.Limits.MaxRequestBytes, cancellation);
             requestBytes = body.Length;
-            var soap = SoapRequest.Parse(body, options.Limits);
+            var soap = SoapRequest.Parse(body, options.Limits, spool);
             operationName = soap.OperationName;
             if (!operations.TryGetValue(soap.OperationName, out var operation))
             {
@@ -70,6 +72,7 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
                 Logger = logger,
                 Cancellation = operation.Streaming is null ? cancellation : streamEnd.Token,
                 Limits = options.RequestLimits,
+                AttachmentLimits = options.Attachments,
                 LargeRequests = largeRequests,
             };
             if (operation.Streaming is { } streaming)
@@ -114,6 +117,10 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
             // The response is written out: a client slow to read it holds a file, not a large-request slot.
             var large = request?.HoldsLargeSlot == true || requestBytes >= MemoryTrimmer.LargeBytes || output.Length >= MemoryTrimmer.LargeBytes;
             request?.ReleaseLargeSlot();
+            if (request is not null)
+            {
+                await request.ReleaseHeldAsync();
+            }
             if (large)
             {
                 trimmer.Schedule();
@@ -183,26 +190,31 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
         }
     }
 
-    private static async Task<MemoryStream> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    /// <summary>How much of a request body is kept in memory; a larger one (attachments) is buffered in a temporary file.</summary>
+    private const int BodyMemoryBytes = 1024 * 1024;
+
+    private static async Task<Stream> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)
         {
             throw Unread(request, TooLarge(limit));
         }
 
-        var buffer = new MemoryStream();
+        // Reading through it buffers the body (pooled memory, then a file); it is then read again from its start.
+        var buffer = new FileBufferingReadStream(request.Body, BodyMemoryBytes, null, Path.GetTempPath());
         var chunk = new byte[16 * 1024];
         int read;
+        long total = 0;
         try
         {
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            while ((read = await buffer.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                if (buffer.Length + read > limit)
+                total += read;
+                if (total > limit)
                 {
+                    await buffer.DisposeAsync();
                     throw Unread(request, TooLarge(limit));
                 }
-
-                buffer.Write(chunk, 0, read);
             }
         }
         catch (BadHttpRequestException e)

@@ -27,6 +27,30 @@ public sealed class EwsRequest
 
     public required RequestLimits Limits { get; init; }
 
+    /// <summary>How large attachments may be and how many an item holds.</summary>
+    public AttachmentLimits AttachmentLimits { get; init; } = new();
+
+    private readonly List<IAsyncDisposable> held = [];
+
+    /// <summary>Keeps <paramref name="resource"/> (an attachment's stream, read while the response is written) until the request ends.</summary>
+    public T Hold<T>(T resource)
+        where T : IAsyncDisposable
+    {
+        held.Add(resource);
+        return resource;
+    }
+
+    /// <summary>Releases what the request held (<see cref="Hold"/>), once its response is written or has failed.</summary>
+    public async ValueTask ReleaseHeldAsync()
+    {
+        foreach (var resource in held)
+        {
+            await resource.DisposeAsync();
+        }
+
+        held.Clear();
+    }
+
     /// <summary>The server-wide slots for large requests (see <see cref="RequestLimits.MaxConcurrentLargeRequests"/>).</summary>
     public required SemaphoreSlim LargeRequests { get; init; }
 
@@ -183,6 +207,7 @@ public sealed class EwsRequest
         Time = Time,
         Cancellation = Cancellation,
         Limits = Limits,
+        Attachments = AttachmentLimits,
         EnterLargeAsync = EnterLargeAsync,
         Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
     };
@@ -266,13 +291,13 @@ public sealed class EwsRequest
     /// The usual response body: m:{operation}Response holding one m:{operation}ResponseMessage per outcome, in order.
     /// <paramref name="itemsOnError"/> writes the empty m:Items the schema requires in failed item messages.
     /// </summary>
-    public static Action<EwsWriter> Respond<T>(string operation, IReadOnlyList<Outcome<T>> outcomes, Action<EwsWriter, T> content, bool itemsOnError = false) => w =>
+    public static Action<EwsWriter> Respond<T>(string operation, IReadOnlyList<Outcome<T>> outcomes, Action<EwsWriter, T> content, bool itemsOnError = false, Action<EwsWriter>? errorContent = null) => w =>
     {
         w.StartM(operation + "Response");
         w.StartM("ResponseMessages");
         foreach (var o in outcomes)
         {
-            SoapWriter.WriteMessage(w, operation + "ResponseMessage", o.Error, w => content(w, o.Value!), itemsOnError ? EmptyItems : null);
+            SoapWriter.WriteMessage(w, operation + "ResponseMessage", o.Error, w => content(w, o.Value!), errorContent ?? (itemsOnError ? EmptyItems : null));
         }
 
         w.End();

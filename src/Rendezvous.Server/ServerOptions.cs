@@ -20,6 +20,9 @@ public sealed class ServerOptions
     /// <summary>The work and memory one request may take (ids, items, changes, shapes, restrictions, find pages, response).</summary>
     public RequestLimits RequestLimits { get; set; } = new();
 
+    /// <summary>How large an attachment may be and how many an item may hold (a large one also needs <see cref="XmlLimits.MaxRequestBytes"/>).</summary>
+    public Services.AttachmentLimits Attachments { get; set; } = new();
+
     public string Realm { get; set; } = "Rendezvous";
 
     /// <summary>Connection counts, timeouts and data rates (Kestrel's limits and one per client address).</summary>

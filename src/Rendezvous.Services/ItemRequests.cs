@@ -8,7 +8,11 @@ namespace Rendezvous.Services;
 public sealed record CreateItemOptions(string? Disposition, string? Invitations, FolderRef? SavedFolder, string? TimeZoneContext);
 
 /// <summary>One entry of a CreateItem, as read: a new item or a response object.</summary>
-public abstract record NewEntry;
+public abstract record NewEntry
+{
+    /// <summary>The attachments that came inline with a new item, top-level ones first in their order, each followed by those inside it.</summary>
+    public IReadOnlyList<NewAttachment> Attachments { get; init; } = [];
+}
 
 /// <summary>A new calendar item (a meeting when it has attendees).</summary>
 public sealed record NewCalendarItem(Item Item) : NewEntry;

@@ -21,13 +21,15 @@ public static class ItemService
         }
 
         var item = await session.GetOwnItemAsync(reference);
-        if (budget.Loaded > 0 && budget.Loaded + item.Size > budget.Budget)
+        // What the response will hold: attachments are listed by header, their bytes are not read.
+        var size = item.HeldSize;
+        if (budget.Loaded > 0 && budget.Loaded + size > budget.Budget)
         {
             budget.Stopped = true;
             throw BatchStopped(budget.Budget);
         }
 
-        budget.Loaded += item.Size;
+        budget.Loaded += size;
         if (budget.Loaded > session.Limits.LargeResponseItemBytes)
         {
             // Many megabytes held until the response is written: only a few such requests at once.
@@ -44,9 +46,9 @@ public static class ItemService
     /// <summary>One entry of a CreateItem: the items created that the caller gets the ids of.</summary>
     public static async Task<IReadOnlyList<Item>> CreateAsync(Session session, CreateItemOptions options, NewEntry entry) => entry switch
     {
-        NewCalendarItem c => await MeetingService.CreateAsync(session, c.Item, options.SavedFolder, options.Invitations, options.TimeZoneContext),
-        NewMessage m => await CreateMessageAsync(session, m.Item, options.SavedFolder, options.Disposition),
-        NewPlainItem p => await CreatePlainAsync(session, p.Item, options.SavedFolder),
+        NewCalendarItem c => await MeetingService.CreateAsync(session, c.Item, options.SavedFolder, options.Invitations, options.TimeZoneContext, Attach(session, c)),
+        NewMessage m => await CreateMessageAsync(session, m.Item, options.SavedFolder, options.Disposition, Attach(session, m)),
+        NewPlainItem p => await CreatePlainAsync(session, p.Item, options.SavedFolder, Attach(session, p)),
         NewMeetingResponse r => await MeetingService.RespondAsync(session, r.Kind, r.Response, options.Disposition, options.SavedFolder),
         NewCancellation c => await MeetingService.CancelAsync(session, c.Response, options.Disposition, options.SavedFolder),
         NewRemoval r => await MeetingService.RemoveAsync(session, r.Response),
@@ -54,8 +56,28 @@ public static class ItemService
         _ => throw new ArgumentOutOfRangeException(nameof(entry), entry, "Unknown kind of new entry."),
     };
 
+    /// <summary>A new item's inline attachments, checked, with their headers on the item (their bytes are stored with it).</summary>
+    private static IReadOnlyList<NewAttachment> Attach(Session session, NewEntry entry)
+    {
+        if (entry.Attachments.Count == 0)
+        {
+            return [];
+        }
+
+        var attachments = AttachmentService.Prepare(session, entry.Attachments);
+        var item = entry switch
+        {
+            NewCalendarItem c => c.Item,
+            NewMessage m => m.Item,
+            NewPlainItem p => p.Item,
+            _ => throw new DomainException(ErrorCode.InvalidOperation, "Only a new item can have attachments."),
+        };
+        item.Attachments = AttachmentService.TopHeaders(attachments);
+        return attachments;
+    }
+
     /// <summary>An item no workflow acts on yet: saved as given in the folder named, or its kind's default folder.</summary>
-    private static async Task<IReadOnlyList<Item>> CreatePlainAsync(Session session, Item item, FolderRef? savedFolder)
+    private static async Task<IReadOnlyList<Item>> CreatePlainAsync(Session session, Item item, FolderRef? savedFolder, IReadOnlyList<NewAttachment> attachments)
     {
         var fallback = item.Kind switch
         {
@@ -68,6 +90,7 @@ public static class ItemService
         Stamp(session, item, folder, session.Now);
         var changes = new ChangeSet();
         changes.Inserts.Add(item);
+        AttachmentService.Distribute(changes, attachments, null, [item]);
         await session.Store.ApplyAsync(changes, session.Cancellation);
         return [item];
     }
@@ -99,18 +122,21 @@ public static class ItemService
         }
     }
 
-    private static async Task<IReadOnlyList<Item>> CreateMessageAsync(Session session, Item item, FolderRef? savedFolder, string? disposition)
+    private static async Task<IReadOnlyList<Item>> CreateMessageAsync(Session session, Item item, FolderRef? savedFolder, string? disposition, IReadOnlyList<NewAttachment> attachments)
     {
         if (disposition is null)
         {
             throw new DomainException(ErrorCode.DispositionRequired, "MessageDisposition is required for messages.");
         }
 
-        return await SaveOrSendAsync(session, item, savedFolder, disposition);
+        return await SaveOrSendAsync(session, item, savedFolder, disposition, attachments);
     }
 
-    /// <summary>SaveOnly keeps a draft (its id is returned); the Send dispositions send, keeping a copy when asked, and return no ids.</summary>
-    private static async Task<IReadOnlyList<Item>> SaveOrSendAsync(Session session, Item item, FolderRef? savedFolder, string disposition)
+    /// <summary>
+    /// SaveOnly keeps a draft (its id is returned); the Send dispositions send, keeping a copy when asked, and return no
+    /// ids. The attachments are new ones (<paramref name="attachments"/>) or those of the stored item <paramref name="attachmentsOf"/>.
+    /// </summary>
+    private static async Task<IReadOnlyList<Item>> SaveOrSendAsync(Session session, Item item, FolderRef? savedFolder, string disposition, IReadOnlyList<NewAttachment> attachments, string? attachmentsOf = null)
     {
         var changes = new ChangeSet();
         if (disposition == SchemaValues.MessageDispositionType.SaveOnly)
@@ -120,11 +146,12 @@ public static class ItemService
             item.IsRead ??= true;
             Stamp(session, item, folder, session.Now);
             changes.Inserts.Add(item);
+            AttachmentService.Distribute(changes, attachments, attachmentsOf, [item]);
             await session.Store.ApplyAsync(changes, session.Cancellation);
             return [item];
         }
 
-        await SendAsync(session, item, disposition == SchemaValues.MessageDispositionType.SendAndSaveCopy ? () => session.ResolveFolderAsync(savedFolder, "sentitems") : null, changes);
+        await SendAsync(session, item, disposition == SchemaValues.MessageDispositionType.SendAndSaveCopy ? () => session.ResolveFolderAsync(savedFolder, "sentitems") : null, changes, attachments, attachmentsOf);
         return []; // Exchange returns no ids for sent messages.
     }
 
@@ -169,8 +196,10 @@ public static class ItemService
             BccRecipients = response.BccRecipients.Count > 0 ? [.. response.BccRecipients] : null,
             InReplyTo = forward ? null : original.InternetMessageId,
             References = original.InternetMessageId,
+            // A forward carries the original's attachments (copied row by row in the store); a reply does not.
+            Attachments = forward && original.Attachments is { } kept ? [.. kept] : null,
         };
-        return await SaveOrSendAsync(session, message, savedFolder, sending);
+        return await SaveOrSendAsync(session, message, savedFolder, sending, [], forward && message.Attachments is not null ? original.Id : null);
     }
 
     /// <summary>The new text above the original, as Outlook lays out a reply; a Body (not NewBodyContent) replaces it all.</summary>
@@ -210,11 +239,12 @@ public static class ItemService
         changes.Deletes.Add(draft.Id);
         var item = draft.Clone();
         item.IsDraft = false;
-        await SendAsync(session, item, options.SaveCopy ? () => session.ResolveFolderAsync(options.SavedFolder, "sentitems") : null, changes);
+        // The draft's attachment rows are copied to every delivered copy before the draft is deleted (same change set).
+        await SendAsync(session, item, options.SaveCopy ? () => session.ResolveFolderAsync(options.SavedFolder, "sentitems") : null, changes, [], item.Attachments is null ? null : draft.Id);
     }
 
     /// <summary>Delivers a message to its local recipients' Inboxes and keeps a copy where asked, in one change set.</summary>
-    private static async Task SendAsync(Session session, Item item, Func<Task<Folder>>? copyTo, ChangeSet changes)
+    private static async Task SendAsync(Session session, Item item, Func<Task<Folder>>? copyTo, ChangeSet changes, IReadOnlyList<NewAttachment> attachments, string? attachmentsOf)
     {
         var now = session.Now;
         var me = session.Mailbox;
@@ -250,6 +280,8 @@ public static class ItemService
             changes.Inserts.Add(copy);
         }
 
+        // Each recipient's copy holds the attachments (the new ones stored once, under the first copy, then copied).
+        AttachmentService.Distribute(changes, attachments, attachmentsOf, item.Attachments is null ? [] : changes.Inserts);
         await session.Store.ApplyAsync(changes, session.Cancellation);
     }
 

@@ -113,6 +113,18 @@ public static class MeetingRunner
             changes.Sources[to] = from;
         }
 
+        // Headers only where bytes come with them: from the decision's attachment writes, or from a moved item's source.
+        changes.Attachments.AddRange(decision.Attachments);
+        var given = decision.Attachments.Select(static a => a switch { AttachmentAdd add => add.Item, AttachmentCopy copy => copy.To, _ => null })
+            .OfType<Item>().ToHashSet(ReferenceEqualityComparer.Instance);
+        foreach (var (item, _) in decision.Creates)
+        {
+            if (item.Attachments is not null && !given.Contains(item) && !decision.Sources.ContainsKey(item.Id))
+            {
+                item.Attachments = null;
+            }
+        }
+
         await session.Store.ApplyAsync(changes, session.Cancellation);
         if (decision.Undelivered.Count > 0)
         {

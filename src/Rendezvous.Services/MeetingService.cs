@@ -11,7 +11,7 @@ namespace Rendezvous.Services;
 public static class MeetingService
 {
     /// <summary>CreateItem of a calendar item (<paramref name="prepared"/>, as read): the organizer's item, and the invitations when asked.</summary>
-    public static async Task<IReadOnlyList<Item>> CreateAsync(Session session, Item prepared, FolderRef? savedFolder, string? invitations, string? timeZoneContext)
+    public static async Task<IReadOnlyList<Item>> CreateAsync(Session session, Item prepared, FolderRef? savedFolder, string? invitations, string? timeZoneContext, IReadOnlyList<NewAttachment>? attachments = null)
     {
         if (invitations is null)
         {
@@ -25,7 +25,10 @@ public static class MeetingService
         {
             var meeting = prepared.Clone();
             var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(meeting, me), MeetingKey.Of(meeting));
-            return MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, MeetingRunner.Context(session));
+            var decision = MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, MeetingRunner.Context(session));
+            // The inline attachments are stored under the organizer's item first, so that the invitations' copies find them.
+            decision.Attachments.InsertRange(0, (attachments ?? []).Select(a => new AttachmentAdd(meeting, a)));
+            return decision;
         });
         return results;
     }

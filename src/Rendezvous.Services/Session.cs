@@ -20,6 +20,9 @@ public sealed class Session
 
     public RequestLimits Limits { get; init; } = new();
 
+    /// <summary>How large attachments may be and how many an item holds.</summary>
+    public AttachmentLimits Attachments { get; init; } = new();
+
     /// <summary>
     /// Takes one of the host's few slots for large work (or fails the request as busy); called when a request turns out
     /// large only once it is under way (many bytes read, a big folder). Without a host it costs nothing.

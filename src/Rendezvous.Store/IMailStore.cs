@@ -55,7 +55,14 @@ public sealed class ChangeSet
 
     public List<Folder> FolderUpdates { get; } = [];
 
-    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count == 0;
+    /// <summary>
+    /// Attachment rows written, in order, before anything else of the set (so before <see cref="Deletes"/>: the bytes of a
+    /// sent draft are copied to the delivered copies before the draft goes). An item inserted as a copy or move of
+    /// another (<see cref="Sources"/>) takes that item's attachment rows without being named here.
+    /// </summary>
+    public List<AttachmentWrite> Attachments { get; } = [];
+
+    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count + Attachments.Count == 0;
 }
 
 public sealed class ConcurrencyException(string itemId, bool gone = false)
@@ -137,6 +144,9 @@ public sealed record FolderSyncChange(SyncChangeKind Kind, string FolderId, Fold
 /// <summary>All folder changes of a scope since a watermark, and the watermark that covers them.</summary>
 public sealed record FolderSyncPage(IReadOnlyList<FolderSyncChange> Changes, long Watermark);
 
+/// <summary>An attachment as stored: its root item and mailbox, its header, its content's length and, for an item attachment, the attached item.</summary>
+public sealed record StoredAttachment(string ItemId, string MailboxId, Attachment Header, long Length, Item? AttachedItem);
+
 /// <summary>
 /// The storage boundary. SQLite implements it today; a PostgreSQL implementation will follow the same contract.
 /// Reads return copies the caller may change; only <see cref="ApplyAsync"/> writes items.
@@ -173,6 +183,15 @@ public interface IMailStore : IAsyncDisposable
     Task<Item?> GetItemAsync(string itemId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<Item>> GetItemsAsync(string folderId, CancellationToken cancellationToken);
+
+    /// <summary>An attachment of the item <paramref name="itemId"/> without its bytes (an item attachment: with its item), or null.</summary>
+    Task<StoredAttachment?> GetAttachmentAsync(string itemId, string attachmentId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The bytes of a file attachment as a stream read from the store as it is read (never whole in memory), or null
+    /// when there is no such attachment. The stream holds a connection of the store until it is disposed.
+    /// </summary>
+    Task<Stream?> OpenAttachmentAsync(string itemId, string attachmentId, CancellationToken cancellationToken);
 
     /// <summary>Items of the folder whose [Start, End) overlaps [start, end).</summary>
     Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);

@@ -88,6 +88,7 @@ internal static class ItemFormat
         (ItemProperties.MeetingResponseMessageType_ProposedEnd, Codec.Time, "ProposedEnd"),
         (ItemProperties.MeetingRequestMessageType_ChangeHighlights, Codec.Highlights, "ChangeHighlights"),
         (ServerProperties.UndeliveredRecipients, Codec.Strings, "UndeliveredRecipients"),
+        (ItemProperties.ItemType_Attachments, Codec.Attachments, "Attachments"),
     ];
 
     // Every other element of the schema is kept as the client gave it: its XML, verbatim (RawElements in Rendezvous.Edge).
@@ -247,6 +248,25 @@ internal static class ItemFormat
         return item;
     }
 
+    /// <summary>An attachment header as the attachment table keeps it beside the bytes.</summary>
+    public static byte[] SerializeAttachment(Attachment attachment)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            Codec.WriteAttachment(w, attachment);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static Attachment DeserializeAttachment(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8);
+        Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject);
+        return Codec.ReadAttachment(ref reader);
+    }
+
     private static void ReadChanges(ref Utf8JsonReader reader, Item item)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -316,6 +336,9 @@ internal static class ItemFormat
         public static readonly Codec Zone = new Scalar(static (w, v) => WriteZone(w, (TimeZoneRef)v), static (ref Utf8JsonReader r) => ReadZone(ref r));
         public static readonly Codec Highlights = new Scalar(static (w, v) => WriteHighlights(w, (ChangeHighlights)v), static (ref Utf8JsonReader r) => ReadHighlights(ref r));
         public static readonly Codec Extended = new Scalar(static (w, v) => WriteList(w, (List<ExtendedProperty>)v, WriteExtended), static (ref Utf8JsonReader r) => ReadList(ref r, ReadExtended));
+
+        // Before issue 15 the element was kept raw (its XML as a string): such a value reads as no attachments.
+        public static readonly Codec Attachments = new Scalar(static (w, v) => WriteList(w, (List<Attachment>)v, WriteAttachment), static (ref Utf8JsonReader r) => r.TokenType == JsonTokenType.String ? new List<Attachment>() : ReadList(ref r, ReadAttachment));
 
         public delegate T ReadValue<out T>(ref Utf8JsonReader reader);
 
@@ -547,6 +570,63 @@ internal static class ItemFormat
             }
 
             return new ChangeHighlights(locationChanged, location, startChanged, start, endChanged, end);
+        }
+
+        internal static void WriteAttachment(Utf8JsonWriter w, Attachment a)
+        {
+            w.WriteStartObject();
+            w.WriteString("Id", a.Id);
+            w.WriteString("Kind", a.Kind.ToString());
+            Optional(w, "Name", a.Name);
+            Optional(w, "ContentType", a.ContentType);
+            Optional(w, "ContentId", a.ContentId);
+            Optional(w, "ContentLocation", a.ContentLocation);
+            w.WriteNumber("Size", a.Size);
+            w.WriteString("LastModifiedTime", a.LastModifiedTime);
+            w.WriteBoolean("IsInline", a.IsInline);
+            if (a.IsContactPhoto is { } photo)
+            {
+                w.WriteBoolean("IsContactPhoto", photo);
+            }
+
+            Optional(w, "ItemKind", a.ItemKind?.ToString());
+            Optional(w, "ParentId", a.ParentId);
+            w.WriteEndObject();
+        }
+
+        internal static Attachment ReadAttachment(ref Utf8JsonReader r)
+        {
+            string id = "", kind = nameof(AttachmentKind.File);
+            string? name = null, type = null, contentId = null, location = null, itemKind = null, parent = null;
+            long size = 0;
+            DateTime modified = default;
+            bool inline = false;
+            bool? photo = null;
+            while (NextField(ref r, ["Id", "Kind", "Name", "ContentType", "ContentId", "ContentLocation", "Size", "LastModifiedTime", "IsInline", "IsContactPhoto", "ItemKind", "ParentId"], out var field))
+            {
+                switch (field)
+                {
+                    case 0: id = r.GetString()!; break;
+                    case 1: kind = r.GetString()!; break;
+                    case 2: name = r.GetString(); break;
+                    case 3: type = r.GetString(); break;
+                    case 4: contentId = r.GetString(); break;
+                    case 5: location = r.GetString(); break;
+                    case 6: size = r.GetInt64(); break;
+                    case 7: modified = r.GetDateTime(); break;
+                    case 8: inline = r.GetBoolean(); break;
+                    case 9: photo = r.GetBoolean(); break;
+                    case 10: itemKind = r.GetString(); break;
+                    case 11: parent = r.GetString(); break;
+                    default: r.Skip(); break;
+                }
+            }
+
+            return new Attachment(id, Enum.Parse<AttachmentKind>(kind))
+            {
+                Name = name, ContentType = type, ContentId = contentId, ContentLocation = location, Size = size, LastModifiedTime = modified,
+                IsInline = inline, IsContactPhoto = photo, ItemKind = itemKind is null ? null : Enum.Parse<ItemKind>(itemKind), ParentId = parent,
+            };
         }
 
         private static void WriteExtended(Utf8JsonWriter w, ExtendedProperty p)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -226,6 +227,27 @@ public sealed class SqliteMailStore : IMailStore
         // Index 8: items stored keyed by property identity (ItemFormat, format 2) instead of C# property names. The rows
         // are rewritten in code (RewriteItemsAsync), in this migration's transaction; this statement only marks the step.
         ItemFormatMigration,
+        // Index 9: attachments (issue 15), in a table of their own so that no item read loads their bytes: one row per
+        // attachment, keyed by the root item and the attachment's local id (an attachment of an attached item is a row of
+        // the same root, with its parent's id), the header beside the content (first, so that reading it reads no
+        // overflow page of the content). No foreign key to items: a move re-points the rows to the new item before the
+        // old one goes, in the same transaction; deleting an item (also through its folder) deletes its rows.
+        // IF NOT EXISTS: a store rewound to an older version (the migration tests) may still hold them.
+        """
+        CREATE TABLE IF NOT EXISTS attachments (
+            item_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            mailbox_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            parent_id TEXT,
+            header BLOB NOT NULL,
+            content BLOB NOT NULL,
+            UNIQUE (item_id, id)
+        );
+        CREATE TRIGGER IF NOT EXISTS items_attachments_gone AFTER DELETE ON items
+        BEGIN
+            DELETE FROM attachments WHERE item_id = OLD.id;
+        END;
+        """,
     ];
 
     private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";
@@ -527,6 +549,105 @@ public sealed class SqliteMailStore : IMailStore
     public Task<IReadOnlyList<Item>> GetItemsAsync(string folderId, CancellationToken cancellationToken) =>
         QueryItems(ItemColumns + " WHERE folder_id = $f;", cancellationToken, ("$f", folderId));
 
+    public async Task<StoredAttachment?> GetAttachmentAsync(string itemId, string attachmentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var cmd = connection.Command("""
+            SELECT mailbox_id, header, length(content), CASE WHEN json_extract(header, '$.Kind') = 'Item' THEN content END
+            FROM attachments WHERE item_id = $i AND id = $a;
+            """, null, ("$i", itemId), ("$a", attachmentId));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var header = ItemFormat.DeserializeAttachment(reader.GetFieldValue<byte[]>(1));
+        var attached = reader.IsDBNull(3) ? null : DeserializeItem(reader.GetFieldValue<byte[]>(3));
+        return new StoredAttachment(itemId, reader.GetString(0), header, reader.GetInt64(2), attached);
+    }
+
+    public async Task<Stream?> OpenAttachmentAsync(string itemId, string attachmentId, CancellationToken cancellationToken)
+    {
+        var connection = await pool.RentAsync(cancellationToken);
+        try
+        {
+            long rowid;
+            await using (var cmd = connection.Command("SELECT rowid FROM attachments WHERE item_id = $i AND id = $a;", null, ("$i", itemId), ("$a", attachmentId)))
+            {
+                if (await cmd.ExecuteScalarAsync(cancellationToken) is not long id)
+                {
+                    await connection.DisposeAsync();
+                    return null;
+                }
+
+                rowid = id;
+            }
+
+            // Read in place, page by page, as the response is written: a 20 MB attachment is never one array.
+            return new AttachmentStream(connection, new SqliteBlob(connection.Connection, "attachments", "content", rowid, readOnly: true));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A blob read in place; returns its connection to the pool when disposed.</summary>
+    private sealed class AttachmentStream(PooledConnection connection, SqliteBlob blob) : Stream
+    {
+        private bool disposed;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => blob.Length;
+
+        public override long Position { get => blob.Position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => blob.Read(buffer, offset, count);
+
+        public override int Read(Span<byte> buffer) => blob.Read(buffer);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !disposed)
+            {
+                disposed = true;
+                blob.Dispose();
+                connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (!disposed)
+            {
+                disposed = true;
+                await blob.DisposeAsync();
+                await connection.DisposeAsync();
+            }
+
+            GC.SuppressFinalize(this);
+        }
+    }
+
     // start_ticks > $s - longest is implied by end_ticks > $s; said outright, it bounds the index range from below.
     internal const string WindowQuery = ItemColumns
         + " WHERE folder_id = $f AND start_ticks < $e AND start_ticks > $s - (SELECT longest_ticks FROM folders WHERE id = $f) AND end_ticks > $s ORDER BY start_ticks;";
@@ -643,6 +764,7 @@ public sealed class SqliteMailStore : IMailStore
 
         return WriteAsync(async (connection, tx) =>
         {
+            await WriteAttachmentsAsync(connection, tx, changes, deleted, cancellationToken);
             foreach (var folder in changes.FolderInserts)
             {
                 await InsertFolder(connection, tx, folder, cancellationToken);
@@ -764,6 +886,115 @@ public sealed class SqliteMailStore : IMailStore
                 }
             }
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The attachment rows of a change set, before its deletions: the items copied or moved (their sources' rows copied,
+    /// or re-pointed for a move), then the set's own attachment writes in order.
+    /// </summary>
+    private static async Task WriteAttachmentsAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, HashSet<string> deleted, CancellationToken cancellationToken)
+    {
+        var repointed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in changes.Inserts)
+        {
+            if (item.Attachments is null || changes.Sources.GetValueOrDefault(item.Id) is not { } source)
+            {
+                continue;
+            }
+
+            // A move keeps the rows (the first copy of a deleted source takes them); a copy duplicates them, so that each
+            // item owns its rows and deleting one never touches the other's (sharing would need a reference count).
+            var move = deleted.Contains(source) && repointed.Add(source);
+            await using var cmd = connection.Command(move
+                ? "UPDATE attachments SET item_id = $to, mailbox_id = $m WHERE item_id = $from;"
+                : "INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content) SELECT $to, id, $m, parent_id, header, content FROM attachments WHERE item_id = $from;",
+                tx, ("$to", item.Id), ("$m", item.MailboxId), ("$from", source));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var write in changes.Attachments)
+        {
+            switch (write)
+            {
+                case AttachmentAdd add:
+                    await AddAttachmentAsync(connection, tx, add, cancellationToken);
+                    break;
+                case AttachmentCopy copy:
+                {
+                    await using var cmd = connection.Command("""
+                        DELETE FROM attachments WHERE item_id = $to;
+                        INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content) SELECT $to, id, $m, parent_id, header, content FROM attachments WHERE item_id = $from;
+                        """, tx, ("$to", copy.To.Id), ("$m", copy.To.MailboxId), ("$from", copy.FromItemId));
+                    await cmd.ExecuteNonQueryAsync(cancellationToken);
+                    break;
+                }
+
+                case AttachmentRemove remove:
+                {
+                    await using var cmd = connection.Command("""
+                        WITH RECURSIVE tree(id) AS (SELECT $a UNION SELECT a.id FROM attachments a JOIN tree t ON a.item_id = $i AND a.parent_id = t.id)
+                        DELETE FROM attachments WHERE item_id = $i AND id IN (SELECT id FROM tree);
+                        """, tx, ("$i", remove.ItemId), ("$a", remove.AttachmentId));
+                    await cmd.ExecuteNonQueryAsync(cancellationToken);
+                    break;
+                }
+
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(changes), write, "Unknown attachment write.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// One new attachment: an attached item in the store's item format, or the bytes copied from their stream into a
+    /// blob of their length, in place (the row is made with a zeroblob, then written a chunk at a time).
+    /// </summary>
+    private static async Task AddAttachmentAsync(PooledConnection connection, SqliteTransaction tx, AttachmentAdd add, CancellationToken cancellationToken)
+    {
+        var (header, content) = add.Attachment;
+        byte[]? itemBytes = content.Item is { } attached ? Encoding.UTF8.GetBytes(SerializeItem(attached)) : null;
+        long rowid;
+        await using (var cmd = connection.Command("""
+            INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content)
+            VALUES ($i, $a, $m, $p, $h, IFNULL($c, zeroblob($n))) RETURNING rowid;
+            """, tx, ("$i", add.Item.Id), ("$a", header.Id), ("$m", add.Item.MailboxId), ("$p", header.ParentId),
+            ("$h", Encoding.UTF8.GetString(ItemFormat.SerializeAttachment(header))), ("$c", itemBytes), ("$n", content.Length)))
+        {
+            rowid = (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        if (itemBytes is not null || content.Length == 0)
+        {
+            return;
+        }
+
+        await using var source = content.Open!();
+        using var blob = new SqliteBlob(connection.Connection, "attachments", "content", rowid);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            long written = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (written + read > content.Length)
+                {
+                    throw new InvalidOperationException("An attachment's content is longer than it said.");
+                }
+
+                blob.Write(buffer, 0, read);
+                written += read;
+            }
+
+            if (written != content.Length)
+            {
+                throw new InvalidOperationException("An attachment's content is shorter than it said.");
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Whether the item's field changes wait for the number of the change that writes it.</summary>

@@ -158,6 +158,11 @@ public sealed class StoreFormatTests : IDisposable
             [typeof(TimeZoneRef)] = new TimeZoneRef("UTC", "(UTC)"),
             [typeof(ChangeHighlights)] = new ChangeHighlights(true, "here", true, at, false, null),
             [typeof(List<ExtendedProperty>)] = new List<ExtendedProperty> { new(new ExtendedPropertyPath(null, "PublicStrings", null, "X", null, "String"), "v", null) },
+            [typeof(List<Attachment>)] = new List<Attachment>
+            {
+                new(Attachment.NewId(), AttachmentKind.File) { Name = "a.png", ContentType = "image/png", ContentId = "cid", ContentLocation = "loc", Size = 12, LastModifiedTime = at, IsInline = true, IsContactPhoto = false },
+                new(Attachment.NewId(), AttachmentKind.Item) { Name = "m", Size = 300, LastModifiedTime = at, ItemKind = ItemKind.CalendarItem, ParentId = Attachment.NewId() },
+            },
         };
         var typed = typeof(Item).GetProperties().Where(p => p.CanWrite && p.GetSetMethod() is not null
             && p.Name is not (nameof(Item.Id) or nameof(Item.MailboxId) or nameof(Item.FolderId) or nameof(Item.Kind) or nameof(Item.ChangeNumber) or nameof(Item.FieldChanges))).ToList();

@@ -42,12 +42,12 @@ public static class ItemReaders
         return (new CreateItemOptions(disposition, invitations, savedFolder, request.Soap.TimeZoneContext), items);
     }
 
-    /// <summary>One entry of a CreateItem.</summary>
-    public static NewEntry NewEntry(XElement e, ReadContext context) => e.Name.LocalName switch
+    /// <summary>One entry of a CreateItem; a new item's inline attachments come with it (their contents from <paramref name="spool"/>).</summary>
+    public static NewEntry NewEntry(XElement e, ReadContext context, BinarySpool? spool = null, DateTime now = default) => e.Name.LocalName switch
     {
-        "CalendarItem" => new NewCalendarItem(ItemReader.ReadNewItem(e, context)),
-        "Message" => new NewMessage(ItemReader.ReadNewItem(e, context)),
-        "Item" or "Contact" or "DistributionList" or "Task" or "PostItem" => new NewPlainItem(ItemReader.ReadNewItem(e, context)),
+        "CalendarItem" => NewItem(e, context, spool, now, static i => new NewCalendarItem(i)),
+        "Message" => NewItem(e, context, spool, now, static i => new NewMessage(i)),
+        "Item" or "Contact" or "DistributionList" or "Task" or "PostItem" => NewItem(e, context, spool, now, static i => new NewPlainItem(i)),
         "AcceptItem" => new NewMeetingResponse(ResponseKind.Accept, ReadResponseObject(e, context)),
         "TentativelyAcceptItem" => new NewMeetingResponse(ResponseKind.Tentative, ReadResponseObject(e, context)),
         "DeclineItem" => new NewMeetingResponse(ResponseKind.Decline, ReadResponseObject(e, context)),
@@ -58,6 +58,12 @@ public static class ItemReaders
         "ForwardItem" => new NewReply(ReplyKind.Forward, ReadResponseObject(e, context)),
         _ => throw SoapRequest.Schema(e, $"Creating a '{Values.Excerpt(e.Name.LocalName)}' is not supported."),
     };
+
+    private static NewEntry NewItem(XElement e, ReadContext context, BinarySpool? spool, DateTime now, Func<Item, NewEntry> entry)
+    {
+        var (item, attachments) = AttachmentReaders.ReadNewItem(e, context, spool, now);
+        return entry(item) with { Attachments = attachments };
+    }
 
     /// <summary>UpdateItem: its options and its changes (counted, with their updates).</summary>
     public static async Task<(UpdateItemOptions Options, List<XElement> Changes)> UpdateItemAsync(EwsRequest request)

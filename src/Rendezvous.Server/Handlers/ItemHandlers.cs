@@ -25,9 +25,12 @@ public static class ItemHandlers
     {
         var (options, items) = await ItemReaders.CreateItemAsync(request);
         var context = request.ReadContext;
-        var outcomes = await request.PerItemAsync(items, e => ItemService.CreateAsync(request.Session, options, ItemReaders.NewEntry(e, context)));
-        return ItemWriters.Items(request, "CreateItem", outcomes, EwsRequest.IdOnly);
+        var outcomes = await request.PerItemAsync(items, e => ItemService.CreateAsync(request.Session, options, ItemReaders.NewEntry(e, context, request.Soap.Spool, request.Now)));
+        return ItemWriters.Items(request, "CreateItem", outcomes, CreatedShape);
     }
+
+    /// <summary>What CreateItem answers of each item: its id, and its attachments' ids (exchangelib sets them on its objects).</summary>
+    private static readonly ItemShape CreatedShape = new(BaseShape.IdOnly, null, [new FieldPath("item:Attachments")]);
 
     public static async Task<Action<EwsWriter>> UpdateItem(EwsRequest request)
     {

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Xml;
+using System.Xml.Linq;
+using Rendezvous.Store;
+
+namespace Rendezvous.Bench.Load;
+
+/// <summary>
+/// Issue 15 §3: a large attachment is streamed, not copied several times. Against a fresh `rdv serve` (request limit
+/// raised to take it), a 20 MB file attachment is created with CreateAttachment and read back with GetAttachment; for
+/// each step: the server's resident memory settled before, its peak while sampled (every 20 ms), settled after, and
+/// whether the bytes came back unchanged. Output: one `attachment STEP ...` line each, then `# target` verdicts
+/// (the issue's: within 100 MB of the baseline).
+/// </summary>
+internal sealed class AttachmentBench(Options options, TextWriter log, TextWriter output)
+{
+    private const string User = "attach@bench.test";
+    private const int Megabytes = 20;
+    private static readonly XNamespace T = "http://schemas.microsoft.com/exchange/services/2006/types";
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "rdv-attach-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        if (Directory.Exists(data))
+        {
+            Directory.Delete(data, recursive: true);
+        }
+
+        await using (var store = await SqliteMailStore.OpenAsync(data, cancellationToken))
+        {
+            await store.AddUserAsync(User, "Attachments", PasswordHasher.Hash(Seeder.Password, 1_000), cancellationToken);
+        }
+
+        var failed = false;
+        var figures = new List<(string Name, double Before, double Peak, double After)>();
+        try
+        {
+            await using var server = await ChildProcess.StartAsync(options.Server,
+                ["serve", "--urls", "http://127.0.0.1:0", "--data", data, "--max-request-bytes", (64 * 1024 * 1024).ToString(CultureInfo.InvariantCulture)], null, cancellationToken);
+            log.WriteLine($"server: pid {server.Id} at {server.Endpoint} ({options.Server})");
+            using var target = new EwsTarget(server.Endpoint, 4);
+
+            var created = await target.CallAsync(User,
+                "<m:CreateItem MessageDisposition=\"SaveOnly\"><m:Items><t:Message><t:Subject>large attachment</t:Subject></t:Message></m:Items></m:CreateItem>", cancellationToken);
+            var itemId = (string)created.Descendants(T + "ItemId").Single().Attribute("Id")!;
+            // Warm up: the JIT and the sign-in, and a small attachment through the same paths.
+            string? small = null;
+            for (var i = 0; i < 20; i++)
+            {
+                var answer = await target.CallAsync(User, CreateAttachment(itemId, new byte[1000]), cancellationToken);
+                small = (string)answer.Descendants(T + "AttachmentId").Single().Attribute("Id")!;
+                await target.CallAsync(User, GetAttachment(small), cancellationToken);
+            }
+
+            var content = new byte[Megabytes * 1024 * 1024];
+            new Random(15).NextBytes(content);
+            var expected = SHA256.HashData(content);
+            var body = Requests.Envelope(CreateAttachment(itemId, content));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"create: a {body.Length / 1048576.0:F1} MiB request"));
+
+            var before = await SettledRssAsync(server, cancellationToken);
+            string attachmentId;
+            using (var sampler = new PeakSampler(server))
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
+                request.Headers.TryAddWithoutValidation("Authorization", target.Authorization(User));
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", "text/xml; charset=utf-8");
+                using var response = await target.Http.SendAsync(request, cancellationToken);
+                var answer = XDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                attachmentId = (string?)answer.Descendants(T + "AttachmentId").SingleOrDefault()?.Attribute("Id") ?? "";
+                var peak = await sampler.StopAsync();
+                var after = await SettledRssAsync(server, cancellationToken);
+                failed |= attachmentId.Length == 0;
+                figures.Add(("create-20MB", before, peak, after));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"attachment create-20MB status={(int)response.StatusCode} ok={attachmentId.Length > 0} elapsed_s={clock.Elapsed.TotalSeconds:F2} rss_before_mb={before:F0} rss_peak_mb={peak:F0} rss_after_mb={after:F0}"));
+            }
+
+            body = [];
+            before = await SettledRssAsync(server, cancellationToken);
+            using (var sampler = new PeakSampler(server))
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var (length, hash) = await ReadContentAsync(target, GetAttachment(attachmentId), cancellationToken);
+                var peak = await sampler.StopAsync();
+                var after = await SettledRssAsync(server, cancellationToken);
+                var same = length == content.Length && hash.AsSpan().SequenceEqual(expected);
+                failed |= !same;
+                figures.Add(("get-20MB", before, peak, after));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"attachment get-20MB bytes={length} unchanged={same} elapsed_s={clock.Elapsed.TotalSeconds:F2} rss_before_mb={before:F0} rss_peak_mb={peak:F0} rss_after_mb={after:F0}"));
+            }
+
+            var baseline = figures[0].Before;
+            foreach (var (name, _, peak, _) in figures)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"# target {name} within 100 MB of the baseline ({baseline:F0} MB): +{peak - baseline:F0} MB at peak {(peak - baseline < 100 ? "met" : "MISSED")}"));
+            }
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException e)
+            {
+                log.WriteLine("could not remove " + data + ": " + e.Message);
+            }
+        }
+
+        return failed ? 1 : 0;
+    }
+
+    private static string CreateAttachment(string itemId, byte[] content) =>
+        $"<m:CreateAttachment><m:ParentItemId Id=\"{itemId}\"/><m:Attachments><t:FileAttachment><t:Name>large.bin</t:Name><t:Content>{Convert.ToBase64String(content)}</t:Content></t:FileAttachment></m:Attachments></m:CreateAttachment>";
+
+    private static string GetAttachment(string id) =>
+        $"<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id=\"{id}\"/></m:AttachmentIds></m:GetAttachment>";
+
+    /// <summary>The Content of a GetAttachment response, decoded as it streams in: its length and SHA-256.</summary>
+    private static async Task<(long Length, byte[] Hash)> ReadContentAsync(EwsTarget target, string body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(Requests.Envelope(body)) };
+        request.Headers.TryAddWithoutValidation("Authorization", target.Authorization(User));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "text/xml; charset=utf-8");
+        using var response = await target.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var reader = XmlReader.Create(stream, new XmlReaderSettings { Async = true });
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long length = 0;
+        var buffer = new byte[64 * 1024];
+        while (await reader.ReadAsync())
+        {
+            if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Content")
+            {
+                int read;
+                while ((read = await reader.ReadElementContentAsBase64Async(buffer, 0, buffer.Length)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    length += read;
+                }
+            }
+        }
+
+        return (length, hash.GetHashAndReset());
+    }
+
+    /// <summary>The resident memory once it stops moving (at most 10 s).</summary>
+    private static async Task<double> SettledRssAsync(ChildProcess server, CancellationToken cancellationToken)
+    {
+        var last = server.Memory().RssMb;
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(1000, cancellationToken);
+            var now = server.Memory().RssMb;
+            if (Math.Abs(now - last) < 2)
+            {
+                return now;
+            }
+
+            last = now;
+        }
+
+        return last;
+    }
+
+    /// <summary>Samples the server's resident memory every 20 ms until stopped.</summary>
+    private sealed class PeakSampler : IDisposable
+    {
+        private readonly CancellationTokenSource stop = new();
+        private readonly Task loop;
+
+        public PeakSampler(ChildProcess server)
+        {
+            Peak = server.Memory().RssMb;
+            loop = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    Peak = Math.Max(Peak, server.Memory().RssMb);
+                    try
+                    {
+                        await Task.Delay(20, stop.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+
+        public double Peak { get; private set; }
+
+        public async Task<double> StopAsync()
+        {
+            await stop.CancelAsync();
+            await loop;
+            return Peak;
+        }
+
+        public void Dispose() => stop.Dispose();
+    }
+}

@@ -1,0 +1,131 @@
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Domain;
+
+/// <summary>A file attachment (bytes) or an item attachment (an item inside the item).</summary>
+public enum AttachmentKind
+{
+    File,
+    Item,
+}
+
+/// <summary>
+/// An attachment's header: what GetItem lists and what the item's bag keeps (under item:Attachments). The bytes live
+/// in the store's attachment table, keyed by the root item and <see cref="Id"/>, and are read only when asked for.
+/// <see cref="Id"/> is local to the root item (copies of an item keep it); the wire AttachmentId is made with
+/// <see cref="AttachmentIds"/> from the root item's id and it.
+/// </summary>
+public sealed record Attachment(string Id, AttachmentKind Kind)
+{
+    public string? Name { get; init; }
+
+    public string? ContentType { get; init; }
+
+    public string? ContentId { get; init; }
+
+    public string? ContentLocation { get; init; }
+
+    /// <summary>Bytes of the content (an item attachment: of the attached item as stored).</summary>
+    public long Size { get; init; }
+
+    public DateTime LastModifiedTime { get; init; }
+
+    public bool IsInline { get; init; }
+
+    /// <summary>A file attachment's IsContactPhoto, when given.</summary>
+    public bool? IsContactPhoto { get; init; }
+
+    /// <summary>The kind of the attached item (item attachments).</summary>
+    public ItemKind? ItemKind { get; init; }
+
+    /// <summary>The item attachment this one is inside (an attachment of an attached item), null at the top.</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>A new local id.</summary>
+    public static string NewId() => Guid.NewGuid().ToString("N");
+}
+
+/// <summary>
+/// The content of a new attachment: bytes that can be opened (once) as a stream of <see cref="Length"/> bytes, or the
+/// attached item (whose own attachments are new attachments too, with their <see cref="Attachment.ParentId"/> set).
+/// </summary>
+public sealed class AttachmentContent
+{
+    private AttachmentContent(long length, Func<Stream>? open, Item? item)
+    {
+        Length = length;
+        Open = open;
+        Item = item;
+    }
+
+    public long Length { get; }
+
+    public Func<Stream>? Open { get; }
+
+    public Item? Item { get; }
+
+    public static AttachmentContent Bytes(long length, Func<Stream> open) => new(length, open, null);
+
+    public static AttachmentContent Of(Item item) => new(0, null, item);
+}
+
+/// <summary>A new attachment as read from a request: its header (id given) and its content.</summary>
+public sealed record NewAttachment(Attachment Header, AttachmentContent Content);
+
+/// <summary>
+/// A write of attachment rows, done in the change set's transaction before its deletions (so that the bytes of an item
+/// being deleted, a sent draft say, are copied first). Items are named by object: their id and mailbox may be given
+/// only when the change set is applied (the meeting runner places created items last).
+/// </summary>
+public abstract record AttachmentWrite;
+
+/// <summary>Stores <paramref name="Attachment"/>'s content under <paramref name="Item"/>.</summary>
+public sealed record AttachmentAdd(Item Item, NewAttachment Attachment) : AttachmentWrite;
+
+/// <summary>
+/// Copies every attachment row of the item <paramref name="FromItemId"/> to <paramref name="To"/> (ids kept), replacing
+/// the rows <paramref name="To"/> had (an attendee's calendar item following the organizer's changed attachments).
+/// </summary>
+public sealed record AttachmentCopy(string FromItemId, Item To) : AttachmentWrite;
+
+/// <summary>Removes the attachment <paramref name="AttachmentId"/> of <paramref name="ItemId"/>, and those inside it.</summary>
+public sealed record AttachmentRemove(string ItemId, string AttachmentId) : AttachmentWrite;
+
+/// <summary>
+/// Wire AttachmentIds: the root item's id and the attachment's local id in one opaque base64 value, so that a
+/// GetAttachment or DeleteAttachment finds the item (and checks its owner) from the id alone.
+/// </summary>
+public static class AttachmentIds
+{
+    private const byte Tag = 0x41; // 'A'
+
+    public static string Encode(string itemId, string attachmentId)
+    {
+        // The tag, a version, the item id's 18 bytes and the attachment's GUID: 36 bytes, 48 characters.
+        Span<byte> bytes = stackalloc byte[36];
+        bytes[0] = Tag;
+        bytes[1] = 1;
+        if (!Convert.TryFromBase64String(itemId, bytes[2..], out var written) || written != 18 || !Guid.TryParseExact(attachmentId, "N", out var local))
+        {
+            throw new ArgumentException("Not an item id and a local attachment id.", nameof(itemId));
+        }
+
+        local.TryWriteBytes(bytes[20..]);
+        return Convert.ToBase64String(bytes);
+    }
+
+    /// <summary>The root item id and local attachment id of a wire AttachmentId; false when it is not one made here.</summary>
+    public static bool TryDecode(string id, out string itemId, out string attachmentId)
+    {
+        itemId = attachmentId = "";
+        Span<byte> bytes = stackalloc byte[48];
+        if (id.Length != 48 || !Convert.TryFromBase64String(id, bytes, out var written) || written != 36 || bytes[0] != Tag || bytes[1] != 1)
+        {
+            return false;
+        }
+
+        itemId = Convert.ToBase64String(bytes[2..20]);
+        attachmentId = new Guid(bytes[20..36]).ToString("N");
+        return EwsIds.IsItemId(itemId);
+    }
+}

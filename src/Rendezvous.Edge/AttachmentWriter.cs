@@ -1,0 +1,87 @@
+using Rendezvous.Domain;
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Edge;
+
+/// <summary>Attachments in EWS: the headers an item lists, and one attachment whole (GetAttachment).</summary>
+public static class AttachmentWriter
+{
+    /// <summary>item:Attachments: each attachment's header, in the item's order.</summary>
+    public static void WriteHeaders(EwsWriter w, Item item, WriteContext context)
+    {
+        var root = context.AttachmentRootId ?? item.Id;
+        w.StartT("Attachments");
+        foreach (var attachment in item.Attachments!)
+        {
+            Start(w, attachment, root, context, rootIds: null);
+            w.End();
+        }
+
+        w.End();
+    }
+
+    /// <summary>
+    /// Starts the attachment's element and writes its header (AttachmentId, Name, ... IsInline; a file's IsContactPhoto
+    /// when <paramref name="withFileTail"/>); the caller writes the content and ends it. <paramref name="rootIds"/>, when
+    /// given, puts the root item's id and ChangeKey on the AttachmentId (CreateAttachment's answer).
+    /// </summary>
+    public static void Start(EwsWriter w, Attachment a, string rootItemId, WriteContext context, (string Id, long ChangeNumber)? rootIds, bool withFileTail = true)
+    {
+        w.StartT(a.Kind == AttachmentKind.Item ? "ItemAttachment" : "FileAttachment");
+        w.StartT("AttachmentId");
+        w.Attr("Id", AttachmentIds.Encode(rootItemId, a.Id));
+        if (rootIds is { } ids)
+        {
+            w.Attr("RootItemId", ids.Id);
+            w.Attr("RootItemChangeKey", ChangeKeys.Encode(ids.ChangeNumber));
+        }
+
+        w.End();
+        Optional(w, "Name", a.Name);
+        Optional(w, "ContentType", a.ContentType);
+        Optional(w, "ContentId", a.ContentId);
+        Optional(w, "ContentLocation", a.ContentLocation);
+        if (context.Supports(ExchangeVersion.Exchange2010))
+        {
+            w.T("Size", (int)Math.Min(int.MaxValue, a.Size));
+            w.T("LastModifiedTime", a.LastModifiedTime);
+            w.T("IsInline", a.IsInline);
+            if (withFileTail && a.Kind == AttachmentKind.File && a.IsContactPhoto is { } photo)
+            {
+                w.T("IsContactPhoto", photo);
+            }
+        }
+    }
+
+    private static void Optional(EwsWriter w, string element, string? value)
+    {
+        if (value is not null)
+        {
+            w.T(element, value);
+        }
+    }
+
+    /// <summary>
+    /// A file attachment's Content, base64 written as the bytes are read from <paramref name="content"/> (a chunk at a
+    /// time, so a large attachment is never one array or one string).
+    /// </summary>
+    public static void WriteContent(EwsWriter w, Stream content)
+    {
+        w.StartT("Content");
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(48 * 1024);
+        try
+        {
+            int read;
+            while ((read = content.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                w.Xml.WriteBase64(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        w.End();
+    }
+}
