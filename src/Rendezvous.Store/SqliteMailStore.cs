@@ -373,11 +373,11 @@ public sealed class SqliteMailStore : IMailStore
                 throw new DuplicateException($"A user with the address {address} already exists.");
             }
 
-            var root = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, DisplayName = "root", DistinguishedName = "root" };
-            var top = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Top of Information Store", FolderClass = "IPF.Note", DistinguishedName = "msgfolderroot" };
+            var root = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, DisplayName = "root", DistinguishedName = "root" };
+            var top = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Top of Information Store", FolderClass = "IPF.Note", DistinguishedName = "msgfolderroot" };
             // The dumpster: SoftDelete keeps items here, out of the user's folders (as Exchange's Recoverable Items).
-            var recoverable = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Recoverable Items", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsroot" };
-            var deletions = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = recoverable.Id, DisplayName = "Deletions", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsdeletions" };
+            var recoverable = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Recoverable Items", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsroot" };
+            var deletions = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = recoverable.Id, DisplayName = "Deletions", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsdeletions" };
             await InsertFolder(connection, tx, root, cancellationToken);
             await InsertFolder(connection, tx, top, cancellationToken);
             await InsertFolder(connection, tx, recoverable, cancellationToken);
@@ -386,7 +386,7 @@ public sealed class SqliteMailStore : IMailStore
             {
                 await InsertFolder(connection, tx, new Folder
                 {
-                    Id = EwsIds.NewFolderId(),
+                    Id = EwsIds.NewFolderId(user.MailboxId),
                     MailboxId = user.MailboxId,
                     ParentId = top.Id,
                     DisplayName = display,

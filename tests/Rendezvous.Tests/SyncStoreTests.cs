@@ -195,7 +195,7 @@ public sealed class SyncStoreTests : IDisposable
         var create = new ChangeSet();
         create.Inserts.Add(item);
         await store.ApplyAsync(create, CancellationToken.None);
-        var folder = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = inbox.ParentId, DisplayName = "Doomed", FolderClass = "IPF.Note" };
+        var folder = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = inbox.ParentId, DisplayName = "Doomed", FolderClass = "IPF.Note" };
         var folderInsert = new ChangeSet();
         folderInsert.FolderInserts.Add(folder);
         await store.ApplyAsync(folderInsert, CancellationToken.None);
