@@ -12,6 +12,9 @@ namespace Rendezvous.Edge;
 public sealed record MapiAlias(PropertyDefinition Definition, string Uri, Func<Item, string?> Get, Action<Item, string>? Set, Action<Item>? Delete)
 {
     public bool IsReadOnly => Set is null;
+
+    /// <summary>The MAPI key it answers to, when not its definition's own (a computed property, or another name for it).</summary>
+    public string? Key { get; init; }
 }
 
 /// <summary>The element-backed MAPI properties by <see cref="ExtendedPropertyPath.Key"/> (their identities are generated from tools/item-properties.tsv).</summary>
@@ -78,7 +81,63 @@ public static class MapiAliases
             Flag(ItemProperties.CalendarItemType_IsRecurring, "calendar:IsRecurring", i => i.Kind == ItemKind.CalendarItem ? false : null, null),
             Number(ItemProperties.CalendarItemType_AppointmentSequenceNumber, "calendar:AppointmentSequenceNumber", i => i.Kind == ItemKind.CalendarItem ? i.AppointmentSequenceNumber : null, null),
         };
-        return aliases.ToDictionary(a => a.Definition.MapiKey ?? throw new InvalidOperationException(a.Definition + " has no MAPI identity."), StringComparer.Ordinal);
+        aliases.AddRange(Computed());
+        return aliases.ToDictionary(a => a.Key ?? a.Definition.MapiKey ?? throw new InvalidOperationException(a.Definition + " has no MAPI identity."), StringComparer.Ordinal);
+    }
+
+    // CalendarItemType as urn:schemas:calendar:instancetype codes (0 single, 1 master, 2 occurrence, 3 exception).
+    private static readonly string[] InstanceTypeCodes =
+    [
+        SchemaValues.CalendarItemTypeType.Single, SchemaValues.CalendarItemTypeType.RecurringMaster, SchemaValues.CalendarItemTypeType.Occurrence,
+        SchemaValues.CalendarItemTypeType.Exception,
+    ];
+
+    /// <summary>PR_URL_COMP_NAME (0x10F3): the resource name DavMail gives an item, stored as the client set it.</summary>
+    public static readonly ExtendedPropertyPath ResourceName = new("0x10F3", null, null, null, null, SchemaValues.MapiPropertyTypeType.String);
+
+    /// <summary>
+    /// An item's resource name when no client gave it one: its id in base64url with ".EML", the name DavMail makes of
+    /// an item it did not create (StringUtil.base64ToUrl(itemId) + ".EML"); looked up by it when the id is too short
+    /// for DavMail to take the name for an id.
+    /// </summary>
+    public static string DefaultResourceName(Item item) => item.Id.Replace('+', '-').Replace('/', '_') + ".EML";
+
+    /// <summary>
+    /// MAPI properties that are no element of the schema, computed from the item (or stored where a client sets them):
+    /// what DavMail lists, pages and looks items up by.
+    /// </summary>
+    private static IEnumerable<MapiAlias> Computed()
+    {
+        // Note: DavMail lists a calendar by PidLidRecurring and this named property (both in its restriction); without
+        // it every listing is empty.
+        yield return new MapiAlias(ItemProperties.CalendarItemType_CalendarItemType, "calendar:CalendarItemType",
+            i => i.Kind is ItemKind.CalendarItem or ItemKind.MeetingRequest or ItemKind.MeetingResponse or ItemKind.MeetingCancellation
+                ? Array.IndexOf(InstanceTypeCodes, SchemaValues.CalendarItemTypeType.Single).ToString(CultureInfo.InvariantCulture)
+                : null,
+            null, null)
+        {
+            Key = new ExtendedPropertyPath(null, SchemaValues.DistinguishedPropertySetType.PublicStrings, null, "urn:schemas:calendar:instancetype", null, SchemaValues.MapiPropertyTypeType.Integer).Key,
+        };
+
+        // Note: PR_INTERNET_ARTICLE_NUMBER; DavMail's paged search sorts by it and drops every item without it.
+        yield return new MapiAlias(ItemProperties.ItemType_ItemId, "PropertyTag 0x0E23",
+            i => i.ArticleNumber > 0 ? i.ArticleNumber.ToString(CultureInfo.InvariantCulture) : null, null, null)
+        {
+            Key = new ExtendedPropertyPath("0x0E23", null, null, null, null, SchemaValues.MapiPropertyTypeType.Integer).Key,
+        };
+
+        var nameKey = ResourceName.Key;
+        yield return new MapiAlias(ItemProperties.ItemType_ItemId, "PropertyTag 0x10F3",
+            i => i.ExtendedProperties.Find(p => p.Path.Key == nameKey)?.Value ?? DefaultResourceName(i),
+            (i, v) =>
+            {
+                i.ExtendedProperties.RemoveAll(p => p.Path.Key == nameKey);
+                i.ExtendedProperties.Add(new ExtendedProperty(ResourceName, v, null));
+            },
+            i => i.ExtendedProperties.RemoveAll(p => p.Path.Key == nameKey))
+        {
+            Key = nameKey,
+        };
     }
 
     private static MapiAlias Text(PropertyDefinition definition, string uri, Func<Item, string?> get, Action<Item, string?>? set) =>

@@ -366,7 +366,7 @@ public static class ItemSchema
     public static readonly PropertyDef Culture = Str("item:Culture", "Culture", i => i.Culture ?? "en-US", (i, v) => i.Culture = v, inDefault: true);
     public static readonly PropertyDef LastModifiedName = Str("item:LastModifiedName", "LastModifiedName", i => i.LastModifiedName, null);
     public static readonly PropertyDef LastModifiedTime = Date("item:LastModifiedTime", "LastModifiedTime", i => i.LastModifiedTime, null);
-    public static readonly PropertyDef IsAssociated = Bool("item:IsAssociated", "IsAssociated", _ => false, null, since: ExchangeVersion.Exchange2010);
+    public static readonly PropertyDef IsAssociated = Bool("item:IsAssociated", "IsAssociated", i => i.IsAssociated, null, since: ExchangeVersion.Exchange2010);
 
     private static string? DisplayOf(IEnumerable<EmailAddress>? addresses) =>
         addresses is null ? null : string.Join("; ", addresses.Select(a => a.Name ?? a.Address));

@@ -70,6 +70,7 @@ public static class EwsErrors
         ErrorCode.InvalidArgument => ResponseCodes.ErrorInvalidArgument,
         ErrorCode.TimeIntervalInvalid => ResponseCodes.ErrorInvalidTimeInterval,
         ErrorCode.TimeIntervalTooBig => ResponseCodes.ErrorTimeIntervalTooBig,
+        ErrorCode.ItemSave => ResponseCodes.ErrorItemSave,
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "An error code without a ResponseCode."),
     };
 

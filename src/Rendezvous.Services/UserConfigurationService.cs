@@ -1,0 +1,215 @@
+using System.Text.Json;
+using Rendezvous.Domain;
+using Rendezvous.Protocol;
+using Rendezvous.Store;
+
+namespace Rendezvous.Services;
+
+/// <summary>What of a user configuration object a GetUserConfiguration asks for (UserConfigurationPropertyType).</summary>
+[Flags]
+public enum UserConfigurationParts
+{
+    None = 0,
+    Id = 1,
+    Dictionary = 2,
+    XmlData = 4,
+    BinaryData = 8,
+    All = Id | Dictionary | XmlData | BinaryData,
+}
+
+/// <summary>One typed value of a configuration dictionary (UserConfigurationDictionaryObjectType): its type and its values.</summary>
+public sealed record DictionaryObject(string Type, IReadOnlyList<string> Values);
+
+/// <summary>A dictionary entry; a null value is the schema's nil DictionaryValue.</summary>
+public sealed record DictionaryEntry(DictionaryObject Key, DictionaryObject? Value);
+
+/// <summary>
+/// A user configuration object: its name and folder, and what it holds. A part left null is absent (on an update: removed,
+/// as Exchange replaces the whole object).
+/// </summary>
+public sealed record UserConfiguration(string Name, FolderRef Folder)
+{
+    public IReadOnlyList<DictionaryEntry>? Dictionary { get; init; }
+
+    public byte[]? XmlData { get; init; }
+
+    public byte[]? BinaryData { get; init; }
+
+    /// <summary>The associated item that holds it, once stored (null for one the server answers without storing).</summary>
+    public Item? Item { get; init; }
+}
+
+/// <summary>
+/// GetUserConfiguration, CreateUserConfiguration, UpdateUserConfiguration, DeleteUserConfiguration. An object is an
+/// associated (FAI) item of its folder of class IPM.Configuration.{Name}, as in Exchange ([MS-OXOCFG]), so FindItem's
+/// Associated traversal lists it; its parts are the item's roaming properties (PidTagRoamingDictionary 0x7C07,
+/// PidTagRoamingXmlStream 0x7C08, PidTagRoamingBinary 0x7C09), the dictionary kept as JSON of its typed entries.
+/// </summary>
+public static class UserConfigurationService
+{
+    public const string ClassPrefix = "IPM.Configuration.";
+
+    /// <summary>OWA's options object, which DavMail reads its user's time zone from before its first PUT.</summary>
+    public const string OwaUserOptions = "OWA.UserOptions";
+
+    private static readonly ExtendedPropertyPath DictionaryPath = new("0x7C07", null, null, null, null, SchemaValues.MapiPropertyTypeType.Binary);
+    private static readonly ExtendedPropertyPath XmlPath = new("0x7C08", null, null, null, null, SchemaValues.MapiPropertyTypeType.Binary);
+    private static readonly ExtendedPropertyPath BinaryPath = new("0x7C09", null, null, null, null, SchemaValues.MapiPropertyTypeType.Binary);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The types a dictionary object may have, and those that may hold more than one value.</summary>
+    public static readonly IReadOnlySet<string> ObjectTypes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "DateTime", "Boolean", "Byte", "String", "Integer32", "UnsignedInteger32", "Integer64", "UnsignedInteger64", "StringArray", "ByteArray",
+    };
+
+    public static async Task<UserConfiguration> GetAsync(Session session, string name, FolderRef folderRef)
+    {
+        var folder = await session.ResolveFolderAsync(folderRef);
+        var item = await session.Store.GetAssociatedItemAsync(folder.Id, ClassPrefix + name, session.Cancellation);
+        if (item is not null)
+        {
+            return Read(name, folderRef, item);
+        }
+
+        if (name == OwaUserOptions && folder.DistinguishedName == "root")
+        {
+            // Note: DavMail 6 reads the "timezone" entry of OWA.UserOptions before its first PUT and fails every PUT
+            // without it. Exchange creates the object when its user first picks a zone in OWA; a mailbox here has one
+            // from the start: its working hours' zone, as a Windows id DavMail's own table knows.
+            var hours = await session.Store.GetWorkingHoursAsync(session.MailboxId, session.Cancellation) ?? WorkingHours.Default;
+            var zone = ClientZoneId(TimeZones.WindowsId(hours.TimeZoneId ?? hours.Zone.Id) ?? "UTC");
+            return new UserConfiguration(name, folderRef)
+            {
+                Dictionary = [new DictionaryEntry(new DictionaryObject("String", ["timezone"]), new DictionaryObject("String", [zone]))],
+            };
+        }
+
+        throw NotFound();
+    }
+
+    public static async Task CreateAsync(Session session, UserConfiguration configuration)
+    {
+        Validate(configuration);
+        var folder = await session.ResolveFolderAsync(configuration.Folder);
+        var item = new Item { Kind = ItemKind.Message, ItemClass = ClassPrefix + configuration.Name, Subject = configuration.Name };
+        ItemService.Stamp(session, item, folder, session.Now);
+        item.DateTimeReceived = null;
+        Write(item, configuration);
+        try
+        {
+            await session.Store.SaveAssociatedItemAsync(item, null, session.Cancellation);
+        }
+        catch (DuplicateException)
+        {
+            throw new DomainException(ErrorCode.ItemSave, "The user configuration object already exists in this folder.");
+        }
+    }
+
+    public static async Task UpdateAsync(Session session, UserConfiguration configuration)
+    {
+        Validate(configuration);
+        var folder = await session.ResolveFolderAsync(configuration.Folder);
+        var item = await session.Store.GetAssociatedItemAsync(folder.Id, ClassPrefix + configuration.Name, session.Cancellation);
+        if (item is null && configuration.Name == OwaUserOptions && folder.DistinguishedName == "root")
+        {
+            // The object GetAsync answers without storing: its first update stores it.
+            await CreateAsync(session, configuration);
+            return;
+        }
+
+        if (item is null)
+        {
+            throw NotFound();
+        }
+
+        var expected = item.ChangeNumber;
+        Write(item, configuration);
+        item.StampModified(session.Now);
+        await session.Store.SaveAssociatedItemAsync(item, expected, session.Cancellation);
+    }
+
+    public static async Task DeleteAsync(Session session, string name, FolderRef folderRef)
+    {
+        var folder = await session.ResolveFolderAsync(folderRef);
+        var item = await session.Store.GetAssociatedItemAsync(folder.Id, ClassPrefix + name, session.Cancellation);
+        if (item is null || !await session.Store.DeleteAssociatedItemAsync(item.Id, session.Cancellation))
+        {
+            throw NotFound();
+        }
+    }
+
+    /// <summary>The associated items of a folder (FindItem with Traversal="Associated").</summary>
+    public static async Task<IReadOnlyList<Item>> FindAsync(Session session, Folder folder) =>
+        await session.Store.GetAssociatedItemsAsync(folder.Id, session.Cancellation);
+
+    /// <summary>
+    /// A zone id as a client with its own table reads it back. DavMail 6's table of Exchange zones (stdtimezones) has no
+    /// "UTC" and takes an unknown id for London time, daylight saving included; "Greenwich Standard Time" is the zone of
+    /// the same offset without daylight saving that it knows.
+    /// </summary>
+    public static string ClientZoneId(string windowsId) => windowsId == "UTC" ? "Greenwich Standard Time" : windowsId;
+
+    private static DomainException NotFound() => new(ErrorCode.ItemNotFound, "The specified object was not found in the store.");
+
+    private static void Validate(UserConfiguration configuration)
+    {
+        if (configuration.Name.Length is 0 or > 236 || configuration.Name.Any(c => char.IsControl(c)))
+        {
+            throw new DomainException(ErrorCode.InvalidRequest, "The user configuration name is not valid.");
+        }
+
+        foreach (var entry in configuration.Dictionary ?? [])
+        {
+            Check(entry.Key);
+            if (entry.Value is { } value)
+            {
+                Check(value);
+            }
+        }
+
+        static void Check(DictionaryObject o)
+        {
+            if (!ObjectTypes.Contains(o.Type) || (o.Values.Count != 1 && o.Type is not ("StringArray" or "ByteArray")))
+            {
+                throw new DomainException(ErrorCode.InvalidRequest, $"A dictionary object of type '{Values.Excerpt(o.Type)}' cannot hold {o.Values.Count} values.");
+            }
+        }
+    }
+
+    private static void Write(Item item, UserConfiguration configuration)
+    {
+        item.ExtendedProperties.RemoveAll(p => p.Path.Key == DictionaryPath.Key || p.Path.Key == XmlPath.Key || p.Path.Key == BinaryPath.Key);
+        if (configuration.Dictionary is { } dictionary)
+        {
+            var json = JsonSerializer.SerializeToUtf8Bytes(dictionary.Select(e => new StoredEntry(e.Key.Type, e.Key.Values, e.Value?.Type, e.Value?.Values)).ToList(), Json);
+            item.ExtendedProperties.Add(new ExtendedProperty(DictionaryPath, Convert.ToBase64String(json), null));
+        }
+
+        if (configuration.XmlData is { } xml)
+        {
+            item.ExtendedProperties.Add(new ExtendedProperty(XmlPath, Convert.ToBase64String(xml), null));
+        }
+
+        if (configuration.BinaryData is { } binary)
+        {
+            item.ExtendedProperties.Add(new ExtendedProperty(BinaryPath, Convert.ToBase64String(binary), null));
+        }
+    }
+
+    private static UserConfiguration Read(string name, FolderRef folder, Item item)
+    {
+        byte[]? Part(ExtendedPropertyPath path) =>
+            item.ExtendedProperties.Find(p => p.Path.Key == path.Key)?.Value is { } v ? Convert.FromBase64String(v) : null;
+
+        var dictionary = Part(DictionaryPath) is { } json
+            ? JsonSerializer.Deserialize<List<StoredEntry>>(json, Json)!
+                .Select(e => new DictionaryEntry(new DictionaryObject(e.KeyType, e.KeyValues), e.ValueType is null ? null : new DictionaryObject(e.ValueType, e.ValueValues ?? [])))
+                .ToList()
+            : null;
+        return new UserConfiguration(name, folder) { Dictionary = dictionary, XmlData = Part(XmlPath), BinaryData = Part(BinaryPath), Item = item };
+    }
+
+    private sealed record StoredEntry(string KeyType, IReadOnlyList<string> KeyValues, string? ValueType, IReadOnlyList<string>? ValueValues);
+}
