@@ -34,6 +34,17 @@ public static class MapiAliases
         SchemaValues.LegacyFreeBusyType.WorkingElsewhere,
     ];
 
+    // CalendarItemType as urn:schemas:calendar:instancetype codes (0 single, 1 master, 2 occurrence, 3 exception).
+    private static readonly string[] InstanceTypeCodes =
+    [
+        SchemaValues.CalendarItemTypeType.Single, SchemaValues.CalendarItemTypeType.RecurringMaster, SchemaValues.CalendarItemTypeType.Occurrence,
+        SchemaValues.CalendarItemTypeType.Exception,
+    ];
+
+    /// <summary>PR_URL_COMP_NAME (0x10F3): the resource name DavMail gives an item, stored as the client set it.</summary>
+    public static readonly ExtendedPropertyPath ResourceName = new("0x10F3", null, null, null, null, SchemaValues.MapiPropertyTypeType.String);
+
+    // After the fields Build reads: static fields initialize in declaration order.
     private static readonly Dictionary<string, MapiAlias> ByKey = Build();
 
     public static MapiAlias? Find(ExtendedPropertyPath path) => ByKey.GetValueOrDefault(path.Key);
@@ -84,16 +95,6 @@ public static class MapiAliases
         aliases.AddRange(Computed());
         return aliases.ToDictionary(a => a.Key ?? a.Definition.MapiKey ?? throw new InvalidOperationException(a.Definition + " has no MAPI identity."), StringComparer.Ordinal);
     }
-
-    // CalendarItemType as urn:schemas:calendar:instancetype codes (0 single, 1 master, 2 occurrence, 3 exception).
-    private static readonly string[] InstanceTypeCodes =
-    [
-        SchemaValues.CalendarItemTypeType.Single, SchemaValues.CalendarItemTypeType.RecurringMaster, SchemaValues.CalendarItemTypeType.Occurrence,
-        SchemaValues.CalendarItemTypeType.Exception,
-    ];
-
-    /// <summary>PR_URL_COMP_NAME (0x10F3): the resource name DavMail gives an item, stored as the client set it.</summary>
-    public static readonly ExtendedPropertyPath ResourceName = new("0x10F3", null, null, null, null, SchemaValues.MapiPropertyTypeType.String);
 
     /// <summary>
     /// An item's resource name when no client gave it one: its id in base64url with ".EML", the name DavMail makes of
