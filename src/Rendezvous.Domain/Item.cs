@@ -31,10 +31,16 @@ public sealed class Item
     /// When the item entered its folder, as a number that grows in that order (PR_INTERNET_ARTICLE_NUMBER, 0x0E23): the
     /// store's entry number, given in the write transaction; 0 until stored.
     /// </summary>
-    public long ArticleNumber { get; set; }
+    public long ArticleNumber { get; private set; }
 
     /// <summary>An associated (FAI) item of its folder (a user configuration object), kept apart from its items.</summary>
-    public bool IsAssociated { get; set; }
+    public bool IsAssociated { get; private set; }
+
+    /// <summary>Records the entry number the store gave the item in its folder (identity, like the change number; not in the bag).</summary>
+    public void NumberInFolder(long articleNumber) => ArticleNumber = articleNumber;
+
+    /// <summary>Marks the item as one of its folder's associated items (as the store read it).</summary>
+    public void MarkAssociated() => IsAssociated = true;
 
     /// <summary>Per field URI, the change number that last wrote it (for AutoResolve conflict detection).</summary>
     public Dictionary<string, long> FieldChanges { get; set; } = new(StringComparer.Ordinal);

@@ -120,24 +120,29 @@ public static class MapiAliases
             Key = new ExtendedPropertyPath(null, SchemaValues.DistinguishedPropertySetType.PublicStrings, null, "urn:schemas:calendar:instancetype", null, SchemaValues.MapiPropertyTypeType.Integer).Key,
         };
 
-        // Note: PR_INTERNET_ARTICLE_NUMBER; DavMail's paged search sorts by it and drops every item without it.
-        yield return new MapiAlias(ItemProperties.ItemType_ItemId, "PropertyTag 0x0E23",
-            i => i.ArticleNumber > 0 ? i.ArticleNumber.ToString(CultureInfo.InvariantCulture) : null, null, null)
-        {
-            Key = new ExtendedPropertyPath("0x0E23", null, null, null, null, SchemaValues.MapiPropertyTypeType.Integer).Key,
-        };
+        // Note: PR_INTERNET_ARTICLE_NUMBER; DavMail's paged search sorts by it and drops every item without it. A value a
+        // client sets is kept and read back as set (no client DavMail serves sets it).
+        yield return Stored(new ExtendedPropertyPath("0x0E23", null, null, null, null, SchemaValues.MapiPropertyTypeType.Integer), "PropertyTag 0x0E23",
+            i => i.ArticleNumber > 0 ? i.ArticleNumber.ToString(CultureInfo.InvariantCulture) : null);
 
-        var nameKey = ResourceName.Key;
-        yield return new MapiAlias(ItemProperties.ItemType_ItemId, "PropertyTag 0x10F3",
-            i => i.ExtendedProperties.Find(p => p.Path.Key == nameKey)?.Value ?? DefaultResourceName(i),
+        // Note: PR_URL_COMP_NAME; DavMail sets it on what it creates and looks items up by it.
+        yield return Stored(ResourceName, "PropertyTag 0x10F3", DefaultResourceName);
+    }
+
+    /// <summary>A property kept as an extended property where a client set it, else computed from the item.</summary>
+    private static MapiAlias Stored(ExtendedPropertyPath path, string uri, Func<Item, string?> computed)
+    {
+        var key = path.Key;
+        return new MapiAlias(ItemProperties.ItemType_ItemId, uri,
+            i => i.ExtendedProperties.Find(p => p.Path.Key == key)?.Value ?? computed(i),
             (i, v) =>
             {
-                i.ExtendedProperties.RemoveAll(p => p.Path.Key == nameKey);
-                i.ExtendedProperties.Add(new ExtendedProperty(ResourceName, v, null));
+                i.ExtendedProperties.RemoveAll(p => p.Path.Key == key);
+                i.ExtendedProperties.Add(new ExtendedProperty(path, v, null));
             },
-            i => i.ExtendedProperties.RemoveAll(p => p.Path.Key == nameKey))
+            i => i.ExtendedProperties.RemoveAll(p => p.Path.Key == key))
         {
-            Key = nameKey,
+            Key = key,
         };
     }
 

@@ -58,11 +58,8 @@ public static class UserConfigurationService
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>The types a dictionary object may have, and those that may hold more than one value.</summary>
-    public static readonly IReadOnlySet<string> ObjectTypes = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "DateTime", "Boolean", "Byte", "String", "Integer32", "UnsignedInteger32", "Integer64", "UnsignedInteger64", "StringArray", "ByteArray",
-    };
+    /// <summary>The types a dictionary object may have.</summary>
+    public static IReadOnlySet<string> ObjectTypes => SchemaValues.UserConfigurationDictionaryObjectTypesType.All;
 
     public static async Task<UserConfiguration> GetAsync(Session session, string name, FolderRef folderRef)
     {
@@ -82,7 +79,12 @@ public static class UserConfigurationService
             var zone = ClientZoneId(TimeZones.WindowsId(hours.TimeZoneId ?? hours.Zone.Id) ?? "UTC");
             return new UserConfiguration(name, folderRef)
             {
-                Dictionary = [new DictionaryEntry(new DictionaryObject("String", ["timezone"]), new DictionaryObject("String", [zone]))],
+                Dictionary =
+                [
+                    new DictionaryEntry(
+                        new DictionaryObject(SchemaValues.UserConfigurationDictionaryObjectTypesType.String, ["timezone"]),
+                        new DictionaryObject(SchemaValues.UserConfigurationDictionaryObjectTypesType.String, [zone])),
+                ],
             };
         }
 
@@ -171,7 +173,7 @@ public static class UserConfigurationService
 
         static void Check(DictionaryObject o)
         {
-            if (!ObjectTypes.Contains(o.Type) || (o.Values.Count != 1 && o.Type is not ("StringArray" or "ByteArray")))
+            if (!ObjectTypes.Contains(o.Type) || (o.Values.Count != 1 && o.Type is not (SchemaValues.UserConfigurationDictionaryObjectTypesType.StringArray or SchemaValues.UserConfigurationDictionaryObjectTypesType.ByteArray)))
             {
                 throw new DomainException(ErrorCode.InvalidRequest, $"A dictionary object of type '{Values.Excerpt(o.Type)}' cannot hold {o.Values.Count} values.");
             }

@@ -648,7 +648,7 @@ public sealed class SqliteMailStore : IMailStore
         item.MailboxId = reader.GetString(1);
         item.FolderId = reader.GetString(2);
         item.ChangeNumber = reader.GetInt64(3);
-        item.ArticleNumber = reader.GetInt64(entered);
+        item.NumberInFolder(reader.GetInt64(entered));
         return item;
     }
 
@@ -785,7 +785,7 @@ public sealed class SqliteMailStore : IMailStore
             {
                 var seq = next[item.MailboxId]++;
                 var remarked = Number(item, seq);
-                item.ArticleNumber = seq;
+                item.NumberInFolder(seq);
                 touched.Add(item.FolderId);
                 var source = changes.Sources.GetValueOrDefault(item.Id);
                 var (kind, sourceFolder, sourceEntered) = source is null ? (ChangeKind.Created, null, null)
@@ -845,7 +845,7 @@ public sealed class SqliteMailStore : IMailStore
     {
         foreach (var item in items)
         {
-            item.IsAssociated = true;
+            item.MarkAssociated();
         }
 
         return items;
