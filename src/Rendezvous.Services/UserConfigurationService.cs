@@ -93,7 +93,7 @@ public static class UserConfigurationService
 
     public static async Task CreateAsync(Session session, UserConfiguration configuration)
     {
-        Validate(configuration);
+        configuration = Normalized(configuration);
         var folder = await session.ResolveFolderAsync(configuration.Folder);
         var item = new Item { Kind = ItemKind.Message, ItemClass = ClassPrefix + configuration.Name, Subject = configuration.Name };
         ItemService.Stamp(session, item, folder, session.Now);
@@ -111,7 +111,7 @@ public static class UserConfigurationService
 
     public static async Task UpdateAsync(Session session, UserConfiguration configuration)
     {
-        Validate(configuration);
+        configuration = Normalized(configuration);
         var folder = await session.ResolveFolderAsync(configuration.Folder);
         var item = await session.Store.GetAssociatedItemAsync(folder.Id, ClassPrefix + configuration.Name, session.Cancellation);
         if (item is null && configuration.Name == OwaUserOptions && folder.DistinguishedName == "root")
@@ -155,29 +155,59 @@ public static class UserConfigurationService
 
     private static DomainException NotFound() => new(ErrorCode.ItemNotFound, "The specified object was not found in the store.");
 
-    private static void Validate(UserConfiguration configuration)
+    /// <summary>
+    /// The object with each typed value in the form Exchange answers with (Boolean as true/false, numbers in decimal, a
+    /// DateTime in UTC), or why it cannot be stored. Note: exchangelib sends a Boolean as 1 or 0 and reads only true/false.
+    /// </summary>
+    private static UserConfiguration Normalized(UserConfiguration configuration)
     {
-        if (configuration.Name.Length is 0 or > 236 || configuration.Name.Any(c => char.IsControl(c)))
+        if (configuration.Name.Length is 0 or > 236 || configuration.Name.Any(char.IsControl))
         {
             throw new DomainException(ErrorCode.InvalidRequest, "The user configuration name is not valid.");
         }
 
-        foreach (var entry in configuration.Dictionary ?? [])
+        return configuration.Dictionary is null ? configuration : configuration with
         {
-            Check(entry.Key);
-            if (entry.Value is { } value)
-            {
-                Check(value);
-            }
+            Dictionary = [.. configuration.Dictionary.Select(e => new DictionaryEntry(Normalize(e.Key), e.Value is null ? null : Normalize(e.Value)))],
+        };
+    }
+
+    private static DictionaryObject Normalize(DictionaryObject o)
+    {
+        var types = SchemaValues.UserConfigurationDictionaryObjectTypesType.All;
+        if (!types.Contains(o.Type) || (o.Values.Count != 1 && o.Type is not (SchemaValues.UserConfigurationDictionaryObjectTypesType.StringArray or SchemaValues.UserConfigurationDictionaryObjectTypesType.ByteArray)))
+        {
+            throw new DomainException(ErrorCode.InvalidRequest, $"A dictionary object of type '{Values.Excerpt(o.Type)}' cannot hold {o.Values.Count} values.");
         }
 
-        static void Check(DictionaryObject o)
+        return o with { Values = [.. o.Values.Select(v => NormalizeValue(o.Type, v))] };
+    }
+
+    private static string NormalizeValue(string type, string value)
+    {
+        var text = value.Trim();
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        const System.Globalization.NumberStyles integer = System.Globalization.NumberStyles.AllowLeadingSign;
+        string? normalized = type switch
         {
-            if (!ObjectTypes.Contains(o.Type) || (o.Values.Count != 1 && o.Type is not (SchemaValues.UserConfigurationDictionaryObjectTypesType.StringArray or SchemaValues.UserConfigurationDictionaryObjectTypesType.ByteArray)))
+            SchemaValues.UserConfigurationDictionaryObjectTypesType.Boolean => text.ToLowerInvariant() switch
             {
-                throw new DomainException(ErrorCode.InvalidRequest, $"A dictionary object of type '{Values.Excerpt(o.Type)}' cannot hold {o.Values.Count} values.");
-            }
-        }
+                "true" or "1" => "true",
+                "false" or "0" => "false",
+                _ => null,
+            },
+            SchemaValues.UserConfigurationDictionaryObjectTypesType.Byte => byte.TryParse(text, integer, invariant, out var b) ? b.ToString(invariant) : null,
+            SchemaValues.UserConfigurationDictionaryObjectTypesType.Integer32 => int.TryParse(text, integer, invariant, out var i) ? i.ToString(invariant) : null,
+            SchemaValues.UserConfigurationDictionaryObjectTypesType.UnsignedInteger32 => uint.TryParse(text, integer, invariant, out var u) ? u.ToString(invariant) : null,
+            SchemaValues.UserConfigurationDictionaryObjectTypesType.Integer64 => long.TryParse(text, integer, invariant, out var l) ? l.ToString(invariant) : null,
+            SchemaValues.UserConfigurationDictionaryObjectTypesType.UnsignedInteger64 => ulong.TryParse(text, integer, invariant, out var ul) ? ul.ToString(invariant) : null,
+            SchemaValues.UserConfigurationDictionaryObjectTypesType.DateTime =>
+                DateTimeOffset.TryParse(text, invariant, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)
+                    ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", invariant)
+                    : null,
+            _ => value,
+        };
+        return normalized ?? throw new DomainException(ErrorCode.InvalidRequest, $"'{Values.Excerpt(value)}' is not a valid {type}.");
     }
 
     private static void Write(Item item, UserConfiguration configuration)

@@ -93,6 +93,17 @@ public sealed class UserConfigurationTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Typed_values_read_back_as_Exchange_writes_them_a_Boolean_sent_as_1_is_true()
+    {
+        // Note: exchangelib sends a Boolean as 1 and reads only true/false back (it took the value for None).
+        var name = Unique("Rdv.Typed");
+        (await CreateAsync(Configuration(name, Entry("Boolean", "1", "Boolean", "0") + Entry("String", "when", "DateTime", "2030-01-07T10:00:00+01:00")
+            + Entry("String", "n", "Integer64", "+42")))).Ok();
+        Assert.Equal(["true|Boolean|false", "when|DateTime|2030-01-07T09:00:00Z", "n|Integer64|42"], Flat((await GetAsync(name)).Ok()));
+        Assert.Equal("ErrorInvalidRequest", (await CreateAsync(Configuration(Unique("Rdv.Bad"), Entry("String", "k", "Integer32", "many")))).Code());
+    }
+
+    [Fact]
     public async Task A_second_object_of_the_same_name_in_the_folder_is_ErrorItemSave()
     {
         var name = Unique("Rdv.Twice");
