@@ -9,8 +9,8 @@ namespace Rendezvous.Protocol;
 /// </summary>
 /// <remarks>
 /// Format 2 (152 characters of base64, Exchange's length): 114 bytes, the kind ('I' or 'F'), the format version, the
-/// mailbox's GUID, the object's own random GUID, and a check of 80 bytes derived from the 34 before it (HKDF-SHA256), so
-/// a truncated or altered id is malformed, not merely unknown. The length matters to clients: DavMail takes a resource
+/// mailbox's GUID, the object's own random GUID, 16 bytes reserved (zero), and the SHA-512 of the 50 before them, so a
+/// truncated or altered id is malformed, not merely unknown. The length matters to clients: DavMail takes a resource
 /// name for an ItemId only from 140 characters (144 in 6.0) on, else looks the item up by PR_URL_COMP_NAME.
 /// Format 1 (24 characters: kind, version 1, GUID) is what earlier versions handed out; clients cache ids, so those
 /// stay valid as they are (ids are stored verbatim and both shapes are recognised: rewriting them would break every
@@ -20,13 +20,11 @@ public static class EwsIds
 {
     private const byte ItemTag = 0x49;   // 'I'
     private const byte FolderTag = 0x46; // 'F'
-    private const int InfoLength = 34;
+    private const int InfoLength = 50;
     private const int LongLength = 114;
 
     /// <summary>The length of an id of the current format, in characters.</summary>
     public const int Length = LongLength / 3 * 4;
-
-    private static readonly byte[] CheckLabel = "Rendezvous EWS id v2"u8.ToArray();
 
     /// <summary>A new, random item id of <paramref name="mailboxId"/>.</summary>
     public static string NewItemId(string mailboxId) => Encode(ItemTag, mailboxId, Guid.NewGuid());
@@ -46,8 +44,9 @@ public static class EwsIds
         bytes[0] = tag;
         bytes[1] = 2; // format version
         MailboxGuid(mailboxId).TryWriteBytes(bytes[2..18]);
-        guid.TryWriteBytes(bytes[18..InfoLength]);
-        Check(bytes[..InfoLength], bytes[InfoLength..]);
+        guid.TryWriteBytes(bytes[18..34]);
+        bytes[34..InfoLength].Clear(); // reserved
+        SHA512.HashData(bytes[..InfoLength], bytes[InfoLength..]);
         return Convert.ToBase64String(bytes);
     }
 
@@ -64,9 +63,6 @@ public static class EwsIds
         return new Guid(hash[..16]);
     }
 
-    private static void Check(ReadOnlySpan<byte> info, Span<byte> check) =>
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, info, check, salt: CheckLabel, info: []);
-
     private static bool HasShape(string id, byte tag)
     {
         if (id.Length == 24)
@@ -82,8 +78,8 @@ public static class EwsIds
         }
 
         Span<byte> check = stackalloc byte[LongLength - InfoLength];
-        Check(bytes[..InfoLength], check);
-        return CryptographicOperations.FixedTimeEquals(check, bytes[InfoLength..]);
+        SHA512.HashData(bytes[..InfoLength], check);
+        return check.SequenceEqual(bytes[InfoLength..]);
     }
 }
 
