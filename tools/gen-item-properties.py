@@ -150,7 +150,7 @@ OPERATION_ENUMS = ['FreeBusyViewType', 'SuggestionQuality', 'MeetingAttendeeType
                    'ConflictResolutionType', 'DisposalType', 'AffectedTaskOccurrencesType', 'ItemQueryTraversalType',
                    'FolderQueryTraversalType', 'SyncFolderItemsScopeType', 'SortDirectionType', 'ContainmentModeType',
                    'ContainmentComparisonType', 'IndexBasePointType', 'ResponseClassType', 'BodyTypeResponseType',
-                   'DayOfWeekType', 'IdFormatType']
+                   'DayOfWeekType', 'IdFormatType', 'UserConfigurationDictionaryObjectTypesType']
 reached = set()
 
 

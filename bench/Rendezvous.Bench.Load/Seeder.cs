@@ -190,7 +190,7 @@ internal static class Seeder
     {
         var folder = new Folder
         {
-            Id = EwsIds.NewFolderId(),
+            Id = EwsIds.NewFolderId(user.MailboxId),
             MailboxId = user.MailboxId,
             ParentId = parentId,
             DisplayName = string.Create(CultureInfo.InvariantCulture, $"Sync {count}"),
@@ -244,7 +244,7 @@ internal static class Seeder
     /// <summary>What CreateItemHandler.Stamp gives a new item: id, place, times, first change number.</summary>
     private static void Stamp(IMailStore store, Item item, UserRecord owner, string folderId, DateTime now)
     {
-        item.Id = EwsIds.NewItemId();
+        item.Id = EwsIds.NewItemId(owner.MailboxId);
         item.MailboxId = owner.MailboxId;
         item.FolderId = folderId;
         item.DateTimeCreated = now;

@@ -25,7 +25,7 @@ public class RequestReading
     [GlobalSetup]
     public void Setup()
     {
-        getItem = Samples.GetItemRequest(EwsIds.NewItemId());
+        getItem = Samples.GetItemRequest(EwsIds.NewItemId("mbx-bench"));
         createMeeting = Samples.CreateMeetingRequest();
     }
 
@@ -138,11 +138,11 @@ public class ResponseWriting
 /// <summary>The id codec: every written item carries an ItemId and a ChangeKey; every request's ids are checked.</summary>
 public class IdCodec
 {
-    private readonly string itemId = EwsIds.NewItemId();
+    private readonly string itemId = EwsIds.NewItemId("mbx-bench");
     private readonly string changeKey = ChangeKeys.Encode(123_456_789);
 
     [Benchmark(Description = "EwsIds.NewItemId")]
-    public string NewItemId() => EwsIds.NewItemId();
+    public string NewItemId() => EwsIds.NewItemId("mbx-bench");
 
     [Benchmark(Description = "EwsIds.IsItemId")]
     public bool IsItemId() => EwsIds.IsItemId(itemId);

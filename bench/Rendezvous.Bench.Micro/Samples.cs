@@ -44,9 +44,9 @@ public static class Samples
             ReminderMinutesBeforeStart = 15,
         };
         CalendarRules.PrepareNewCalendarItem(item, owner, null, Now);
-        item.Id = EwsIds.NewItemId();
+        item.Id = EwsIds.NewItemId(owner.Id);
         item.MailboxId = owner.Id;
-        item.FolderId = EwsIds.NewFolderId();
+        item.FolderId = EwsIds.NewFolderId(owner.Id);
         item.DateTimeCreated = Now;
         item.DateTimeReceived = Now;
         item.LastModifiedTime = Now;

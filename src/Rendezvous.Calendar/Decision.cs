@@ -11,8 +11,8 @@ public readonly record struct Place(string MailboxId, string? Folder, string? Fo
     public static Place ById(string mailboxId, string folderId) => new(mailboxId, null, folderId);
 }
 
-/// <summary>What the workflow needs from the world besides the state: the time and a source of new item ids.</summary>
-public sealed record WorkflowContext(DateTime Now, Func<string> NewItemId);
+/// <summary>What the workflow needs from the world besides the state: the time and a source of new item ids (per mailbox).</summary>
+public sealed record WorkflowContext(DateTime Now, Func<string, string> NewItemId);
 
 /// <summary>
 /// Everything one workflow step decided: items to create where, items to update (each with the change number it was
@@ -55,7 +55,7 @@ public sealed class Decision
 
     public Item Create(Item item, Place place, WorkflowContext context)
     {
-        item.Id = context.NewItemId();
+        item.Id = context.NewItemId(place.MailboxId);
         Creates.Add((item, place));
         return item;
     }

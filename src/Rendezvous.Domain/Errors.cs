@@ -74,6 +74,8 @@ public enum ErrorCode
     ContactOutsideContactFolder,
     TaskOutsideTaskFolder,
     PostOutsideMailFolder,
+    /// <summary>An item could not be saved as asked (a user configuration object of that name already exists).</summary>
+    ItemSave,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

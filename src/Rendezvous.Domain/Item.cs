@@ -27,6 +27,21 @@ public sealed class Item
     /// <summary>Moves on with every change; the ChangeKey encodes it.</summary>
     public long ChangeNumber { get; set; }
 
+    /// <summary>
+    /// When the item entered its folder, as a number that grows in that order (PR_INTERNET_ARTICLE_NUMBER, 0x0E23): the
+    /// store's entry number, given in the write transaction; 0 until stored.
+    /// </summary>
+    public long ArticleNumber { get; private set; }
+
+    /// <summary>An associated (FAI) item of its folder (a user configuration object), kept apart from its items.</summary>
+    public bool IsAssociated { get; private set; }
+
+    /// <summary>Records the entry number the store gave the item in its folder (identity, like the change number; not in the bag).</summary>
+    public void NumberInFolder(long articleNumber) => ArticleNumber = articleNumber;
+
+    /// <summary>Marks the item as one of its folder's associated items (as the store read it).</summary>
+    public void MarkAssociated() => IsAssociated = true;
+
     /// <summary>Per field URI, the change number that last wrote it (for AutoResolve conflict detection).</summary>
     public Dictionary<string, long> FieldChanges { get; set; } = new(StringComparer.Ordinal);
 
@@ -198,6 +213,17 @@ public sealed class Item
         + ExtendedProperties.Sum(p => 32 + (p.Value?.Length ?? p.Values?.Sum(v => v.Length) ?? 0) * 2)
         + ((Attachments?.Count ?? 0) * 128);
 
+    /// <summary>
+    /// Stamps a change made at <paramref name="now"/>: LastModifiedTime moves on to a later second than it held, even for
+    /// two changes within one second, since clients read it to the second (PR_LAST_MODIFICATION_TIME is DavMail's ETag).
+    /// </summary>
+    public void StampModified(DateTime now)
+    {
+        var previous = LastModifiedTime;
+        var next = previous == default ? now : new DateTime(previous.Ticks - (previous.Ticks % TimeSpan.TicksPerSecond) + TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        LastModifiedTime = now >= next ? now : next;
+    }
+
     public Item Clone()
     {
         var copy = (Item)MemberwiseClone();
@@ -236,6 +262,12 @@ public sealed class Folder
     public long ChangeNumber { get; set; }
 
     public List<ExtendedProperty> ExtendedProperties { get; set; } = [];
+
+    /// <summary>The folder's own last change (UTC, whole seconds; PR_LAST_MODIFICATION_TIME).</summary>
+    public DateTime LastModified { get; set; }
+
+    /// <summary>The last change of anything in the folder (UTC, whole seconds; PR_LOCAL_COMMIT_TIME_MAX, DavMail's ctag).</summary>
+    public DateTime ContentModified { get; set; }
 
     public int TotalCount { get; set; }
 

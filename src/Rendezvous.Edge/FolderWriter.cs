@@ -99,6 +99,17 @@ public static class FolderWriter
     private static string? ExtendedValue(Folder folder, ExtendedPropertyPath path)
     {
         var key = path.Key;
+        switch (key)
+        {
+            // Note: DavMail takes these for its ETag and ctag and rejects a time of another length than yyyy-MM-ddTHH:mm:ssZ.
+            case "tag:3008": // PR_LAST_MODIFICATION_TIME: the folder's own changes and its contents'
+                return Stamp(folder.LastModified > folder.ContentModified ? folder.LastModified : folder.ContentModified);
+            case "tag:670a": // PR_LOCAL_COMMIT_TIME_MAX: the last change of anything in the folder
+                return Stamp(folder.ContentModified);
+            default:
+                break;
+        }
+
         var stored = folder.ExtendedProperties.Find(p => p.Path.Key == key);
         if (stored is not null)
         {
@@ -116,4 +127,7 @@ public static class FolderWriter
             _ => null,
         };
     }
+
+    private static string? Stamp(DateTime time) =>
+        time == default ? null : time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

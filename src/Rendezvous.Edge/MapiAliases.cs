@@ -12,6 +12,9 @@ namespace Rendezvous.Edge;
 public sealed record MapiAlias(PropertyDefinition Definition, string Uri, Func<Item, string?> Get, Action<Item, string>? Set, Action<Item>? Delete)
 {
     public bool IsReadOnly => Set is null;
+
+    /// <summary>The MAPI key it answers to, when not its definition's own (a computed property, or another name for it).</summary>
+    public string? Key { get; init; }
 }
 
 /// <summary>The element-backed MAPI properties by <see cref="ExtendedPropertyPath.Key"/> (their identities are generated from tools/item-properties.tsv).</summary>
@@ -31,6 +34,17 @@ public static class MapiAliases
         SchemaValues.LegacyFreeBusyType.WorkingElsewhere,
     ];
 
+    // CalendarItemType as urn:schemas:calendar:instancetype codes (0 single, 1 master, 2 occurrence, 3 exception).
+    private static readonly string[] InstanceTypeCodes =
+    [
+        SchemaValues.CalendarItemTypeType.Single, SchemaValues.CalendarItemTypeType.RecurringMaster, SchemaValues.CalendarItemTypeType.Occurrence,
+        SchemaValues.CalendarItemTypeType.Exception,
+    ];
+
+    /// <summary>PR_URL_COMP_NAME (0x10F3): the resource name DavMail gives an item, stored as the client set it.</summary>
+    public static readonly ExtendedPropertyPath ResourceName = new("0x10F3", null, null, null, null, SchemaValues.MapiPropertyTypeType.String);
+
+    // After the fields Build reads: static fields initialize in declaration order.
     private static readonly Dictionary<string, MapiAlias> ByKey = Build();
 
     public static MapiAlias? Find(ExtendedPropertyPath path) => ByKey.GetValueOrDefault(path.Key);
@@ -78,7 +92,58 @@ public static class MapiAliases
             Flag(ItemProperties.CalendarItemType_IsRecurring, "calendar:IsRecurring", i => i.Kind == ItemKind.CalendarItem ? false : null, null),
             Number(ItemProperties.CalendarItemType_AppointmentSequenceNumber, "calendar:AppointmentSequenceNumber", i => i.Kind == ItemKind.CalendarItem ? i.AppointmentSequenceNumber : null, null),
         };
-        return aliases.ToDictionary(a => a.Definition.MapiKey ?? throw new InvalidOperationException(a.Definition + " has no MAPI identity."), StringComparer.Ordinal);
+        aliases.AddRange(Computed());
+        return aliases.ToDictionary(a => a.Key ?? a.Definition.MapiKey ?? throw new InvalidOperationException(a.Definition + " has no MAPI identity."), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// An item's resource name when no client gave it one: its id in base64url with ".EML", the name DavMail makes of
+    /// an item it did not create (StringUtil.base64ToUrl(itemId) + ".EML"); looked up by it when the id is too short
+    /// for DavMail to take the name for an id.
+    /// </summary>
+    public static string DefaultResourceName(Item item) => item.Id.Replace('+', '-').Replace('/', '_') + ".EML";
+
+    /// <summary>
+    /// MAPI properties that are no element of the schema, computed from the item (or stored where a client sets them):
+    /// what DavMail lists, pages and looks items up by.
+    /// </summary>
+    private static IEnumerable<MapiAlias> Computed()
+    {
+        // Note: DavMail lists a calendar by PidLidRecurring and this named property (both in its restriction); without
+        // it every listing is empty.
+        yield return new MapiAlias(ItemProperties.CalendarItemType_CalendarItemType, "calendar:CalendarItemType",
+            i => i.Kind is ItemKind.CalendarItem or ItemKind.MeetingRequest or ItemKind.MeetingResponse or ItemKind.MeetingCancellation
+                ? Array.IndexOf(InstanceTypeCodes, SchemaValues.CalendarItemTypeType.Single).ToString(CultureInfo.InvariantCulture)
+                : null,
+            null, null)
+        {
+            Key = new ExtendedPropertyPath(null, SchemaValues.DistinguishedPropertySetType.PublicStrings, null, "urn:schemas:calendar:instancetype", null, SchemaValues.MapiPropertyTypeType.Integer).Key,
+        };
+
+        // Note: PR_INTERNET_ARTICLE_NUMBER; DavMail's paged search sorts by it and drops every item without it. A value a
+        // client sets is kept and read back as set (no client DavMail serves sets it).
+        yield return Stored(new ExtendedPropertyPath("0x0E23", null, null, null, null, SchemaValues.MapiPropertyTypeType.Integer), "PropertyTag 0x0E23",
+            i => i.ArticleNumber > 0 ? i.ArticleNumber.ToString(CultureInfo.InvariantCulture) : null);
+
+        // Note: PR_URL_COMP_NAME; DavMail sets it on what it creates and looks items up by it.
+        yield return Stored(ResourceName, "PropertyTag 0x10F3", DefaultResourceName);
+    }
+
+    /// <summary>A property kept as an extended property where a client set it, else computed from the item.</summary>
+    private static MapiAlias Stored(ExtendedPropertyPath path, string uri, Func<Item, string?> computed)
+    {
+        var key = path.Key;
+        return new MapiAlias(ItemProperties.ItemType_ItemId, uri,
+            i => i.ExtendedProperties.Find(p => p.Path.Key == key)?.Value ?? computed(i),
+            (i, v) =>
+            {
+                i.ExtendedProperties.RemoveAll(p => p.Path.Key == key);
+                i.ExtendedProperties.Add(new ExtendedProperty(path, v, null));
+            },
+            i => i.ExtendedProperties.RemoveAll(p => p.Path.Key == key))
+        {
+            Key = key,
+        };
     }
 
     private static MapiAlias Text(PropertyDefinition definition, string uri, Func<Item, string?> get, Action<Item, string?>? set) =>

@@ -438,7 +438,7 @@ public static class ItemSchema
     public static readonly PropertyDef Culture = Str("item:Culture", "Culture", i => i.Culture ?? "en-US", (i, v) => i.Culture = v, inDefault: true);
     public static readonly PropertyDef LastModifiedName = Str("item:LastModifiedName", "LastModifiedName", i => i.LastModifiedName, null);
     public static readonly PropertyDef LastModifiedTime = Date("item:LastModifiedTime", "LastModifiedTime", i => i.LastModifiedTime, null);
-    public static readonly PropertyDef IsAssociated = Bool("item:IsAssociated", "IsAssociated", _ => false, null, since: ExchangeVersion.Exchange2010);
+    public static readonly PropertyDef IsAssociated = Bool("item:IsAssociated", "IsAssociated", i => i.IsAssociated, null, since: ExchangeVersion.Exchange2010);
 
     /// <summary>
     /// The body as plain text, computed from Body (exchangelib reads an attached item's text_body). Only when asked for,

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 
 namespace Rendezvous.Protocol;
 
@@ -6,40 +7,79 @@ namespace Rendezvous.Protocol;
 /// Opaque item and folder ids. Clients must treat them as opaque and compare them case-sensitively;
 /// the server can still tell a malformed id (ErrorInvalidIdMalformed) from one that does not exist.
 /// </summary>
+/// <remarks>
+/// Format 2 (152 characters of base64, Exchange's length): 114 bytes, the kind ('I' or 'F'), the format version, the
+/// mailbox's GUID, the object's own random GUID, 16 bytes reserved (zero), and the SHA-512 of the 50 before them, so a
+/// truncated or altered id is malformed, not merely unknown. The length matters to clients: DavMail takes a resource
+/// name for an ItemId only from 140 characters (144 in 6.0) on, else looks the item up by PR_URL_COMP_NAME.
+/// Format 1 (24 characters: kind, version 1, GUID) is what earlier versions handed out; clients cache ids, so those
+/// stay valid as they are (ids are stored verbatim and both shapes are recognised: rewriting them would break every
+/// cached id, sync state and meeting link for no gain).
+/// </remarks>
 public static class EwsIds
 {
     private const byte ItemTag = 0x49;   // 'I'
     private const byte FolderTag = 0x46; // 'F'
+    private const int InfoLength = 50;
+    private const int LongLength = 114;
 
-    /// <summary>A new, random item id.</summary>
-    public static string NewItemId() => Encode(ItemTag, Guid.NewGuid());
+    /// <summary>The length of an id of the current format, in characters.</summary>
+    public const int Length = LongLength / 3 * 4;
 
-    /// <summary>A new, random folder id.</summary>
-    public static string NewFolderId() => Encode(FolderTag, Guid.NewGuid());
+    /// <summary>A new, random item id of <paramref name="mailboxId"/>.</summary>
+    public static string NewItemId(string mailboxId) => Encode(ItemTag, mailboxId, Guid.NewGuid());
 
-    /// <summary>Whether <paramref name="id"/> has the shape of an item id made here (not whether it exists).</summary>
+    /// <summary>A new, random folder id of <paramref name="mailboxId"/>.</summary>
+    public static string NewFolderId(string mailboxId) => Encode(FolderTag, mailboxId, Guid.NewGuid());
+
+    /// <summary>Whether <paramref name="id"/> has the shape of an item id made here, of either format (not whether it exists).</summary>
     public static bool IsItemId(string id) => HasShape(id, ItemTag);
 
-    /// <summary>Whether <paramref name="id"/> has the shape of a folder id made here (not whether it exists).</summary>
+    /// <summary>Whether <paramref name="id"/> has the shape of a folder id made here, of either format (not whether it exists).</summary>
     public static bool IsFolderId(string id) => HasShape(id, FolderTag);
 
-    private static string Encode(byte tag, Guid guid)
+    private static string Encode(byte tag, string mailboxId, Guid guid)
     {
-        Span<byte> bytes = stackalloc byte[18];
+        Span<byte> bytes = stackalloc byte[LongLength];
         bytes[0] = tag;
-        bytes[1] = 1; // format version
-        guid.TryWriteBytes(bytes[2..]);
+        bytes[1] = 2; // format version
+        MailboxGuid(mailboxId).TryWriteBytes(bytes[2..18]);
+        guid.TryWriteBytes(bytes[18..34]);
+        bytes[34..InfoLength].Clear(); // reserved
+        SHA512.HashData(bytes[..InfoLength], bytes[InfoLength..]);
         return Convert.ToBase64String(bytes);
+    }
+
+    /// <summary>The mailbox's GUID: mailbox ids are "mbx-" and 32 hex digits; any other text is hashed to one.</summary>
+    private static Guid MailboxGuid(string mailboxId)
+    {
+        if (mailboxId.StartsWith("mbx-", StringComparison.Ordinal) && Guid.TryParseExact(mailboxId.AsSpan(4), "N", out var guid))
+        {
+            return guid;
+        }
+
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(mailboxId), hash);
+        return new Guid(hash[..16]);
     }
 
     private static bool HasShape(string id, byte tag)
     {
-        Span<byte> bytes = stackalloc byte[24];
-        return id.Length == 24
-            && Convert.TryFromBase64String(id, bytes, out var written)
-            && written == 18
-            && bytes[0] == tag
-            && bytes[1] == 1;
+        if (id.Length == 24)
+        {
+            Span<byte> old = stackalloc byte[18];
+            return Convert.TryFromBase64String(id, old, out var n) && n == 18 && old[0] == tag && old[1] == 1;
+        }
+
+        Span<byte> bytes = stackalloc byte[LongLength];
+        if (id.Length != Length || !Convert.TryFromBase64String(id, bytes, out var written) || written != LongLength || bytes[0] != tag || bytes[1] != 2)
+        {
+            return false;
+        }
+
+        Span<byte> check = stackalloc byte[LongLength - InfoLength];
+        SHA512.HashData(bytes[..InfoLength], check);
+        return check.SequenceEqual(bytes[InfoLength..]);
     }
 }
 

@@ -147,6 +147,7 @@ public static class ResponseCodes
     public const string ErrorInvalidSubfilterType = nameof(ErrorInvalidSubfilterType);
     public const string ErrorIrresolvableConflict = nameof(ErrorIrresolvableConflict);
     public const string ErrorItemNotFound = nameof(ErrorItemNotFound);
+    public const string ErrorItemSave = nameof(ErrorItemSave);
     public const string ErrorMessageDispositionRequired = nameof(ErrorMessageDispositionRequired);
     public const string ErrorNameResolutionNoResults = nameof(ErrorNameResolutionNoResults);
     public const string ErrorObjectTypeChanged = nameof(ErrorObjectTypeChanged);

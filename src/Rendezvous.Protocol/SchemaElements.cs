@@ -81,7 +81,9 @@ public static class SchemaElements
             Check(child, slot.Type);
         }
 
-        for (var set = 0; set < type.RequiredCount; set++)
+        // A nil element (xsi:nil, where the schema says nillable: DictionaryValue) has no content to require.
+        var isNil = !element.HasElements && (string?)element.Attribute(Xsi + "nil") is "true" or "1";
+        for (var set = 0; set < type.RequiredCount && !isNil; set++)
         {
             if (counts[set] == 0)
             {

@@ -1556,4 +1556,41 @@ public static class SchemaValues
         /// <summary>Every value, for validating what a client sends.</summary>
         public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "NotStarted", "InProgress", "Completed", "WaitingOnOthers", "Deferred" };
     }
+
+    /// <summary>The values of UserConfigurationDictionaryObjectTypesType.</summary>
+    public static class UserConfigurationDictionaryObjectTypesType
+    {
+        /// <summary>"DateTime".</summary>
+        public const string DateTime = "DateTime";
+
+        /// <summary>"Boolean".</summary>
+        public const string Boolean = "Boolean";
+
+        /// <summary>"Byte".</summary>
+        public const string Byte = "Byte";
+
+        /// <summary>"String".</summary>
+        public const string String = "String";
+
+        /// <summary>"Integer32".</summary>
+        public const string Integer32 = "Integer32";
+
+        /// <summary>"UnsignedInteger32".</summary>
+        public const string UnsignedInteger32 = "UnsignedInteger32";
+
+        /// <summary>"Integer64".</summary>
+        public const string Integer64 = "Integer64";
+
+        /// <summary>"UnsignedInteger64".</summary>
+        public const string UnsignedInteger64 = "UnsignedInteger64";
+
+        /// <summary>"StringArray".</summary>
+        public const string StringArray = "StringArray";
+
+        /// <summary>"ByteArray".</summary>
+        public const string ByteArray = "ByteArray";
+
+        /// <summary>Every value, for validating what a client sends.</summary>
+        public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "DateTime", "Boolean", "Byte", "String", "Integer32", "UnsignedInteger32", "Integer64", "UnsignedInteger64", "StringArray", "ByteArray" };
+    }
 }

@@ -35,5 +35,9 @@ public static class Operations
         ["SyncFolderHierarchy"] = EwsErrors.Edge(SyncHandlers.SyncFolderHierarchy),
         ["GetServerTimeZones"] = EwsErrors.Edge(TimeZoneHandler.GetServerTimeZones),
         ["GetUserAvailabilityRequest"] = EwsErrors.Edge(AvailabilityHandler.GetUserAvailability),
+        ["GetUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.GetUserConfiguration),
+        ["CreateUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.CreateUserConfiguration),
+        ["UpdateUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.UpdateUserConfiguration),
+        ["DeleteUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.DeleteUserConfiguration),
     };
 }

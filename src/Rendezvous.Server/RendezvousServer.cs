@@ -40,7 +40,7 @@ public sealed class RendezvousServer : IAsyncDisposable
 
     public static async Task<RendezvousServer> StartAsync(ServerOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
-        var store = await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken, options.MaxStoreBytes);
+        var store = await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken, options.MaxStoreBytes, options.Time);
         var builder = WebApplication.CreateSlimBuilder();
         ConnectionGate? gate = null;
         builder.WebHost.UseUrls(options.Urls);

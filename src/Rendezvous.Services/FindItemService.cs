@@ -12,9 +12,21 @@ public static class FindItemService
     public static async Task<Page<Item>> FindAsync(Session session, FindItemRequest request, FolderRef parent)
     {
         var folder = await session.ResolveFolderAsync(parent);
+        if (request.Traversal == SchemaValues.ItemQueryTraversalType.Associated && request.Window is null)
+        {
+            // The folder's associated (FAI) items, such as user configuration objects: a few per folder.
+            IEnumerable<Item> associated = await UserConfigurationService.FindAsync(session, folder);
+            if (request.Restriction is not null)
+            {
+                associated = associated.Where(request.Restriction.Matches);
+            }
+
+            return request.Paging.Apply((request.Sort?.Apply(associated) ?? associated).ToList());
+        }
+
         if (request.Traversal != SchemaValues.ItemQueryTraversalType.Shallow)
         {
-            // Neither a dumpster nor associated (FAI) items exist yet: those views are empty.
+            // No dumpster view exists yet (nor associated calendar windows): those views are empty.
             return request.Paging.Apply(Array.Empty<Item>());
         }
 

@@ -34,7 +34,7 @@ public static class FolderService
     public static async Task<Folder> CreateAsync(Session session, Func<Folder> parent, NewFolder request, SiblingNames siblings)
     {
         var target = parent();
-        var folder = new Folder { Id = EwsIds.NewFolderId(), MailboxId = session.MailboxId, ParentId = target.Id, FolderClass = request.FolderClass };
+        var folder = new Folder { Id = EwsIds.NewFolderId(session.MailboxId), MailboxId = session.MailboxId, ParentId = target.Id, FolderClass = request.FolderClass };
         if (request.DisplayName is { } name)
         {
             folder.DisplayName = name;

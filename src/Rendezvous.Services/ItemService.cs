@@ -306,7 +306,7 @@ public static class ItemService
     /// <summary>Gives a new item its id, place and times (the store numbers it when it applies the change set).</summary>
     public static void Stamp(Session session, Item item, Folder folder, DateTime now)
     {
-        item.Id = EwsIds.NewItemId();
+        item.Id = EwsIds.NewItemId(folder.MailboxId);
         item.MailboxId = folder.MailboxId;
         item.FolderId = folder.Id;
         item.DateTimeCreated = now;
@@ -363,7 +363,7 @@ public static class ItemService
     public static Item Relocate(Session session, Item item, Folder folder)
     {
         var copy = item.Clone();
-        copy.Id = EwsIds.NewItemId();
+        copy.Id = EwsIds.NewItemId(folder.MailboxId);
         copy.FolderId = folder.Id;
         copy.MailboxId = folder.MailboxId;
         copy.LastModifiedTime = session.Now;

@@ -103,7 +103,7 @@ public static class MeetingRunner
 
         foreach (var (item, expected) in decision.Updates)
         {
-            item.LastModifiedTime = now;
+            item.StampModified(now);
             changes.Updates.Add((item, expected));
         }
 

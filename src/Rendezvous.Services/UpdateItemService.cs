@@ -98,7 +98,7 @@ public static class UpdateItemService
             item.FieldChanges[uri] = ChangeSet.ThisChange;
         }
 
-        item.LastModifiedTime = session.Now;
+        item.StampModified(session.Now);
         item.LastModifiedName = session.User.DisplayName;
         return item;
     }

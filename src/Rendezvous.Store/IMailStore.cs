@@ -193,6 +193,22 @@ public interface IMailStore : IAsyncDisposable
     /// </summary>
     Task<Stream?> OpenAttachmentAsync(string itemId, string attachmentId, CancellationToken cancellationToken);
 
+    /// <summary>The folder's associated (FAI) items, such as user configuration objects: never among its items.</summary>
+    Task<IReadOnlyList<Item>> GetAssociatedItemsAsync(string folderId, CancellationToken cancellationToken);
+
+    /// <summary>The folder's associated item of <paramref name="itemClass"/> (there is one at most), or null.</summary>
+    Task<Item?> GetAssociatedItemAsync(string folderId, string itemClass, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes an associated item and gives it its change number: a new one (<paramref name="expectedChangeNumber"/> null;
+    /// <see cref="DuplicateException"/> when the folder holds one of its class) or one at that change number
+    /// (<see cref="ConcurrencyException"/> when it moved on).
+    /// </summary>
+    Task SaveAssociatedItemAsync(Item item, long? expectedChangeNumber, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an associated item; false when there was none.</summary>
+    Task<bool> DeleteAssociatedItemAsync(string itemId, CancellationToken cancellationToken);
+
     /// <summary>Items of the folder whose [Start, End) overlaps [start, end).</summary>
     Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
 

@@ -247,6 +247,24 @@ public sealed class SqliteMailStore : IMailStore
         BEGIN
             DELETE FROM attachments WHERE item_id = OLD.id;
         END;
+        // Index 10: what DavMail reads (issue 15). A folder's own last change and the last change of anything in it, in
+        // ticks (PR_LAST_MODIFICATION_TIME and PR_LOCAL_COMMIT_TIME_MAX, its ctag), stamped in the write transaction and
+        // moving on by at least a second each time, since clients read them to the second; rows of before start at the
+        // migration's time. Associated (FAI) items, such as user configuration objects, live in a table of their own:
+        // kept out of the folder's items, counts, windows and synchronization, as Exchange keeps them out of Shallow.
+        """
+        ALTER TABLE folders ADD COLUMN modified_ticks INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE folders ADD COLUMN content_ticks INTEGER NOT NULL DEFAULT 0;
+        UPDATE folders SET modified_ticks = CAST((julianday('now') - 1721425.5) * 86400 AS INTEGER) * 10000000, content_ticks = CAST((julianday('now') - 1721425.5) * 86400 AS INTEGER) * 10000000;
+        CREATE TABLE associated_items (
+            id TEXT PRIMARY KEY,
+            mailbox_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            folder_id TEXT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            item_class TEXT NOT NULL,
+            change_number INTEGER NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX associated_items_class ON associated_items(folder_id, item_class);
         """,
     ];
 
@@ -263,15 +281,18 @@ public sealed class SqliteMailStore : IMailStore
 
     public string Path { get; private init; } = "";
 
+    private TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/> and applies pending migrations.</summary>
     /// <summary>Opens (and migrates) the store in <paramref name="dataDirectory"/>. <paramref name="maxBytes"/> caps the
-    /// database file: a write that would pass it is refused with <see cref="StoreFullException"/>, as on a full disk.</summary>
-    public static async Task<SqliteMailStore> OpenAsync(string dataDirectory, CancellationToken cancellationToken, long? maxBytes = null)
+    /// database file: a write that would pass it is refused with <see cref="StoreFullException"/>, as on a full disk.
+    /// <paramref name="time"/> stamps folders' modification times (the system clock by default).</summary>
+    public static async Task<SqliteMailStore> OpenAsync(string dataDirectory, CancellationToken cancellationToken, long? maxBytes = null, TimeProvider? time = null)
     {
         Directory.CreateDirectory(dataDirectory);
         var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, "rendezvous.db"));
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 30, Mode = SqliteOpenMode.ReadWriteCreate };
-        var store = new SqliteMailStore(builder.ToString()) { Path = path };
+        var store = new SqliteMailStore(builder.ToString()) { Path = path, Time = time ?? TimeProvider.System };
         await using var pooled = await store.pool.RentAsync(cancellationToken);
         var connection = pooled.Connection;
         await Exec(connection, "PRAGMA journal_mode=WAL;", cancellationToken);
@@ -395,11 +416,11 @@ public sealed class SqliteMailStore : IMailStore
                 throw new DuplicateException($"A user with the address {address} already exists.");
             }
 
-            var root = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, DisplayName = "root", DistinguishedName = "root" };
-            var top = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Top of Information Store", FolderClass = "IPF.Note", DistinguishedName = "msgfolderroot" };
+            var root = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, DisplayName = "root", DistinguishedName = "root" };
+            var top = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Top of Information Store", FolderClass = "IPF.Note", DistinguishedName = "msgfolderroot" };
             // The dumpster: SoftDelete keeps items here, out of the user's folders (as Exchange's Recoverable Items).
-            var recoverable = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Recoverable Items", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsroot" };
-            var deletions = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = recoverable.Id, DisplayName = "Deletions", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsdeletions" };
+            var recoverable = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Recoverable Items", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsroot" };
+            var deletions = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = recoverable.Id, DisplayName = "Deletions", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsdeletions" };
             await InsertFolder(connection, tx, root, cancellationToken);
             await InsertFolder(connection, tx, top, cancellationToken);
             await InsertFolder(connection, tx, recoverable, cancellationToken);
@@ -408,7 +429,7 @@ public sealed class SqliteMailStore : IMailStore
             {
                 await InsertFolder(connection, tx, new Folder
                 {
-                    Id = EwsIds.NewFolderId(),
+                    Id = EwsIds.NewFolderId(user.MailboxId),
                     MailboxId = user.MailboxId,
                     ParentId = top.Id,
                     DisplayName = display,
@@ -467,7 +488,7 @@ public sealed class SqliteMailStore : IMailStore
     internal const string FolderColumns =
         """
         SELECT f.id, f.mailbox_id, f.parent_id, f.display_name, f.folder_class, f.distinguished_name, f.change_number, f.extended,
-               f.total_count, f.unread_count, (SELECT COUNT(*) FROM folders c WHERE c.parent_id = f.id)
+               f.total_count, f.unread_count, (SELECT COUNT(*) FROM folders c WHERE c.parent_id = f.id), f.modified_ticks, f.content_ticks
         FROM folders f
         """;
 
@@ -523,25 +544,49 @@ public sealed class SqliteMailStore : IMailStore
         TotalCount = reader.GetInt32(offset + 8),
         UnreadCount = reader.GetInt32(offset + 9),
         ChildFolderCount = reader.GetInt32(offset + 10),
+        LastModified = new DateTime(reader.GetInt64(offset + 11), DateTimeKind.Utc),
+        ContentModified = new DateTime(reader.GetInt64(offset + 12), DateTimeKind.Utc),
     };
 
-    private static async Task InsertFolder(PooledConnection connection, SqliteTransaction tx, Folder folder, CancellationToken cancellationToken)
+    private async Task InsertFolder(PooledConnection connection, SqliteTransaction tx, Folder folder, CancellationToken cancellationToken)
     {
         folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);
+        folder.LastModified = folder.ContentModified = new DateTime(NowTicks(), DateTimeKind.Utc);
         await using var cmd = connection.Command("""
-            INSERT INTO folders (id, mailbox_id, parent_id, display_name, folder_class, distinguished_name, change_number, extended, sync_seq, created_seq)
-            VALUES ($id, $m, $p, $n, $c, $d, $seq, $x, $seq, $seq);
+            INSERT INTO folders (id, mailbox_id, parent_id, display_name, folder_class, distinguished_name, change_number, extended, sync_seq, created_seq, modified_ticks, content_ticks)
+            VALUES ($id, $m, $p, $n, $c, $d, $seq, $x, $seq, $seq, $now, $now);
             INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id) VALUES ($m, $seq, 1, 1, $id, $p);
             """, tx,
             ("$id", folder.Id), ("$m", folder.MailboxId), ("$p", folder.ParentId), ("$n", folder.DisplayName), ("$c", folder.FolderClass),
-            ("$d", folder.DistinguishedName), ("$seq", folder.ChangeNumber),
+            ("$d", folder.DistinguishedName), ("$seq", folder.ChangeNumber), ("$now", folder.LastModified.Ticks),
             ("$x", folder.ExtendedProperties.Count == 0 ? null : JsonSerializer.Serialize(folder.ExtendedProperties, Json)));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The time a write stamps on folders: now, to the second (what clients read of it).</summary>
+    private long NowTicks()
+    {
+        var ticks = Time.GetUtcNow().UtcTicks;
+        return ticks - (ticks % TimeSpan.TicksPerSecond);
+    }
+
+    // A stamp moves on by a second at least, so two changes within one second still read apart.
+    private const string NextStamp = "MAX($now, {0} + 10000000)";
+
+    /// <summary>Stamps the folders whose contents <paramref name="folderIds"/> changed in this write.</summary>
+    private async Task StampContentsAsync(PooledConnection connection, SqliteTransaction tx, IEnumerable<string> folderIds, CancellationToken cancellationToken)
+    {
+        foreach (var folderId in folderIds.Distinct(StringComparer.Ordinal))
+        {
+            await using var cmd = connection.Command("UPDATE folders SET content_ticks = " + string.Format(CultureInfo.InvariantCulture, NextStamp, "content_ticks") + " WHERE id = $f;",
+                tx, ("$f", folderId), ("$now", NowTicks()));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
     // Items
 
-    private const string ItemColumns = "SELECT id, mailbox_id, folder_id, change_number, data FROM items";
+    private const string ItemColumns = "SELECT id, mailbox_id, folder_id, change_number, data, created_seq FROM items";
 
     public async Task<Item?> GetItemAsync(string itemId, CancellationToken cancellationToken) =>
         (await QueryItems(ItemColumns + " WHERE id = $id;", cancellationToken, ("$id", itemId))).FirstOrDefault();
@@ -662,13 +707,13 @@ public sealed class SqliteMailStore : IMailStore
     public async Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
-        await using var cmd = connection.Command("SELECT i.id, i.mailbox_id, i.folder_id, i.change_number, i.data, f.distinguished_name FROM items i JOIN folders f ON f.id = i.folder_id WHERE i.mailbox_id = $m AND i.uid = $u;",
+        await using var cmd = connection.Command("SELECT i.id, i.mailbox_id, i.folder_id, i.change_number, i.data, i.created_seq, f.distinguished_name FROM items i JOIN folders f ON f.id = i.folder_id WHERE i.mailbox_id = $m AND i.uid = $u;",
             null, ("$m", mailboxId), ("$u", uid));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var items = new List<PlacedItem>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            items.Add(new PlacedItem(ReadItem(reader), reader.IsDBNull(5) ? null : reader.GetString(5)));
+            items.Add(new PlacedItem(ReadItem(reader), reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
 
         return items;
@@ -709,7 +754,8 @@ public sealed class SqliteMailStore : IMailStore
         }
     }
 
-    private static Item ReadItem(SqliteDataReader reader, bool freeBusyOnly = false)
+    /// <summary>An item from columns id, mailbox_id, folder_id, change_number, data, and created_seq at <paramref name="entered"/>.</summary>
+    private static Item ReadItem(SqliteDataReader reader, bool freeBusyOnly = false, int entered = 5)
     {
         // The stored UTF-8 as it is: read as a string, it was transcoded to UTF-16 and back, and the buffer wiped after.
         var item = DeserializeItem(reader.GetFieldValue<byte[]>(4), freeBusyOnly);
@@ -717,6 +763,7 @@ public sealed class SqliteMailStore : IMailStore
         item.MailboxId = reader.GetString(1);
         item.FolderId = reader.GetString(2);
         item.ChangeNumber = reader.GetInt64(3);
+        item.NumberInFolder(reader.GetInt64(entered));
         return item;
     }
 
@@ -774,13 +821,17 @@ public sealed class SqliteMailStore : IMailStore
             {
                 folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);
                 await using var cmd = connection.Command("""
-                    UPDATE folders SET display_name = $n, folder_class = $c, change_number = $seq, extended = $x, sync_seq = $seq WHERE id = $id AND mailbox_id = $m;
+                    UPDATE folders SET display_name = $n, folder_class = $c, change_number = $seq, extended = $x, sync_seq = $seq,
+                        modified_ticks = MAX($now, modified_ticks + 10000000) WHERE id = $id AND mailbox_id = $m;
                     INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id) SELECT mailbox_id, $seq, 2, 1, id, parent_id FROM folders WHERE id = $id AND sync_seq = $seq;
                     """, tx,
-                    ("$id", folder.Id), ("$m", folder.MailboxId), ("$n", folder.DisplayName), ("$c", folder.FolderClass), ("$seq", folder.ChangeNumber),
+                    ("$id", folder.Id), ("$m", folder.MailboxId), ("$n", folder.DisplayName), ("$c", folder.FolderClass), ("$seq", folder.ChangeNumber), ("$now", NowTicks()),
                     ("$x", folder.ExtendedProperties.Count == 0 ? null : JsonSerializer.Serialize(folder.ExtendedProperties, Json)));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
+
+            // Folders whose contents this write changes (their ctag moves on).
+            var touched = new List<string>();
 
             // Where the sources of moves were: their move is logged once, with the insert of their copy.
             var departed = new Dictionary<string, (string FolderId, long Entered)>(StringComparer.Ordinal);
@@ -799,6 +850,8 @@ public sealed class SqliteMailStore : IMailStore
 
                     (mailboxId, folderId, entered) = (reader.GetString(0), reader.GetString(1), reader.GetInt64(2));
                 }
+
+                touched.Add(folderId);
 
                 if (moved.TryGetValue(id, out var copyId) && mailboxOf.GetValueOrDefault(copyId) == mailboxId)
                 {
@@ -848,6 +901,8 @@ public sealed class SqliteMailStore : IMailStore
             {
                 var seq = next[item.MailboxId]++;
                 var remarked = Number(item, seq);
+                item.NumberInFolder(seq);
+                touched.Add(item.FolderId);
                 var source = changes.Sources.GetValueOrDefault(item.Id);
                 var (kind, sourceFolder, sourceEntered) = source is null ? (ChangeKind.Created, null, null)
                     : departed.TryGetValue(source, out var from) && moved[source] == item.Id ? (ChangeKind.Moved, from.FolderId, from.Entered)
@@ -884,6 +939,64 @@ public sealed class SqliteMailStore : IMailStore
                 {
                     throw new ConcurrencyException(item.Id);
                 }
+
+                touched.Add(item.FolderId);
+            }
+
+            await StampContentsAsync(connection, tx, touched, cancellationToken);
+        }, cancellationToken);
+    }
+
+    // Associated (FAI) items: one per item class and folder (user configuration objects).
+
+    private const string AssociatedColumns = "SELECT id, mailbox_id, folder_id, change_number, data, 0 FROM associated_items";
+
+    public async Task<IReadOnlyList<Item>> GetAssociatedItemsAsync(string folderId, CancellationToken cancellationToken) =>
+        Associated(await QueryItems(AssociatedColumns + " WHERE folder_id = $f ORDER BY item_class;", cancellationToken, ("$f", folderId)));
+
+    public async Task<Item?> GetAssociatedItemAsync(string folderId, string itemClass, CancellationToken cancellationToken) =>
+        Associated(await QueryItems(AssociatedColumns + " WHERE folder_id = $f AND item_class = $c;", cancellationToken, ("$f", folderId), ("$c", itemClass))).FirstOrDefault();
+
+    private static IReadOnlyList<Item> Associated(IReadOnlyList<Item> items)
+    {
+        foreach (var item in items)
+        {
+            item.MarkAssociated();
+        }
+
+        return items;
+    }
+
+    public async Task SaveAssociatedItemAsync(Item item, long? expectedChangeNumber, CancellationToken cancellationToken)
+    {
+        await WriteAsync(async (connection, tx) =>
+        {
+            var seq = await NumberAsync(connection, tx, item.MailboxId, cancellationToken);
+            item.ChangeNumber = seq;
+            var data = SerializeItem(item);
+            if (expectedChangeNumber is { } expected)
+            {
+                await using var update = connection.Command(
+                    "UPDATE associated_items SET change_number = $seq, data = $d WHERE id = $id AND change_number = $expected;", tx,
+                    ("$id", item.Id), ("$seq", seq), ("$d", data), ("$expected", expected));
+                if (await update.ExecuteNonQueryAsync(cancellationToken) < 1)
+                {
+                    throw new ConcurrencyException(item.Id);
+                }
+
+                return;
+            }
+
+            try
+            {
+                await using var insert = connection.Command(
+                    "INSERT INTO associated_items (id, mailbox_id, folder_id, item_class, change_number, data) VALUES ($id, $m, $f, $c, $seq, $d);", tx,
+                    ("$id", item.Id), ("$m", item.MailboxId), ("$f", item.FolderId), ("$c", item.ItemClass), ("$seq", seq), ("$d", data));
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == 19)
+            {
+                throw new DuplicateException($"The folder already holds an associated item of class {item.ItemClass}.");
             }
         }, cancellationToken);
     }
@@ -997,6 +1110,17 @@ public sealed class SqliteMailStore : IMailStore
         }
     }
 
+    public async Task<bool> DeleteAssociatedItemAsync(string itemId, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var cmd = connection.Command("DELETE FROM associated_items WHERE id = $id;", tx, ("$id", itemId));
+            deleted = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+        return deleted > 0;
+    }
+
     /// <summary>Whether the item's field changes wait for the number of the change that writes it.</summary>
     private static bool Marked(Item item) => item.FieldChanges.ContainsValue(ChangeSet.ThisChange);
 
@@ -1022,7 +1146,7 @@ public sealed class SqliteMailStore : IMailStore
         {
             var parameters = new (string, object?)[] { ("$f", folderId), ("$w", watermark), ("$e", entered), ("$n", max + 1), ("$ignore", ignored) };
             await using (var cmd = connection.Command("""
-                SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, content_seq FROM items INDEXED BY items_sync
+                SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, content_seq, created_seq FROM items INDEXED BY items_sync
                 WHERE folder_id = $f AND sync_seq > $w AND created_seq <= $e AND id NOT IN (SELECT value FROM json_each($ignore))
                 ORDER BY sync_seq LIMIT $n;
                 """, tx, parameters))
@@ -1030,7 +1154,7 @@ public sealed class SqliteMailStore : IMailStore
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    var item = ReadItem(reader);
+                    var item = ReadItem(reader, entered: 7);
                     var kind = reader.GetInt64(6) > watermark ? SyncChangeKind.Update : SyncChangeKind.ReadFlagChange;
                     changes.Add((reader.GetInt64(5), new ItemSyncChange(kind, item.Id, item)));
                 }
@@ -1072,7 +1196,7 @@ public sealed class SqliteMailStore : IMailStore
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var item = ReadItem(reader);
+                var item = ReadItem(reader, entered: 6);
                 creates.Add((reader.GetInt64(5), reader.GetInt64(6), new ItemSyncChange(SyncChangeKind.Create, item.Id, item)));
             }
         }

@@ -24,7 +24,7 @@ public sealed class World
 
     public DateTime Now { get; set; } = new(2030, 1, 1, 8, 0, 0, DateTimeKind.Utc);
 
-    public WorkflowContext Context => new(Now, () => "id" + ++nextId);
+    public WorkflowContext Context => new(Now, _ => "id" + ++nextId);
 
     public Mailbox this[string user] => mailboxes[user];
 

@@ -98,7 +98,7 @@ public sealed class ChangeLogStoreTests : IDisposable
             var keptItem = StoreTests.NewItem(store, user.MailboxId, inbox, "kept");
             var goneItem = StoreTests.NewItem(store, user.MailboxId, inbox, "gone");
             changes.Inserts.AddRange([keptItem, goneItem]);
-            var doomedFolder = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = root, DisplayName = "Doomed" };
+            var doomedFolder = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = root, DisplayName = "Doomed" };
             changes.FolderInserts.Add(doomedFolder);
             await store.ApplyAsync(changes, CancellationToken.None);
             (kept, gone, doomed, keptChange) = (keptItem.Id, goneItem.Id, doomedFolder.Id, keptItem.ChangeNumber);

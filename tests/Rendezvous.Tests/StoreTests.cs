@@ -24,7 +24,7 @@ public sealed class StoreTests : IDisposable
         await using var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None);
         var user = await store.AddUserAsync("pool@example.com", "Pool", "x", CancellationToken.None);
         var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
-        var item = new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "one" };
+        var item = new Item { Id = EwsIds.NewItemId(user.MailboxId), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "one" };
         var insert = new ChangeSet();
         insert.Inserts.Add(item);
         await store.ApplyAsync(insert, CancellationToken.None);
@@ -32,7 +32,7 @@ public sealed class StoreTests : IDisposable
         // A read, a refused write (its transaction rolled back) and a cancelled read, each on a kept connection.
         Assert.Equal("one", (await store.GetItemAsync(item.Id, CancellationToken.None))!.Subject);
         var stale = new ChangeSet();
-        stale.Inserts.Add(new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "never" });
+        stale.Inserts.Add(new Item { Id = EwsIds.NewItemId(user.MailboxId), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "never" });
         stale.Updates.Add((item, item.ChangeNumber - 1));
         await Assert.ThrowsAsync<ConcurrencyException>(() => store.ApplyAsync(stale, CancellationToken.None));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.GetItemsAsync(inbox.Id, new CancellationToken(canceled: true)));
@@ -64,7 +64,7 @@ public sealed class StoreTests : IDisposable
         await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
         {
             var changes = new ChangeSet();
-            changes.Inserts.Add(new Item { Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "m" + i });
+            changes.Inserts.Add(new Item { Id = EwsIds.NewItemId(user.MailboxId), MailboxId = user.MailboxId, FolderId = inbox.Id, Kind = ItemKind.Message, Subject = "m" + i });
             await store.ApplyAsync(changes, CancellationToken.None);
             Assert.NotNull(await store.GetFolderAsync(inbox.Id, CancellationToken.None));
             Assert.NotEmpty(await store.GetItemsAsync(inbox.Id, CancellationToken.None));
@@ -152,7 +152,7 @@ public sealed class StoreTests : IDisposable
         var monday = new DateTime(2026, 11, 23, 0, 0, 0, DateTimeKind.Utc);
         Item At(string subject, string folderId, DateTime start, TimeSpan length) => new()
         {
-            Id = EwsIds.NewItemId(), MailboxId = user.MailboxId, FolderId = folderId, Kind = ItemKind.CalendarItem, Subject = subject,
+            Id = EwsIds.NewItemId(user.MailboxId), MailboxId = user.MailboxId, FolderId = folderId, Kind = ItemKind.CalendarItem, Subject = subject,
             Start = start, End = start + length,
         };
 
@@ -227,7 +227,7 @@ public sealed class StoreTests : IDisposable
 
     internal static Item NewItem(IMailStore store, string mailboxId, string folderId, string subject) => new()
     {
-        Id = EwsIds.NewItemId(),
+        Id = EwsIds.NewItemId(mailboxId),
         MailboxId = mailboxId,
         FolderId = folderId,
         Kind = ItemKind.Message,

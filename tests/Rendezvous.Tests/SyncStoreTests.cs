@@ -95,10 +95,12 @@ public sealed class SyncStoreTests : IDisposable
 
     /// <summary>
     /// Turns a current store back into one of version 7, before the change log (migration index 7): the store-wide
-    /// counters, the tombstone tables and their trigger, as that version's SQL made them (the log is dropped).
+    /// counters, the tombstone tables and their trigger, as that version's SQL made them (the log is dropped; and what
+    /// migration 10 added: the folders' stamps, the associated items).
     /// </summary>
     internal const string BackToVersion7 =
         """
+        DROP TABLE associated_items; ALTER TABLE folders DROP COLUMN modified_ticks; ALTER TABLE folders DROP COLUMN content_ticks;
         DROP TRIGGER items_moved; DROP TABLE change_log;
         CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT INTO counters VALUES ('change', (SELECT IFNULL(MAX(value), 0) FROM mailbox_counters));
@@ -195,7 +197,7 @@ public sealed class SyncStoreTests : IDisposable
         var create = new ChangeSet();
         create.Inserts.Add(item);
         await store.ApplyAsync(create, CancellationToken.None);
-        var folder = new Folder { Id = EwsIds.NewFolderId(), MailboxId = user.MailboxId, ParentId = inbox.ParentId, DisplayName = "Doomed", FolderClass = "IPF.Note" };
+        var folder = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = inbox.ParentId, DisplayName = "Doomed", FolderClass = "IPF.Note" };
         var folderInsert = new ChangeSet();
         folderInsert.FolderInserts.Add(folder);
         await store.ApplyAsync(folderInsert, CancellationToken.None);

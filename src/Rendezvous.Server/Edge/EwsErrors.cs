@@ -77,6 +77,7 @@ public static class EwsErrors
         ErrorCode.ContactOutsideContactFolder => ResponseCodes.ErrorCannotCreateContactInNonContactFolder,
         ErrorCode.TaskOutsideTaskFolder => ResponseCodes.ErrorCannotCreateTaskInNonTaskFolder,
         ErrorCode.PostOutsideMailFolder => ResponseCodes.ErrorCannotCreatePostItemInNonMailFolder,
+        ErrorCode.ItemSave => ResponseCodes.ErrorItemSave,
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "An error code without a ResponseCode."),
     };
 

@@ -72,8 +72,15 @@ public sealed class LimitsSecurityTests(ServerFixture server, LimitsSecurityTest
     [Fact]
     public async Task A_GetItem_listing_one_id_20000_times_is_refused_naming_MaxIdsPerRequest()
     {
-        var (id, _) = await server.CreateAppointmentAsync(User, "Listed many times");
-        // 20,000 ids fit the test server's 1 MiB body; the bench sends 100,000 to a default server.
+        await server.CreateAppointmentAsync(User, "Listed many times");
+        // 20,000 ids fit the test server's 1 MiB body in the 24-character form of the ids handed out before issue 15
+        // (still valid ids; today's are 152 characters); the bench sends 100,000 to a default server.
+        var bytes = new byte[18];
+        bytes[0] = 0x49;
+        bytes[1] = 1;
+        Guid.NewGuid().TryWriteBytes(bytes.AsSpan(2));
+        var id = Convert.ToBase64String(bytes);
+        Assert.True(Protocol.EwsIds.IsItemId(id));
         var response = await server.CallAsync(User, GetItems(Enumerable.Repeat(id, 20_000)));
         AssertLimitFault(response, "MaxIdsPerRequest", 20_000);
     }
