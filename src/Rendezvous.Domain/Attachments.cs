@@ -99,33 +99,39 @@ public static class AttachmentIds
 {
     private const byte Tag = 0x41; // 'A'
 
+    /// <summary>Item ids are 18 bytes (format 1) or 114 (format 2, Exchange's length): never more than this.</summary>
+    private const int MaxItemIdBytes = 192;
+
     public static string Encode(string itemId, string attachmentId)
     {
-        // The tag, a version, the item id's 18 bytes and the attachment's GUID: 36 bytes, 48 characters.
-        Span<byte> bytes = stackalloc byte[36];
+        // The tag, a version, the item id's length and bytes, and the attachment's GUID.
+        Span<byte> bytes = stackalloc byte[3 + MaxItemIdBytes + 16];
         bytes[0] = Tag;
-        bytes[1] = 1;
-        if (!Convert.TryFromBase64String(itemId, bytes[2..], out var written) || written != 18 || !Guid.TryParseExact(attachmentId, "N", out var local))
+        bytes[1] = 2;
+        if (!Convert.TryFromBase64String(itemId, bytes[3..^16], out var written) || !Guid.TryParseExact(attachmentId, "N", out var local))
         {
             throw new ArgumentException("Not an item id and a local attachment id.", nameof(itemId));
         }
 
-        local.TryWriteBytes(bytes[20..]);
-        return Convert.ToBase64String(bytes);
+        bytes[2] = (byte)written;
+        local.TryWriteBytes(bytes[(3 + written)..]);
+        return Convert.ToBase64String(bytes[..(3 + written + 16)]);
     }
 
     /// <summary>The root item id and local attachment id of a wire AttachmentId; false when it is not one made here.</summary>
     public static bool TryDecode(string id, out string itemId, out string attachmentId)
     {
         itemId = attachmentId = "";
-        Span<byte> bytes = stackalloc byte[48];
-        if (id.Length != 48 || !Convert.TryFromBase64String(id, bytes, out var written) || written != 36 || bytes[0] != Tag || bytes[1] != 1)
+        Span<byte> bytes = stackalloc byte[3 + MaxItemIdBytes + 16];
+        if (id.Length > (bytes.Length + 2) / 3 * 4 || !Convert.TryFromBase64String(id, bytes, out var written)
+            || written < 3 || bytes[0] != Tag || bytes[1] != 2 || written != 3 + bytes[2] + 16)
         {
             return false;
         }
 
-        itemId = Convert.ToBase64String(bytes[2..20]);
-        attachmentId = new Guid(bytes[20..36]).ToString("N");
+        var length = bytes[2];
+        itemId = Convert.ToBase64String(bytes.Slice(3, length));
+        attachmentId = new Guid(bytes.Slice(3 + length, 16)).ToString("N");
         return EwsIds.IsItemId(itemId);
     }
 }

@@ -247,6 +247,7 @@ public sealed class SqliteMailStore : IMailStore
         BEGIN
             DELETE FROM attachments WHERE item_id = OLD.id;
         END;
+        """,
         // Index 10: what DavMail reads (issue 15). A folder's own last change and the last change of anything in it, in
         // ticks (PR_LAST_MODIFICATION_TIME and PR_LOCAL_COMMIT_TIME_MAX, its ctag), stamped in the write transaction and
         // moving on by at least a second each time, since clients read them to the second; rows of before start at the
