@@ -30,10 +30,10 @@ public static class RawElements
                     Element = definition.Element,
                     Since = definition.Since,
                     Has = (i, _) => i.Properties.Contains(definition),
-                    Write = (w, i, _) => XElement.Parse(i.Properties.GetRef<string>(definition)!).WriteTo(w.Xml),
+                    Write = (w, i, _) => InScope(XElement.Parse(i.Properties.GetRef<string>(definition)!)).WriteTo(w.Xml),
                     // Note: an empty container (<Attachments/>, <Categories/>, ...) is not kept, so it is never written
                     // back: Exchange writes none, and eM Client breaks on an empty Attachments.
-                    Set = (e, i, _) =>
+                    Set = (e, i, context) =>
                     {
                         if (IsEmpty(e))
                         {
@@ -41,7 +41,7 @@ public static class RawElements
                         }
                         else
                         {
-                            i.Properties.Set(definition, Verbatim(e));
+                            i.Properties.Set(definition, Verbatim(definition.SchemaType == "xs:dateTime" && !e.HasElements ? InUtc(e, context) : e));
                         }
                     },
                     Delete = i => i.Properties.Remove(definition),
@@ -59,6 +59,29 @@ public static class RawElements
     /// <summary>An element with no content and no attribute but namespace declarations: nothing to keep.</summary>
     private static bool IsEmpty(XElement element) =>
         !element.HasElements && element.Value.Length == 0 && !element.Attributes().Any(a => !a.IsNamespaceDeclaration);
+
+    /// <summary>
+    /// The element without the namespace declarations it was kept with, so that the response's writer gives it the
+    /// prefixes declared on the envelope (t:), as Exchange writes every element, rather than a default namespace
+    /// declared again on each kept one.
+    /// </summary>
+    private static XElement InScope(XElement element)
+    {
+        foreach (var e in element.DescendantsAndSelf())
+        {
+            e.Attributes().Where(a => a.IsNamespaceDeclaration).Remove();
+        }
+
+        return element;
+    }
+
+    /// <summary>
+    /// An xs:dateTime kept in UTC with seconds precision and a Z, as Exchange answers every time (a value without a
+    /// zone is read in the request's TimeZoneContext).
+    /// Note: ews-javascript-api appends a Z to what it reads, so an offset kept as sent ("+00:00") reads as no date.
+    /// </summary>
+    private static XElement InUtc(XElement element, ReadContext context) =>
+        new(element.Name, element.Attributes().Where(a => !a.IsNamespaceDeclaration), Values.Format(Values.DateTime(element, context.TimeZone)));
 
     /// <summary>
     /// The element alone, as the client wrote it (its namespace declared on it, so that it stands on its own).

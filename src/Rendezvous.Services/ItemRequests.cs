@@ -94,8 +94,8 @@ public enum ConflictMode
     AlwaysOverwrite,
 }
 
-/// <summary>What UpdateItem says for all its changes.</summary>
-public sealed record UpdateItemOptions(ConflictMode Conflict, string? MeetingMode);
+/// <summary>What UpdateItem says for all its changes; a message is sent after its update when <paramref name="Disposition"/> says so.</summary>
+public sealed record UpdateItemOptions(ConflictMode Conflict, string? MeetingMode, string? Disposition = null, FolderRef? SavedFolder = null);
 
 /// <summary>One ItemChange: the item (with the ChangeKey the client last saw) and its updates, in order.</summary>
 public sealed record ItemChange(ItemRef Reference, IReadOnlyList<FieldUpdate> Updates);

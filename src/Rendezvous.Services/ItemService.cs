@@ -264,6 +264,8 @@ public static class ItemService
             var inbox = await session.Store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", session.Cancellation);
             var copy = item.Clone();
             copy.BccRecipients = null;
+            // The sender's categories are their own: Exchange's transport removes them, so a recipient's copy has none.
+            copy.Categories = null;
             copy.IsRead = false;
             copy.DateTimeReceived = now;
             copy.ReceivedBy = recipient;

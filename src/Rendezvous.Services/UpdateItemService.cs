@@ -37,6 +37,25 @@ public static class UpdateItemService
         return results[0];
     }
 
+    /// <summary>
+    /// One ItemChange with the request's MessageDisposition: a message (or a meeting response draft) is updated, then
+    /// sent as SendItem sends a draft when the disposition is SendOnly or SendAndSaveCopy (in Sent Items unless
+    /// SavedItemFolderId names another folder); as in Exchange, a sent one is answered with no item (null).
+    /// </summary>
+    public static async Task<Item?> UpdateOrSendAsync(Session session, UpdateItemOptions options, ItemChange change)
+    {
+        var item = await UpdateAsync(session, options, change);
+        var sends = options.Disposition is SchemaValues.MessageDispositionType.SendOnly or SchemaValues.MessageDispositionType.SendAndSaveCopy;
+        if (!sends || !(item.Kind == ItemKind.Message || (item.Kind == ItemKind.MeetingResponse && item.IsDraft)))
+        {
+            return item;
+        }
+
+        var saveCopy = options.Disposition == SchemaValues.MessageDispositionType.SendAndSaveCopy;
+        await ItemService.SendAsync(session, new SendItemOptions(saveCopy, options.SavedFolder), new ItemRef(item.Id, ChangeKeys.Encode(item.ChangeNumber)));
+        return null;
+    }
+
     private static Item Decide(Session session, Item stored, ItemRef reference, IReadOnlyList<FieldUpdate> updates, ConflictMode conflict)
     {
         long? clientVersion = null;

@@ -302,4 +302,63 @@ public sealed class ItemTests(ServerFixture server)
         var noDisposition = await server.CallAsync(ServerFixture.Alice, "<m:CreateItem><m:Items><t:Message><t:Subject>x</t:Subject></t:Message></m:Items></m:CreateItem>");
         Assert.Equal("ErrorMessageDispositionRequired", noDisposition.Code());
     }
+
+    [Fact]
+    public async Task A_message_updated_with_SendAndSaveCopy_is_sent_and_answered_without_items()
+    {
+        // exchangelib's send_and_save of a saved message is UpdateItem with MessageDisposition="SendAndSaveCopy": the
+        // message was updated but never sent, and its id came back where exchangelib expects none.
+        var subject = Unique("Draft");
+        var saved = (await server.CallAsync(User, $"""
+            <m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="drafts"/></m:SavedItemFolderId><m:Items><t:Message><t:Subject>{subject}</t:Subject>
+              <t:ToRecipients><t:Mailbox><t:EmailAddress>{ServerFixture.Bob}</t:EmailAddress></t:Mailbox></t:ToRecipients></t:Message></m:Items></m:CreateItem>
+            """)).Ok();
+        var (id, changeKey) = saved.ItemId();
+        var sentSubject = subject + " final";
+        var update = (await server.CallAsync(User, $"""
+            <m:UpdateItem MessageDisposition="SendAndSaveCopy" ConflictResolution="AutoResolve"><m:ItemChanges><t:ItemChange><t:ItemId Id="{id}" ChangeKey="{changeKey}"/><t:Updates>
+              <t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>{sentSubject}</t:Subject></t:Message></t:SetItemField>
+            </t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>
+            """)).Ok();
+        Assert.Empty(update.Element(EwsResponse.M + "Items")!.Elements());
+        Assert.Equal("0", update.Element(EwsResponse.M + "ConflictResults")!.T("Count"));
+        var bySubject = $"<t:IsEqualTo><t:FieldURI FieldURI=\"item:Subject\"/><t:FieldURIOrConstant><t:Constant Value=\"{sentSubject}\"/></t:FieldURIOrConstant></t:IsEqualTo>";
+        Assert.Single((await server.CallAsync(ServerFixture.Bob, Requests.FindItem(folder: "inbox", restriction: bySubject))).Ok().Descendants(EwsResponse.T + "Message"));
+        Assert.Single((await server.CallAsync(User, Requests.FindItem(folder: "sentitems", restriction: bySubject))).Ok().Descendants(EwsResponse.T + "Message"));
+        Assert.Equal("ErrorItemNotFound", (await server.CallAsync(User, Requests.GetItem(id))).Code());
+
+        // SaveOnly keeps answering the item, and a new message sent with SendAndSaveCopy has no id to answer.
+        var kept = (await server.CallAsync(User, $"""
+            <m:UpdateItem MessageDisposition="SaveOnly" ConflictResolution="AlwaysOverwrite"><m:ItemChanges><t:ItemChange><t:ItemId Id="{(await CreateDraftAsync()).Id}"/><t:Updates>
+              <t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>{subject} kept</t:Subject></t:Message></t:SetItemField>
+            </t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>
+            """)).Ok();
+        Assert.Single(kept.Element(EwsResponse.M + "Items")!.Elements());
+        var sent = (await server.CallAsync(User, $"""
+            <m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:Message><t:Subject>{subject} new</t:Subject>
+              <t:ToRecipients><t:Mailbox><t:EmailAddress>{ServerFixture.Bob}</t:EmailAddress></t:Mailbox></t:ToRecipients></t:Message></m:Items></m:CreateItem>
+            """)).Ok();
+        Assert.Empty(sent.Element(EwsResponse.M + "Items")!.Elements());
+
+        async Task<(string Id, string ChangeKey)> CreateDraftAsync() => (await server.CallAsync(User,
+            $"<m:CreateItem MessageDisposition=\"SaveOnly\"><m:Items><t:Message><t:Subject>{subject} draft</t:Subject></t:Message></m:Items></m:CreateItem>")).Ok().ItemId();
+    }
+
+    [Fact]
+    public async Task A_recipient_received_the_senders_categories()
+    {
+        // Exchange's transport removes a sender's categories (exchangelib's test_send finds its sent message by them).
+        var subject = Unique("Tagged");
+        (await server.CallAsync(User, $"""
+            <m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:Message><t:Subject>{subject}</t:Subject><t:Categories><t:String>Private</t:String></t:Categories>
+              <t:ToRecipients><t:Mailbox><t:EmailAddress>{ServerFixture.Bob}</t:EmailAddress></t:Mailbox></t:ToRecipients></t:Message></m:Items></m:CreateItem>
+            """)).Ok();
+        var bySubject = $"<t:IsEqualTo><t:FieldURI FieldURI=\"item:Subject\"/><t:FieldURIOrConstant><t:Constant Value=\"{subject}\"/></t:FieldURIOrConstant></t:IsEqualTo>";
+        var received = (await server.CallAsync(ServerFixture.Bob, Requests.FindItem(folder: "inbox", restriction: bySubject))).Ok().Descendants(EwsResponse.T + "Message").Single();
+        var inbox = (await server.CallAsync(ServerFixture.Bob, Requests.GetItem(received.ItemId().Id))).Ok().Descendants(EwsResponse.T + "Message").Single();
+        Assert.Null(inbox.Element(EwsResponse.T + "Categories"));
+        var sent = (await server.CallAsync(User, Requests.FindItem(folder: "sentitems", restriction: bySubject))).Ok().Descendants(EwsResponse.T + "Message").Single();
+        var kept = (await server.CallAsync(User, Requests.GetItem(sent.ItemId().Id))).Ok().Descendants(EwsResponse.T + "Message").Single();
+        Assert.Equal(["Private"], kept.Element(EwsResponse.T + "Categories")!.Elements().Select(e => e.Value));
+    }
 }

@@ -141,6 +141,26 @@ public sealed class WireFidelityTests(ServerFixture server)
         AssertNoEmptyContainer(item);
     }
 
+    [Fact]
+    public async Task A_task_DueDate_sent_with_an_offset_came_back_as_sent_so_ews_javascript_api_read_no_date()
+    {
+        // ews-javascript-api writes "2030-01-25T17:00:00.000+00:00" and appends a Z to what it reads; Exchange answers
+        // every time in UTC with a Z. The kept element also redeclared the types namespace on itself.
+        var tag = Tag();
+        var create = $"""
+            <m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="tasks"/></m:SavedItemFolderId>
+              <m:Items><t:Task><t:Subject>due {tag}</t:Subject><t:DueDate>2030-01-25T17:00:00.000+00:00</t:DueDate><t:StartDate>2030-01-21T11:30:00+02:00</t:StartDate></t:Task></m:Items>
+            </m:CreateItem>
+            """;
+        var (id, _) = (await server.CallAsync(Alice, create)).Ok().ItemId();
+        var task = (await server.CallAsync(Alice, Requests.GetItem(id))).Ok().Element(M + "Items")!.Elements().Single();
+        Assert.Equal("2030-01-25T17:00:00Z", task.T("DueDate"));
+        Assert.Equal("2030-01-21T09:30:00Z", task.T("StartDate"));
+        var text = await RawAsync(Alice, Requests.GetItem(id));
+        Assert.Contains("<t:DueDate>2030-01-25T17:00:00Z</t:DueDate>", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("<DueDate xmlns=", text, StringComparison.Ordinal);
+    }
+
     private async Task<(string MeetingId, string Tag)> MeetingWithBobAsync()
     {
         var tag = Tag();

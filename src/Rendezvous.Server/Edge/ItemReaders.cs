@@ -70,10 +70,10 @@ public static class ItemReaders
     {
         var op = request.Operation;
         var conflict = Enum.Parse<ConflictMode>(Values.Enum(op, ItemReader.RequiredAttribute(op, "ConflictResolution"), SchemaValues.ConflictResolutionType.All, "ConflictResolutionType"));
-        _ = OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
+        var disposition = OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
         var mode = OptionalEnum(op, "SendMeetingInvitationsOrCancellations", Values.CalendarUpdateModes, "CalendarItemUpdateOperationType");
         var changes = await request.ChangesAsync(EwsRequest.Required(op, "ItemChanges"), "Item");
-        return (new UpdateItemOptions(conflict, mode), changes);
+        return (new UpdateItemOptions(conflict, mode, disposition, SavedFolder(op)), changes);
     }
 
     /// <summary>One ItemChange: the item it names and its updates; the values are applied to the item they land on.</summary>

@@ -16,10 +16,11 @@ public static class ItemWriters
     public static Action<EwsWriter> Empty(string operation, IReadOnlyList<Outcome<bool>> outcomes) =>
         EwsRequest.Respond(operation, outcomes, static (_, _) => { });
 
-    public static Action<EwsWriter> UpdateItem(EwsRequest request, IReadOnlyList<Outcome<Item>> outcomes) =>
+    /// <summary>UpdateItem: each item's new id, or an empty Items for a message the update sent (as Exchange answers).</summary>
+    public static Action<EwsWriter> UpdateItem(EwsRequest request, IReadOnlyList<Outcome<Item?>> outcomes) =>
         EwsRequest.Respond("UpdateItem", outcomes, (w, item) =>
         {
-            request.WriteItems(w, [item], EwsRequest.IdOnly);
+            request.WriteItems(w, item is null ? [] : [item], EwsRequest.IdOnly);
             w.StartM("ConflictResults");
             w.T("Count", 0);
             w.End();

@@ -36,7 +36,7 @@ public static class ItemHandlers
     {
         var (options, changes) = await ItemReaders.UpdateItemAsync(request);
         var context = request.ReadContext;
-        var outcomes = await request.PerItemAsync(changes, change => UpdateItemService.UpdateAsync(request.Session, options, ItemReaders.ItemChange(change, context)));
+        var outcomes = await request.PerItemAsync(changes, change => UpdateItemService.UpdateOrSendAsync(request.Session, options, ItemReaders.ItemChange(change, context)));
         return ItemWriters.UpdateItem(request, outcomes);
     }
 
