@@ -102,6 +102,22 @@ def ews_start(url, user, password, item_id):
     return match.group(1) if match else None
 
 
+def edited(data, summary, description, shift):
+    """An event's iCalendar text with a new SUMMARY and DESCRIPTION and its VEVENT's DTSTART/DTEND moved by `shift`
+    (wall-clock values, whatever their TZID)."""
+    text = re.sub(r"\r?\n[ \t]", "", data)  # unfold (RFC 5545 §3.1)
+    head, sep, event = text.partition("BEGIN:VEVENT")
+
+    def moved(m):
+        value = datetime.strptime(m.group(2)[:15], "%Y%m%dT%H%M%S") + shift
+        return m.group(1) + value.strftime("%Y%m%dT%H%M%S") + m.group(2)[15:]
+
+    event = re.sub(r"^(DT(?:START|END)[^:\r\n]*:)(\d{8}T\d{6}Z?)", moved, event, flags=re.M)
+    event = re.sub(r"^(SUMMARY|DESCRIPTION)[;:].*\r?\n", "", event, flags=re.M)
+    event = event.replace("END:VEVENT", f"SUMMARY:{summary}\r\nDESCRIPTION:{description}\r\nEND:VEVENT", 1)
+    return (head + sep + event).replace("\r\n", "\n").replace("\n", "\r\n")
+
+
 def ical(uid, summary, start, end, organizer=None, attendee=None, description="Made over CalDAV"):
     fmt = "%Y%m%dT%H%M%SZ"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Rendezvous//DavMail interop//EN", "BEGIN:VEVENT",
@@ -287,8 +303,12 @@ def main():
             if event is None:
                 raise AssertionError("nothing to update: the PUT did not create the event")
             updated = f"CalDAV event {tag} renamed"
-            # Renamed, described anew and moved an hour later, as a user edits an event.
-            put(client, event.url, ical(state["put_uid"], updated, day + timedelta(hours=3), day + timedelta(hours=4), description="Edited over CalDAV"))
+            # Renamed, described anew and moved an hour later, as a client edits an event: on the object as read, its
+            # times in the zone DavMail gave them. Note: DavMail 6.0 turns a UTC time it gets in an edit (DTSTART:...Z)
+            # into that wall-clock time in the user's zone (mguessan/davmail#497, fixed in 6.8), on Exchange as here.
+            current = calendar.event_by_url(event.url)
+            current.load()
+            put(client, event.url, edited(current.data, updated, "Edited over CalDAV", timedelta(hours=1)))
             ids = ews_find(ews_url, alice, alice_password, "calendar", updated)
             if not ids:
                 raise AssertionError("the edit answered but the subject did not change over EWS")
