@@ -38,9 +38,13 @@ internal static class CalendarWriter
 
         var counter = method == "COUNTER";
         var (start, end) = counter ? (item.ProposedStart, item.ProposedEnd) : (item.Start, item.End);
-        // A meeting message carries no zone of its own: its times are written in UTC, as are a COUNTER's proposal.
-        var startZone = counter ? null : Zone(item.StartTimeZone);
-        var endZone = counter ? null : Zone(item.EndTimeZone) ?? startZone;
+        // A meeting message carries no zone of its own: its times are written in UTC, as are a COUNTER's proposal. A
+        // calendar item's own object has the VTIMEZONE of every zone it names, UTC's too, as Exchange writes it.
+        // Note: DavMail 6 takes the VTIMEZONE of a calendar item it creates as its session's zone, and fails every
+        // later PUT (HTTP 503) when there is none.
+        var own = method is null;
+        var startZone = counter ? null : Zone(item.StartTimeZone, own);
+        var endZone = counter ? null : Zone(item.EndTimeZone, own) ?? startZone;
         foreach (var zone in new[] { startZone, endZone }.OfType<TimeZoneInfo>().DistinctBy(z => z.Id))
         {
             calendar.AddTimeZone(VTimeZoneFor(WindowsId(zone), (start ?? item.DateTimeCreated).Year));
@@ -210,11 +214,15 @@ internal static class CalendarWriter
 
     private static string MailTo(string address) => "mailto:" + address;
 
-    /// <summary>The zone to write times in: none (UTC) for UTC or a zone the server does not know.</summary>
-    private static TimeZoneInfo? Zone(TimeZoneRef? zone) =>
-        zone is null || TimeZones.Find(zone.Id) is not { } info || info.BaseUtcOffset == TimeSpan.Zero && !info.SupportsDaylightSavingTime ? null : info;
+    /// <summary>
+    /// The zone to write times in: none (UTC) for a zone the server does not know, or, unless <paramref name="keepUtc"/>,
+    /// for UTC and the zones of its offset without daylight saving.
+    /// </summary>
+    private static TimeZoneInfo? Zone(TimeZoneRef? zone, bool keepUtc) =>
+        zone is null || TimeZones.Find(zone.Id) is not { } info || !keepUtc && info.BaseUtcOffset == TimeSpan.Zero && !info.SupportsDaylightSavingTime ? null : info;
 
-    private static string WindowsId(TimeZoneInfo zone) => TimeZones.WindowsId(zone.Id) ?? zone.Id;
+    /// <summary>The TZID of a zone: its Windows id as clients with their own table read it ("UTC" is not one DavMail knows).</summary>
+    private static string WindowsId(TimeZoneInfo zone) => TimeZones.ClientZoneId(TimeZones.WindowsId(zone.Id) ?? zone.Id);
 
     private static CalDateTime Time(DateTime utc, TimeZoneInfo? zone, bool allDay)
     {

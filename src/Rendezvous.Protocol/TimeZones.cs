@@ -52,6 +52,13 @@ public static class TimeZones
     }
 
     /// <summary>
+    /// A Windows zone id as a client with its own table reads it back. DavMail 6's table of Exchange zones
+    /// (stdtimezones) has no "UTC" and takes an unknown id for London time, daylight saving included; "Greenwich
+    /// Standard Time" is the zone of the same offset without daylight saving that it knows.
+    /// </summary>
+    public static string ClientZoneId(string windowsId) => windowsId == "UTC" ? "Greenwich Standard Time" : windowsId;
+
+    /// <summary>
     /// A wall-clock time in <paramref name="zone"/> as UTC. A time that does not exist (in the gap when clocks go
     /// forward) is read with the offset before the gap, so 02:30 becomes 03:30; a time that occurs twice (when clocks
     /// go back) is its first occurrence. Both as RFC 5545 §3.3.5 says.

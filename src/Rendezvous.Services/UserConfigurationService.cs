@@ -76,7 +76,7 @@ public static class UserConfigurationService
             // without it. Exchange creates the object when its user first picks a zone in OWA; a mailbox here has one
             // from the start: its working hours' zone, as a Windows id DavMail's own table knows.
             var hours = await session.Store.GetWorkingHoursAsync(session.MailboxId, session.Cancellation) ?? WorkingHours.Default;
-            var zone = ClientZoneId(TimeZones.WindowsId(hours.TimeZoneId ?? hours.Zone.Id) ?? "UTC");
+            var zone = TimeZones.ClientZoneId(TimeZones.WindowsId(hours.TimeZoneId ?? hours.Zone.Id) ?? "UTC");
             return new UserConfiguration(name, folderRef)
             {
                 Dictionary =
@@ -145,13 +145,6 @@ public static class UserConfigurationService
     /// <summary>The associated items of a folder (FindItem with Traversal="Associated").</summary>
     public static async Task<IReadOnlyList<Item>> FindAsync(Session session, Folder folder) =>
         await session.Store.GetAssociatedItemsAsync(folder.Id, session.Cancellation);
-
-    /// <summary>
-    /// A zone id as a client with its own table reads it back. DavMail 6's table of Exchange zones (stdtimezones) has no
-    /// "UTC" and takes an unknown id for London time, daylight saving included; "Greenwich Standard Time" is the zone of
-    /// the same offset without daylight saving that it knows.
-    /// </summary>
-    public static string ClientZoneId(string windowsId) => windowsId == "UTC" ? "Greenwich Standard Time" : windowsId;
 
     private static DomainException NotFound() => new(ErrorCode.ItemNotFound, "The specified object was not found in the store.");
 

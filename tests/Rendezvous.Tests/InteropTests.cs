@@ -74,12 +74,13 @@ public sealed class InteropTests(ServerFixture server)
     }
 
     // DavMail end to end (tests/interop/davmail/run.py): Debian's davmail-server in front of this server, driven by
-    // python3-caldav. The script runs once; each step is a case. Steps the script lists as expected to fail (waiting on
-    // MimeContent) must still be run and reported.
+    // python3-caldav. The script runs once; each step is a case. Steps the script lists as expected to fail (none today)
+    // must still be run and reported.
     private static Task<(int ExitCode, string Stdout, string Stderr)>? davMailRun;
 
     public static TheoryData<string> DavMailSteps() =>
-        ["list_calendar", "read_event", "delete_event", "create_by_put", "update_by_put", "meeting_reaches_attendee"];
+        ["list_calendar", "read_event", "delete_event", "create_by_put", "update_by_put", "read_updated_event", "delete_put_event",
+         "meeting_reaches_attendee", "attendee_accepts"];
 
     [Theory]
     [MemberData(nameof(DavMailSteps))]

@@ -444,4 +444,30 @@ public sealed class MimeContentTests(ServerFixture server)
         Assert.Equal("2030-04-01T09:00:00Z", bobsItems.Single(i => i.T("Subject") == "Alice's " + tag).T("Start"));
         Assert.Equal("2030-04-01T20:00:00Z", bobsItems.Single(i => i.T("Subject") == "Hijacked " + tag).T("Start"));
     }
+
+    [Theory]
+    [InlineData("UTC")]
+    [InlineData("Greenwich Standard Time")]
+    public async Task DavMails_zone_probe_item_in_UTC_has_a_VTIMEZONE_its_table_knows(string zone)
+    {
+        // Issue 15: before its first PUT DavMail 6 creates an item in its session's zone (put_event 012) and keeps the
+        // VTIMEZONE of its MimeContent (014) as that zone. A UTC item had none, so every PUT failed (HTTP 503); and
+        // DavMail reads a TZID of "UTC" as London time.
+        var create = Captures.Read("davmail", "put_event", "012_CreateItem.xml")
+            .Replace("<t:FolderId Id=\"FOLDER-davmailtemp\" ChangeKey=\"CK-root\"/>", "<t:DistinguishedFolderId Id=\"calendar\"/>", StringComparison.Ordinal)
+            .Replace("<t:StartTimeZone Id=\"UTC\"/>", $"<t:StartTimeZone Id=\"{zone}\"/>", StringComparison.Ordinal);
+        var (id, changeKey) = (await server.PostAsync(Alice, create)).Ok().ItemId();
+        var get = Captures.Substitute(Captures.Read("davmail", "put_event", "014_GetItem.xml"), ("CAL-dc7d8e1bdeb0", id), ("CK-CAL-dc7d8e1bdeb0", changeKey));
+        var mime = (await server.PostAsync(Alice, get)).Ok().Descendants(T + "MimeContent").Single();
+        var ics = Encoding.UTF8.GetString(Convert.FromBase64String(mime.Value));
+
+        var calendar = Ical.Net.Calendar.Load(ics)!;
+        var vtimezone = Assert.Single(calendar.TimeZones);
+        Assert.Equal("Greenwich Standard Time", vtimezone.TzId);
+        Assert.All(vtimezone.TimeZoneInfos, p => Assert.Equal((TimeSpan.Zero, TimeSpan.Zero), (p.OffsetFrom!.Offset, p.OffsetTo!.Offset)));
+        var e = Assert.Single(calendar.Events);
+        Assert.Equal("Greenwich Standard Time", e.DtStart!.TzId);
+        Assert.Equal(new DateTime(2026, 11, 24, 6, 43, 25), e.DtStart.Value);
+        Assert.EndsWith("2026-11-24T06:43:25Z 2026-11-25T06:43:25Z", Assert.Single(await PythonCheckAsync(ics)), StringComparison.Ordinal);
+    }
 }

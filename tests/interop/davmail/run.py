@@ -3,8 +3,10 @@
 
 Starts davmail-server on a free loopback port against RDV_URL (its EWS endpoint), then runs the CalDAV steps with
 python3-caldav as RDV_USER1 (and RDV_USER2 as the meeting's attendee), printing `ok STEP` or `FAIL STEP: reason` for
-each and a closing figure `davmail: N of M steps pass`. Steps in EXPECTED_TO_FAIL wait on other work (CreateItem and
-UpdateItem from MimeContent, issue 15 §4): they are run and reported (`xfail`/`XPASS`) but do not fail the run.
+each and a closing figure `davmail: N of M steps pass`: listing, reading, deleting an event made over EWS; creating,
+updating, reading back and deleting one over CalDAV; a meeting created over CalDAV reaching the attendee's Inbox and
+calendar, and the attendee accepting it in their own CalDAV session. Steps in EXPECTED_TO_FAIL (none today) are run
+and reported (`xfail`/`XPASS`) but do not fail the run.
 Exit 0 when every other step passes, 1 otherwise, 2 when davmail-server or python3-caldav is missing.
 
 DavMail's wire log (log4j.logger.httpclient.wire=DEBUG) is kept in RDV_DAVMAIL_LOG (default: a temporary folder)
@@ -26,10 +28,9 @@ import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 
-# Steps that need MimeContent (engineer C's part of issue 15): DavMail reads an event's body as the iCalendar of GetItem's
-# MimeContent, and PUTs events as CreateItem/UpdateItem from MimeContent (before its first PUT it also reads the
-# VTIMEZONE of a temporary item's MimeContent). Reported, not counted against the run.
-EXPECTED_TO_FAIL = {"read_event", "create_by_put", "update_by_put", "meeting_reaches_attendee"}
+# Steps that cannot pass yet for a reason outside issue 15, each with its reason. Reported (`xfail`/`XPASS`), not
+# counted against the run.
+EXPECTED_TO_FAIL = set()
 
 DAVMAIL = shutil.which("davmail-server") or "/usr/bin/davmail-server"
 
@@ -92,6 +93,31 @@ def ews_exists(url, user, password, item_id):
     return "NoError" in text
 
 
+def ews_start(url, user, password, item_id):
+    """The item's calendar:Start over EWS, in UTC."""
+    text = ews(url, user, password, f'<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>'
+                                    f'<t:FieldURI FieldURI="calendar:Start"/></t:AdditionalProperties></m:ItemShape>'
+                                    f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>')
+    match = re.search(r"<t:Start>([^<]+)</t:Start>", text)
+    return match.group(1) if match else None
+
+
+def edited(data, summary, description, shift):
+    """An event's iCalendar text with a new SUMMARY and DESCRIPTION and its VEVENT's DTSTART/DTEND moved by `shift`
+    (wall-clock values, whatever their TZID)."""
+    text = re.sub(r"\r?\n[ \t]", "", data)  # unfold (RFC 5545 §3.1)
+    head, sep, event = text.partition("BEGIN:VEVENT")
+
+    def moved(m):
+        value = datetime.strptime(m.group(2)[:15], "%Y%m%dT%H%M%S") + shift
+        return m.group(1) + value.strftime("%Y%m%dT%H%M%S") + m.group(2)[15:]
+
+    event = re.sub(r"^(DT(?:START|END)[^:\r\n]*:)(\d{8}T\d{6}Z?)", moved, event, flags=re.M)
+    event = re.sub(r"^(SUMMARY|DESCRIPTION)[;:].*\r?\n", "", event, flags=re.M)
+    event = event.replace("END:VEVENT", f"SUMMARY:{summary}\r\nDESCRIPTION:{description}\r\nEND:VEVENT", 1)
+    return (head + sep + event).replace("\r\n", "\n").replace("\n", "\r\n")
+
+
 def ical(uid, summary, start, end, organizer=None, attendee=None, description="Made over CalDAV"):
     fmt = "%Y%m%dT%H%M%SZ"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Rendezvous//DavMail interop//EN", "BEGIN:VEVENT",
@@ -103,6 +129,14 @@ def ical(uid, summary, start, end, organizer=None, attendee=None, description="M
         lines.append(f"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;ROLE=REQ-PARTICIPANT:mailto:{attendee}")
     lines += ["END:VEVENT", "END:VCALENDAR", ""]
     return "\r\n".join(lines)
+
+
+def put(client, url, data):
+    """A CalDAV PUT of an event over an existing one. Note: DavMail answers an overwrite with 200 OK, which RFC 4918 allows
+    and python3-caldav 0.11's save() refuses (it takes only 201 and 204), so the harness PUTs itself."""
+    response = client.put(str(url), data, {"Content-Type": 'text/calendar; charset="utf-8"'})
+    if response.status not in (200, 201, 204):
+        raise AssertionError(f"PUT answered HTTP {response.status}")
 
 
 def start_davmail(ews_url, log_dir):
@@ -147,18 +181,28 @@ def wire_summary(log_dir):
     if not os.path.exists(path):
         return []
     text = open(path, errors="replace").read()
+    # Each EWS request is sent twice, first without credentials (answered 401 with no body): count the exchanges, each
+    # response with the request before it.
+    requests = [(m.start(), m.group(0)) for m in re.finditer(r'>> "<soap:Envelope.*?</soap:Envelope>"', text)]
+    exchanges = []
+    for m in re.finditer(r'<< "<\?xml.*?</s:Envelope>"', text):
+        before = [body for at, body in requests if at < m.start()]
+        if before:
+            exchanges.append((before[-1], m.group(0)))
     operations = {}
-    for operation in re.findall(r"<soap:Body><m:(\w+)", text):
-        operations[operation] = operations.get(operation, 0) + 1
+    for request, _ in exchanges:
+        for operation in re.findall(r"<soap:Body><m:(\w+)", request):
+            operations[operation] = operations.get(operation, 0) + 1
     lines = ["wire: EWS requests " + ", ".join(f"{op} x{n}" for op, n in sorted(operations.items()))]
     codes = {}
-    for code in re.findall(r"ResponseCode>(Error\w+)<", text) + re.findall(r"faultcode[^>]*>(?:\w+:)?(\w+)<", text):
-        codes[code] = codes.get(code, 0) + 1
+    for _, response in exchanges:
+        for code in re.findall(r"ResponseCode>(Error\w+)<", response) + re.findall(r"faultcode[^>]*>(?:\w+:)?(\w+)<", response):
+            codes[code] = codes.get(code, 0) + 1
     lines += [f"wire: EWS {code} x{n}" for code, n in sorted(codes.items())]
-    asked = text.count("IncludeMimeContent>true")
-    answered = text.count("<t:MimeContent")
+    asked = [response for request, response in exchanges if "IncludeMimeContent>true" in request]
     if asked:
-        lines.append(f"wire: GetItem asked for MimeContent {asked} times, answered with it {answered} times")
+        answered = sum(1 for response in asked if "<t:MimeContent" in response)
+        lines.append(f"wire: GetItem asked for MimeContent {len(asked)} times, answered with it {answered} times")
     for status in sorted(set(re.findall(r"davmail  - > HTTP/1\.1 ([45]\d\d [A-Za-z ]+)", text))):
         lines.append(f"wire: CalDAV HTTP {status.strip()}")
     return lines
@@ -247,21 +291,54 @@ def main():
             state["put_subject"] = f"CalDAV event {tag}"
             state["put_uid"] = f"rdv-davmail-{tag}@example.com"
             state["put_event"] = calendar.save_event(ical(state["put_uid"], state["put_subject"], day + timedelta(hours=2), day + timedelta(hours=3)))
-            if not ews_find(ews_url, alice, alice_password, "calendar", state["put_subject"]):
+            ids = ews_find(ews_url, alice, alice_password, "calendar", state["put_subject"])
+            if not ids:
                 raise AssertionError("PUT answered but no calendar item has the subject over EWS")
+            start = ews_start(ews_url, alice, alice_password, ids[0])
+            if start != (day + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"):
+                raise AssertionError(f"the event starts at {start} over EWS")
 
         def update_by_put():
             event = state.get("put_event")
             if event is None:
                 raise AssertionError("nothing to update: the PUT did not create the event")
             updated = f"CalDAV event {tag} renamed"
-            event.data = ical(state["put_uid"], updated, day + timedelta(hours=2), day + timedelta(hours=3), description="Edited over CalDAV")
-            event.save()
-            if not ews_find(ews_url, alice, alice_password, "calendar", updated):
+            # Renamed, described anew and moved an hour later, as a client edits an event: on the object as read, its
+            # times in the zone DavMail gave them. Note: DavMail 6.0 turns a UTC time it gets in an edit (DTSTART:...Z)
+            # into that wall-clock time in the user's zone (mguessan/davmail#497, fixed in 6.8), on Exchange as here.
+            current = calendar.event_by_url(event.url)
+            current.load()
+            put(client, event.url, edited(current.data, updated, "Edited over CalDAV", timedelta(hours=1)))
+            ids = ews_find(ews_url, alice, alice_password, "calendar", updated)
+            if not ids:
                 raise AssertionError("the edit answered but the subject did not change over EWS")
+            start = ews_start(ews_url, alice, alice_password, ids[0])
+            if start != (day + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ"):
+                raise AssertionError(f"the edit answered but the event starts at {start} over EWS")
+
+        def read_updated_event():
+            # The CalDAV edit reads back over CalDAV: DavMail's UpdateItem sets 0x0037 and 0x1000 (title, description).
+            event = state.get("put_event")
+            if event is None:
+                raise AssertionError("nothing to read: the PUT did not create the event")
+            reread = calendar.event_by_url(event.url)
+            reread.load()
+            if f"CalDAV event {tag} renamed" not in reread.data or "Edited over CalDAV" not in reread.data:
+                raise AssertionError("the event read back lacks the edited SUMMARY or DESCRIPTION: " + reread.data[:400])
+
+        def delete_put_event():
+            # An event created over CalDAV is deleted by the name the client gave it (DavMail finds it by 0x10F3).
+            event = state.get("put_event")
+            if event is None:
+                raise AssertionError("nothing to delete: the PUT did not create the event")
+            response = client.delete(str(event.url))
+            if response.status >= 400:
+                raise AssertionError(f"DELETE answered HTTP {response.status}")
+            if ews_find(ews_url, alice, alice_password, "calendar", f"CalDAV event {tag} renamed"):
+                raise AssertionError("DELETE answered but the item is still there over EWS")
 
         def meeting_reaches_attendee():
-            subject = f"CalDAV meeting {tag}"
+            state["meeting_subject"] = subject = f"CalDAV meeting {tag}"
             calendar.save_event(ical(f"rdv-davmail-meeting-{tag}@example.com", subject, day + timedelta(hours=4), day + timedelta(hours=5),
                                      organizer=alice, attendee=bob))
             if not ews_find(ews_url, bob, bob_password, "inbox", subject, kind="MeetingRequest"):
@@ -269,12 +346,56 @@ def main():
             if not ews_find(ews_url, bob, bob_password, "calendar", subject):
                 raise AssertionError("no calendar item in the attendee's calendar")
 
+        def attendee_accepts():
+            # Bob, in his own CalDAV session, sets his PARTSTAT to ACCEPTED on his copy and PUTs it back: DavMail turns
+            # that into a CreateItem of AcceptItem, and the organizer's copy tracks the response.
+            subject = state.get("meeting_subject")
+            if subject is None:
+                raise AssertionError("no meeting to accept")
+            bob_url = base + f"/users/{bob}/calendar/"
+            bob_client = caldav.DAVClient(url=bob_url, username=bob, password=bob_password)
+            bob_calendar = caldav.Calendar(client=bob_client, url=bob_url)
+            copy = None
+            for url, _, _ in bob_calendar.children():
+                candidate = bob_calendar.event_by_url(url)
+                candidate.load()
+                if subject in candidate.data:
+                    copy = candidate
+                    break
+            if copy is None:
+                raise AssertionError("the attendee's CalDAV calendar does not list the meeting")
+            component = copy.icalendar_instance.walk("VEVENT")[0]
+            attendees = component.get("ATTENDEE")
+            attendees = attendees if isinstance(attendees, list) else [attendees]
+            mine = [a for a in attendees if a is not None and str(a).lower() == "mailto:" + bob.lower()]
+            if not mine:
+                raise AssertionError("the attendee is not among the ATTENDEEs of their copy: " + copy.data[:400])
+            for a in mine:
+                a.params["PARTSTAT"] = "ACCEPTED"
+            put(bob_client, copy.url, copy.icalendar_instance.to_ical().decode())
+            ids = ews_find(ews_url, alice, alice_password, "calendar", subject)
+            if not ids:
+                raise AssertionError("the organizer's calendar item is gone")
+            text = ews(ews_url, alice, alice_password, f"""
+                <m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>
+                <t:FieldURI FieldURI="calendar:RequiredAttendees"/><t:FieldURI FieldURI="calendar:OptionalAttendees"/></t:AdditionalProperties></m:ItemShape>
+                <m:ItemIds><t:ItemId Id="{ids[0]}"/></m:ItemIds></m:GetItem>""")
+            tracked = re.search(rf"<t:EmailAddress>{re.escape(bob)}</t:EmailAddress>.*?<t:ResponseType>(\w+)</t:ResponseType>", text, re.S | re.I)
+            if tracked is None or tracked.group(1) != "Accept":
+                raise AssertionError("the organizer's attendee tracking does not show the acceptance: "
+                                     + (tracked.group(1) if tracked else text[:400]))
+            if not ews_find(ews_url, alice, alice_password, "inbox", "Accepted: " + subject, kind="MeetingResponse"):
+                raise AssertionError("no acceptance in the organizer's Inbox")
+
         step("list_calendar", list_calendar)
         step("read_event", read_event)
         step("delete_event", delete_event)
         step("create_by_put", create_by_put)
         step("update_by_put", update_by_put)
+        step("read_updated_event", read_updated_event)
+        step("delete_put_event", delete_put_event)
         step("meeting_reaches_attendee", meeting_reaches_attendee)
+        step("attendee_accepts", attendee_accepts)
     finally:
         process.terminate()
         try:
@@ -285,7 +406,8 @@ def main():
     for line in wire_summary(log_dir):
         print(line)
     passed = sum(1 for _, ok, _ in results if ok)
-    print(f"davmail: {passed} of {len(results)} steps pass (expected to fail: {', '.join(sorted(EXPECTED_TO_FAIL))}); log in {log_dir}")
+    expected = f" (expected to fail: {', '.join(sorted(EXPECTED_TO_FAIL))})" if EXPECTED_TO_FAIL else ""
+    print(f"davmail: {passed} of {len(results)} steps pass{expected}; log in {log_dir}")
     required_failures = [name for name, ok, _ in results if not ok and name not in EXPECTED_TO_FAIL]
     return 1 if required_failures else 0
 
