@@ -28,11 +28,7 @@ public sealed class InteropTests(ServerFixture server)
     {
         var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Path.Combine(Processes.RepositoryRoot, "tests", "interop", "exchangelib", script));
-        info.Environment["RDV_URL"] = server.Url;
-        info.Environment["RDV_USER1"] = ServerFixture.Alice;
-        info.Environment["RDV_PASSWORD1"] = ServerFixture.Password;
-        info.Environment["RDV_USER2"] = ServerFixture.Bob;
-        info.Environment["RDV_PASSWORD2"] = ServerFixture.Password;
+        PointAtServer(info);
         var (exitCode, stdout, stderr) = await Processes.RunAsync(info, timeoutSeconds: 300);
         Assert.True(exitCode == 0, $"{script} exited {exitCode}\n{stdout}\n{stderr}");
         Assert.Contains("ok ", stdout, StringComparison.Ordinal);
@@ -62,11 +58,7 @@ public sealed class InteropTests(ServerFixture server)
             $"ews-javascript-api is not installed: run npm ci in {EwsJavascriptApiDirectory} (.ci/run does)");
         var info = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = EwsJavascriptApiDirectory };
         info.ArgumentList.Add(Path.Combine(EwsJavascriptApiDirectory, script));
-        info.Environment["RDV_URL"] = server.Url;
-        info.Environment["RDV_USER1"] = ServerFixture.Alice;
-        info.Environment["RDV_PASSWORD1"] = ServerFixture.Password;
-        info.Environment["RDV_USER2"] = ServerFixture.Bob;
-        info.Environment["RDV_PASSWORD2"] = ServerFixture.Password;
+        PointAtServer(info);
         var (exitCode, stdout, stderr) = await Processes.RunAsync(info, timeoutSeconds: 300);
         Assert.True(exitCode == 0, $"{script} exited {exitCode}\n{stdout}\n{stderr}");
         Assert.Contains("ok ", stdout, StringComparison.Ordinal);
@@ -98,12 +90,18 @@ public sealed class InteropTests(ServerFixture server)
     {
         var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Path.Combine(Processes.RepositoryRoot, "tests", "interop", "davmail", "run.py"));
+        PointAtServer(info);
+        info.Environment["RDV_DAVMAIL_LOG"] = Path.Combine(server.DataDirectory, "davmail");
+        return await Processes.RunAsync(info, timeoutSeconds: 180);
+    }
+
+    /// <summary>The server and its two users, as every interop script reads them (RDV_URL, RDV_USER1, ...).</summary>
+    private void PointAtServer(ProcessStartInfo info)
+    {
         info.Environment["RDV_URL"] = server.Url;
         info.Environment["RDV_USER1"] = ServerFixture.Alice;
         info.Environment["RDV_PASSWORD1"] = ServerFixture.Password;
         info.Environment["RDV_USER2"] = ServerFixture.Bob;
         info.Environment["RDV_PASSWORD2"] = ServerFixture.Password;
-        info.Environment["RDV_DAVMAIL_LOG"] = Path.Combine(server.DataDirectory, "davmail");
-        return await Processes.RunAsync(info, timeoutSeconds: 180);
     }
 }
