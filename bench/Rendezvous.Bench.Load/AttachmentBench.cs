@@ -10,7 +10,9 @@ namespace Rendezvous.Bench.Load;
 /// Issue 15 §3: a large attachment is streamed, not copied several times. Against a fresh `rdv serve` (request limit
 /// raised to take it), a 20 MB file attachment is created with CreateAttachment and read back with GetAttachment; for
 /// each step: the server's resident memory settled before, its peak while sampled (every 20 ms), settled after, and
-/// whether the bytes came back unchanged. Output: one `attachment STEP ...` line each, then `# target` verdicts
+/// whether the bytes came back unchanged; then the same 20 MB as a part of the item's MimeContent (GetItem
+/// IncludeMimeContent) and back in (CreateItem of a message from that MimeContent, issue 15 §4). Output: one
+/// `attachment STEP ...` line each, then `# target` verdicts
 /// (the issue's: within 100 MB of the baseline).
 /// </summary>
 internal sealed class AttachmentBench(Options options, TextWriter log, TextWriter output)
@@ -53,6 +55,13 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
                 await target.CallAsync(User, GetAttachment(small), cancellationToken);
             }
 
+            // And the MimeContent paths (issue 15 §3, §4): the item's MIME with its small attachments, and back in.
+            for (var i = 0; i < 5; i++)
+            {
+                var mime = (await target.CallAsync(User, GetItemMime(itemId), cancellationToken)).Descendants(T + "MimeContent").Single().Value;
+                await target.CallAsync(User, CreateFromMime(mime), cancellationToken);
+            }
+
             var content = new byte[Megabytes * 1024 * 1024];
             new Random(15).NextBytes(content);
             var expected = SHA256.HashData(content);
@@ -93,6 +102,54 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
                     $"attachment get-20MB bytes={length} unchanged={same} elapsed_s={clock.Elapsed.TotalSeconds:F2} rss_before_mb={before:F0} rss_peak_mb={peak:F0} rss_after_mb={after:F0}"));
             }
 
+            // Out: the item's MimeContent, its 20 MB attachment a base64 part written from the store as it is written.
+            var mimeFile = data + ".eml";
+            long mimeLength;
+            before = await SettledRssAsync(server, cancellationToken);
+            using (var sampler = new PeakSampler(server))
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                await using (var file = File.Create(mimeFile))
+                {
+                    (mimeLength, _) = await ReadBase64Async(target, GetItemMime(itemId), "MimeContent", file, cancellationToken);
+                }
+
+                var peak = await sampler.StopAsync();
+                var after = await SettledRssAsync(server, cancellationToken);
+                var same = LargePartOf(mimeFile) is { } part && SHA256.HashData(part).AsSpan().SequenceEqual(expected);
+                failed |= !same;
+                figures.Add(("mime-get-20MB", before, peak, after));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"attachment mime-get-20MB mime_bytes={mimeLength} part_unchanged={same} elapsed_s={clock.Elapsed.TotalSeconds:F2} rss_before_mb={before:F0} rss_peak_mb={peak:F0} rss_after_mb={after:F0}"));
+            }
+
+            // In: CreateItem of a message from that MimeContent, whose parts become its attachments.
+            body = Requests.Envelope(CreateFromMime(Convert.ToBase64String(await File.ReadAllBytesAsync(mimeFile, cancellationToken))));
+            File.Delete(mimeFile);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mime-create: a {body.Length / 1048576.0:F1} MiB request"));
+            before = await SettledRssAsync(server, cancellationToken);
+            string copyId;
+            using (var sampler = new PeakSampler(server))
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
+                request.Headers.TryAddWithoutValidation("Authorization", target.Authorization(User));
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", "text/xml; charset=utf-8");
+                using var response = await target.Http.SendAsync(request, cancellationToken);
+                var answer = XDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                // The warm-up's small attachments have the same name: the large one is the last part, so the last attachment.
+                copyId = (string?)answer.Descendants(T + "FileAttachment").LastOrDefault(a => (string?)a.Element(T + "Name") == "large.bin")?.Element(T + "AttachmentId")?.Attribute("Id") ?? "";
+                var peak = await sampler.StopAsync();
+                var after = await SettledRssAsync(server, cancellationToken);
+                figures.Add(("mime-create-20MB", before, peak, after));
+                body = [];
+                var (length, hash) = copyId.Length == 0 ? (0L, Array.Empty<byte>()) : await ReadContentAsync(target, GetAttachment(copyId), cancellationToken);
+                var same = length == content.Length && hash.AsSpan().SequenceEqual(expected);
+                failed |= !same;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"attachment mime-create-20MB status={(int)response.StatusCode} attachment_unchanged={same} elapsed_s={clock.Elapsed.TotalSeconds:F2} rss_before_mb={before:F0} rss_peak_mb={peak:F0} rss_after_mb={after:F0}"));
+            }
+
             var baseline = figures[0].Before;
             foreach (var (name, _, peak, _) in figures)
             {
@@ -118,11 +175,36 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
     private static string CreateAttachment(string itemId, byte[] content) =>
         $"<m:CreateAttachment><m:ParentItemId Id=\"{itemId}\"/><m:Attachments><t:FileAttachment><t:Name>large.bin</t:Name><t:Content>{Convert.ToBase64String(content)}</t:Content></t:FileAttachment></m:Attachments></m:CreateAttachment>";
 
+    private static string GetItemMime(string id) =>
+        $"<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:ItemShape><m:ItemIds><t:ItemId Id=\"{id}\"/></m:ItemIds></m:GetItem>";
+
+    private static string CreateFromMime(string base64) =>
+        $"<m:CreateItem MessageDisposition=\"SaveOnly\"><m:Items><t:Message><t:MimeContent CharacterSet=\"UTF-8\">{base64}</t:MimeContent></t:Message></m:Items></m:CreateItem>";
+
+    /// <summary>The decoded bytes of the last part named large.bin (the warm-up's are before it) in the message saved at <paramref name="path"/> (MimeKit), or null.</summary>
+    private static byte[]? LargePartOf(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var message = MimeKit.MimeMessage.Load(stream);
+        if (message.BodyParts.OfType<MimeKit.MimePart>().LastOrDefault(p => p.FileName == "large.bin") is not { Content: { } content })
+        {
+            return null;
+        }
+
+        using var decoded = new MemoryStream();
+        content.DecodeTo(decoded);
+        return decoded.ToArray();
+    }
+
     private static string GetAttachment(string id) =>
         $"<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id=\"{id}\"/></m:AttachmentIds></m:GetAttachment>";
 
     /// <summary>The Content of a GetAttachment response, decoded as it streams in: its length and SHA-256.</summary>
-    private static async Task<(long Length, byte[] Hash)> ReadContentAsync(EwsTarget target, string body, CancellationToken cancellationToken)
+    private static Task<(long Length, byte[] Hash)> ReadContentAsync(EwsTarget target, string body, CancellationToken cancellationToken) =>
+        ReadBase64Async(target, body, "Content", Stream.Null, cancellationToken);
+
+    /// <summary>The base64 element <paramref name="element"/> of a response, decoded into <paramref name="sink"/> as it streams in: its length and SHA-256.</summary>
+    private static async Task<(long Length, byte[] Hash)> ReadBase64Async(EwsTarget target, string body, string element, Stream sink, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(Requests.Envelope(body)) };
         request.Headers.TryAddWithoutValidation("Authorization", target.Authorization(User));
@@ -135,12 +217,13 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
         var buffer = new byte[64 * 1024];
         while (await reader.ReadAsync())
         {
-            if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Content")
+            if (reader.NodeType == XmlNodeType.Element && reader.LocalName == element)
             {
                 int read;
                 while ((read = await reader.ReadElementContentAsBase64Async(buffer, 0, buffer.Length)) > 0)
                 {
                     hash.AppendData(buffer, 0, read);
+                    await sink.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                     length += read;
                 }
             }

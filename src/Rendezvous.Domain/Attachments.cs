@@ -135,3 +135,17 @@ public static class AttachmentIds
         return EwsIds.IsItemId(itemId);
     }
 }
+
+/// <summary>
+/// The stored attachments of some root items, opened once for a response that writes their content as it is written
+/// (an item's MimeContent with its attachments as MIME parts): the rows are looked up when opened, the bytes read in
+/// place only when a part is written, one at a time. Disposing releases what it holds (a store connection).
+/// </summary>
+public interface IAttachmentSource : IAsyncDisposable
+{
+    /// <summary>The bytes of the file attachment <paramref name="attachmentId"/> of <paramref name="rootItemId"/>, read from the store as read; null when there is none.</summary>
+    Stream? OpenFile(string rootItemId, string attachmentId);
+
+    /// <summary>The item of the item attachment <paramref name="attachmentId"/> of <paramref name="rootItemId"/> (with its own attachments' headers); null when there is none.</summary>
+    Item? AttachedItem(string rootItemId, string attachmentId);
+}

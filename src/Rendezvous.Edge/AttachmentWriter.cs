@@ -85,3 +85,29 @@ public static class AttachmentWriter
         w.End();
     }
 }
+
+/// <summary>A stream whose bytes are written as base64 text of an XML element, a chunk at a time.</summary>
+internal sealed class Base64XmlStream(System.Xml.XmlWriter xml) : Stream
+{
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) => xml.WriteBase64(buffer, offset, count);
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

@@ -15,6 +15,9 @@ public sealed record ItemShape(BaseShape BaseShape, string? BodyType, IReadOnlyL
 {
     /// <summary>IncludeMimeContent: each item's MimeContent is written, whatever the base shape.</summary>
     public bool IncludeMimeContent { get; init; }
+
+    /// <summary>Whether items written with this shape carry their MimeContent (IncludeMimeContent, or its FieldURI named).</summary>
+    public bool WritesMimeContent => IncludeMimeContent || Additional.Any(static p => p is FieldPath { Uri: "item:MimeContent" });
 }
 
 /// <summary>Maps request XML onto the model; anything that cannot be mapped is an ErrorSchemaValidation fault.</summary>

@@ -22,6 +22,12 @@ public sealed record ReadContext(string? TimeZone)
     /// <summary>Who sends the request (a task's owner, a post's sender).</summary>
     public EmailAddress? User { get; init; }
 
+    /// <summary>Where a new item's MimeContent puts the attachments its MIME parts make (CreateItem); null elsewhere.</summary>
+    public Mime.MimeAttachments? MimeAttachments { get; init; }
+
+    /// <summary>The request's spool, where a message's MimeContent was decoded as the request was parsed (a token in its text).</summary>
+    public BinarySpool? Spool { get; init; }
+
     public string? ZoneOfStart => StartZone ?? TimeZone;
 
     public string? ZoneOfEnd => EndZone ?? StartZone ?? TimeZone;
@@ -260,21 +266,43 @@ public static class ItemSchema
         Element = "MimeContent",
         OnlyOnRequest = true,
         Has = (i, _) => Mime.MimeContent.Supports(i.Kind),
-        Write = (w, i, _) =>
+        Write = (w, i, c) =>
         {
-            if (Mime.MimeContent.TryWrite(i) is not { } bytes)
+            var attachments = c.Attachments is { } source ? new Mime.AttachmentParts.Source(source, c.AttachmentRootId ?? i.Id) : null;
+            if (Mime.MimeContent.TryPrepare(i, attachments) is not { } write)
             {
                 return; // Content that cannot be built is left out, never a failed response (MimeContent is optional).
             }
 
             w.StartT("MimeContent");
             w.Attr("CharacterSet", Mime.MimeContent.CharacterSet);
-            w.Xml.WriteBase64(bytes, 0, bytes.Length);
+            // Base64 written as MimeKit writes the message (its attachments' bytes read from the store meanwhile).
+            using (var stream = new Base64XmlStream(w.Xml))
+            {
+                write(stream);
+            }
+
             w.End();
         },
-        Set = (e, i, c) => Mime.MimeContent.Apply(i, Base64(e), c.TimeZone),
+        // Not disposed here: a new message's attachment parts are read from it when the item is stored (the request's
+        // spool, or memory).
+        Set = (e, i, c) => Mime.MimeContent.Apply(i, Content(e, c.Spool), c.TimeZone, c.MimeAttachments),
         Delete = _ => { },
     };
+
+    /// <summary>A MimeContent's bytes: from the spool the request was parsed into, or decoded from the element's text.</summary>
+    private static Stream Content(XElement e, BinarySpool? spool)
+    {
+        var text = e.Value;
+        if (spool is not null && BinarySpool.IsToken(text))
+        {
+            return spool.IsValid(text)
+                ? spool.Open(text)
+                : throw new EwsException(ResponseCodes.ErrorMimeContentInvalidBase64String, "The MimeContent is not a valid base64 string.");
+        }
+
+        return new MemoryStream(Base64(e), writable: false);
+    }
 
     private static byte[] Base64(XElement e)
     {

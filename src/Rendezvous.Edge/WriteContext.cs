@@ -20,5 +20,11 @@ public sealed class WriteContext
     /// </summary>
     public string? AttachmentRootId { get; init; }
 
+    /// <summary>
+    /// The stored attachments a written MimeContent takes its parts from (opened for the response, which holds them);
+    /// null: a MimeContent is written without its attachments.
+    /// </summary>
+    public IAttachmentSource? Attachments { get; init; }
+
     public bool Supports(ExchangeVersion since) => Version >= since;
 }

@@ -13,10 +13,16 @@ internal static class MessageReader
 
     private static readonly ParserOptions Options = new() { MaxMimeDepth = MaxMimeDepth };
 
-    public static MimeMessage Parse(byte[] content)
+    /// <summary>
+    /// The message <paramref name="content"/> holds. <paramref name="persistent"/> leaves the parts' contents in
+    /// <paramref name="content"/> itself (read from there when decoded) instead of copying each of them.
+    /// </summary>
+    public static MimeMessage Parse(byte[] content, bool persistent = false) => Parse(new MemoryStream(content, writable: false), persistent);
+
+    /// <summary>The message <paramref name="content"/> holds; <paramref name="persistent"/>: see the byte[] overload (the stream must then stay open).</summary>
+    public static MimeMessage Parse(Stream content, bool persistent = false)
     {
-        using var stream = new MemoryStream(content, writable: false);
-        var message = MimeMessage.Load(Options, stream);
+        var message = MimeMessage.Load(Options, content, persistent);
         if (message.Headers.Count == 0)
         {
             throw MimeContent.Failed("The MimeContent is not an RFC 5322 message: it has no header fields.");
@@ -64,10 +70,9 @@ internal static class MessageReader
             && Encoding.ASCII.GetString(content, start, marker.Length).Equals("BEGIN:VCALENDAR", StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>A message's fields from RFC 5322 (Thunderbird saves drafts and sent copies this way).</summary>
-    public static void Apply(Item item, byte[] content)
+    /// <summary>A message's fields from RFC 5322 (Thunderbird saves drafts and sent copies this way; an attached message/rfc822 too).</summary>
+    public static void Apply(Item item, MimeMessage message)
     {
-        var message = Parse(content);
         item.Subject = message.Subject ?? item.Subject;
         if (Mailboxes(message.From).FirstOrDefault() is { } from)
         {

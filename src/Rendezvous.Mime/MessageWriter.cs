@@ -10,6 +10,18 @@ internal static class MessageWriter
 {
     public static byte[] Write(Item item)
     {
+        var message = Build(item, null, 0);
+        using var stream = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// The message of <paramref name="item"/>, its attachments as parts read from <paramref name="attachments"/> when
+    /// given (their bytes only when written); <paramref name="depth"/> counts the attached items it is inside.
+    /// </summary>
+    public static MimeMessage Build(Item item, AttachmentParts.Source? attachments, int depth)
+    {
         var message = new MimeMessage();
         // MimeKit stamps a new message with a Date and a Message-Id of its own: only the item's are written.
         message.Headers.Remove(HeaderId.MessageId);
@@ -70,7 +82,7 @@ internal static class MessageWriter
             message.Headers.Add("Sensitivity", sensitivity == SchemaValues.SensitivityChoicesType.Confidential ? "Company-Confidential" : sensitivity);
         }
 
-        var body = BodyPart(item.Body);
+        MimeEntity body = BodyPart(item.Body);
         if (CalendarWriter.MethodOf(item) is { } method)
         {
             // Note: Exchange marks meeting messages with this Content-class, which DavMail and Outlook look for (MimeKit keeps
@@ -79,17 +91,14 @@ internal static class MessageWriter
             var calendar = new TextPart("calendar") { ContentTransferEncoding = ContentEncoding.Base64 };
             calendar.SetText(Encoding.UTF8, CalendarWriter.Text(item, method));
             calendar.ContentType.Parameters.Add("method", method);
-            message.Body = new MultipartAlternative { body, calendar };
-        }
-        else
-        {
-            message.Body = body;
+            body = new MultipartAlternative { body, calendar };
         }
 
-        message.Prepare(EncodingConstraint.SevenBit);
-        using var stream = new MemoryStream();
-        message.WriteTo(FormatOptions.Default, stream);
-        return stream.ToArray();
+        // Only the text is prepared: preparing the attachment parts would read their bytes to choose an encoding
+        // (they are base64 already, read from the store only as the message is written).
+        body.Prepare(EncodingConstraint.SevenBit);
+        message.Body = attachments is null ? body : AttachmentParts.Wrap(body, item, attachments, depth);
+        return message;
     }
 
     private static TextPart BodyPart(Body? body)

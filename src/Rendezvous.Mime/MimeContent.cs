@@ -1,3 +1,4 @@
+using MimeKit;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
@@ -26,6 +27,33 @@ public static class MimeContent
         _ => MessageWriter.Write(item),
     };
 
+    /// <summary>
+    /// Makes <paramref name="item"/>'s MimeContent ready to be written: null when its fields cannot make one (a library
+    /// refusing a value), else what writes it to a stream. A message's attachments are MIME parts read from
+    /// <paramref name="attachments"/> as they are written (a large one is never whole in memory); without it, or for a
+    /// calendar item, they are left out. Note: a calendar item's iCalendar carries none: DavMail hands it to its
+    /// CalDAV clients as it is (removing only ATTACH values naming a CID), so ATTACH;VALUE=BINARY would put every
+    /// attachment's base64 into each event of every calendar listing; its attachments stay reachable by GetAttachment.
+    /// </summary>
+    public static Action<Stream>? TryPrepare(Item item, AttachmentParts.Source? attachments)
+    {
+        try
+        {
+            if (item.Kind == ItemKind.CalendarItem)
+            {
+                var bytes = CalendarWriter.CalendarItem(item);
+                return stream => stream.Write(bytes);
+            }
+
+            var message = MessageWriter.Build(item, attachments, 0);
+            return stream => message.WriteTo(FormatOptions.Default, stream);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The MimeContent of <paramref name="item"/>, or null when its fields cannot make one (a library refusing a value).</summary>
     public static byte[]? TryWrite(Item item)
     {
@@ -44,17 +72,36 @@ public static class MimeContent
     /// zone are read in <paramref name="floatingZone"/> (the request's TimeZoneContext), else UTC.
     /// </summary>
     /// <exception cref="DomainException">ErrorCode.MimeContentConversionFailed when the content cannot be read.</exception>
-    public static void Apply(Item item, byte[] content, string? floatingZone)
+    /// <param name="attachments">
+    /// Where a new message's attachment parts go (CreateItem), created as its attachments; null: the parts are not
+    /// read (UpdateItem keeps the item's attachments as they are).
+    /// </param>
+    public static void Apply(Item item, byte[] content, string? floatingZone, MimeAttachments? attachments = null)
+    {
+        // Not disposed: the attachment parts of a message parsed in place are read from it later (memory only).
+        Apply(item, new MemoryStream(content, writable: false), floatingZone, attachments);
+    }
+
+    /// <summary>
+    /// As <see cref="Apply(Item, byte[], string?, MimeAttachments?)"/>, from a seekable stream (a request's spool) that
+    /// stays open while the new attachments are stored: a message is parsed in place, its parts decoded from it.
+    /// </summary>
+    public static void Apply(Item item, Stream content, string? floatingZone, MimeAttachments? attachments = null)
     {
         try
         {
             switch (item.Kind)
             {
                 case ItemKind.CalendarItem:
-                    CalendarReader.Apply(item, MessageReader.CalendarText(content), floatingZone);
+                    CalendarReader.Apply(item, MessageReader.CalendarText(ReadAll(content)), floatingZone);
+                    break;
+                case ItemKind.Message or ItemKind.PostItem or ItemKind.Item when attachments is not null:
+                    var message = MessageReader.Parse(content, persistent: true);
+                    MessageReader.Apply(item, message);
+                    AttachmentParts.Read(message, attachments.Added, attachments.Now, null, attachments.Depth);
                     break;
                 case ItemKind.Message or ItemKind.PostItem or ItemKind.Item:
-                    MessageReader.Apply(item, content);
+                    MessageReader.Apply(item, MessageReader.Parse(content));
                     break;
                 default:
                     throw Failed($"MimeContent cannot set a {item.Kind}; only messages, posts and calendar items take it.");
@@ -67,6 +114,31 @@ public static class MimeContent
         }
     }
 
+    private static byte[] ReadAll(Stream content)
+    {
+        if (content is MemoryStream memory)
+        {
+            return memory.ToArray();
+        }
+
+        using var copy = new MemoryStream();
+        content.CopyTo(copy);
+        return copy.ToArray();
+    }
+
     internal static DomainException Failed(string message, Exception? inner = null) =>
         inner is null ? new DomainException(ErrorCode.MimeContentConversionFailed, message) : new DomainException(ErrorCode.MimeContentConversionFailed, message, inner);
+}
+
+/// <summary>
+/// The attachments a new item's MimeContent brings (CreateItem): each new attachment in order (those inside an attached
+/// message after it; the item's own have no ParentId). <see cref="Depth"/> is how deep in attached items the item is.
+/// </summary>
+public sealed class MimeAttachments(DateTime now, int depth)
+{
+    public DateTime Now => now;
+
+    public int Depth => depth;
+
+    public List<NewAttachment> Added { get; } = [];
 }

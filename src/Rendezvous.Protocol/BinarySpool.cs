@@ -14,6 +14,7 @@ public sealed class BinarySpool : IDisposable
     private const char Mark = '\0';
     private readonly int memoryBytes;
     private readonly List<(long Start, long Length)> entries = [];
+    private HashSet<int>? invalid;
     private MemoryStream? memory = new();
     private FileStream? file;
 
@@ -26,7 +27,10 @@ public sealed class BinarySpool : IDisposable
     /// <summary>The decoded length of the content <paramref name="token"/> stands for.</summary>
     public long LengthOf(string token) => entries[Index(token)].Length;
 
-    /// <summary>The content <paramref name="token"/> stands for, as a stream read from the spool (each call a new one).</summary>
+    /// <summary>Whether the text <paramref name="token"/> stands for was base64 (an item's MimeContent is decoded leniently, so its item fails alone).</summary>
+    public bool IsValid(string token) => invalid?.Contains(Index(token)) != true;
+
+    /// <summary>The content <paramref name="token"/> stands for, as a stream read from the spool (each call a new one, seekable).</summary>
     public Stream Open(string token)
     {
         var (start, length) = entries[Index(token)];
@@ -69,6 +73,89 @@ public sealed class BinarySpool : IDisposable
         return Mark + (entries.Count - 1).ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Decodes the base64 text node the reader is on, a chunk at a time (never the whole text as a string), returning
+    /// its token; text that is not base64 is read to its end all the same and its entry marked invalid. The reader is
+    /// left on the text node.
+    /// </summary>
+    internal string AppendText(XmlReader reader)
+    {
+        var start = memory?.Length ?? file!.Length;
+        const int Chunk = 64 * 1024;
+        var chars = System.Buffers.ArrayPool<char>.Shared.Rent(Chunk);
+        var clean = System.Buffers.ArrayPool<char>.Shared.Rent(Chunk + 4);
+        var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent((Chunk + 4) / 4 * 3);
+        var valid = true;
+        var pending = 0; // characters of clean not decoded yet (fewer than four)
+        var ended = false; // a padded quartet was decoded: nothing may follow
+        try
+        {
+            int read;
+            while ((read = reader.ReadValueChunk(chars, 0, Chunk)) > 0)
+            {
+                if (!valid)
+                {
+                    continue;
+                }
+
+                var count = pending;
+                foreach (var c in chars.AsSpan(0, read))
+                {
+                    if (c is not (' ' or '\t' or '\r' or '\n'))
+                    {
+                        clean[count++] = c;
+                    }
+                }
+
+                var whole = count / 4 * 4;
+                if (whole > 0)
+                {
+                    if (ended || !Convert.TryFromBase64Chars(clean.AsSpan(0, whole), bytes, out var written))
+                    {
+                        valid = false;
+                        continue;
+                    }
+
+                    ended = clean[whole - 1] == '=';
+                    Write(bytes.AsSpan(0, written));
+                }
+
+                clean.AsSpan(whole, count - whole).CopyTo(clean);
+                pending = count - whole;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(chars);
+            System.Buffers.ArrayPool<char>.Shared.Return(clean);
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+        }
+
+        file?.Flush();
+        var end = memory?.Length ?? file!.Length;
+        entries.Add((start, end - start));
+        if (!valid || pending != 0)
+        {
+            (invalid ??= []).Add(entries.Count - 1);
+        }
+
+        return Mark + (entries.Count - 1).ToString(CultureInfo.InvariantCulture);
+    }
+
+    private void Write(ReadOnlySpan<byte> bytes)
+    {
+        if (memory is not null && memory.Length + bytes.Length > memoryBytes)
+        {
+            file = new FileStream(Path.Combine(Path.GetTempPath(), "rdv-spool-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.ReadWrite,
+                FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
+            memory.Position = 0;
+            memory.CopyTo(file);
+            memory = null;
+        }
+
+        (memory ?? (Stream)file!).Write(bytes);
+    }
+
     private int ReadAt(long offset, Span<byte> destination)
     {
         if (memory is not null)
@@ -96,13 +183,14 @@ public sealed class BinarySpool : IDisposable
 
         public override bool CanRead => true;
 
-        public override bool CanSeek => false;
+        // Seekable, so that MimeKit parses a spooled MimeContent in place (its parts read from the spool when decoded).
+        public override bool CanSeek => true;
 
         public override bool CanWrite => false;
 
         public override long Length => length;
 
-        public override long Position { get => position; set => throw new NotSupportedException(); }
+        public override long Position { get => position; set => Seek(value, SeekOrigin.Begin); }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -127,7 +215,18 @@ public sealed class BinarySpool : IDisposable
         {
         }
 
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            var target = origin switch
+            {
+                SeekOrigin.Begin => offset,
+                SeekOrigin.Current => position + offset,
+                _ => length + offset,
+            };
+            ArgumentOutOfRangeException.ThrowIfNegative(target, nameof(offset));
+            position = target;
+            return position;
+        }
 
         public override void SetLength(long value) => throw new NotSupportedException();
 
@@ -146,6 +245,8 @@ internal sealed class SpoolingReader(XmlReader inner, BinarySpool spool) : XmlRe
     private string? token;
     private bool atToken;
     private bool contentNext;
+    private bool mimeNext;
+    private bool onText;
 
     public override XmlNodeType NodeType => atToken ? XmlNodeType.Text : inner.NodeType;
 
@@ -157,7 +258,7 @@ internal sealed class SpoolingReader(XmlReader inner, BinarySpool spool) : XmlRe
 
     public override string Prefix => atToken ? "" : inner.Prefix;
 
-    public override int Depth => atToken ? inner.Depth + 1 : inner.Depth;
+    public override int Depth => atToken && !onText ? inner.Depth + 1 : inner.Depth;
 
     public override bool IsEmptyElement => !atToken && inner.IsEmptyElement;
 
@@ -171,8 +272,17 @@ internal sealed class SpoolingReader(XmlReader inner, BinarySpool spool) : XmlRe
     {
         if (atToken)
         {
-            // The inner reader already stands on what follows the content (the element's end).
             atToken = false;
+            // A FileAttachment's Content was read past; a MimeContent's text node is still the inner reader's.
+            if (onText)
+            {
+                onText = false;
+                if (!inner.Read())
+                {
+                    return false;
+                }
+            }
+
             Track();
             return true;
         }
@@ -180,6 +290,17 @@ internal sealed class SpoolingReader(XmlReader inner, BinarySpool spool) : XmlRe
         if (!inner.Read())
         {
             return false;
+        }
+
+        if (mimeNext)
+        {
+            mimeNext = false;
+            if (inner.NodeType is XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace)
+            {
+                token = spool.AppendText(inner);
+                atToken = onText = true;
+                return true;
+            }
         }
 
         if (contentNext)
@@ -207,6 +328,15 @@ internal sealed class SpoolingReader(XmlReader inner, BinarySpool spool) : XmlRe
                 if (name == "Content" && open.Count > 0 && open[^1] == "FileAttachment" && !inner.IsEmptyElement)
                 {
                     contentNext = true;
+                }
+
+                // A message's MimeContent (its attachments with it) is spooled too, where an item is created or set (in
+                // CreateItem's Items, an ItemAttachment, a SetItemField); those of calendar items, contacts and tasks are
+                // small, and one elsewhere (an item inside ConflictingMeetings, say) is kept verbatim, so they stay text.
+                if (name == "MimeContent" && open.Count > 1 && open[^1] is ("Message" or "Item" or "PostItem")
+                    && open[^2] is ("" or "ItemAttachment" or "SetItemField") && !inner.IsEmptyElement)
+                {
+                    mimeNext = true;
                 }
 
                 if (!inner.IsEmptyElement)

@@ -63,14 +63,31 @@ public sealed class EwsRequest
 
     public DateTime Now => Time.GetUtcNow().UtcDateTime;
 
-    public ReadContext ReadContext => new(Soap.TimeZoneContext) { Now = Now, User = new EmailAddress(User.DisplayName, User.Address) };
+    public ReadContext ReadContext => new(Soap.TimeZoneContext) { Now = Now, User = new EmailAddress(User.DisplayName, User.Address), Spool = Soap.Spool };
 
     public WriteContext WriteContext => new()
     {
         Version = Soap.Version,
         Reader = User.Address,
         ResponseObjects = item => CalendarRules.ResponseObjects(item, User.Address, Soap.Version),
+        Attachments = attachmentSource,
     };
+
+    private IAttachmentSource? attachmentSource;
+
+    /// <summary>
+    /// Opens the attachments of <paramref name="rootItemIds"/> for the MimeContent this request's response writes (held
+    /// until the request ends; its written items take their attachment parts from it).
+    /// </summary>
+    public async Task<IAttachmentSource?> OpenAttachmentsAsync(IReadOnlyCollection<string> rootItemIds)
+    {
+        if (rootItemIds.Count == 0)
+        {
+            return null;
+        }
+
+        return attachmentSource = Hold(await Store.OpenAttachmentSourceAsync(rootItemIds, Cancellation));
+    }
 
     /// <summary>
     /// The children of a batch element (ids, items, changes), counted before any work: more than <paramref name="limit"/>

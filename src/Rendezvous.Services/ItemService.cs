@@ -12,8 +12,11 @@ namespace Rendezvous.Services;
 /// </summary>
 public static class ItemService
 {
-    /// <summary>One item of a GetItem, counted against <paramref name="budget"/>.</summary>
-    public static async Task<Item> GetAsync(Session session, ItemRef reference, ItemReadBudget budget)
+    /// <summary>
+    /// One item of a GetItem, counted against <paramref name="budget"/>; with <paramref name="withAttachmentBytes"/>
+    /// (its MimeContent is asked for, which carries them) its attachments' bytes count too.
+    /// </summary>
+    public static async Task<Item> GetAsync(Session session, ItemRef reference, ItemReadBudget budget, bool withAttachmentBytes = false)
     {
         if (budget.Stopped)
         {
@@ -21,8 +24,8 @@ public static class ItemService
         }
 
         var item = await session.GetOwnItemAsync(reference);
-        // What the response will hold: attachments are listed by header, their bytes are not read.
-        var size = item.HeldSize;
+        // What the response will hold: attachments are listed by header, their bytes are not read (unless in MIME).
+        var size = withAttachmentBytes ? item.Size : item.HeldSize;
         if (budget.Loaded > 0 && budget.Loaded + size > budget.Budget)
         {
             budget.Stopped = true;

@@ -193,6 +193,13 @@ public interface IMailStore : IAsyncDisposable
     /// </summary>
     Task<Stream?> OpenAttachmentAsync(string itemId, string attachmentId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The attachments of the items <paramref name="itemIds"/>, opened to be written out while a response is written:
+    /// one connection and one read snapshot for them all (what is listed stays readable until disposed), the attached
+    /// items loaded, the bytes read in place when a file is opened.
+    /// </summary>
+    Task<IAttachmentSource> OpenAttachmentSourceAsync(IReadOnlyCollection<string> itemIds, CancellationToken cancellationToken);
+
     /// <summary>The folder's associated (FAI) items, such as user configuration objects: never among its items.</summary>
     Task<IReadOnlyList<Item>> GetAssociatedItemsAsync(string folderId, CancellationToken cancellationToken);
 

@@ -640,6 +640,70 @@ public sealed class SqliteMailStore : IMailStore
         }
     }
 
+    public async Task<IAttachmentSource> OpenAttachmentSourceAsync(IReadOnlyCollection<string> itemIds, CancellationToken cancellationToken)
+    {
+        var connection = await pool.RentAsync(cancellationToken);
+        SqliteTransaction? tx = null;
+        try
+        {
+            // One read snapshot from the listing to the last byte written: an attachment deleted meanwhile is still
+            // read whole (its rowid cannot name another's bytes), as a GetItem answered a moment earlier would have it.
+            tx = connection.BeginTransaction(deferred: true);
+            var rows = new Dictionary<(string, string), (long RowId, Item? Attached)>();
+            foreach (var itemId in itemIds)
+            {
+                await using var cmd = connection.Command("""
+                    SELECT id, rowid, CASE WHEN json_extract(header, '$.Kind') = 'Item' THEN content END
+                    FROM attachments WHERE item_id = $i;
+                    """, tx, ("$i", itemId));
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows[(itemId, reader.GetString(0))] = (reader.GetInt64(1), reader.IsDBNull(2) ? null : DeserializeItem(reader.GetFieldValue<byte[]>(2)));
+                }
+            }
+
+            return new AttachmentSource(connection, tx, rows);
+        }
+        catch
+        {
+            if (tx is not null)
+            {
+                await tx.DisposeAsync();
+            }
+
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Attachments of some items in one read snapshot; each file opened as a blob read in place.</summary>
+    private sealed class AttachmentSource(PooledConnection connection, SqliteTransaction tx, Dictionary<(string, string), (long RowId, Item? Attached)> rows) : IAttachmentSource
+    {
+        private bool disposed;
+
+        public Stream? OpenFile(string rootItemId, string attachmentId)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return rows.TryGetValue((rootItemId, attachmentId), out var row) && row.Attached is null
+                ? new SqliteBlob(connection.Connection, "attachments", "content", row.RowId, readOnly: true)
+                : null;
+        }
+
+        public Item? AttachedItem(string rootItemId, string attachmentId) =>
+            rows.TryGetValue((rootItemId, attachmentId), out var row) ? row.Attached?.Clone() : null;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!disposed)
+            {
+                disposed = true;
+                await tx.DisposeAsync(); // a read: rolled back, which ends the snapshot
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>A blob read in place; returns its connection to the pool when disposed.</summary>
     private sealed class AttachmentStream(PooledConnection connection, SqliteBlob blob) : Stream
     {

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Text;
 using System.Xml.Linq;
 using Microsoft.Data.Sqlite;
+using MimeKit;
 using Rendezvous.Services;
 using Rendezvous.Tests.Infrastructure;
 
@@ -453,5 +455,366 @@ public sealed class AttachmentTests(ServerFixture server, AttachmentTests.SmallL
 
         var header = (await HeadersAsync(server, Bob, bobsCalendarItem))["minutes.txt"];
         Assert.Equal("minutes"u8.ToArray(), await ContentAsync(server, Bob, AttachmentIdOf(header)));
+    }
+
+    // Issue 15 §3 and §4 together: a message's attachments as MIME parts of its MimeContent, out and back in. What the
+    // server writes is read again by a second parser, python3's own `email` package (tests/interop/mime/check_mime.py).
+
+    private static readonly byte[] Pdf = Bytes(6000, 21);
+    private static readonly byte[] Png = Bytes(3000, 22);
+    private static readonly byte[] Csv = "a,b\r\n1,2\r\n"u8.ToArray();
+
+    /// <summary>A draft with a file, an inline image its HTML body shows, and an attached message that has a file of its own.</summary>
+    private static string MessageWithEverything(string subject) => $"""
+        <m:CreateItem MessageDisposition="SaveOnly">
+          <m:SavedItemFolderId><t:DistinguishedFolderId Id="drafts"/></m:SavedItemFolderId>
+          <m:Items><t:Message><t:Subject>{subject}</t:Subject>
+            <t:Body BodyType="HTML">&lt;p&gt;See &lt;img src="cid:logo@rdv.test"&gt;&lt;/p&gt;</t:Body>
+            <t:Attachments>
+              {File("report.pdf", Pdf)}
+              {File("logo.png", Png, "<t:ContentId>logo@rdv.test</t:ContentId><t:IsInline>true</t:IsInline>")}
+              <t:ItemAttachment><t:Name>Forwarded note</t:Name><t:Message><t:Subject>Inner {subject}</t:Subject><t:Body BodyType="Text">inner text</t:Body>
+                <t:Attachments>{File("numbers.csv", Csv)}</t:Attachments></t:Message></t:ItemAttachment>
+            </t:Attachments></t:Message></m:Items>
+        </m:CreateItem>
+        """;
+
+    /// <summary>What Exchange, Outlook and Thunderbird lay out for that message (the second parser's view).</summary>
+    private const string EverythingTree =
+        "multipart/mixed[multipart/related[text/html,image/png(inline;logo.png;<logo@rdv.test>)],application/pdf(attachment;report.pdf),"
+        + "message/rfc822(attachment;Forwarded note)[multipart/mixed[text/plain,text/csv(attachment;numbers.csv)]]]";
+
+    private static string GetItemsWithMime(params string[] ids) => $"""
+        <m:GetItem>
+          <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:ItemShape>
+          <m:ItemIds>{string.Concat(ids.Select(id => $"<t:ItemId Id=\"{id}\"/>"))}</m:ItemIds>
+        </m:GetItem>
+        """;
+
+    private static string CreateFromMime(byte[] mime, string folder = "drafts") => $"""
+        <m:CreateItem MessageDisposition="SaveOnly">
+          <m:SavedItemFolderId><t:DistinguishedFolderId Id="{folder}"/></m:SavedItemFolderId>
+          <m:Items><t:Message><t:MimeContent CharacterSet="UTF-8">{Convert.ToBase64String(mime)}</t:MimeContent></t:Message></m:Items>
+        </m:CreateItem>
+        """;
+
+    private static async Task<List<byte[]>> MimeOfAsync(ServerFixture on, string user, params string[] ids)
+    {
+        var response = await on.CallAsync(user, GetItemsWithMime(ids));
+        Assert.All(response.Messages, m => Assert.Equal("Success", (string?)m.Attribute("ResponseClass")));
+        Assert.Equal(ids.Length, response.Messages.Count);
+        return [.. response.Messages.Select(m => Convert.FromBase64String(m.Descendants(T + "MimeContent").Single().Value))];
+    }
+
+    /// <summary>python3's email package reads each message: its structure (one JSON object a message, no defects).</summary>
+    private static async Task<List<System.Text.Json.Nodes.JsonNode>> EmailPackageAsync(params byte[][] messages)
+    {
+        var dir = Directory.CreateTempSubdirectory("rdv-eml-");
+        try
+        {
+            var info = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            info.ArgumentList.Add(Path.Combine(Processes.RepositoryRoot, "tests", "interop", "mime", "check_mime.py"));
+            for (var i = 0; i < messages.Length; i++)
+            {
+                var path = Path.Combine(dir.FullName, $"{i}.eml");
+                await System.IO.File.WriteAllBytesAsync(path, messages[i]);
+                info.ArgumentList.Add(path);
+            }
+
+            var (exitCode, stdout, stderr) = await Processes.RunAsync(info, timeoutSeconds: 60);
+            Assert.True(exitCode == 0, $"python3's email package refused a message:\n{stdout}\n{stderr}");
+            var parsed = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!).ToList();
+            foreach (var p in parsed)
+            {
+                Assert.Equal("[]", p["defects"]!.ToJsonString());
+            }
+
+            return parsed;
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A MIME tree as one line: type(disposition;filename;&lt;cid&gt;)[children].</summary>
+    private static string Render(System.Text.Json.Nodes.JsonNode node)
+    {
+        var marks = new[] { (string?)node["disposition"], (string?)node["filename"], node["cid"] is { } cid ? "<" + (string)cid! + ">" : null }.Where(m => m is not null).ToList();
+        var text = (string)node["type"]! + (marks.Count > 0 ? "(" + string.Join(';', marks) + ")" : "");
+        return node["parts"] is System.Text.Json.Nodes.JsonArray parts ? text + "[" + string.Join(',', parts.Select(p => Render(p!))) + "]" : text;
+    }
+
+    /// <summary>Every leaf of a MIME tree with a filename: filename to the SHA-256 of its decoded bytes.</summary>
+    private static Dictionary<string, string> Files(System.Text.Json.Nodes.JsonNode node)
+    {
+        var files = new Dictionary<string, string>();
+        if (node["parts"] is System.Text.Json.Nodes.JsonArray parts)
+        {
+            foreach (var p in parts)
+            {
+                foreach (var (k, v) in Files(p!))
+                {
+                    files[k] = v;
+                }
+            }
+        }
+        else if (node["filename"] is { } name)
+        {
+            files[(string)name!] = (string)node["sha256"]!;
+        }
+
+        return files;
+    }
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+
+    private static readonly Dictionary<string, string> EverythingFiles = new()
+    {
+        ["logo.png"] = Sha256(Png),
+        ["report.pdf"] = Sha256(Pdf),
+        ["numbers.csv"] = Sha256(Csv),
+    };
+
+    [Fact]
+    public async Task A_messages_MimeContent_carries_its_file_its_inline_image_in_multipart_related_and_its_attached_message_as_message_rfc822()
+    {
+        var subject = Unique("Everything");
+        var id = (await server.CallAsync(Carol, MessageWithEverything(subject))).Ok().Descendants(T + "Message").Single().ItemId().Id;
+
+        var mime = (await MimeOfAsync(server, Carol, id)).Single();
+        var parsed = (await EmailPackageAsync(mime)).Single();
+        Assert.Equal(subject, (string?)parsed["subject"]);
+        Assert.Equal(EverythingTree, Render(parsed["tree"]!));
+        Assert.Equal(EverythingFiles, Files(parsed["tree"]!));
+        var attached = parsed["tree"]!["parts"]![2]!;
+        Assert.Equal("Inner " + subject, (string?)attached["subject"]);
+        Assert.Contains("cid:logo@rdv.test", (string?)parsed["tree"]!["parts"]![0]!["parts"]![0]!["text"], StringComparison.Ordinal);
+
+        // MimeKit reads the same: the inline image is the HTML body's related part.
+        using var message = MimeMessage.Load(new MemoryStream(mime));
+        Assert.Equal(["report.pdf", "Forwarded note"], message.Attachments.Select(a => a is MessagePart m ? m.ContentDisposition!.FileName : ((MimePart)a).FileName));
+        Assert.Equal("logo.png", message.BodyParts.OfType<MimePart>().Single(p => p.ContentId == "logo@rdv.test").FileName);
+    }
+
+    [Fact]
+    public async Task A_message_created_from_MimeContent_with_attachment_parts_has_them_as_its_attachments_and_gives_the_same_MIME_back()
+    {
+        var subject = Unique("Round trip");
+        var original = (await server.CallAsync(Carol, MessageWithEverything(subject))).Ok().Descendants(T + "Message").Single().ItemId().Id;
+        var mime = (await MimeOfAsync(server, Carol, original)).Single();
+
+        var created = (await server.CallAsync(Carol, CreateFromMime(mime))).Ok().Descendants(T + "Message").Single();
+        // CreateItem lists them in the order of the parts.
+        Assert.Equal(["logo.png", "report.pdf", "Forwarded note"], created.Element(T + "Attachments")!.Elements().Select(a => a.Element(T + "Name")!.Value));
+        var copy = created.ItemId().Id;
+
+        var item = (await server.CallAsync(Carol, Requests.GetItem(copy))).Ok().Descendants(T + "Message").Single();
+        Assert.Equal(subject, item.Element(T + "Subject")!.Value);
+        Assert.Equal("true", item.Element(T + "HasAttachments")!.Value);
+        Assert.Contains("cid:logo@rdv.test", item.Element(T + "Body")!.Value, StringComparison.Ordinal);
+        var headers = await HeadersAsync(server, Carol, copy);
+        Assert.Equal(("FileAttachment", "application/pdf", "false", null), Describe(headers["report.pdf"]));
+        Assert.Equal(("FileAttachment", "image/png", "true", "logo@rdv.test"), Describe(headers["logo.png"]));
+        Assert.Equal("ItemAttachment", headers["Forwarded note"].Name.LocalName);
+        Assert.Equal(Pdf, await ContentAsync(server, Carol, AttachmentIdOf(headers["report.pdf"])));
+        Assert.Equal(Png, await ContentAsync(server, Carol, AttachmentIdOf(headers["logo.png"])));
+
+        // The attached message is an item again, with its own file.
+        var inner = (await server.CallAsync(Carol, GetAttachment(AttachmentIdOf(headers["Forwarded note"])))).Ok().Descendants(T + "Message").Single();
+        Assert.Equal("Inner " + subject, inner.Element(T + "Subject")!.Value);
+        var csv = inner.Element(T + "Attachments")!.Elements(T + "FileAttachment").Single();
+        Assert.Equal("numbers.csv", csv.T("Name"));
+        Assert.Equal(Csv, await ContentAsync(server, Carol, AttachmentIdOf(csv)));
+
+        // Out again, both in one GetItem: the same parts, byte for byte.
+        var both = await MimeOfAsync(server, Carol, original, copy);
+        var parsed = await EmailPackageAsync([.. both]);
+        Assert.All(parsed, p => Assert.Equal(EverythingTree, Render(p["tree"]!)));
+        Assert.All(parsed, p => Assert.Equal(EverythingFiles, Files(p["tree"]!)));
+    }
+
+    private static (string Kind, string? Type, string? Inline, string? ContentId) Describe(XElement header) =>
+        (header.Name.LocalName, header.T("ContentType"), header.T("IsInline"), header.T("ContentId"));
+
+    [Fact]
+    public async Task GetAttachment_with_IncludeMimeContent_answers_the_attached_items_MimeContent_with_its_own_attachments()
+    {
+        var subject = Unique("Attached MIME");
+        var id = (await server.CallAsync(Carol, MessageWithEverything(subject))).Ok().Descendants(T + "Message").Single().ItemId().Id;
+        var attachment = AttachmentIdOf((await HeadersAsync(server, Carol, id))["Forwarded note"]);
+
+        var plain = (await server.CallAsync(Carol, GetAttachment(attachment))).Ok();
+        Assert.Empty(plain.Descendants(T + "MimeContent"));
+
+        var withMime = (await server.CallAsync(Carol, GetAttachment(attachment, "<m:AttachmentShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:AttachmentShape>"))).Ok();
+        var message = withMime.Descendants(T + "ItemAttachment").Single().Element(T + "Message")!;
+        var mime = message.Element(T + "MimeContent")!;
+        Assert.Equal("UTF-8", (string?)mime.Attribute("CharacterSet"));
+        Assert.Equal("Inner " + subject, message.Element(T + "Subject")!.Value);
+        var parsed = (await EmailPackageAsync(Convert.FromBase64String(mime.Value))).Single();
+        Assert.Equal("Inner " + subject, (string?)parsed["subject"]);
+        Assert.Equal("multipart/mixed[text/plain,text/csv(attachment;numbers.csv)]", Render(parsed["tree"]!));
+        Assert.Equal(new Dictionary<string, string> { ["numbers.csv"] = Sha256(Csv) }, Files(parsed["tree"]!));
+    }
+
+    [Fact]
+    public async Task A_Thunderbird_draft_saved_as_MimeContent_keeps_its_text_file_and_forwarded_message_as_attachments()
+    {
+        var subject = Unique("Trip notes");
+        var resume = "Résumé of the trip\r\n"u8.ToArray();
+        // As Thunderbird 128 saves a draft: a flowed text body, a text file with an RFC 2231 name, a forwarded message.
+        var mime = Encoding.UTF8.GetBytes($"""
+            From: Carol <{Carol}>
+            To: Bob <{Bob}>
+            Subject: {subject}
+            Message-ID: <{Guid.NewGuid():N}@thunderbird.test>
+            Date: Tue, 1 Dec 2026 10:00:00 +0100
+            User-Agent: Mozilla Thunderbird
+            MIME-Version: 1.0
+            Content-Language: en-US
+            Content-Type: multipart/mixed; boundary="------------Ab0Cd1Ef2"
+
+            This is a multi-part message in MIME format.
+            --------------Ab0Cd1Ef2
+            Content-Type: text/plain; charset=UTF-8; format=flowed
+            Content-Transfer-Encoding: 7bit
+
+            Notes attached.
+
+            --------------Ab0Cd1Ef2
+            Content-Type: text/plain; charset=UTF-8; name="=?UTF-8?B?UsOpc3Vtw6kudHh0?="
+            Content-Disposition: attachment; filename*=UTF-8''R%C3%A9sum%C3%A9.txt
+            Content-Transfer-Encoding: base64
+
+            {Convert.ToBase64String(resume)}
+            --------------Ab0Cd1Ef2
+            Content-Type: message/rfc822; name="Earlier.eml"
+            Content-Disposition: attachment; filename="Earlier.eml"
+
+            From: Bob <{Bob}>
+            To: Carol <{Carol}>
+            Subject: Earlier plans
+            Date: Mon, 30 Nov 2026 09:00:00 +0100
+            MIME-Version: 1.0
+            Content-Type: text/plain; charset=UTF-8
+
+            Shall we go?
+
+            --------------Ab0Cd1Ef2--
+
+            """.ReplaceLineEndings("\r\n"));
+
+        var id = (await server.CallAsync(Carol, CreateFromMime(mime))).Ok().Descendants(T + "Message").Single().ItemId().Id;
+        var item = (await server.CallAsync(Carol, Requests.GetItem(id))).Ok().Descendants(T + "Message").Single();
+        Assert.Equal(subject, item.Element(T + "Subject")!.Value);
+        Assert.StartsWith("Notes attached.", item.Element(T + "Body")!.Value, StringComparison.Ordinal);
+        Assert.Equal("true", item.Element(T + "HasAttachments")!.Value);
+        var headers = await HeadersAsync(server, Carol, id);
+        Assert.Equal(["Earlier.eml", "Résumé.txt"], headers.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(("FileAttachment", "text/plain", "false", null), Describe(headers["Résumé.txt"]));
+        Assert.Equal(resume, await ContentAsync(server, Carol, AttachmentIdOf(headers["Résumé.txt"])));
+        var earlier = (await server.CallAsync(Carol, GetAttachment(AttachmentIdOf(headers["Earlier.eml"])))).Ok().Descendants(T + "Message").Single();
+        Assert.Equal("Earlier plans", earlier.Element(T + "Subject")!.Value);
+        Assert.StartsWith("Shall we go?", earlier.Element(T + "Body")!.Value, StringComparison.Ordinal);
+        Assert.Equal(Bob, earlier.Element(T + "From")!.T("EmailAddress"));
+    }
+
+    [Fact]
+    public async Task Attachment_parts_of_a_MimeContent_are_held_to_the_limits_of_CreateAttachment()
+    {
+        var on = small.Server;
+        static byte[] Mixed(string subject, params (string Name, int Length)[] files) => Encoding.ASCII.GetBytes(
+            $"Subject: {subject}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+            + string.Concat(files.Select(f => $"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"{f.Name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{Convert.ToBase64String(Bytes(f.Length), Base64FormattingOptions.InsertLineBreaks)}\r\n"))
+            + "--b--\r\n");
+
+        var tooMany = Unique("Four parts");
+        Assert.Equal("ErrorAttachmentSizeLimitExceeded", (await on.CallAsync(Carol, CreateFromMime(Mixed(tooMany, ("1.bin", 1), ("2.bin", 1), ("3.bin", 1), ("4.bin", 1))))).Code());
+        var tooBig = Unique("Big part");
+        Assert.Equal("ErrorAttachmentSizeLimitExceeded", (await on.CallAsync(Carol, CreateFromMime(Mixed(tooBig, ("big.bin", SmallLimits.MaxBytes + 1))))).Code());
+        foreach (var subject in new[] { tooMany, tooBig })
+        {
+            var restriction = $"""<t:IsEqualTo><t:FieldURI FieldURI="item:Subject"/><t:FieldURIOrConstant><t:Constant Value="{subject}"/></t:FieldURIOrConstant></t:IsEqualTo>""";
+            Assert.Empty((await on.CallAsync(Carol, Requests.FindItem(restriction: restriction, folder: "drafts", shape: "IdOnly"))).Ok().Descendants(T + "ItemId"));
+        }
+
+        // Within the limits, the same message is taken whole.
+        var fits = Unique("Three parts");
+        var id = (await on.CallAsync(Carol, CreateFromMime(Mixed(fits, ("1.bin", 10), ("2.bin", 20), ("3.bin", 30))))).Ok().Descendants(T + "Message").Single().ItemId().Id;
+        Assert.Equal(Bytes(20), await ContentAsync(on, Carol, AttachmentIdOf((await HeadersAsync(on, Carol, id))["2.bin"])));
+    }
+
+    [Fact]
+    public async Task A_GetItem_of_MimeContent_counts_the_attachments_bytes_it_carries_against_MaxResponseItemBytes()
+    {
+        var on = small.Server;
+        var first = (await SaveMessageAsync(on, Carol, Unique("Budget"), File("a.bin", Bytes(60_000)))).Id;
+        var second = (await SaveMessageAsync(on, Carol, Unique("Budget"), File("b.bin", Bytes(60_000)))).Id;
+
+        var headersOnly = await on.CallAsync(Carol, $"""
+            <m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape>
+              <m:ItemIds><t:ItemId Id="{first}"/><t:ItemId Id="{second}"/></m:ItemIds></m:GetItem>
+            """);
+        Assert.Equal(["NoError", "NoError"], [headersOnly.Code(0), headersOnly.Code(1)]);
+
+        var withMime = await on.CallAsync(Carol, GetItemsWithMime(first, second));
+        Assert.Equal(["NoError", "ErrorBatchProcessingStopped"], [withMime.Code(0), withMime.Code(1)]);
+        // The first carries its attachment: 60,000 bytes are 80,000 of base64 in the MIME, base64 again in the XML.
+        Assert.True(withMime.Messages[0].Descendants(T + "MimeContent").Single().Value.Length > 100_000);
+    }
+
+    [Theory]
+    [InlineData("%%%not base64%%%")]
+    [InlineData("U3ViamVjdDogeA")] // base64 cut short
+    [InlineData("U3Vi=amVj")] // padding inside
+    public async Task A_messages_MimeContent_decoded_as_the_request_is_read_still_fails_that_item_alone_when_it_is_not_base64(string content)
+    {
+        var subject = Unique("Fine");
+        var response = await server.CallAsync(Carol, $"""
+            <m:CreateItem MessageDisposition="SaveOnly">
+              <m:Items>
+                <t:Message><t:MimeContent CharacterSet="UTF-8">{content}</t:MimeContent></t:Message>
+                <t:Message><t:MimeContent CharacterSet="UTF-8">{Convert.ToBase64String(Encoding.ASCII.GetBytes($"Subject: {subject}\r\n\r\nbody\r\n"), Base64FormattingOptions.InsertLineBreaks)}</t:MimeContent></t:Message>
+              </m:Items>
+            </m:CreateItem>
+            """);
+        Assert.Equal("ErrorMimeContentInvalidBase64String", response.Code(0));
+        Assert.Equal("NoError", response.Code(1));
+        var item = (await server.CallAsync(Carol, Requests.GetItem(response.Messages[1].Descendants(T + "Message").Single().ItemId().Id))).Ok();
+        Assert.Equal(subject, item.T("Subject"));
+    }
+
+    [Fact]
+    public async Task Messages_attached_more_than_ten_deep_in_a_MimeContent_are_ErrorAttachmentNestLevelLimitExceeded()
+    {
+        static string Nested(int depth) => depth == 0
+            ? "Subject: innermost\r\nContent-Type: text/plain\r\n\r\nbottom\r\n"
+            : $"Subject: level {depth}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b{depth}\"\r\n\r\n--b{depth}\r\nContent-Type: text/plain\r\n\r\nup\r\n--b{depth}\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n{Nested(depth - 1)}--b{depth}--\r\n";
+
+        Assert.Equal("ErrorAttachmentNestLevelLimitExceeded", (await server.CallAsync(Carol, CreateFromMime(Encoding.ASCII.GetBytes(Nested(11))))).Code());
+        var id = (await server.CallAsync(Carol, CreateFromMime(Encoding.ASCII.GetBytes(Nested(10))))).Ok().Descendants(T + "Message").Single().ItemId().Id;
+        Assert.Equal(["level 9"], (await HeadersAsync(server, Carol, id)).Keys);
+    }
+
+    [Fact]
+    public async Task A_calendar_items_iCalendar_MimeContent_leaves_its_attachments_out_as_DavMail_hands_it_to_CalDAV_clients_verbatim()
+    {
+        var subject = Unique("Agenda attached");
+        var created = (await server.CallAsync(Carol, $"""
+            <m:CreateItem SendMeetingInvitations="SendToNone">
+              <m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>
+              <m:Items><t:CalendarItem><t:Subject>{subject}</t:Subject>
+                <t:Attachments>{File("agenda.pdf", Pdf)}</t:Attachments>
+                <t:Start>2030-09-02T09:00:00Z</t:Start><t:End>2030-09-02T10:00:00Z</t:End></t:CalendarItem></m:Items>
+            </m:CreateItem>
+            """)).Ok();
+        var id = created.Descendants(T + "CalendarItem").Single().ItemId().Id;
+
+        var ics = Encoding.UTF8.GetString((await MimeOfAsync(server, Carol, id)).Single());
+        Assert.StartsWith("BEGIN:VCALENDAR", ics, StringComparison.Ordinal);
+        Assert.Contains("SUMMARY:" + subject, ics, StringComparison.Ordinal);
+        Assert.DoesNotContain("ATTACH", ics, StringComparison.Ordinal);
+        Assert.Equal(["agenda.pdf"], (await HeadersAsync(server, Carol, id)).Keys);
     }
 }

@@ -14,7 +14,7 @@ namespace Rendezvous.Server.Edge;
 public static class AttachmentReaders
 {
     /// <summary>Exchange refuses an item with more than ten levels of attached items.</summary>
-    public const int MaxNesting = 10;
+    public const int MaxNesting = Mime.AttachmentParts.MaxNesting;
 
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
@@ -63,14 +63,17 @@ public static class AttachmentReaders
     {
         var attachmentsElement = element.Element(Ews.T + "Attachments");
         attachmentsElement?.Remove();
-        var item = ItemReader.ReadNewItem(element, context);
-        if (attachmentsElement is null)
+        // A MimeContent's attachment parts are attachments of the new item (Thunderbird saves drafts and sent mail
+        // so), before those of its Attachments element; all are checked by the same limits.
+        var fromMime = new Mime.MimeAttachments(now, depth);
+        var item = ItemReader.ReadNewItem(element, context with { MimeAttachments = fromMime });
+        if (attachmentsElement is null && fromMime.Added.Count == 0)
         {
             return (item, []);
         }
 
-        var attachments = new List<NewAttachment>();
-        foreach (var a in attachmentsElement.Elements())
+        var attachments = new List<NewAttachment>(fromMime.Added);
+        foreach (var a in attachmentsElement?.Elements() ?? [])
         {
             attachments.AddRange(Read(a, context, spool, now, null, depth));
         }

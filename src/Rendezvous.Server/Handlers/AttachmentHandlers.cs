@@ -55,8 +55,11 @@ public static class AttachmentHandlers
             return (found, content);
         });
 
-        // TODO(issue 15 §4): IncludeMimeContent of an item attachment answers the item's MIME once the MIME writer exists.
-        _ = mime;
+        // IncludeMimeContent: an item attachment's item with its MimeContent, whose parts are the attachments inside it.
+        var source = mime
+            ? await request.OpenAttachmentsAsync([.. outcomes.Where(o => o.Error is null && o.Value.found.Stored.AttachedItem is not null).Select(o => o.Value.found.Stored.ItemId).Distinct()])
+            : null;
+        var itemShape = mime ? shape with { IncludeMimeContent = true } : shape;
         var context = request.WriteContext;
         return EwsRequest.Respond("GetAttachment", outcomes, (w, r) =>
         {
@@ -70,7 +73,7 @@ public static class AttachmentHandlers
             }
             else if (found.Stored.AttachedItem is { } item)
             {
-                ItemWriter.Write(w, item, shape, new WriteContext { Version = context.Version, Reader = context.Reader, AttachmentRootId = root });
+                ItemWriter.Write(w, item, itemShape, new WriteContext { Version = context.Version, Reader = context.Reader, AttachmentRootId = root, Attachments = source });
             }
 
             w.End();

@@ -17,7 +17,14 @@ public static class ItemHandlers
         var (shape, ids) = await ItemReaders.GetItemAsync(request);
         var budget = new ItemReadBudget(request.Limits.MaxResponseItemBytes);
         var outcomes = await request.PerItemAsync(ids, async e =>
-            (IReadOnlyList<Item>)[await ItemService.GetAsync(request.Session, ItemReader.ReadItemRef(e), budget)]);
+            (IReadOnlyList<Item>)[await ItemService.GetAsync(request.Session, ItemReader.ReadItemRef(e), budget, shape.WritesMimeContent)]);
+        if (shape.WritesMimeContent)
+        {
+            // A message's MimeContent carries its attachments: their bytes are read from the store as it is written.
+            await request.OpenAttachmentsAsync([.. outcomes.Where(o => o.Error is null).SelectMany(o => o.Value!)
+                .Where(i => i.Attachments is not null && i.Kind != ItemKind.CalendarItem && Mime.MimeContent.Supports(i.Kind)).Select(i => i.Id).Distinct()]);
+        }
+
         return ItemWriters.Items(request, "GetItem", outcomes, shape);
     }
 
