@@ -248,44 +248,6 @@ internal sealed class BigRequests(Options options, TextWriter log, TextWriter ou
         }
     }
 
-    /// <summary>Samples the server's resident memory every 20 ms until stopped; the peak is what it reached.</summary>
-    private sealed class PeakSampler : IDisposable
-    {
-        private readonly CancellationTokenSource stop = new();
-        private readonly Task loop;
-
-        public PeakSampler(ChildProcess server)
-        {
-            Peak = server.Memory().RssMb;
-            loop = Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    Peak = Math.Max(Peak, server.Memory().RssMb);
-                    try
-                    {
-                        await Task.Delay(20, stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
-                }
-            });
-        }
-
-        public double Peak { get; private set; }
-
-        public async Task<double> StopAsync()
-        {
-            await stop.CancelAsync();
-            await loop;
-            return Peak;
-        }
-
-        public void Dispose() => stop.Dispose();
-    }
-
     /// <summary>Counts the bytes read through it.</summary>
     private sealed class CountingStream(Stream inner, Action<int> counted) : Stream
     {
