@@ -68,7 +68,7 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
             var body = Requests.Envelope(CreateAttachment(itemId, content));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"create: a {body.Length / 1048576.0:F1} MiB request"));
 
-            var before = await SettledRssAsync(server, cancellationToken);
+            var before = await PeakSampler.SettledRssAsync(server, cancellationToken);
             string attachmentId;
             using (var sampler = new PeakSampler(server))
             {
@@ -80,7 +80,7 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
                 var answer = XDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
                 attachmentId = (string?)answer.Descendants(T + "AttachmentId").SingleOrDefault()?.Attribute("Id") ?? "";
                 var peak = await sampler.StopAsync();
-                var after = await SettledRssAsync(server, cancellationToken);
+                var after = await PeakSampler.SettledRssAsync(server, cancellationToken);
                 failed |= attachmentId.Length == 0;
                 figures.Add(("create-20MB", before, peak, after));
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -88,13 +88,13 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
             }
 
             body = [];
-            before = await SettledRssAsync(server, cancellationToken);
+            before = await PeakSampler.SettledRssAsync(server, cancellationToken);
             using (var sampler = new PeakSampler(server))
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var (length, hash) = await ReadContentAsync(target, GetAttachment(attachmentId), cancellationToken);
                 var peak = await sampler.StopAsync();
-                var after = await SettledRssAsync(server, cancellationToken);
+                var after = await PeakSampler.SettledRssAsync(server, cancellationToken);
                 var same = length == content.Length && hash.AsSpan().SequenceEqual(expected);
                 failed |= !same;
                 figures.Add(("get-20MB", before, peak, after));
@@ -105,7 +105,7 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
             // Out: the item's MimeContent, its 20 MB attachment a base64 part written from the store as it is written.
             var mimeFile = data + ".eml";
             long mimeLength;
-            before = await SettledRssAsync(server, cancellationToken);
+            before = await PeakSampler.SettledRssAsync(server, cancellationToken);
             using (var sampler = new PeakSampler(server))
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -115,7 +115,7 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
                 }
 
                 var peak = await sampler.StopAsync();
-                var after = await SettledRssAsync(server, cancellationToken);
+                var after = await PeakSampler.SettledRssAsync(server, cancellationToken);
                 var same = LargePartOf(mimeFile) is { } part && SHA256.HashData(part).AsSpan().SequenceEqual(expected);
                 failed |= !same;
                 figures.Add(("mime-get-20MB", before, peak, after));
@@ -127,7 +127,7 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
             body = Requests.Envelope(CreateFromMime(Convert.ToBase64String(await File.ReadAllBytesAsync(mimeFile, cancellationToken))));
             File.Delete(mimeFile);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mime-create: a {body.Length / 1048576.0:F1} MiB request"));
-            before = await SettledRssAsync(server, cancellationToken);
+            before = await PeakSampler.SettledRssAsync(server, cancellationToken);
             string copyId;
             using (var sampler = new PeakSampler(server))
             {
@@ -140,7 +140,7 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
                 // The warm-up's small attachments have the same name: the large one is the last part, so the last attachment.
                 copyId = (string?)answer.Descendants(T + "FileAttachment").LastOrDefault(a => (string?)a.Element(T + "Name") == "large.bin")?.Element(T + "AttachmentId")?.Attribute("Id") ?? "";
                 var peak = await sampler.StopAsync();
-                var after = await SettledRssAsync(server, cancellationToken);
+                var after = await PeakSampler.SettledRssAsync(server, cancellationToken);
                 figures.Add(("mime-create-20MB", before, peak, after));
                 body = [];
                 var (length, hash) = copyId.Length == 0 ? (0L, Array.Empty<byte>()) : await ReadContentAsync(target, GetAttachment(copyId), cancellationToken);
@@ -230,24 +230,5 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
         }
 
         return (length, hash.GetHashAndReset());
-    }
-
-    /// <summary>The resident memory once it stops moving (at most 10 s).</summary>
-    private static async Task<double> SettledRssAsync(ChildProcess server, CancellationToken cancellationToken)
-    {
-        var last = server.Memory().RssMb;
-        for (var i = 0; i < 10; i++)
-        {
-            await Task.Delay(1000, cancellationToken);
-            var now = server.Memory().RssMb;
-            if (Math.Abs(now - last) < 2)
-            {
-                return now;
-            }
-
-            last = now;
-        }
-
-        return last;
     }
 }

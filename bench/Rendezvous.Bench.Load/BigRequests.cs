@@ -126,13 +126,13 @@ internal sealed class BigRequests(Options options, TextWriter log, TextWriter ou
     /// <summary>Sends <paramref name="copies"/> of one request at once and reports the answers, the time and the memory.</summary>
     private async Task ScenarioAsync(ChildProcess server, EwsTarget target, string name, int copies, byte[] body, CancellationToken cancellationToken)
     {
-        var before = await SettledRssAsync(server, cancellationToken);
+        var before = await PeakSampler.SettledRssAsync(server, cancellationToken);
         using var sampler = new PeakSampler(server);
         var clock = Stopwatch.StartNew();
         var answers = await Task.WhenAll(Enumerable.Range(0, copies).Select(_ => SendAsync(target, body, cancellationToken)));
         var elapsed = clock.Elapsed;
         var peak = await sampler.StopAsync();
-        var after = await SettledRssAsync(server, cancellationToken);
+        var after = await PeakSampler.SettledRssAsync(server, cancellationToken);
         figures.Add((name, before, peak, after));
         var outcome = string.Join(",", answers.Select(a => a.Outcome).Distinct(StringComparer.Ordinal));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -176,7 +176,7 @@ internal sealed class BigRequests(Options options, TextWriter log, TextWriter ou
     /// </summary>
     private async Task SlowReadersAsync(ChildProcess server, EwsTarget target, byte[] body, string auth, string small, CancellationToken cancellationToken)
     {
-        var before = await SettledRssAsync(server, cancellationToken);
+        var before = await PeakSampler.SettledRssAsync(server, cancellationToken);
         using var sampler = new PeakSampler(server);
         var head = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture,
             $"POST {target.Url.PathAndQuery} HTTP/1.1\r\nHost: {target.Url.Authority}\r\nAuthorization: {auth}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {body.Length}\r\n\r\n"));
@@ -211,30 +211,11 @@ internal sealed class BigRequests(Options options, TextWriter log, TextWriter ou
         }
 
         var peak = await sampler.StopAsync();
-        var after = await SettledRssAsync(server, cancellationToken);
+        var after = await PeakSampler.SettledRssAsync(server, cancellationToken);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"big slow-readers-30-gone rss_peak_mb={peak:F0} rss_after_mb={after:F0}"));
         // The peak is thirty requests arriving at once: what each took is a thirtieth of it.
         figures.Add(("slow-readers-30-burst-per-request", before, before + ((peak - before) / 30), before + ((after - before) / 30)));
         figures.Add(("slow-readers-30-gone", before, after, after));
-    }
-
-    /// <summary>The resident memory once it stops moving (at most 10 s): what the server keeps, not what it is still freeing.</summary>
-    private static async Task<double> SettledRssAsync(ChildProcess server, CancellationToken cancellationToken)
-    {
-        var last = server.Memory().RssMb;
-        for (var i = 0; i < 10; i++)
-        {
-            await Task.Delay(1000, cancellationToken);
-            var now = server.Memory().RssMb;
-            if (Math.Abs(now - last) < 2)
-            {
-                return now;
-            }
-
-            last = now;
-        }
-
-        return last;
     }
 
     private void PrintTargets()

@@ -28,6 +28,25 @@ internal sealed class PeakSampler : IDisposable
 
     public double Peak { get; private set; }
 
+    /// <summary>The resident memory once it stops moving (at most 10 s): what the server keeps, not what it is still freeing.</summary>
+    public static async Task<double> SettledRssAsync(ChildProcess server, CancellationToken cancellationToken)
+    {
+        var last = server.Memory().RssMb;
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(1000, cancellationToken);
+            var now = server.Memory().RssMb;
+            if (Math.Abs(now - last) < 2)
+            {
+                return now;
+            }
+
+            last = now;
+        }
+
+        return last;
+    }
+
     public async Task<double> StopAsync()
     {
         await stop.CancelAsync();
