@@ -73,18 +73,14 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
             using (var sampler = new PeakSampler(server))
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
-                request.Headers.TryAddWithoutValidation("Authorization", target.Authorization(User));
-                request.Content.Headers.TryAddWithoutValidation("Content-Type", "text/xml; charset=utf-8");
-                using var response = await target.Http.SendAsync(request, cancellationToken);
-                var answer = XDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                var (status, answer) = await PostAsync(target, body, cancellationToken);
                 attachmentId = (string?)answer.Descendants(T + "AttachmentId").SingleOrDefault()?.Attribute("Id") ?? "";
                 var peak = await sampler.StopAsync();
                 var after = await PeakSampler.SettledRssAsync(server, cancellationToken);
                 failed |= attachmentId.Length == 0;
                 figures.Add(("create-20MB", before, peak, after));
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"attachment create-20MB status={(int)response.StatusCode} ok={attachmentId.Length > 0} elapsed_s={clock.Elapsed.TotalSeconds:F2} rss_before_mb={before:F0} rss_peak_mb={peak:F0} rss_after_mb={after:F0}"));
+                    $"attachment create-20MB status={status} ok={attachmentId.Length > 0} elapsed_s={clock.Elapsed.TotalSeconds:F2} rss_before_mb={before:F0} rss_peak_mb={peak:F0} rss_after_mb={after:F0}"));
             }
 
             body = [];
@@ -132,11 +128,7 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
             using (var sampler = new PeakSampler(server))
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
-                request.Headers.TryAddWithoutValidation("Authorization", target.Authorization(User));
-                request.Content.Headers.TryAddWithoutValidation("Content-Type", "text/xml; charset=utf-8");
-                using var response = await target.Http.SendAsync(request, cancellationToken);
-                var answer = XDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                var (status, answer) = await PostAsync(target, body, cancellationToken);
                 // The warm-up's small attachments have the same name: the large one is the last part, so the last attachment.
                 copyId = (string?)answer.Descendants(T + "FileAttachment").LastOrDefault(a => (string?)a.Element(T + "Name") == "large.bin")?.Element(T + "AttachmentId")?.Attribute("Id") ?? "";
                 var peak = await sampler.StopAsync();
@@ -147,7 +139,7 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
                 var same = length == content.Length && hash.AsSpan().SequenceEqual(expected);
                 failed |= !same;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"attachment mime-create-20MB status={(int)response.StatusCode} attachment_unchanged={same} elapsed_s={clock.Elapsed.TotalSeconds:F2} rss_before_mb={before:F0} rss_peak_mb={peak:F0} rss_after_mb={after:F0}"));
+                    $"attachment mime-create-20MB status={status} attachment_unchanged={same} elapsed_s={clock.Elapsed.TotalSeconds:F2} rss_before_mb={before:F0} rss_peak_mb={peak:F0} rss_after_mb={after:F0}"));
             }
 
             var baseline = figures[0].Before;
@@ -230,5 +222,15 @@ internal sealed class AttachmentBench(Options options, TextWriter log, TextWrite
         }
 
         return (length, hash.GetHashAndReset());
+    }
+
+    /// <summary>Posts a whole request as the user and reads the answer, with its HTTP status.</summary>
+    private static async Task<(int Status, XDocument Answer)> PostAsync(EwsTarget target, byte[] body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
+        request.Headers.TryAddWithoutValidation("Authorization", target.Authorization(User));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "text/xml; charset=utf-8");
+        using var response = await target.Http.SendAsync(request, cancellationToken);
+        return ((int)response.StatusCode, XDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)));
     }
 }
