@@ -185,6 +185,24 @@ public sealed class Item
 
     public ChangeHighlights? ChangeHighlights { get => Properties.GetRef<ChangeHighlights>(ItemProperties.MeetingRequestMessageType_ChangeHighlights); set => Properties.Set(ItemProperties.MeetingRequestMessageType_ChangeHighlights, value); }
 
+    // Recurrence (issue 16): a recurring master holds its pattern, its deleted occurrences and its exceptions; occurrences
+    // are generated from it, never stored.
+
+    /// <summary>A calendar item's recurrence: set on a recurring master only.</summary>
+    public Recurrence? Recurrence { get => Properties.GetRef<Recurrence>(ItemProperties.CalendarItemType_Recurrence); set => Properties.Set(ItemProperties.CalendarItemType_Recurrence, value); }
+
+    /// <summary>A task's recurrence (the regeneration patterns included).</summary>
+    public Recurrence? TaskRecurrence { get => Properties.GetRef<Recurrence>(ItemProperties.TaskType_Recurrence); set => Properties.Set(ItemProperties.TaskType_Recurrence, value); }
+
+    /// <summary>On a master: the original starts (UTC) of the occurrences deleted from the series.</summary>
+    public List<DateTime>? DeletedOccurrences { get => Properties.GetRef<List<DateTime>>(ItemProperties.CalendarItemType_DeletedOccurrences); set => Properties.Set(ItemProperties.CalendarItemType_DeletedOccurrences, value is { Count: 0 } ? null : value); }
+
+    /// <summary>On a master: its modified occurrences, each with what it changes.</summary>
+    public List<OccurrenceException>? Exceptions { get => Properties.GetRef<List<OccurrenceException>>(ItemProperties.CalendarItemType_ModifiedOccurrences); set => Properties.Set(ItemProperties.CalendarItemType_ModifiedOccurrences, value is { Count: 0 } ? null : value); }
+
+    /// <summary>On an occurrence or exception: where the pattern put it (UTC).</summary>
+    public DateTime? OriginalStart { get => Properties.GetValue<DateTime>(ItemProperties.CalendarItemType_OriginalStart); set => Properties.Set(ItemProperties.CalendarItemType_OriginalStart, value); }
+
     /// <summary>Attendees or recipients this server could not deliver to (not local; external delivery comes later).</summary>
     public List<string>? UndeliveredRecipients { get => Properties.GetRef<List<string>>(ServerProperties.UndeliveredRecipients); set => Properties.Set(ServerProperties.UndeliveredRecipients, value); }
 
@@ -287,6 +305,27 @@ public sealed class Folder
 
 /// <summary>An item with the distinguished name of the folder it is in (null for a user's own folders).</summary>
 public sealed record PlacedItem(Item Item, string? Folder);
+
+/// <summary>
+/// A modified occurrence, kept on its master (as Exchange keeps exceptions inside the master): the occurrence's original
+/// start and an item holding only what differs from the master (Start and End always; Subject, Location, Body,
+/// attendees, ... when changed). Reading an exception is the master overlaid with <see cref="Changes"/>, so a later
+/// change to the series shows in every exception that did not change that property itself.
+/// </summary>
+public sealed class OccurrenceException
+{
+    public OccurrenceException(DateTime originalStartUtc, Item changes)
+    {
+        OriginalStartUtc = originalStartUtc;
+        Changes = changes;
+    }
+
+    /// <summary>Where the pattern put the occurrence (UTC): its RecurrenceId.</summary>
+    public DateTime OriginalStartUtc { get; }
+
+    /// <summary>What the exception changes: an item whose bag holds only the overridden properties.</summary>
+    public Item Changes { get; }
+}
 
 /// <summary>A mailbox owner as the server knows them.</summary>
 public sealed record Mailbox(string Id, string Address, string DisplayName);
