@@ -17,6 +17,9 @@ public sealed record ItemShape(BaseShape BaseShape, string? BodyType, IReadOnlyL
     public bool IncludeMimeContent { get; init; }
 
     /// <summary>Whether items written with this shape carry their MimeContent (IncludeMimeContent, or its FieldURI named).</summary>
+    /// <summary>FilterHtmlContent: HTML bodies are answered with unsafe content removed.</summary>
+    public bool FilterHtmlContent { get; init; }
+
     public bool WritesMimeContent => IncludeMimeContent || Additional.Any(static p => p is FieldPath { Uri: "item:MimeContent" });
 }
 
@@ -296,6 +299,7 @@ public static class ItemReader
         };
         string? bodyType = null;
         var includeMime = false;
+        var filterHtml = false;
         var additional = new List<PropertyPath>();
         foreach (var e in shape.Elements())
         {
@@ -312,7 +316,10 @@ public static class ItemReader
                 case "IncludeMimeContent":
                     includeMime = Values.Bool(e);
                     break;
-                case "FilterHtmlContent" or "ConvertHtmlCodePageToUTF8" or "InlineImageUrlTemplate"
+                case "FilterHtmlContent":
+                    filterHtml = Values.Bool(e);
+                    break;
+                case "ConvertHtmlCodePageToUTF8" or "InlineImageUrlTemplate"
                     or "BlockExternalImages" or "AddBlankTargetToLinks" or "MaximumBodySize" or "UniqueBodyType" or "NormalizedBodyType":
                     break;
                 default:
@@ -320,7 +327,7 @@ public static class ItemReader
             }
         }
 
-        return new ItemShape(bs, bodyType, additional) { IncludeMimeContent = includeMime };
+        return new ItemShape(bs, bodyType, additional) { IncludeMimeContent = includeMime, FilterHtmlContent = filterHtml };
     }
 
     public static FolderRef ReadFolderRef(XElement e)

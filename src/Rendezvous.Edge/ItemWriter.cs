@@ -1,5 +1,6 @@
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
+using Rendezvous.Mime;
 
 namespace Rendezvous.Edge;
 
@@ -77,7 +78,7 @@ public static class ItemWriter
                     continue;
                 }
 
-                WriteBody(w, item.Body!, shape.BodyType);
+                WriteBody(w, item.Body!, shape.BodyType, shape.FilterHtmlContent);
                 continue;
             }
 
@@ -136,15 +137,20 @@ public static class ItemWriter
         w.End();
     }
 
-    private static void WriteBody(EwsWriter w, Body body, string? requested)
+    private static void WriteBody(EwsWriter w, Body body, string? requested, bool filterHtml)
     {
         var type = requested is null or SchemaValues.BodyTypeResponseType.Best ? body.BodyType : requested;
         var text = (type, body.BodyType) switch
         {
-            (SchemaValues.BodyTypeType.Text, SchemaValues.BodyTypeType.HTML) => HtmlToText(body.Text),
+            (SchemaValues.BodyTypeType.Text, SchemaValues.BodyTypeType.HTML) => HtmlContent.ToText(body.Text),
             (SchemaValues.BodyTypeType.HTML, SchemaValues.BodyTypeType.Text) => "<html><body>" + System.Net.WebUtility.HtmlEncode(body.Text).Replace("\n", "<br>", StringComparison.Ordinal) + "</body></html>",
             _ => body.Text,
         };
+        if (filterHtml && type == SchemaValues.BodyTypeType.HTML)
+        {
+            text = HtmlContent.Filter(text);
+        }
+
         w.StartT("Body");
         w.Attr("BodyType", type);
         w.Xml.WriteString(text);
@@ -152,12 +158,5 @@ public static class ItemWriter
     }
 
     /// <summary>A body's text: as it is, or an HTML body without its markup.</summary>
-    public static string AsText(Body body) => body.BodyType == SchemaValues.BodyTypeType.HTML ? HtmlToText(body.Text) : body.Text;
-
-    internal static string HtmlToText(string html)
-    {
-        var noTags = System.Text.RegularExpressions.Regex.Replace(html, "<br\\s*/?>|</p>", "\n", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
-        noTags = System.Text.RegularExpressions.Regex.Replace(noTags, "<[^>]*>", "");
-        return System.Net.WebUtility.HtmlDecode(noTags).Trim();
-    }
+    public static string AsText(Body body) => body.BodyType == SchemaValues.BodyTypeType.HTML ? HtmlContent.ToText(body.Text) : body.Text;
 }

@@ -1,20 +1,7 @@
-using System.Net;
-using System.Text.RegularExpressions;
-
 namespace Rendezvous.Mime;
 
-/// <summary>The plain text of an HTML body, for iCalendar's DESCRIPTION (text only); linear in the input (no backtracking).</summary>
-internal static partial class Html
+/// <summary>The plain text of an HTML body for iCalendar's DESCRIPTION (text only): lines end with LF, none at the end.</summary>
+internal static class Html
 {
-    public static string ToText(string html)
-    {
-        var breaks = Breaks().Replace(html, "\n");
-        return WebUtility.HtmlDecode(Tags().Replace(breaks, "")).Trim();
-    }
-
-    [GeneratedRegex("<br\\s*/?>|</p>|</div>", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
-    private static partial Regex Breaks();
-
-    [GeneratedRegex("<[^>]*>", RegexOptions.NonBacktracking)]
-    private static partial Regex Tags();
+    public static string ToText(string html) => HtmlContent.ToText(html).TrimEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
 }

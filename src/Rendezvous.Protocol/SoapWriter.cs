@@ -10,6 +10,9 @@ public static class SoapWriter
     {
         Encoding = new UTF8Encoding(false),
         Indent = false,
+        // A carriage return in text goes out as &#xD;, so it survives the reader's line-end normalisation: a body
+        // stored with CRLF reads back with CRLF (exchangelib compares converted bodies with "\r\n").
+        NewLineHandling = NewLineHandling.Entitize,
         CloseOutput = false,
         Async = false,
     };

@@ -54,6 +54,34 @@ public sealed class ItemTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Carriage_returns_in_a_text_body_survive_the_round_trip()
+    {
+        // Regression: the response writer sent CR raw, so every XML reader turned a stored CRLF into LF.
+        var (id, _) = await server.CreateAppointmentAsync(User, Unique("Lines"), extra: "<t:Body BodyType=\"Text\">one&#xD;\ntwo&#xD;\n</t:Body>");
+        var item = (await server.CallAsync(User, Requests.GetItem(id))).Ok();
+        Assert.Equal("one\r\ntwo\r\n", item.T("Body"));
+    }
+
+    [Fact]
+    public async Task FilterHtmlContent_removes_scripts_and_handlers_from_an_html_body()
+    {
+        var (id, _) = await server.CreateAppointmentAsync(User, Unique("Unsafe"),
+            extra: "<t:Body BodyType=\"HTML\">&lt;p onclick=\"x()\"&gt;Hi&lt;script&gt;alert(1)&lt;/script&gt;&lt;/p&gt;</t:Body>");
+        string Body(bool filter) => $"""
+            <m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:BodyType>HTML</t:BodyType><t:FilterHtmlContent>{(filter ? "true" : "false")}</t:FilterHtmlContent>
+            <t:AdditionalProperties><t:FieldURI FieldURI="item:Body"/></t:AdditionalProperties></m:ItemShape>
+            <m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds></m:GetItem>
+            """;
+
+        var filtered = (await server.CallAsync(User, Body(filter: true))).Ok().T("Body")!;
+        Assert.Contains("Hi", filtered, StringComparison.Ordinal);
+        Assert.DoesNotContain("script", filtered, StringComparison.Ordinal);
+        Assert.DoesNotContain("onclick", filtered, StringComparison.Ordinal);
+        var unfiltered = (await server.CallAsync(User, Body(filter: false))).Ok().T("Body")!;
+        Assert.Contains("<script>", unfiltered, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Shapes_return_what_they_ask_for()
     {
         var (id, _) = await server.CreateAppointmentAsync(User, Unique("Shapes"), extra: "<t:Body BodyType=\"HTML\">&lt;p&gt;Hello &amp;amp; welcome&lt;/p&gt;</t:Body><t:Location>Room 4</t:Location>");
@@ -69,7 +97,8 @@ public sealed class ItemTests(ServerFixture server)
             <m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape><t:BodyType>Text</t:BodyType></m:ItemShape>
             <m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds></m:GetItem>
             """)).Ok();
-        Assert.Equal("Hello & welcome", text.T("Body"));
+        // Exchange ends an HTML body converted to text with a line break.
+        Assert.Equal("Hello & welcome\r\n", text.T("Body"));
         Assert.Equal("Text", text.Descendants(EwsResponse.T + "Body").Single().Attribute("BodyType")!.Value);
     }
 

@@ -41,7 +41,8 @@ public static class AttachmentReaders
             var additional = shapeElement.Element(Ews.T + "AdditionalProperties") is { } a
                 ? request.ReadShape(new XElement(Ews.M + "ItemShape", new XElement(Ews.T + "BaseShape", SchemaValues.DefaultShapeNamesType.AllProperties), new XElement(a))).Additional
                 : [];
-            shape = new ItemShape(BaseShape.AllProperties, bodyType, additional);
+            var filterHtml = shapeElement.Element(Ews.T + "FilterHtmlContent") is { } f && Values.Bool(f);
+            shape = new ItemShape(BaseShape.AllProperties, bodyType, additional) { FilterHtmlContent = filterHtml };
         }
 
         var ids = await request.IdsAsync(EwsRequest.Required(op, "AttachmentIds"));
