@@ -103,6 +103,12 @@ public static class RecurrenceExpansion
     {
         ArgumentNullException.ThrowIfNull(series);
         var grid = SeriesGrid.Of(series);
+        if (modified is not { Count: > 0 } && deletedOriginalStartsUtc is not { Count: > 0 })
+        {
+            // Most series of a calendar view have neither: no sets to build.
+            return grid.Window(fromUtc, toUtc);
+        }
+
         HashSet<long> deleted = deletedOriginalStartsUtc is { Count: > 0 } ? [.. deletedOriginalStartsUtc.Select(d => d.Ticks)] : [];
         HashSet<long> moved = [];
         List<Occurrence> movedHere = [];

@@ -18,6 +18,7 @@ internal sealed class SeriesGrid
     private readonly Series series;
     private readonly RecurrencePattern pattern;
     private readonly TimeZoneInfo zone;
+    private readonly ZoneClock? clock;
 
     /// <summary>A series of one occurrence, the master itself: regeneration patterns, and recurrences Validate refuses.</summary>
     private readonly bool single;
@@ -42,11 +43,12 @@ internal sealed class SeriesGrid
         this.series = series;
         pattern = series.Recurrence.Pattern;
         zone = series.StartZone;
-        var startLocal = TimeZones.ToLocal(series.StartUtc, zone);
+        clock = ZoneClock.For(zone);
+        var startLocal = ToLocal(series.StartUtc);
         timeOfDay = startLocal.TimeOfDay;
         duration = series.EndUtc - series.StartUtc;
         allDayDays = series.IsAllDay
-            ? Math.Max(1, (int)Math.Ceiling((TimeZones.ToLocal(series.EndUtc, zone) - startLocal.Date).TotalDays))
+            ? Math.Max(1, (int)Math.Ceiling((ToLocal(series.EndUtc) - startLocal.Date).TotalDays))
             : 0;
         startDate = series.Recurrence.Range.StartDate;
         single = IsRegeneration(pattern.Kind) || !IsWellFormed(series.Recurrence);
@@ -165,7 +167,7 @@ internal sealed class SeriesGrid
         }
 
         // The local day, or a neighbour when the start was moved across midnight by a gap.
-        var local = DateOnly.FromDateTime(TimeZones.ToLocal(originalStartUtc, zone));
+        var local = DateOnly.FromDateTime(ToLocal(originalStartUtc));
         foreach (var date in (ReadOnlySpan<DateOnly>)[local, local.AddDays(-1), local.AddDays(1)])
         {
             if (IndexOfDate(date) is { } index && index <= (Count ?? int.MaxValue) && StartOf(date) == originalStartUtc)
@@ -205,7 +207,7 @@ internal sealed class SeriesGrid
         // The last occurrence on or before the day before (window start - duration) cannot reach the window: start there.
         var reach = allDayDays > 0 ? TimeSpan.FromDays(allDayDays + 1) : duration;
         var before = fromUtc.Ticks - reach.Ticks < TimeSpan.TicksPerDay * 2 ? DateTime.MinValue.AddDays(2) : fromUtc - reach;
-        var firstDay = DateOnly.FromDateTime(TimeZones.ToLocal(before, zone)).AddDays(-1);
+        var firstDay = DateOnly.FromDateTime(ToLocal(before)).AddDays(-1);
         var first = Math.Max(1, IndexOnOrBefore(firstDay));
         foreach (var occurrence in From(first))
         {
@@ -237,7 +239,7 @@ internal sealed class SeriesGrid
         DateOnly? previous = null;
         for (var i = 1L; i <= Math.Min(Count ?? 64, 64) && At(i) is { } occurrence; i++)
         {
-            var day = DateOnly.FromDateTime(TimeZones.ToLocal(occurrence.OriginalStartUtc, zone));
+            var day = DateOnly.FromDateTime(ToLocal(occurrence.OriginalStartUtc));
             if (previous is { } p)
             {
                 shortest = Math.Min(shortest, day.DayNumber - p.DayNumber);
@@ -378,12 +380,16 @@ internal sealed class SeriesGrid
     private Occurrence Make(int index, DateOnly date)
     {
         var start = StartOf(date);
-        var end = allDayDays > 0 ? TimeZones.ToUtc(date.AddDays(allDayDays).ToDateTime(TimeOnly.MinValue), zone) : start + duration;
+        var end = allDayDays > 0 ? ToUtc(date.AddDays(allDayDays).ToDateTime(TimeOnly.MinValue)) : start + duration;
         return new Occurrence(index, start, start, end);
     }
 
     private DateTime StartOf(DateOnly date) =>
-        TimeZones.ToUtc(date.ToDateTime(TimeOnly.MinValue) + (allDayDays > 0 ? TimeSpan.Zero : timeOfDay), zone);
+        ToUtc(date.ToDateTime(TimeOnly.MinValue) + (allDayDays > 0 ? TimeSpan.Zero : timeOfDay));
+
+    private DateTime ToUtc(DateTime wallClock) => clock?.ToUtc(wallClock) ?? TimeZones.ToUtc(wallClock, zone);
+
+    private DateTime ToLocal(DateTime utc) => clock?.ToLocal(utc) ?? TimeZones.ToLocal(utc, zone);
 
     private static bool Has(RecurrenceDays days, DayOfWeek day) => (days & (RecurrenceDays)(1 << (int)day)) != 0;
 
