@@ -179,6 +179,49 @@ public static class RecurrenceExpansion
         return SeriesGrid.Of(series).From(Math.Max(1, fromIndex));
     }
 
+    /// <summary>
+    /// The occurrences either side of occurrence <paramref name="index"/> in the series' order, as they are now: the
+    /// nearest lower and higher indexes that are not deleted, each where its exception put it. What an edit of one
+    /// occurrence is checked against (ErrorOccurrenceCrossingBoundary: "scheduled to happen earlier or later than the
+    /// corresponding previous or next occurrence", responsecode.md). Null at the series' ends (and past them: ask for an
+    /// index the range has).
+    /// </summary>
+    public static (Occurrence? Previous, Occurrence? Next) Neighbours(
+        Series series,
+        int index,
+        IReadOnlyCollection<ModifiedOccurrence>? modified = null,
+        IReadOnlyCollection<DateTime>? deletedOriginalStartsUtc = null)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        var grid = SeriesGrid.Of(series);
+        HashSet<long> deleted = deletedOriginalStartsUtc is { Count: > 0 } ? [.. deletedOriginalStartsUtc.Select(d => d.Ticks)] : [];
+        var moved = new Dictionary<long, ModifiedOccurrence>();
+        foreach (var change in modified ?? [])
+        {
+            moved.TryAdd(change.OriginalStartUtc.Ticks, change);
+        }
+
+        Occurrence? Nearest(int step)
+        {
+            // Each step past a deleted occurrence is one of the master's deletions: bounded by their number.
+            for (var i = (long)index + step; grid.At(i) is { } occurrence; i += step)
+            {
+                if (deleted.Contains(occurrence.OriginalStartUtc.Ticks))
+                {
+                    continue;
+                }
+
+                return moved.TryGetValue(occurrence.OriginalStartUtc.Ticks, out var change)
+                    ? occurrence with { StartUtc = Utc(change.StartUtc), EndUtc = Utc(change.EndUtc), IsException = true }
+                    : occurrence;
+            }
+
+            return null;
+        }
+
+        return (Nearest(-1), Nearest(+1));
+    }
+
     /// <summary>How many occurrences the range gives (deleted ones included), or null for a series with no end.</summary>
     public static int? Count(Series series)
     {
