@@ -73,11 +73,14 @@ public enum RecurrenceProblem
 /// <para>Regeneration patterns (tasks) are not a calendar: the next task is made when one is completed, so such a
 /// series has one occurrence, the master itself (index 1, its own Start and End), and <see cref="Count"/> is 1.</para>
 /// <para>Local times that do not exist (the spring-forward gap) move forward by the gap; ambiguous ones (fall back) are
-/// their first occurrence (<see cref="TimeZones.ToUtc(DateTime, TimeZoneInfo)"/>, RFC 5545 §3.3.5, as Outlook shows them).</para>
+/// their first occurrence (<see cref="TimeZones.ToUtc(DateTime, TimeZoneInfo)"/>, as RFC 5545 §3.3.5 says; what Exchange
+/// does there is not documented in the pages we have). Conversions go through <see cref="ZoneClock"/>'s tables.</para>
+/// <para>An all-day series' occurrences are whole local days (as many as the master spans); any other lasts the master's
+/// End - Start, so an occurrence across a DST change keeps its length, not its local end time.</para>
 /// </remarks>
 public static class RecurrenceExpansion
 {
-    /// <summary>The greatest Interval Exchange takes, and the most occurrences a NumberedRecurrence may have (numberofoccurrences.md: 1 to 999).</summary>
+    /// <summary>The greatest Interval taken, for every pattern (Exchange's own limit per pattern is not in the pages we have).</summary>
     public const int MaxInterval = 999;
 
     /// <summary>The most occurrences of a NumberedRecurrence (numberofoccurrences.md: "an integer in the range of 1 to 999").</summary>
