@@ -15,6 +15,9 @@ internal sealed class SeriesGrid
     /// <summary>Exchange's last date (ExDateTime's maximum): no occurrence after this day.</summary>
     internal static readonly DateOnly LastDate = new(4500, 8, 31);
 
+    // Every day set (7 bits) with every first day: computed once each.
+    private static readonly int[]?[] OffsetsCache = new int[]?[128 * 7];
+
     private readonly Series series;
     private readonly RecurrencePattern pattern;
     private readonly TimeZoneInfo zone;
@@ -68,11 +71,11 @@ internal sealed class SeriesGrid
             case RecurrencePatternKind.Weekly:
                 var first = (int)pattern.FirstDayOfWeek;
                 var weekStart = startDate.DayNumber - (((int)startDate.DayOfWeek - first + 7) % 7);
-                weekOffsets = [.. Enumerable.Range(0, 7).Where(o => Has(pattern.DaysOfWeek, (DayOfWeek)((first + o) % 7)))];
+                weekOffsets = WeekOffsets(pattern.DaysOfWeek, first);
                 origin = weekStart;
                 step = 7L * pattern.Interval;
                 perPeriod = weekOffsets.Length;
-                skip = weekOffsets.Count(o => weekStart + o < startDate.DayNumber);
+                skip = CountAtOrBelow(weekOffsets, startDate.DayNumber - weekStart - 1);
                 break;
             case RecurrencePatternKind.AbsoluteMonthly or RecurrencePatternKind.RelativeMonthly:
                 origin = MonthNumber(startDate);
@@ -271,7 +274,7 @@ internal sealed class SeriesGrid
             var days = date.DayNumber - origin;
             period = FloorDiv(days, step);
             var within = days - (period * step);
-            position = weekOffsets.Length == 0 ? 0 : weekOffsets.Count(o => o <= within) - 1;
+            position = weekOffsets.Length == 0 ? 0 : CountAtOrBelow(weekOffsets, within) - 1;
         }
         else
         {
@@ -390,6 +393,38 @@ internal sealed class SeriesGrid
     private DateTime ToUtc(DateTime wallClock) => clock?.ToUtc(wallClock) ?? TimeZones.ToUtc(wallClock, zone);
 
     private DateTime ToLocal(DateTime utc) => clock?.ToLocal(utc) ?? TimeZones.ToLocal(utc, zone);
+
+    /// <summary>The days of <paramref name="days"/> as offsets from <paramref name="first"/>, ascending; one array per set and first day.</summary>
+    private static int[] WeekOffsets(RecurrenceDays days, int first)
+    {
+        var key = (((int)days & (int)RecurrenceDays.Day) * 7) + first;
+        if (OffsetsCache[key] is { } cached)
+        {
+            return cached;
+        }
+
+        var offsets = new List<int>(7);
+        for (var o = 0; o < 7; o++)
+        {
+            if (Has(days, (DayOfWeek)((first + o) % 7)))
+            {
+                offsets.Add(o);
+            }
+        }
+
+        return OffsetsCache[key] = [.. offsets];
+    }
+
+    private static int CountAtOrBelow(int[] sorted, long value)
+    {
+        var count = 0;
+        while (count < sorted.Length && sorted[count] <= value)
+        {
+            count++;
+        }
+
+        return count;
+    }
 
     private static bool Has(RecurrenceDays days, DayOfWeek day) => (days & (RecurrenceDays)(1 << (int)day)) != 0;
 
