@@ -333,6 +333,11 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
         }
 
         Report(workload, result);
+        if (options.AllocDir is { } allocDir && workload is not CeilingWorkload && serverPid is { } probed && !result.Exhausted)
+        {
+            output.WriteLine(await AllocationProbe.MeasureAsync(workload.Name, probed, allocDir, Settings, (worker, token) => workload.RunOnceAsync(target, worker, token), cancellationToken));
+        }
+
         return result;
     }
 

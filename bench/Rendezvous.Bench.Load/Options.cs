@@ -33,6 +33,8 @@ internal sealed class Options
           --perf DIR           profile the server with perf during each measured workload (reports in DIR)
           --trace DIR          the same with dotnet-trace (sampled managed stacks)
           --counters DIR       the same with dotnet-counters (GC, thread pool, memory)
+          --alloc DIR          after each workload, run it again inside a dotnet-counters window and print the bytes the
+                               server allocated per operation (not moved by other load on the machine, unlike time)
         """;
 
     public static readonly string[] AllWorkloads = ["getitem", "calendarview", "invite", "propose", "availability", "sync"];
@@ -73,6 +75,8 @@ internal sealed class Options
 
     public string? CountersDir { get; private set; }
 
+    public string? AllocDir { get; private set; }
+
     public List<string> Workloads { get; } = [];
 
     public List<string> Attacks { get; } = [];
@@ -105,6 +109,7 @@ internal sealed class Options
                 case "--perf": o.PerfDir = Directory.CreateDirectory(Value()).FullName; break;
                 case "--trace": o.TraceDir = Directory.CreateDirectory(Value()).FullName; break;
                 case "--counters": o.CountersDir = Directory.CreateDirectory(Value()).FullName; break;
+                case "--alloc": o.AllocDir = Directory.CreateDirectory(Value()).FullName; break;
                 case "-h" or "--help": throw new ArgumentException("");
                 case var w when !w.StartsWith('-') && AllWorkloads.Contains(w): o.Workloads.Add(w); break;
                 case var a when Load.Attacks.Names.Contains(a): o.Attacks.Add(a); break;

@@ -42,8 +42,14 @@ public sealed class Item
     /// <summary>Marks the item as one of its folder's associated items (as the store read it).</summary>
     public void MarkAssociated() => IsAssociated = true;
 
+    private Dictionary<string, long>? fieldChanges;
+
     /// <summary>Per field URI, the change number that last wrote it (for AutoResolve conflict detection).</summary>
-    public Dictionary<string, long> FieldChanges { get; set; } = new(StringComparer.Ordinal);
+    /// <remarks>Made on first use: most items read (a calendar view's, a free/busy read's) never use it (issue 14's allocations).</remarks>
+    public Dictionary<string, long> FieldChanges { get => fieldChanges ??= new(StringComparer.Ordinal); set => fieldChanges = value; }
+
+    /// <summary>Whether any field change is recorded (without making the dictionary).</summary>
+    public bool HasFieldChanges => fieldChanges is { Count: > 0 };
 
     /// <summary>
     /// Everything else the item holds, keyed by property definition; the typed properties below are views over it
@@ -246,7 +252,7 @@ public sealed class Item
     {
         var copy = (Item)MemberwiseClone();
         copy.Properties = Properties.Clone();
-        copy.FieldChanges = new Dictionary<string, long>(FieldChanges, StringComparer.Ordinal);
+        copy.fieldChanges = fieldChanges is null ? null : new Dictionary<string, long>(fieldChanges, StringComparer.Ordinal);
         copy.Categories = Categories is null ? null : [.. Categories];
         copy.ExtendedProperties = [.. ExtendedProperties];
         copy.ToRecipients = ToRecipients is null ? null : [.. ToRecipients];

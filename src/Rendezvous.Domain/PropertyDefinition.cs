@@ -43,6 +43,9 @@ public sealed class PropertyDefinition(
     // every lookup in a bag (a read of a typed accessor is one).
     private readonly int hash = Interlocked.Increment(ref count);
 
+    /// <summary>A number of its own, dense from 1 in the order definitions are made (what <see cref="PropertyBag"/> hashes).</summary>
+    internal int Ordinal => hash;
+
     public string Key { get; } = mapiKey ?? declaringType + "/" + element;
 
     public override bool Equals(object? obj) => ReferenceEquals(this, obj);

@@ -153,9 +153,12 @@ internal static class ItemFormat
             w.WriteStartObject("changes");
 
             // In a fixed order, so that equal content is equal text (a read-flag-only update is told by comparing it).
-            foreach (var (uri, changeNumber) in item.FieldChanges.OrderBy(c => c.Key, StringComparer.Ordinal))
+            if (item.HasFieldChanges)
             {
-                w.WriteNumber(uri, changeNumber);
+                foreach (var (uri, changeNumber) in item.FieldChanges.OrderBy(c => c.Key, StringComparer.Ordinal))
+                {
+                    w.WriteNumber(uri, changeNumber);
+                }
             }
 
             w.WriteEndObject();

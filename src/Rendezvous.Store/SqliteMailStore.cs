@@ -593,7 +593,7 @@ public sealed class SqliteMailStore : IMailStore
         (await QueryItems(ItemColumns + " WHERE id = $id;", cancellationToken, ("$id", itemId))).FirstOrDefault();
 
     public Task<IReadOnlyList<Item>> GetItemsAsync(string folderId, CancellationToken cancellationToken) =>
-        QueryItems(ItemColumns + " WHERE folder_id = $f;", cancellationToken, ("$f", folderId));
+        QueryItems(ItemColumns + " WHERE folder_id = $f;", cancellationToken, false, true, ("$f", folderId));
 
     public async Task<StoredAttachment?> GetAttachmentAsync(string itemId, string attachmentId, CancellationToken cancellationToken)
     {
@@ -763,11 +763,11 @@ public sealed class SqliteMailStore : IMailStore
         + " WHERE folder_id = $f AND start_ticks < $e AND start_ticks > $s - (SELECT longest_ticks FROM folders WHERE id = $f) AND end_ticks > $s ORDER BY start_ticks;";
 
     public Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
-        QueryItems(WindowQuery, cancellationToken,
+        QueryItems(WindowQuery, cancellationToken, false, true,
             ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
 
     public Task<IReadOnlyList<Item>> GetFreeBusyInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
-        QueryItems(WindowQuery, cancellationToken, freeBusyOnly: true, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
+        QueryItems(WindowQuery, cancellationToken, true, true, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
 
     public async Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken)
     {
@@ -820,30 +820,39 @@ public sealed class SqliteMailStore : IMailStore
     }
 
     /// <summary>An item from columns id, mailbox_id, folder_id, change_number, data, and created_seq at <paramref name="entered"/>.</summary>
-    private static Item ReadItem(SqliteDataReader reader, bool freeBusyOnly = false, int entered = 5)
+    /// <summary>
+    /// An item from its row. <paramref name="sameFolderAs"/>, for a query of one folder, is the row read before: its
+    /// mailbox and folder ids are this row's too, so they are shared instead of read again (a folder id is 152
+    /// characters: two strings of 326 bytes an item of a calendar view or a free/busy read, issue 14's allocations).
+    /// </summary>
+    private static Item ReadItem(SqliteDataReader reader, bool freeBusyOnly = false, int entered = 5, Item? sameFolderAs = null)
     {
         // The stored UTF-8 as it is: read as a string, it was transcoded to UTF-16 and back, and the buffer wiped after.
+        // (GetBytes into a pooled buffer allocated more, not less: the reader copies the value into its own cache first.)
         var item = DeserializeItem(reader.GetFieldValue<byte[]>(4), freeBusyOnly);
         item.Id = reader.GetString(0);
-        item.MailboxId = reader.GetString(1);
-        item.FolderId = reader.GetString(2);
+        item.MailboxId = sameFolderAs?.MailboxId ?? reader.GetString(1);
+        item.FolderId = sameFolderAs?.FolderId ?? reader.GetString(2);
         item.ChangeNumber = reader.GetInt64(3);
         item.NumberInFolder(reader.GetInt64(entered));
         return item;
     }
 
     private Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters) =>
-        QueryItems(sql, cancellationToken, false, parameters);
+        QueryItems(sql, cancellationToken, false, false, parameters);
 
-    private async Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, bool freeBusyOnly, params (string, object?)[] parameters)
+    /// <summary>The items <paramref name="sql"/> selects; <paramref name="oneFolder"/> when it selects from one folder only.</summary>
+    private async Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, bool freeBusyOnly, bool oneFolder, params (string, object?)[] parameters)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
         await using var cmd = connection.Command(sql, null, parameters);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var items = new List<Item>();
+        Item? previous = null;
         while (await reader.ReadAsync(cancellationToken))
         {
-            items.Add(ReadItem(reader, freeBusyOnly));
+            previous = ReadItem(reader, freeBusyOnly, sameFolderAs: oneFolder ? previous : null);
+            items.Add(previous);
         }
 
         return items;
@@ -1187,7 +1196,7 @@ public sealed class SqliteMailStore : IMailStore
     }
 
     /// <summary>Whether the item's field changes wait for the number of the change that writes it.</summary>
-    private static bool Marked(Item item) => item.FieldChanges.ContainsValue(ChangeSet.ThisChange);
+    private static bool Marked(Item item) => item.HasFieldChanges && item.FieldChanges.ContainsValue(ChangeSet.ThisChange);
 
     // Synchronization
 

@@ -1,0 +1,61 @@
+using Rendezvous.Protocol;
+
+namespace Rendezvous.Tests;
+
+/// <summary>
+/// The id shape check keeps the ids it passed, to skip the SHA-512 next time (issue 14's regression): what it answers
+/// must not change, for an id seen before, an id one character away from one seen before, or the other kind's.
+/// </summary>
+public sealed class IdShapeTests
+{
+    private const string Mailbox = "mbx-0123456789abcdef0123456789abcdef";
+
+    [Fact]
+    public void An_id_one_character_away_from_an_id_already_checked_is_malformed()
+    {
+        var id = EwsIds.NewItemId(Mailbox);
+        Assert.True(EwsIds.IsItemId(id));
+        Assert.True(EwsIds.IsItemId(id));
+        // Every position: the ones the table is indexed by (100 to 103) and the others, which share the checked id's slot.
+        for (var i = 0; i < id.Length; i++)
+        {
+            var altered = id[..i] + (id[i] == 'A' ? 'B' : 'A') + id[(i + 1)..];
+            Assert.False(EwsIds.IsItemId(altered), $"altered at {i}");
+        }
+
+        Assert.False(EwsIds.IsItemId(id[..^4]));
+        Assert.True(EwsIds.IsItemId(id));
+    }
+
+    [Fact]
+    public void An_item_id_already_checked_is_still_not_a_folder_id_nor_the_reverse()
+    {
+        var item = EwsIds.NewItemId(Mailbox);
+        var folder = EwsIds.NewFolderId(Mailbox);
+        Assert.True(EwsIds.IsItemId(item));
+        Assert.True(EwsIds.IsFolderId(folder));
+        Assert.False(EwsIds.IsFolderId(item));
+        Assert.False(EwsIds.IsItemId(folder));
+        Assert.True(EwsIds.IsItemId(item));
+        Assert.True(EwsIds.IsFolderId(folder));
+    }
+
+    [Fact]
+    public void More_ids_than_the_table_holds_are_all_valid_however_often_checked()
+    {
+        var ids = Enumerable.Range(0, 2_000).Select(_ => EwsIds.NewItemId(Mailbox)).ToList();
+        for (var round = 0; round < 3; round++)
+        {
+            Assert.All(ids, id => Assert.True(EwsIds.IsItemId(id)));
+        }
+    }
+
+    [Fact]
+    public void Ids_of_the_first_format_keep_their_answers()
+    {
+        var old = Convert.ToBase64String([0x49, 1, .. Guid.NewGuid().ToByteArray()]);
+        Assert.Equal(24, old.Length);
+        Assert.True(EwsIds.IsItemId(old));
+        Assert.False(EwsIds.IsFolderId(old));
+    }
+}
