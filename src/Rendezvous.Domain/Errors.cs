@@ -42,6 +42,8 @@ public enum ErrorCode
     DistinguishedFolderNotDeletable,
     NotACalendarFolder,
     CalendarViewRangeTooBig,
+    OccurrenceIndexOutOfRange,
+    OccurrenceDeleted,
     UnsupportedPathForQuery,
     UnsupportedFilter,
     PropertyInvalidForOperation,

@@ -104,6 +104,8 @@ public static class ResponseCodes
     public const string ErrorCalendarDurationIsTooLong = nameof(ErrorCalendarDurationIsTooLong);
     public const string ErrorCalendarFolderIsInvalidForCalendarView = nameof(ErrorCalendarFolderIsInvalidForCalendarView);
     public const string ErrorCalendarViewRangeTooBig = nameof(ErrorCalendarViewRangeTooBig);
+    public const string ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange = nameof(ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange);
+    public const string ErrorCalendarOccurrenceIsDeletedFromRecurrence = nameof(ErrorCalendarOccurrenceIsDeletedFromRecurrence);
     public const string ErrorCalendarIsOrganizerForAccept = nameof(ErrorCalendarIsOrganizerForAccept);
     public const string ErrorCalendarIsOrganizerForDecline = nameof(ErrorCalendarIsOrganizerForDecline);
     public const string ErrorCalendarIsOrganizerForTentative = nameof(ErrorCalendarIsOrganizerForTentative);

@@ -45,6 +45,8 @@ public static class EwsErrors
         ErrorCode.DistinguishedFolderNotDeletable => ResponseCodes.ErrorDeleteDistinguishedFolder,
         ErrorCode.NotACalendarFolder => ResponseCodes.ErrorCalendarFolderIsInvalidForCalendarView,
         ErrorCode.CalendarViewRangeTooBig => ResponseCodes.ErrorCalendarViewRangeTooBig,
+        ErrorCode.OccurrenceIndexOutOfRange => ResponseCodes.ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+        ErrorCode.OccurrenceDeleted => ResponseCodes.ErrorCalendarOccurrenceIsDeletedFromRecurrence,
         ErrorCode.UnsupportedPathForQuery => ResponseCodes.ErrorUnsupportedPathForQuery,
         ErrorCode.UnsupportedFilter => ResponseCodes.ErrorUnsupportedQueryFilter,
         ErrorCode.PropertyInvalidForOperation => ResponseCodes.ErrorInvalidPropertyForOperation,
