@@ -140,6 +140,32 @@ public static class SeriesItems
         }
     }
 
+    /// <summary>
+    /// Stamps a master with its series' bounds (first start, last end or none) for the store's window of series; clears
+    /// them on anything that is no master. Called on every calendar item written (MeetingRunner), so a change of pattern,
+    /// range or time moves them too.
+    /// </summary>
+    public static void StampSeriesBounds(Item item)
+    {
+        if (SeriesOf(item) is not { } series)
+        {
+            item.Properties.Remove(ServerProperties.SeriesStart);
+            item.Properties.Remove(ServerProperties.SeriesEnd);
+            return;
+        }
+
+        var (first, lastEnd) = RecurrenceExpansion.Bounds(series);
+        // An exception may be moved before the first occurrence or after the last: the window must still find it.
+        foreach (var modified in Modified(item, series))
+        {
+            first = modified.StartUtc < first ? modified.StartUtc : first;
+            lastEnd = lastEnd is { } end && modified.EndUtc > end ? modified.EndUtc : lastEnd;
+        }
+
+        item.Properties.Set(ServerProperties.SeriesStart, first);
+        item.Properties.Set(ServerProperties.SeriesEnd, lastEnd);
+    }
+
     /// <summary>The occurrence's CalendarItemType as <see cref="Materialise"/> marks it (Occurrence, Exception), or null for a stored item.</summary>
     public static string? InstanceType(Item item) => item.Properties.GetRef<string>(ItemProperties.CalendarItemType_CalendarItemType);
 }

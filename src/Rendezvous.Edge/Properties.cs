@@ -519,10 +519,15 @@ public static class ItemSchema
     public static readonly PropertyDef Location = Str("calendar:Location", "Location", i => i.Location, (i, v) => i.Location = v, inDefault: true);
     public static readonly PropertyDef IsMeeting = Bool("calendar:IsMeeting", "IsMeeting", i => i.IsMeeting, null, inDefault: true);
     public static readonly PropertyDef IsCancelled = Bool("calendar:IsCancelled", "IsCancelled", i => i.IsCancelled, null, inDefault: true);
-    public static readonly PropertyDef IsRecurring = Bool("calendar:IsRecurring", "IsRecurring", _ => false, null, inDefault: true);
+    // An occurrence or exception is its master materialised (SeriesItems), marked in its bag as what it is.
+    public static readonly PropertyDef IsRecurring = Bool("calendar:IsRecurring", "IsRecurring", i => i.Properties.GetValue<bool>(ItemProperties.CalendarItemType_IsRecurring) ?? false, null, inDefault: true);
     public static readonly PropertyDef MeetingRequestWasSent = Bool("calendar:MeetingRequestWasSent", "MeetingRequestWasSent", i => i.MeetingRequestWasSent, null, inDefault: true);
     public static readonly PropertyDef CalendarIsResponseRequested = Bool("calendar:IsResponseRequested", "IsResponseRequested", i => i.CalendarIsResponseRequested ?? (i.IsMeeting ? true : null), (i, v) => i.CalendarIsResponseRequested = v, true);
-    public static readonly PropertyDef CalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", _ => SchemaValues.CalendarItemTypeType.Single, null, inDefault: true);
+    public static readonly PropertyDef CalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", i => i.Properties.GetRef<string>(ItemProperties.CalendarItemType_CalendarItemType) ?? SchemaValues.CalendarItemTypeType.Single, null, inDefault: true);
+
+    // An occurrence's or exception's original start: its RecurrenceId too (read-only; a master and a single have neither).
+    public static readonly PropertyDef RecurrenceId = Date("calendar:RecurrenceId", "RecurrenceId", i => i.OriginalStart, null);
+    public static readonly PropertyDef OriginalStart = Date("calendar:OriginalStart", "OriginalStart", i => i.OriginalStart, null);
     public static readonly PropertyDef MyResponseType = Str("calendar:MyResponseType", "MyResponseType", i => i.MyResponseType ?? (i.IsMeeting ? null : SchemaValues.ResponseTypeType.Organizer), null, inDefault: true);
     public static readonly PropertyDef Organizer = Single("calendar:Organizer", "Organizer", i => i.Organizer, null, true);
     public static readonly PropertyDef RequiredAttendees = Attendees("calendar:RequiredAttendees", "RequiredAttendees", i => i.RequiredAttendees, (i, v) => i.RequiredAttendees = v);
@@ -678,7 +683,7 @@ public static class ItemSchema
 
     private static readonly PropertyDef[] CalendarExtra =
     [
-        Uid, DateTimeStamp, Start, End, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting, IsCancelled, IsRecurring,
+        Uid, RecurrenceId, DateTimeStamp, Start, End, OriginalStart, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting, IsCancelled, IsRecurring,
         MeetingRequestWasSent, CalendarIsResponseRequested, CalendarItemType, MyResponseType, Organizer, RequiredAttendees,
         OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, TimeZoneText, AppointmentReplyTime,
         AppointmentSequenceNumber, AppointmentState, MeetingTimeZoneDef, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,

@@ -88,6 +88,8 @@ internal static class ItemFormat
         (ItemProperties.MeetingResponseMessageType_ProposedEnd, Codec.Time, "ProposedEnd"),
         (ItemProperties.MeetingRequestMessageType_ChangeHighlights, Codec.Highlights, "ChangeHighlights"),
         (ServerProperties.UndeliveredRecipients, Codec.Strings, "UndeliveredRecipients"),
+        (ServerProperties.SeriesStart, Codec.Time, "SeriesStart"),
+        (ServerProperties.SeriesEnd, Codec.Time, "SeriesEnd"),
         (ItemProperties.ItemType_Attachments, Codec.Attachments, "Attachments"),
     ];
 
@@ -140,6 +142,22 @@ internal static class ItemFormat
     /// <summary>The columns the store indexes, taken from an item in this one place.</summary>
     public static (int Kind, long? StartTicks, long? EndTicks, int IsUnread, string? Uid) IndexedColumns(Item item) =>
         ((int)item.Kind, item.Start?.Ticks, (item.End ?? item.Start)?.Ticks, item.IsMessageLike && item.IsRead != true ? 1 : 0, item.Uid);
+
+    /// <summary>
+    /// A recurring master's series columns: the bounds the services stamped (<see cref="ServerProperties.SeriesStart"/>),
+    /// else its own start and no end, which reads the master into every later window (more read, nothing missed).
+    /// Null for anything that is no master.
+    /// </summary>
+    public static (long? StartTicks, long? EndTicks) SeriesColumns(Item item)
+    {
+        if (item.Recurrence is null)
+        {
+            return (null, null);
+        }
+
+        var start = item.Properties.GetValue<DateTime>(ServerProperties.SeriesStart) ?? item.Start ?? DateTime.MinValue;
+        return (start.Ticks, item.Properties.GetValue<DateTime>(ServerProperties.SeriesEnd)?.Ticks);
+    }
 
     public static string Serialize(Item item)
     {
