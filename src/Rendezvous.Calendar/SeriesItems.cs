@@ -106,7 +106,7 @@ public static class SeriesItems
     /// <paramref name="occurrence"/> of <paramref name="master"/> as an item: the master's properties without the
     /// series' own (Recurrence, ModifiedOccurrences, DeletedOccurrences), overlaid with the exception's changes when it
     /// is one, with the occurrence's own ItemId (same ChangeKey as the master: a change to the series changes it),
-    /// Start, End, OriginalStart (its RecurrenceId), CalendarItemType Occurrence or Exception and IsRecurring true.
+    /// Start, End, OriginalStart (its RecurrenceId; the edge's IsRecurring reads it) and CalendarItemType Occurrence or Exception.
     /// </summary>
     public static Item Materialise(Item master, Occurrence occurrence)
     {
@@ -127,7 +127,6 @@ public static class SeriesItems
         item.OriginalStart = occurrence.OriginalStartUtc;
         item.Properties.Set(ItemProperties.CalendarItemType_CalendarItemType,
             occurrence.IsException ? SchemaValues.CalendarItemTypeType.Exception : SchemaValues.CalendarItemTypeType.Occurrence);
-        item.Properties.Set(ItemProperties.CalendarItemType_IsRecurring, true);
         return item;
     }
 
