@@ -110,15 +110,11 @@ public static class Recurrences
 }
 
 /// <summary>
-/// SEAM for helper D (issue 16, occurrence ids): the ItemId of a master's occurrence number <c>index</c> (1-based, in the
-/// original pattern), written in FirstOccurrence, LastOccurrence and ModifiedOccurrences. Until the occurrence id
-/// format lands this is the master's own id, so a client that binds to it gets the series.
+/// The ItemId of a master's occurrence number <c>index</c> (1-based, in the original pattern), written in FirstOccurrence,
+/// LastOccurrence and ModifiedOccurrences: the occurrence's own id (<see cref="EwsIds.OccurrenceId"/>), the one a
+/// CalendarView and GetItem answer for it (exchangelib compares them: first_occurrence.id == the view's first id).
 /// </summary>
 public static class OccurrenceIds
 {
-    public static string For(Item master, int index)
-    {
-        _ = index;
-        return master.Id;
-    }
+    public static string For(Item master, int index) => EwsIds.OccurrenceId(master.Id, master.MailboxId, index);
 }
