@@ -220,7 +220,10 @@ internal static class Seeder
     /// weekday every 4 to 12 weeks), 30 minutes at 07:30 Paris time (so DST moves them in UTC), their first occurrences
     /// spread over the first quarter of the <paramref name="weeks"/> seeded weeks; each has two exceptions (its second
     /// occurrence an hour later, its fifth with another subject and location) and its third occurrence deleted.
-    /// Sparse series, as a real calendar's are: a week view holds a few dozen occurrences per 300 series.
+    /// Sparse series, as a real calendar's are: a week view holds a few dozen occurrences of 300 series. Beyond 300 the
+    /// intervals grow in proportion (3,000 series: daily every 40 to 80 weeks, weekly every 40 to 120 weeks), so that the
+    /// week holds about as many occurrences: a larger calendar of series measures the cost of the series' number (each
+    /// master read and expanded for the window), not of a longer answer.
     /// </summary>
     private static async Task SeedSeriesAsync(IMailStore store, UserRecord user, int count, int weeks, CancellationToken cancellationToken)
     {
@@ -230,12 +233,13 @@ internal static class Seeder
         var now = DateTime.UtcNow;
         var changes = new ChangeSet();
         var spread = Math.Max(1, weeks / 4);
+        var sparser = Math.Max(1, count / 300);
         for (var i = 0; i < count; i++)
         {
             var firstDay = DateOnly.FromDateTime(FirstWeek).AddDays((7 * (i % spread)) + (i % 5));
             var pattern = i % 2 == 0
-                ? new RecurrencePattern(RecurrencePatternKind.Daily, Interval: 28 + (i / 2 % 29))
-                : new RecurrencePattern(RecurrencePatternKind.Weekly, Interval: 4 + (i / 2 % 9), DaysOfWeek: (RecurrenceDays)(1 << (int)firstDay.DayOfWeek), FirstDayOfWeek: DayOfWeek.Monday);
+                ? new RecurrencePattern(RecurrencePatternKind.Daily, Interval: (28 + (i / 2 % 29)) * sparser)
+                : new RecurrencePattern(RecurrencePatternKind.Weekly, Interval: (4 + (i / 2 % 9)) * sparser, DaysOfWeek: (RecurrenceDays)(1 << (int)firstDay.DayOfWeek), FirstDayOfWeek: DayOfWeek.Monday);
             var start = TimeZones.ToUtc(firstDay.ToDateTime(new TimeOnly(7, 30)), paris);
             var item = new Item
             {
