@@ -47,7 +47,7 @@ public static class AvailabilityService
     private static async Task<IReadOnlyList<Item>> CalendarInWindowAsync(Session session, string calendarId, UtcWindow reach)
     {
         var singles = await session.Store.GetFreeBusyInWindowAsync(calendarId, reach.Start, reach.End, session.Cancellation);
-        var masters = await session.Store.GetSeriesInWindowAsync(calendarId, reach.Start, reach.End, session.Cancellation);
+        var masters = await SeriesCache.InWindowAsync(session, calendarId, reach.Start, reach.End);
         if (masters.Count == 0)
         {
             return singles;

@@ -81,7 +81,7 @@ public static class FindItemService
     private static async Task<Page<Item>> CalendarViewAsync(Session session, Folder folder, CalendarWindow v, Restriction? restriction, SortOrder? sort, int findLimit)
     {
         var singles = await session.Store.GetItemsInWindowAsync(folder.Id, v.Start, v.End, session.Cancellation);
-        var masters = await session.Store.GetSeriesInWindowAsync(folder.Id, v.Start, v.End, session.Cancellation);
+        var masters = await SeriesCache.InWindowAsync(session, folder.Id, v.Start, v.End);
         var entries = new List<ViewEntry>(singles.Count);
         var masterIds = masters.Count == 0 ? null : masters.Select(static m => m.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var item in singles)

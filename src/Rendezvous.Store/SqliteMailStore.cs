@@ -787,6 +787,22 @@ public sealed class SqliteMailStore : IMailStore
     public Task<IReadOnlyList<Item>> GetSeriesInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
         QueryItems(SeriesWindowQuery, cancellationToken, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
 
+    public async Task<IReadOnlyList<(string Id, long ChangeNumber)>> GetSeriesVersionsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var cmd = connection.Command(
+            "SELECT id, change_number FROM items WHERE folder_id = $f AND series_start_ticks IS NOT NULL AND series_start_ticks < $e AND (series_end_ticks IS NULL OR series_end_ticks > $s);",
+            null, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var versions = new List<(string, long)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return versions;
+    }
+
     public async Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
