@@ -54,11 +54,11 @@ public static class AvailabilityService
         }
 
         // A master's row also holds its first occurrence's times, so the single items' window may hold it too.
-        var masterIds = masters.Select(static m => m.Id).ToHashSet(StringComparer.Ordinal);
+        var masterIds = masters.Select(static m => m.Master.Id).ToHashSet(StringComparer.Ordinal);
         var items = singles.Where(i => !masterIds.Contains(i.Id)).ToList();
-        foreach (var master in masters)
+        foreach (var series in masters)
         {
-            items.AddRange(SeriesItems.InWindow(master, reach.Start, reach.End));
+            items.AddRange(series.Occurrences(reach.Start, reach.End).Select(o => SeriesItems.Materialise(series.Master, o)));
         }
 
         return items;

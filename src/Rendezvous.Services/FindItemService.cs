@@ -83,7 +83,7 @@ public static class FindItemService
         var singles = await session.Store.GetItemsInWindowAsync(folder.Id, v.Start, v.End, session.Cancellation);
         var masters = await SeriesCache.InWindowAsync(session, folder.Id, v.Start, v.End);
         var entries = new List<ViewEntry>(singles.Count);
-        var masterIds = masters.Count == 0 ? null : masters.Select(static m => m.Id).ToHashSet(StringComparer.Ordinal);
+        var masterIds = masters.Count == 0 ? null : masters.Select(static m => m.Master.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var item in singles)
         {
             // A master's row also holds its first occurrence's times: the series query answers for it.
@@ -93,16 +93,11 @@ public static class FindItemService
             }
         }
 
-        foreach (var master in masters)
+        foreach (var series in masters)
         {
-            if (SeriesItems.SeriesOf(master) is not { } series)
+            foreach (var occurrence in series.Occurrences(v.Start, v.End))
             {
-                continue;
-            }
-
-            foreach (var occurrence in SeriesItems.OccurrencesInWindow(master, series, v.Start, v.End))
-            {
-                entries.Add(new ViewEntry(occurrence.StartUtc, master, occurrence));
+                entries.Add(new ViewEntry(occurrence.StartUtc, series.Master, occurrence));
             }
         }
 

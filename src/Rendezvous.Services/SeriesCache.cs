@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Rendezvous.Calendar;
 using Rendezvous.Domain;
 
 namespace Rendezvous.Services;
@@ -11,27 +12,35 @@ namespace Rendezvous.Services;
 /// a master moves its change number, so a kept master is never stale; callers never change what they get (occurrences
 /// are materialised from copies). Bounded: beyond <see cref="Capacity"/> masters it starts again empty.
 /// </summary>
+/// <summary>A kept master with what expanding it needs, worked out once: its series and its modified occurrences.</summary>
+public sealed record KeptSeries(Item Master, Series Series, IReadOnlyCollection<ModifiedOccurrence> Modified)
+{
+    /// <summary>The master's occurrences overlapping [from, to), exceptions where they are now, deleted ones left out.</summary>
+    public IEnumerable<Occurrence> Occurrences(DateTime fromUtc, DateTime toUtc) =>
+        RecurrenceExpansion.Occurrences(Series, fromUtc, toUtc, Modified, Master.DeletedOccurrences);
+}
+
 public static class SeriesCache
 {
     public const int Capacity = 20_000;
 
-    private static readonly ConcurrentDictionary<string, Item> Masters = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, KeptSeries> Masters = new(StringComparer.Ordinal);
 
     /// <summary>The masters of <paramref name="folderId"/> whose series overlaps [start, end), as the store holds them now.</summary>
-    public static async Task<IReadOnlyList<Item>> InWindowAsync(Session session, string folderId, DateTime start, DateTime end)
+    public static async Task<IReadOnlyList<KeptSeries>> InWindowAsync(Session session, string folderId, DateTime start, DateTime end)
     {
         var versions = await session.Store.GetSeriesVersionsInWindowAsync(folderId, start, end, session.Cancellation);
-        var masters = new List<Item>(versions.Count);
+        var masters = new List<KeptSeries>(versions.Count);
         foreach (var (id, changeNumber) in versions)
         {
-            if (Masters.TryGetValue(id, out var kept) && kept.ChangeNumber == changeNumber)
+            if (Masters.TryGetValue(id, out var kept) && kept.Master.ChangeNumber == changeNumber)
             {
                 masters.Add(kept);
                 continue;
             }
 
             // Gone or changed since the versions were read: the next window reads it again.
-            if (await session.Store.GetItemAsync(id, session.Cancellation) is not { } master || master.Recurrence is null)
+            if (await session.Store.GetItemAsync(id, session.Cancellation) is not { } master || SeriesItems.SeriesOf(master) is not { } series)
             {
                 continue;
             }
@@ -44,8 +53,9 @@ public static class SeriesCache
                 Masters.Clear();
             }
 
-            Masters[id] = master;
-            masters.Add(master);
+            var entry = new KeptSeries(master, series, SeriesItems.Modified(master, series));
+            Masters[id] = entry;
+            masters.Add(entry);
         }
 
         return masters;
