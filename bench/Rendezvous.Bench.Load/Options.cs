@@ -8,7 +8,8 @@ internal sealed class Options
     public const string Usage =
         """
         Usage: Rendezvous.Bench.Load [options] [WORKLOAD...]
-          WORKLOAD             getitem calendarview invite propose availability sync (default: all)
+          WORKLOAD             getitem calendarview calendarview-recurring calendarview-recurring-3000 invite propose
+                               availability availability-recurring sync (default: all)
                                or an attack, run after them: idle-attack password-attack (never by default)
           --quick              short runs (under a minute in all)
           --big                the big-request scenarios instead (defect 3: limits, memory before, during and after)
@@ -37,7 +38,8 @@ internal sealed class Options
                                server allocated per operation (not moved by other load on the machine, unlike time)
         """;
 
-    public static readonly string[] AllWorkloads = ["getitem", "calendarview", "invite", "propose", "availability", "sync"];
+    public static readonly string[] AllWorkloads =
+        ["getitem", "calendarview", "calendarview-recurring", "calendarview-recurring-3000", "invite", "propose", "availability", "availability-recurring", "sync"];
 
     public bool Quick { get; private set; }
 

@@ -43,6 +43,10 @@ internal static class Requests
     public static string CalendarView(DateTime start, DateTime end) =>
         $"""<m:FindItem Traversal="Shallow">{TenPropertiesShape}<m:CalendarView StartDate="{Utc(start)}" EndDate="{Utc(end)}"/><m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>""";
 
+    /// <summary>A CalendarView of the items' types only (what a calendar of series is checked by before it is measured).</summary>
+    public static string CalendarViewTypes(DateTime start, DateTime end) =>
+        $"""<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="calendar:CalendarItemType"/></t:AdditionalProperties></m:ItemShape><m:CalendarView StartDate="{Utc(start)}" EndDate="{Utc(end)}"/><m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>""";
+
     /// <summary>A page of a folder's items, newest first, with their subjects.</summary>
     public static string FindPage(string distinguishedFolder, int offset, int max) =>
         $"""<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:Subject"/></t:AdditionalProperties></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="{max}" Offset="{offset}" BasePoint="Beginning"/><m:ParentFolderIds><t:DistinguishedFolderId Id="{distinguishedFolder}"/></m:ParentFolderIds></m:FindItem>""";

@@ -21,14 +21,22 @@ internal sealed class SeedPlan
 
     public int FreeBusyItems { get; init; } = 1_000;
 
+    /// <summary>Calendars with series (issue 16): owner, number of items, and how many of them are open-ended series.</summary>
+    public List<(string Address, int Items, int Series)> RecurringCalendars { get; } = [];
+
+    /// <summary>Mailboxes whose calendars availability-recurring reads: <see cref="FreeBusyItems"/> items, of them <see cref="RecurringFreeBusySeries"/> series.</summary>
+    public int RecurringFreeBusyUsers { get; init; }
+
+    public int RecurringFreeBusySeries { get; init; } = 30;
+
     /// <summary>Every other mailbox a workload signs in as (organizers, attendees).</summary>
     public List<string> PlainUsers { get; } = [];
 }
 
-/// <summary>A seeded calendar: its owner, its item ids (in start order) and the first Monday of its weeks.</summary>
-internal sealed record SeededCalendar(string Address, int Items, IReadOnlyList<string> ItemIds, DateTime FirstWeek)
+/// <summary>A seeded calendar: its owner, its single items' ids (in start order), the first Monday of its weeks, and how many of its items are series.</summary>
+internal sealed record SeededCalendar(string Address, int Items, IReadOnlyList<string> ItemIds, DateTime FirstWeek, int Series = 0)
 {
-    public int Weeks => Math.Max(1, (Items + Seeder.ItemsPerWeek - 1) / Seeder.ItemsPerWeek);
+    public int Weeks => Math.Max(1, (Items - Series + Seeder.ItemsPerWeek - 1) / Seeder.ItemsPerWeek);
 }
 
 /// <summary>A seeded message folder for sync: its id and the ids of its first items (the ones the bench changes).</summary>
@@ -38,6 +46,7 @@ internal sealed record SeedResult(
     IReadOnlyDictionary<string, SeededCalendar> Calendars,
     IReadOnlyDictionary<int, SeededFolder> SyncFolders,
     IReadOnlyList<string> FreeBusyUsers,
+    IReadOnlyList<string> RecurringFreeBusyUsers,
     TimeSpan Elapsed,
     long Items);
 
@@ -97,6 +106,27 @@ internal static class Seeder
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed: calendar {address}: {count:N0} items ({clock.Elapsed.TotalSeconds:F1}s)"));
         }
 
+        foreach (var (address, count, series) in plan.RecurringCalendars)
+        {
+            var user = await UserAsync(address, productionHash);
+            var ids = await SeedCalendarAsync(store, user, count - series, cancellationToken);
+            await SeedSeriesAsync(store, user, series, (count - series + ItemsPerWeek - 1) / ItemsPerWeek, cancellationToken);
+            items += count;
+            calendars[address] = new SeededCalendar(address, count, ids, FirstWeek, series);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed: calendar {address}: {count:N0} items, {series:N0} of them series ({clock.Elapsed.TotalSeconds:F1}s)"));
+        }
+
+        var recurringFreeBusyUsers = new List<string>();
+        for (var i = 0; i < plan.RecurringFreeBusyUsers; i++)
+        {
+            var user = await UserAsync(string.Create(CultureInfo.InvariantCulture, $"fbr-{i:00}@bench.test"), lightHash);
+            var singles = plan.FreeBusyItems - plan.RecurringFreeBusySeries;
+            await SeedCalendarAsync(store, user, singles, cancellationToken);
+            await SeedSeriesAsync(store, user, plan.RecurringFreeBusySeries, FreeBusyWeeks(singles), cancellationToken);
+            items += plan.FreeBusyItems;
+            recurringFreeBusyUsers.Add(user.Address);
+        }
+
         var freeBusyUsers = new List<string>();
         for (var i = 0; i < plan.FreeBusyUsers; i++)
         {
@@ -131,7 +161,7 @@ internal static class Seeder
         }
 
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed: {users.Count} users, {items:N0} items in {clock.Elapsed.TotalSeconds:F1}s"));
-        return new SeedResult(calendars, folders, freeBusyUsers, clock.Elapsed, items);
+        return new SeedResult(calendars, folders, freeBusyUsers, recurringFreeBusyUsers, clock.Elapsed, items);
     }
 
     public static string DisplayName(string address)
@@ -183,6 +213,72 @@ internal static class Seeder
 
         await store.ApplyAsync(changes, cancellationToken);
         return ids;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> open-ended series in the calendar, half daily (every 4 to 8 weeks), half weekly (one
+    /// weekday every 4 to 12 weeks), 30 minutes at 07:30 Paris time (so DST moves them in UTC), their first occurrences
+    /// spread over the first quarter of the <paramref name="weeks"/> seeded weeks; each has two exceptions (its second
+    /// occurrence an hour later, its fifth with another subject and location) and its third occurrence deleted.
+    /// Sparse series, as a real calendar's are: a week view holds a few dozen occurrences of 300 series. Beyond 300 the
+    /// intervals grow in proportion (3,000 series: daily every 40 to 80 weeks, weekly every 40 to 120 weeks), so that the
+    /// week holds about as many occurrences: a larger calendar of series measures the cost of the series' number (each
+    /// master read and expanded for the window), not of a longer answer.
+    /// </summary>
+    private static async Task SeedSeriesAsync(IMailStore store, UserRecord user, int count, int weeks, CancellationToken cancellationToken)
+    {
+        var folder = await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", cancellationToken)
+            ?? throw new InvalidOperationException("The mailbox has no calendar.");
+        var paris = TimeZones.Find("Romance Standard Time") ?? throw new InvalidOperationException("No Romance Standard Time zone.");
+        var now = DateTime.UtcNow;
+        var changes = new ChangeSet();
+        var spread = Math.Max(1, weeks / 4);
+        var sparser = Math.Max(1, count / 300);
+        for (var i = 0; i < count; i++)
+        {
+            var firstDay = DateOnly.FromDateTime(FirstWeek).AddDays((7 * (i % spread)) + (i % 5));
+            var pattern = i % 2 == 0
+                ? new RecurrencePattern(RecurrencePatternKind.Daily, Interval: (28 + (i / 2 % 29)) * sparser)
+                : new RecurrencePattern(RecurrencePatternKind.Weekly, Interval: (4 + (i / 2 % 9)) * sparser, DaysOfWeek: (RecurrenceDays)(1 << (int)firstDay.DayOfWeek), FirstDayOfWeek: DayOfWeek.Monday);
+            var start = TimeZones.ToUtc(firstDay.ToDateTime(new TimeOnly(7, 30)), paris);
+            var item = new Item
+            {
+                Kind = ItemKind.CalendarItem,
+                ItemClass = "IPM.Appointment",
+                Subject = string.Create(CultureInfo.InvariantCulture, $"Bench series {i}"),
+                Body = new Body("Text", BodyText),
+                Sensitivity = "Normal",
+                Start = start,
+                End = start.AddMinutes(30),
+                StartTimeZone = new TimeZoneRef("Romance Standard Time"),
+                EndTimeZone = new TimeZoneRef("Romance Standard Time"),
+                Location = string.Create(CultureInfo.InvariantCulture, $"Room {i % 20}"),
+                LegacyFreeBusyStatus = "Busy",
+                ReminderIsSet = true,
+                ReminderMinutesBeforeStart = 15,
+                Recurrence = new Recurrence(pattern, new RecurrenceRange(RecurrenceRangeKind.NoEnd, firstDay)),
+            };
+            var series = SeriesItems.SeriesOf(item)!;
+            var second = RecurrenceExpansion.OccurrenceAt(series, 2)!.Value;
+            var fifth = RecurrenceExpansion.OccurrenceAt(series, 5)!.Value;
+            item.Exceptions =
+            [
+                new OccurrenceException(second.OriginalStartUtc, new Item { Start = second.StartUtc.AddHours(1), End = second.EndUtc.AddHours(1) }),
+                new OccurrenceException(fifth.OriginalStartUtc, new Item { Start = fifth.StartUtc, End = fifth.EndUtc, Subject = "Moved review", Location = "Room 99" }),
+            ];
+            item.DeletedOccurrences = [RecurrenceExpansion.OccurrenceAt(series, 3)!.Value.OriginalStartUtc];
+            CalendarRules.PrepareNewCalendarItem(item, user.Mailbox, null, now);
+            SeriesItems.StampSeriesBounds(item);
+            Stamp(store, item, user, folder.Id, now);
+            changes.Inserts.Add(item);
+            if (changes.Inserts.Count == Batch)
+            {
+                await store.ApplyAsync(changes, cancellationToken);
+                changes = new ChangeSet();
+            }
+        }
+
+        await store.ApplyAsync(changes, cancellationToken);
     }
 
     /// <summary>A new folder under the Top of Information Store holding <paramref name="count"/> read messages.</summary>

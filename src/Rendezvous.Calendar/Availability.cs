@@ -233,6 +233,9 @@ public static class Availability
             return null;
         }
 
-        return new CalendarEventDetails(item.Id, item.Subject ?? "", item.Location ?? "", item.IsMeeting, IsRecurring: false, IsException: false, item.ReminderIsSet == true, isPrivate);
+        // An occurrence or exception comes materialised from its master (SeriesItems), marked as what it is.
+        var instanceType = SeriesItems.InstanceType(item);
+        return new CalendarEventDetails(item.Id, item.Subject ?? "", item.Location ?? "", item.IsMeeting,
+            IsRecurring: instanceType is not null, IsException: instanceType == SchemaValues.CalendarItemTypeType.Exception, item.ReminderIsSet == true, isPrivate);
     }
 }

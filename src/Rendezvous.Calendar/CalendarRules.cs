@@ -29,6 +29,7 @@ public static class CalendarRules
 
         SnapAllDay(item);
         Validate(item);
+        RecurringMaster.Settle(item);
     }
 
     /// <summary>

@@ -42,6 +42,8 @@ public enum ErrorCode
     DistinguishedFolderNotDeletable,
     NotACalendarFolder,
     CalendarViewRangeTooBig,
+    OccurrenceIndexOutOfRange,
+    OccurrenceDeleted,
     UnsupportedPathForQuery,
     UnsupportedFilter,
     PropertyInvalidForOperation,
@@ -76,6 +78,14 @@ public enum ErrorCode
     PostOutsideMailFolder,
     /// <summary>An item could not be saved as asked (a user configuration object of that name already exists).</summary>
     ItemSave,
+    /// <summary>The recurrence's structure is not one a series can have (ErrorCalendarInvalidRecurrence).</summary>
+    InvalidRecurrence,
+    /// <summary>The pattern and range give no occurrence at all.</summary>
+    RecurrenceHasNoOccurrence,
+    /// <summary>The range ends after 4500-09-01.</summary>
+    RecurrenceEndDateTooBig,
+    /// <summary>An occurrence lasts longer than the gap to the next one.</summary>
+    OccurrenceTimeSpanTooBig,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

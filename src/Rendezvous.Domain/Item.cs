@@ -263,6 +263,9 @@ public sealed class Item
         copy.OptionalAttendees = OptionalAttendees is null ? null : [.. OptionalAttendees];
         copy.Resources = Resources is null ? null : [.. Resources];
         copy.UndeliveredRecipients = UndeliveredRecipients is null ? null : [.. UndeliveredRecipients];
+        // An exception's overrides are an item of their own: a copy changed must not change the original's.
+        copy.Exceptions = Exceptions is null ? null : [.. Exceptions.Select(static e => new OccurrenceException(e.OriginalStartUtc, e.Changes.Clone()))];
+        copy.DeletedOccurrences = DeletedOccurrences is null ? null : [.. DeletedOccurrences];
         return copy;
     }
 }

@@ -249,4 +249,13 @@ public static class ServerProperties
 {
     /// <summary>Attendees or recipients this server could not deliver to (not local; external delivery comes later).</summary>
     public static readonly PropertyDefinition UndeliveredRecipients = new("Rendezvous", "UndeliveredRecipients", null, null, Protocol.ExchangeVersion.Exchange2007, null, null, null);
+
+    /// <summary>
+    /// A recurring master's series bounds (UTC) as the services computed them from its recurrence, for the store's window
+    /// of series (issue 16): the first occurrence's start, and the last one's end (absent: the series has no end).
+    /// </summary>
+    public static readonly PropertyDefinition SeriesStart = new("Rendezvous", "SeriesStart", null, null, Protocol.ExchangeVersion.Exchange2007, null, null, null);
+
+    /// <inheritdoc cref="SeriesStart"/>
+    public static readonly PropertyDefinition SeriesEnd = new("Rendezvous", "SeriesEnd", null, null, Protocol.ExchangeVersion.Exchange2007, null, null, null);
 }

@@ -28,7 +28,12 @@ public sealed record ExtendedPath(ExtendedPropertyPath Path) : PropertyPath
 /// <summary>A folder reference: an opaque id, or a distinguished name optionally in another user's mailbox.</summary>
 public sealed record FolderRef(string? Id, string? DistinguishedName, string? MailboxAddress);
 
-public sealed record ItemRef(string Id, string? ChangeKey);
+/// <summary>
+/// An item reference as a request gives it: an ItemId (a stored item's, or an occurrence's own), an OccurrenceItemId
+/// (<paramref name="Id"/> the master's, <paramref name="InstanceIndex"/> 1-based) or a RecurringMasterItemId
+/// (<paramref name="Id"/> an occurrence's or exception's, <paramref name="ToMaster"/> set).
+/// </summary>
+public sealed record ItemRef(string Id, string? ChangeKey, int? InstanceIndex = null, bool ToMaster = false);
 
 /// <summary>How a property's value compares in restrictions and sorts.</summary>
 public enum ValueKind

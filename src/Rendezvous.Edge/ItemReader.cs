@@ -353,15 +353,27 @@ public static class ItemReader
 
     public static ItemRef ReadItemRef(XElement e)
     {
-        if (e.Name.LocalName is not ("ItemId" or "ReferenceItemId" or "AssociatedCalendarItemId"))
+        switch (e.Name.LocalName)
         {
-            throw e.Name.LocalName is "OccurrenceItemId" or "RecurringMasterItemId"
-                ? new EwsException(ResponseCodes.ErrorItemNotFound, "Recurring meetings are not supported yet.")
-                : Unexpected(e);
-        }
+            case "ItemId" or "ReferenceItemId" or "AssociatedCalendarItemId":
+                var id = (string?)e.Attribute("Id") ?? throw SoapRequest.Schema(e, $"'{Values.Excerpt(e.Name.LocalName)}' needs an Id.");
+                return new ItemRef(id, (string?)e.Attribute("ChangeKey"));
+            case "OccurrenceItemId":
+                // OccurrenceItemIdType: RecurringMasterId and a 1-based InstanceIndex (xs:int), both required.
+                var master = RequiredAttribute(e, "RecurringMasterId");
+                var indexText = RequiredAttribute(e, "InstanceIndex");
+                if (!int.TryParse(indexText, System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowLeadingWhite | System.Globalization.NumberStyles.AllowTrailingWhite,
+                        System.Globalization.CultureInfo.InvariantCulture, out var index))
+                {
+                    throw SoapRequest.Schema(e, $"The 'InstanceIndex' attribute is invalid - The value '{Values.Excerpt(indexText)}' is invalid according to its datatype 'http://www.w3.org/2001/XMLSchema:int'.");
+                }
 
-        var id = (string?)e.Attribute("Id") ?? throw SoapRequest.Schema(e, $"'{Values.Excerpt(e.Name.LocalName)}' needs an Id.");
-        return new ItemRef(id, (string?)e.Attribute("ChangeKey"));
+                return new ItemRef(master, (string?)e.Attribute("ChangeKey"), InstanceIndex: index);
+            case "RecurringMasterItemId":
+                return new ItemRef(RequiredAttribute(e, "OccurrenceId"), (string?)e.Attribute("ChangeKey"), ToMaster: true);
+            default:
+                throw Unexpected(e);
+        }
     }
 
     public static EwsFaultException Unexpected(XElement e) =>

@@ -325,7 +325,7 @@ public static class ItemTypes
 
     public static readonly PropertyDef TaskIsComplete = ReadOnlyBool("task:IsComplete", "IsComplete", TaskRules.IsComplete);
 
-    public static readonly PropertyDef TaskIsRecurring = ReadOnlyBool("task:IsRecurring", "IsRecurring", i => i.Properties.Contains(ItemProperties.TaskType_Recurrence));
+    public static readonly PropertyDef TaskIsRecurring = ReadOnlyBool("task:IsRecurring", "IsRecurring", i => Recurrences.TaskRecurrenceOf(i) is not null);
 
     /// <summary>Owner: the mailbox owner who created the task (read-only, as Exchange).</summary>
     public static readonly PropertyDef TaskOwner = ReadOnly(Raw(ItemProperties.TaskType_Owner));
@@ -361,7 +361,7 @@ public static class ItemTypes
         Value = i => TaskRules.Description(TaskRules.Status(i)),
     };
 
-    public static readonly PropertyDef?[] TaskExtra = [TaskCompleteDate, TaskIsComplete, TaskIsRecurring, TaskOwner, TaskPercentComplete, TaskStatus, TaskStatusDescription];
+    public static readonly PropertyDef?[] TaskExtra = [TaskCompleteDate, TaskIsComplete, TaskIsRecurring, TaskOwner, TaskPercentComplete, Recurrences.Task, TaskStatus, TaskStatusDescription];
 
     // PostItemType
 

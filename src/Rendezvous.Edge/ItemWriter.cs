@@ -66,7 +66,7 @@ public static class ItemWriter
                 continue;
             }
 
-            if (forFind && (def == ItemSchema.MimeContent || def == ItemSchema.Attachments))
+            if (forFind && (def.NotInFind || def == ItemSchema.MimeContent || def == ItemSchema.Attachments))
             {
                 continue;
             }

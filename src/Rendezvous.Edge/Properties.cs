@@ -81,6 +81,9 @@ public sealed class PropertyDef
     /// <summary>Part of AllProperties for Exchange2007 and Exchange2007_SP1 requests only (the legacy time zone elements), otherwise returned only when asked by name.</summary>
     public bool InLegacyAllProperties { get; init; }
 
+    /// <summary>Never written by FindItem, even when named: GetItem's only (a master's recurrence and occurrence lists, as Exchange).</summary>
+    public bool NotInFind { get; init; }
+
     public ValueKind Type { get; init; } = ValueKind.String;
 
     public required Func<Item, WriteContext, bool> Has { get; init; }
@@ -519,10 +522,11 @@ public static class ItemSchema
     public static readonly PropertyDef Location = Str("calendar:Location", "Location", i => i.Location, (i, v) => i.Location = v, inDefault: true);
     public static readonly PropertyDef IsMeeting = Bool("calendar:IsMeeting", "IsMeeting", i => i.IsMeeting, null, inDefault: true);
     public static readonly PropertyDef IsCancelled = Bool("calendar:IsCancelled", "IsCancelled", i => i.IsCancelled, null, inDefault: true);
-    public static readonly PropertyDef IsRecurring = Bool("calendar:IsRecurring", "IsRecurring", _ => false, null, inDefault: true);
+    /// <summary>IsRecurring: true on a recurring master, and on its occurrences and exceptions (they have an original start).</summary>
+    public static readonly PropertyDef IsRecurring = Bool("calendar:IsRecurring", "IsRecurring", i => i.Recurrence is not null || i.OriginalStart is not null, null, inDefault: true);
     public static readonly PropertyDef MeetingRequestWasSent = Bool("calendar:MeetingRequestWasSent", "MeetingRequestWasSent", i => i.MeetingRequestWasSent, null, inDefault: true);
     public static readonly PropertyDef CalendarIsResponseRequested = Bool("calendar:IsResponseRequested", "IsResponseRequested", i => i.CalendarIsResponseRequested ?? (i.IsMeeting ? true : null), (i, v) => i.CalendarIsResponseRequested = v, true);
-    public static readonly PropertyDef CalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", _ => SchemaValues.CalendarItemTypeType.Single, null, inDefault: true);
+    public static readonly PropertyDef CalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", Recurrences.CalendarItemTypeOf, null, inDefault: true);
     public static readonly PropertyDef MyResponseType = Str("calendar:MyResponseType", "MyResponseType", i => i.MyResponseType ?? (i.IsMeeting ? null : SchemaValues.ResponseTypeType.Organizer), null, inDefault: true);
     public static readonly PropertyDef Organizer = Single("calendar:Organizer", "Organizer", i => i.Organizer, null, true);
     public static readonly PropertyDef RequiredAttendees = Attendees("calendar:RequiredAttendees", "RequiredAttendees", i => i.RequiredAttendees, (i, v) => i.RequiredAttendees = v);
@@ -585,6 +589,13 @@ public static class ItemSchema
     public static readonly PropertyDef StartTimeZone = Zone("calendar:StartTimeZone", "StartTimeZone", i => i.StartTimeZone, (i, v) => i.StartTimeZone = v);
     public static readonly PropertyDef EndTimeZone = Zone("calendar:EndTimeZone", "EndTimeZone", i => i.EndTimeZone, (i, v) => i.EndTimeZone = v);
     public static readonly PropertyDef ConferenceType = Int("calendar:ConferenceType", "ConferenceType", i => i.ConferenceType ?? 0, (i, v) => i.ConferenceType = v);
+    public static readonly PropertyDef CalendarRecurrence = Recurrences.Calendar;
+    public static readonly PropertyDef FirstOccurrence = Recurrences.FirstOccurrence;
+    public static readonly PropertyDef LastOccurrence = Recurrences.LastOccurrence;
+    public static readonly PropertyDef ModifiedOccurrences = Recurrences.ModifiedOccurrences;
+    public static readonly PropertyDef DeletedOccurrences = Recurrences.DeletedOccurrences;
+    public static readonly PropertyDef OriginalStart = Date("calendar:OriginalStart", "OriginalStart", i => i.OriginalStart, null);
+    public static readonly PropertyDef RecurrenceId = Date("calendar:RecurrenceId", "RecurrenceId", i => i.OriginalStart, null);
     public static readonly PropertyDef AllowNewTimeProposal = Bool("calendar:AllowNewTimeProposal", "AllowNewTimeProposal", i => i.AllowNewTimeProposal ?? true, (i, v) => i.AllowNewTimeProposal = v);
     public static readonly PropertyDef IsOnlineMeeting = Bool("calendar:IsOnlineMeeting", "IsOnlineMeeting", i => i.IsOnlineMeeting ?? false, (i, v) => i.IsOnlineMeeting = v);
     public static readonly PropertyDef IntendedFreeBusyStatus = Str("meetingRequest:IntendedFreeBusyStatus", "IntendedFreeBusyStatus", i => i.IntendedFreeBusyStatus, null, since: ExchangeVersion.Exchange2007_SP1);
@@ -678,10 +689,10 @@ public static class ItemSchema
 
     private static readonly PropertyDef[] CalendarExtra =
     [
-        Uid, DateTimeStamp, Start, End, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting, IsCancelled, IsRecurring,
+        Uid, RecurrenceId, DateTimeStamp, Start, End, OriginalStart, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting, IsCancelled, IsRecurring,
         MeetingRequestWasSent, CalendarIsResponseRequested, CalendarItemType, MyResponseType, Organizer, RequiredAttendees,
         OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, TimeZoneText, AppointmentReplyTime,
-        AppointmentSequenceNumber, AppointmentState, MeetingTimeZoneDef, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
+        AppointmentSequenceNumber, AppointmentState, CalendarRecurrence, FirstOccurrence, LastOccurrence, ModifiedOccurrences, DeletedOccurrences, MeetingTimeZoneDef, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
         IsOnlineMeeting, IntendedFreeBusyStatus, IsOrganizer,
     ];
 
@@ -747,7 +758,7 @@ public static class ItemSchema
 
     private static readonly HashSet<string> UnstoredCalendarUris = new(StringComparer.Ordinal)
     {
-        "calendar:When", "calendar:Recurrence", "calendar:MeetingWorkspaceUrl", "calendar:NetShowUrl",
+        "calendar:When", "calendar:MeetingWorkspaceUrl", "calendar:NetShowUrl",
     };
 
     /// <summary>

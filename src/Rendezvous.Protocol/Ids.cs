@@ -9,12 +9,17 @@ namespace Rendezvous.Protocol;
 /// </summary>
 /// <remarks>
 /// Format 2 (152 characters of base64, Exchange's length): 114 bytes, the kind ('I' or 'F'), the format version, the
-/// mailbox's GUID, the object's own random GUID, 16 bytes reserved (zero), and the SHA-512 of the 50 before them, so a
+/// mailbox's GUID, the object's own random GUID, 16 bytes reserved (zero for stored items), and the SHA-512 of the 50 before them, so a
 /// truncated or altered id is malformed, not merely unknown. The length matters to clients: DavMail takes a resource
 /// name for an ItemId only from 140 characters (144 in 6.0) on, else looks the item up by PR_URL_COMP_NAME.
 /// Format 1 (24 characters: kind, version 1, GUID) is what earlier versions handed out; clients cache ids, so those
 /// stay valid as they are (ids are stored verbatim and both shapes are recognised: rewriting them would break every
 /// cached id, sync state and meeting link for no gain).
+/// An occurrence of a recurring series (issue 16) is never stored, yet has an ItemId of its own: its master's id with the
+/// reserved bytes holding a marker and the occurrence's 1-based InstanceIndex (big-endian), hashed like any other, so it
+/// stays 152 characters and an altered index is malformed. The marker also says which format the master's id has: 'O'
+/// for a format-2 master (clearing the reserved bytes gives it back), 'o' for a format-1 master (its GUID is in the
+/// object's place; the kind and GUID give back its 24 characters).
 /// </remarks>
 public static class EwsIds
 {
@@ -22,6 +27,8 @@ public static class EwsIds
     private const byte FolderTag = 0x46; // 'F'
     private const int InfoLength = 50;
     private const int LongLength = 114;
+    private const byte OccurrenceOfMaster = 0x4F;    // 'O'
+    private const byte OccurrenceOfOldMaster = 0x6F; // 'o'
 
     /// <summary>The length of an id of the current format, in characters.</summary>
     public const int Length = LongLength / 3 * 4;
@@ -37,6 +44,81 @@ public static class EwsIds
 
     /// <summary>Whether <paramref name="id"/> has the shape of a folder id made here, of either format (not whether it exists).</summary>
     public static bool IsFolderId(string id) => HasShape(id, FolderTag);
+
+    /// <summary>
+    /// The ItemId of occurrence <paramref name="instanceIndex"/> (1-based) of the recurring master <paramref name="masterId"/>
+    /// of <paramref name="mailboxId"/>; the master's id is given back by <see cref="TryParseOccurrenceId"/>.
+    /// </summary>
+    public static string OccurrenceId(string masterId, string mailboxId, int instanceIndex)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(instanceIndex, 1);
+        Span<byte> bytes = stackalloc byte[LongLength];
+        if (masterId.Length == 24)
+        {
+            Span<byte> old = stackalloc byte[18];
+            if (!Convert.TryFromBase64String(masterId, old, out var n) || n != 18 || old[0] != ItemTag || old[1] != 1)
+            {
+                throw new ArgumentException("Not an item id.", nameof(masterId));
+            }
+
+            bytes[0] = ItemTag;
+            bytes[1] = 2;
+            MailboxGuid(mailboxId).TryWriteBytes(bytes[2..18]);
+            old[2..18].CopyTo(bytes[18..34]);
+            bytes[34..InfoLength].Clear();
+            bytes[34] = OccurrenceOfOldMaster;
+        }
+        else
+        {
+            if (!HasShape(masterId, ItemTag) || !Convert.TryFromBase64String(masterId, bytes, out _) || bytes[34] != 0)
+            {
+                throw new ArgumentException("Not the id of a stored item.", nameof(masterId));
+            }
+
+            bytes[34] = OccurrenceOfMaster;
+        }
+
+        BinaryPrimitives.WriteInt32BigEndian(bytes[35..39], instanceIndex);
+        SHA512.HashData(bytes[..InfoLength], bytes[InfoLength..]);
+        return Convert.ToBase64String(bytes);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="id"/> is an occurrence's ItemId made by <see cref="OccurrenceId"/>; if so, its master's id and
+    /// its InstanceIndex. False for a stored item's id and for anything malformed.
+    /// </summary>
+    public static bool TryParseOccurrenceId(string id, out string masterId, out int instanceIndex)
+    {
+        masterId = "";
+        instanceIndex = 0;
+        Span<byte> bytes = stackalloc byte[LongLength];
+        if (id.Length != Length || !HasShape(id, ItemTag) || !Convert.TryFromBase64String(id, bytes, out _)
+            || bytes[34] is not (OccurrenceOfMaster or OccurrenceOfOldMaster))
+        {
+            return false;
+        }
+
+        instanceIndex = BinaryPrimitives.ReadInt32BigEndian(bytes[35..39]);
+        if (instanceIndex < 1)
+        {
+            return false;
+        }
+
+        if (bytes[34] == OccurrenceOfOldMaster)
+        {
+            Span<byte> old = stackalloc byte[18];
+            old[0] = ItemTag;
+            old[1] = 1;
+            bytes[18..34].CopyTo(old[2..]);
+            masterId = Convert.ToBase64String(old);
+            return true;
+        }
+
+        bytes[34..InfoLength].Clear();
+        SHA512.HashData(bytes[..InfoLength], bytes[InfoLength..]);
+        masterId = Convert.ToBase64String(bytes);
+        return true;
+    }
 
     private static string Encode(byte tag, string mailboxId, Guid guid)
     {

@@ -102,8 +102,15 @@ public static class ResponseCodes
     public const string ErrorAccessDenied = nameof(ErrorAccessDenied);
     public const string ErrorCalendarEndDateIsEarlierThanStartDate = nameof(ErrorCalendarEndDateIsEarlierThanStartDate);
     public const string ErrorCalendarDurationIsTooLong = nameof(ErrorCalendarDurationIsTooLong);
+    public const string ErrorCalendarInvalidRecurrence = nameof(ErrorCalendarInvalidRecurrence);
+    public const string ErrorCalendarInvalidDayForWeeklyRecurrence = nameof(ErrorCalendarInvalidDayForWeeklyRecurrence);
+    public const string ErrorRecurrenceHasNoOccurrence = nameof(ErrorRecurrenceHasNoOccurrence);
+    public const string ErrorRecurrenceEndDateTooBig = nameof(ErrorRecurrenceEndDateTooBig);
+    public const string ErrorOccurrenceTimeSpanTooBig = nameof(ErrorOccurrenceTimeSpanTooBig);
     public const string ErrorCalendarFolderIsInvalidForCalendarView = nameof(ErrorCalendarFolderIsInvalidForCalendarView);
     public const string ErrorCalendarViewRangeTooBig = nameof(ErrorCalendarViewRangeTooBig);
+    public const string ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange = nameof(ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange);
+    public const string ErrorCalendarOccurrenceIsDeletedFromRecurrence = nameof(ErrorCalendarOccurrenceIsDeletedFromRecurrence);
     public const string ErrorCalendarIsOrganizerForAccept = nameof(ErrorCalendarIsOrganizerForAccept);
     public const string ErrorCalendarIsOrganizerForDecline = nameof(ErrorCalendarIsOrganizerForDecline);
     public const string ErrorCalendarIsOrganizerForTentative = nameof(ErrorCalendarIsOrganizerForTentative);

@@ -1,3 +1,4 @@
+using Rendezvous.Calendar;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 
@@ -50,21 +51,7 @@ public static class FindItemService
                 throw new DomainException(ErrorCode.CalendarViewRangeTooBig, "The CalendarView range is larger than two years.");
             }
 
-            IEnumerable<Item> inWindow = await session.Store.GetItemsInWindowAsync(folder.Id, v.Start, v.End, session.Cancellation);
-            if (restriction is not null)
-            {
-                inWindow = inWindow.Where(restriction.Matches);
-            }
-
-            var all = (sort?.Apply(inWindow) ?? inWindow.OrderBy(i => i.Start)).ToList();
-            if (v.Max is null && all.Count > findLimit)
-            {
-                throw Paging.FindCountExceeded(findLimit);
-            }
-
-            var max = Math.Min(v.Max ?? findLimit, findLimit);
-            var taken = all.Count > max ? all.Take(max).ToList() : all;
-            return new Page<Item>(taken, all.Count, taken.Count == all.Count, taken.Count, null);
+            return await CalendarViewAsync(session, folder, v, restriction, sort, findLimit);
         }
 
         if (folder.TotalCount > session.Limits.LargeFolderItems)
@@ -82,5 +69,77 @@ public static class FindItemService
         // Exchange's default order is newest received first.
         var sorted = sort?.Apply(items) ?? items.OrderByDescending(i => i.DateTimeReceived ?? i.DateTimeCreated);
         return request.Paging.Apply(sorted.ToList());
+    }
+
+    /// <summary>
+    /// A CalendarView: the single items and the occurrences and exceptions of the series that overlap the window, in start
+    /// order, the masters themselves hidden (how-to-access-a-recurring-series-by-using-ews.md: "a calendar view ...
+    /// returns single calendar items, occurrences and exceptions, but not recurring master items"). MaxEntriesReturned
+    /// truncates with TotalItemsInView counting all and IncludesLastItemInRange false. Without a restriction or sort,
+    /// only the occurrences returned are materialised as items; the others are only counted.
+    /// </summary>
+    private static async Task<Page<Item>> CalendarViewAsync(Session session, Folder folder, CalendarWindow v, Restriction? restriction, SortOrder? sort, int findLimit)
+    {
+        var singles = await session.Store.GetItemsInWindowAsync(folder.Id, v.Start, v.End, session.Cancellation);
+        var masters = await SeriesCache.InWindowAsync(session, folder.Id, v.Start, v.End);
+        var entries = new List<ViewEntry>(singles.Count);
+        var masterIds = masters.Count == 0 ? null : masters.Select(static m => m.Master.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var item in singles)
+        {
+            // A master's row also holds its first occurrence's times: the series query answers for it.
+            if (masterIds?.Contains(item.Id) != true)
+            {
+                entries.Add(new ViewEntry(item.Start ?? default, item, default));
+            }
+        }
+
+        foreach (var series in masters)
+        {
+            foreach (var occurrence in series.Occurrences(v.Start, v.End))
+            {
+                entries.Add(new ViewEntry(occurrence.StartUtc, series.Master, occurrence));
+            }
+        }
+
+        List<Item> all;
+        int total;
+        if (restriction is null && sort is null)
+        {
+            // Stable: at equal starts, singles before occurrences, each in the store's order.
+            var ordered = entries.OrderBy(e => e.Start).ToList();
+            total = ordered.Count;
+            if (v.Max is null && total > findLimit)
+            {
+                throw Paging.FindCountExceeded(findLimit);
+            }
+
+            all = [.. ordered.Take(Math.Min(v.Max ?? findLimit, findLimit)).Select(static e => e.Materialise())];
+        }
+        else
+        {
+            IEnumerable<Item> items = entries.Select(static e => e.Materialise());
+            if (restriction is not null)
+            {
+                items = items.Where(restriction.Matches);
+            }
+
+            var matched = (sort?.Apply(items) ?? items.OrderBy(i => i.Start)).ToList();
+            total = matched.Count;
+            if (v.Max is null && total > findLimit)
+            {
+                throw Paging.FindCountExceeded(findLimit);
+            }
+
+            var max = Math.Min(v.Max ?? findLimit, findLimit);
+            all = matched.Count > max ? matched.Take(max).ToList() : matched;
+        }
+
+        return new Page<Item>(all, total, all.Count == total, all.Count, null);
+    }
+
+    /// <summary>One entry of a calendar view: a single item, or occurrence <see cref="Occurrence"/> of the master <see cref="Item"/>.</summary>
+    private readonly record struct ViewEntry(DateTime Start, Item Item, Occurrence Occurrence)
+    {
+        public Item Materialise() => Occurrence.Index == 0 ? Item : SeriesItems.Materialise(Item, Occurrence);
     }
 }

@@ -23,7 +23,7 @@ public static class ItemService
             throw BatchStopped(budget.Budget);
         }
 
-        var item = await session.GetOwnItemAsync(reference);
+        var item = await session.GetItemOrOccurrenceAsync(reference);
         // What the response will hold: attachments are listed by header, their bytes are not read (unless in MIME).
         var size = withAttachmentBytes ? item.Size : item.HeldSize;
         if (budget.Loaded > 0 && budget.Loaded + size > budget.Budget)

@@ -98,12 +98,14 @@ public static class MeetingRunner
             item.LastModifiedTime = now;
             item.LastModifiedName = session.User.DisplayName;
             item.FieldChanges.Clear();
+            StampSeries(item);
             changes.Inserts.Add(item);
         }
 
         foreach (var (item, expected) in decision.Updates)
         {
             item.StampModified(now);
+            StampSeries(item);
             changes.Updates.Add((item, expected));
         }
 
@@ -129,6 +131,15 @@ public static class MeetingRunner
         if (decision.Undelivered.Count > 0)
         {
             session.Inform("Not delivered (no mailbox on this server): " + string.Join(", ", decision.Undelivered));
+        }
+    }
+
+    // A calendar item's series bounds are what the store's window of series finds it by (SeriesItems.StampSeriesBounds).
+    private static void StampSeries(Item item)
+    {
+        if (item.Kind == ItemKind.CalendarItem)
+        {
+            SeriesItems.StampSeriesBounds(item);
         }
     }
 

@@ -79,15 +79,51 @@ public sealed class Session
             : throw new DomainException(ErrorCode.FolderNotFound, "The specified folder could not be found in the store.");
     }
 
-    /// <summary>An item of the caller's mailbox. Another mailbox's item is reported as not found, revealing nothing.</summary>
+    /// <summary>
+    /// A stored item of the caller's mailbox; a RecurringMasterItemId names its series' master. Another mailbox's item is
+    /// reported as not found, revealing nothing. An occurrence is no stored item: <see cref="GetItemOrOccurrenceAsync"/>
+    /// reads one; changing one comes with editing occurrences.
+    /// </summary>
     public async Task<Item> GetOwnItemAsync(ItemRef reference)
     {
-        if (reference.Id.Length == 0)
+        var (item, index) = await ResolveItemAsync(reference);
+        return index is null
+            ? item
+            : throw new DomainException(ErrorCode.InvalidOperation, "Changing or moving one occurrence of a recurring series is not supported yet.");
+    }
+
+    /// <summary>What <paramref name="reference"/> names: a stored item, or an occurrence (or exception) of one as an item of its own.</summary>
+    public async Task<Item> GetItemOrOccurrenceAsync(ItemRef reference)
+    {
+        var (item, index) = await ResolveItemAsync(reference);
+        if (index is not int n)
+        {
+            return item;
+        }
+
+        var (result, occurrence) = Calendar.SeriesItems.At(item, n);
+        return result switch
+        {
+            Calendar.OccurrenceLookup.Found => occurrence!,
+            Calendar.OccurrenceLookup.Deleted => throw new DomainException(ErrorCode.OccurrenceDeleted, "Occurrence with this index was previously deleted from the recurrence."),
+            Calendar.OccurrenceLookup.OutOfRange => throw new DomainException(ErrorCode.OccurrenceIndexOutOfRange, "Occurrence index is out of recurrence range."),
+            _ => throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store."),
+        };
+    }
+
+    /// <summary>
+    /// The stored item a reference leads to and, when it names an occurrence (an OccurrenceItemId, or an occurrence's own
+    /// ItemId), that occurrence's InstanceIndex; a RecurringMasterItemId leads to the master alone.
+    /// </summary>
+    public async Task<(Item Item, int? InstanceIndex)> ResolveItemAsync(ItemRef reference)
+    {
+        var id = reference.Id;
+        if (id.Length == 0)
         {
             throw new DomainException(ErrorCode.IdEmpty, "The item id is empty.");
         }
 
-        if (!EwsIds.IsItemId(reference.Id))
+        if (!EwsIds.IsItemId(id))
         {
             throw new DomainException(ErrorCode.IdMalformed, "Id is malformed.");
         }
@@ -97,10 +133,32 @@ public sealed class Session
             throw new DomainException(ErrorCode.ChangeKeyInvalid, "The change key is invalid.");
         }
 
-        var item = await Store.GetItemAsync(reference.Id, Cancellation);
-        return item is not null && item.MailboxId == User.MailboxId
-            ? item
-            : throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store.");
+        var index = reference.InstanceIndex;
+        if (EwsIds.TryParseOccurrenceId(id, out var masterId, out var ownIndex))
+        {
+            if (index is not null)
+            {
+                // Note: an OccurrenceItemId's RecurringMasterId must be a master's id, not an occurrence's.
+                throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store.");
+            }
+
+            id = masterId;
+            index = reference.ToMaster ? null : ownIndex;
+        }
+
+        var item = await Store.GetItemAsync(id, Cancellation);
+        if (item is null || item.MailboxId != User.MailboxId)
+        {
+            throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store.");
+        }
+
+        if ((index is not null || reference.ToMaster) && item.Recurrence is null)
+        {
+            // An OccurrenceItemId of a single item, or a RecurringMasterItemId of what belongs to no series.
+            throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store.");
+        }
+
+        return (item, index);
     }
 
     /// <summary>What a write refused for lack of space answers (nothing of it was written; reads still work).</summary>

@@ -226,6 +226,18 @@ public interface IMailStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<Item>> GetFreeBusyInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The recurring masters of a folder whose series (the bounds the services stamped on them) overlaps
+    /// [<paramref name="start"/>, <paramref name="end"/>), whole; the caller expands them. Reads masters only.
+    /// </summary>
+    Task<IReadOnlyList<Item>> GetSeriesInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The ids and change numbers of the masters <see cref="GetSeriesInWindowAsync"/> would read, without reading them:
+    /// what a caller that keeps masters it read before needs to know which of them changed.
+    /// </summary>
+    Task<IReadOnlyList<(string Id, long ChangeNumber)>> GetSeriesVersionsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
+
     /// <summary>Every item of the mailbox that belongs to the meeting <paramref name="uid"/>, with the folder it is in.</summary>
     Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken);
 

@@ -88,7 +88,15 @@ internal static class ItemFormat
         (ItemProperties.MeetingResponseMessageType_ProposedEnd, Codec.Time, "ProposedEnd"),
         (ItemProperties.MeetingRequestMessageType_ChangeHighlights, Codec.Highlights, "ChangeHighlights"),
         (ServerProperties.UndeliveredRecipients, Codec.Strings, "UndeliveredRecipients"),
+        (ServerProperties.SeriesStart, Codec.Time, "SeriesStart"),
+        (ServerProperties.SeriesEnd, Codec.Time, "SeriesEnd"),
         (ItemProperties.ItemType_Attachments, Codec.Attachments, "Attachments"),
+        // Issue 16: a master's recurrence, deleted occurrences and exceptions (format 1 never had them: the names are unused).
+        (ItemProperties.CalendarItemType_Recurrence, Codec.Recurrence, "Recurrence"),
+        (ItemProperties.TaskType_Recurrence, Codec.Recurrence, "TaskRecurrence"),
+        (ItemProperties.CalendarItemType_DeletedOccurrences, Codec.Times, "DeletedOccurrences"),
+        (ItemProperties.CalendarItemType_ModifiedOccurrences, Codec.Exceptions, "Exceptions"),
+        (ItemProperties.CalendarItemType_OriginalStart, Codec.Time, "OriginalStart"),
     ];
 
     // Every other element of the schema is kept as the client gave it: its XML, verbatim (RawElements in Rendezvous.Edge).
@@ -140,6 +148,22 @@ internal static class ItemFormat
     /// <summary>The columns the store indexes, taken from an item in this one place.</summary>
     public static (int Kind, long? StartTicks, long? EndTicks, int IsUnread, string? Uid) IndexedColumns(Item item) =>
         ((int)item.Kind, item.Start?.Ticks, (item.End ?? item.Start)?.Ticks, item.IsMessageLike && item.IsRead != true ? 1 : 0, item.Uid);
+
+    /// <summary>
+    /// A recurring master's series columns: the bounds the services stamped (<see cref="ServerProperties.SeriesStart"/>),
+    /// else its own start and no end, which reads the master into every later window (more read, nothing missed).
+    /// Null for anything that is no master.
+    /// </summary>
+    public static (long? StartTicks, long? EndTicks) SeriesColumns(Item item)
+    {
+        if (item.Recurrence is null)
+        {
+            return (null, null);
+        }
+
+        var start = item.Properties.GetValue<DateTime>(ServerProperties.SeriesStart) ?? item.Start ?? DateTime.MinValue;
+        return (start.Ticks, item.Properties.GetValue<DateTime>(ServerProperties.SeriesEnd)?.Ticks);
+    }
 
     public static string Serialize(Item item)
     {
@@ -251,6 +275,71 @@ internal static class ItemFormat
         return item;
     }
 
+    /// <summary>
+    /// An item inside another's value (an exception's overrides): its kind and properties, as the top level has them,
+    /// without format or change numbers (the master's are the item's).
+    /// </summary>
+    private static void WriteNested(Utf8JsonWriter w, Item item)
+    {
+        w.WriteStartObject();
+        w.WriteString("kind", item.Kind.ToString());
+        w.WriteStartObject("props");
+        foreach (var (definition, value) in item.Properties.Entries.OrderBy(e => e.Key.Key, StringComparer.Ordinal))
+        {
+            if (!CodecOf.TryGetValue(definition, out var codec))
+            {
+                throw new InvalidOperationException($"No stored form for {definition}.");
+            }
+
+            if (value is System.Collections.ICollection { Count: 0 } && codec == Codec.Extended)
+            {
+                continue;
+            }
+
+            w.WritePropertyName(definition.Key);
+            codec.Write(w, value);
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static Item ReadNested(ref Utf8JsonReader reader)
+    {
+        var item = new Item();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("kind"u8))
+            {
+                reader.Read();
+                item.Kind = Enum.Parse<ItemKind>(reader.GetString()!);
+            }
+            else if (reader.ValueTextEquals("props"u8))
+            {
+                reader.Read();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var known = ByKey.TryGetValue(reader.GetString()!, out var entry);
+                    reader.Read();
+                    if (!known)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    item.Properties.Set(entry.Definition, entry.Codec.Read(ref reader));
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return item;
+    }
+
     /// <summary>An attachment header as the attachment table keeps it beside the bytes.</summary>
     public static byte[] SerializeAttachment(Attachment attachment)
     {
@@ -342,6 +431,13 @@ internal static class ItemFormat
 
         // Before issue 15 the element was kept raw (its XML as a string): such a value reads as no attachments.
         public static readonly Codec Attachments = new Scalar(static (w, v) => WriteList(w, (List<Attachment>)v, WriteAttachment), static (ref Utf8JsonReader r) => r.TokenType == JsonTokenType.String ? new List<Attachment>() : ReadList(ref r, ReadAttachment));
+
+        public static readonly Codec Times = new Scalar(static (w, v) => WriteList(w, (List<DateTime>)v, static (x, t) => x.WriteStringValue(t)), static (ref Utf8JsonReader r) => ReadList(ref r, static (ref Utf8JsonReader x) => x.GetDateTime()));
+
+        // Before issue 16 a task's Recurrence was kept raw (its XML as a string): kept so, and read by the edge when written.
+        public static readonly Codec Recurrence = new Scalar(static (w, v) => WriteRecurrence(w, v), static (ref Utf8JsonReader r) => r.TokenType == JsonTokenType.String ? r.GetString()! : ReadRecurrence(ref r));
+
+        public static readonly Codec Exceptions = new Scalar(static (w, v) => WriteList(w, (List<OccurrenceException>)v, WriteException), static (ref Utf8JsonReader r) => ReadList(ref r, ReadException));
 
         public delegate T ReadValue<out T>(ref Utf8JsonReader reader);
 
@@ -630,6 +726,108 @@ internal static class ItemFormat
                 Name = name, ContentType = type, ContentId = contentId, ContentLocation = location, Size = size, LastModifiedTime = modified,
                 IsInline = inline, IsContactPhoto = photo, ItemKind = itemKind is null ? null : Enum.Parse<ItemKind>(itemKind), ParentId = parent,
             };
+        }
+
+        private static void WriteRecurrence(Utf8JsonWriter w, object value)
+        {
+            if (value is string raw)
+            {
+                w.WriteStringValue(raw);
+                return;
+            }
+
+            var p = ((Recurrence)value).Pattern;
+            var range = ((Recurrence)value).Range;
+            w.WriteStartObject();
+            w.WriteString("Pattern", p.Kind.ToString());
+            w.WriteNumber("Interval", p.Interval);
+            w.WriteNumber("DaysOfWeek", (int)p.DaysOfWeek);
+            if (p.Index is { } index)
+            {
+                w.WriteNumber("Index", (int)index);
+            }
+
+            if (p.DayOfMonth is { } day)
+            {
+                w.WriteNumber("DayOfMonth", day);
+            }
+
+            if (p.Month is { } month)
+            {
+                w.WriteNumber("Month", month);
+            }
+
+            w.WriteNumber("FirstDayOfWeek", (int)p.FirstDayOfWeek);
+            w.WriteString("Range", range.Kind.ToString());
+            w.WriteString("StartDate", range.StartDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            if (range.EndDate is { } end)
+            {
+                w.WriteString("EndDate", end.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            if (range.NumberOfOccurrences is { } count)
+            {
+                w.WriteNumber("NumberOfOccurrences", count);
+            }
+
+            w.WriteEndObject();
+        }
+
+        private static Recurrence ReadRecurrence(ref Utf8JsonReader r)
+        {
+            string kind = "", rangeKind = "", start = "";
+            string? end = null;
+            int interval = 1, days = 0, firstDay = 0;
+            int? index = null, dayOfMonth = null, month = null, count = null;
+            while (NextField(ref r, ["Pattern", "Interval", "DaysOfWeek", "Index", "DayOfMonth", "Month", "FirstDayOfWeek", "Range", "StartDate", "EndDate", "NumberOfOccurrences"], out var field))
+            {
+                switch (field)
+                {
+                    case 0: kind = r.GetString()!; break;
+                    case 1: interval = r.GetInt32(); break;
+                    case 2: days = r.GetInt32(); break;
+                    case 3: index = r.GetInt32(); break;
+                    case 4: dayOfMonth = r.GetInt32(); break;
+                    case 5: month = r.GetInt32(); break;
+                    case 6: firstDay = r.GetInt32(); break;
+                    case 7: rangeKind = r.GetString()!; break;
+                    case 8: start = r.GetString()!; break;
+                    case 9: end = r.GetString(); break;
+                    case 10: count = r.GetInt32(); break;
+                    default: r.Skip(); break;
+                }
+            }
+
+            return new Recurrence(
+                new RecurrencePattern(Enum.Parse<RecurrencePatternKind>(kind), interval, (RecurrenceDays)days, (DayOfWeekIndex?)index, dayOfMonth, month, (DayOfWeek)firstDay),
+                new RecurrenceRange(Enum.Parse<RecurrenceRangeKind>(rangeKind), DateOnly.ParseExact(start, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                    end is null ? null : DateOnly.ParseExact(end, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), count));
+        }
+
+        private static void WriteException(Utf8JsonWriter w, OccurrenceException e)
+        {
+            w.WriteStartObject();
+            w.WriteString("OriginalStart", e.OriginalStartUtc);
+            w.WritePropertyName("Changes");
+            WriteNested(w, e.Changes);
+            w.WriteEndObject();
+        }
+
+        private static OccurrenceException ReadException(ref Utf8JsonReader r)
+        {
+            DateTime original = default;
+            Item? changes = null;
+            while (NextField(ref r, ["OriginalStart", "Changes"], out var field))
+            {
+                switch (field)
+                {
+                    case 0: original = r.GetDateTime(); break;
+                    case 1: changes = ReadNested(ref r); break;
+                    default: r.Skip(); break;
+                }
+            }
+
+            return new OccurrenceException(original, changes ?? new Item { Kind = ItemKind.CalendarItem });
         }
 
         private static void WriteExtended(Utf8JsonWriter w, ExtendedProperty p)

@@ -267,6 +267,17 @@ public sealed class SqliteMailStore : IMailStore
         );
         CREATE UNIQUE INDEX associated_items_class ON associated_items(folder_id, item_class);
         """,
+        // Index 11: recurring series (issue 16). A master's row holds its first occurrence in start_ticks and end_ticks,
+        // as before, and its whole series in these two (NULL end: no end), which the services fill; a calendar window
+        // reads the masters whose series overlaps it from the partial index, which holds masters only, so that neither
+        // the single items' window query nor a calendar without series pays for them. No row of before is a master
+        // (a Recurrence element was kept raw, without meaning), so nothing is filled in.
+        """
+        ALTER TABLE items ADD COLUMN series_start_ticks INTEGER;
+        ALTER TABLE items ADD COLUMN series_end_ticks INTEGER;
+        -- Covering for the versions query (which masters overlap, at which change number): no row is read to answer it.
+        CREATE INDEX items_series ON items(folder_id, series_start_ticks, series_end_ticks, change_number, id) WHERE series_start_ticks IS NOT NULL;
+        """,
     ];
 
     private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";
@@ -769,6 +780,30 @@ public sealed class SqliteMailStore : IMailStore
     public Task<IReadOnlyList<Item>> GetFreeBusyInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
         QueryItems(WindowQuery, cancellationToken, true, true, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
 
+    // The masters of a folder whose series starts before the window ends and has not ended before it starts: the
+    // partial index items_series holds masters only; an open-ended series (NULL end) is in every later window.
+    internal const string SeriesWindowQuery = ItemColumns
+        + " WHERE folder_id = $f AND series_start_ticks IS NOT NULL AND series_start_ticks < $e AND (series_end_ticks IS NULL OR series_end_ticks > $s);";
+
+    public Task<IReadOnlyList<Item>> GetSeriesInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
+        QueryItems(SeriesWindowQuery, cancellationToken, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
+
+    public async Task<IReadOnlyList<(string Id, long ChangeNumber)>> GetSeriesVersionsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var cmd = connection.Command(
+            "SELECT id, change_number FROM items WHERE folder_id = $f AND series_start_ticks IS NOT NULL AND series_start_ticks < $e AND (series_end_ticks IS NULL OR series_end_ticks > $s);",
+            null, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var versions = new List<(string, long)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return versions;
+    }
+
     public async Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
@@ -982,8 +1017,8 @@ public sealed class SqliteMailStore : IMailStore
                     : departed.TryGetValue(source, out var from) && moved[source] == item.Id ? (ChangeKind.Moved, from.FolderId, from.Entered)
                     : (ChangeKind.Copied, (string?)null, (long?)null);
                 await using var cmd = connection.Command("""
-                    INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq)
-                    VALUES ($id, $m, $f, $k, $s, $e, $u, $seq, $d, $uid, $seq, $seq, $seq);
+                    INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq, series_start_ticks, series_end_ticks)
+                    VALUES ($id, $m, $f, $k, $s, $e, $u, $seq, $d, $uid, $seq, $seq, $seq, $ss, $se);
                     INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id, source_id, source_folder_id, source_entered)
                     VALUES ($m, $seq, $kind, 0, $id, $f, $src, IFNULL($srcf, (SELECT folder_id FROM items WHERE id = $src)), $srce);
                     """,
@@ -1001,7 +1036,7 @@ public sealed class SqliteMailStore : IMailStore
                 // and content_seq stays put when nothing but the read flag (and its stamps) changed, which the log tells apart.
                 await using var cmd = connection.Command($"""
                     UPDATE items SET folder_id = $f, kind = $k, start_ticks = $s, end_ticks = $e, is_unread = $u, change_number = $seq, data = $d, uid = $uid,
-                        sync_seq = $seq,
+                        series_start_ticks = $ss, series_end_ticks = $se, sync_seq = $seq,
                         created_seq = CASE WHEN folder_id = $f THEN created_seq ELSE $seq END,
                         content_seq = CASE WHEN folder_id = $f AND json_remove(data, {NonContentPaths}) = json_remove($d, {NonContentPaths}) THEN content_seq ELSE $seq END
                     WHERE id = $id AND mailbox_id = $m AND change_number = $expected;
@@ -1423,10 +1458,11 @@ public sealed class SqliteMailStore : IMailStore
     private static (string, object?)[] ItemParameters(Item item, string data)
     {
         var (kind, start, end, unread, uid) = ItemFormat.IndexedColumns(item);
+        var (seriesStart, seriesEnd) = ItemFormat.SeriesColumns(item);
         return
         [
             ("$id", item.Id), ("$m", item.MailboxId), ("$f", item.FolderId), ("$k", kind), ("$s", start), ("$e", end), ("$u", unread),
-            ("$d", data), ("$uid", uid),
+            ("$d", data), ("$uid", uid), ("$ss", seriesStart), ("$se", seriesEnd),
         ];
     }
 

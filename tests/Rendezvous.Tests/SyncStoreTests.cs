@@ -96,10 +96,11 @@ public sealed class SyncStoreTests : IDisposable
     /// <summary>
     /// Turns a current store back into one of version 7, before the change log (migration index 7): the store-wide
     /// counters, the tombstone tables and their trigger, as that version's SQL made them (the log is dropped; and what
-    /// migration 10 added: the folders' stamps, the associated items).
+    /// migration 10 added: the folders' stamps, the associated items; and migration 11's series columns).
     /// </summary>
     internal const string BackToVersion7 =
         """
+        DROP INDEX items_series; ALTER TABLE items DROP COLUMN series_start_ticks; ALTER TABLE items DROP COLUMN series_end_ticks;
         DROP TABLE associated_items; ALTER TABLE folders DROP COLUMN modified_ticks; ALTER TABLE folders DROP COLUMN content_ticks;
         DROP TRIGGER items_moved; DROP TABLE change_log;
         CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
