@@ -42,14 +42,90 @@ internal static class CalendarWriter
         // calendar item's own object has the VTIMEZONE of every zone it names, UTC's too, as Exchange writes it.
         // Note: DavMail 6 takes the VTIMEZONE of a calendar item it creates as its session's zone, and fails every
         // later PUT (HTTP 503) when there is none.
-        var own = method is null;
+        // A series is always written in its zone: its rule repeats in the zone's wall-clock time (RFC 5545 §3.3.10).
+        var own = method is null || item.Recurrence is not null;
         var startZone = counter ? null : Zone(item.StartTimeZone, own);
         var endZone = counter ? null : Zone(item.EndTimeZone, own) ?? startZone;
-        foreach (var zone in new[] { startZone, endZone }.OfType<TimeZoneInfo>().DistinctBy(z => z.Id))
+        var exceptions = counter ? [] : Exceptions(item);
+        var zones = new[] { startZone, endZone }.Concat(exceptions.SelectMany(x => new[] { Zone(x.View.StartTimeZone, own), Zone(x.View.EndTimeZone, own) }));
+        foreach (var zone in zones.OfType<TimeZoneInfo>().DistinctBy(z => z.Id))
         {
             calendar.AddTimeZone(VTimeZoneFor(WindowsId(zone), (start ?? item.DateTimeCreated).Year));
         }
 
+        var e = Event(item, method, start, end, startZone, endZone);
+        if (!counter && item.Recurrence is { } recurrence && start is { } first)
+        {
+            AddSeries(e, item, recurrence, first, startZone);
+        }
+
+        calendar.Events.Add(e);
+
+        // One VEVENT per exception (RFC 5545 §3.8.4.4), in original-start order: DavMail pairs them in document order
+        // with the master's ModifiedOccurrences.
+        foreach (var (original, view) in exceptions)
+        {
+            var viewStartZone = Zone(view.StartTimeZone, own) ?? startZone;
+            var occurrence = Event(view, method, view.Start, view.End, viewStartZone, Zone(view.EndTimeZone, own) ?? viewStartZone);
+            occurrence.RecurrenceIdentifier = new RecurrenceIdentifier(Time(original, startZone, item.IsAllDayEvent));
+            calendar.Events.Add(occurrence);
+        }
+
+        return new CalendarSerializer().SerializeToString(calendar) ?? throw new InvalidOperationException("Ical.Net wrote nothing.");
+    }
+
+    /// <summary>
+    /// A master's RRULE and EXDATE: the rule in the series' start zone (UTC when the server writes it in UTC) from the
+    /// wall-clock first start, and each deleted occurrence's original start in the zone DTSTART is in.
+    /// </summary>
+    private static void AddSeries(CalendarEvent e, Item item, Recurrence recurrence, DateTime firstUtc, TimeZoneInfo? startZone)
+    {
+        var localStart = startZone is null ? firstUtc : TimeZones.ToLocal(firstUtc, startZone);
+        if (RecurrenceRules.ToRule(recurrence, localStart, startZone, item.IsAllDayEvent) is not { } rule)
+        {
+            return;
+        }
+
+        e.RecurrenceRule = new RecurrenceRule(rule);
+        foreach (var deleted in (item.DeletedOccurrences ?? []).Order())
+        {
+            e.ExceptionDates.Add(Time(deleted, startZone, item.IsAllDayEvent));
+        }
+    }
+
+    /// <summary>
+    /// Each exception of a master as the occurrence reads: the master overlaid with what the exception changes (the
+    /// master's later changes show where the exception did not change the property itself), in original-start order.
+    /// </summary>
+    private static List<(DateTime Original, Item View)> Exceptions(Item master)
+    {
+        if (master.Recurrence is null || master.Exceptions is not { Count: > 0 } exceptions)
+        {
+            return [];
+        }
+
+        return [.. exceptions.OrderBy(x => x.OriginalStartUtc).Select(x => (x.OriginalStartUtc, Overlay(master, x.Changes)))];
+    }
+
+    /// <summary>An occurrence as an item: the master's properties, then the exception's own; no recurrence of its own.</summary>
+    internal static Item Overlay(Item master, Item changes)
+    {
+        var view = master.Clone();
+        foreach (var (definition, value) in changes.Properties.Entries)
+        {
+            view.Properties.Set(definition, value);
+        }
+
+        view.Recurrence = null;
+        view.DeletedOccurrences = null;
+        view.Exceptions = null;
+        return view;
+    }
+
+    /// <summary>One VEVENT of <paramref name="item"/>: its times in the zones given, its people and Outlook's properties.</summary>
+    private static CalendarEvent Event(Item item, string? method, DateTime? start, DateTime? end, TimeZoneInfo? startZone, TimeZoneInfo? endZone)
+    {
+        var counter = method == "COUNTER";
         var e = new CalendarEvent
         {
             Uid = item.Uid ?? item.Id,
@@ -145,8 +221,7 @@ internal static class CalendarWriter
             e.Alarms.Add(alarm);
         }
 
-        calendar.Events.Add(e);
-        return new CalendarSerializer().SerializeToString(calendar) ?? throw new InvalidOperationException("Ical.Net wrote nothing.");
+        return e;
     }
 
     private static void AddAttendees(CalendarEvent e, Item item, string? method)
