@@ -59,6 +59,13 @@ internal static class CalendarWriter
             AddSeries(e, item, recurrence, first, startZone);
         }
 
+        else if (!counter && item.Recurrence is null && item.OriginalStart is { } originalStart)
+        {
+            // One occurrence of a series as an item of its own (materialised from its master): RFC 5545 §3.8.4.4 names it
+            // by its original start, as an exception's VEVENT within the series is.
+            e.RecurrenceIdentifier = new RecurrenceIdentifier(Time(originalStart, startZone, item.IsAllDayEvent));
+        }
+
         calendar.Events.Add(e);
 
         // One VEVENT per exception (RFC 5545 §3.8.4.4), in original-start order: DavMail pairs them in document order

@@ -281,6 +281,26 @@ public sealed class RecurrenceMimeTests
         Assert.Equal(Utc(2030, 4, 8, 7), Assert.Single(back.Exceptions!).OriginalStartUtc);
     }
 
+    [Fact]
+    public void One_occurrence_as_an_item_of_its_own_is_named_by_its_RECURRENCE_ID()
+    {
+        // As a view materialises it from its master: no recurrence of its own, its original start kept.
+        var occurrence = ParisSeries();
+        occurrence.Recurrence = null;
+        occurrence.DeletedOccurrences = null;
+        occurrence.Exceptions = null;
+        occurrence.Start = Utc(2030, 4, 15, 7);
+        occurrence.End = Utc(2030, 4, 15, 8);
+        occurrence.OriginalStart = Utc(2030, 4, 15, 7);
+        var lines = Lines(Text(occurrence));
+        Assert.Contains("RECURRENCE-ID;TZID=Romance Standard Time:20300415T090000", lines);
+        Assert.DoesNotContain(lines.SkipWhile(l => l != "BEGIN:VEVENT"), l => l.StartsWith("RRULE", StringComparison.Ordinal));
+        Assert.Equal(1, lines.Count(l => l == "BEGIN:VEVENT"));
+        // Read back alone, it is a single item (no master to attach it to).
+        var back = Read(string.Join("\r\n", lines));
+        Assert.Equal((Utc(2030, 4, 15, 7), (Recurrence?)null), (back.Start, back.Recurrence));
+    }
+
     /// <summary>The occurrences python3-recurring-ical-events finds in [from, to): `START END SUMMARY` each.</summary>
     private static List<string> Expand(string ics, string from, string to)
     {
