@@ -73,8 +73,6 @@ internal static class CalendarReader
             deleted.Add(Original(date, localStart, seriesZone, calendar));
         }
 
-        item.DeletedOccurrences = deleted.Count > 0 ? [.. deleted] : null;
-
         var uid = item.Uid;
         var before = item.Clone();
         var exceptions = new SortedDictionary<DateTime, OccurrenceException>();
@@ -86,12 +84,21 @@ internal static class CalendarReader
             }
 
             var originalUtc = Original(original, localStart, seriesZone, calendar);
+            if (v.Status?.Equals("CANCELLED", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                // Google writes an occurrence removed from a meeting series as its RECURRENCE-ID with STATUS:CANCELLED
+                // rather than an EXDATE: the occurrence is deleted.
+                deleted.Add(originalUtc);
+                continue;
+            }
+
             var occurrence = before.Clone();
             ApplyEvent(occurrence, v, seriesZone, calendar);
             exceptions[originalUtc] = new OccurrenceException(originalUtc, Changes(before, occurrence));
         }
 
-        item.Exceptions = exceptions.Count > 0 ? [.. exceptions.Values] : null;
+        item.DeletedOccurrences = deleted.Count > 0 ? [.. deleted] : null;
+        item.Exceptions = exceptions.Count > 0 ? [.. exceptions.Where(x => !deleted.Contains(x.Key)).Select(x => x.Value)] : null;
     }
 
     /// <summary>

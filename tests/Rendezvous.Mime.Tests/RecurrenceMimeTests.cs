@@ -219,6 +219,47 @@ public sealed class RecurrenceMimeTests
         Assert.Null(item.Exceptions);
     }
 
+    [Theory]
+    [InlineData("FREQ=DAILY;UNTIL=20300322T225959Z", "2030-03-22")] // Google: the last day's end in UTC (23:59:59 Paris)
+    [InlineData("FREQ=DAILY;UNTIL=20300322T080000Z", "2030-03-22")] // Exchange and Outlook: the last start in UTC
+    [InlineData("FREQ=DAILY;UNTIL=20300322", "2030-03-22")] // a DATE (not RFC 5545 beside a DATE-TIME DTSTART, but written)
+    [InlineData("FREQ=DAILY;UNTIL=20300322T075959Z", "2030-03-21")]
+    public void UNTIL_as_clients_write_it_reads_through_Ical_Net_as_the_last_day(string rule, string endDate)
+    {
+        var ics = $"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:until@example.com\r\nDTSTART;TZID=Europe/Paris:20300318T090000\r\nDTEND;TZID=Europe/Paris:20300318T100000\r\nRRULE:{rule}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        var range = Read(ics).Recurrence!.Range;
+        Assert.Equal((RecurrenceRangeKind.EndDate, DateOnly.Parse(endDate, System.Globalization.CultureInfo.InvariantCulture)), (range.Kind, range.EndDate!.Value));
+    }
+
+    [Fact]
+    public void A_cancelled_RECURRENCE_ID_is_a_deleted_occurrence()
+    {
+        var ics = """
+            BEGIN:VCALENDAR
+            VERSION:2.0
+            PRODID:-//Google Inc//Google Calendar 70.9054//EN
+            BEGIN:VEVENT
+            UID:cancelled@google.com
+            DTSTART;TZID=Europe/Paris:20300318T090000
+            DTEND;TZID=Europe/Paris:20300318T100000
+            RRULE:FREQ=WEEKLY;BYDAY=MO
+            SUMMARY:Sync
+            END:VEVENT
+            BEGIN:VEVENT
+            UID:cancelled@google.com
+            RECURRENCE-ID;TZID=Europe/Paris:20300325T090000
+            DTSTART;TZID=Europe/Paris:20300325T090000
+            DTEND;TZID=Europe/Paris:20300325T100000
+            STATUS:CANCELLED
+            SUMMARY:Sync
+            END:VEVENT
+            END:VCALENDAR
+            """.ReplaceLineEndings("\r\n");
+        var item = Read(ics);
+        Assert.Equal([Utc(2030, 3, 25, 8)], item.DeletedOccurrences);
+        Assert.Null(item.Exceptions);
+    }
+
     [Fact]
     public void An_invitation_to_one_occurrence_without_its_master_is_kept_as_a_single_item()
     {
