@@ -39,10 +39,10 @@ internal static class CalendarWriter
         var counter = method == "COUNTER";
         var (start, end) = counter ? (item.ProposedStart, item.ProposedEnd) : (item.Start, item.End);
         // A meeting message carries no zone of its own: its times are written in UTC, as are a COUNTER's proposal. A
-        // calendar item's own object has the VTIMEZONE of every zone it names, UTC's too, as Exchange writes it.
+        // calendar item's own object has the VTIMEZONE of every zone it names, UTC's too, as Exchange writes it; so
+        // has a series in a meeting message, whose rule repeats in its zone's wall-clock time (RFC 5545 §3.3.10).
         // Note: DavMail 6 takes the VTIMEZONE of a calendar item it creates as its session's zone, and fails every
         // later PUT (HTTP 503) when there is none.
-        // A series is always written in its zone: its rule repeats in the zone's wall-clock time (RFC 5545 §3.3.10).
         var own = method is null || item.Recurrence is not null;
         var startZone = counter ? null : Zone(item.StartTimeZone, own);
         var endZone = counter ? null : Zone(item.EndTimeZone, own) ?? startZone;
@@ -58,7 +58,6 @@ internal static class CalendarWriter
         {
             AddSeries(e, item, recurrence, first, startZone);
         }
-
         else if (!counter && item.Recurrence is null && item.OriginalStart is { } originalStart)
         {
             // One occurrence of a series as an item of its own (materialised from its master): RFC 5545 §3.8.4.4 names it
