@@ -110,21 +110,23 @@ internal static class CalendarWriter
             return [];
         }
 
-        return [.. exceptions.OrderBy(x => x.OriginalStartUtc).Select(x => (x.OriginalStartUtc, Overlay(master, x.Changes)))];
+        // The series' own properties left out once, not copied with every exception.
+        var occurrence = master.Clone();
+        occurrence.Recurrence = null;
+        occurrence.DeletedOccurrences = null;
+        occurrence.Exceptions = null;
+        return [.. exceptions.OrderBy(x => x.OriginalStartUtc).Select(x => (x.OriginalStartUtc, Overlay(occurrence, x.Changes)))];
     }
 
-    /// <summary>An occurrence as an item: the master's properties, then the exception's own; no recurrence of its own.</summary>
-    internal static Item Overlay(Item master, Item changes)
+    /// <summary>An occurrence as an item: <paramref name="occurrence"/> (the master without its series) overlaid with the exception's changes.</summary>
+    private static Item Overlay(Item occurrence, Item changes)
     {
-        var view = master.Clone();
+        var view = occurrence.Clone();
         foreach (var (definition, value) in changes.Properties.Entries)
         {
             view.Properties.Set(definition, value);
         }
 
-        view.Recurrence = null;
-        view.DeletedOccurrences = null;
-        view.Exceptions = null;
         return view;
     }
 
