@@ -19,8 +19,128 @@ internal static class CalendarReader
     {
         CheckShape(text);
         var calendar = Ical.Net.Calendar.Load(text) ?? throw MimeContent.Failed("The MimeContent is not an iCalendar object.");
-        var e = calendar.Events.FirstOrDefault(v => v.RecurrenceIdentifier is null) ?? calendar.Events.FirstOrDefault()
-            ?? throw MimeContent.Failed("The iCalendar object has no VEVENT.");
+        var master = calendar.Events.FirstOrDefault(v => v.RecurrenceIdentifier is null);
+        var e = master ?? calendar.Events.FirstOrDefault() ?? throw MimeContent.Failed("The iCalendar object has no VEVENT.");
+        ApplyEvent(item, e, floatingZone, calendar);
+
+        // MimeContent is the whole item: a series is what this object says (none when it has no RRULE). An object with
+        // only RECURRENCE-ID VEVENTs (an invitation to one occurrence of someone else's series, RFC 5546 §3.2.2) has no
+        // master to attach them to: its first is kept as a single item with that occurrence's times.
+        item.Recurrence = null;
+        item.DeletedOccurrences = null;
+        item.Exceptions = null;
+        if (master is not null)
+        {
+            ApplySeries(item, master, calendar, floatingZone);
+        }
+    }
+
+    /// <summary>
+    /// A master VEVENT's RRULE, EXDATE and RECURRENCE-ID siblings: the recurrence (walked in the series' start zone),
+    /// the deleted occurrences' original starts and, for each exception, only what it changes (Start and End always).
+    /// </summary>
+    private static void ApplySeries(Item item, CalendarEvent master, Ical.Net.Calendar calendar, string? floatingZone)
+    {
+#pragma warning disable CS0618 // RecurrenceRules: the only view of a second RRULE, which EWS cannot hold.
+        var rules = master.RecurrenceRules;
+#pragma warning restore CS0618
+        if (rules.Count == 0)
+        {
+            return;
+        }
+
+        if (rules.Count > 1 || master.RecurrenceDates.GetAllDates().Any())
+        {
+            // As RecurrenceRules.FromRule refuses what EWS cannot express: one pattern, no extra dates.
+            throw MimeContent.Failed("The VEVENT repeats by several RRULEs or by RDATE; an EWS series has one pattern.");
+        }
+
+        if (item.Start is not { } firstUtc)
+        {
+            return;
+        }
+
+        var zone = TimeZones.Find(item.StartTimeZone?.Id);
+        var localStart = zone is null ? firstUtc : TimeZones.ToLocal(firstUtc, zone);
+        var rule = rules[0].ToString() ?? "";
+        item.Recurrence = RecurrenceRules.FromRule(rule, localStart, zone);
+
+        // EXDATE and RECURRENCE-ID without a zone of their own are in DTSTART's.
+        var seriesZone = item.StartTimeZone?.Id ?? floatingZone;
+        var deleted = new SortedSet<DateTime>();
+        foreach (var date in master.ExceptionDates.GetAllDates())
+        {
+            deleted.Add(Original(date, localStart, seriesZone, calendar));
+        }
+
+        var uid = item.Uid;
+        var before = item.Clone();
+        var exceptions = new SortedDictionary<DateTime, OccurrenceException>();
+        foreach (var v in calendar.Events)
+        {
+            if (v.RecurrenceIdentifier is not { StartTime: { } original } || (v.Uid is { Length: > 0 } own && own != uid))
+            {
+                continue;
+            }
+
+            var originalUtc = Original(original, localStart, seriesZone, calendar);
+            if (v.Status?.Equals("CANCELLED", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                // Google writes an occurrence removed from a meeting series as its RECURRENCE-ID with STATUS:CANCELLED
+                // rather than an EXDATE: the occurrence is deleted.
+                deleted.Add(originalUtc);
+                continue;
+            }
+
+            var occurrence = before.Clone();
+            ApplyEvent(occurrence, v, seriesZone, calendar);
+            exceptions[originalUtc] = new OccurrenceException(originalUtc, Changes(before, occurrence));
+        }
+
+        item.DeletedOccurrences = deleted.Count > 0 ? [.. deleted] : null;
+        item.Exceptions = exceptions.Count > 0 ? [.. exceptions.Where(x => !deleted.Contains(x.Key)).Select(x => x.Value)] : null;
+    }
+
+    /// <summary>
+    /// An occurrence's original start (UTC) from EXDATE or RECURRENCE-ID: a DATE in a timed series is that day's
+    /// occurrence (at the series' time of day).
+    /// </summary>
+    private static DateTime Original(CalDateTime time, DateTime localStart, string? seriesZone, Ical.Net.Calendar calendar)
+    {
+        if (!time.HasTime && localStart.TimeOfDay != TimeSpan.Zero)
+        {
+            time = new CalDateTime(DateTime.SpecifyKind(time.Value.Date + localStart.TimeOfDay, DateTimeKind.Unspecified), seriesZone);
+        }
+
+        return Instant(time, seriesZone, calendar).Utc;
+    }
+
+    /// <summary>What <paramref name="occurrence"/> holds that <paramref name="master"/> does not, or holds otherwise; Start and End always.</summary>
+    private static Item Changes(Item master, Item occurrence)
+    {
+        var changes = new Item { Kind = occurrence.Kind };
+        foreach (var (definition, value) in occurrence.Properties.Entries)
+        {
+            if (master.Properties[definition] is not { } was || !SameValue(was, value))
+            {
+                changes.Properties.Set(definition, value);
+            }
+        }
+
+        changes.Start = occurrence.Start;
+        changes.End = occurrence.End;
+        return changes;
+    }
+
+    /// <summary>Values as the bag holds them: immutable records and strings, or lists of them.</summary>
+    private static bool SameValue(object a, object b) =>
+        a is System.Collections.IList x && b is System.Collections.IList y
+            ? x.Count == y.Count && x.Cast<object?>().Zip(y.Cast<object?>()).All(p => Equals(p.First, p.Second))
+            : Equals(a, b);
+
+    /// <summary>One VEVENT's fields onto <paramref name="item"/>: only those the VEVENT carries (the rest stay as they are).</summary>
+    private static void ApplyEvent(Item item, CalendarEvent e, string? floatingZone, Ical.Net.Calendar calendar)
+    {
         if (e.Uid is { Length: > 0 } uid)
         {
             item.Uid = uid;

@@ -39,17 +39,101 @@ internal static class CalendarWriter
         var counter = method == "COUNTER";
         var (start, end) = counter ? (item.ProposedStart, item.ProposedEnd) : (item.Start, item.End);
         // A meeting message carries no zone of its own: its times are written in UTC, as are a COUNTER's proposal. A
-        // calendar item's own object has the VTIMEZONE of every zone it names, UTC's too, as Exchange writes it.
+        // calendar item's own object has the VTIMEZONE of every zone it names, UTC's too, as Exchange writes it; so
+        // has a series in a meeting message, whose rule repeats in its zone's wall-clock time (RFC 5545 §3.3.10).
         // Note: DavMail 6 takes the VTIMEZONE of a calendar item it creates as its session's zone, and fails every
         // later PUT (HTTP 503) when there is none.
-        var own = method is null;
+        var own = method is null || item.Recurrence is not null;
         var startZone = counter ? null : Zone(item.StartTimeZone, own);
         var endZone = counter ? null : Zone(item.EndTimeZone, own) ?? startZone;
-        foreach (var zone in new[] { startZone, endZone }.OfType<TimeZoneInfo>().DistinctBy(z => z.Id))
+        var exceptions = counter ? [] : Exceptions(item);
+        var zones = new[] { startZone, endZone }.Concat(exceptions.SelectMany(x => new[] { Zone(x.View.StartTimeZone, own), Zone(x.View.EndTimeZone, own) }));
+        foreach (var zone in zones.OfType<TimeZoneInfo>().DistinctBy(z => z.Id))
         {
             calendar.AddTimeZone(VTimeZoneFor(WindowsId(zone), (start ?? item.DateTimeCreated).Year));
         }
 
+        var e = Event(item, method, start, end, startZone, endZone);
+        if (!counter && item.Recurrence is { } recurrence && start is { } first)
+        {
+            AddSeries(e, item, recurrence, first, startZone);
+        }
+        else if (!counter && item.Recurrence is null && item.OriginalStart is { } originalStart)
+        {
+            // One occurrence of a series as an item of its own (materialised from its master): RFC 5545 §3.8.4.4 names it
+            // by its original start, as an exception's VEVENT within the series is.
+            e.RecurrenceIdentifier = new RecurrenceIdentifier(Time(originalStart, startZone, item.IsAllDayEvent));
+        }
+
+        calendar.Events.Add(e);
+
+        // One VEVENT per exception (RFC 5545 §3.8.4.4), in original-start order: DavMail pairs them in document order
+        // with the master's ModifiedOccurrences.
+        foreach (var (original, view) in exceptions)
+        {
+            var viewStartZone = Zone(view.StartTimeZone, own) ?? startZone;
+            var occurrence = Event(view, method, view.Start, view.End, viewStartZone, Zone(view.EndTimeZone, own) ?? viewStartZone);
+            occurrence.RecurrenceIdentifier = new RecurrenceIdentifier(Time(original, startZone, item.IsAllDayEvent));
+            calendar.Events.Add(occurrence);
+        }
+
+        return new CalendarSerializer().SerializeToString(calendar) ?? throw new InvalidOperationException("Ical.Net wrote nothing.");
+    }
+
+    /// <summary>
+    /// A master's RRULE and EXDATE: the rule in the series' start zone (UTC when the server writes it in UTC) from the
+    /// wall-clock first start, and each deleted occurrence's original start in the zone DTSTART is in.
+    /// </summary>
+    private static void AddSeries(CalendarEvent e, Item item, Recurrence recurrence, DateTime firstUtc, TimeZoneInfo? startZone)
+    {
+        var localStart = startZone is null ? firstUtc : TimeZones.ToLocal(firstUtc, startZone);
+        if (RecurrenceRules.ToRule(recurrence, localStart, startZone, item.IsAllDayEvent) is not { } rule)
+        {
+            return;
+        }
+
+        e.RecurrenceRule = new RecurrenceRule(rule);
+        foreach (var deleted in (item.DeletedOccurrences ?? []).Order())
+        {
+            e.ExceptionDates.Add(Time(deleted, startZone, item.IsAllDayEvent));
+        }
+    }
+
+    /// <summary>
+    /// Each exception of a master as the occurrence reads: the master overlaid with what the exception changes (the
+    /// master's later changes show where the exception did not change the property itself), in original-start order.
+    /// </summary>
+    private static List<(DateTime Original, Item View)> Exceptions(Item master)
+    {
+        if (master.Recurrence is null || master.Exceptions is not { Count: > 0 } exceptions)
+        {
+            return [];
+        }
+
+        // The series' own properties left out once, not copied with every exception.
+        var occurrence = master.Clone();
+        occurrence.Recurrence = null;
+        occurrence.DeletedOccurrences = null;
+        occurrence.Exceptions = null;
+        return [.. exceptions.OrderBy(x => x.OriginalStartUtc).Select(x => (x.OriginalStartUtc, Overlay(occurrence, x.Changes)))];
+    }
+
+    /// <summary>An occurrence as an item: <paramref name="occurrence"/> (the master without its series) overlaid with the exception's changes.</summary>
+    private static Item Overlay(Item occurrence, Item changes)
+    {
+        var view = occurrence.Clone();
+        foreach (var (definition, value) in changes.Properties.Entries)
+        {
+            view.Properties.Set(definition, value);
+        }
+
+        return view;
+    }
+
+    /// <summary>One VEVENT of <paramref name="item"/>: its times in the zones given, its people and Outlook's properties.</summary>
+    private static CalendarEvent Event(Item item, string? method, DateTime? start, DateTime? end, TimeZoneInfo? startZone, TimeZoneInfo? endZone)
+    {
+        var counter = method == "COUNTER";
         var e = new CalendarEvent
         {
             Uid = item.Uid ?? item.Id,
@@ -145,8 +229,7 @@ internal static class CalendarWriter
             e.Alarms.Add(alarm);
         }
 
-        calendar.Events.Add(e);
-        return new CalendarSerializer().SerializeToString(calendar) ?? throw new InvalidOperationException("Ical.Net wrote nothing.");
+        return e;
     }
 
     private static void AddAttendees(CalendarEvent e, Item item, string? method)
