@@ -308,4 +308,60 @@ public sealed class RecurrenceWireTests(ServerFixture server)
         Assert.Null(plain.Element(T + "Recurrence"));
         Assert.Equal("false", plain.Element(T + "IsRecurring")!.Value);
     }
+    [Fact]
+    public async Task DavMail_finds_a_master_by_PidLidRecurring_and_reads_instancetype_1()
+    {
+        // DavMail's calendar condition (EwsExchangeSession.getCalendarItemCondition): isrecurring items whatever their
+        // date, else instancetype 0 within the date window. A series listed as single would be cut off by that window.
+        const string instanceType = "<t:ExtendedFieldURI DistinguishedPropertySetId=\"PublicStrings\" PropertyName=\"urn:schemas:calendar:instancetype\" PropertyType=\"Integer\"/>";
+        const string recurring = "<t:ExtendedFieldURI DistinguishedPropertySetId=\"Appointment\" PropertyId=\"33315\" PropertyType=\"Boolean\"/>";
+        var subject = Unique("davmail series");
+        var daily = Recurrence("<t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence>", "<t:NoEndRecurrence><t:StartDate>2020-01-06</t:StartDate></t:NoEndRecurrence>");
+        (await CreateAsync(Appointment(subject, "2020-01-06T09:00:00Z", "2020-01-06T10:00:00Z", daily))).Ok();
+        var found = await server.CallAsync(User, $"""
+            <m:FindItem Traversal="Shallow">
+              <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>{instanceType}{recurring}</t:AdditionalProperties></m:ItemShape>
+              <m:Restriction><t:And>
+                <t:IsEqualTo>{recurring}<t:FieldURIOrConstant><t:Constant Value="true"/></t:FieldURIOrConstant></t:IsEqualTo>
+                <t:IsEqualTo><t:FieldURI FieldURI="item:Subject"/><t:FieldURIOrConstant><t:Constant Value="{subject}"/></t:FieldURIOrConstant></t:IsEqualTo>
+              </t:And></m:Restriction>
+              <m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds>
+            </m:FindItem>
+            """, "Exchange2013");
+        var item = Assert.Single(found.Ok().Descendants(T + "CalendarItem"));
+        var values = item.Elements(T + "ExtendedProperty").ToDictionary(
+            p => (string?)p.Element(T + "ExtendedFieldURI")!.Attribute("PropertyName") ?? (string)p.Element(T + "ExtendedFieldURI")!.Attribute("PropertyId")!,
+            p => p.Element(T + "Value")!.Value);
+        Assert.Equal("1", values["urn:schemas:calendar:instancetype"]);
+        Assert.Equal("true", values["33315"]);
+    }
+    [Fact]
+    public async Task A_master_lists_its_modified_and_deleted_occurrences_in_schema_order_and_they_are_not_first_or_last()
+    {
+        var daily = Recurrence("<t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence>",
+            "<t:NumberedRecurrence><t:StartDate>2030-01-07</t:StartDate><t:NumberOfOccurrences>4</t:NumberOfOccurrences></t:NumberedRecurrence>");
+        var (id, _) = (await CreateAsync(Appointment(Unique("edited"), "2030-01-07T09:00:00Z", "2030-01-07T10:00:00Z", daily))).Ok().ItemId();
+
+        // Editing one occurrence comes with the next wave: the exception and the deletion are put on the master directly.
+        var nine = new DateTime(2030, 1, 7, 9, 0, 0, DateTimeKind.Utc);
+        var stored = (await server.Server.Store.GetItemAsync(id, CancellationToken.None))!;
+        var master = stored.Clone();
+        master.DeletedOccurrences = [nine];
+        master.Exceptions = [new(nine.AddDays(3), new Rendezvous.Domain.Item { Kind = Rendezvous.Protocol.ItemKind.CalendarItem, Start = nine.AddDays(3).AddHours(2), End = nine.AddDays(3).AddHours(3) })];
+        var changes = new Rendezvous.Store.ChangeSet();
+        changes.Updates.Add((master, stored.ChangeNumber));
+        await server.Server.Store.ApplyAsync(changes, CancellationToken.None);
+
+        var read = await GetAsync(id);
+        var names = read.Elements().Select(e => e.Name.LocalName).ToList();
+        Assert.True(names.IndexOf("Recurrence") < names.IndexOf("FirstOccurrence") && names.IndexOf("LastOccurrence") < names.IndexOf("ModifiedOccurrences")
+            && names.IndexOf("ModifiedOccurrences") < names.IndexOf("DeletedOccurrences"), string.Join(", ", names));
+        var modified = Assert.Single(read.Element(T + "ModifiedOccurrences")!.Elements(T + "Occurrence"));
+        Assert.Equal(("2030-01-10T11:00:00Z", "2030-01-10T12:00:00Z", "2030-01-10T09:00:00Z"),
+            (modified.Element(T + "Start")!.Value, modified.Element(T + "End")!.Value, modified.Element(T + "OriginalStart")!.Value));
+        Assert.Equal("2030-01-07T09:00:00Z", Assert.Single(read.Element(T + "DeletedOccurrences")!.Elements(T + "DeletedOccurrence")).Element(T + "Start")!.Value);
+        // The first one is deleted: FirstOccurrence is the second; the last is the exception, where it is now.
+        Assert.Equal("2030-01-08T09:00:00Z", read.Element(T + "FirstOccurrence")!.Element(T + "Start")!.Value);
+        Assert.Equal("2030-01-10T11:00:00Z", read.Element(T + "LastOccurrence")!.Element(T + "Start")!.Value);
+    }
 }
