@@ -364,4 +364,20 @@ public sealed class RecurrenceWireTests(ServerFixture server)
         Assert.Equal("2030-01-08T09:00:00Z", read.Element(T + "FirstOccurrence")!.Element(T + "Start")!.Value);
         Assert.Equal("2030-01-10T11:00:00Z", read.Element(T + "LastOccurrence")!.Element(T + "Start")!.Value);
     }
+    [Theory]
+    [InlineData("calendar:Recurrence")]
+    [InlineData("calendar:FirstOccurrence")]
+    [InlineData("calendar:DeletedOccurrences")]
+    public async Task A_restriction_on_a_recurrence_or_occurrence_list_is_ErrorUnsupportedPathForQuery(string uri)
+    {
+        // exchangelib marks recurrence unsearchable; Exchange compares no complex value.
+        var response = await server.CallAsync(User, $"""
+            <m:FindItem Traversal="Shallow">
+              <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>
+              <m:Restriction><t:Exists><t:FieldURI FieldURI="{uri}"/></t:Exists></m:Restriction>
+              <m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds>
+            </m:FindItem>
+            """, "Exchange2016");
+        Assert.Equal("ErrorUnsupportedPathForQuery", response.FaultCode is null ? response.Code() : response.FaultCode.Split(':').Last());
+    }
 }
