@@ -73,11 +73,14 @@ public enum RecurrenceProblem
 /// <para>Regeneration patterns (tasks) are not a calendar: the next task is made when one is completed, so such a
 /// series has one occurrence, the master itself (index 1, its own Start and End), and <see cref="Count"/> is 1.</para>
 /// <para>Local times that do not exist (the spring-forward gap) move forward by the gap; ambiguous ones (fall back) are
-/// their first occurrence (<see cref="TimeZones.ToUtc(DateTime, TimeZoneInfo)"/>, RFC 5545 §3.3.5, as Outlook shows them).</para>
+/// their first occurrence (<see cref="TimeZones.ToUtc(DateTime, TimeZoneInfo)"/>, as RFC 5545 §3.3.5 says; what Exchange
+/// does there is not documented in the pages we have). Conversions go through <see cref="ZoneClock"/>'s tables.</para>
+/// <para>An all-day series' occurrences are whole local days (as many as the master spans); any other lasts the master's
+/// End - Start, so an occurrence across a DST change keeps its length, not its local end time.</para>
 /// </remarks>
 public static class RecurrenceExpansion
 {
-    /// <summary>The greatest Interval Exchange takes, and the most occurrences a NumberedRecurrence may have (numberofoccurrences.md: 1 to 999).</summary>
+    /// <summary>The greatest Interval taken, for every pattern (Exchange's own limit per pattern is not in the pages we have).</summary>
     public const int MaxInterval = 999;
 
     /// <summary>The most occurrences of a NumberedRecurrence (numberofoccurrences.md: "an integer in the range of 1 to 999").</summary>
@@ -103,6 +106,12 @@ public static class RecurrenceExpansion
     {
         ArgumentNullException.ThrowIfNull(series);
         var grid = SeriesGrid.Of(series);
+        if (modified is not { Count: > 0 } && deletedOriginalStartsUtc is not { Count: > 0 })
+        {
+            // Most series of a calendar view have neither: no sets to build.
+            return grid.Window(fromUtc, toUtc);
+        }
+
         HashSet<long> deleted = deletedOriginalStartsUtc is { Count: > 0 } ? [.. deletedOriginalStartsUtc.Select(d => d.Ticks)] : [];
         HashSet<long> moved = [];
         List<Occurrence> movedHere = [];
@@ -171,6 +180,49 @@ public static class RecurrenceExpansion
     {
         ArgumentNullException.ThrowIfNull(series);
         return SeriesGrid.Of(series).From(Math.Max(1, fromIndex));
+    }
+
+    /// <summary>
+    /// The occurrences either side of occurrence <paramref name="index"/> in the series' order, as they are now: the
+    /// nearest lower and higher indexes that are not deleted, each where its exception put it. What an edit of one
+    /// occurrence is checked against (ErrorOccurrenceCrossingBoundary: "scheduled to happen earlier or later than the
+    /// corresponding previous or next occurrence", responsecode.md). Null at the series' ends (and past them: ask for an
+    /// index the range has).
+    /// </summary>
+    public static (Occurrence? Previous, Occurrence? Next) Neighbours(
+        Series series,
+        int index,
+        IReadOnlyCollection<ModifiedOccurrence>? modified = null,
+        IReadOnlyCollection<DateTime>? deletedOriginalStartsUtc = null)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        var grid = SeriesGrid.Of(series);
+        HashSet<long> deleted = deletedOriginalStartsUtc is { Count: > 0 } ? [.. deletedOriginalStartsUtc.Select(d => d.Ticks)] : [];
+        var moved = new Dictionary<long, ModifiedOccurrence>();
+        foreach (var change in modified ?? [])
+        {
+            moved.TryAdd(change.OriginalStartUtc.Ticks, change);
+        }
+
+        Occurrence? Nearest(int step)
+        {
+            // Each step past a deleted occurrence is one of the master's deletions: bounded by their number.
+            for (var i = (long)index + step; grid.At(i) is { } occurrence; i += step)
+            {
+                if (deleted.Contains(occurrence.OriginalStartUtc.Ticks))
+                {
+                    continue;
+                }
+
+                return moved.TryGetValue(occurrence.OriginalStartUtc.Ticks, out var change)
+                    ? occurrence with { StartUtc = Utc(change.StartUtc), EndUtc = Utc(change.EndUtc), IsException = true }
+                    : occurrence;
+            }
+
+            return null;
+        }
+
+        return (Nearest(-1), Nearest(+1));
     }
 
     /// <summary>How many occurrences the range gives (deleted ones included), or null for a series with no end.</summary>

@@ -15,9 +15,13 @@ internal sealed class SeriesGrid
     /// <summary>Exchange's last date (ExDateTime's maximum): no occurrence after this day.</summary>
     internal static readonly DateOnly LastDate = new(4500, 8, 31);
 
+    // Every day set (7 bits) with every first day: computed once each.
+    private static readonly int[]?[] OffsetsCache = new int[]?[128 * 7];
+
     private readonly Series series;
     private readonly RecurrencePattern pattern;
     private readonly TimeZoneInfo zone;
+    private readonly ZoneClock? clock;
 
     /// <summary>A series of one occurrence, the master itself: regeneration patterns, and recurrences Validate refuses.</summary>
     private readonly bool single;
@@ -42,11 +46,12 @@ internal sealed class SeriesGrid
         this.series = series;
         pattern = series.Recurrence.Pattern;
         zone = series.StartZone;
-        var startLocal = TimeZones.ToLocal(series.StartUtc, zone);
+        clock = ZoneClock.For(zone);
+        var startLocal = ToLocal(series.StartUtc);
         timeOfDay = startLocal.TimeOfDay;
         duration = series.EndUtc - series.StartUtc;
         allDayDays = series.IsAllDay
-            ? Math.Max(1, (int)Math.Ceiling((TimeZones.ToLocal(series.EndUtc, zone) - startLocal.Date).TotalDays))
+            ? Math.Max(1, (int)Math.Ceiling((ToLocal(series.EndUtc) - startLocal.Date).TotalDays))
             : 0;
         startDate = series.Recurrence.Range.StartDate;
         single = IsRegeneration(pattern.Kind) || !IsWellFormed(series.Recurrence);
@@ -66,11 +71,11 @@ internal sealed class SeriesGrid
             case RecurrencePatternKind.Weekly:
                 var first = (int)pattern.FirstDayOfWeek;
                 var weekStart = startDate.DayNumber - (((int)startDate.DayOfWeek - first + 7) % 7);
-                weekOffsets = [.. Enumerable.Range(0, 7).Where(o => Has(pattern.DaysOfWeek, (DayOfWeek)((first + o) % 7)))];
+                weekOffsets = WeekOffsets(pattern.DaysOfWeek, first);
                 origin = weekStart;
                 step = 7L * pattern.Interval;
                 perPeriod = weekOffsets.Length;
-                skip = weekOffsets.Count(o => weekStart + o < startDate.DayNumber);
+                skip = CountAtOrBelow(weekOffsets, startDate.DayNumber - weekStart - 1);
                 break;
             case RecurrencePatternKind.AbsoluteMonthly or RecurrencePatternKind.RelativeMonthly:
                 origin = MonthNumber(startDate);
@@ -165,7 +170,7 @@ internal sealed class SeriesGrid
         }
 
         // The local day, or a neighbour when the start was moved across midnight by a gap.
-        var local = DateOnly.FromDateTime(TimeZones.ToLocal(originalStartUtc, zone));
+        var local = DateOnly.FromDateTime(ToLocal(originalStartUtc));
         foreach (var date in (ReadOnlySpan<DateOnly>)[local, local.AddDays(-1), local.AddDays(1)])
         {
             if (IndexOfDate(date) is { } index && index <= (Count ?? int.MaxValue) && StartOf(date) == originalStartUtc)
@@ -205,7 +210,7 @@ internal sealed class SeriesGrid
         // The last occurrence on or before the day before (window start - duration) cannot reach the window: start there.
         var reach = allDayDays > 0 ? TimeSpan.FromDays(allDayDays + 1) : duration;
         var before = fromUtc.Ticks - reach.Ticks < TimeSpan.TicksPerDay * 2 ? DateTime.MinValue.AddDays(2) : fromUtc - reach;
-        var firstDay = DateOnly.FromDateTime(TimeZones.ToLocal(before, zone)).AddDays(-1);
+        var firstDay = DateOnly.FromDateTime(ToLocal(before)).AddDays(-1);
         var first = Math.Max(1, IndexOnOrBefore(firstDay));
         foreach (var occurrence in From(first))
         {
@@ -237,7 +242,7 @@ internal sealed class SeriesGrid
         DateOnly? previous = null;
         for (var i = 1L; i <= Math.Min(Count ?? 64, 64) && At(i) is { } occurrence; i++)
         {
-            var day = DateOnly.FromDateTime(TimeZones.ToLocal(occurrence.OriginalStartUtc, zone));
+            var day = DateOnly.FromDateTime(ToLocal(occurrence.OriginalStartUtc));
             if (previous is { } p)
             {
                 shortest = Math.Min(shortest, day.DayNumber - p.DayNumber);
@@ -269,7 +274,7 @@ internal sealed class SeriesGrid
             var days = date.DayNumber - origin;
             period = FloorDiv(days, step);
             var within = days - (period * step);
-            position = weekOffsets.Length == 0 ? 0 : weekOffsets.Count(o => o <= within) - 1;
+            position = weekOffsets.Length == 0 ? 0 : CountAtOrBelow(weekOffsets, within) - 1;
         }
         else
         {
@@ -378,12 +383,48 @@ internal sealed class SeriesGrid
     private Occurrence Make(int index, DateOnly date)
     {
         var start = StartOf(date);
-        var end = allDayDays > 0 ? TimeZones.ToUtc(date.AddDays(allDayDays).ToDateTime(TimeOnly.MinValue), zone) : start + duration;
+        var end = allDayDays > 0 ? ToUtc(date.AddDays(allDayDays).ToDateTime(TimeOnly.MinValue)) : start + duration;
         return new Occurrence(index, start, start, end);
     }
 
     private DateTime StartOf(DateOnly date) =>
-        TimeZones.ToUtc(date.ToDateTime(TimeOnly.MinValue) + (allDayDays > 0 ? TimeSpan.Zero : timeOfDay), zone);
+        ToUtc(date.ToDateTime(TimeOnly.MinValue) + (allDayDays > 0 ? TimeSpan.Zero : timeOfDay));
+
+    private DateTime ToUtc(DateTime wallClock) => clock?.ToUtc(wallClock) ?? TimeZones.ToUtc(wallClock, zone);
+
+    private DateTime ToLocal(DateTime utc) => clock?.ToLocal(utc) ?? TimeZones.ToLocal(utc, zone);
+
+    /// <summary>The days of <paramref name="days"/> as offsets from <paramref name="first"/>, ascending; one array per set and first day.</summary>
+    private static int[] WeekOffsets(RecurrenceDays days, int first)
+    {
+        var key = (((int)days & (int)RecurrenceDays.Day) * 7) + first;
+        if (OffsetsCache[key] is { } cached)
+        {
+            return cached;
+        }
+
+        var offsets = new List<int>(7);
+        for (var o = 0; o < 7; o++)
+        {
+            if (Has(days, (DayOfWeek)((first + o) % 7)))
+            {
+                offsets.Add(o);
+            }
+        }
+
+        return OffsetsCache[key] = [.. offsets];
+    }
+
+    private static int CountAtOrBelow(int[] sorted, long value)
+    {
+        var count = 0;
+        while (count < sorted.Length && sorted[count] <= value)
+        {
+            count++;
+        }
+
+        return count;
+    }
 
     private static bool Has(RecurrenceDays days, DayOfWeek day) => (days & (RecurrenceDays)(1 << (int)day)) != 0;
 

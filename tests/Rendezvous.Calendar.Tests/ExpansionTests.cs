@@ -247,6 +247,47 @@ public sealed class ExpansionTests
     }
 
     [Fact]
+    public void Neighbours_skip_deleted_occurrences_and_are_where_their_exceptions_put_them()
+    {
+        var series = Mondays(new RecurrenceRange(RecurrenceRangeKind.Numbered, new DateOnly(2030, 1, 7), NumberOfOccurrences: 5));
+        var moved = new ModifiedOccurrence(ParisTime(2030, 1, 28, 9), ParisTime(2030, 1, 29, 15), ParisTime(2030, 1, 29, 16));
+        DateTime[] deleted = [ParisTime(2030, 1, 14, 9)];
+
+        var (previous, next) = RecurrenceExpansion.Neighbours(series, 3, [moved], deleted);
+
+        Assert.Equal(1, previous!.Value.Index);
+        Assert.Equal(ParisTime(2030, 1, 7, 9), previous.Value.StartUtc);
+        Assert.Equal(new Occurrence(4, moved.OriginalStartUtc, moved.StartUtc, moved.EndUtc, IsException: true), next);
+        Assert.Equal((null, RecurrenceExpansion.OccurrenceAt(series, 3)), RecurrenceExpansion.Neighbours(series, 1, null, deleted));
+        Assert.Null(RecurrenceExpansion.Neighbours(series, 5).Next);
+    }
+
+    /// <summary>exchangelib's test_all_recurring_pattern_types: a master at 2016-01-01 08:00-10:00 and four occurrences of each.</summary>
+    public static TheoryData<RecurrencePattern> ExchangelibPatterns() =>
+    [
+        new(RecurrencePatternKind.AbsoluteYearly, DayOfMonth: 13, Month: 11),
+        new(RecurrencePatternKind.RelativeYearly, DaysOfWeek: RecurrenceDays.Monday, Index: DayOfWeekIndex.Third, Month: 11),
+        new(RecurrencePatternKind.RelativeYearly, DaysOfWeek: RecurrenceDays.WeekendDay, Index: DayOfWeekIndex.Third, Month: 11),
+        new(RecurrencePatternKind.AbsoluteMonthly, 3, DayOfMonth: 13),
+        new(RecurrencePatternKind.RelativeMonthly, 3, RecurrenceDays.Tuesday, DayOfWeekIndex.Third),
+        new(RecurrencePatternKind.RelativeMonthly, 3, RecurrenceDays.Weekday, DayOfWeekIndex.Third),
+        new(RecurrencePatternKind.Weekly, 3, RecurrenceDays.Monday | RecurrenceDays.Wednesday, FirstDayOfWeek: DayOfWeek.Monday),
+        new(RecurrencePatternKind.Daily, 1),
+    ];
+
+    [Theory]
+    [MemberData(nameof(ExchangelibPatterns))]
+    public void Every_pattern_exchangelib_saves_is_valid_with_four_occurrences(RecurrencePattern pattern)
+    {
+        var copenhagen = TimeZones.Find("Europe/Copenhagen")!;
+        var start = TimeZones.ToUtc(new DateTime(2016, 1, 1, 8, 0, 0), copenhagen);
+        var series = new Series(new Recurrence(pattern, new RecurrenceRange(RecurrenceRangeKind.Numbered, new DateOnly(2016, 1, 1), NumberOfOccurrences: 4)), start, start.AddHours(2), copenhagen, copenhagen);
+
+        Assert.Equal(RecurrenceProblem.None, RecurrenceExpansion.Validate(series));
+        Assert.Equal(4, RecurrenceExpansion.OccurrencesFrom(series).Count());
+    }
+
+    [Fact]
     public void Random_series_expand_as_the_patterns_definitions_read_day_by_day()
     {
         var random = new Random(16);
