@@ -133,4 +133,20 @@ public sealed class RecurringMasterTests
         var e = Assert.Throws<DomainException>(() => RecurringMaster.Settle(master));
         Assert.Equal(code, e.Code);
     }
+    [Fact]
+    public void The_last_occurrence_of_an_all_day_series_is_found_on_a_day_of_23_hours()
+    {
+        // Paris moves to summer time on Sunday 31 March 2030: that all-day occurrence is 23 hours long in UTC.
+        var paris = new TimeZoneRef("Romance Standard Time", "Paris");
+        var master = new Item
+        {
+            Kind = ItemKind.CalendarItem, IsAllDayEvent = true, StartTimeZone = paris, EndTimeZone = paris,
+            Start = new DateTime(2030, 3, 28, 23, 0, 0, DateTimeKind.Utc), End = new DateTime(2030, 3, 29, 23, 0, 0, DateTimeKind.Utc),
+            Recurrence = new Recurrence(new RecurrencePattern(RecurrencePatternKind.Daily), new RecurrenceRange(RecurrenceRangeKind.Numbered, new DateOnly(2030, 3, 29), NumberOfOccurrences: 3)),
+        };
+
+        var last = RecurringMaster.Last(master)!.Value;
+
+        Assert.Equal((3, new DateTime(2030, 3, 30, 23, 0, 0, DateTimeKind.Utc), new DateTime(2030, 3, 31, 22, 0, 0, DateTimeKind.Utc)), (last.Index, last.StartUtc, last.EndUtc));
+    }
 }
