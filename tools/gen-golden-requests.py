@@ -35,7 +35,9 @@ READ_ONLY = {
     'Duration', 'AppointmentReplyTime', 'AppointmentSequenceNumber', 'AppointmentState', 'IsOrganizer', 'CompleteName',
     'IsComplete', 'Owner', 'StatusDescription',
 }
-READ_ONLY_PER_TYPE = {'MessageType': {'ConversationTopic'}, 'CalendarItemType': {'IntendedFreeBusyStatus'}}
+# A master's occurrence fields are computed from its recurrence (issue 16), and an occurrence's original start is its pattern's.
+READ_ONLY_PER_TYPE = {'MessageType': {'ConversationTopic'}, 'CalendarItemType': {
+    'IntendedFreeBusyStatus', 'RecurrenceId', 'OriginalStart', 'FirstOccurrence', 'LastOccurrence', 'ModifiedOccurrences', 'DeletedOccurrences'}}
 SKIPPED = READ_ONLY | {'MeetingTimeZone', 'MimeContent', 'Attachments'}
 
 ADDRESS = 'golden.recipient@example.org'
@@ -52,6 +54,9 @@ OVERRIDES = {  # element name -> XML of the element (t: prefix), for elements wh
     'PercentComplete': '<t:PercentComplete>100</t:PercentComplete>',
     'ReminderMinutesBeforeStart': '<t:ReminderMinutesBeforeStart>15</t:ReminderMinutesBeforeStart>',
     'Culture': '<t:Culture>en-US</t:Culture>',
+    # The first Monday of January: 2030-01-07, the item's Start, so the master stays where it is.
+    'Recurrence': '<t:Recurrence><t:RelativeYearlyRecurrence><t:DaysOfWeek>Monday</t:DaysOfWeek><t:DayOfWeekIndex>First</t:DayOfWeekIndex>'
+                  '<t:Month>January</t:Month></t:RelativeYearlyRecurrence><t:NoEndRecurrence><t:StartDate>2030-01-07</t:StartDate></t:NoEndRecurrence></t:Recurrence>',
 }
 ITEM_CLASS = {'Item': 'IPM.StickyNote', 'Message': 'IPM.Note', 'CalendarItem': 'IPM.Appointment', 'Contact': 'IPM.Contact',
               'DistributionList': 'IPM.DistList', 'Task': 'IPM.Task', 'PostItem': 'IPM.Post'}

@@ -132,14 +132,16 @@ public static class RecurringMaster
         }
 
         var deleted = master.DeletedOccurrences is { } d ? new HashSet<DateTime>(d) : [];
+        // The pattern's last occurrence ends at the range's last end; its UTC length may differ from the first one's by
+        // a DST change (an all-day occurrence on the day of a change), so it is looked for within a day of that.
         var duration = series.EndUtc - series.StartUtc;
-        // The last one starts a duration before the range's last end; the pattern's last index is found from there.
-        var lastStart = lastEnd - duration;
-        if (RecurrenceExpansion.IndexOf(series, lastStart) is not { } lastIndex)
+        var near = RecurrenceExpansion.Occurrences(series, lastEnd - duration - TimeSpan.FromDays(1), lastEnd).ToList();
+        if (near.Count == 0)
         {
             return null;
         }
 
+        var lastIndex = near.Max(o => o.Index);
         for (var index = lastIndex; index >= 1 && index > lastIndex - MaxScan && RecurrenceExpansion.OccurrenceAt(series, index) is { } occurrence; index--)
         {
             if (!deleted.Contains(occurrence.OriginalStartUtc))

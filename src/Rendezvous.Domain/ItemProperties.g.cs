@@ -234,7 +234,7 @@ public static partial class ItemProperties
     /// <summary>TaskType/PercentComplete (xs:double).</summary>
     public static readonly PropertyDefinition TaskType_PercentComplete = new("TaskType", "PercentComplete", "xs:double", "task:PercentComplete", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>TaskType/Recurrence (t:TaskRecurrenceType).</summary>
-    public static readonly PropertyDefinition TaskType_Recurrence = new("TaskType", "Recurrence", "t:TaskRecurrenceType", "task:Recurrence", ExchangeVersion.Exchange2016, null, null, null);
+    public static readonly PropertyDefinition TaskType_Recurrence = new("TaskType", "Recurrence", "t:TaskRecurrenceType", "task:Recurrence", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>TaskType/StartDate (xs:dateTime).</summary>
     public static readonly PropertyDefinition TaskType_StartDate = new("TaskType", "StartDate", "xs:dateTime", "task:StartDate", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>TaskType/Status (t:TaskStatusType).</summary>
@@ -326,7 +326,7 @@ public static partial class ItemProperties
     /// <summary>CalendarItemType/AppointmentState (xs:int).</summary>
     public static readonly PropertyDefinition CalendarItemType_AppointmentState = new("CalendarItemType", "AppointmentState", "xs:int", "calendar:AppointmentState", ExchangeVersion.Exchange2007, "id:00062002-0000-0000-c000-000000000046:33303", "Integer", "PidLidAppointmentStateFlags");
     /// <summary>CalendarItemType/Recurrence (t:RecurrenceType).</summary>
-    public static readonly PropertyDefinition CalendarItemType_Recurrence = new("CalendarItemType", "Recurrence", "t:RecurrenceType", "calendar:Recurrence", ExchangeVersion.Exchange2016, null, null, null);
+    public static readonly PropertyDefinition CalendarItemType_Recurrence = new("CalendarItemType", "Recurrence", "t:RecurrenceType", "calendar:Recurrence", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>CalendarItemType/FirstOccurrence (t:OccurrenceInfoType).</summary>
     public static readonly PropertyDefinition CalendarItemType_FirstOccurrence = new("CalendarItemType", "FirstOccurrence", "t:OccurrenceInfoType", "calendar:FirstOccurrence", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>CalendarItemType/LastOccurrence (t:OccurrenceInfoType).</summary>
@@ -448,7 +448,7 @@ public static partial class ItemProperties
     /// <summary>MeetingRequestMessageType/AppointmentState (xs:int).</summary>
     public static readonly PropertyDefinition MeetingRequestMessageType_AppointmentState = new("MeetingRequestMessageType", "AppointmentState", "xs:int", "calendar:AppointmentState", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>MeetingRequestMessageType/Recurrence (t:RecurrenceType).</summary>
-    public static readonly PropertyDefinition MeetingRequestMessageType_Recurrence = new("MeetingRequestMessageType", "Recurrence", "t:RecurrenceType", "calendar:Recurrence", ExchangeVersion.Exchange2016, null, null, null);
+    public static readonly PropertyDefinition MeetingRequestMessageType_Recurrence = new("MeetingRequestMessageType", "Recurrence", "t:RecurrenceType", "calendar:Recurrence", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>MeetingRequestMessageType/FirstOccurrence (t:OccurrenceInfoType).</summary>
     public static readonly PropertyDefinition MeetingRequestMessageType_FirstOccurrence = new("MeetingRequestMessageType", "FirstOccurrence", "t:OccurrenceInfoType", "calendar:FirstOccurrence", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>MeetingRequestMessageType/LastOccurrence (t:OccurrenceInfoType).</summary>
@@ -494,7 +494,7 @@ public static partial class ItemProperties
     /// <summary>MeetingResponseMessageType/Location (xs:string).</summary>
     public static readonly PropertyDefinition MeetingResponseMessageType_Location = new("MeetingResponseMessageType", "Location", "xs:string", "calendar:Location", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>MeetingResponseMessageType/Recurrence (t:RecurrenceType).</summary>
-    public static readonly PropertyDefinition MeetingResponseMessageType_Recurrence = new("MeetingResponseMessageType", "Recurrence", "t:RecurrenceType", "calendar:Recurrence", ExchangeVersion.Exchange2016, null, null, null);
+    public static readonly PropertyDefinition MeetingResponseMessageType_Recurrence = new("MeetingResponseMessageType", "Recurrence", "t:RecurrenceType", "calendar:Recurrence", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>MeetingResponseMessageType/CalendarItemType (xs:string).</summary>
     public static readonly PropertyDefinition MeetingResponseMessageType_CalendarItemType = new("MeetingResponseMessageType", "CalendarItemType", "xs:string", "calendar:CalendarItemType", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>MeetingResponseMessageType/ProposedStart (xs:dateTime).</summary>
@@ -510,7 +510,7 @@ public static partial class ItemProperties
     /// <summary>MeetingCancellationMessageType/Location (xs:string).</summary>
     public static readonly PropertyDefinition MeetingCancellationMessageType_Location = new("MeetingCancellationMessageType", "Location", "xs:string", "calendar:Location", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>MeetingCancellationMessageType/Recurrence (t:RecurrenceType).</summary>
-    public static readonly PropertyDefinition MeetingCancellationMessageType_Recurrence = new("MeetingCancellationMessageType", "Recurrence", "t:RecurrenceType", "calendar:Recurrence", ExchangeVersion.Exchange2016, null, null, null);
+    public static readonly PropertyDefinition MeetingCancellationMessageType_Recurrence = new("MeetingCancellationMessageType", "Recurrence", "t:RecurrenceType", "calendar:Recurrence", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>MeetingCancellationMessageType/CalendarItemType (xs:string).</summary>
     public static readonly PropertyDefinition MeetingCancellationMessageType_CalendarItemType = new("MeetingCancellationMessageType", "CalendarItemType", "xs:string", "calendar:CalendarItemType", ExchangeVersion.Exchange2007, null, null, null);
     /// <summary>MeetingCancellationMessageType/EnhancedLocation (t:EnhancedLocationType).</summary>

@@ -402,6 +402,8 @@ public static class ItemTypes
     {
         "item:Culture", "item:MimeContent", "task:Status", "task:Recurrence", "contacts:Companies", "contacts:Photo",
         "contacts:UserSMIMECertificate", "contacts:MSExchangeCertificate",
+        // A recurrence and a master's occurrence lists are complex values: no restriction compares them (issue 16).
+        "calendar:Recurrence", "calendar:FirstOccurrence", "calendar:LastOccurrence", "calendar:ModifiedOccurrences", "calendar:DeletedOccurrences",
     };
 
     /// <summary>

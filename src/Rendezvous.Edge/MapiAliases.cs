@@ -88,8 +88,9 @@ public static class MapiAliases
             Flag(ItemProperties.CalendarItemType_IsAllDayEvent, "calendar:IsAllDayEvent", i => i.IsAllDayEvent, (i, v) => i.IsAllDayEvent = v ?? false),
             Code(ItemProperties.CalendarItemType_LegacyFreeBusyStatus, "calendar:LegacyFreeBusyStatus", BusyStatusCodes, i => i.LegacyFreeBusyStatus, (i, v) => i.LegacyFreeBusyStatus = v),
             Text(ItemProperties.CalendarItemType_Location, "calendar:Location", i => i.Location, (i, v) => i.Location = v),
-            // Recurrence comes with issue 16: every item is single, so PidLidRecurring reads false and is not set here.
-            Flag(ItemProperties.CalendarItemType_IsRecurring, "calendar:IsRecurring", i => i.Kind == ItemKind.CalendarItem ? false : null, null),
+            // PidLidRecurring: true on a master and on its occurrences and exceptions (DavMail lists "isrecurring" items
+            // whatever their date: a series is one master it expands from its RRULE).
+            Flag(ItemProperties.CalendarItemType_IsRecurring, "calendar:IsRecurring", i => i.Kind == ItemKind.CalendarItem ? i.Recurrence is not null || i.OriginalStart is not null : null, null),
             Number(ItemProperties.CalendarItemType_AppointmentSequenceNumber, "calendar:AppointmentSequenceNumber", i => i.Kind == ItemKind.CalendarItem ? i.AppointmentSequenceNumber : null, null),
         };
         aliases.AddRange(Computed());
@@ -113,7 +114,7 @@ public static class MapiAliases
         // it every listing is empty.
         yield return new MapiAlias(ItemProperties.CalendarItemType_CalendarItemType, "calendar:CalendarItemType",
             i => i.Kind is ItemKind.CalendarItem or ItemKind.MeetingRequest or ItemKind.MeetingResponse or ItemKind.MeetingCancellation
-                ? Array.IndexOf(InstanceTypeCodes, SchemaValues.CalendarItemTypeType.Single).ToString(CultureInfo.InvariantCulture)
+                ? Array.IndexOf(InstanceTypeCodes, i.Kind == ItemKind.CalendarItem ? Recurrences.CalendarItemTypeOf(i) : SchemaValues.CalendarItemTypeType.Single).ToString(CultureInfo.InvariantCulture)
                 : null,
             null, null)
         {

@@ -15,10 +15,17 @@ namespace Rendezvous.Edge;
 /// </summary>
 public static partial class RecurrenceXml
 {
-    private static readonly string[] DayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+    private static readonly string[] DayNames =
+    [
+        SchemaValues.DayOfWeekType.Sunday, SchemaValues.DayOfWeekType.Monday, SchemaValues.DayOfWeekType.Tuesday, SchemaValues.DayOfWeekType.Wednesday,
+        SchemaValues.DayOfWeekType.Thursday, SchemaValues.DayOfWeekType.Friday, SchemaValues.DayOfWeekType.Saturday,
+    ];
 
     private static readonly string[] MonthNames =
-        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+        [
+            SchemaValues.MonthNamesType.January, SchemaValues.MonthNamesType.February, SchemaValues.MonthNamesType.March, SchemaValues.MonthNamesType.April, SchemaValues.MonthNamesType.May, SchemaValues.MonthNamesType.June,
+            SchemaValues.MonthNamesType.July, SchemaValues.MonthNamesType.August, SchemaValues.MonthNamesType.September, SchemaValues.MonthNamesType.October, SchemaValues.MonthNamesType.November, SchemaValues.MonthNamesType.December,
+        ];
 
     /// <summary>Exchange's largest Interval (Outlook's too: "every 999 days/weeks/months").</summary>
     private const int MaxInterval = 999;
@@ -148,9 +155,9 @@ public static partial class RecurrenceXml
 
     private static RecurrenceDays Days(XObject at, string value) => value switch
     {
-        "Day" => RecurrenceDays.Day,
-        "Weekday" => RecurrenceDays.Weekday,
-        "WeekendDay" => RecurrenceDays.WeekendDay,
+        SchemaValues.DayOfWeekType.Day => RecurrenceDays.Day,
+        SchemaValues.DayOfWeekType.Weekday => RecurrenceDays.Weekday,
+        SchemaValues.DayOfWeekType.WeekendDay => RecurrenceDays.WeekendDay,
         _ => (RecurrenceDays)(1 << Array.IndexOf(DayNames, Values.Enum(at, value, SchemaValues.DayOfWeekType.All, "DayOfWeekType"))),
     };
 
@@ -255,10 +262,10 @@ public static partial class RecurrenceXml
 
     private static string OneDayName(RecurrenceDays days) => days switch
     {
-        RecurrenceDays.Day => "Day",
-        RecurrenceDays.Weekday => "Weekday",
-        RecurrenceDays.WeekendDay => "WeekendDay",
-        _ => DayNames.Where((_, day) => days.HasFlag((RecurrenceDays)(1 << day))).FirstOrDefault() ?? "Sunday",
+        RecurrenceDays.Day => SchemaValues.DayOfWeekType.Day,
+        RecurrenceDays.Weekday => SchemaValues.DayOfWeekType.Weekday,
+        RecurrenceDays.WeekendDay => SchemaValues.DayOfWeekType.WeekendDay,
+        _ => DayNames.Where((_, day) => days.HasFlag((RecurrenceDays)(1 << day))).FirstOrDefault() ?? SchemaValues.DayOfWeekType.Sunday,
     };
 
     /// <summary>A date as xs:date without a zone: the day in the series' own zone, which every client reads as such.</summary>

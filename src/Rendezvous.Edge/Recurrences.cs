@@ -8,7 +8,8 @@ namespace Rendezvous.Edge;
 /// The recurrence properties of items on the wire: calendar:Recurrence and task:Recurrence, and a master's
 /// CalendarItemType, FirstOccurrence, LastOccurrence, ModifiedOccurrences and DeletedOccurrences (read-only, computed
 /// by <see cref="RecurringMaster"/>). A master's recurrence and occurrence lists are GetItem's: FindItem never writes
-/// them (the EWS Managed API refuses them in FindItem requests: "This property can't be used in FindItem requests").
+/// them, nor a task's recurrence (the EWS Managed API gives none of them its CanFind flag: "This property can't be used in
+/// FindItem requests").
 /// </summary>
 public static class Recurrences
 {
@@ -27,6 +28,7 @@ public static class Recurrences
     {
         Uri = "task:Recurrence",
         Element = "Recurrence",
+        NotInFind = true,
         Has = (i, _) => TaskRecurrenceOf(i) is not null,
         Write = (w, i, c) => RecurrenceXml.Write(w, "Recurrence", TaskRecurrenceOf(i)!, c),
         Set = (e, i, _) => i.TaskRecurrence = RecurrenceXml.Read(e, forTask: true),

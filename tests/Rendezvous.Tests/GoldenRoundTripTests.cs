@@ -114,7 +114,9 @@ public sealed class GoldenRoundTripTests(ServerFixture server)
         var copy = new XElement(item);
         // A kept element declares its namespace again on the wire (harmless): the files show each element once.
         copy.Descendants().Attributes().Where(a => a.IsNamespaceDeclaration && a.Value == T.NamespaceName).Remove();
-        foreach (var e in copy.Elements().Where(e => IdElements.Contains(e.Name.LocalName)))
+        // A master's occurrence fields carry ids of their own (issue 16).
+        var occurrenceIds = copy.Elements().Where(e => e.Name.LocalName is "FirstOccurrence" or "LastOccurrence" or "ModifiedOccurrences").Descendants(T + "ItemId");
+        foreach (var e in copy.Elements().Where(e => IdElements.Contains(e.Name.LocalName)).Concat(occurrenceIds).ToList())
         {
             e.SetAttributeValue("Id", "{id}");
             if (e.Attribute("ChangeKey") is not null)

@@ -38,6 +38,7 @@ public sealed partial class SchemaValueLiteralTests
         [("Rendezvous.Edge/Properties.cs", "Task")] = "the item element Task (TaskType), which DistinguishedPropertySetType also names",
         [("Rendezvous.Edge/ItemReader.cs", "Contact")] = "the item element Contact read into ItemKind.Contact",
         [("Rendezvous.Edge/ItemReader.cs", "Task")] = "the item element Task read into ItemKind.Task",
+        [("Rendezvous.Edge/Recurrences.cs", "Occurrence")] = "the Occurrence element of ModifiedOccurrences (OccurrenceInfoType), which CalendarItemTypeType also names",
         [("Rendezvous.Edge/ItemReader.cs", "Mailbox")] = "the Mailbox element among an Attendee's children",
         [("Rendezvous.Services/FolderService.cs", "DisplayName")] = "the element name of folder:DisplayName, which FileAsMappingType also names",
         [("Rendezvous.Server/Edge/FolderReaders.cs", "DisplayName")] = "the element name of folder:DisplayName, which FileAsMappingType also names",

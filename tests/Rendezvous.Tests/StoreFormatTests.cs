@@ -163,6 +163,14 @@ public sealed class StoreFormatTests : IDisposable
                 new(Attachment.NewId(), AttachmentKind.File) { Name = "a.png", ContentType = "image/png", ContentId = "cid", ContentLocation = "loc", Size = 12, LastModifiedTime = at, IsInline = true, IsContactPhoto = false },
                 new(Attachment.NewId(), AttachmentKind.Item) { Name = "m", Size = 300, LastModifiedTime = at, ItemKind = ItemKind.CalendarItem, ParentId = Attachment.NewId() },
             },
+            [typeof(Recurrence)] = new Recurrence(
+                new RecurrencePattern(RecurrencePatternKind.RelativeMonthly, 2, RecurrenceDays.Weekday, DayOfWeekIndex.Last, FirstDayOfWeek: DayOfWeek.Monday),
+                new RecurrenceRange(RecurrenceRangeKind.EndDate, new DateOnly(2030, 1, 7), new DateOnly(2031, 1, 7))),
+            [typeof(List<DateTime>)] = new List<DateTime> { at, at.AddDays(7) },
+            [typeof(List<OccurrenceException>)] = new List<OccurrenceException>
+            {
+                new(at, new Item { Kind = ItemKind.CalendarItem, Start = at.AddHours(1), End = at.AddHours(2), Subject = "moved", Location = "elsewhere" }),
+            },
         };
         var typed = typeof(Item).GetProperties().Where(p => p.CanWrite && p.GetSetMethod() is not null
             && p.Name is not (nameof(Item.Id) or nameof(Item.MailboxId) or nameof(Item.FolderId) or nameof(Item.Kind) or nameof(Item.ChangeNumber) or nameof(Item.FieldChanges))).ToList();
@@ -178,7 +186,14 @@ public sealed class StoreFormatTests : IDisposable
         {
             var expected = property.GetValue(item);
             var actual = property.GetValue(back);
-            if (expected is System.Collections.IEnumerable list and not string)
+            if (expected is List<OccurrenceException> exceptions)
+            {
+                // An exception's overrides are an item: compared by what they hold.
+                var read = Assert.Single((List<OccurrenceException>)actual!);
+                Assert.Equal(exceptions[0].OriginalStartUtc, read.OriginalStartUtc);
+                Assert.Equal(SqliteMailStore.SerializeItem(exceptions[0].Changes), SqliteMailStore.SerializeItem(read.Changes));
+            }
+            else if (expected is System.Collections.IEnumerable list and not string)
             {
                 Assert.Equal(list.Cast<object>(), ((System.Collections.IEnumerable)actual!).Cast<object>());
             }
@@ -204,5 +219,58 @@ public sealed class StoreFormatTests : IDisposable
         Assert.Equal(("Busy time", "OOF", DateTime.UnixEpoch, ItemKind.CalendarItem), (back.Subject, back.LegacyFreeBusyStatus, back.Start!.Value, back.Kind));
         Assert.Null(back.Body);
         Assert.Null(back.RequiredAttendees);
+    }
+    [Fact]
+    public void A_master_keeps_its_recurrence_deleted_occurrences_and_exceptions_with_their_overrides_through_the_store()
+    {
+        var at = new DateTime(2030, 1, 7, 9, 0, 0, DateTimeKind.Utc);
+        var master = new Item
+        {
+            Kind = ItemKind.CalendarItem, Subject = "Weekly", Start = at, End = at.AddHours(1),
+            Recurrence = new Recurrence(
+                new RecurrencePattern(RecurrencePatternKind.Weekly, 1, RecurrenceDays.Monday | RecurrenceDays.Thursday, FirstDayOfWeek: DayOfWeek.Monday),
+                new RecurrenceRange(RecurrenceRangeKind.Numbered, new DateOnly(2030, 1, 7), NumberOfOccurrences: 10)),
+            DeletedOccurrences = [at.AddDays(7)],
+            Exceptions =
+            [
+                new(at.AddDays(3), new Item
+                {
+                    Kind = ItemKind.CalendarItem, Start = at.AddDays(3).AddHours(2), End = at.AddDays(3).AddHours(3), Subject = "Moved",
+                    RequiredAttendees = [new(new EmailAddress("Bob", "bob@example.com")) { ResponseType = "Accept" }],
+                }),
+            ],
+        };
+        var back = SqliteMailStore.DeserializeItem(Encoding.UTF8.GetBytes(SqliteMailStore.SerializeItem(master)));
+        Assert.Equal(master.Recurrence, back.Recurrence);
+        Assert.Equal([at.AddDays(7)], back.DeletedOccurrences!);
+        var exception = Assert.Single(back.Exceptions!);
+        Assert.Equal(at.AddDays(3), exception.OriginalStartUtc);
+        Assert.Equal(("Moved", at.AddDays(3).AddHours(2), at.AddDays(3).AddHours(3)), (exception.Changes.Subject, exception.Changes.Start!.Value, exception.Changes.End!.Value));
+        Assert.Equal("bob@example.com", Assert.Single(exception.Changes.RequiredAttendees!).Mailbox.Address);
+        Assert.Null(exception.Changes.Location);
+        Assert.Equal(SqliteMailStore.SerializeItem(master), SqliteMailStore.SerializeItem(back));
+    }
+
+    [Fact]
+    public void A_task_recurrence_stored_raw_before_issue_16_is_kept_and_stored_again_as_it_was()
+    {
+        const string raw = "<Recurrence xmlns=\"http://schemas.microsoft.com/exchange/services/2006/types\"><DailyRegeneration><Interval>3</Interval></DailyRegeneration><NoEndRecurrence><StartDate>2030-01-07</StartDate></NoEndRecurrence></Recurrence>";
+        var stored = "{\"format\":2,\"kind\":\"Task\",\"changes\":{},\"props\":{\"TaskType/Recurrence\":" + JsonSerializer.Serialize(raw) + "}}";
+        var back = SqliteMailStore.DeserializeItem(Encoding.UTF8.GetBytes(stored));
+        Assert.Equal(raw, back.Properties[ItemProperties.TaskType_Recurrence]);
+        Assert.Equal(stored, SqliteMailStore.SerializeItem(back));
+        Assert.Equal(RecurrencePatternKind.DailyRegeneration, Rendezvous.Edge.Recurrences.TaskRecurrenceOf(back)!.Pattern.Kind);
+    }
+
+    [Fact]
+    public void A_clone_of_a_master_shares_no_exception_with_it()
+    {
+        var at = new DateTime(2030, 1, 7, 9, 0, 0, DateTimeKind.Utc);
+        var master = new Item { Kind = ItemKind.CalendarItem, DeletedOccurrences = [at], Exceptions = [new(at, new Item { Kind = ItemKind.CalendarItem, Subject = "One" })] };
+        var copy = master.Clone();
+        copy.Exceptions![0].Changes.Subject = "Two";
+        copy.DeletedOccurrences!.Add(at.AddDays(1));
+        Assert.Equal("One", master.Exceptions![0].Changes.Subject);
+        Assert.Single(master.DeletedOccurrences!);
     }
 }
