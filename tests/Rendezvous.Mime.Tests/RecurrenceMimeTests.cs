@@ -343,22 +343,19 @@ public sealed class RecurrenceMimeTests
     }
 
     [Fact]
-    public void A_daily_series_with_900_exceptions_is_written_and_read_within_bounded_time()
+    public void A_daily_series_with_900_exceptions_round_trips()
     {
-        // Regression guard: each exception is one overlay of the master and one diff against it, never a copy of them all.
+        // Each exception is one overlay of the master and one diff against it, never a copy of them all (speed belongs
+        // in bench/, not in a timed test).
         var master = ParisSeries();
         master.Recurrence = new Recurrence(new RecurrencePattern(RecurrencePatternKind.Daily), new RecurrenceRange(RecurrenceRangeKind.NoEnd, new DateOnly(2030, 3, 18)));
         master.DeletedOccurrences = null;
         master.Exceptions = [.. Enumerable.Range(1, 900).Select(d => new OccurrenceException(
             master.Start!.Value.AddDays(d),
             new Item { Kind = ItemKind.CalendarItem, Subject = $"Day {d}", Start = master.Start.Value.AddDays(d).AddHours(-1), End = master.Start.Value.AddDays(d) }))];
-        var started = Stopwatch.StartNew();
-        var text = Text(master);
-        var written = started.Elapsed;
-        var back = Read(text);
+        var back = Read(Text(master));
         Assert.Equal(900, back.Exceptions!.Count);
         Assert.Equal("Day 900", back.Exceptions[^1].Changes.Subject);
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"written in {written}, read back in {started.Elapsed - written}");
     }
 
     /// <summary>The occurrences python3-recurring-ical-events finds in [from, to): `START END SUMMARY` each.</summary>

@@ -97,10 +97,9 @@ public sealed class SampleTests
         // Regression guard: Ical.Net parses by recursion; this would take the process's stack.
         var text = "BEGIN:VCALENDAR\r\n" + string.Concat(Enumerable.Repeat("BEGIN:X\r\n", 1_000_000));
         var item = new Item { Kind = ItemKind.CalendarItem };
-        var started = System.Diagnostics.Stopwatch.StartNew();
+        // A recursion this deep would end the test process (stack overflow), so reaching the assertion is the proof.
         var e = Assert.Throws<DomainException>(() => MimeContent.Apply(item, System.Text.Encoding.UTF8.GetBytes(text), null));
         Assert.Equal(ErrorCode.MimeContentConversionFailed, e.Code);
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
     }
 
     [Fact]
