@@ -110,7 +110,14 @@ public static class UpdateItemService
             CalendarRules.KeepWallClock(stored, item, mime || touched.Contains("calendar:Start"), mime || touched.Contains("calendar:End"));
             CalendarRules.SnapAllDay(item);
             CalendarRules.Validate(item);
-            RecurringMaster.AfterUpdate(stored, item);
+            if (mime)
+            {
+                RecurringMaster.AfterContentReplaced(item);
+            }
+            else
+            {
+                RecurringMaster.AfterUpdate(stored, item);
+            }
         }
 
         foreach (var uri in touched)
