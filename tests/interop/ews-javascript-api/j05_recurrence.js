@@ -3,8 +3,8 @@
  * Recurring series as an EWS Managed API app drives them, through ews-javascript-api 0.15.3 (issue 16): every
  * pattern the library has (Daily, Weekly, absolute and relative Monthly and Yearly), NumberOfOccurrences and EndDate
  * ranges, Bind with Recurrence and FirstOccurrence/LastOccurrence, BindToOccurrence, BindToRecurringMaster,
- * FindAppointments over a CalendarView, an occurrence updated (ModifiedOccurrences) and one deleted
- * (DeletedOccurrences). The weekly series is in Paris ("Romance Standard Time") and crosses the start of summer time
+ * FindAppointments over a CalendarView, an occurrence updated (it becomes an exception: ModifiedOccurrences) and one
+ * deleted (DeletedOccurrences). The weekly series is in Paris ("Romance Standard Time") and crosses the start of summer time
  * (Sunday 2030-03-31): its occurrences keep 09:00 Paris time, 08:00 UTC before and 07:00 UTC after.
  *
  * Note: the port reads a pattern's Interval back as the element's text (a string: "2"), not a number; the steps
@@ -91,6 +91,32 @@ async function main() {
       return;
     }
     throw new Error('the ninth occurrence of a series of four was bound');
+  }, ['weekly_paris_save']);
+
+  await s.step('occurrence_update_becomes_exception', async () => {
+    const second = await ews.Appointment.BindToOccurrence(alice, s.value('weekly_paris_save'), 2);
+    second.Subject = `${weekly} moved`;
+    second.Start = utc(2030, 3, 26, 10);
+    second.End = utc(2030, 3, 26, 11);
+    await second.Update(ews.ConflictResolutionMode.AlwaysOverwrite, ews.SendInvitationsOrCancellationsMode.SendToNone);
+    const again = await ews.Appointment.BindToOccurrence(alice, s.value('weekly_paris_save'), 2);
+    equal(again.AppointmentType, ews.AppointmentType.Exception, 'AppointmentType');
+    equal(iso(again.Start), '2030-03-26T10:00', 'Start');
+    const master = await ews.Appointment.Bind(alice, s.value('weekly_paris_save'), masterProperties());
+    equal(master.ModifiedOccurrences ? master.ModifiedOccurrences.Count : 0, 1, 'ModifiedOccurrences.Count');
+    const modified = master.ModifiedOccurrences._getItem(0);
+    equal(iso(modified.Start), '2030-03-26T10:00', 'ModifiedOccurrences[0].Start');
+    equal(iso(modified.OriginalStart), '2030-03-25T08:00', 'ModifiedOccurrences[0].OriginalStart');
+  }, ['weekly_paris_save']);
+
+  await s.step('occurrence_delete', async () => {
+    const fourth = await ews.Appointment.BindToOccurrence(alice, s.value('weekly_paris_save'), 4);
+    await fourth.Delete(ews.DeleteMode.HardDelete, ews.SendCancellationsMode.SendToNone);
+    const master = await ews.Appointment.Bind(alice, s.value('weekly_paris_save'), masterProperties());
+    equal(master.DeletedOccurrences ? master.DeletedOccurrences.Count : 0, 1, 'DeletedOccurrences.Count');
+    equal(iso(master.DeletedOccurrences._getItem(0).OriginalStart), '2030-04-08T07:00', 'DeletedOccurrences[0]');
+    const found = await viewOf(alice, weekly, utc(2030, 3, 1), utc(2030, 4, 30));
+    assert(!found.some((a) => iso(a.Start) === '2030-04-08T07:00'), 'the deleted occurrence is not in the view');
   }, ['weekly_paris_save']);
 
   await s.step('daily_end_date', async () => {
