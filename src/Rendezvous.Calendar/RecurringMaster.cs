@@ -101,6 +101,23 @@ public static class RecurringMaster
     }
 
     /// <summary>
+    /// A master whose MimeContent was set: the series, its deleted occurrences and its exceptions are the content's,
+    /// whatever the master had (DavMail and CalDAV clients edit a series by PUTting the whole VCALENDAR), kept where
+    /// they fall on the new pattern. Unlike <see cref="AfterUpdate"/>, a change of pattern does not drop them.
+    /// </summary>
+    public static void AfterContentReplaced(Item item)
+    {
+        Settle(item);
+        if (SeriesOf(item) is not { } series)
+        {
+            return;
+        }
+
+        item.Exceptions = item.Exceptions?.Where(e => RecurrenceExpansion.IndexOf(series, e.OriginalStartUtc) is not null).ToList();
+        item.DeletedOccurrences = item.DeletedOccurrences?.Where(d => RecurrenceExpansion.IndexOf(series, d) is not null).ToList();
+    }
+
+    /// <summary>
     /// The master's first occurrence as FirstOccurrence gives it: the first one the pattern has that is not deleted, at
     /// its exception's times when it is modified.
     /// </summary>

@@ -16,6 +16,12 @@ public static class UpdateItemService
     public static async Task<Item> UpdateAsync(Session session, UpdateItemOptions options, ItemChange change)
     {
         var reference = change.Reference;
+        var (first, index) = await session.ResolveItemAsync(reference);
+        if (index is int n)
+        {
+            return await UpdateOccurrenceAsync(session, options, change, first, n);
+        }
+
         // A write that lost a race is decided again on the fresh item (the ChangeKey rules then apply to it).
         var results = await MeetingRunner.RunOnItemAsync(session, reference, async stored =>
         {
@@ -35,6 +41,32 @@ public static class UpdateItemService
             return decision;
         });
         return results[0];
+    }
+
+    /// <summary>
+    /// An ItemChange of one occurrence (an OccurrenceItemId or the occurrence's own ItemId): the occurrence, or the
+    /// exception it already is, changed as an item of its own and stored on its master as an exception; the answer is
+    /// the exception, with its own id and the master's new ChangeKey ("How to update a recurring series by using EWS").
+    /// </summary>
+    private static async Task<Item> UpdateOccurrenceAsync(Session session, UpdateItemOptions options, ItemChange change, Item master, int index)
+    {
+        if (options.MeetingMode is null)
+        {
+            throw new DomainException(ErrorCode.InvitationsOrCancellationsRequired, "SendMeetingInvitationsOrCancellations is required when calendar items are updated.");
+        }
+
+        // Note: the organizer's occurrence of a meeting changes here; the attendees' updates for it are the meeting
+        // workflow's (issue 16, occurrence updates).
+        var results = await MeetingRunner.RunAsync(session, MeetingKey.Of(master), async () =>
+        {
+            var (stored, _) = await session.ResolveItemAsync(change.Reference);
+            var occurrence = OccurrenceEdits.Current(stored, index);
+            var edited = Decide(session, occurrence, change.Reference, change.Updates, options.Conflict);
+            var decision = new Decision();
+            decision.Results.Add(decision.Update(new PlacedItem(stored, null), OccurrenceEdits.Change(stored, index, edited)));
+            return decision;
+        });
+        return OccurrenceEdits.Current(results[0], index);
     }
 
     /// <summary>
@@ -110,7 +142,14 @@ public static class UpdateItemService
             CalendarRules.KeepWallClock(stored, item, mime || touched.Contains("calendar:Start"), mime || touched.Contains("calendar:End"));
             CalendarRules.SnapAllDay(item);
             CalendarRules.Validate(item);
-            RecurringMaster.AfterUpdate(stored, item);
+            if (mime)
+            {
+                RecurringMaster.AfterContentReplaced(item);
+            }
+            else
+            {
+                RecurringMaster.AfterUpdate(stored, item);
+            }
         }
 
         foreach (var uri in touched)

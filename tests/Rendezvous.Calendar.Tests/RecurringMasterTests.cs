@@ -40,6 +40,21 @@ public sealed class RecurringMasterTests
     }
 
     [Fact]
+    public void A_replaced_content_keeps_its_own_exceptions_on_a_new_pattern_and_drops_those_off_it()
+    {
+        // What a MimeContent set leaves (DavMail PUTs the whole series): a daily series every other day whose content
+        // says one exception and one deletion on the pattern (days 2 and 4) and one of each off it (days 3 and 5).
+        var item = Master(Daily(10, interval: 2));
+        item.Exceptions = [Moved(Nine.AddDays(2), TimeSpan.FromHours(1)), Moved(Nine.AddDays(3), TimeSpan.FromHours(1))];
+        item.DeletedOccurrences = [Nine.AddDays(4), Nine.AddDays(5)];
+
+        RecurringMaster.AfterContentReplaced(item);
+
+        Assert.Equal([Nine.AddDays(2)], item.Exceptions!.Select(e => e.OriginalStartUtc));
+        Assert.Equal([Nine.AddDays(4)], item.DeletedOccurrences!);
+    }
+
+    [Fact]
     public void A_shorter_range_keeps_the_exceptions_still_in_it_and_drops_the_others()
     {
         var before = Master(Daily(10));

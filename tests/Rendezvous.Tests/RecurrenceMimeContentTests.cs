@@ -107,6 +107,70 @@ public sealed class RecurrenceMimeContentTests(ServerFixture server)
         Assert.Single(lines, l => l.StartsWith("RRULE:FREQ=WEEKLY;", StringComparison.Ordinal) && l.Contains("COUNT=8", StringComparison.Ordinal));
     }
 
+    /// <summary>The master's ModifiedOccurrences (OriginalStart -> Start) and DeletedOccurrences (Start) over EWS.</summary>
+    private async Task<(string[] Modified, string[] Deleted)> OccurrencesAsync(string id)
+    {
+        var master = (await server.CallAsync(Alice, $"""
+            <m:GetItem>
+              <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>
+                <t:FieldURI FieldURI="calendar:ModifiedOccurrences"/><t:FieldURI FieldURI="calendar:DeletedOccurrences"/>
+              </t:AdditionalProperties></m:ItemShape>
+              <m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds>
+            </m:GetItem>
+            """)).Ok().Descendants(T + "CalendarItem").Single();
+        var modified = master.Element(T + "ModifiedOccurrences")?.Elements(T + "Occurrence")
+            .Select(o => $"{o.Element(T + "OriginalStart")!.Value} -> {o.Element(T + "Start")!.Value}").ToArray() ?? [];
+        var deleted = master.Element(T + "DeletedOccurrences")?.Elements(T + "DeletedOccurrence").Select(d => d.Element(T + "Start")!.Value).ToArray() ?? [];
+        return (modified, deleted);
+    }
+
+    private async Task<(string Id, string ChangeKey)> CreateFromMimeAsync(string ics)
+    {
+        var created = await server.CallAsync(Alice, $"""
+            <m:CreateItem SendMeetingInvitations="SendToNone">
+              <m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>
+              <m:Items><t:CalendarItem><t:MimeContent>{Base64(ics)}</t:MimeContent></t:CalendarItem></m:Items>
+            </m:CreateItem>
+            """);
+        return created.Ok().ItemId();
+    }
+
+    [Fact]
+    public async Task UpdateItem_of_MimeContent_changing_the_pattern_keeps_the_contents_EXDATE_and_exception()
+    {
+        // The defect: a new pattern dropped the deleted occurrences and exceptions, those of the new content too, as an
+        // edit of calendar:Recurrence drops those that were the master's. A MimeContent is the whole series (DavMail).
+        var tag = Tag();
+        var uid = $"series-{tag}@example.com";
+        var (id, key) = await CreateFromMimeAsync(Series(uid, "Sync " + tag));
+        var daily = Series(uid, "Sync " + tag).Replace("RRULE:FREQ=WEEKLY;COUNT=5;BYDAY=MO", "RRULE:FREQ=DAILY;COUNT=30", StringComparison.Ordinal);
+        (await server.CallAsync(Alice, Requests.SetField(id, key, "item:MimeContent", $"<t:MimeContent>{Base64(daily)}</t:MimeContent>"))).Ok();
+
+        var (modified, deleted) = await OccurrencesAsync(id);
+        Assert.Equal(["2030-04-08T07:00:00Z -> 2030-04-08T08:00:00Z"], modified);
+        Assert.Equal(["2030-04-01T07:00:00Z"], deleted);
+        Assert.Contains("RRULE:FREQ=DAILY;COUNT=30", Lines(await MimeTextAsync(id)));
+    }
+
+    [Fact]
+    public async Task UpdateItem_of_MimeContent_replaces_the_series_deletions_and_exceptions()
+    {
+        // The content's EXDATE and RECURRENCE-ID are the series' own: those it no longer has are gone, new ones are added.
+        var tag = Tag();
+        var uid = $"series-{tag}@example.com";
+        var (id, key) = await CreateFromMimeAsync(Series(uid, "Sync " + tag));
+        var other = Series(uid, "Sync " + tag)
+            .Replace("EXDATE;TZID=Europe/Paris:20300401T090000", "EXDATE;TZID=Europe/Paris:20300325T090000", StringComparison.Ordinal)
+            .Replace("RECURRENCE-ID;TZID=Europe/Paris:20300408T090000", "RECURRENCE-ID;TZID=Europe/Paris:20300415T090000", StringComparison.Ordinal)
+            .Replace("DTSTART;TZID=Europe/Paris:20300408T100000", "DTSTART;TZID=Europe/Paris:20300416T090000", StringComparison.Ordinal)
+            .Replace("DTEND;TZID=Europe/Paris:20300408T110000", "DTEND;TZID=Europe/Paris:20300416T100000", StringComparison.Ordinal);
+        (await server.CallAsync(Alice, Requests.SetField(id, key, "item:MimeContent", $"<t:MimeContent>{Base64(other)}</t:MimeContent>"))).Ok();
+
+        var (modified, deleted) = await OccurrencesAsync(id);
+        Assert.Equal(["2030-04-15T07:00:00Z -> 2030-04-16T07:00:00Z"], modified);
+        Assert.Equal(["2030-03-25T08:00:00Z"], deleted);
+    }
+
     [Theory]
     [InlineData("RRULE:FREQ=HOURLY;INTERVAL=3")]
     [InlineData("RRULE:FREQ=MONTHLY;BYMONTHDAY=2,15")]

@@ -5,8 +5,10 @@ Starts davmail-server on a free loopback port against RDV_URL (its EWS endpoint)
 python3-caldav as RDV_USER1 (and RDV_USER2 as the meeting's attendee), printing `ok STEP` or `FAIL STEP: reason` for
 each and a closing figure `davmail: N of M steps pass`: listing, reading, deleting an event made over EWS; creating,
 updating, reading back and deleting one over CalDAV; a meeting created over CalDAV reaching the attendee's Inbox and
-calendar, and the attendee accepting it in their own CalDAV session. Steps in EXPECTED_TO_FAIL (none today) are run
-and reported (`xfail`/`XPASS`) but do not fail the run.
+calendar, and the attendee accepting it in their own CalDAV session; a weekly series in Paris time PUT with its RRULE,
+listed once by a REPORT with its RRULE, one occurrence moved (a RECURRENCE-ID VEVENT), one deleted (EXDATE), a series
+PUT with an exception and an EXDATE at once, the series deleted. Steps in EXPECTED_TO_FAIL are run and reported
+(`xfail`/`XPASS`) but do not fail the run.
 Exit 0 when every other step passes, 1 otherwise, 2 when davmail-server or python3-caldav is missing.
 
 DavMail's wire log (log4j.logger.httpclient.wire=DEBUG) is kept in RDV_DAVMAIL_LOG (default: a temporary folder)
@@ -28,9 +30,9 @@ import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 
-# Steps that cannot pass yet for a reason outside issue 15, each with its reason. Reported (`xfail`/`XPASS`), not
+# Steps that cannot pass yet for a reason outside this harness, each with its reason. Reported (`xfail`/`XPASS`), not
 # counted against the run.
-EXPECTED_TO_FAIL = set()
+EXPECTED_TO_FAIL = {}
 
 DAVMAIL = shutil.which("davmail-server") or "/usr/bin/davmail-server"
 
@@ -129,6 +131,56 @@ def ical(uid, summary, start, end, organizer=None, attendee=None, description="M
         lines.append(f"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;ROLE=REQ-PARTICIPANT:mailto:{attendee}")
     lines += ["END:VEVENT", "END:VCALENDAR", ""]
     return "\r\n".join(lines)
+
+
+PARIS_VTIMEZONE = "\r\n".join([
+    "BEGIN:VTIMEZONE", "TZID:Europe/Paris",
+    "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "TZNAME:CEST", "DTSTART:19700329T020000",
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT",
+    "BEGIN:STANDARD", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "TZNAME:CET", "DTSTART:19701025T030000",
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
+    "END:VTIMEZONE"])
+
+
+def weekly_series(uid, summary, exdate=None, moved=None):
+    """A weekly series of five Mondays at 09:00 Paris time from 2031-03-03 (summer time begins on 2031-03-30, so the
+    last one is 07:00 UTC, the others 08:00 UTC), with an EXDATE (a Paris wall-clock time, e.g. "20310317T090000", or a UTC one ending in Z)
+    and `moved`, (original, new start, summary) of one occurrence as a RECURRENCE-ID VEVENT, as CalDAV clients write it."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Rendezvous//DavMail interop//EN", PARIS_VTIMEZONE,
+             "BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}", "DTSTART;TZID=Europe/Paris:20310303T090000",
+             "DTEND;TZID=Europe/Paris:20310303T100000", "RRULE:FREQ=WEEKLY;COUNT=5;BYDAY=MO", f"SUMMARY:{summary}"]
+    if exdate:
+        lines.append(f"EXDATE:{exdate}" if exdate.endswith("Z") else f"EXDATE;TZID=Europe/Paris:{exdate}")
+    lines.append("END:VEVENT")
+    if moved:
+        original, start, moved_summary = moved
+        end = (datetime.strptime(start, "%Y%m%dT%H%M%S") + timedelta(hours=1)).strftime("%Y%m%dT%H%M%S")
+        lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}", f"RECURRENCE-ID;TZID=Europe/Paris:{original}",
+                  f"DTSTART;TZID=Europe/Paris:{start}", f"DTEND;TZID=Europe/Paris:{end}", f"SUMMARY:{moved_summary}",
+                  "END:VEVENT"]
+    lines += ["END:VCALENDAR", ""]
+    return "\r\n".join(lines)
+
+
+def ews_series(url, user, password, item_id):
+    """A master's CalendarItemType, Recurrence pattern, ModifiedOccurrences (OriginalStart -> Start) and
+    DeletedOccurrences (Start) over EWS."""
+    text = ews(url, user, password, f'''<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>
+        <t:FieldURI FieldURI="calendar:CalendarItemType"/><t:FieldURI FieldURI="calendar:Recurrence"/>
+        <t:FieldURI FieldURI="calendar:ModifiedOccurrences"/><t:FieldURI FieldURI="calendar:DeletedOccurrences"/>
+        </t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>''')
+    if "NoError" not in text:
+        raise AssertionError("GetItem of the master failed: " + text[:300])
+    kind = re.search(r"<t:CalendarItemType>(\w+)<", text)
+    modified = re.search(r"<t:ModifiedOccurrences>(.*?)</t:ModifiedOccurrences>", text, re.S)
+    deleted = re.search(r"<t:DeletedOccurrences>(.*?)</t:DeletedOccurrences>", text, re.S)
+    return {
+        "type": kind.group(1) if kind else None,
+        "recurrence": "<t:Recurrence>" in text,
+        "modified": dict((o, st) for st, o in re.findall(r"<t:Start>([^<]+)</t:Start><t:End>[^<]+</t:End><t:OriginalStart>([^<]+)<", modified.group(1))) if modified else {},
+        "deleted": re.findall(r"<t:Start>([^<]+)</t:Start>", deleted.group(1)) if deleted else [],
+    }
 
 
 def put(client, url, data):
@@ -387,6 +439,96 @@ def main():
             if not ews_find(ews_url, alice, alice_password, "inbox", "Accepted: " + subject, kind="MeetingResponse"):
                 raise AssertionError("no acceptance in the organizer's Inbox")
 
+
+        def series_by_put():
+            # A weekly series in Paris time: DavMail creates it with a CreateItem of its MimeContent (RRULE, VTIMEZONE).
+            state["series_uid"] = uid = f"rdv-davmail-series-{tag}@example.com"
+            state["series_subject"] = subject = f"CalDAV series {tag}"
+            state["series_event"] = calendar.save_event(weekly_series(uid, subject))
+            ids = ews_find(ews_url, alice, alice_password, "calendar", subject)
+            if len(ids) != 1:
+                raise AssertionError(f"{len(ids)} calendar items have the series' subject over EWS")
+            state["series_id"] = ids[0]
+            series = ews_series(ews_url, alice, alice_password, ids[0])
+            if series["type"] != "RecurringMaster" or not series["recurrence"]:
+                raise AssertionError(f"over EWS the item is {series['type']}, recurrence {series['recurrence']}")
+
+        def series_listed_once_with_rrule():
+            # A calendar-query REPORT (what CalDAV clients sync by) lists the series once, as its master with its
+            # RRULE: DavMail asks for items with PidLidRecurring or instancetype 1, whatever their date.
+            if "series_uid" not in state:
+                raise AssertionError("no series: the PUT did not create it")
+            found = [e for e in calendar.events() if state["series_uid"] in e.data]
+            if len(found) != 1:
+                raise AssertionError(f"the REPORT lists the series {len(found)} times")
+            data = re.sub(r"\r?\n[ \t]", "", found[0].data)
+            if not re.search(r"^RRULE:.*FREQ=WEEKLY", data, re.M) or "BYDAY=MO" not in data:
+                raise AssertionError("the series read back has no weekly RRULE: " + data[:500])
+            if not re.search(r"^DTSTART;TZID=[^:]+:20310303T090000", data, re.M):
+                raise AssertionError("the series read back does not start at 09:00 in its zone: "
+                                     + (re.search(r"^DTSTART.*$", data, re.M) or [""])[0])
+
+        def series_occurrence_edited():
+            # The client PUTs the series with one occurrence moved (a RECURRENCE-ID VEVENT): DavMail updates the master,
+            # then walks OccurrenceItemIds (GetItem ... OriginalStart) to the one of that RECURRENCE-ID and updates it.
+            if "series_event" not in state:
+                raise AssertionError("no series: the PUT did not create it")
+            put(client, state["series_event"].url, weekly_series(state["series_uid"], state["series_subject"],
+                                                                 moved=("20310310T090000", "20310311T110000", state["series_subject"] + " moved")))
+            series = ews_series(ews_url, alice, alice_password, state["series_id"])
+            if series["modified"] != {"2031-03-10T08:00:00Z": "2031-03-11T10:00:00Z"}:
+                raise AssertionError(f"ModifiedOccurrences over EWS: {series['modified']}")
+
+        def series_occurrence_deleted():
+            # An EXDATE: DavMail walks the OccurrenceItemIds to that occurrence and deletes it. Note: DavMail 6.0's
+            # handleExcludedDates reads an EXDATE's value as UTC whatever its TZID (convertCalendarDateToExchange + "Z"),
+            # on Exchange as here, so a Paris EXDATE matches no occurrence; later DavMail converts it from its TZID
+            # (convertCalendarDateToExchangeZulu). The EXDATE is given in UTC, which 6.0 and later read alike.
+            if "series_event" not in state:
+                raise AssertionError("no series: the PUT did not create it")
+            put(client, state["series_event"].url, weekly_series(state["series_uid"], state["series_subject"], exdate="20310317T080000Z",
+                                                                 moved=("20310310T090000", "20310311T110000", state["series_subject"] + " moved")))
+            series = ews_series(ews_url, alice, alice_password, state["series_id"])
+            if series["deleted"] != ["2031-03-17T08:00:00Z"]:
+                raise AssertionError(f"DeletedOccurrences over EWS: {series['deleted']}")
+            # Read back over CalDAV: the deletion as an EXDATE, the moved occurrence as a RECURRENCE-ID VEVENT.
+            reread = calendar.event_by_url(state["series_event"].url)
+            reread.load()
+            data = re.sub(r"\r?\n[ \t]", "", reread.data)
+            if not re.search(r"^EXDATE[^:]*:(20310317T090000|20310317T080000Z)", data, re.M) or not re.search(r"^RECURRENCE-ID[^:]*:(20310310T090000|20310310T080000Z)", data, re.M):
+                raise AssertionError("the series read back lacks its EXDATE or RECURRENCE-ID: " + data[:800])
+
+        def series_with_exception_by_put():
+            # A series created with an exception in the same PUT: DavMail sends the whole VCALENDAR as MimeContent and
+            # the server makes the exception of the RECURRENCE-ID VEVENT.
+            uid = f"rdv-davmail-series2-{tag}@example.com"
+            subject = f"CalDAV series with exception {tag}"
+            event = calendar.save_event(weekly_series(uid, subject, exdate="20310324T090000",
+                                                      moved=("20310331T090000", "20310331T140000", subject + " later")))
+            ids = ews_find(ews_url, alice, alice_password, "calendar", subject)
+            if len(ids) != 1:
+                raise AssertionError(f"{len(ids)} calendar items have the series' subject over EWS")
+            series = ews_series(ews_url, alice, alice_password, ids[0])
+            if series["modified"] != {"2031-03-31T07:00:00Z": "2031-03-31T12:00:00Z"} or series["deleted"] != ["2031-03-24T08:00:00Z"]:
+                raise AssertionError(f"over EWS: modified {series['modified']}, deleted {series['deleted']}")
+            reread = calendar.event_by_url(event.url)
+            reread.load()
+            data = re.sub(r"\r?\n[ \t]", "", reread.data)
+            if not re.search(r"^RECURRENCE-ID[^:]*:20310331T", data, re.M) or not re.search(r"^EXDATE[^:]*:20310324T", data, re.M):
+                raise AssertionError("the series read back lacks its RECURRENCE-ID or EXDATE: " + data[:800])
+            response = client.delete(str(event.url))
+            if response.status >= 400:
+                raise AssertionError(f"DELETE answered HTTP {response.status}")
+
+        def series_deleted():
+            if "series_event" not in state:
+                raise AssertionError("no series: the PUT did not create it")
+            response = client.delete(str(state["series_event"].url))
+            if response.status >= 400:
+                raise AssertionError(f"DELETE answered HTTP {response.status}")
+            if ews_exists(ews_url, alice, alice_password, state["series_id"]):
+                raise AssertionError("DELETE answered but the series is still there over EWS")
+
         step("list_calendar", list_calendar)
         step("read_event", read_event)
         step("delete_event", delete_event)
@@ -396,6 +538,12 @@ def main():
         step("delete_put_event", delete_put_event)
         step("meeting_reaches_attendee", meeting_reaches_attendee)
         step("attendee_accepts", attendee_accepts)
+        step("series_by_put", series_by_put)
+        step("series_listed_once_with_rrule", series_listed_once_with_rrule)
+        step("series_occurrence_edited", series_occurrence_edited)
+        step("series_occurrence_deleted", series_occurrence_deleted)
+        step("series_with_exception_by_put", series_with_exception_by_put)
+        step("series_deleted", series_deleted)
     finally:
         process.terminate()
         try:

@@ -178,4 +178,23 @@ async function rawEws(user, password, body, version = 'Exchange2013_SP1') {
   return text;
 }
 
-module.exports = { ews, all, URL, USER1, PASSWORD1, USER2, PASSWORD2, service, runId, utc, ms, Steps, assert, equal, waitFor, findByTag, rawEws };
+/** The properties of a master an app asks for (the first class set plus the recurrence fields). */
+function masterProperties() {
+  return new ews.PropertySet(ews.BasePropertySet.FirstClassProperties, [
+    ews.AppointmentSchema.Recurrence, ews.AppointmentSchema.FirstOccurrence, ews.AppointmentSchema.LastOccurrence,
+    ews.AppointmentSchema.ModifiedOccurrences, ews.AppointmentSchema.DeletedOccurrences, ews.AppointmentSchema.AppointmentType,
+  ]);
+}
+
+/** The occurrences of `subject` in a CalendarView from..to, sorted by start. */
+async function viewOf(svc, subject, from, to) {
+  const found = await svc.FindAppointments(ews.WellKnownFolderName.Calendar, new ews.CalendarView(from, to));
+  return found.Items.filter((a) => a.Subject === subject).sort((a, b) => ms(a.Start) - ms(b.Start));
+}
+
+/** A DateTime as UTC 'yyyy-MM-ddTHH:mm', to compare with a literal. */
+function iso(dateTime) {
+  return new Date(ms(dateTime)).toISOString().slice(0, 16);
+}
+
+module.exports = { ews, all, URL, USER1, PASSWORD1, USER2, PASSWORD2, service, runId, utc, ms, Steps, assert, equal, waitFor, findByTag, rawEws, masterProperties, viewOf, iso };
