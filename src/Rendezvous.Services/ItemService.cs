@@ -324,6 +324,14 @@ public static class ItemService
     /// <summary>One item of a DeleteItem.</summary>
     public static async Task DeleteAsync(Session session, DeleteItemOptions options, ItemRef reference)
     {
+        if ((await session.ResolveItemAsync(reference)).InstanceIndex is not null)
+        {
+            // One occurrence: deleted from its series (DeletedOccurrences), and cancelled for its attendees when asked.
+            await MeetingService.DeleteOccurrenceAsync(session, reference, options.Cancellations
+                ?? throw new DomainException(ErrorCode.CancellationsRequired, "SendMeetingCancellations is required when calendar items are deleted."));
+            return;
+        }
+
         var item = await session.GetOwnItemAsync(reference);
         if (item.Kind == ItemKind.CalendarItem && options.Cancellations is null)
         {

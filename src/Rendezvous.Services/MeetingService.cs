@@ -40,7 +40,8 @@ public static class MeetingService
         var reference = RequireReference(response, "the meeting request or calendar item it answers");
         var saved = await SavedPlaceAsync(session, savedFolder);
         var reply = new MeetingReply(kind, response.Body, response.ProposedStart, response.ProposedEnd);
-        return await MeetingRunner.RunOnItemAsync(session, reference, async item =>
+        // An attendee may answer one occurrence of a series: the workflow takes the occurrence (it names its RecurrenceId).
+        return await MeetingRunner.RunOnItemOrOccurrenceAsync(session, reference, async item =>
         {
             var (attendee, placed) = await PlaceAsync(session, item);
             var organizer = await OrganizerViewAsync(session, item);
@@ -130,6 +131,43 @@ public static class MeetingService
         var attendees = await MeetingRunner.LocalViewsAsync(session, addresses, MeetingKey.Of(after));
         return MeetingWorkflow.Update(placed, after, me, mode, attendees, null, MeetingRunner.Context(session));
     }
+
+    /// <summary>
+    /// UpdateItem of one occurrence (<paramref name="changed"/>: the occurrence with the changes applied): it becomes an
+    /// exception of its series; the organizer's meeting sends the update for that occurrence alone, as <paramref name="mode"/> says.
+    /// </summary>
+    public static async Task<Decision> UpdateOccurrenceAsync(Session session, Item changed, string? mode)
+    {
+        var me = session.Mailbox;
+        var master = await MasterOfAsync(session, changed);
+        var (_, placed) = await PlaceAsync(session, master);
+        mode ??= SchemaValues.CalendarItemUpdateOperationType.SendToNone;
+        var attendees = mode == SchemaValues.CalendarItemUpdateOperationType.SendToNone
+            ? new Dictionary<string, MeetingView>()
+            : await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(changed, me), MeetingKey.Of(master));
+        return MeetingWorkflow.UpdateOccurrence(placed, changed, me, mode, attendees, null, MeetingRunner.Context(session));
+    }
+
+    /// <summary>
+    /// DeleteItem of one occurrence: recorded as deleted on its series; the organizer's meeting sends a cancellation of
+    /// that occurrence as <paramref name="mode"/> says.
+    /// </summary>
+    public static Task DeleteOccurrenceAsync(Session session, ItemRef reference, string mode) =>
+        MeetingRunner.RunOnItemOrOccurrenceAsync(session, reference, async occurrence =>
+        {
+            var me = session.Mailbox;
+            var master = await MasterOfAsync(session, occurrence);
+            var (_, placed) = await PlaceAsync(session, master);
+            var attendees = mode == SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone
+                ? new Dictionary<string, MeetingView>()
+                : await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(occurrence, me), MeetingKey.Of(master));
+            return MeetingWorkflow.CancelOccurrence(placed, occurrence.OriginalStart!.Value, me, null, mode, attendees, null, MeetingRunner.Context(session));
+        });
+
+    private static async Task<Item> MasterOfAsync(Session session, Item occurrence) =>
+        EwsIds.TryParseOccurrenceId(occurrence.Id, out var masterId, out _)
+            ? await session.GetOwnItemAsync(new ItemRef(masterId, null))
+            : throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store.");
 
     /// <summary>
     /// DeleteItem of the organizer's meeting with cancellations: attendees are told, and the item goes to

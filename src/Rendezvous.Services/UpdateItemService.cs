@@ -17,7 +17,7 @@ public static class UpdateItemService
     {
         var reference = change.Reference;
         // A write that lost a race is decided again on the fresh item (the ChangeKey rules then apply to it).
-        var results = await MeetingRunner.RunOnItemAsync(session, reference, async stored =>
+        var results = await MeetingRunner.RunOnItemOrOccurrenceAsync(session, reference, async stored =>
         {
             if (stored.Kind == ItemKind.CalendarItem && options.MeetingMode is null)
             {
@@ -25,6 +25,12 @@ public static class UpdateItemService
             }
 
             var item = Decide(session, stored, reference, change.Updates, options.Conflict);
+            if (item.Kind == ItemKind.CalendarItem && SeriesItems.InstanceType(stored) is not null)
+            {
+                // One occurrence (or exception): it becomes an exception of its series, and its attendees hear of it alone.
+                return await MeetingService.UpdateOccurrenceAsync(session, item, options.MeetingMode);
+            }
+
             if (item.Kind == ItemKind.CalendarItem)
             {
                 return await MeetingService.UpdateAsync(session, stored, item, options.MeetingMode);
