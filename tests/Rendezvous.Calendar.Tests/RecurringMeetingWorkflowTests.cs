@@ -14,7 +14,7 @@ public sealed class RecurringMeetingWorkflowTests
     private static readonly DateTime Third = Nine.AddDays(14);
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
 
-    private readonly World world = new("alice", "bob", "carol");
+    private readonly World world = new("alice", "bob", "carol") { ServerIds = true };
 
     private Item Series()
     {
