@@ -40,7 +40,10 @@ public static class UpdateItemService
             decision.Results.Add(decision.Update(new PlacedItem(stored, null), item));
             return decision;
         });
-        return results[0];
+        // An occurrence is made from its master as the decision left it; read again, it carries the master's new ChangeKey.
+        return SeriesItems.InstanceType(results[0]) is not null
+            ? await session.GetItemOrOccurrenceAsync(new ItemRef(results[0].Id, null))
+            : results[0];
     }
 
     /// <summary>
