@@ -200,7 +200,7 @@ public sealed record EwsItem
     public DateTime? RecurrenceId { get; init; }
 
     /// <summary>Whether the item is one occurrence of a series, modified (an exception) or not.</summary>
-    public bool IsOccurrence => CalendarItemType is "Occurrence" or "Exception";
+    public bool IsOccurrence => CalendarItemType is SchemaValues.CalendarItemTypeType.Occurrence or SchemaValues.CalendarItemTypeType.Exception;
 
     /// <summary>Whether the server offers ProposeNewTime among this item's ResponseObjects.</summary>
     public bool CanProposeNewTime => ResponseObjects.Contains("ProposeNewTime");
