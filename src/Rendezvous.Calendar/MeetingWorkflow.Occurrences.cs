@@ -137,50 +137,43 @@ public static partial class MeetingWorkflow
     }
 
     /// <summary>
-    /// The organizer changed one occurrence (<paramref name="changed"/>: the occurrence as it should be, with its
-    /// OriginalStart): it becomes an exception of their series and, unless <paramref name="mode"/> is SendToNone, each
-    /// attendee gets a request for that occurrence alone (a FullUpdate when its time moved or they had not answered it,
-    /// else an InformationalUpdate) and their own series the same exception. A new time voids the answers and proposals
-    /// given for that occurrence; the other occurrences keep theirs. Applying an attendee's proposal is this step.
+    /// The organizer changed one occurrence: <paramref name="after"/> is their master with that occurrence's exception as
+    /// edited (<see cref="OccurrenceEdits.Change"/>). Unless <paramref name="mode"/> is SendToNone, each attendee gets a
+    /// request for that occurrence alone (a FullUpdate when its time moved or they had not answered it, else an
+    /// InformationalUpdate) and their own series the same exception. A new time voids the answers and proposals given
+    /// for that occurrence; the other occurrences keep theirs. Applying an attendee's proposal is this step. The first
+    /// result is the master.
     /// </summary>
-    public static Decision UpdateOccurrence(PlacedItem master, Item changed, Mailbox organizer, string mode, IReadOnlyDictionary<string, MeetingView> attendees, Place? sentCopy, WorkflowContext context)
+    public static Decision UpdateOccurrence(PlacedItem master, Item after, DateTime originalStartUtc, Mailbox organizer, string mode, IReadOnlyDictionary<string, MeetingView> attendees, Place? sentCopy, WorkflowContext context)
     {
-        var original = changed.OriginalStart ?? throw new DomainException(ErrorCode.InvalidOperation, "The item is no occurrence of a series.");
-        var before = OccurrenceOf(master.Item, original)
+        var before = OccurrenceOf(master.Item, originalStartUtc)
             ?? throw new DomainException(ErrorCode.OccurrenceDeleted, "Occurrence with this index was previously deleted from the recurrence.");
-        CalendarRules.Validate(changed);
+        var changes = SeriesItems.ExceptionAt(after, originalStartUtc)?.Changes
+            ?? throw new InvalidOperationException("The edited master has no exception for the occurrence.");
+        var changed = OccurrenceOf(after, originalStartUtc)!;
         var decision = new Decision();
-        var after = master.Item.Clone();
-        var changes = ExceptionFor(after, before).Changes;
-        Override(changes, before, changed);
+        decision.Results.Add(after);
+        decision.Update(master, after);
 
         var timeChanged = before.Start != changed.Start || before.End != changed.End || before.IsAllDayEvent != changed.IsAllDayEvent;
-        var send = mode != SchemaValues.CalendarItemUpdateOperationType.SendToNone && IsOrganizer(master.Item, organizer) && master.Item.IsMeeting && !master.Item.IsCancelled;
         var addresses = AttendeeAddresses(changed, organizer).ToList();
-        var toAll = mode is SchemaValues.CalendarItemUpdateOperationType.SendOnlyToAll or SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy;
-        if (send && (toAll || mode == SchemaValues.CalendarItemUpdateOperationType.SendOnlyToChanged) && addresses.Count > 0)
-        {
-            KeepOwnAttendees(changes, before);
-            changes.AppointmentSequenceNumber = before.AppointmentSequenceNumber + 1;
-            changes.DateTimeStamp = context.Now;
-            if (timeChanged)
-            {
-                Track(changes, _ => true, a => a with { ResponseType = SchemaValues.ResponseTypeType.Unknown, ProposedStart = null, ProposedEnd = null });
-            }
-        }
-        else
-        {
-            send = false;
-        }
-
-        var now = OccurrenceOf(after, original)!;
-        decision.Update(master, after);
-        decision.Results.Add(now);
-        if (!send)
+        var sends = mode is SchemaValues.CalendarItemUpdateOperationType.SendOnlyToAll or SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy
+            or SchemaValues.CalendarItemUpdateOperationType.SendOnlyToChanged;
+        if (!sends || !IsOrganizer(master.Item, organizer) || !master.Item.IsMeeting || master.Item.IsCancelled || addresses.Count == 0)
         {
             return decision;
         }
 
+        // The exception's own attendee list is this occurrence's tracking; its sequence number moves on alone.
+        KeepOwnAttendees(changes, changed);
+        changes.AppointmentSequenceNumber = before.AppointmentSequenceNumber + 1;
+        changes.DateTimeStamp = context.Now;
+        if (timeChanged)
+        {
+            Track(changes, _ => true, a => a with { ResponseType = SchemaValues.ResponseTypeType.Unknown, ProposedStart = null, ProposedEnd = null });
+        }
+
+        var now = OccurrenceOf(after, originalStartUtc)!;
         var startChanged = before.Start != now.Start;
         var endChanged = before.End != now.End;
         var locationChanged = !string.Equals(before.Location, now.Location, StringComparison.Ordinal);
@@ -210,17 +203,15 @@ public static partial class MeetingWorkflow
     }
 
     /// <summary>
-    /// The organizer cancels one occurrence (DeleteItem of it with SendToAllAndSaveCopy): it is recorded as deleted on
-    /// their series and, when cancellations are sent, on each local attendee's, each of whom gets a MeetingCancellation
-    /// for that occurrence (its RecurrenceId). The other occurrences are untouched.
+    /// The organizer cancels one occurrence (DeleteItem of it with SendToAllAndSaveCopy): <paramref name="after"/> is
+    /// their master with it deleted (<see cref="OccurrenceEdits.Delete"/>). When cancellations are sent, each local
+    /// attendee's series deletes it too and they get a MeetingCancellation for it (its RecurrenceId). The other
+    /// occurrences are untouched.
     /// </summary>
-    public static Decision CancelOccurrence(PlacedItem master, DateTime originalStartUtc, Mailbox organizer, Body? body, string mode, IReadOnlyDictionary<string, MeetingView> attendees, Place? sentCopy, WorkflowContext context)
+    public static Decision CancelOccurrence(PlacedItem master, Item after, Item occurrence, Mailbox organizer, Body? body, string mode, IReadOnlyDictionary<string, MeetingView> attendees, Place? sentCopy, WorkflowContext context)
     {
-        var occurrence = OccurrenceOf(master.Item, originalStartUtc)
-            ?? throw new DomainException(ErrorCode.OccurrenceDeleted, "Occurrence with this index was previously deleted from the recurrence.");
+        var originalStartUtc = occurrence.OriginalStart!.Value;
         var decision = new Decision();
-        var after = master.Item.Clone();
-        Delete(after, originalStartUtc);
         decision.Update(master, after);
         var send = mode != SchemaValues.CalendarItemUpdateOperationType.SendToNone && IsOrganizer(master.Item, organizer) && master.Item.IsMeeting && !master.Item.IsCancelled;
         if (!send)
@@ -334,36 +325,5 @@ public static partial class MeetingWorkflow
         changes.RequiredAttendees ??= occurrence.RequiredAttendees?.ToList();
         changes.OptionalAttendees ??= occurrence.OptionalAttendees?.ToList();
         changes.Resources ??= occurrence.Resources?.ToList();
-    }
-
-    /// <summary>What an organizer's change to one occurrence overrides on the exception: the fields that differ from the occurrence before.</summary>
-    private static void Override(Item changes, Item before, Item changed)
-    {
-        changes.Start = changed.Start;
-        changes.End = changed.End;
-        if (changed.IsAllDayEvent != before.IsAllDayEvent)
-        {
-            changes.IsAllDayEvent = changed.IsAllDayEvent;
-        }
-
-        if (!string.Equals(changed.Subject, before.Subject, StringComparison.Ordinal))
-        {
-            changes.Subject = changed.Subject;
-        }
-
-        if (!string.Equals(changed.Location, before.Location, StringComparison.Ordinal))
-        {
-            changes.Location = changed.Location;
-        }
-
-        if (!Equals(changed.Body, before.Body))
-        {
-            changes.Body = changed.Body;
-        }
-
-        if (!string.Equals(changed.LegacyFreeBusyStatus, before.LegacyFreeBusyStatus, StringComparison.Ordinal))
-        {
-            changes.LegacyFreeBusyStatus = changed.LegacyFreeBusyStatus;
-        }
     }
 }

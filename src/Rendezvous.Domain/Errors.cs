@@ -86,6 +86,10 @@ public enum ErrorCode
     RecurrenceEndDateTooBig,
     /// <summary>An occurrence lasts longer than the gap to the next one.</summary>
     OccurrenceTimeSpanTooBig,
+    /// <summary>An occurrence moved to or past the day of an adjacent one (ErrorOccurrenceCrossingBoundary).</summary>
+    OccurrenceCrossingBoundary,
+    /// <summary>MoveItem or CopyItem of an occurrence or exception (ErrorCalendarCannotMoveOrCopyOccurrence).</summary>
+    CannotMoveOrCopyOccurrence,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

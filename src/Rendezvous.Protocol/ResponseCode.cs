@@ -107,6 +107,8 @@ public static class ResponseCodes
     public const string ErrorRecurrenceHasNoOccurrence = nameof(ErrorRecurrenceHasNoOccurrence);
     public const string ErrorRecurrenceEndDateTooBig = nameof(ErrorRecurrenceEndDateTooBig);
     public const string ErrorOccurrenceTimeSpanTooBig = nameof(ErrorOccurrenceTimeSpanTooBig);
+    public const string ErrorOccurrenceCrossingBoundary = nameof(ErrorOccurrenceCrossingBoundary);
+    public const string ErrorCalendarCannotMoveOrCopyOccurrence = nameof(ErrorCalendarCannotMoveOrCopyOccurrence);
     public const string ErrorCalendarFolderIsInvalidForCalendarView = nameof(ErrorCalendarFolderIsInvalidForCalendarView);
     public const string ErrorCalendarViewRangeTooBig = nameof(ErrorCalendarViewRangeTooBig);
     public const string ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange = nameof(ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange);

@@ -324,18 +324,16 @@ public static class ItemService
     /// <summary>One item of a DeleteItem.</summary>
     public static async Task DeleteAsync(Session session, DeleteItemOptions options, ItemRef reference)
     {
-        if ((await session.ResolveItemAsync(reference)).InstanceIndex is not null)
-        {
-            // One occurrence: deleted from its series (DeletedOccurrences), and cancelled for its attendees when asked.
-            await MeetingService.DeleteOccurrenceAsync(session, reference, options.Cancellations
-                ?? throw new DomainException(ErrorCode.CancellationsRequired, "SendMeetingCancellations is required when calendar items are deleted."));
-            return;
-        }
-
-        var item = await session.GetOwnItemAsync(reference);
+        var (item, index) = await session.ResolveItemAsync(reference);
         if (item.Kind == ItemKind.CalendarItem && options.Cancellations is null)
         {
             throw new DomainException(ErrorCode.CancellationsRequired, "SendMeetingCancellations is required when calendar items are deleted.");
+        }
+
+        if (index is int n)
+        {
+            await DeleteOccurrenceAsync(session, options, reference, item, n);
+            return;
         }
 
         var mode = options.Mode;
@@ -370,6 +368,31 @@ public static class ItemService
     }
 
     /// <summary>
+    /// DeleteItem of one occurrence or exception: recorded in its master's DeletedOccurrences, whatever the DeleteType
+    /// (an occurrence is no item to move to Deleted Items); when it was the series' last occurrence, the series goes.
+    /// </summary>
+    private static async Task DeleteOccurrenceAsync(Session session, DeleteItemOptions options, ItemRef reference, Item master, int index)
+    {
+        // The organizer's meeting tells its attendees, whose series lose the occurrence too (the meeting workflow).
+        var emptied = false;
+        await MeetingRunner.RunAsync(session, MeetingKey.Of(master), async () =>
+        {
+            var (stored, _) = await session.ResolveItemAsync(reference);
+            if (OccurrenceEdits.Delete(stored, index) is { } after)
+            {
+                return await MeetingService.DeleteOccurrenceAsync(session, stored, after, OccurrenceEdits.Current(stored, index), options.Cancellations!);
+            }
+
+            emptied = true;
+            return new Decision();
+        });
+        if (emptied)
+        {
+            await DeleteAsync(session, options, new ItemRef(master.Id, null));
+        }
+    }
+
+    /// <summary>
     /// A copy of <paramref name="item"/> in <paramref name="folder"/> with a new id: a move is a copy and a delete,
     /// so a moved item has a new id, as in Exchange.
     /// </summary>
@@ -389,7 +412,14 @@ public static class ItemService
     /// </summary>
     public static async Task<IReadOnlyList<Item>> MoveOrCopyAsync(Session session, MoveItemOptions options, ItemRef reference, Func<Folder> target)
     {
-        var item = await session.GetOwnItemAsync(reference);
+        var (item, index) = await session.ResolveItemAsync(reference);
+        if (index is int n)
+        {
+            // An occurrence lives in its master: the series moves or copies as a whole, through the master (responsecode.md).
+            OccurrenceEdits.Current(item, n);
+            throw new DomainException(ErrorCode.CannotMoveOrCopyOccurrence, "An occurrence of a recurring series cannot be moved or copied; move or copy its recurring master.");
+        }
+
         var to = target();
         var copy = Relocate(session, item, to);
         if (!options.Move)

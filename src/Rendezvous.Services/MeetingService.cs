@@ -133,41 +133,34 @@ public static class MeetingService
     }
 
     /// <summary>
-    /// UpdateItem of one occurrence (<paramref name="changed"/>: the occurrence with the changes applied): it becomes an
-    /// exception of its series; the organizer's meeting sends the update for that occurrence alone, as <paramref name="mode"/> says.
+    /// UpdateItem of one occurrence: <paramref name="after"/> is the master with the occurrence's exception as edited
+    /// (<see cref="OccurrenceEdits.Change"/>); the organizer's meeting sends the update for that occurrence alone, as
+    /// <paramref name="mode"/> says. The master decided on is the first result.
     /// </summary>
-    public static async Task<Decision> UpdateOccurrenceAsync(Session session, Item changed, string? mode)
+    public static async Task<Decision> UpdateOccurrenceAsync(Session session, Item master, Item after, DateTime originalStartUtc, string? mode)
     {
         var me = session.Mailbox;
-        var master = await MasterOfAsync(session, changed);
         var (_, placed) = await PlaceAsync(session, master);
         mode ??= SchemaValues.CalendarItemUpdateOperationType.SendToNone;
         var attendees = mode == SchemaValues.CalendarItemUpdateOperationType.SendToNone
             ? new Dictionary<string, MeetingView>()
-            : await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(changed, me), MeetingKey.Of(master));
-        return MeetingWorkflow.UpdateOccurrence(placed, changed, me, mode, attendees, null, MeetingRunner.Context(session));
+            : await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(MeetingWorkflow.OccurrenceOf(after, originalStartUtc) ?? after, me), MeetingKey.Of(master));
+        return MeetingWorkflow.UpdateOccurrence(placed, after, originalStartUtc, me, mode, attendees, null, MeetingRunner.Context(session));
     }
 
     /// <summary>
-    /// DeleteItem of one occurrence: recorded as deleted on its series; the organizer's meeting sends a cancellation of
-    /// that occurrence as <paramref name="mode"/> says.
+    /// DeleteItem of one occurrence: <paramref name="after"/> is the master with it deleted (<see cref="OccurrenceEdits.Delete"/>);
+    /// the organizer's meeting sends a cancellation of that occurrence as <paramref name="mode"/> says.
     /// </summary>
-    public static Task DeleteOccurrenceAsync(Session session, ItemRef reference, string mode) =>
-        MeetingRunner.RunOnItemOrOccurrenceAsync(session, reference, async occurrence =>
-        {
-            var me = session.Mailbox;
-            var master = await MasterOfAsync(session, occurrence);
-            var (_, placed) = await PlaceAsync(session, master);
-            var attendees = mode == SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone
-                ? new Dictionary<string, MeetingView>()
-                : await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(occurrence, me), MeetingKey.Of(master));
-            return MeetingWorkflow.CancelOccurrence(placed, occurrence.OriginalStart!.Value, me, null, mode, attendees, null, MeetingRunner.Context(session));
-        });
-
-    private static async Task<Item> MasterOfAsync(Session session, Item occurrence) =>
-        EwsIds.TryParseOccurrenceId(occurrence.Id, out var masterId, out _)
-            ? await session.GetOwnItemAsync(new ItemRef(masterId, null))
-            : throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store.");
+    public static async Task<Decision> DeleteOccurrenceAsync(Session session, Item master, Item after, Item occurrence, string mode)
+    {
+        var me = session.Mailbox;
+        var (_, placed) = await PlaceAsync(session, master);
+        var attendees = mode == SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone
+            ? new Dictionary<string, MeetingView>()
+            : await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(occurrence, me), MeetingKey.Of(master));
+        return MeetingWorkflow.CancelOccurrence(placed, after, occurrence, me, null, mode, attendees, null, MeetingRunner.Context(session));
+    }
 
     /// <summary>
     /// DeleteItem of the organizer's meeting with cancellations: attendees are told, and the item goes to

@@ -82,14 +82,19 @@ public sealed class Session
     /// <summary>
     /// A stored item of the caller's mailbox; a RecurringMasterItemId names its series' master. Another mailbox's item is
     /// reported as not found, revealing nothing. An occurrence is no stored item: <see cref="GetItemOrOccurrenceAsync"/>
-    /// reads one; changing one comes with editing occurrences.
+    /// reads one; UpdateItem, DeleteItem, MoveItem and CopyItem have occurrence paths of their own. An occurrence id
+    /// that names no occurrence fails as on every path (out of range, deleted) before the operation refuses it.
     /// </summary>
     public async Task<Item> GetOwnItemAsync(ItemRef reference)
     {
         var (item, index) = await ResolveItemAsync(reference);
-        return index is null
-            ? item
-            : throw new DomainException(ErrorCode.InvalidOperation, "Changing or moving one occurrence of a recurring series is not supported yet.");
+        if (index is not int n)
+        {
+            return item;
+        }
+
+        Calendar.OccurrenceEdits.Current(item, n);
+        throw new DomainException(ErrorCode.InvalidOperation, "This operation does not take one occurrence of a recurring series; use its recurring master.");
     }
 
     /// <summary>What <paramref name="reference"/> names: a stored item, or an occurrence (or exception) of one as an item of its own.</summary>

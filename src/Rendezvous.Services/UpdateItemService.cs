@@ -16,8 +16,14 @@ public static class UpdateItemService
     public static async Task<Item> UpdateAsync(Session session, UpdateItemOptions options, ItemChange change)
     {
         var reference = change.Reference;
+        var (first, index) = await session.ResolveItemAsync(reference);
+        if (index is int n)
+        {
+            return await UpdateOccurrenceAsync(session, options, change, first, n);
+        }
+
         // A write that lost a race is decided again on the fresh item (the ChangeKey rules then apply to it).
-        var results = await MeetingRunner.RunOnItemOrOccurrenceAsync(session, reference, async stored =>
+        var results = await MeetingRunner.RunOnItemAsync(session, reference, async stored =>
         {
             if (stored.Kind == ItemKind.CalendarItem && options.MeetingMode is null)
             {
@@ -25,12 +31,6 @@ public static class UpdateItemService
             }
 
             var item = Decide(session, stored, reference, change.Updates, options.Conflict);
-            if (item.Kind == ItemKind.CalendarItem && SeriesItems.InstanceType(stored) is not null)
-            {
-                // One occurrence (or exception): it becomes an exception of its series, and its attendees hear of it alone.
-                return await MeetingService.UpdateOccurrenceAsync(session, item, options.MeetingMode);
-            }
-
             if (item.Kind == ItemKind.CalendarItem)
             {
                 return await MeetingService.UpdateAsync(session, stored, item, options.MeetingMode);
@@ -40,10 +40,30 @@ public static class UpdateItemService
             decision.Results.Add(decision.Update(new PlacedItem(stored, null), item));
             return decision;
         });
-        // An occurrence is made from its master as the decision left it; read again, it carries the master's new ChangeKey.
-        return SeriesItems.InstanceType(results[0]) is not null
-            ? await session.GetItemOrOccurrenceAsync(new ItemRef(results[0].Id, null))
-            : results[0];
+        return results[0];
+    }
+
+    /// <summary>
+    /// An ItemChange of one occurrence (an OccurrenceItemId or the occurrence's own ItemId): the occurrence, or the
+    /// exception it already is, changed as an item of its own and stored on its master as an exception; the answer is
+    /// the exception, with its own id and the master's new ChangeKey ("How to update a recurring series by using EWS").
+    /// </summary>
+    private static async Task<Item> UpdateOccurrenceAsync(Session session, UpdateItemOptions options, ItemChange change, Item master, int index)
+    {
+        if (options.MeetingMode is null)
+        {
+            throw new DomainException(ErrorCode.InvitationsOrCancellationsRequired, "SendMeetingInvitationsOrCancellations is required when calendar items are updated.");
+        }
+
+        // The organizer's meeting sends the update for this occurrence alone (the meeting workflow).
+        var results = await MeetingRunner.RunAsync(session, MeetingKey.Of(master), async () =>
+        {
+            var (stored, _) = await session.ResolveItemAsync(change.Reference);
+            var occurrence = OccurrenceEdits.Current(stored, index);
+            var edited = Decide(session, occurrence, change.Reference, change.Updates, options.Conflict);
+            return await MeetingService.UpdateOccurrenceAsync(session, stored, OccurrenceEdits.Change(stored, index, edited), occurrence.OriginalStart!.Value, options.MeetingMode);
+        });
+        return OccurrenceEdits.Current(results[0], index);
     }
 
     /// <summary>

@@ -64,6 +64,8 @@ public static class EwsErrors
         ErrorCode.RecurrenceHasNoOccurrence => ResponseCodes.ErrorRecurrenceHasNoOccurrence,
         ErrorCode.RecurrenceEndDateTooBig => ResponseCodes.ErrorRecurrenceEndDateTooBig,
         ErrorCode.OccurrenceTimeSpanTooBig => ResponseCodes.ErrorOccurrenceTimeSpanTooBig,
+        ErrorCode.OccurrenceCrossingBoundary => ResponseCodes.ErrorOccurrenceCrossingBoundary,
+        ErrorCode.CannotMoveOrCopyOccurrence => ResponseCodes.ErrorCalendarCannotMoveOrCopyOccurrence,
         ErrorCode.NotAcceptable => ResponseCodes.ErrorInvalidItemForOperationAcceptItem,
         ErrorCode.NotTentativelyAcceptable => ResponseCodes.ErrorInvalidItemForOperationTentative,
         ErrorCode.NotDeclinable => ResponseCodes.ErrorInvalidItemForOperationDeclineItem,
