@@ -212,7 +212,8 @@ public static partial class MeetingWorkflow
     {
         var originalStartUtc = occurrence.OriginalStart!.Value;
         var decision = new Decision();
-        decision.Update(master, after);
+        // CancelCalendarItem answers with the calendar item: here the series, without the occurrence.
+        decision.Results.Add(decision.Update(master, after));
         var send = mode != SchemaValues.CalendarItemUpdateOperationType.SendToNone && IsOrganizer(master.Item, organizer) && master.Item.IsMeeting && !master.Item.IsCancelled;
         if (!send)
         {

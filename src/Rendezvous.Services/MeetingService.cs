@@ -84,14 +84,33 @@ public static class MeetingService
 
         var reference = RequireReference(response, "the meeting to cancel");
         var saved = await SavedPlaceAsync(session, savedFolder);
-        return await MeetingRunner.RunOnItemAsync(session, reference, async item =>
+        var mode = disposition == SchemaValues.MessageDispositionType.SendAndSaveCopy
+            ? SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToAllAndSaveCopy
+            : SchemaValues.CalendarItemCreateOrDeleteOperationType.SendOnlyToAll;
+        return await MeetingRunner.RunOnItemOrOccurrenceAsync(session, reference, async item =>
         {
+            if (SeriesItems.InstanceType(item) is not null)
+            {
+                // One occurrence: cancelled alone, as DeleteItem of it with cancellations; the last one left cancels the series.
+                var (master, index) = await session.ResolveItemAsync(reference);
+                if (!MeetingWorkflow.IsOrganizer(master, session.Mailbox))
+                {
+                    throw new DomainException(ErrorCode.NotOrganizer, "Only the organizer can cancel a meeting; an attendee declines it or removes it.");
+                }
+
+                if (OccurrenceEdits.Delete(master, index!.Value) is { } after)
+                {
+                    var (_, placedMaster) = await PlaceAsync(session, master);
+                    var invited = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, session.Mailbox), MeetingKey.Of(master));
+                    return MeetingWorkflow.CancelOccurrence(placedMaster, after, item, session.Mailbox, response.Body, mode, invited, saved, MeetingRunner.Context(session));
+                }
+
+                item = master;
+            }
+
             var (organizer, placed) = await PlaceAsync(session, item);
             var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), MeetingKey.Of(item));
             var to = Place.In(organizer.Owner, placed.Folder == MeetingView.DeletedItems ? "recoverableitemsdeletions" : MeetingView.DeletedItems);
-            var mode = disposition == SchemaValues.MessageDispositionType.SendAndSaveCopy
-                ? SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToAllAndSaveCopy
-                : SchemaValues.CalendarItemCreateOrDeleteOperationType.SendOnlyToAll;
             return MeetingWorkflow.Cancel(placed, organizer.Owner, response.Body, mode, attendees, to, saved, MeetingRunner.Context(session));
         });
     }

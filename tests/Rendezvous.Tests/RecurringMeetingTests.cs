@@ -165,4 +165,34 @@ public sealed class RecurringMeetingTests(ServerFixture server)
         var seriesCancellation = Assert.Single(await InboxAsync(Bob, tag), m => m.Name.LocalName == "MeetingCancellation" && m.T("RecurrenceId") is null);
         Assert.Equal("RecurringMaster", seriesCancellation.T("CalendarItemType"));
     }
+
+    [Fact]
+    public async Task CancelCalendarItem_of_one_occurrence_cancels_that_occurrence_alone()
+    {
+        var tag = Tag();
+        var aliceMaster = (await server.CallAsync(Alice, Requests.CreateMeeting("Review " + tag, [Carol], "2031-03-17T09:00:00Z", "2031-03-17T10:00:00Z", WeeklyFourMondays))).Ok().ItemId().Id;
+        var carolMaster = AssociatedId(Assert.Single(await InboxAsync(Carol, tag)));
+        var alicesSecond = (await OccurrenceAsync(Alice, aliceMaster, 2)).ItemId().Id;
+
+        var answer = (await server.CallAsync(Alice, $"""
+            <m:CreateItem MessageDisposition="SendAndSaveCopy">
+              <m:Items><t:CancelCalendarItem><t:Body BodyType="Text">Off that week</t:Body><t:ReferenceItemId Id="{alicesSecond}"/></t:CancelCalendarItem></m:Items>
+            </m:CreateItem>
+            """)).Ok();
+
+        Assert.Equal(aliceMaster, answer.ItemId().Id);
+        var cancellation = Assert.Single(await InboxAsync(Carol, tag), m => m.Name.LocalName == "MeetingCancellation");
+        Assert.Equal(("2031-03-24T09:00:00Z", "Off that week"), (cancellation.T("RecurrenceId")!, cancellation.T("Body")!.Trim()));
+        foreach (var (user, master) in new[] { (Alice, aliceMaster), (Carol, carolMaster) })
+        {
+            var second = await server.CallAsync(user, $"""
+                <m:GetItem>
+                  <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>
+                  <m:ItemIds><t:OccurrenceItemId RecurringMasterId="{master}" InstanceIndex="2"/></m:ItemIds>
+                </m:GetItem>
+                """);
+            Assert.Equal((user, "ErrorCalendarOccurrenceIsDeletedFromRecurrence"), (user, second.Code()));
+            Assert.Equal((user, "false"), (user, (await GetAsync(user, master)).T("IsCancelled")!));
+        }
+    }
 }
