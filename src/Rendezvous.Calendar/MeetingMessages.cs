@@ -124,6 +124,35 @@ public static class MeetingMessages
         copy.DateTimeStamp = meeting.DateTimeStamp;
         copy.CalendarIsResponseRequested = meeting.CalendarIsResponseRequested;
         copy.IntendedFreeBusyStatus = meeting.LegacyFreeBusyStatus ?? SchemaValues.LegacyFreeBusyType.Busy;
+        FollowSeries(copy, meeting);
+    }
+
+    /// <summary>
+    /// A series update reaches the attendee's series: its pattern, deletions and the organizer's exceptions, each keeping
+    /// the attendee's own answer to that occurrence.
+    /// </summary>
+    private static void FollowSeries(Item copy, Item meeting)
+    {
+        copy.Recurrence = meeting.Recurrence;
+        copy.DeletedOccurrences = meeting.DeletedOccurrences is { } deleted ? [.. deleted] : null;
+        var own = copy.Exceptions?.ToDictionary(e => e.OriginalStartUtc);
+        copy.Exceptions = meeting.Exceptions?.Select(e =>
+        {
+            var changes = e.Changes.Clone();
+            changes.RequiredAttendees = Untracked(changes.RequiredAttendees);
+            changes.OptionalAttendees = Untracked(changes.OptionalAttendees);
+            changes.Resources = Untracked(changes.Resources);
+            changes.MyResponseType = null;
+            changes.AppointmentReplyTime = null;
+            if (own?.GetValueOrDefault(e.OriginalStartUtc)?.Changes is { } mine)
+            {
+                changes.MyResponseType = mine.MyResponseType;
+                changes.AppointmentReplyTime = mine.AppointmentReplyTime;
+                changes.LegacyFreeBusyStatus = mine.LegacyFreeBusyStatus ?? changes.LegacyFreeBusyStatus;
+            }
+
+            return new OccurrenceException(e.OriginalStartUtc, changes);
+        }).ToList();
     }
 
     /// <summary>The MeetingResponse an attendee sends; <paramref name="meeting"/> is the attendee's view of the meeting.</summary>
@@ -173,6 +202,9 @@ public static class MeetingMessages
             Location = meeting.Location,
             AppointmentSequenceNumber = meeting.AppointmentSequenceNumber,
             IsMeeting = true,
+            // A message about one occurrence names it (RecurrenceId); one about the series carries its Recurrence.
+            OriginalStart = meeting.OriginalStart,
+            Recurrence = meeting.Recurrence,
         };
         Message(message, now);
         return message;
@@ -213,6 +245,14 @@ public static class MeetingMessages
         item.RequiredAttendees = Untracked(item.RequiredAttendees);
         item.OptionalAttendees = Untracked(item.OptionalAttendees);
         item.Resources = Untracked(item.Resources);
+        foreach (var exception in item.Exceptions ?? [])
+        {
+            // An exception's own attendee lists are the organizer's tracking of that occurrence.
+            exception.Changes.RequiredAttendees = Untracked(exception.Changes.RequiredAttendees);
+            exception.Changes.OptionalAttendees = Untracked(exception.Changes.OptionalAttendees);
+            exception.Changes.Resources = Untracked(exception.Changes.Resources);
+        }
+
         item.UndeliveredRecipients = null;
         item.MeetingRequestWasSent = false;
         item.AppointmentReplyTime = null;

@@ -9,7 +9,7 @@ namespace Rendezvous.Calendar;
 /// or writes storage. The steps follow the figure of the propose-new-time workflow
 /// (../shared/spec/ews-calendar-digest.md §5.1): the organizer creates and updates, attendees respond and propose.
 /// </summary>
-public static class MeetingWorkflow
+public static partial class MeetingWorkflow
 {
     /// <summary>
     /// Figure steps 1–2: the organizer saves a new calendar item; with attendees and a sending mode, each local attendee
@@ -84,6 +84,12 @@ public static class MeetingWorkflow
         // Only this meeting's items (its UID and its organizer) answer or change: a meeting of someone else that reuses the UID is another one.
         attendee = attendee.Of(item);
         organizer = organizer?.Of(item);
+
+        if (item.OriginalStart is not null)
+        {
+            // One occurrence of a series (the occurrence itself, or a request for it): the answer is that occurrence's.
+            return RespondToOccurrence(reply, reference, attendee, organizer, disposition, savedFolder, context);
+        }
 
         var calendarItem = attendee.CalendarItem;
         if (item.IsCancelled || calendarItem?.Item.IsCancelled == true)

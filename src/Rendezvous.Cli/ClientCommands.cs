@@ -76,10 +76,10 @@ internal static class ClientCommands
         {
             Output.Table(
                 session.Stdout,
-                ["KIND", "START", "END", "SUBJECT", "ORGANIZER", "RESPONSE", "PROPOSE", "ID"],
+                ["KIND", "START", "END", "SUBJECT", "ORGANIZER", "RESPONSE", "PROPOSE", "SERIES", "ID"],
                 rows.Select(row => (IReadOnlyList<string>)[
                     row.Kind, Times.Show(row.Start), Times.Show(row.End), row.Subject ?? "", row.Organizer ?? "",
-                    row.IsCancelled ? "Cancelled" : row.Response ?? "", Output.YesNo(row.CanProposeNewTime), row.Id,
+                    row.IsCancelled ? "Cancelled" : row.Response ?? "", Output.YesNo(row.CanProposeNewTime), row.Series ?? "", row.Id,
                 ]));
         }
 
@@ -310,10 +310,28 @@ internal static class ClientCommands
     };
 }
 
-/// <summary>One line of `rdv meetings`: a calendar item or a pending meeting request.</summary>
+/// <summary>
+/// One line of `rdv meetings`: a calendar item or a pending meeting request. <see cref="Series"/> says what it is of a
+/// recurring meeting: "occurrence", "exception" (a modified occurrence), "series" (a request for the whole series), or
+/// nothing for a single meeting; <see cref="OriginalStart"/> is the occurrence's place in the pattern (its RecurrenceId).
+/// </summary>
 internal sealed record MeetingRow(
     string Kind, DateTimeOffset? Start, DateTimeOffset? End, string? Subject, string? Organizer, string? Location, string? Response, bool IsCancelled, bool CanProposeNewTime, string Id)
 {
+    public string? Series { get; init; }
+
+    public DateTimeOffset? OriginalStart { get; init; }
+
+    private static string? SeriesOf(EwsItem item) => item.CalendarItemType switch
+    {
+        SchemaValues.CalendarItemTypeType.Occurrence => "occurrence",
+        SchemaValues.CalendarItemTypeType.Exception => "exception",
+        SchemaValues.CalendarItemTypeType.RecurringMaster => "series",
+        // A request for one occurrence says Occurrence or Exception; one without the type but with a RecurrenceId is for one too.
+        _ when item.RecurrenceId is not null => "occurrence",
+        _ => null,
+    };
+
     public static MeetingRow From(EwsItem item, string kind, TimeZoneInfo zone) => new(
         kind,
         Times.InZone(item.Start, zone),
@@ -324,7 +342,11 @@ internal sealed record MeetingRow(
         item.MyResponseType,
         item.IsCancelled,
         item.CanProposeNewTime,
-        item.Id.Id);
+        item.Id.Id)
+    {
+        Series = SeriesOf(item),
+        OriginalStart = Times.InZone(item.RecurrenceId, zone),
+    };
 }
 
 internal sealed record InvitedMeeting(

@@ -15,7 +15,42 @@ internal static class MeetingLookup
     /// A meeting the user was invited to: a pending meeting request first (answering it moves it to Deleted Items, as
     /// EWS expects), else a calendar item someone else organizes.
     /// </summary>
-    public static async Task<EwsItem> ForAttendeeAsync(ClientSession session)
+    public static async Task<EwsItem> ForAttendeeAsync(ClientSession session) =>
+        await OccurrenceAsync(session, await MeetingForAttendeeAsync(session));
+
+    /// <summary>A meeting the user organizes (and has not cancelled), or one occurrence of it with --occurrence.</summary>
+    public static async Task<EwsItem> ForOrganizerAsync(ClientSession session) =>
+        await OccurrenceAsync(session, await MeetingForOrganizerAsync(session));
+
+    /// <summary>
+    /// With --occurrence N, occurrence N (1-based, counted in the pattern) of the series <paramref name="meeting"/> is, or
+    /// that a request for the series belongs to; without it, the meeting itself. An occurrence's own id (as `rdv meetings`
+    /// lists it) given to --id needs no --occurrence.
+    /// </summary>
+    private static async Task<EwsItem> OccurrenceAsync(ClientSession session, EwsItem meeting)
+    {
+        if (session.Options.GetNumber("--occurrence") is not { } number)
+        {
+            return meeting;
+        }
+
+        if (number > int.MaxValue)
+        {
+            throw new UsageException("--occurrence N is the index of an occurrence, from 1 (the series' first occurrence)");
+        }
+
+        var master = meeting.CalendarItemType == SchemaValues.CalendarItemTypeType.RecurringMaster && meeting.Kind == ItemKind.CalendarItem ? meeting.Id
+            : meeting.Kind == ItemKind.MeetingRequest && meeting.CalendarItemType == SchemaValues.CalendarItemTypeType.RecurringMaster ? meeting.AssociatedCalendarItemId
+            : null;
+        if (master is null)
+        {
+            throw new CommandException($"'{Output.OneLine(meeting.Subject)}' is no recurring series; --occurrence applies to a series");
+        }
+
+        return await session.Client.GetOccurrenceAsync(master, (int)number, session.CancellationToken);
+    }
+
+    private static async Task<EwsItem> MeetingForAttendeeAsync(ClientSession session)
     {
         if (IdOf(session.Options) is { } id)
         {
@@ -30,8 +65,7 @@ internal static class MeetingLookup
         return Pick(subject, [.. pending, .. invitations], session.Zone);
     }
 
-    /// <summary>A meeting the user organizes (and has not cancelled).</summary>
-    public static async Task<EwsItem> ForOrganizerAsync(ClientSession session)
+    private static async Task<EwsItem> MeetingForOrganizerAsync(ClientSession session)
     {
         if (IdOf(session.Options) is { } id)
         {

@@ -160,6 +160,37 @@ public sealed class EwsClient : IDisposable
         (await GetItemsAsync([id], cancellationToken).ConfigureAwait(false)) is [var item] ? item
             : throw new EwsResponseException(ResponseCodes.ErrorItemNotFound, $"GetItem returned no single item for {id.Id}.");
 
+    /// <summary>
+    /// Occurrence <paramref name="index"/> (1-based, counted in the series' pattern, deleted ones included) of the series
+    /// whose master is <paramref name="master"/>, by OccurrenceItemId. Its own <see cref="EwsItem.Id"/> then addresses it:
+    /// answer, propose for, or apply a proposal to that occurrence alone with the methods that take an item.
+    /// </summary>
+    public async Task<EwsItem> GetOccurrenceAsync(ItemId master, int index, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(master);
+        ArgumentOutOfRangeException.ThrowIfLessThan(index, 1);
+        var response = await transport.SendAsync("GetItem", w =>
+        {
+            w.StartM("GetItem");
+            w.StartM("ItemShape");
+            w.T("BaseShape", SchemaValues.DefaultShapeNamesType.AllProperties);
+            w.T("BodyType", SchemaValues.BodyTypeResponseType.Text);
+            w.StartT("AdditionalProperties");
+            FieldUri(w, "item:ResponseObjects");
+            w.End();
+            w.End();
+            w.StartM("ItemIds");
+            w.StartT("OccurrenceItemId");
+            w.Attr("RecurringMasterId", master.Id);
+            w.Attr("ChangeKey", master.ChangeKey);
+            w.Attr("InstanceIndex", index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.End();
+            w.End();
+            w.End();
+        }, cancellationToken).ConfigureAwait(false);
+        return ResponseReader.Items(ResponseReader.Messages(response), Options.TimeZone).Single();
+    }
+
     /// <summary>The ResponseObjects the server offers on the item (AcceptItem, ProposeNewTime, ...).</summary>
     public async Task<IReadOnlyList<string>> GetResponseObjectsAsync(ItemId id, CancellationToken cancellationToken = default)
     {

@@ -77,9 +77,12 @@ internal static class Proposals
     /// A meeting is its UID and its organizer: a response with the UID of another organizer's meeting answers that one.
     /// A side that does not say who organizes is taken at its UID.
     /// </summary>
+    /// For one occurrence of a series, the occurrence (RecurrenceId) is part of it: an answer to the third occurrence
+    /// is not one to the series, nor to the second.
     private static bool Answers(EwsItem response, EwsItem meeting) =>
         (response.AssociatedCalendarItemId is { } id && string.Equals(id.Id, meeting.Id.Id, StringComparison.Ordinal))
         || (response.Uid is not null && string.Equals(response.Uid, meeting.Uid, StringComparison.Ordinal)
+            && response.RecurrenceId == meeting.RecurrenceId
             && (response.Organizer is null || meeting.Organizer is null || response.Organizer.Is(meeting.Organizer.Address)));
 
     /// <summary>

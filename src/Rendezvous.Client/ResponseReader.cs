@@ -92,6 +92,8 @@ internal static class ResponseReader
             MeetingRequestType = Text("MeetingRequestType"),
             ProposedStart = Time("ProposedStart"),
             ProposedEnd = Time("ProposedEnd"),
+            CalendarItemType = Text("CalendarItemType"),
+            RecurrenceId = Time("RecurrenceId") ?? Time("OriginalStart"),
         };
     }
 

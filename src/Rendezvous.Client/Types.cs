@@ -190,6 +190,18 @@ public sealed record EwsItem
     /// <summary>On a meeting response: the end the attendee proposed (UTC).</summary>
     public DateTime? ProposedEnd { get; init; }
 
+    /// <summary>On a calendar item: Single, Occurrence, Exception or RecurringMaster; on a meeting message, what it is about.</summary>
+    public string? CalendarItemType { get; init; }
+
+    /// <summary>
+    /// The original start (UTC) of the one occurrence the item is (an occurrence's OriginalStart) or is about (a meeting
+    /// message's RecurrenceId); null for a single meeting or a whole series.
+    /// </summary>
+    public DateTime? RecurrenceId { get; init; }
+
+    /// <summary>Whether the item is one occurrence of a series, modified (an exception) or not.</summary>
+    public bool IsOccurrence => CalendarItemType is SchemaValues.CalendarItemTypeType.Occurrence or SchemaValues.CalendarItemTypeType.Exception;
+
     /// <summary>Whether the server offers ProposeNewTime among this item's ResponseObjects.</summary>
     public bool CanProposeNewTime => ResponseObjects.Contains("ProposeNewTime");
 

@@ -635,7 +635,8 @@ public static class ItemSchema
     public static readonly PropertyDef MeetingRequestType = Str("meetingRequest:MeetingRequestType", "MeetingRequestType", i => i.MeetingRequestType, null, inDefault: true, since: ExchangeVersion.Exchange2007_SP1);
     public static readonly PropertyDef ProposedStart = Date("meeting:ProposedStart", "ProposedStart", i => i.ProposedStart, null, inDefault: true, since: ExchangeVersion.Exchange2013);
     public static readonly PropertyDef ProposedEnd = Date("meeting:ProposedEnd", "ProposedEnd", i => i.ProposedEnd, null, inDefault: true, since: ExchangeVersion.Exchange2013);
-    public static readonly PropertyDef ResponseCalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", _ => SchemaValues.CalendarItemTypeType.Single, null, inDefault: true);
+    // A response or cancellation of a series says RecurringMaster, of one occurrence Occurrence (it carries its RecurrenceId).
+    public static readonly PropertyDef ResponseCalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", Recurrences.CalendarItemTypeOf, null, inDefault: true);
 
     public static readonly PropertyDef ChangeHighlightsDef = new()
     {
@@ -698,21 +699,21 @@ public static class ItemSchema
 
     private static readonly PropertyDef[] MeetingMessageExtra =
     [
-        AssociatedCalendarItemId, IsDelegated, IsOutOfDate, HasBeenProcessed, ResponseType, Uid, DateTimeStamp, IsOrganizer,
+        AssociatedCalendarItemId, IsDelegated, IsOutOfDate, HasBeenProcessed, ResponseType, Uid, RecurrenceId, DateTimeStamp, IsOrganizer,
     ];
 
     private static readonly PropertyDef[] MeetingRequestExtra =
     [
-        MeetingRequestType, IntendedFreeBusyStatus, Start, End, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting,
+        MeetingRequestType, IntendedFreeBusyStatus, Start, End, OriginalStart, IsAllDayEvent, LegacyFreeBusyStatus, Location, IsMeeting,
         IsCancelled, IsRecurring, MeetingRequestWasSent, CalendarItemType, MyResponseType, Organizer, RequiredAttendees,
         OptionalAttendees, Resources, ConflictingMeetingCount, AdjacentMeetingCount, Duration, MeetingRequestTimeZoneText, AppointmentReplyTime,
-        AppointmentSequenceNumber, AppointmentState, MeetingTimeZoneDef, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal,
-        IsOnlineMeeting, ChangeHighlightsDef,
+        AppointmentSequenceNumber, AppointmentState, CalendarRecurrence, FirstOccurrence, LastOccurrence, ModifiedOccurrences, DeletedOccurrences,
+        MeetingTimeZoneDef, StartTimeZone, EndTimeZone, ConferenceType, AllowNewTimeProposal, IsOnlineMeeting, ChangeHighlightsDef,
     ];
 
-    private static readonly PropertyDef[] MeetingResponseExtra = [Start, End, Location, ResponseCalendarItemType, ProposedStart, ProposedEnd];
+    private static readonly PropertyDef[] MeetingResponseExtra = [Start, End, Location, CalendarRecurrence, ResponseCalendarItemType, ProposedStart, ProposedEnd];
 
-    private static readonly PropertyDef[] MeetingCancellationExtra = [Start, End, Location, ResponseCalendarItemType];
+    private static readonly PropertyDef[] MeetingCancellationExtra = [Start, End, Location, CalendarRecurrence, ResponseCalendarItemType];
 
     /// <summary>Per kind: the properties in xs:sequence order; null marks where ExtendedProperty elements go.</summary>
     public static IReadOnlyList<PropertyDef?> Order(ItemKind kind) => Orders[kind];

@@ -373,22 +373,18 @@ public static class ItemService
     /// </summary>
     private static async Task DeleteOccurrenceAsync(Session session, DeleteItemOptions options, ItemRef reference, Item master, int index)
     {
-        // Note: cancelling one occurrence for the attendees of a meeting is the meeting workflow's (issue 16).
+        // The organizer's meeting tells its attendees, whose series lose the occurrence too (the meeting workflow).
         var emptied = false;
         await MeetingRunner.RunAsync(session, MeetingKey.Of(master), async () =>
         {
             var (stored, _) = await session.ResolveItemAsync(reference);
-            var decision = new Decision();
             if (OccurrenceEdits.Delete(stored, index) is { } after)
             {
-                decision.Update(new PlacedItem(stored, null), after);
-            }
-            else
-            {
-                emptied = true;
+                return await MeetingService.DeleteOccurrenceAsync(session, stored, after, OccurrenceEdits.Current(stored, index), options.Cancellations!);
             }
 
-            return decision;
+            emptied = true;
+            return new Decision();
         });
         if (emptied)
         {

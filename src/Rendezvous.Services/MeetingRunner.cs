@@ -76,6 +76,16 @@ public static class MeetingRunner
         return await RunAsync(session, MeetingKey.Of(first), async () => await decide(await session.GetOwnItemAsync(reference)));
     }
 
+    /// <summary>
+    /// <see cref="RunOnItemAsync"/> for a step that may name one occurrence of a series (an OccurrenceItemId or an
+    /// occurrence's own ItemId): <paramref name="decide"/> gets the occurrence as an item (its OriginalStart set), or the stored item.
+    /// </summary>
+    public static async Task<IReadOnlyList<Item>> RunOnItemOrOccurrenceAsync(Session session, ItemRef reference, Func<Item, Task<Decision>> decide)
+    {
+        var first = await session.GetItemOrOccurrenceAsync(reference);
+        return await RunAsync(session, MeetingKey.Of(first), async () => await decide(await session.GetItemOrOccurrenceAsync(reference)));
+    }
+
     private static async Task ApplyAsync(Session session, Decision decision)
     {
         var now = session.Now;

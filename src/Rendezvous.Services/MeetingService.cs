@@ -40,7 +40,8 @@ public static class MeetingService
         var reference = RequireReference(response, "the meeting request or calendar item it answers");
         var saved = await SavedPlaceAsync(session, savedFolder);
         var reply = new MeetingReply(kind, response.Body, response.ProposedStart, response.ProposedEnd);
-        return await MeetingRunner.RunOnItemAsync(session, reference, async item =>
+        // An attendee may answer one occurrence of a series: the workflow takes the occurrence (it names its RecurrenceId).
+        return await MeetingRunner.RunOnItemOrOccurrenceAsync(session, reference, async item =>
         {
             var (attendee, placed) = await PlaceAsync(session, item);
             var organizer = await OrganizerViewAsync(session, item);
@@ -83,14 +84,33 @@ public static class MeetingService
 
         var reference = RequireReference(response, "the meeting to cancel");
         var saved = await SavedPlaceAsync(session, savedFolder);
-        return await MeetingRunner.RunOnItemAsync(session, reference, async item =>
+        var mode = disposition == SchemaValues.MessageDispositionType.SendAndSaveCopy
+            ? SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToAllAndSaveCopy
+            : SchemaValues.CalendarItemCreateOrDeleteOperationType.SendOnlyToAll;
+        return await MeetingRunner.RunOnItemOrOccurrenceAsync(session, reference, async item =>
         {
+            if (SeriesItems.InstanceType(item) is not null)
+            {
+                // One occurrence: cancelled alone, as DeleteItem of it with cancellations; the last one left cancels the series.
+                var (master, index) = await session.ResolveItemAsync(reference);
+                if (!MeetingWorkflow.IsOrganizer(master, session.Mailbox))
+                {
+                    throw new DomainException(ErrorCode.NotOrganizer, "Only the organizer can cancel a meeting; an attendee declines it or removes it.");
+                }
+
+                if (OccurrenceEdits.Delete(master, index!.Value) is { } after)
+                {
+                    var (_, placedMaster) = await PlaceAsync(session, master);
+                    var invited = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, session.Mailbox), MeetingKey.Of(master));
+                    return MeetingWorkflow.CancelOccurrence(placedMaster, after, item, session.Mailbox, response.Body, mode, invited, saved, MeetingRunner.Context(session));
+                }
+
+                item = master;
+            }
+
             var (organizer, placed) = await PlaceAsync(session, item);
             var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), MeetingKey.Of(item));
             var to = Place.In(organizer.Owner, placed.Folder == MeetingView.DeletedItems ? "recoverableitemsdeletions" : MeetingView.DeletedItems);
-            var mode = disposition == SchemaValues.MessageDispositionType.SendAndSaveCopy
-                ? SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToAllAndSaveCopy
-                : SchemaValues.CalendarItemCreateOrDeleteOperationType.SendOnlyToAll;
             return MeetingWorkflow.Cancel(placed, organizer.Owner, response.Body, mode, attendees, to, saved, MeetingRunner.Context(session));
         });
     }
@@ -129,6 +149,36 @@ public static class MeetingService
         // The attendees' side of the meeting as it is after the change (a new calendar:UID makes it another meeting for them).
         var attendees = await MeetingRunner.LocalViewsAsync(session, addresses, MeetingKey.Of(after));
         return MeetingWorkflow.Update(placed, after, me, mode, attendees, null, MeetingRunner.Context(session));
+    }
+
+    /// <summary>
+    /// UpdateItem of one occurrence: <paramref name="after"/> is the master with the occurrence's exception as edited
+    /// (<see cref="OccurrenceEdits.Change"/>); the organizer's meeting sends the update for that occurrence alone, as
+    /// <paramref name="mode"/> says. The master decided on is the first result.
+    /// </summary>
+    public static async Task<Decision> UpdateOccurrenceAsync(Session session, Item master, Item after, DateTime originalStartUtc, string? mode)
+    {
+        var me = session.Mailbox;
+        var (_, placed) = await PlaceAsync(session, master);
+        mode ??= SchemaValues.CalendarItemUpdateOperationType.SendToNone;
+        var attendees = mode == SchemaValues.CalendarItemUpdateOperationType.SendToNone
+            ? new Dictionary<string, MeetingView>()
+            : await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(MeetingWorkflow.OccurrenceOf(after, originalStartUtc) ?? after, me), MeetingKey.Of(master));
+        return MeetingWorkflow.UpdateOccurrence(placed, after, originalStartUtc, me, mode, attendees, null, MeetingRunner.Context(session));
+    }
+
+    /// <summary>
+    /// DeleteItem of one occurrence: <paramref name="after"/> is the master with it deleted (<see cref="OccurrenceEdits.Delete"/>);
+    /// the organizer's meeting sends a cancellation of that occurrence as <paramref name="mode"/> says.
+    /// </summary>
+    public static async Task<Decision> DeleteOccurrenceAsync(Session session, Item master, Item after, Item occurrence, string mode)
+    {
+        var me = session.Mailbox;
+        var (_, placed) = await PlaceAsync(session, master);
+        var attendees = mode == SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone
+            ? new Dictionary<string, MeetingView>()
+            : await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(occurrence, me), MeetingKey.Of(master));
+        return MeetingWorkflow.CancelOccurrence(placed, after, occurrence, me, null, mode, attendees, null, MeetingRunner.Context(session));
     }
 
     /// <summary>

@@ -55,16 +55,13 @@ public static class UpdateItemService
             throw new DomainException(ErrorCode.InvitationsOrCancellationsRequired, "SendMeetingInvitationsOrCancellations is required when calendar items are updated.");
         }
 
-        // Note: the organizer's occurrence of a meeting changes here; the attendees' updates for it are the meeting
-        // workflow's (issue 16, occurrence updates).
+        // The organizer's meeting sends the update for this occurrence alone (the meeting workflow).
         var results = await MeetingRunner.RunAsync(session, MeetingKey.Of(master), async () =>
         {
             var (stored, _) = await session.ResolveItemAsync(change.Reference);
             var occurrence = OccurrenceEdits.Current(stored, index);
             var edited = Decide(session, occurrence, change.Reference, change.Updates, options.Conflict);
-            var decision = new Decision();
-            decision.Results.Add(decision.Update(new PlacedItem(stored, null), OccurrenceEdits.Change(stored, index, edited)));
-            return decision;
+            return await MeetingService.UpdateOccurrenceAsync(session, stored, OccurrenceEdits.Change(stored, index, edited), occurrence.OriginalStart!.Value, options.MeetingMode);
         });
         return OccurrenceEdits.Current(results[0], index);
     }

@@ -24,7 +24,10 @@ public sealed class World
 
     public DateTime Now { get; set; } = new(2030, 1, 1, 8, 0, 0, DateTimeKind.Utc);
 
-    public WorkflowContext Context => new(Now, _ => "id" + ++nextId);
+    /// <summary>Ids as the server makes them (a series' occurrence ids are derived from its master's), instead of short readable ones.</summary>
+    public bool ServerIds { get; init; }
+
+    public WorkflowContext Context => new(Now, mailbox => ServerIds ? EwsIds.NewItemId(mailbox) : "id" + ++nextId);
 
     public Mailbox this[string user] => mailboxes[user];
 

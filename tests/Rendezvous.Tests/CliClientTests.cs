@@ -226,6 +226,38 @@ public sealed class CliClientTests(ServerFixture fixture)
         Assert.Equal("ErrorMailRecipientNotFound", error.GetProperty("code").GetString());
     }
 
+    [Fact]
+    public async Task Propose_and_apply_proposal_with_occurrence_work_on_that_occurrence_of_a_series_alone()
+    {
+        var subject = Unique("Weekly sync");
+        // rdv invite makes single meetings; the series comes over EWS: Mondays 2032-03-01 and 03-08, 09:00 UTC.
+        (await fixture.CallAsync(Alice, Requests.CreateMeeting(subject, [Bob], "2032-03-01T09:00:00Z", "2032-03-01T10:00:00Z", """
+            <t:Recurrence>
+              <t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence>
+              <t:NumberedRecurrence><t:StartDate>2032-03-01</t:StartDate><t:NumberOfOccurrences>2</t:NumberOfOccurrences></t:NumberedRecurrence>
+            </t:Recurrence>
+            """))).Ok();
+        var fortnight = new[] { "--from", "2032-03-01T00:00:00Z", "--to", "2032-03-15T00:00:00Z" };
+        var before = Rows(await JsonAsync(Bob, ["meetings", .. fortnight]), subject);
+        Assert.Equal(new string?[] { "occurrence", "occurrence" }, before.Where(r => r.GetProperty("kind").GetString() == "meeting").Select(r => r.GetProperty("series").GetString()));
+        Assert.Equal("series", Assert.Single(before, r => r.GetProperty("kind").GetString() == "request").GetProperty("series").GetString());
+
+        await OkAsync(Rdv(Bob, "propose", "--subject", subject, "--occurrence", "2", "--start", "2032-03-08T15:00:00Z", "--end", "2032-03-08T16:00:00Z", "--tentative"));
+
+        var forSecond = Assert.Single((await JsonAsync(Alice, "proposals", "--subject", subject, "--occurrence", "2")).EnumerateArray());
+        Assert.Equal(Instant("2032-03-08T15:00:00Z"), Assert.Single(forSecond.GetProperty("proposals").EnumerateArray()).GetProperty("proposedStart").GetDateTimeOffset());
+        Assert.Empty(Assert.Single((await JsonAsync(Alice, "proposals", "--subject", subject, "--occurrence", "1")).EnumerateArray()).GetProperty("proposals").EnumerateArray());
+
+        var applied = await JsonAsync(Alice, "apply-proposal", "--subject", subject, "--occurrence", "2", "--from", Bob);
+        Assert.Equal(Instant("2032-03-08T15:00:00Z"), applied.GetProperty("start").GetDateTimeOffset());
+
+        var after = Rows(await JsonAsync(Bob, ["meetings", .. fortnight]), subject).Where(r => r.GetProperty("kind").GetString() == "meeting").ToList();
+        Assert.Equal(
+            new (string?, DateTimeOffset)[] { ("occurrence", Instant("2032-03-01T09:00:00Z")), ("exception", Instant("2032-03-08T15:00:00Z")) },
+            after.Select(r => (r.GetProperty("series").GetString(), r.GetProperty("start").GetDateTimeOffset())));
+        Assert.Equal(Instant("2032-03-08T09:00:00Z"), after[1].GetProperty("originalStart").GetDateTimeOffset());
+    }
+
     private ProcessStartInfo Rdv(string user, params string[] args)
     {
         var info = Processes.Rdv(args);
