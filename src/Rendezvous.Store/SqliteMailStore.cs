@@ -804,6 +804,24 @@ public sealed class SqliteMailStore : IMailStore
         return versions;
     }
 
+    public async Task<IReadOnlyList<SeriesVersion>> GetSeriesVersionsAsync(string folderId, CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+
+        // Covered by items_series: no item row is read.
+        await using var cmd = connection.Command(
+            "SELECT id, change_number, series_start_ticks, series_end_ticks FROM items WHERE folder_id = $f AND series_start_ticks IS NOT NULL;",
+            null, ("$f", folderId));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var versions = new List<SeriesVersion>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions.Add(new SeriesVersion(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetInt64(3)));
+        }
+
+        return versions;
+    }
+
     public async Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
