@@ -219,7 +219,7 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>Deletes an associated item; false when there was none.</summary>
     Task<bool> DeleteAssociatedItemAsync(string itemId, CancellationToken cancellationToken);
 
-    /// <summary>Items of the folder whose [Start, End) overlaps [start, end).</summary>
+    /// <summary>Items of the folder whose [Start, End) overlaps [start, end), recurring masters excepted (<see cref="GetSeriesVersionsAsync"/>).</summary>
     Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
 
     /// <summary>

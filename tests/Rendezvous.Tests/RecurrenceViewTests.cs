@@ -225,6 +225,20 @@ public sealed class RecurrenceViewTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Regression_a_masters_own_times_outside_its_series_never_show_it_in_a_view_or_free_busy()
+    {
+        // The master's row is indexed by its own Start and End; here a day before its pattern's first occurrence, so
+        // its series does not reach a window of that day. The singles' window used to answer it as an item of its own.
+        var user = await NewUserAsync("early");
+        var masterId = await ParisSeriesAsync(user);
+        await ChangeMasterAsync(masterId, (master, _) => (master.Start, master.End) = (master.Start!.Value.AddDays(-1), master.End!.Value.AddDays(-1)));
+        var sunday = CalendarView("2031-03-16T00:00:00Z", "2031-03-17T00:00:00Z");
+
+        Assert.Empty(Items(await server.CallAsync(user, sunday)));
+        Assert.Equal(ParisStarts, Items(await server.CallAsync(user, CalendarView("2031-03-16T00:00:00Z", "2031-04-14T00:00:00Z"))).Select(Start));
+    }
+
+    [Fact]
     public async Task An_exception_shows_where_it_is_now_with_its_changes_and_the_masters_other_fields()
     {
         var user = await NewUserAsync("exception");
