@@ -207,12 +207,7 @@ internal sealed class SeriesGrid
             yield break;
         }
 
-        // The last occurrence on or before the day before (window start - duration) cannot reach the window: start there.
-        var reach = allDayDays > 0 ? TimeSpan.FromDays(allDayDays + 1) : duration;
-        var before = fromUtc.Ticks - reach.Ticks < TimeSpan.TicksPerDay * 2 ? DateTime.MinValue.AddDays(2) : fromUtc - reach;
-        var firstDay = DateOnly.FromDateTime(ToLocal(before)).AddDays(-1);
-        var first = Math.Max(1, IndexOnOrBefore(firstDay));
-        foreach (var occurrence in From(first))
+        foreach (var occurrence in From(FirstIndexReaching(fromUtc)))
         {
             if (occurrence.StartUtc >= toUtc)
             {
@@ -224,6 +219,50 @@ internal sealed class SeriesGrid
                 yield return occurrence;
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Window"/> appended to <paramref name="into"/>: the same occurrences, with no enumerator (a calendar
+    /// view asks each of its thousands of masters for a window that mostly holds none of theirs).
+    /// </summary>
+    public void WindowInto(DateTime fromUtc, DateTime toUtc, List<Occurrence> into)
+    {
+        if (single)
+        {
+            Steps = 1;
+            if (At(1) is { } only && Overlaps(only.StartUtc, only.EndUtc, fromUtc, toUtc))
+            {
+                into.Add(only);
+            }
+
+            return;
+        }
+
+        var steps = 0;
+        for (var i = FirstIndexReaching(fromUtc); At(i) is { } occurrence; i++)
+        {
+            steps++;
+            if (occurrence.StartUtc >= toUtc)
+            {
+                break;
+            }
+
+            if (Overlaps(occurrence.StartUtc, occurrence.EndUtc, fromUtc, toUtc))
+            {
+                into.Add(occurrence);
+            }
+        }
+
+        Steps = steps;
+    }
+
+    /// <summary>The last occurrence on or before the day before (window start - duration) cannot reach the window: start there.</summary>
+    private long FirstIndexReaching(DateTime fromUtc)
+    {
+        var reach = allDayDays > 0 ? TimeSpan.FromDays(allDayDays + 1) : duration;
+        var before = fromUtc.Ticks - reach.Ticks < TimeSpan.TicksPerDay * 2 ? DateTime.MinValue.AddDays(2) : fromUtc - reach;
+        var firstDay = DateOnly.FromDateTime(ToLocal(before)).AddDays(-1);
+        return Math.Max(1, IndexOnOrBefore(firstDay));
     }
 
     /// <summary>

@@ -33,7 +33,7 @@ public static class AvailabilityService
             ?? throw new DomainException(ErrorCode.RecipientNotFound,
                 $"No mailbox was found for {mailbox.Address}: the mail recipient is not found in the directory.");
         var calendar = await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", session.Cancellation);
-        var items = calendar is null ? [] : await CalendarInWindowAsync(session, calendar.Id, reach);
+        var items = calendar is null ? [] : await CalendarInWindowAsync(session, calendar, reach);
         var hours = await store.GetWorkingHoursAsync(user.MailboxId, session.Cancellation) ?? WorkingHours.Default;
         // No delegation or calendar permissions exist yet: others get Exchange's default right, free/busy time only.
         var right = user.MailboxId == session.MailboxId ? DetailRight.Owner : DetailRight.FreeBusy;
@@ -44,21 +44,20 @@ public static class AvailabilityService
     /// The single items of a calendar in the window (free/busy properties only) and the occurrences and exceptions of
     /// its series there (deleted occurrences never count); the masters themselves do not count.
     /// </summary>
-    private static async Task<IReadOnlyList<Item>> CalendarInWindowAsync(Session session, string calendarId, UtcWindow reach)
+    private static async Task<IReadOnlyList<Item>> CalendarInWindowAsync(Session session, Folder calendar, UtcWindow reach)
     {
-        var singles = await session.Store.GetFreeBusyInWindowAsync(calendarId, reach.Start, reach.End, session.Cancellation);
-        var masters = await SeriesCache.InWindowAsync(session, calendarId, reach.Start, reach.End);
-        if (masters.Count == 0)
+        var singles = await session.Store.GetFreeBusyInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation);
+        var series = await SeriesCache.InWindowAsync(session, calendar, reach.Start, reach.End);
+        if (!series.Any)
         {
             return singles;
         }
 
         // A master's row also holds its first occurrence's times, so the single items' window may hold it too.
-        var masterIds = masters.Select(static m => m.Master.Id).ToHashSet(StringComparer.Ordinal);
-        var items = singles.Where(i => !masterIds.Contains(i.Id)).ToList();
-        foreach (var series in masters)
+        var items = singles.Where(i => !series.IsMaster(i.Id)).ToList();
+        foreach (var (master, occurrence) in series.Occurrences())
         {
-            items.AddRange(series.Occurrences(reach.Start, reach.End).Select(o => SeriesItems.Materialise(series.Master, o)));
+            items.Add(SeriesItems.Materialise(master.Master, occurrence));
         }
 
         return items;

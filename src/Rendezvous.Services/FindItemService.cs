@@ -81,23 +81,22 @@ public static class FindItemService
     private static async Task<Page<Item>> CalendarViewAsync(Session session, Folder folder, CalendarWindow v, Restriction? restriction, SortOrder? sort, int findLimit)
     {
         var singles = await session.Store.GetItemsInWindowAsync(folder.Id, v.Start, v.End, session.Cancellation);
-        var masters = await SeriesCache.InWindowAsync(session, folder.Id, v.Start, v.End);
+        var series = await SeriesCache.InWindowAsync(session, folder, v.Start, v.End);
         var entries = new List<ViewEntry>(singles.Count);
-        var masterIds = masters.Count == 0 ? null : masters.Select(static m => m.Master.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var item in singles)
         {
             // A master's row also holds its first occurrence's times: the series query answers for it.
-            if (masterIds?.Contains(item.Id) != true)
+            if (!series.IsMaster(item.Id))
             {
                 entries.Add(new ViewEntry(item.Start ?? default, item, default));
             }
         }
 
-        foreach (var series in masters)
+        if (series.Any)
         {
-            foreach (var occurrence in series.Occurrences(v.Start, v.End))
+            foreach (var (master, occurrence) in series.Occurrences())
             {
-                entries.Add(new ViewEntry(occurrence.StartUtc, series.Master, occurrence));
+                entries.Add(new ViewEntry(occurrence.StartUtc, master.Master, occurrence));
             }
         }
 

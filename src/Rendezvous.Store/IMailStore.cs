@@ -142,6 +142,9 @@ public sealed record ItemSyncPage(IReadOnlyList<ItemSyncChange> Changes, long Wa
 public sealed record FolderSyncChange(SyncChangeKind Kind, string FolderId, Folder? Folder);
 
 /// <summary>All folder changes of a scope since a watermark, and the watermark that covers them.</summary>
+/// <summary>A recurring master as the series index holds it: id, change number and series bounds (UTC ticks, no end for an open-ended series).</summary>
+public sealed record SeriesVersion(string Id, long ChangeNumber, long StartTicks, long? EndTicks);
+
 public sealed record FolderSyncPage(IReadOnlyList<FolderSyncChange> Changes, long Watermark);
 
 /// <summary>An attachment as stored: its root item and mailbox, its header, its content's length and, for an item attachment, the attached item.</summary>
@@ -216,7 +219,7 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>Deletes an associated item; false when there was none.</summary>
     Task<bool> DeleteAssociatedItemAsync(string itemId, CancellationToken cancellationToken);
 
-    /// <summary>Items of the folder whose [Start, End) overlaps [start, end).</summary>
+    /// <summary>Items of the folder whose [Start, End) overlaps [start, end), recurring masters excepted (<see cref="GetSeriesVersionsAsync"/>).</summary>
     Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
 
     /// <summary>
@@ -237,6 +240,13 @@ public interface IMailStore : IAsyncDisposable
     /// what a caller that keeps masters it read before needs to know which of them changed.
     /// </summary>
     Task<IReadOnlyList<(string Id, long ChangeNumber)>> GetSeriesVersionsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every recurring master of a folder: id, change number and series bounds (UTC ticks; no end for an open-ended
+    /// series), from the index alone. What a caller keeps to answer any window of the folder in memory until the
+    /// folder's contents change (<see cref="Folder.ContentModified"/>).
+    /// </summary>
+    Task<IReadOnlyList<SeriesVersion>> GetSeriesVersionsAsync(string folderId, CancellationToken cancellationToken);
 
     /// <summary>Every item of the mailbox that belongs to the meeting <paramref name="uid"/>, with the folder it is in.</summary>
     Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken);

@@ -202,6 +202,43 @@ public sealed class RecurrenceViewTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Views_kept_between_requests_see_a_series_changed_added_and_deleted_at_once()
+    {
+        // The server keeps a calendar's masters until the folder's contents stamp moves: each write within the same
+        // second as the view before it must still show in the next view.
+        var user = await NewUserAsync("kept");
+        var view = CalendarView("2031-03-16T00:00:00Z", "2031-04-14T00:00:00Z");
+        var masterId = await ParisSeriesAsync(user);
+        Assert.Equal(ParisStarts, Items(await server.CallAsync(user, view)).Select(Start));
+
+        await ChangeMasterAsync(masterId, (master, series) => master.DeletedOccurrences = [RecurrenceExpansion.OccurrenceAt(series, 4)!.Value.OriginalStartUtc]);
+        Assert.Equal(ParisStarts[..3], Items(await server.CallAsync(user, view)).Select(Start));
+
+        var secondId = await ParisSeriesAsync(user, "Second sync");
+        var both = Items(await server.CallAsync(user, view));
+        Assert.Equal(7, both.Count);
+        Assert.Equal(4, both.Count(i => i.Element(T + "Subject")!.Value == "Second sync"));
+
+        var delete = $"""<m:DeleteItem DeleteType="HardDelete" SendMeetingCancellations="SendToNone"><m:ItemIds><t:ItemId Id="{secondId}"/></m:ItemIds></m:DeleteItem>""";
+        (await server.CallAsync(user, delete)).Ok();
+        Assert.Equal(ParisStarts[..3], Items(await server.CallAsync(user, view)).Select(Start));
+    }
+
+    [Fact]
+    public async Task Regression_a_masters_own_times_outside_its_series_never_show_it_in_a_view_or_free_busy()
+    {
+        // The master's row is indexed by its own Start and End; here a day before its pattern's first occurrence, so
+        // its series does not reach a window of that day. The singles' window used to answer it as an item of its own.
+        var user = await NewUserAsync("early");
+        var masterId = await ParisSeriesAsync(user);
+        await ChangeMasterAsync(masterId, (master, _) => (master.Start, master.End) = (master.Start!.Value.AddDays(-1), master.End!.Value.AddDays(-1)));
+        var sunday = CalendarView("2031-03-16T00:00:00Z", "2031-03-17T00:00:00Z");
+
+        Assert.Empty(Items(await server.CallAsync(user, sunday)));
+        Assert.Equal(ParisStarts, Items(await server.CallAsync(user, CalendarView("2031-03-16T00:00:00Z", "2031-04-14T00:00:00Z"))).Select(Start));
+    }
+
+    [Fact]
     public async Task An_exception_shows_where_it_is_now_with_its_changes_and_the_masters_other_fields()
     {
         var user = await NewUserAsync("exception");
