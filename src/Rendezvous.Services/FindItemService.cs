@@ -80,8 +80,11 @@ public static class FindItemService
     /// </summary>
     private static async Task<Page<Item>> CalendarViewAsync(Session session, Folder folder, CalendarWindow v, Restriction? restriction, SortOrder? sort, int findLimit)
     {
-        var singles = await session.Store.GetItemsInWindowAsync(folder.Id, v.Start, v.End, session.Cancellation);
-        var masters = await SeriesCache.InWindowAsync(session, folder.Id, v.Start, v.End);
+        // An item that ends exactly at StartDate is in the view: only those that end before it are left out
+        // (calendarview.md; exchangelib's test_view: "Exchange ... returns item1 even though there is no overlap").
+        var from = v.Start.AddTicks(-1);
+        var singles = await session.Store.GetItemsInWindowAsync(folder.Id, from, v.End, session.Cancellation);
+        var masters = await SeriesCache.InWindowAsync(session, folder.Id, from, v.End);
         var entries = new List<ViewEntry>(singles.Count);
         var masterIds = masters.Count == 0 ? null : masters.Select(static m => m.Master.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var item in singles)
@@ -95,7 +98,7 @@ public static class FindItemService
 
         foreach (var series in masters)
         {
-            foreach (var occurrence in series.Occurrences(v.Start, v.End))
+            foreach (var occurrence in series.Occurrences(from, v.End))
             {
                 entries.Add(new ViewEntry(occurrence.StartUtc, series.Master, occurrence));
             }

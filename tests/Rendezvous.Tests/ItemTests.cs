@@ -148,7 +148,8 @@ public sealed class ItemTests(ServerFixture server)
         await server.CreateAppointmentAsync(User, tag + " inside", "2031-02-01T10:00:00Z", "2031-02-01T11:00:00Z");
         await server.CreateAppointmentAsync(User, tag + " at end", "2031-02-01T12:00:00Z", "2031-02-01T13:00:00Z");
         var response = (await server.CallAsync(User, Requests.FindItem("<m:CalendarView StartDate=\"2031-02-01T09:00:00Z\" EndDate=\"2031-02-01T12:00:00Z\"/>"))).Ok();
-        var subjects = response.Descendants(EwsResponse.T + "Subject").Select(s => s.Value).ToList();
+        // The shared mailbox also holds other tests' open-ended series (their occurrences are in every window): this test's items only.
+        var subjects = response.Descendants(EwsResponse.T + "Subject").Select(s => s.Value).Where(s => s.StartsWith(tag, StringComparison.Ordinal)).ToList();
         Assert.Equal([tag + " overlapping start", tag + " inside"], subjects);
         Assert.Null(response.Descendants(EwsResponse.T + "Body").FirstOrDefault());
 
