@@ -522,8 +522,11 @@ public static class ItemSchema
     public static readonly PropertyDef Location = Str("calendar:Location", "Location", i => i.Location, (i, v) => i.Location = v, inDefault: true);
     public static readonly PropertyDef IsMeeting = Bool("calendar:IsMeeting", "IsMeeting", i => i.IsMeeting, null, inDefault: true);
     public static readonly PropertyDef IsCancelled = Bool("calendar:IsCancelled", "IsCancelled", i => i.IsCancelled, null, inDefault: true);
-    /// <summary>IsRecurring: true on a recurring master, and on its occurrences and exceptions (they have an original start).</summary>
-    public static readonly PropertyDef IsRecurring = Bool("calendar:IsRecurring", "IsRecurring", i => i.Recurrence is not null || i.OriginalStart is not null, null, inDefault: true);
+    /// <summary>
+    /// IsRecurring: true on occurrences and exceptions (they have an original start), false on the recurring master
+    /// itself, as Exchange answers (exchangelib's test_recurring_item asserts it; MAPI's PidLidRecurring stays true on it).
+    /// </summary>
+    public static readonly PropertyDef IsRecurring = Bool("calendar:IsRecurring", "IsRecurring", i => i.OriginalStart is not null, null, inDefault: true);
     public static readonly PropertyDef MeetingRequestWasSent = Bool("calendar:MeetingRequestWasSent", "MeetingRequestWasSent", i => i.MeetingRequestWasSent, null, inDefault: true);
     public static readonly PropertyDef CalendarIsResponseRequested = Bool("calendar:IsResponseRequested", "IsResponseRequested", i => i.CalendarIsResponseRequested ?? (i.IsMeeting ? true : null), (i, v) => i.CalendarIsResponseRequested = v, true);
     public static readonly PropertyDef CalendarItemType = Str("calendar:CalendarItemType", "CalendarItemType", Recurrences.CalendarItemTypeOf, null, inDefault: true);

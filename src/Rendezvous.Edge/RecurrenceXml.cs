@@ -187,7 +187,7 @@ public static partial class RecurrenceXml
     /// Writes <paramref name="recurrence"/> as the element <paramref name="element"/> in schema order. FirstDayOfWeek is
     /// Exchange2010_SP1's (the WeeklyRecurrence page: "introduced in Exchange 2010 SP1").
     /// </summary>
-    public static void Write(EwsWriter w, string element, Recurrence recurrence, WriteContext context)
+    public static void Write(EwsWriter w, string element, Recurrence recurrence, WriteContext context, TimeZoneInfo? zone = null)
     {
         var p = recurrence.Pattern;
         w.StartT(element);
@@ -246,10 +246,10 @@ public static partial class RecurrenceXml
             RecurrenceRangeKind.EndDate => "EndDateRecurrence",
             _ => "NumberedRecurrence",
         });
-        w.T("StartDate", Format(r.StartDate));
+        w.T("StartDate", Format(r.StartDate, zone));
         if (r.Kind == RecurrenceRangeKind.EndDate)
         {
-            w.T("EndDate", Format(r.EndDate ?? r.StartDate));
+            w.T("EndDate", Format(r.EndDate ?? r.StartDate, zone));
         }
         else if (r.Kind == RecurrenceRangeKind.Numbered)
         {
@@ -268,8 +268,22 @@ public static partial class RecurrenceXml
         _ => DayNames.Where((_, day) => days.HasFlag((RecurrenceDays)(1 << day))).FirstOrDefault() ?? SchemaValues.DayOfWeekType.Sunday,
     };
 
-    /// <summary>A date as xs:date without a zone: the day in the series' own zone, which every client reads as such.</summary>
-    private static string Format(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A date as xs:date: the day in the series' own zone, with that zone's offset on the day when there is one, as
+    /// Exchange writes a calendar item's range ("2016-01-01-08:00"; the EWS Managed API and exchangelib read the date
+    /// part of that 16-character form as a date, and a bare "2016-01-01" as a datetime at midnight UTC).
+    /// </summary>
+    private static string Format(DateOnly date, TimeZoneInfo? zone)
+    {
+        var day = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        if (zone is null)
+        {
+            return day;
+        }
+
+        var offset = zone.GetUtcOffset(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified));
+        return day + (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
+    }
 
     /// <summary>
     /// The recurrence an item holds under <paramref name="definition"/>: the typed value, or, for an item stored before

@@ -19,7 +19,7 @@ public static class Recurrences
         Element = "Recurrence",
         NotInFind = true,
         Has = (i, _) => CalendarRecurrenceOf(i) is not null,
-        Write = (w, i, c) => RecurrenceXml.Write(w, "Recurrence", CalendarRecurrenceOf(i)!, c),
+        Write = (w, i, c) => RecurrenceXml.Write(w, "Recurrence", CalendarRecurrenceOf(i)!, c, TimeZones.Find(i.StartTimeZone?.Id) ?? TimeZoneInfo.Utc),
         Set = (e, i, _) => i.Recurrence = RecurrenceXml.Read(e, forTask: false),
         Delete = i => i.Recurrence = null,
     };

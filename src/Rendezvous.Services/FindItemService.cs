@@ -80,8 +80,11 @@ public static class FindItemService
     /// </summary>
     private static async Task<Page<Item>> CalendarViewAsync(Session session, Folder folder, CalendarWindow v, Restriction? restriction, SortOrder? sort, int findLimit)
     {
-        var singles = await session.Store.GetItemsInWindowAsync(folder.Id, v.Start, v.End, session.Cancellation);
-        var series = await SeriesCache.InWindowAsync(session, folder, v.Start, v.End);
+        // An item that ends exactly at StartDate is in the view: only those that end before it are left out
+        // (calendarview.md; exchangelib's test_view: "Exchange ... returns item1 even though there is no overlap").
+        var from = v.Start.AddTicks(-1);
+        var singles = await session.Store.GetItemsInWindowAsync(folder.Id, from, v.End, session.Cancellation);
+        var series = await SeriesCache.InWindowAsync(session, folder, from, v.End);
         var entries = new List<ViewEntry>(singles.Count);
         foreach (var item in singles)
         {

@@ -120,6 +120,24 @@ public sealed class RecurrenceViewTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_CalendarView_includes_what_ends_exactly_at_its_StartDate_and_leaves_out_what_starts_at_its_EndDate()
+    {
+        // calendarview.md: items that end before StartDate, or start on or after EndDate, are not returned; exchangelib's
+        // test_view expects the item that ends at StartDate.
+        var user = await NewUserAsync("edges");
+        await server.CreateAppointmentAsync(user, "Ends at start", "2031-03-17T07:00:00Z", "2031-03-17T08:00:00Z");
+        await server.CreateAppointmentAsync(user, "Starts at end", "2031-03-17T09:00:00Z", "2031-03-17T10:00:00Z");
+        await ParisSeriesAsync(user);
+
+        var items = Items(await server.CallAsync(user, CalendarView("2031-03-17T08:00:00Z", "2031-03-17T09:00:00Z")));
+        Assert.Equal(["Ends at start", "Weekly sync"], items.Select(i => i.Element(T + "Subject")!.Value));
+
+        // The first occurrence (08:00-08:30Z) ends exactly at this view's start.
+        var after = Items(await server.CallAsync(user, CalendarView("2031-03-17T08:30:00Z", "2031-03-17T08:45:00Z")));
+        Assert.Equal(["Weekly sync"], after.Select(i => i.Element(T + "Subject")!.Value));
+    }
+
+    [Fact]
     public async Task OccurrenceItemId_addresses_an_occurrence_by_its_1_based_index_and_answers_its_own_ItemId()
     {
         var user = await NewUserAsync("index");
