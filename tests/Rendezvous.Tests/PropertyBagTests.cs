@@ -133,7 +133,9 @@ public sealed class PropertyBagTests(ServerFixture server)
         { "DistributionList", "contacts", "<t:FileAs>Team</t:FileAs><t:Members><t:Member><t:Mailbox><t:EmailAddress>bob@example.com</t:EmailAddress></t:Mailbox></t:Member></t:Members>" },
         { "Task", "tasks", "<t:BillingInformation>project 7</t:BillingInformation><t:Companies><t:String>Rendezvous</t:String></t:Companies><t:DueDate>2030-02-01T00:00:00Z</t:DueDate><t:PercentComplete>50</t:PercentComplete><t:StartDate>2030-01-01T00:00:00Z</t:StartDate><t:Status>InProgress</t:Status>" },
         { "PostItem", "drafts", "<t:PostedTime>2030-01-01T10:00:00Z</t:PostedTime><t:References>&lt;a@example.com&gt;</t:References>" },
-        { "CalendarItem", "calendar", "<t:Start>2030-01-07T09:00:00Z</t:Start><t:End>2030-01-07T10:00:00Z</t:End><t:When>Mondays at nine</t:When><t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek><t:FirstDayOfWeek>Sunday</t:FirstDayOfWeek></t:WeeklyRecurrence><t:NoEndRecurrence><t:StartDate>2030-01-07</t:StartDate></t:NoEndRecurrence></t:Recurrence>" },
+        // A recurrence range's dates come back with the series zone's offset, as Exchange writes them (exchangelib reads a
+        // bare date as a datetime), so the series here gives it in that form.
+        { "CalendarItem", "calendar", "<t:Start>2030-01-07T09:00:00Z</t:Start><t:End>2030-01-07T10:00:00Z</t:End><t:When>Mondays at nine</t:When><t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek><t:FirstDayOfWeek>Sunday</t:FirstDayOfWeek></t:WeeklyRecurrence><t:NoEndRecurrence><t:StartDate>2030-01-07+00:00</t:StartDate></t:NoEndRecurrence></t:Recurrence>" },
         { "Message", "drafts", "<t:Flag><t:FlagStatus>Flagged</t:FlagStatus></t:Flag>" },
     };
 
