@@ -187,25 +187,7 @@ internal static class ItemFormat
 
             w.WriteEndObject();
 
-            w.WriteStartObject("props");
-            foreach (var (definition, value) in item.Properties.Entries.OrderBy(e => e.Key.Key, StringComparer.Ordinal))
-            {
-                if (!CodecOf.TryGetValue(definition, out var codec))
-                {
-                    throw new InvalidOperationException($"No stored form for {definition}.");
-                }
-
-                // An empty list of extended properties is the same as none (the accessor creates one when read).
-                if (value is System.Collections.ICollection { Count: 0 } && codec == Codec.Extended)
-                {
-                    continue;
-                }
-
-                w.WritePropertyName(definition.Key);
-                codec.Write(w, value);
-            }
-
-            w.WriteEndObject();
+            WriteProps(w, item);
             w.WriteEndObject();
         }
 
@@ -283,6 +265,13 @@ internal static class ItemFormat
     {
         w.WriteStartObject();
         w.WriteString("kind", item.Kind.ToString());
+        WriteProps(w, item);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The "props" object: every bag entry by its stored key, in key order.</summary>
+    private static void WriteProps(Utf8JsonWriter w, Item item)
+    {
         w.WriteStartObject("props");
         foreach (var (definition, value) in item.Properties.Entries.OrderBy(e => e.Key.Key, StringComparer.Ordinal))
         {
@@ -291,6 +280,7 @@ internal static class ItemFormat
                 throw new InvalidOperationException($"No stored form for {definition}.");
             }
 
+            // An empty list of extended properties is the same as none (the accessor creates one when read).
             if (value is System.Collections.ICollection { Count: 0 } && codec == Codec.Extended)
             {
                 continue;
@@ -300,7 +290,6 @@ internal static class ItemFormat
             codec.Write(w, value);
         }
 
-        w.WriteEndObject();
         w.WriteEndObject();
     }
 
