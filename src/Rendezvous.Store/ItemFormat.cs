@@ -230,22 +230,7 @@ internal static class ItemFormat
             }
             else if (reader.ValueTextEquals("props"u8))
             {
-                reader.Read();
-                var table = freeBusyOnly ? FreeBusyByKeyBytes : ByKeyBytes;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var known = !reader.ValueIsEscaped && !reader.HasValueSequence
-                        ? table.TryGetValue(reader.ValueSpan, out var entry)
-                        : table.Dictionary.TryGetValue(reader.GetString()!, out entry);
-                    reader.Read();
-                    if (!known)
-                    {
-                        reader.Skip();
-                        continue;
-                    }
-
-                    item.Properties.Set(entry.Definition, entry.Codec.Read(ref reader));
-                }
+                ReadProps(ref reader, item, freeBusyOnly ? FreeBusyByKeyBytes : ByKeyBytes);
             }
             else
             {
@@ -293,6 +278,27 @@ internal static class ItemFormat
         w.WriteEndObject();
     }
 
+    /// <summary>The "props" object (the reader on its start): each key the table knows into the bag, the others skipped.</summary>
+    private static void ReadProps(ref Utf8JsonReader reader, Item item, Dictionary<string, (PropertyDefinition Definition, Codec Codec)>.AlternateLookup<ReadOnlySpan<byte>> table)
+    {
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            // Keys are looked up by their UTF-8 bytes; an escaped or segmented key is decoded first.
+            var known = !reader.ValueIsEscaped && !reader.HasValueSequence
+                ? table.TryGetValue(reader.ValueSpan, out var entry)
+                : table.Dictionary.TryGetValue(reader.GetString()!, out entry);
+            reader.Read();
+            if (!known)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            item.Properties.Set(entry.Definition, entry.Codec.Read(ref reader));
+        }
+    }
+
     private static Item ReadNested(ref Utf8JsonReader reader)
     {
         var item = new Item();
@@ -305,19 +311,7 @@ internal static class ItemFormat
             }
             else if (reader.ValueTextEquals("props"u8))
             {
-                reader.Read();
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var known = ByKey.TryGetValue(reader.GetString()!, out var entry);
-                    reader.Read();
-                    if (!known)
-                    {
-                        reader.Skip();
-                        continue;
-                    }
-
-                    item.Properties.Set(entry.Definition, entry.Codec.Read(ref reader));
-                }
+                ReadProps(ref reader, item, ByKeyBytes);
             }
             else
             {
