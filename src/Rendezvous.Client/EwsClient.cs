@@ -124,13 +124,7 @@ public sealed class EwsClient : IDisposable
             var response = await transport.SendAsync("GetItem", w =>
             {
                 w.StartM("GetItem");
-                w.StartM("ItemShape");
-                w.T("BaseShape", SchemaValues.DefaultShapeNamesType.AllProperties);
-                w.T("BodyType", SchemaValues.BodyTypeResponseType.Text);
-                w.StartT("AdditionalProperties");
-                FieldUri(w, "item:ResponseObjects");
-                w.End();
-                w.End();
+                FullItemShape(w);
                 w.StartM("ItemIds");
                 foreach (var id in batch)
                 {
@@ -172,13 +166,7 @@ public sealed class EwsClient : IDisposable
         var response = await transport.SendAsync("GetItem", w =>
         {
             w.StartM("GetItem");
-            w.StartM("ItemShape");
-            w.T("BaseShape", SchemaValues.DefaultShapeNamesType.AllProperties);
-            w.T("BodyType", SchemaValues.BodyTypeResponseType.Text);
-            w.StartT("AdditionalProperties");
-            FieldUri(w, "item:ResponseObjects");
-            w.End();
-            w.End();
+            FullItemShape(w);
             w.StartM("ItemIds");
             w.StartT("OccurrenceItemId");
             w.Attr("RecurringMasterId", master.Id);
@@ -564,6 +552,18 @@ public sealed class EwsClient : IDisposable
     {
         w.StartM("ItemShape");
         w.T("BaseShape", SchemaValues.DefaultShapeNamesType.IdOnly);
+        w.End();
+    }
+
+    /// <summary>The shape every GetItem of this client asks for: all properties, the body as text, and the ResponseObjects.</summary>
+    private static void FullItemShape(EwsWriter w)
+    {
+        w.StartM("ItemShape");
+        w.T("BaseShape", SchemaValues.DefaultShapeNamesType.AllProperties);
+        w.T("BodyType", SchemaValues.BodyTypeResponseType.Text);
+        w.StartT("AdditionalProperties");
+        FieldUri(w, "item:ResponseObjects");
+        w.End();
         w.End();
     }
 
