@@ -10,79 +10,33 @@ public static class ItemWriter
     /// <summary>Whether FindItem is writing: it never returns bodies (as Exchange).</summary>
     public static void Write(EwsWriter w, Item item, ItemShape shape, WriteContext context, bool forFind = false)
     {
-        var order = ItemSchema.Order(item.Kind);
-        HashSet<string>? named = null;
-        List<ExtendedPropertyPath>? extended = null;
-        Dictionary<string, (PropertyDefinition Container, HashSet<string> Keys)>? indexed = null;
-        foreach (var path in shape.Additional)
+        var plan = context.Plan;
+        if (plan is null || !ReferenceEquals(plan.Shape, shape) || plan.Kind != item.Kind || plan.ForFind != forFind)
         {
-            switch (path)
-            {
-                case FieldPath f:
-                    (named ??= new HashSet<string>(StringComparer.Ordinal)).Add(f.Uri);
-                    break;
-                case ExtendedPath x:
-                    (extended ??= []).Add(x.Path);
-                    break;
-                case IndexedPath ix when IndexedField.Find(ix) is { } field:
-                    indexed ??= new Dictionary<string, (PropertyDefinition, HashSet<string>)>(StringComparer.Ordinal);
-                    if (!indexed.TryGetValue(field.Container.Element, out var entry))
-                    {
-                        entry = (field.Container, new HashSet<string>(StringComparer.Ordinal));
-                        indexed[field.Container.Element] = entry;
-                    }
+            context.Plan = plan = WritePlan.For(shape, item.Kind, context, forFind);
+        }
 
-                    entry.Keys.Add(ix.Index);
+        w.StartT(ItemSchema.ElementName(item.Kind));
+        foreach (var step in plan.Steps)
+        {
+            switch (step.Kind)
+            {
+                case WriteStep.Property when step.Def!.Has(item, context):
+                    step.Def.Write(w, item, context);
+                    break;
+                case WriteStep.Body when step.Def!.Has(item, context):
+                    WriteBody(w, item.Body!, shape.BodyType, shape.FilterHtmlContent);
+                    break;
+                case WriteStep.Extended:
+                    WriteExtended(w, item, plan.Extended);
+                    break;
+                case WriteStep.Indexed:
+                    // IndexedFieldURIs name entries of a dictionary: the dictionary holding just those.
+                    IndexedField.WriteEntries(w, item, step.Indexed!.Value.Container, step.Indexed.Value.Keys);
                     break;
                 default:
                     break;
             }
-        }
-
-        w.StartT(ItemSchema.ElementName(item.Kind));
-        foreach (var def in order)
-        {
-            if (def is null)
-            {
-                WriteExtended(w, item, extended);
-                continue;
-            }
-
-            var wanted = named?.Contains(def.Uri) == true || (shape.IncludeMimeContent && def == ItemSchema.MimeContent) || shape.BaseShape switch
-            {
-                BaseShape.IdOnly => def == ItemSchema.ItemId,
-                BaseShape.Default => def.InDefault,
-                _ => !def.OnlyOnRequest || (def.InLegacyAllProperties && !context.Supports(ExchangeVersion.Exchange2010)),
-            };
-            if (!wanted && indexed is not null && item.Kind == ItemKind.Contact && indexed.TryGetValue(def.Element, out var asked))
-            {
-                // IndexedFieldURIs name entries of a dictionary: the dictionary holding just those.
-                IndexedField.WriteEntries(w, item, asked.Container, asked.Keys);
-                continue;
-            }
-
-            if (!wanted || !context.Supports(def.Since) || !def.Has(item, context))
-            {
-                continue;
-            }
-
-            if (forFind && (def.NotInFind || def == ItemSchema.MimeContent || def == ItemSchema.Attachments))
-            {
-                continue;
-            }
-
-            if (def == ItemSchema.Body)
-            {
-                if (forFind)
-                {
-                    continue;
-                }
-
-                WriteBody(w, item.Body!, shape.BodyType, shape.FilterHtmlContent);
-                continue;
-            }
-
-            def.Write(w, item, context);
         }
 
         w.End();
@@ -159,4 +113,110 @@ public static class ItemWriter
 
     /// <summary>A body's text: as it is, or an HTML body without its markup.</summary>
     public static string AsText(Body body) => body.BodyType == SchemaValues.BodyTypeType.HTML ? HtmlContent.ToText(body.Text) : body.Text;
+}
+
+/// <summary>What one step of a written item does.</summary>
+internal enum WriteStep
+{
+    Property,
+    Body,
+    Extended,
+    Indexed,
+}
+
+/// <summary>
+/// The properties a shape asks for on one kind, in schema order, worked out once per response rather than once per
+/// item: a calendar item's order holds about 130 definitions, and asking each of them whether the shape names it (a
+/// hash of its FieldURI) for each of a week's 50 items was most of issue 14's CPU regression in CalendarView.
+/// </summary>
+internal sealed class WritePlan
+{
+    private WritePlan(ItemShape shape, ItemKind kind, bool forFind)
+    {
+        Shape = shape;
+        Kind = kind;
+        ForFind = forFind;
+    }
+
+    public ItemShape Shape { get; }
+
+    public ItemKind Kind { get; }
+
+    public bool ForFind { get; }
+
+    public List<(WriteStep Kind, PropertyDef? Def, (PropertyDefinition Container, HashSet<string> Keys)? Indexed)> Steps { get; } = [];
+
+    public List<ExtendedPropertyPath>? Extended { get; private set; }
+
+    public static WritePlan For(ItemShape shape, ItemKind kind, WriteContext context, bool forFind)
+    {
+        var plan = new WritePlan(shape, kind, forFind);
+        var order = ItemSchema.Order(kind);
+        var wanted = new bool[order.Count];
+        Dictionary<string, (PropertyDefinition Container, HashSet<string> Keys)>? indexed = null;
+        foreach (var path in shape.Additional)
+        {
+            switch (path)
+            {
+                case FieldPath f:
+                    foreach (var position in ItemSchema.PositionsOf(kind, f.Uri))
+                    {
+                        wanted[position] = true;
+                    }
+
+                    break;
+                case ExtendedPath x:
+                    (plan.Extended ??= []).Add(x.Path);
+                    break;
+                case IndexedPath ix when IndexedField.Find(ix) is { } field:
+                    indexed ??= new Dictionary<string, (PropertyDefinition, HashSet<string>)>(StringComparer.Ordinal);
+                    if (!indexed.TryGetValue(field.Container.Element, out var entry))
+                    {
+                        entry = (field.Container, new HashSet<string>(StringComparer.Ordinal));
+                        indexed[field.Container.Element] = entry;
+                    }
+
+                    entry.Keys.Add(ix.Index);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        for (var i = 0; i < order.Count; i++)
+        {
+            var def = order[i];
+            if (def is null)
+            {
+                if (plan.Extended is not null)
+                {
+                    plan.Steps.Add((WriteStep.Extended, null, null));
+                }
+
+                continue;
+            }
+
+            var isWanted = wanted[i] || (shape.IncludeMimeContent && def == ItemSchema.MimeContent) || shape.BaseShape switch
+            {
+                BaseShape.IdOnly => def == ItemSchema.ItemId,
+                BaseShape.Default => def.InDefault,
+                _ => !def.OnlyOnRequest || (def.InLegacyAllProperties && !context.Supports(ExchangeVersion.Exchange2010)),
+            };
+            if (!isWanted && indexed is not null && kind == ItemKind.Contact && indexed.TryGetValue(def.Element, out var asked))
+            {
+                plan.Steps.Add((WriteStep.Indexed, def, asked));
+                continue;
+            }
+
+            if (!isWanted || !context.Supports(def.Since)
+                || (forFind && (def.NotInFind || def == ItemSchema.MimeContent || def == ItemSchema.Attachments || def == ItemSchema.Body)))
+            {
+                continue;
+            }
+
+            plan.Steps.Add((def == ItemSchema.Body ? WriteStep.Body : WriteStep.Property, def, null));
+        }
+
+        return plan;
+    }
 }

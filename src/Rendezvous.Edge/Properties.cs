@@ -760,6 +760,13 @@ public static class ItemSchema
 
     public static PropertyDef? FindByUri(ItemKind kind, string uri) => ByUri[kind].GetValueOrDefault(uri);
 
+    /// <summary>Where the property <paramref name="uri"/> names sits in <paramref name="kind"/>'s order (none: the kind has no such property).</summary>
+    public static IReadOnlyList<int> PositionsOf(ItemKind kind, string uri) => Positions[kind].GetValueOrDefault(uri) ?? [];
+
+    private static readonly Dictionary<ItemKind, Dictionary<string, int[]>> Positions = System.Enum.GetValues<ItemKind>()
+        .ToDictionary(k => k, k => Order(k).Select((p, i) => (p, i)).Where(x => x.p is not null).GroupBy(x => x.p!.Uri)
+            .ToDictionary(g => g.Key, g => g.Select(x => x.i).ToArray(), StringComparer.Ordinal));
+
     private static readonly HashSet<string> UnstoredCalendarUris = new(StringComparer.Ordinal)
     {
         "calendar:When", "calendar:MeetingWorkspaceUrl", "calendar:NetShowUrl",

@@ -27,4 +27,7 @@ public sealed class WriteContext
     public IAttachmentSource? Attachments { get; init; }
 
     public bool Supports(ExchangeVersion since) => Version >= since;
+
+    /// <summary>The last shape's plan: a response writes its items with one shape, so it is worked out once.</summary>
+    internal WritePlan? Plan { get; set; }
 }
