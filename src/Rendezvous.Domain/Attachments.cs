@@ -99,7 +99,7 @@ public static class AttachmentIds
 {
     private const byte Tag = 0x41; // 'A'
 
-    /// <summary>Item ids are 18 bytes (format 1) or 114 (format 2, Exchange's length): never more than this.</summary>
+    /// <summary>Item ids are 18 bytes (format 1) or 114 (formats 2 and 3, Exchange's length): never more than this.</summary>
     private const int MaxItemIdBytes = 192;
 
     public static string Encode(string itemId, string attachmentId)

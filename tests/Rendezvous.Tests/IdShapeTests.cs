@@ -4,7 +4,8 @@ namespace Rendezvous.Tests;
 
 /// <summary>
 /// The id shape check keeps the ids it passed, to skip the SHA-512 next time (issue 14's regression): what it answers
-/// must not change, for an id seen before, an id one character away from one seen before, or the other kind's.
+/// must not change, for an id seen before, an id one character away from one seen before, or the other kind's. New ids
+/// are format 3 (an XxHash128 check); format 2 ids (SHA-512) handed out before stay valid, as do their occurrences' ids.
 /// </summary>
 public sealed class IdShapeTests
 {
@@ -57,5 +58,48 @@ public sealed class IdShapeTests
         Assert.Equal(24, old.Length);
         Assert.True(EwsIds.IsItemId(old));
         Assert.False(EwsIds.IsFolderId(old));
+    }
+
+    // A format 2 id as 2 December 2026's server made it (kind, version 2, mailbox GUID, item GUID, 16 zero bytes, then the
+    // SHA-512 of those 50 bytes), built here the same way so the test does not depend on the code under test.
+    private static string FormatTwoItemId(Guid mailbox, Guid item)
+    {
+        byte[] info = [0x49, 2, .. mailbox.ToByteArray(), .. item.ToByteArray(), .. new byte[16]];
+        return Convert.ToBase64String([.. info, .. System.Security.Cryptography.SHA512.HashData(info)]);
+    }
+
+    [Fact]
+    public void Ids_of_the_second_format_stay_valid_after_the_check_became_XxHash()
+    {
+        var id = FormatTwoItemId(Guid.Parse("0123456789abcdef0123456789abcdef"), Guid.NewGuid());
+        Assert.Equal(EwsIds.Length, id.Length);
+        Assert.True(EwsIds.IsItemId(id));
+        Assert.False(EwsIds.IsFolderId(id));
+        var altered = id[..60] + (id[60] == 'A' ? 'B' : 'A') + id[61..];
+        Assert.False(EwsIds.IsItemId(altered));
+    }
+
+    [Fact]
+    public void An_occurrence_of_a_second_format_master_keeps_that_format_and_gives_the_master_back()
+    {
+        var master = FormatTwoItemId(Guid.Parse("0123456789abcdef0123456789abcdef"), Guid.NewGuid());
+        var occurrence = EwsIds.OccurrenceId(master, Mailbox, 7);
+        Assert.True(EwsIds.IsItemId(occurrence));
+        Assert.Equal(2, Convert.FromBase64String(occurrence)[1]);
+        Assert.True(EwsIds.TryParseOccurrenceId(occurrence, out var back, out var index));
+        Assert.Equal(master, back);
+        Assert.Equal(7, index);
+    }
+
+    [Fact]
+    public void New_ids_are_the_third_format_and_their_occurrences_too()
+    {
+        var master = EwsIds.NewItemId(Mailbox);
+        Assert.Equal(3, Convert.FromBase64String(master)[1]);
+        var occurrence = EwsIds.OccurrenceId(master, Mailbox, 3);
+        Assert.Equal(3, Convert.FromBase64String(occurrence)[1]);
+        Assert.True(EwsIds.TryParseOccurrenceId(occurrence, out var back, out var index));
+        Assert.Equal(master, back);
+        Assert.Equal(3, index);
     }
 }
