@@ -110,12 +110,7 @@ public static class SeriesItems
     /// </summary>
     public static Item Materialise(Item master, Occurrence occurrence)
     {
-        var item = master.Clone();
-        item.Recurrence = null;
-        item.Exceptions = null;
-        item.DeletedOccurrences = null;
-        item.Properties.Remove(ItemProperties.CalendarItemType_FirstOccurrence);
-        item.Properties.Remove(ItemProperties.CalendarItemType_LastOccurrence);
+        var item = master.CloneWithout(SeriesOwn);
         if (occurrence.IsException && ExceptionAt(master, occurrence.OriginalStartUtc) is { } exception)
         {
             ApplyException(item, exception);
@@ -129,6 +124,13 @@ public static class SeriesItems
             occurrence.IsException ? SchemaValues.CalendarItemTypeType.Exception : SchemaValues.CalendarItemTypeType.Occurrence);
         return item;
     }
+
+    private static readonly PropertyDefinition[] SeriesOwn =
+    [
+        ItemProperties.CalendarItemType_Recurrence, ItemProperties.CalendarItemType_ModifiedOccurrences,
+        ItemProperties.CalendarItemType_DeletedOccurrences, ItemProperties.CalendarItemType_FirstOccurrence,
+        ItemProperties.CalendarItemType_LastOccurrence,
+    ];
 
     /// <summary>Overlays <paramref name="exception"/>'s overridden properties on <paramref name="occurrence"/> (the master's copy).</summary>
     public static void ApplyException(Item occurrence, OccurrenceException exception)

@@ -248,24 +248,25 @@ public sealed class Item
         LastModifiedTime = now >= next ? now : next;
     }
 
-    public Item Clone()
+    public Item Clone() => CloneWithout([]);
+
+    /// <summary>
+    /// A copy without <paramref name="left"/>'s properties, which are not even copied first: an occurrence is its master
+    /// without the series' own properties (the exceptions among them, each an item), and a week view makes dozens.
+    /// </summary>
+    public Item CloneWithout(params PropertyDefinition[] left)
     {
         var copy = (Item)MemberwiseClone();
-        copy.Properties = Properties.Clone();
+        // The bag copies its lists; nothing here reads through an accessor that adds to this item's bag (a cached master
+        // is cloned by concurrent requests, so a clone must only read it).
+        copy.Properties = Properties.Clone(left);
         copy.fieldChanges = fieldChanges is null ? null : new Dictionary<string, long>(fieldChanges, StringComparer.Ordinal);
-        copy.Categories = Categories is null ? null : [.. Categories];
-        copy.ExtendedProperties = [.. ExtendedProperties];
-        copy.ToRecipients = ToRecipients is null ? null : [.. ToRecipients];
-        copy.CcRecipients = CcRecipients is null ? null : [.. CcRecipients];
-        copy.BccRecipients = BccRecipients is null ? null : [.. BccRecipients];
-        copy.ReplyTo = ReplyTo is null ? null : [.. ReplyTo];
-        copy.RequiredAttendees = RequiredAttendees is null ? null : [.. RequiredAttendees];
-        copy.OptionalAttendees = OptionalAttendees is null ? null : [.. OptionalAttendees];
-        copy.Resources = Resources is null ? null : [.. Resources];
-        copy.UndeliveredRecipients = UndeliveredRecipients is null ? null : [.. UndeliveredRecipients];
         // An exception's overrides are an item of their own: a copy changed must not change the original's.
-        copy.Exceptions = Exceptions is null ? null : [.. Exceptions.Select(static e => new OccurrenceException(e.OriginalStartUtc, e.Changes.Clone()))];
-        copy.DeletedOccurrences = DeletedOccurrences is null ? null : [.. DeletedOccurrences];
+        if (copy.Exceptions is { } exceptions)
+        {
+            copy.Exceptions = [.. exceptions.Select(static e => new OccurrenceException(e.OriginalStartUtc, e.Changes.Clone()))];
+        }
+
         return copy;
     }
 }
