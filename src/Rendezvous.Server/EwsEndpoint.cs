@@ -91,7 +91,14 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
             else
             {
                 var writeBody = await operation.Buffered!(request);
-                SoapWriter.WriteResponse(output, writeBody, soap.Zone);
+                if (soap.OperationName is "ConvertId" or "GetUserConfiguration")
+                {
+                    SoapWriter.WriteResponseDeclaringXsi(output, writeBody, soap.Zone);
+                }
+                else
+                {
+                    SoapWriter.WriteResponse(output, writeBody, soap.Zone);
+                }
             }
         }
         catch (EwsException e)
