@@ -91,7 +91,7 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
             else
             {
                 var writeBody = await operation.Buffered!(request);
-                if (soap.OperationName is "ConvertId" or "GetUserConfiguration")
+                if (operation.DeclaresXsi)
                 {
                     SoapWriter.WriteResponseDeclaringXsi(output, writeBody, soap.Zone);
                 }
@@ -263,17 +263,21 @@ public delegate Task StreamingOperationHandler(EwsRequest request, EwsStreamWrit
 /// </summary>
 public sealed class EwsOperation
 {
-    private EwsOperation(OperationHandler? buffered, StreamingOperationHandler? streaming)
+    private EwsOperation(OperationHandler? buffered, StreamingOperationHandler? streaming, bool declaresXsi = false)
     {
         Buffered = buffered;
         Streaming = streaming;
+        DeclaresXsi = declaresXsi;
     }
 
     public OperationHandler? Buffered { get; }
 
     public StreamingOperationHandler? Streaming { get; }
 
-    public static EwsOperation Of(OperationHandler handler) => new(handler, null);
+    /// <summary>Whether the buffered response's envelope declares the xsi prefix (<see cref="Operations.DeclaringXsi"/>).</summary>
+    public bool DeclaresXsi { get; }
+
+    public static EwsOperation Of(OperationHandler handler, bool declaresXsi = false) => new(handler, null, declaresXsi);
 
     public static EwsOperation Streamed(StreamingOperationHandler handler) => new(null, handler);
 }
@@ -286,7 +290,7 @@ public static class EwsOperations
     /// <summary>The default table with <paramref name="more"/> added or replacing entries (a test's own operation, say).</summary>
     public static IReadOnlyDictionary<string, EwsOperation> With(params (string Name, EwsOperation Operation)[] more)
     {
-        var table = Operations.Table.ToDictionary(p => p.Key, p => EwsOperation.Of(p.Value), StringComparer.Ordinal);
+        var table = Operations.Table.ToDictionary(p => p.Key, p => EwsOperation.Of(p.Value, Operations.DeclaringXsi.Contains(p.Key)), StringComparer.Ordinal);
         foreach (var (name, operation) in more)
         {
             table[name] = operation;

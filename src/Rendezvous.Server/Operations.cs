@@ -40,4 +40,10 @@ public static class Operations
         ["UpdateUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.UpdateUserConfiguration),
         ["DeleteUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.DeleteUserConfiguration),
     };
+
+    /// <summary>
+    /// The operations whose responses carry xsi attributes (ConvertId's xsi:type, a user configuration's xsi:nil): only
+    /// their envelopes declare the prefix (<see cref="SoapWriter.WriteResponseDeclaringXsi"/> says why not all).
+    /// </summary>
+    public static readonly IReadOnlySet<string> DeclaringXsi = new HashSet<string>(StringComparer.Ordinal) { "ConvertId", "GetUserConfiguration" };
 }
