@@ -23,6 +23,13 @@ public static class Commands
           rdv user remove EMAIL [--data DIR]
           rdv user working-hours EMAIL [--start 09:00 --end 18:00 --days Mon,Tue,Wed,Thu,Fri --tz Europe/Paris] [--reset] [--data DIR]
                                                               without options, print them; --tz takes an IANA or Windows id
+          rdv room add EMAIL [--name "Room Name"] [--capacity N] [--data DIR]
+                                                              a room mailbox: it books itself (accepts a meeting when free,
+                                                              declines on a conflict) and cannot sign in
+          rdv room list [--data DIR]
+          rdv roomlist add EMAIL [--name "List Name"] [--data DIR]
+          rdv roomlist add-room LIST ROOM | remove-room LIST ROOM | remove LIST | list [--data DIR]
+                                                              room lists, as GetRoomLists and GetRooms give them
 
         Meetings, as one user of an EWS server:
           rdv invite --subject TEXT --start TIME --end TIME --to EMAIL[,EMAIL...] [--optional EMAIL,...] [--location TEXT]
@@ -64,6 +71,13 @@ public static class Commands
                 ["user", "passwd", var email] => await AdminCommands.SetPasswordAsync(options, email, stdin, stdout, cancellationToken),
                 ["user", "remove", var email] => await AdminCommands.RemoveUserAsync(options, email, stdout, cancellationToken),
                 ["user", "working-hours", var email] => await AdminCommands.WorkingHoursAsync(options, email, stdout, cancellationToken),
+                ["room", "add", var email] => await RoomCommands.AddRoomAsync(options, email, stdout, cancellationToken),
+                ["room", "list"] => await RoomCommands.ListRoomsAsync(options, stdout, cancellationToken),
+                ["roomlist", "add", var email] => await RoomCommands.AddListAsync(options, email, stdout, cancellationToken),
+                ["roomlist", "remove", var email] => await RoomCommands.RemoveListAsync(options, email, stdout, cancellationToken),
+                ["roomlist", "add-room", var list, var room] => await RoomCommands.SetMemberAsync(options, list, room, true, stdout, cancellationToken),
+                ["roomlist", "remove-room", var list, var room] => await RoomCommands.SetMemberAsync(options, list, room, false, stdout, cancellationToken),
+                ["roomlist", "list"] => await RoomCommands.ListListsAsync(options, stdout, cancellationToken),
                 ["invite"] => await AsUserAsync(ClientCommands.InviteAsync),
                 ["meetings"] => await AsUserAsync(ClientCommands.MeetingsAsync),
                 ["propose"] => await AsUserAsync(ClientCommands.ProposeAsync),

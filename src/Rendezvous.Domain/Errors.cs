@@ -50,6 +50,8 @@ public enum ErrorCode
     SyncFolderNotFound,
     SyncStateInvalid,
     RecipientNotFound,
+    /// <summary>No recipient of that name or address (GetRooms of a room list that does not exist).</summary>
+    NameResolutionNoResults,
     MeetingRequestOutOfDate,
     DeletedMeetingNotUpdatable,
     NotCancellable,

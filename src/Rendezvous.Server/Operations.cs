@@ -39,6 +39,9 @@ public static class Operations
         ["CreateUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.CreateUserConfiguration),
         ["UpdateUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.UpdateUserConfiguration),
         ["DeleteUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.DeleteUserConfiguration),
+        // Rooms (issue 17 §5)
+        ["GetRoomLists"] = EwsErrors.Edge(RoomHandlers.GetRoomLists),
+        ["GetRooms"] = EwsErrors.Edge(RoomHandlers.GetRooms),
     };
 
     /// <summary>

@@ -41,12 +41,24 @@ public static class AvailabilityService
     }
 
     /// <summary>
+    /// What of <paramref name="mailboxId"/>'s calendar counts as free/busy in [start, end), as whole items (with their
+    /// UIDs, which the free/busy read leaves out): what a room decides a request from.
+    /// </summary>
+    public static async Task<IReadOnlyList<Item>> CalendarInWindowAsync(Session session, string mailboxId, DateTime start, DateTime end)
+    {
+        var calendar = await session.Store.GetDistinguishedFolderAsync(mailboxId, "calendar", session.Cancellation);
+        return calendar is null ? [] : await CalendarInWindowAsync(session, calendar, new UtcWindow(start, end), wholeItems: true);
+    }
+
+    /// <summary>
     /// The single items of a calendar in the window (free/busy properties only) and the occurrences and exceptions of
     /// its series there (deleted occurrences never count); the masters themselves do not count.
     /// </summary>
-    private static async Task<IReadOnlyList<Item>> CalendarInWindowAsync(Session session, Folder calendar, UtcWindow reach)
+    private static async Task<IReadOnlyList<Item>> CalendarInWindowAsync(Session session, Folder calendar, UtcWindow reach, bool wholeItems = false)
     {
-        var singles = await session.Store.GetFreeBusyInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation);
+        var singles = wholeItems
+            ? await session.Store.GetItemsInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation)
+            : await session.Store.GetFreeBusyInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation);
         var series = await SeriesCache.InWindowAsync(session, calendar, reach.Start, reach.End);
         if (!series.Any)
         {

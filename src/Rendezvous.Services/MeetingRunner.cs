@@ -47,7 +47,22 @@ public static class MeetingRunner
     /// (responses from many attendees all update the organizer's item); if the state still moved on, the step is
     /// decided again from fresh state.
     /// </summary>
-    public static async Task<IReadOnlyList<Item>> RunAsync(Session session, MeetingKey? meeting, Func<Task<Decision>> decide)
+    /// <remarks>
+    /// Rooms the decision delivered a request or cancellation to answer it once the turn is over
+    /// (<see cref="RoomBooking"/>); a room's own answer (<paramref name="answerRooms"/> false) delivers to no room.
+    /// </remarks>
+    public static async Task<IReadOnlyList<Item>> RunAsync(Session session, MeetingKey? meeting, Func<Task<Decision>> decide, bool answerRooms = true)
+    {
+        var decision = await DecideAndApplyAsync(session, meeting, decide);
+        if (answerRooms)
+        {
+            await RoomBooking.AnswerDeliveredAsync(session, decision);
+        }
+
+        return decision.Results;
+    }
+
+    private static async Task<Decision> DecideAndApplyAsync(Session session, MeetingKey? meeting, Func<Task<Decision>> decide)
     {
         // Turns are per meeting (UID and organizer): a meeting reusing another's UID never waits on it.
         using var turn = meeting is null ? null : await MeetingLocks.AcquireAsync(meeting.Name, session.Cancellation);
@@ -57,7 +72,7 @@ public static class MeetingRunner
             try
             {
                 await ApplyAsync(session, decision);
-                return decision.Results;
+                return decision;
             }
             catch (ConcurrencyException) when (attempt < Attempts)
             {

@@ -34,6 +34,22 @@ public sealed class Session
 
     public Mailbox Mailbox => User.Mailbox;
 
+    /// <summary>
+    /// This request's session acting as <paramref name="mailbox"/>'s owner: for what the server does on a mailbox's own
+    /// behalf while serving the request (a room answering the request it was just sent).
+    /// </summary>
+    public Session ActingFor(UserRecord mailbox) => new()
+    {
+        User = mailbox,
+        Store = Store,
+        Time = Time,
+        Cancellation = Cancellation,
+        Limits = Limits,
+        Attachments = Attachments,
+        EnterLargeAsync = EnterLargeAsync,
+        Inform = Inform,
+    };
+
     public string MailboxId => User.MailboxId;
 
     public string Address => User.Address;

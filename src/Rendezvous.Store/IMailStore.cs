@@ -4,6 +4,12 @@ using Rendezvous.Protocol;
 namespace Rendezvous.Store;
 
 /// <summary>A user and their mailbox.</summary>
+/// <summary>A room mailbox: the user it is, and how many people it seats (null: not said).</summary>
+public sealed record RoomRecord(UserRecord User, int? Capacity);
+
+/// <summary>A room list: a distribution group of rooms, as Exchange's room lists.</summary>
+public sealed record RoomListRecord(string Address, string DisplayName);
+
 public sealed record UserRecord(string MailboxId, string Address, string DisplayName, string PasswordHash)
 {
     public Mailbox Mailbox => new(MailboxId, Address, DisplayName);
@@ -169,6 +175,29 @@ public interface IMailStore : IAsyncDisposable
 
     /// <summary>Removes the user with their whole mailbox.</summary>
     Task<bool> RemoveUserAsync(string address, CancellationToken cancellationToken);
+
+    /// <summary>The room mailbox <paramref name="mailboxId"/> is, or null when it is a person's.</summary>
+    Task<RoomRecord?> GetRoomAsync(string mailboxId, CancellationToken cancellationToken);
+
+    /// <summary>Makes the mailbox a room (or updates its capacity).</summary>
+    Task SetRoomAsync(string mailboxId, int? capacity, CancellationToken cancellationToken);
+
+    /// <summary>Every room, by address.</summary>
+    Task<IReadOnlyList<RoomRecord>> ListRoomsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every room list, by address.</summary>
+    Task<IReadOnlyList<RoomListRecord>> ListRoomListsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates a room list. Throws <see cref="DuplicateException"/> if the address is a list or a user already.</summary>
+    Task AddRoomListAsync(string address, string displayName, CancellationToken cancellationToken);
+
+    Task<bool> RemoveRoomListAsync(string address, CancellationToken cancellationToken);
+
+    /// <summary>Puts the room in the list (<paramref name="member"/>) or takes it out; false when the list or the room does not exist.</summary>
+    Task<bool> SetRoomListMemberAsync(string listAddress, string roomMailboxId, bool member, CancellationToken cancellationToken);
+
+    /// <summary>The rooms of the list at <paramref name="listAddress"/>, by address; null when there is no such list.</summary>
+    Task<IReadOnlyList<RoomRecord>?> GetRoomListRoomsAsync(string listAddress, CancellationToken cancellationToken);
 
     /// <summary>The working hours the mailbox's owner set, or null when they kept the default.</summary>
     Task<WorkingHours?> GetWorkingHoursAsync(string mailboxId, CancellationToken cancellationToken);

@@ -14,7 +14,7 @@ namespace Rendezvous.Store;
 /// (<see cref="GroupCommit"/>); reads run beside them.
 /// Items are kept as JSON with the columns queries need (folder, window, read flag) beside it.
 /// </summary>
-public sealed class SqliteMailStore : IMailStore
+public sealed partial class SqliteMailStore : IMailStore
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -278,6 +278,24 @@ public sealed class SqliteMailStore : IMailStore
         -- Covering for the versions query (which masters overlap, at which change number): no row is read to answer it.
         CREATE INDEX items_series ON items(folder_id, series_start_ticks, series_end_ticks, change_number, id) WHERE series_start_ticks IS NOT NULL;
         """,
+        // Rooms (issue 17): a room is a mailbox that books itself (a row here) and cannot sign in (its password hash is
+        // none PasswordHasher accepts); room lists group rooms for GetRoomLists and GetRooms, as Exchange's room list
+        // distribution groups do.
+        """
+        CREATE TABLE rooms (
+            mailbox_id TEXT PRIMARY KEY REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            capacity INTEGER
+        );
+        CREATE TABLE room_lists (
+            address TEXT PRIMARY KEY COLLATE NOCASE,
+            display_name TEXT NOT NULL
+        );
+        CREATE TABLE room_list_members (
+            list_address TEXT NOT NULL COLLATE NOCASE REFERENCES room_lists(address) ON DELETE CASCADE,
+            mailbox_id TEXT NOT NULL REFERENCES rooms(mailbox_id) ON DELETE CASCADE,
+            PRIMARY KEY (list_address, mailbox_id)
+        );
+        """,
     ];
 
     private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";
@@ -417,6 +435,13 @@ public sealed class SqliteMailStore : IMailStore
         var user = new UserRecord("mbx-" + Guid.NewGuid().ToString("N"), address, displayName, passwordHash);
         await WriteAsync(async (connection, tx) =>
         {
+            // One address names one recipient: a user may not take a room list's address.
+            await using var list = connection.Command("SELECT 1 FROM room_lists WHERE address = $a;", tx, ("$a", address));
+            if (await list.ExecuteScalarAsync(cancellationToken) is not null)
+            {
+                throw new DuplicateException($"{address} is a room list's address.");
+            }
+
             try
             {
                 await using var cmd = connection.Command("INSERT INTO users VALUES ($m, $a, $d, $h);", tx,

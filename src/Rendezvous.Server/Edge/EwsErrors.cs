@@ -53,6 +53,7 @@ public static class EwsErrors
         ErrorCode.SyncFolderNotFound => ResponseCodes.ErrorSyncFolderNotFound,
         ErrorCode.SyncStateInvalid => ResponseCodes.ErrorInvalidSyncStateData,
         ErrorCode.RecipientNotFound => ResponseCodes.ErrorMailRecipientNotFound,
+        ErrorCode.NameResolutionNoResults => ResponseCodes.ErrorNameResolutionNoResults,
         ErrorCode.MeetingRequestOutOfDate => ResponseCodes.ErrorCalendarMeetingRequestIsOutOfDate,
         ErrorCode.DeletedMeetingNotUpdatable => ResponseCodes.ErrorCalendarCannotUpdateDeletedItem,
         ErrorCode.NotCancellable => ResponseCodes.ErrorInvalidItemForOperationCancelItem,
