@@ -280,17 +280,17 @@ public sealed partial class SqliteMailStore : IMailStore
         """,
         // Rooms (issue 17): a room is a mailbox that books itself (a row here) and cannot sign in (its password hash is
         // none PasswordHasher accepts); room lists group rooms for GetRoomLists and GetRooms, as Exchange's room list
-        // distribution groups do.
+        // distribution groups do. IF NOT EXISTS: a store rewound to an older version (the migration tests) may still hold them.
         """
-        CREATE TABLE rooms (
+        CREATE TABLE IF NOT EXISTS rooms (
             mailbox_id TEXT PRIMARY KEY REFERENCES users(mailbox_id) ON DELETE CASCADE,
             capacity INTEGER
         );
-        CREATE TABLE room_lists (
+        CREATE TABLE IF NOT EXISTS room_lists (
             address TEXT PRIMARY KEY COLLATE NOCASE,
             display_name TEXT NOT NULL
         );
-        CREATE TABLE room_list_members (
+        CREATE TABLE IF NOT EXISTS room_list_members (
             list_address TEXT NOT NULL COLLATE NOCASE REFERENCES room_lists(address) ON DELETE CASCADE,
             mailbox_id TEXT NOT NULL REFERENCES rooms(mailbox_id) ON DELETE CASCADE,
             PRIMARY KEY (list_address, mailbox_id)
