@@ -16,7 +16,9 @@ public static class RoomHandlers
             w.StartM("RoomLists");
             foreach (var list in outcome.Value!)
             {
-                Address(w, "Address", list.DisplayName, list.Address, SchemaValues.MailboxTypeType.PublicDL);
+                w.StartT("Address");
+                Recipient(w, list.DisplayName, list.Address, SchemaValues.MailboxTypeType.PublicDL);
+                w.End();
             }
 
             w.End();
@@ -45,17 +47,18 @@ public static class RoomHandlers
     private static void Room(EwsWriter w, RoomRecord room)
     {
         w.StartT("Room");
-        Address(w, "Id", room.User.DisplayName, room.User.Address, SchemaValues.MailboxTypeType.Mailbox);
+        w.StartT("Id");
+        Recipient(w, room.User.DisplayName, room.User.Address, SchemaValues.MailboxTypeType.Mailbox);
+        w.End();
         w.End();
     }
 
-    private static void Address(EwsWriter w, string element, string name, string address, string mailboxType)
+    // An EmailAddressType's content.
+    private static void Recipient(EwsWriter w, string name, string address, string mailboxType)
     {
-        w.StartT(element);
         w.T("Name", name);
         w.T("EmailAddress", address);
         w.T("RoutingType", "SMTP");
         w.T("MailboxType", mailboxType);
-        w.End();
     }
 }
