@@ -289,7 +289,7 @@ public static class ItemSchema
         },
         // Not disposed here: a new message's attachment parts are read from it when the item is stored (the request's
         // spool, or memory).
-        Set = (e, i, c) => Mime.MimeContent.Apply(i, Content(e, c.Spool), c.TimeZone, c.MimeAttachments),
+        Set = (e, i, c) => Mime.MimeContent.Apply(i, Content(e, c.Spool), c.TimeZone, c.MimeAttachments, c.User?.Address),
         Delete = _ => { },
     };
 

@@ -15,13 +15,17 @@ internal static class CalendarReader
     /// <summary>Components in one object: an event with its zones and alarms, or a series with its exceptions.</summary>
     private const int MaxComponents = 1000;
 
-    public static void Apply(Item item, string text, string? floatingZone)
+    /// <param name="owner">
+    /// The mailbox owner's address: when the object is someone else's meeting (its ORGANIZER is another), the owner's
+    /// ATTENDEE's PARTSTAT is their answer (MyResponseType); null leaves the answer as it is.
+    /// </param>
+    public static void Apply(Item item, string text, string? floatingZone, string? owner = null)
     {
         CheckShape(text);
         var calendar = Ical.Net.Calendar.Load(text) ?? throw MimeContent.Failed("The MimeContent is not an iCalendar object.");
         var master = calendar.Events.FirstOrDefault(v => v.RecurrenceIdentifier is null);
         var e = master ?? calendar.Events.FirstOrDefault() ?? throw MimeContent.Failed("The iCalendar object has no VEVENT.");
-        ApplyEvent(item, e, floatingZone, calendar);
+        ApplyEvent(item, e, floatingZone, calendar, owner);
 
         // MimeContent is the whole item: a series is what this object says (none when it has no RRULE). An object with
         // only RECURRENCE-ID VEVENTs (an invitation to one occurrence of someone else's series, RFC 5546 §3.2.2) has no
@@ -31,7 +35,7 @@ internal static class CalendarReader
         item.Exceptions = null;
         if (master is not null)
         {
-            ApplySeries(item, master, calendar, floatingZone);
+            ApplySeries(item, master, calendar, floatingZone, owner);
         }
     }
 
@@ -39,7 +43,7 @@ internal static class CalendarReader
     /// A master VEVENT's RRULE, EXDATE and RECURRENCE-ID siblings: the recurrence (walked in the series' start zone),
     /// the deleted occurrences' original starts and, for each exception, only what it changes (Start and End always).
     /// </summary>
-    private static void ApplySeries(Item item, CalendarEvent master, Ical.Net.Calendar calendar, string? floatingZone)
+    private static void ApplySeries(Item item, CalendarEvent master, Ical.Net.Calendar calendar, string? floatingZone, string? owner)
     {
 #pragma warning disable CS0618 // RecurrenceRules: the only view of a second RRULE, which EWS cannot hold.
         var rules = master.RecurrenceRules;
@@ -93,7 +97,7 @@ internal static class CalendarReader
             }
 
             var occurrence = before.Clone();
-            ApplyEvent(occurrence, v, seriesZone, calendar);
+            ApplyEvent(occurrence, v, seriesZone, calendar, owner);
             exceptions[originalUtc] = new OccurrenceException(originalUtc, Changes(before, occurrence));
         }
 
@@ -139,7 +143,7 @@ internal static class CalendarReader
             : Equals(a, b);
 
     /// <summary>One VEVENT's fields onto <paramref name="item"/>: only those the VEVENT carries (the rest stay as they are).</summary>
-    private static void ApplyEvent(Item item, CalendarEvent e, string? floatingZone, Ical.Net.Calendar calendar)
+    private static void ApplyEvent(Item item, CalendarEvent e, string? floatingZone, Ical.Net.Calendar calendar, string? owner)
     {
         if (e.Uid is { Length: > 0 } uid)
         {
@@ -207,6 +211,12 @@ internal static class CalendarReader
         item.RequiredAttendees = required.Count > 0 ? required : item.RequiredAttendees;
         item.OptionalAttendees = optional.Count > 0 ? optional : item.OptionalAttendees;
         item.Resources = resources.Count > 0 ? resources : item.Resources;
+        if (owner is not null && item.Organizer is { } organizerOfIt && !organizerOfIt.Is(owner)
+            && e.Attendees.FirstOrDefault(a => a.Value is { } uri && Address(uri) is { } address && address.Equals(owner, StringComparison.OrdinalIgnoreCase)) is { } mine
+            && ResponseOf(mine.ParticipationStatus) is { } answer)
+        {
+            item.MyResponseType = answer;
+        }
 
         var busy = Text(e, "X-MICROSOFT-CDO-BUSYSTATUS")?.ToUpperInvariant() switch
         {
@@ -365,6 +375,19 @@ internal static class CalendarReader
         utc >= Values.EarliestStored && utc <= Values.LatestStored
             ? utc
             : throw new EwsException(ResponseCodes.ErrorCalendarOutOfRange, "The iCalendar object's times lie outside the range a calendar item can hold (1601 to 4501).");
+
+    /// <summary>
+    /// An ATTENDEE's PARTSTAT (RFC 5545 §3.2.12) as EWS's ResponseType: null for a value that gives no answer
+    /// (DELEGATED, an X- value).
+    /// </summary>
+    private static string? ResponseOf(string? partStat) => partStat?.ToUpperInvariant() switch
+    {
+        "ACCEPTED" => SchemaValues.ResponseTypeType.Accept,
+        "TENTATIVE" => SchemaValues.ResponseTypeType.Tentative,
+        "DECLINED" => SchemaValues.ResponseTypeType.Decline,
+        "NEEDS-ACTION" => SchemaValues.ResponseTypeType.NoResponseReceived,
+        _ => null,
+    };
 
     private static string? Address(Uri uri) => Address(uri.OriginalString);
 

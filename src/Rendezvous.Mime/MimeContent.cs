@@ -76,24 +76,28 @@ public static class MimeContent
     /// Where a new message's attachment parts go (CreateItem), created as its attachments; null: the parts are not
     /// read (UpdateItem keeps the item's attachments as they are).
     /// </param>
-    public static void Apply(Item item, byte[] content, string? floatingZone, MimeAttachments? attachments = null)
+    /// <param name="owner">
+    /// The address of the mailbox's owner: a calendar item that is another organizer's meeting takes the owner's answer
+    /// from their ATTENDEE's PARTSTAT; null: the answer is not read.
+    /// </param>
+    public static void Apply(Item item, byte[] content, string? floatingZone, MimeAttachments? attachments = null, string? owner = null)
     {
         // Not disposed: the attachment parts of a message parsed in place are read from it later (memory only).
-        Apply(item, new MemoryStream(content, writable: false), floatingZone, attachments);
+        Apply(item, new MemoryStream(content, writable: false), floatingZone, attachments, owner);
     }
 
     /// <summary>
-    /// As <see cref="Apply(Item, byte[], string?, MimeAttachments?)"/>, from a seekable stream (a request's spool) that
+    /// As <see cref="Apply(Item, byte[], string?, MimeAttachments?, string?)"/>, from a seekable stream (a request's spool) that
     /// stays open while the new attachments are stored: a message is parsed in place, its parts decoded from it.
     /// </summary>
-    public static void Apply(Item item, Stream content, string? floatingZone, MimeAttachments? attachments = null)
+    public static void Apply(Item item, Stream content, string? floatingZone, MimeAttachments? attachments = null, string? owner = null)
     {
         try
         {
             switch (item.Kind)
             {
                 case ItemKind.CalendarItem:
-                    CalendarReader.Apply(item, MessageReader.CalendarText(ReadAll(content)), floatingZone);
+                    CalendarReader.Apply(item, MessageReader.CalendarText(ReadAll(content)), floatingZone, owner);
                     break;
                 case ItemKind.Message or ItemKind.PostItem or ItemKind.Item when attachments is not null:
                     var message = MessageReader.Parse(content, persistent: true);

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Text;
+using System.Xml.Linq;
+using Rendezvous.Tests.Infrastructure;
+
+namespace Rendezvous.Tests;
+
+/// <summary>
+/// What was left of issue 15, over HTTP with every response schema-validated: a calendar item stored from another
+/// organizer's iCalendar (DavMail's PUT of a received invitation) is the attendee's copy.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class CalendarMimeAttachmentTests(ServerFixture server)
+{
+    private static readonly XNamespace T = EwsResponse.T;
+    private const string Alice = ServerFixture.Alice;
+    private const string Bob = ServerFixture.Bob;
+    private const string Dana = "dana@elsewhere.example";
+
+    private static string Tag() => Guid.NewGuid().ToString("N")[..10];
+
+    private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>An invitation from Dana (not on this server) to Alice and Bob, Alice's PARTSTAT as given.</summary>
+    private static string DanasInvitation(string tag, string alicePartStat) =>
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\n" +
+        $"UID:dana-{tag}@elsewhere.example\r\nDTSTAMP:20300101T080000Z\r\nDTSTART:20300506T090000Z\r\nDTEND:20300506T100000Z\r\n" +
+        $"SUMMARY:Dana's review {tag}\r\nORGANIZER;CN=Dana:mailto:{Dana}\r\n" +
+        $"ATTENDEE;CN=Dana;PARTSTAT=ACCEPTED;ROLE=CHAIR:mailto:{Dana}\r\n" +
+        $"ATTENDEE;CN=Alice;PARTSTAT={alicePartStat};ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:{Alice}\r\n" +
+        $"ATTENDEE;CN=Bob;PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:{Bob}\r\n" +
+        "END:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    /// <summary>CreateItem of a calendar item from MimeContent as DavMail 6 sends it (put_event/022), with the apptstateflags it sets for a received meeting.</summary>
+    private static string DavMailPut(string mime, string tag, string appointmentState = "3") =>
+        $"""
+        <m:CreateItem SendMeetingInvitations="SendToAllAndSaveCopy" MessageDisposition="SendAndSaveCopy">
+          <m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>
+          <m:Items><t:CalendarItem>
+            <t:MimeContent>{mime}</t:MimeContent>
+            <t:ReminderIsSet>false</t:ReminderIsSet>
+            <t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x10f3" PropertyType="String"/><t:Value>{tag}.ics</t:Value></t:ExtendedProperty>
+            <t:ExtendedProperty><t:ExtendedFieldURI DistinguishedPropertySetId="Appointment" PropertyId="33303" PropertyType="Integer"/><t:Value>{appointmentState}</t:Value></t:ExtendedProperty>
+          </t:CalendarItem></m:Items>
+        </m:CreateItem>
+        """;
+
+    private async Task<List<string>> FindAsync(string user, string folder, string tag)
+    {
+        var restriction = $"<t:Contains ContainmentMode=\"Substring\" ContainmentComparison=\"IgnoreCase\"><t:FieldURI FieldURI=\"item:Subject\"/><t:Constant Value=\"{tag}\"/></t:Contains>";
+        var found = (await server.CallAsync(user, Requests.FindItem(restriction: restriction, folder: folder, shape: "IdOnly"))).Ok();
+        return [.. found.Descendants(T + "ItemId").Select(e => (string)e.Attribute("Id")!)];
+    }
+
+    private async Task<byte[]> MimeAsync(string user, string id, string version = "Exchange2016")
+    {
+        var body = $"""
+            <m:GetItem>
+              <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:ItemShape>
+              <m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds>
+            </m:GetItem>
+            """;
+        return Convert.FromBase64String((await server.CallAsync(user, body, version)).Ok().Descendants(T + "MimeContent").Single().Value);
+    }
+
+    /// <summary>python3-icalendar reads the calendar (tests/interop/mime/check_ics.py): `METHOD UID DTSTART DTEND`.</summary>
+    private static async Task<string> PythonCheckAsync(string calendar)
+    {
+        var dir = Directory.CreateTempSubdirectory("rdv-ics-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "0.ics");
+            await File.WriteAllTextAsync(path, calendar);
+            var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            info.ArgumentList.Add(Path.Combine(Processes.RepositoryRoot, "tests", "interop", "mime", "check_ics.py"));
+            info.ArgumentList.Add(path);
+            var (exitCode, stdout, stderr) = await Processes.RunAsync(info, timeoutSeconds: 60);
+            Assert.True(exitCode == 0, $"python3-icalendar refused the calendar:\n{stdout}\n{stderr}");
+            return string.Join(' ', stdout.Trim().Split(' ').Skip(2));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    // Issue 15: a PUT with a foreign ORGANIZER.
+
+    [Fact]
+    public async Task A_calendar_item_from_MimeContent_with_another_organizer_is_the_attendees_copy_and_invites_no_one()
+    {
+        var tag = Tag();
+        var (id, _) = (await server.CallAsync(Alice, DavMailPut(Base64(DanasInvitation(tag, "ACCEPTED")), tag), "Exchange2013")).Ok().ItemId();
+
+        var item = await server.GetItemAsync(Alice, id);
+        Assert.Equal(Dana, item.Element(T + "Organizer")!.T("EmailAddress"));
+        Assert.Equal("false", item.T("IsOrganizer"));
+        Assert.Equal("Accept", item.T("MyResponseType"));
+        Assert.Equal("true", item.T("IsMeeting"));
+        Assert.Equal("false", item.T("MeetingRequestWasSent"));
+        Assert.Equal("3", item.T("AppointmentState"));
+        Assert.Equal("Busy", item.T("LegacyFreeBusyStatus"));
+        Assert.Contains("AcceptItem", item.ResponseObjects());
+        Assert.DoesNotContain("CancelCalendarItem", item.ResponseObjects());
+
+        // SendToAllAndSaveCopy notwithstanding, only the organizer invites: Bob got nothing, Alice kept no sent copy.
+        Assert.Empty(await FindAsync(Bob, "inbox", tag));
+        Assert.Empty(await FindAsync(Bob, "calendar", tag));
+        Assert.Empty(await FindAsync(Alice, "sentitems", tag));
+
+        // Read back, the iCalendar names Dana as organizer and Alice's answer as her PARTSTAT (a second library agrees).
+        var ics = Encoding.UTF8.GetString(await MimeAsync(Alice, id));
+        var e = Assert.Single(Ical.Net.Calendar.Load(ics)!.Events);
+        Assert.Equal("mailto:" + Dana, e.Organizer!.Value!.OriginalString);
+        Assert.Equal("ACCEPTED", e.Attendees.Single(a => a.Value!.OriginalString.EndsWith(Alice, StringComparison.OrdinalIgnoreCase)).ParticipationStatus);
+        Assert.Equal($"- dana-{tag}@elsewhere.example 2030-05-06T09:00:00Z 2030-05-06T10:00:00Z", await PythonCheckAsync(ics));
+    }
+
+    [Fact]
+    public async Task The_attendee_answers_the_copy_stored_from_an_unanswered_invitation()
+    {
+        var tag = Tag();
+        var (id, changeKey) = (await server.CallAsync(Alice, DavMailPut(Base64(DanasInvitation(tag, "NEEDS-ACTION")), tag), "Exchange2013")).Ok().ItemId();
+        var item = await server.GetItemAsync(Alice, id);
+        Assert.Equal("NoResponseReceived", item.T("MyResponseType"));
+        Assert.Equal("Tentative", item.T("LegacyFreeBusyStatus"));
+
+        // As DavMail answers when the CalDAV client changes the PARTSTAT: AcceptItem of the copy.
+        (await server.CallAsync(Alice, $"""
+            <m:CreateItem MessageDisposition="SendAndSaveCopy">
+              <m:Items><t:AcceptItem><t:ReferenceItemId Id="{id}" ChangeKey="{changeKey}"/></t:AcceptItem></m:Items>
+            </m:CreateItem>
+            """)).Ok();
+        var calendarIds = await FindAsync(Alice, "calendar", tag);
+        var accepted = await server.GetItemAsync(Alice, Assert.Single(calendarIds));
+        Assert.Equal("Accept", accepted.T("MyResponseType"));
+        Assert.Equal(Dana, accepted.Element(T + "Organizer")!.T("EmailAddress"));
+    }
+
+    [Fact]
+    public async Task The_organizers_own_iCalendar_stays_a_meeting_of_theirs()
+    {
+        var tag = Tag();
+        var ics = DanasInvitation(tag, "NEEDS-ACTION").Replace($"ORGANIZER;CN=Dana:mailto:{Dana}", $"ORGANIZER;CN=Alice:mailto:{Alice}", StringComparison.Ordinal);
+        var (id, _) = (await server.CallAsync(Alice, DavMailPut(Base64(ics), tag, "1"), "Exchange2013")).Ok().ItemId();
+        var item = await server.GetItemAsync(Alice, id);
+        Assert.Equal("true", item.T("IsOrganizer"));
+        Assert.Equal("Organizer", item.T("MyResponseType"));
+        Assert.Single(await FindAsync(Bob, "inbox", tag));
+    }
+}
