@@ -39,7 +39,8 @@ public static class AttachmentParts
             root = related;
         }
 
-        var others = attachments.Where(static a => !(a.Kind == AttachmentKind.File && a.IsInline)).ToList();
+        // A reference attachment is a link with no bytes: no part (MIME has no standard for it).
+        var others = attachments.Where(static a => !(a.Kind == AttachmentKind.File && a.IsInline) && a.Kind != AttachmentKind.Reference).ToList();
         if (others.Count == 0)
         {
             return root;
@@ -52,7 +53,7 @@ public static class AttachmentParts
             {
                 mixed.Add(FilePart(a, source, inline: false));
             }
-            else if (depth < MaxNesting && source.Attachments.AttachedItem(source.RootItemId, a.Id) is { } attached)
+            else if (a.Kind == AttachmentKind.Item && depth < MaxNesting && source.Attachments.AttachedItem(source.RootItemId, a.Id) is { } attached)
             {
                 var part = new MessagePart("rfc822") { Message = MessageWriter.Build(attached, source, depth + 1) };
                 part.ContentDisposition = new ContentDisposition(ContentDisposition.Attachment);

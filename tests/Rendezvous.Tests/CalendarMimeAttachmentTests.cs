@@ -7,7 +7,8 @@ namespace Rendezvous.Tests;
 
 /// <summary>
 /// What was left of issue 15, over HTTP with every response schema-validated: a calendar item stored from another
-/// organizer's iCalendar (DavMail's PUT of a received invitation) is the attendee's copy.
+/// organizer's iCalendar (DavMail's PUT of a received invitation) is the attendee's copy; reference attachments
+/// (ReferenceAttachmentType) are created, stored and read back for the versions that have them.
 /// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class CalendarMimeAttachmentTests(ServerFixture server)
@@ -15,6 +16,7 @@ public sealed class CalendarMimeAttachmentTests(ServerFixture server)
     private static readonly XNamespace T = EwsResponse.T;
     private const string Alice = ServerFixture.Alice;
     private const string Bob = ServerFixture.Bob;
+    private const string Carol = ServerFixture.Carol;
     private const string Dana = "dana@elsewhere.example";
 
     private static string Tag() => Guid.NewGuid().ToString("N")[..10];
@@ -62,6 +64,14 @@ public sealed class CalendarMimeAttachmentTests(ServerFixture server)
             """;
         return Convert.FromBase64String((await server.CallAsync(user, body, version)).Ok().Descendants(T + "MimeContent").Single().Value);
     }
+
+    private static string GetAttachment(string id) => $"""<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id="{id}"/></m:AttachmentIds></m:GetAttachment>""";
+
+    private static string IdOf(XElement attachment) => (string)attachment.Element(T + "AttachmentId")!.Attribute("Id")!;
+
+    /// <summary>The attachments GetItem lists for the item (in <paramref name="version"/>), as elements.</summary>
+    private async Task<List<XElement>> AttachmentsAsync(string user, string id, string version = "Exchange2016") =>
+        [.. (await server.GetItemAsync(user, id, version)).Element(T + "Attachments")?.Elements() ?? []];
 
     /// <summary>python3-icalendar reads the calendar (tests/interop/mime/check_ics.py): `METHOD UID DTSTART DTEND`.</summary>
     private static async Task<string> PythonCheckAsync(string calendar)
@@ -147,5 +157,101 @@ public sealed class CalendarMimeAttachmentTests(ServerFixture server)
         Assert.Equal("true", item.T("IsOrganizer"));
         Assert.Equal("Organizer", item.T("MyResponseType"));
         Assert.Single(await FindAsync(Bob, "inbox", tag));
+    }
+
+    // Issue 15: ReferenceAttachment.
+
+    private const string Link = "https://contoso-my.sharepoint.com/personal/alice/Documents/Plan.xlsx";
+
+    private static string Reference(string name, string extra = "") =>
+        $"""
+        <t:ReferenceAttachment>
+          <t:Name>{name}</t:Name>
+          <t:ContentType>application/vnd.openxmlformats-officedocument.spreadsheetml.sheet</t:ContentType>
+          <t:AttachLongPathName>{Link}</t:AttachLongPathName>
+          <t:ProviderType>OneDrivePro</t:ProviderType>
+          <t:ProviderEndpointUrl>https://contoso-my.sharepoint.com/</t:ProviderEndpointUrl>
+          <t:AttachmentThumbnailUrl>https://contoso-my.sharepoint.com/thumb/Plan.png</t:AttachmentThumbnailUrl>
+          <t:AttachmentPreviewUrl>https://contoso-my.sharepoint.com/preview/Plan</t:AttachmentPreviewUrl>
+          <t:PermissionType>1</t:PermissionType>
+          <t:OriginalPermissionType>2</t:OriginalPermissionType>
+          <t:AttachmentIsFolder>false</t:AttachmentIsFolder>{extra}
+        </t:ReferenceAttachment>
+        """;
+
+    private async Task<string> DraftAsync(string user, string subject, string attachments = "", string version = "Exchange2016")
+    {
+        var created = (await server.CallAsync(user, $"""
+            <m:CreateItem MessageDisposition="SaveOnly">
+              <m:SavedItemFolderId><t:DistinguishedFolderId Id="drafts"/></m:SavedItemFolderId>
+              <m:Items><t:Message><t:Subject>{subject}</t:Subject>{(attachments.Length > 0 ? "<t:Attachments>" + attachments + "</t:Attachments>" : "")}</t:Message></m:Items>
+            </m:CreateItem>
+            """, version)).Ok();
+        return created.Descendants(T + "Message").Single().ItemId().Id;
+    }
+
+    [Fact]
+    public async Task A_reference_attachment_created_with_CreateAttachment_reads_back_with_every_field_in_schema_order()
+    {
+        var id = await DraftAsync(Carol, "Link " + Tag());
+        var created = (await server.CallAsync(Carol, $"""
+            <m:CreateAttachment><m:ParentItemId Id="{id}"/><m:Attachments>{Reference("Plan.xlsx")}</m:Attachments></m:CreateAttachment>
+            """, "Exchange2016")).Ok();
+        var attachmentId = (string)created.Descendants(T + "AttachmentId").Single().Attribute("Id")!;
+
+        var header = Assert.Single(await AttachmentsAsync(Carol, id));
+        Assert.Equal("ReferenceAttachment", header.Name.LocalName);
+        Assert.Equal(attachmentId, IdOf(header));
+        Assert.Equal(Link, header.T("AttachLongPathName"));
+        Assert.Equal("true", (await server.GetItemAsync(Carol, id, "Exchange2016")).T("HasAttachments"));
+
+        var got = (await server.CallAsync(Carol, GetAttachment(attachmentId), "Exchange2016")).Ok().Descendants(T + "ReferenceAttachment").Single();
+        Assert.Equal(
+            ["AttachmentId", "Name", "ContentType", "Size", "LastModifiedTime", "IsInline", "AttachLongPathName", "ProviderType", "ProviderEndpointUrl",
+             "AttachmentThumbnailUrl", "AttachmentPreviewUrl", "PermissionType", "OriginalPermissionType", "AttachmentIsFolder"],
+            got.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal("0", got.T("Size"));
+        Assert.Equal("OneDrivePro", got.T("ProviderType"));
+        Assert.Equal("1", got.T("PermissionType"));
+        Assert.Equal("2", got.T("OriginalPermissionType"));
+        Assert.Equal("false", got.T("AttachmentIsFolder"));
+        Assert.Null(got.Element(T + "Content"));
+    }
+
+    [Fact]
+    public async Task A_reference_attachment_inline_in_CreateItem_is_kept_by_a_copy_and_removed_by_DeleteAttachment()
+    {
+        var subject = "Inline link " + Tag();
+        var id = await DraftAsync(Carol, subject, Reference("Plan.xlsx"));
+        var copied = (await server.CallAsync(Carol, $"""
+            <m:CopyItem><m:ToFolderId><t:DistinguishedFolderId Id="inbox"/></m:ToFolderId><m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds></m:CopyItem>
+            """, "Exchange2016")).Ok().Descendants(T + "ItemId").Single();
+        var copy = Assert.Single(await AttachmentsAsync(Carol, (string)copied.Attribute("Id")!));
+        Assert.Equal(Link, copy.T("AttachLongPathName"));
+
+        var original = Assert.Single(await AttachmentsAsync(Carol, id));
+        (await server.CallAsync(Carol, $"""<m:DeleteAttachment><m:AttachmentIds><t:AttachmentId Id="{IdOf(original)}"/></m:AttachmentIds></m:DeleteAttachment>""", "Exchange2016")).Ok();
+        Assert.Empty(await AttachmentsAsync(Carol, id));
+        Assert.Single(await AttachmentsAsync(Carol, (string)copied.Attribute("Id")!));
+    }
+
+    [Fact]
+    public async Task Requests_of_versions_before_Exchange2015_neither_create_nor_see_reference_attachments()
+    {
+        var id = await DraftAsync(Carol, "Old client " + Tag(), Reference("Plan.xlsx") + "<t:FileAttachment><t:Name>a.txt</t:Name><t:Content>aGk=</t:Content></t:FileAttachment>");
+        var reference = (await AttachmentsAsync(Carol, id)).Single(a => a.Name.LocalName == "ReferenceAttachment");
+
+        // Their schema has no ReferenceAttachment: it is refused in, left out of lists, and not answered by GetAttachment.
+        var refused = await server.CallAsync(Carol, $"""
+            <m:CreateAttachment><m:ParentItemId Id="{id}"/><m:Attachments>{Reference("Other.xlsx")}</m:Attachments></m:CreateAttachment>
+            """, "Exchange2013_SP1");
+        Assert.Equal("ErrorInvalidServerVersion", refused.Code());
+        Assert.Equal(["FileAttachment"], (await AttachmentsAsync(Carol, id, "Exchange2013_SP1")).Select(a => a.Name.LocalName));
+        Assert.Equal("ErrorInvalidServerVersion", (await server.CallAsync(Carol, GetAttachment(IdOf(reference)), "Exchange2013_SP1")).Code());
+
+        // An item whose only attachment is a link has no empty Attachments element for them.
+        var linkOnly = await DraftAsync(Carol, "Link only " + Tag(), Reference("Plan.xlsx"));
+        Assert.Null((await server.GetItemAsync(Carol, linkOnly, "Exchange2013_SP1")).Element(T + "Attachments"));
+        Assert.Single(await AttachmentsAsync(Carol, linkOnly));
     }
 }
