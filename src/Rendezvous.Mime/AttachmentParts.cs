@@ -107,7 +107,11 @@ public static class AttachmentParts
     /// the body is an attachment: a message/rfc822 part an item attachment, any other a file (inline when its
     /// disposition says so, or when it has none inside multipart/related).
     /// </summary>
-    internal static List<Attachment> Read(MimeMessage message, List<NewAttachment> into, DateTime now, string? parentId, int depth)
+    /// <param name="skipCalendars">
+    /// Leave out the parts that carry an iCalendar object (text/calendar, application/ics: Google attaches its invitation
+    /// again as invite.ics): a calendar item made from the message is that object.
+    /// </param>
+    internal static List<Attachment> Read(MimeMessage message, List<NewAttachment> into, DateTime now, string? parentId, int depth, bool skipCalendars = false)
     {
         var direct = new List<Attachment>();
         Walk(message.Body, related: false);
@@ -127,6 +131,8 @@ public static class AttachmentParts
                     break;
                 case MessagePart { Message: { } attached } part:
                     direct.Add(ReadItem(attached, part, into, now, parentId, depth));
+                    break;
+                case MimePart part when skipCalendars && (part.ContentType.IsMimeType("text", "calendar") || part.ContentType.IsMimeType("application", "ics")):
                     break;
                 case MimePart part when !IsBody(part):
                     direct.Add(ReadFile(part, into, now, parentId, related));

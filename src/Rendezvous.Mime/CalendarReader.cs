@@ -19,13 +19,18 @@ internal static class CalendarReader
     /// The mailbox owner's address: when the object is someone else's meeting (its ORGANIZER is another), the owner's
     /// ATTENDEE's PARTSTAT is their answer (MyResponseType); null leaves the answer as it is.
     /// </param>
-    public static void Apply(Item item, string text, string? floatingZone, string? owner = null)
+    /// <param name="attachments">Where the VEVENT's ATTACH values go as new attachments (CreateItem); null: they are not read.</param>
+    public static void Apply(Item item, string text, string? floatingZone, string? owner = null, MimeAttachments? attachments = null)
     {
         CheckShape(text);
         var calendar = Ical.Net.Calendar.Load(text) ?? throw MimeContent.Failed("The MimeContent is not an iCalendar object.");
         var master = calendar.Events.FirstOrDefault(v => v.RecurrenceIdentifier is null);
         var e = master ?? calendar.Events.FirstOrDefault() ?? throw MimeContent.Failed("The iCalendar object has no VEVENT.");
         ApplyEvent(item, e, floatingZone, calendar, owner);
+        if (attachments is not null)
+        {
+            ReadAttachments(e, attachments);
+        }
 
         // MimeContent is the whole item: a series is what this object says (none when it has no RRULE). An object with
         // only RECURRENCE-ID VEVENTs (an invitation to one occurrence of someone else's series, RFC 5546 §3.2.2) has no
@@ -259,6 +264,44 @@ internal static class CalendarReader
             item.ReminderIsSet = true;
             item.ReminderMinutesBeforeStart = (int)Math.Clamp(-before.ToTimeSpanUnspecified().TotalMinutes, 0, 2 * 365 * 24 * 60);
         }
+    }
+
+    /// <summary>
+    /// A VEVENT's ATTACH values (RFC 5545 §3.8.1.1) as new attachments: inline bytes (VALUE=BINARY, named by Outlook's
+    /// X-FILENAME or the FILENAME Google and Thunderbird write) a file attachment; an http or https URI (Google Drive's,
+    /// OneDrive's) a reference attachment linking to it. A CID URI names a part of the MIME message around the object,
+    /// already an attachment of its own; any other URI (file:, ...) names nothing another user could reach: left out.
+    /// </summary>
+    private static void ReadAttachments(CalendarEvent e, MimeAttachments into)
+    {
+        foreach (var a in e.Attachments)
+        {
+            var name = a.Parameters.Get("X-FILENAME") ?? a.Parameters.Get("FILENAME");
+            if (a.Data is { } data)
+            {
+                var header = new Domain.Attachment(Domain.Attachment.NewId(), AttachmentKind.File)
+                {
+                    Name = name ?? "attachment",
+                    ContentType = a.FormatType ?? "application/octet-stream",
+                    Size = data.Length,
+                    LastModifiedTime = into.Now,
+                };
+                into.Added.Add(new NewAttachment(header, AttachmentContent.Bytes(data.Length, () => new MemoryStream(data, writable: false))));
+            }
+            else if (a.Uri is { IsAbsoluteUri: true } uri && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
+            {
+                var header = new Domain.Attachment(Domain.Attachment.NewId(), AttachmentKind.Reference)
+                {
+                    Name = name ?? LastSegment(uri),
+                    ContentType = a.FormatType,
+                    LastModifiedTime = into.Now,
+                    Link = new ReferenceLink { AttachLongPathName = uri.OriginalString },
+                };
+                into.Added.Add(new NewAttachment(header, AttachmentContent.Bytes(0, static () => Stream.Null)));
+            }
+        }
+
+        static string LastSegment(Uri uri) => Uri.UnescapeDataString(uri.Segments.LastOrDefault(s => s != "/")?.TrimEnd('/') ?? uri.Host);
     }
 
     /// <summary>

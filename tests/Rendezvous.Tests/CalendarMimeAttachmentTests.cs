@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Xml.Linq;
+using MimeKit;
 using Rendezvous.Tests.Infrastructure;
 
 namespace Rendezvous.Tests;
@@ -8,7 +9,8 @@ namespace Rendezvous.Tests;
 /// <summary>
 /// What was left of issue 15, over HTTP with every response schema-validated: a calendar item stored from another
 /// organizer's iCalendar (DavMail's PUT of a received invitation) is the attendee's copy; reference attachments
-/// (ReferenceAttachmentType) are created, stored and read back for the versions that have them.
+/// (ReferenceAttachmentType) are created, stored and read back for the versions that have them; and invitations as
+/// Outlook, Google and Thunderbird send them keep their files and links as attachments.
 /// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class CalendarMimeAttachmentTests(ServerFixture server)
@@ -253,5 +255,82 @@ public sealed class CalendarMimeAttachmentTests(ServerFixture server)
         var linkOnly = await DraftAsync(Carol, "Link only " + Tag(), Reference("Plan.xlsx"));
         Assert.Null((await server.GetItemAsync(Carol, linkOnly, "Exchange2013_SP1")).Element(T + "Attachments"));
         Assert.Single(await AttachmentsAsync(Carol, linkOnly));
+    }
+
+    // Issue 15: calendar MIME with attachments.
+
+    private static string Sample(string file) => Convert.ToBase64String(File.ReadAllBytes(TestData.Path("mime", file)));
+
+    [Fact]
+    public async Task An_Outlook_invitation_with_a_file_stored_as_a_calendar_item_keeps_the_file_as_its_attachment()
+    {
+        // tests/data/mime/outlook-invitation-with-attachment.eml: Marge's invitation to Homer, with agenda.pdf.
+        var created = (await server.CallAsync(Carol, $"""
+            <m:CreateItem SendMeetingInvitations="SendToNone">
+              <m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>
+              <m:Items><t:CalendarItem><t:MimeContent>{Sample("outlook-invitation-with-attachment.eml")}</t:MimeContent></t:CalendarItem></m:Items>
+            </m:CreateItem>
+            """, "Exchange2016")).Ok();
+        var id = created.Descendants(T + "CalendarItem").Single().ItemId().Id;
+        var item = await server.GetItemAsync(Carol, id, "Exchange2016");
+        Assert.Equal("Testaus", item.T("Subject"));
+        Assert.Equal("2021-11-27T07:00:00Z", item.T("Start"));
+        Assert.Equal("false", item.T("IsOrganizer")); // Marge's meeting, stored by someone she invited
+        var pdf = Assert.Single(await AttachmentsAsync(Carol, id));
+        Assert.Equal("agenda.pdf", pdf.T("Name"));
+        var content = Convert.FromBase64String((await server.CallAsync(Carol, GetAttachment(IdOf(pdf)))).Ok().Descendants(T + "Content").Single().Value);
+        Assert.StartsWith("%PDF-1.4", Encoding.ASCII.GetString(content), StringComparison.Ordinal);
+        Assert.Equal(125, content.Length);
+    }
+
+    [Fact]
+    public async Task An_invitations_inline_file_and_link_become_attachments_and_the_link_goes_back_out_as_ATTACH()
+    {
+        // tests/data/mime/rfc5545-binary-and-uri-attach.ics: Dana invites Alice (TENTATIVE) with agenda.txt inline and a link.
+        var created = (await server.CallAsync(Alice, $"""
+            <m:CreateItem SendMeetingInvitations="SendToNone">
+              <m:Items><t:CalendarItem><t:MimeContent>{Sample("rfc5545-binary-and-uri-attach.ics")}</t:MimeContent></t:CalendarItem></m:Items>
+            </m:CreateItem>
+            """, "Exchange2016")).Ok();
+        var id = created.Descendants(T + "CalendarItem").Single().ItemId().Id;
+        Assert.Equal("Tentative", (await server.GetItemAsync(Alice, id)).T("MyResponseType"));
+        var attachments = await AttachmentsAsync(Alice, id);
+        Assert.Equal(["FileAttachment", "ReferenceAttachment"], attachments.Select(a => a.Name.LocalName));
+        var text = Convert.FromBase64String((await server.CallAsync(Alice, GetAttachment(IdOf(attachments[0])))).Ok().Descendants(T + "Content").Single().Value);
+        Assert.Equal("Agenda\r\n1. Budget\r\n2. Hiring\r\n", Encoding.ASCII.GetString(text));
+        Assert.Equal("https://drive.example.com/d/minutes", attachments[1].T("AttachLongPathName"));
+
+        // The calendar item's iCalendar carries the link (a file stays out: DavMail passes the object on verbatim).
+        var ics = Encoding.UTF8.GetString(await MimeAsync(Alice, id));
+        var attach = Assert.Single(Assert.Single(Ical.Net.Calendar.Load(ics)!.Events).Attachments);
+        Assert.Equal("https://drive.example.com/d/minutes", attach.Uri!.OriginalString);
+        Assert.Equal("Minutes.docx", attach.Parameters.Get("FILENAME"));
+        Assert.Equal("- binary-attach-1@example.com 2030-03-04T14:00:00Z 2030-03-04T15:00:00Z", await PythonCheckAsync(ics));
+    }
+
+    [Fact]
+    public async Task An_organizers_iCalendar_with_a_file_sends_it_with_the_invitation_whose_MimeContent_carries_it()
+    {
+        var tag = Tag();
+        var notes = Convert.ToBase64String(Encoding.ASCII.GetBytes("Notes for " + tag));
+        var ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\n" +
+            $"UID:own-{tag}@example.com\r\nDTSTAMP:20300101T080000Z\r\nDTSTART:20300607T090000Z\r\nDTEND:20300607T100000Z\r\nSUMMARY:Planning {tag}\r\n" +
+            $"ORGANIZER:mailto:{Alice}\r\nATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{Bob}\r\n" +
+            $"ATTACH;FMTTYPE=text/plain;ENCODING=BASE64;VALUE=BINARY;X-FILENAME=notes.txt:{notes}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        (await server.CallAsync(Alice, $"""
+            <m:CreateItem SendMeetingInvitations="SendToAllAndSaveCopy">
+              <m:Items><t:CalendarItem><t:MimeContent>{Base64(ics)}</t:MimeContent></t:CalendarItem></m:Items>
+            </m:CreateItem>
+            """, "Exchange2016")).Ok();
+
+        var request = Assert.Single(await FindAsync(Bob, "inbox", tag));
+        Assert.Equal(["notes.txt"], (await AttachmentsAsync(Bob, request)).Select(a => a.T("Name")));
+        var message = MimeMessage.Load(new MemoryStream(await MimeAsync(Bob, request)));
+        Assert.Contains(message.BodyParts, p => p.ContentType.IsMimeType("text", "calendar"));
+        var file = Assert.Single(message.Attachments.OfType<MimePart>());
+        Assert.Equal("notes.txt", file.FileName);
+        using var decoded = new MemoryStream();
+        file.Content!.DecodeTo(decoded);
+        Assert.Equal("Notes for " + tag, Encoding.ASCII.GetString(decoded.ToArray()));
     }
 }
