@@ -2,11 +2,36 @@ using Rendezvous.Protocol;
 
 namespace Rendezvous.Domain;
 
-/// <summary>A file attachment (bytes) or an item attachment (an item inside the item).</summary>
+/// <summary>A file attachment (bytes), an item attachment (an item inside the item), or a reference attachment (a link to a file kept elsewhere).</summary>
 public enum AttachmentKind
 {
     File,
     Item,
+    Reference,
+}
+
+/// <summary>
+/// What a reference attachment (EWS ReferenceAttachmentType, Exchange2015 and later) says of the file it links to: its
+/// location and the provider that keeps it. The server keeps these as given; it never fetches the link.
+/// </summary>
+public sealed record ReferenceLink
+{
+    /// <summary>The file's full location (a URL).</summary>
+    public string? AttachLongPathName { get; init; }
+
+    public string? ProviderType { get; init; }
+
+    public string? ProviderEndpointUrl { get; init; }
+
+    public string? AttachmentThumbnailUrl { get; init; }
+
+    public string? AttachmentPreviewUrl { get; init; }
+
+    public int? PermissionType { get; init; }
+
+    public int? OriginalPermissionType { get; init; }
+
+    public bool? AttachmentIsFolder { get; init; }
 }
 
 /// <summary>
@@ -40,6 +65,9 @@ public sealed record Attachment(string Id, AttachmentKind Kind)
 
     /// <summary>The item attachment this one is inside (an attachment of an attached item), null at the top.</summary>
     public string? ParentId { get; init; }
+
+    /// <summary>A reference attachment's link (null for the other kinds).</summary>
+    public ReferenceLink? Link { get; init; }
 
     /// <summary>A new local id.</summary>
     public static string NewId() => Guid.NewGuid().ToString("N");

@@ -13,12 +13,30 @@ public static class AttachmentWriter
         w.StartT("Attachments");
         foreach (var attachment in item.Attachments!)
         {
+            if (!Visible(attachment, context))
+            {
+                continue;
+            }
+
             Start(w, attachment, root, context, rootIds: null);
             w.End();
         }
 
         w.End();
     }
+
+    /// <summary>The first version whose schema has ReferenceAttachment (the EWS Managed API asks for Exchange2016; the schema of Exchange2015 has it).</summary>
+    public const ExchangeVersion ReferenceAttachmentsSince = ExchangeVersion.Exchange2015;
+
+    /// <summary>
+    /// Whether the request's version has <paramref name="attachment"/>'s element: a reference attachment is left out
+    /// of the answers to earlier versions, whose schema has no ReferenceAttachment (a strict client would refuse it).
+    /// </summary>
+    public static bool Visible(Attachment attachment, WriteContext context) =>
+        attachment.Kind != AttachmentKind.Reference || context.Supports(ReferenceAttachmentsSince);
+
+    /// <summary>Whether <paramref name="item"/> lists an attachment the request's version can be shown (no empty Attachments element otherwise).</summary>
+    public static bool HasVisible(Item item, WriteContext context) => item.Attachments?.Exists(a => Visible(a, context)) == true;
 
     /// <summary>
     /// Starts the attachment's element and writes its header (AttachmentId, Name, ... IsInline; a file's IsContactPhoto
@@ -27,7 +45,12 @@ public static class AttachmentWriter
     /// </summary>
     public static void Start(EwsWriter w, Attachment a, string rootItemId, WriteContext context, (string Id, long ChangeNumber)? rootIds, bool withFileTail = true)
     {
-        w.StartT(a.Kind == AttachmentKind.Item ? "ItemAttachment" : "FileAttachment");
+        w.StartT(a.Kind switch
+        {
+            AttachmentKind.Item => "ItemAttachment",
+            AttachmentKind.Reference => "ReferenceAttachment",
+            _ => "FileAttachment",
+        });
         w.StartT("AttachmentId");
         w.Attr("Id", AttachmentIds.Encode(rootItemId, a.Id));
         if (rootIds is { } ids)
@@ -49,6 +72,30 @@ public static class AttachmentWriter
             if (withFileTail && a.Kind == AttachmentKind.File && a.IsContactPhoto is { } photo)
             {
                 w.T("IsContactPhoto", photo);
+            }
+        }
+
+        if (a.Kind == AttachmentKind.Reference && a.Link is { } link)
+        {
+            // ReferenceAttachmentType's sequence, after AttachmentType's.
+            Optional(w, "AttachLongPathName", link.AttachLongPathName);
+            Optional(w, "ProviderType", link.ProviderType);
+            Optional(w, "ProviderEndpointUrl", link.ProviderEndpointUrl);
+            Optional(w, "AttachmentThumbnailUrl", link.AttachmentThumbnailUrl);
+            Optional(w, "AttachmentPreviewUrl", link.AttachmentPreviewUrl);
+            if (link.PermissionType is { } permission)
+            {
+                w.T("PermissionType", permission);
+            }
+
+            if (link.OriginalPermissionType is { } original)
+            {
+                w.T("OriginalPermissionType", original);
+            }
+
+            if (link.AttachmentIsFolder is { } folder)
+            {
+                w.T("AttachmentIsFolder", folder);
             }
         }
     }

@@ -22,6 +22,9 @@ public sealed record ReadContext(string? TimeZone)
     /// <summary>Who sends the request (a task's owner, a post's sender).</summary>
     public EmailAddress? User { get; init; }
 
+    /// <summary>The request's RequestServerVersion: what its schema has (a ReferenceAttachment only from Exchange2015).</summary>
+    public ExchangeVersion Version { get; init; } = ExchangeVersions.Server;
+
     /// <summary>Where a new item's MimeContent puts the attachments its MIME parts make (CreateItem); null elsewhere.</summary>
     public Mime.MimeAttachments? MimeAttachments { get; init; }
 
@@ -289,7 +292,7 @@ public static class ItemSchema
         },
         // Not disposed here: a new message's attachment parts are read from it when the item is stored (the request's
         // spool, or memory).
-        Set = (e, i, c) => Mime.MimeContent.Apply(i, Content(e, c.Spool), c.TimeZone, c.MimeAttachments),
+        Set = (e, i, c) => Mime.MimeContent.Apply(i, Content(e, c.Spool), c.TimeZone, c.MimeAttachments, c.User?.Address),
         Delete = _ => { },
     };
 
@@ -463,7 +466,7 @@ public static class ItemSchema
     {
         Uri = "item:Attachments",
         Element = "Attachments",
-        Has = (i, _) => i.Attachments is { Count: > 0 },
+        Has = AttachmentWriter.HasVisible,
         Write = AttachmentWriter.WriteHeaders,
     };
     public static readonly PropertyDef Culture = Str("item:Culture", "Culture", i => i.Culture ?? "en-US", (i, v) => i.Culture = v, inDefault: true);

@@ -39,7 +39,8 @@ public static class AttachmentParts
             root = related;
         }
 
-        var others = attachments.Where(static a => !(a.Kind == AttachmentKind.File && a.IsInline)).ToList();
+        // A reference attachment is a link with no bytes: no part (MIME has no standard for it).
+        var others = attachments.Where(static a => !(a.Kind == AttachmentKind.File && a.IsInline) && a.Kind != AttachmentKind.Reference).ToList();
         if (others.Count == 0)
         {
             return root;
@@ -52,7 +53,7 @@ public static class AttachmentParts
             {
                 mixed.Add(FilePart(a, source, inline: false));
             }
-            else if (depth < MaxNesting && source.Attachments.AttachedItem(source.RootItemId, a.Id) is { } attached)
+            else if (a.Kind == AttachmentKind.Item && depth < MaxNesting && source.Attachments.AttachedItem(source.RootItemId, a.Id) is { } attached)
             {
                 var part = new MessagePart("rfc822") { Message = MessageWriter.Build(attached, source, depth + 1) };
                 part.ContentDisposition = new ContentDisposition(ContentDisposition.Attachment);
@@ -106,7 +107,11 @@ public static class AttachmentParts
     /// the body is an attachment: a message/rfc822 part an item attachment, any other a file (inline when its
     /// disposition says so, or when it has none inside multipart/related).
     /// </summary>
-    internal static List<Attachment> Read(MimeMessage message, List<NewAttachment> into, DateTime now, string? parentId, int depth)
+    /// <param name="skipCalendars">
+    /// Leave out the parts that carry an iCalendar object (text/calendar, application/ics: Google attaches its invitation
+    /// again as invite.ics): a calendar item made from the message is that object.
+    /// </param>
+    internal static List<Attachment> Read(MimeMessage message, List<NewAttachment> into, DateTime now, string? parentId, int depth, bool skipCalendars = false)
     {
         var direct = new List<Attachment>();
         Walk(message.Body, related: false);
@@ -126,6 +131,8 @@ public static class AttachmentParts
                     break;
                 case MessagePart { Message: { } attached } part:
                     direct.Add(ReadItem(attached, part, into, now, parentId, depth));
+                    break;
+                case MimePart part when skipCalendars && (part.ContentType.IsMimeType("text", "calendar") || part.ContentType.IsMimeType("application", "ics")):
                     break;
                 case MimePart part when !IsBody(part):
                     direct.Add(ReadFile(part, into, now, parentId, related));

@@ -15,13 +15,22 @@ internal static class CalendarReader
     /// <summary>Components in one object: an event with its zones and alarms, or a series with its exceptions.</summary>
     private const int MaxComponents = 1000;
 
-    public static void Apply(Item item, string text, string? floatingZone)
+    /// <param name="owner">
+    /// The mailbox owner's address: when the object is someone else's meeting (its ORGANIZER is another), the owner's
+    /// ATTENDEE's PARTSTAT is their answer (MyResponseType); null leaves the answer as it is.
+    /// </param>
+    /// <param name="attachments">Where the VEVENT's ATTACH values go as new attachments (CreateItem); null: they are not read.</param>
+    public static void Apply(Item item, string text, string? floatingZone, string? owner = null, MimeAttachments? attachments = null)
     {
         CheckShape(text);
         var calendar = Ical.Net.Calendar.Load(text) ?? throw MimeContent.Failed("The MimeContent is not an iCalendar object.");
         var master = calendar.Events.FirstOrDefault(v => v.RecurrenceIdentifier is null);
         var e = master ?? calendar.Events.FirstOrDefault() ?? throw MimeContent.Failed("The iCalendar object has no VEVENT.");
-        ApplyEvent(item, e, floatingZone, calendar);
+        ApplyEvent(item, e, floatingZone, calendar, owner);
+        if (attachments is not null)
+        {
+            ReadAttachments(e, attachments);
+        }
 
         // MimeContent is the whole item: a series is what this object says (none when it has no RRULE). An object with
         // only RECURRENCE-ID VEVENTs (an invitation to one occurrence of someone else's series, RFC 5546 §3.2.2) has no
@@ -31,7 +40,7 @@ internal static class CalendarReader
         item.Exceptions = null;
         if (master is not null)
         {
-            ApplySeries(item, master, calendar, floatingZone);
+            ApplySeries(item, master, calendar, floatingZone, owner);
         }
     }
 
@@ -39,7 +48,7 @@ internal static class CalendarReader
     /// A master VEVENT's RRULE, EXDATE and RECURRENCE-ID siblings: the recurrence (walked in the series' start zone),
     /// the deleted occurrences' original starts and, for each exception, only what it changes (Start and End always).
     /// </summary>
-    private static void ApplySeries(Item item, CalendarEvent master, Ical.Net.Calendar calendar, string? floatingZone)
+    private static void ApplySeries(Item item, CalendarEvent master, Ical.Net.Calendar calendar, string? floatingZone, string? owner)
     {
 #pragma warning disable CS0618 // RecurrenceRules: the only view of a second RRULE, which EWS cannot hold.
         var rules = master.RecurrenceRules;
@@ -93,7 +102,7 @@ internal static class CalendarReader
             }
 
             var occurrence = before.Clone();
-            ApplyEvent(occurrence, v, seriesZone, calendar);
+            ApplyEvent(occurrence, v, seriesZone, calendar, owner);
             exceptions[originalUtc] = new OccurrenceException(originalUtc, Changes(before, occurrence));
         }
 
@@ -139,7 +148,7 @@ internal static class CalendarReader
             : Equals(a, b);
 
     /// <summary>One VEVENT's fields onto <paramref name="item"/>: only those the VEVENT carries (the rest stay as they are).</summary>
-    private static void ApplyEvent(Item item, CalendarEvent e, string? floatingZone, Ical.Net.Calendar calendar)
+    private static void ApplyEvent(Item item, CalendarEvent e, string? floatingZone, Ical.Net.Calendar calendar, string? owner)
     {
         if (e.Uid is { Length: > 0 } uid)
         {
@@ -207,6 +216,12 @@ internal static class CalendarReader
         item.RequiredAttendees = required.Count > 0 ? required : item.RequiredAttendees;
         item.OptionalAttendees = optional.Count > 0 ? optional : item.OptionalAttendees;
         item.Resources = resources.Count > 0 ? resources : item.Resources;
+        if (owner is not null && item.Organizer is { } organizerOfIt && !organizerOfIt.Is(owner)
+            && e.Attendees.FirstOrDefault(a => a.Value is { } uri && Address(uri) is { } address && address.Equals(owner, StringComparison.OrdinalIgnoreCase)) is { } mine
+            && ResponseOf(mine.ParticipationStatus) is { } answer)
+        {
+            item.MyResponseType = answer;
+        }
 
         var busy = Text(e, "X-MICROSOFT-CDO-BUSYSTATUS")?.ToUpperInvariant() switch
         {
@@ -249,6 +264,44 @@ internal static class CalendarReader
             item.ReminderIsSet = true;
             item.ReminderMinutesBeforeStart = (int)Math.Clamp(-before.ToTimeSpanUnspecified().TotalMinutes, 0, 2 * 365 * 24 * 60);
         }
+    }
+
+    /// <summary>
+    /// A VEVENT's ATTACH values (RFC 5545 §3.8.1.1) as new attachments: inline bytes (VALUE=BINARY, named by Outlook's
+    /// X-FILENAME or the FILENAME Google and Thunderbird write) a file attachment; an http or https URI (Google Drive's,
+    /// OneDrive's) a reference attachment linking to it. A CID URI names a part of the MIME message around the object,
+    /// already an attachment of its own; any other URI (file:, ...) names nothing another user could reach: left out.
+    /// </summary>
+    private static void ReadAttachments(CalendarEvent e, MimeAttachments into)
+    {
+        foreach (var a in e.Attachments)
+        {
+            var name = a.Parameters.Get("X-FILENAME") ?? a.Parameters.Get("FILENAME");
+            if (a.Data is { } data)
+            {
+                var header = new Domain.Attachment(Domain.Attachment.NewId(), AttachmentKind.File)
+                {
+                    Name = name ?? "attachment",
+                    ContentType = a.FormatType ?? "application/octet-stream",
+                    Size = data.Length,
+                    LastModifiedTime = into.Now,
+                };
+                into.Added.Add(new NewAttachment(header, AttachmentContent.Bytes(data.Length, () => new MemoryStream(data, writable: false))));
+            }
+            else if (a.Uri is { IsAbsoluteUri: true } uri && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
+            {
+                var header = new Domain.Attachment(Domain.Attachment.NewId(), AttachmentKind.Reference)
+                {
+                    Name = name ?? LastSegment(uri),
+                    ContentType = a.FormatType,
+                    LastModifiedTime = into.Now,
+                    Link = new ReferenceLink { AttachLongPathName = uri.OriginalString },
+                };
+                into.Added.Add(new NewAttachment(header, AttachmentContent.Bytes(0, static () => Stream.Null)));
+            }
+        }
+
+        static string LastSegment(Uri uri) => Uri.UnescapeDataString(uri.Segments.LastOrDefault(s => s != "/")?.TrimEnd('/') ?? uri.Host);
     }
 
     /// <summary>
@@ -365,6 +418,19 @@ internal static class CalendarReader
         utc >= Values.EarliestStored && utc <= Values.LatestStored
             ? utc
             : throw new EwsException(ResponseCodes.ErrorCalendarOutOfRange, "The iCalendar object's times lie outside the range a calendar item can hold (1601 to 4501).");
+
+    /// <summary>
+    /// An ATTENDEE's PARTSTAT (RFC 5545 §3.2.12) as EWS's ResponseType: null for a value that gives no answer
+    /// (DELEGATED, an X- value).
+    /// </summary>
+    private static string? ResponseOf(string? partStat) => partStat?.ToUpperInvariant() switch
+    {
+        "ACCEPTED" => SchemaValues.ResponseTypeType.Accept,
+        "TENTATIVE" => SchemaValues.ResponseTypeType.Tentative,
+        "DECLINED" => SchemaValues.ResponseTypeType.Decline,
+        "NEEDS-ACTION" => SchemaValues.ResponseTypeType.NoResponseReceived,
+        _ => null,
+    };
 
     private static string? Address(Uri uri) => Address(uri.OriginalString);
 

@@ -54,6 +54,11 @@ internal static class CalendarWriter
         }
 
         var e = Event(item, method, start, end, startZone, endZone);
+        if (!counter && item.Kind is not ItemKind.MeetingResponse)
+        {
+            AddLinks(e, item);
+        }
+
         if (!counter && item.Recurrence is { } recurrence && start is { } first)
         {
             AddSeries(e, item, recurrence, first, startZone);
@@ -230,6 +235,35 @@ internal static class CalendarWriter
         }
 
         return e;
+    }
+
+    /// <summary>
+    /// The item's reference attachments as ATTACH URIs with the FILENAME and FMTTYPE Google writes (RFC 5545 §3.8.1.1):
+    /// a link is what ATTACH carries by reference, and CalDAV clients show it. File attachments stay out of a calendar
+    /// item's object (see <see cref="MimeContent.TryPrepare"/>); a meeting message carries them as MIME parts.
+    /// </summary>
+    private static void AddLinks(CalendarEvent e, Item item)
+    {
+        foreach (var a in item.Attachments ?? [])
+        {
+            if (a.Kind != AttachmentKind.Reference || a.Link?.AttachLongPathName is not { } path || !Uri.TryCreate(path, UriKind.Absolute, out var uri))
+            {
+                continue;
+            }
+
+            var attach = new Ical.Net.DataTypes.Attachment { Uri = uri };
+            if (a.ContentType is { Length: > 0 } type)
+            {
+                attach.FormatType = type;
+            }
+
+            if (a.Name is { Length: > 0 } name)
+            {
+                attach.Parameters.Set("FILENAME", name);
+            }
+
+            e.Attachments.Add(attach);
+        }
     }
 
     private static void AddAttendees(CalendarEvent e, Item item, string? method)

@@ -43,13 +43,33 @@ internal static class MessageReader
             return text;
         }
 
-        var message = Parse(content);
+        return CalendarText(Parse(content));
+    }
+
+    /// <summary>The first text/calendar part of <paramref name="message"/>, as text.</summary>
+    public static string CalendarText(MimeMessage message)
+    {
         var part = (message.Body as TextPart) is { } single && IsCalendar(single)
             ? single
             : message.BodyParts.OfType<TextPart>().FirstOrDefault(IsCalendar);
         return part?.Text ?? throw MimeContent.Failed("The MimeContent holds no iCalendar object (no BEGIN:VCALENDAR, no text/calendar part).");
 
         static bool IsCalendar(TextPart p) => p.ContentType.IsMimeType("text", "calendar");
+    }
+
+    /// <summary>Whether the seekable <paramref name="content"/> starts (at its position) with BEGIN:VCALENDAR; the position moves.</summary>
+    public static bool StartsWithCalendar(Stream content)
+    {
+        // Enough for a byte order mark, some blank lines and the marker.
+        var head = new byte[256];
+        var read = 0;
+        int n;
+        while (read < head.Length && (n = content.Read(head, read, head.Length - read)) > 0)
+        {
+            read += n;
+        }
+
+        return StartsWithCalendar(head.AsSpan(0, read).ToArray());
     }
 
     private static bool StartsWithCalendar(byte[] content)

@@ -31,9 +31,10 @@ public static class MimeContent
     /// Makes <paramref name="item"/>'s MimeContent ready to be written: null when its fields cannot make one (a library
     /// refusing a value), else what writes it to a stream. A message's attachments are MIME parts read from
     /// <paramref name="attachments"/> as they are written (a large one is never whole in memory); without it, or for a
-    /// calendar item, they are left out. Note: a calendar item's iCalendar carries none: DavMail hands it to its
-    /// CalDAV clients as it is (removing only ATTACH values naming a CID), so ATTACH;VALUE=BINARY would put every
-    /// attachment's base64 into each event of every calendar listing; its attachments stay reachable by GetAttachment.
+    /// calendar item, they are left out. Note: a calendar item's iCalendar carries no file attachment: DavMail hands it
+    /// to its CalDAV clients as it is (removing only ATTACH values naming a CID), so ATTACH;VALUE=BINARY would put every
+    /// attachment's base64 into each event of every calendar listing; its files stay reachable by GetAttachment. Its
+    /// reference attachments are links, and go as ATTACH URIs.
     /// </summary>
     public static Action<Stream>? TryPrepare(Item item, AttachmentParts.Source? attachments)
     {
@@ -76,24 +77,28 @@ public static class MimeContent
     /// Where a new message's attachment parts go (CreateItem), created as its attachments; null: the parts are not
     /// read (UpdateItem keeps the item's attachments as they are).
     /// </param>
-    public static void Apply(Item item, byte[] content, string? floatingZone, MimeAttachments? attachments = null)
+    /// <param name="owner">
+    /// The address of the mailbox's owner: a calendar item that is another organizer's meeting takes the owner's answer
+    /// from their ATTENDEE's PARTSTAT; null: the answer is not read.
+    /// </param>
+    public static void Apply(Item item, byte[] content, string? floatingZone, MimeAttachments? attachments = null, string? owner = null)
     {
         // Not disposed: the attachment parts of a message parsed in place are read from it later (memory only).
-        Apply(item, new MemoryStream(content, writable: false), floatingZone, attachments);
+        Apply(item, new MemoryStream(content, writable: false), floatingZone, attachments, owner);
     }
 
     /// <summary>
-    /// As <see cref="Apply(Item, byte[], string?, MimeAttachments?)"/>, from a seekable stream (a request's spool) that
+    /// As <see cref="Apply(Item, byte[], string?, MimeAttachments?, string?)"/>, from a seekable stream (a request's spool) that
     /// stays open while the new attachments are stored: a message is parsed in place, its parts decoded from it.
     /// </summary>
-    public static void Apply(Item item, Stream content, string? floatingZone, MimeAttachments? attachments = null)
+    public static void Apply(Item item, Stream content, string? floatingZone, MimeAttachments? attachments = null, string? owner = null)
     {
         try
         {
             switch (item.Kind)
             {
                 case ItemKind.CalendarItem:
-                    CalendarReader.Apply(item, MessageReader.CalendarText(ReadAll(content)), floatingZone);
+                    ApplyCalendar(item, content, floatingZone, attachments, owner);
                     break;
                 case ItemKind.Message or ItemKind.PostItem or ItemKind.Item when attachments is not null:
                     var message = MessageReader.Parse(content, persistent: true);
@@ -111,6 +116,40 @@ public static class MimeContent
         {
             // Whatever the libraries throw on bad input is the client's bad content, never a crash.
             throw Failed("The MimeContent could not be converted: " + Values.Excerpt(e.Message, oneLine: true), e);
+        }
+    }
+
+    /// <summary>
+    /// A calendar item's MimeContent: an iCalendar object (DavMail), or a MIME message holding one in a text/calendar
+    /// part (an invitation as Outlook, Google or Thunderbird mail it). When <paramref name="attachments"/> is given
+    /// (CreateItem), the VEVENT's ATTACH values and the message's other parts (files, attached messages) become the new
+    /// item's attachments; the invitation's own calendar parts (text/calendar, Google's invite.ics) are the item itself.
+    /// </summary>
+    private static void ApplyCalendar(Item item, Stream content, string? floatingZone, MimeAttachments? attachments, string? owner)
+    {
+        if (!content.CanSeek)
+        {
+            var copy = new MemoryStream();
+            content.CopyTo(copy);
+            copy.Position = 0;
+            content = copy;
+        }
+
+        var start = content.Position;
+        var isCalendar = MessageReader.StartsWithCalendar(content);
+        content.Position = start;
+        if (isCalendar)
+        {
+            CalendarReader.Apply(item, MessageReader.CalendarText(ReadAll(content)), floatingZone, owner, attachments);
+            return;
+        }
+
+        // Parsed in place: the attachment parts are decoded from the content when stored, never copied in between.
+        var message = MessageReader.Parse(content, persistent: attachments is not null);
+        CalendarReader.Apply(item, MessageReader.CalendarText(message), floatingZone, owner, attachments);
+        if (attachments is not null)
+        {
+            AttachmentParts.Read(message, attachments.Added, attachments.Now, null, attachments.Depth, skipCalendars: true);
         }
     }
 

@@ -63,7 +63,7 @@ public sealed class EwsRequest
 
     public DateTime Now => Time.GetUtcNow().UtcDateTime;
 
-    public ReadContext ReadContext => new(Soap.TimeZoneContext) { Now = Now, User = new EmailAddress(User.DisplayName, User.Address), Spool = Soap.Spool };
+    public ReadContext ReadContext => new(Soap.TimeZoneContext) { Now = Now, User = new EmailAddress(User.DisplayName, User.Address), Spool = Soap.Spool, Version = Soap.Version };
 
     public WriteContext WriteContext => new()
     {

@@ -49,6 +49,9 @@ public static class ItemService
     /// <summary>One entry of a CreateItem: the items created that the caller gets the ids of.</summary>
     public static async Task<IReadOnlyList<Item>> CreateAsync(Session session, CreateItemOptions options, NewEntry entry) => entry switch
     {
+        // Another organizer's meeting stored by its attendee (DavMail's PUT of a received invitation): an attendee's copy.
+        NewCalendarItem c when ReceivedMeetings.IsReceived(c.Item, session.Mailbox) =>
+            await ReceivedMeetingService.CreateAsync(session, c.Item, options.SavedFolder, options.Invitations, options.TimeZoneContext, Attach(session, c)),
         NewCalendarItem c => await MeetingService.CreateAsync(session, c.Item, options.SavedFolder, options.Invitations, options.TimeZoneContext, Attach(session, c)),
         NewMessage m => await CreateMessageAsync(session, m.Item, options.SavedFolder, options.Disposition, Attach(session, m)),
         NewPlainItem p => await CreatePlainAsync(session, p.Item, options.SavedFolder, Attach(session, p)),

@@ -673,7 +673,62 @@ internal static class ItemFormat
 
             Optional(w, "ItemKind", a.ItemKind?.ToString());
             Optional(w, "ParentId", a.ParentId);
+            if (a.Link is { } link)
+            {
+                w.WriteStartObject("Link");
+                Optional(w, "AttachLongPathName", link.AttachLongPathName);
+                Optional(w, "ProviderType", link.ProviderType);
+                Optional(w, "ProviderEndpointUrl", link.ProviderEndpointUrl);
+                Optional(w, "AttachmentThumbnailUrl", link.AttachmentThumbnailUrl);
+                Optional(w, "AttachmentPreviewUrl", link.AttachmentPreviewUrl);
+                if (link.PermissionType is { } permission)
+                {
+                    w.WriteNumber("PermissionType", permission);
+                }
+
+                if (link.OriginalPermissionType is { } original)
+                {
+                    w.WriteNumber("OriginalPermissionType", original);
+                }
+
+                if (link.AttachmentIsFolder is { } folder)
+                {
+                    w.WriteBoolean("AttachmentIsFolder", folder);
+                }
+
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
+        }
+
+        /// <summary>A reference attachment's link, as <see cref="WriteAttachment"/> writes it.</summary>
+        private static ReferenceLink ReadLink(ref Utf8JsonReader r)
+        {
+            var link = new ReferenceLink();
+            while (NextField(ref r, ["AttachLongPathName", "ProviderType", "ProviderEndpointUrl", "AttachmentThumbnailUrl", "AttachmentPreviewUrl", "PermissionType", "OriginalPermissionType", "AttachmentIsFolder"], out var field))
+            {
+                link = field switch
+                {
+                    0 => link with { AttachLongPathName = r.GetString() },
+                    1 => link with { ProviderType = r.GetString() },
+                    2 => link with { ProviderEndpointUrl = r.GetString() },
+                    3 => link with { AttachmentThumbnailUrl = r.GetString() },
+                    4 => link with { AttachmentPreviewUrl = r.GetString() },
+                    5 => link with { PermissionType = r.GetInt32() },
+                    6 => link with { OriginalPermissionType = r.GetInt32() },
+                    7 => link with { AttachmentIsFolder = r.GetBoolean() },
+                    _ => Skip(ref r, link),
+                };
+            }
+
+            return link;
+
+            static ReferenceLink Skip(ref Utf8JsonReader r, ReferenceLink link)
+            {
+                r.Skip();
+                return link;
+            }
         }
 
         internal static Attachment ReadAttachment(ref Utf8JsonReader r)
@@ -684,7 +739,8 @@ internal static class ItemFormat
             DateTime modified = default;
             bool inline = false;
             bool? photo = null;
-            while (NextField(ref r, ["Id", "Kind", "Name", "ContentType", "ContentId", "ContentLocation", "Size", "LastModifiedTime", "IsInline", "IsContactPhoto", "ItemKind", "ParentId"], out var field))
+            ReferenceLink? link = null;
+            while (NextField(ref r, ["Id", "Kind", "Name", "ContentType", "ContentId", "ContentLocation", "Size", "LastModifiedTime", "IsInline", "IsContactPhoto", "ItemKind", "ParentId", "Link"], out var field))
             {
                 switch (field)
                 {
@@ -700,6 +756,7 @@ internal static class ItemFormat
                     case 9: photo = r.GetBoolean(); break;
                     case 10: itemKind = r.GetString(); break;
                     case 11: parent = r.GetString(); break;
+                    case 12: link = ReadLink(ref r); break;
                     default: r.Skip(); break;
                 }
             }
@@ -707,7 +764,7 @@ internal static class ItemFormat
             return new Attachment(id, Enum.Parse<AttachmentKind>(kind))
             {
                 Name = name, ContentType = type, ContentId = contentId, ContentLocation = location, Size = size, LastModifiedTime = modified,
-                IsInline = inline, IsContactPhoto = photo, ItemKind = itemKind is null ? null : Enum.Parse<ItemKind>(itemKind), ParentId = parent,
+                IsInline = inline, IsContactPhoto = photo, ItemKind = itemKind is null ? null : Enum.Parse<ItemKind>(itemKind), ParentId = parent, Link = link,
             };
         }
 

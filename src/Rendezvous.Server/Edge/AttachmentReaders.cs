@@ -90,10 +90,13 @@ public static class AttachmentReaders
         {
             "FileAttachment" => AttachmentKind.File,
             "ItemAttachment" => AttachmentKind.Item,
-            "ReferenceAttachment" => throw new EwsException(ResponseCodes.ErrorInvalidOperation, "Reference attachments (links to files elsewhere) are not supported by this server."),
+            "ReferenceAttachment" when context.Version >= AttachmentWriter.ReferenceAttachmentsSince => AttachmentKind.Reference,
+            "ReferenceAttachment" => throw new EwsException(ResponseCodes.ErrorInvalidServerVersion,
+                $"ReferenceAttachment is not in the schema of {context.Version}: send RequestServerVersion {AttachmentWriter.ReferenceAttachmentsSince} or later."),
             _ => throw ItemReader.Unexpected(element),
         };
         var header = new Attachment(Attachment.NewId(), kind) { ParentId = parentId, LastModifiedTime = now };
+        var link = kind == AttachmentKind.Reference ? new ReferenceLink() : null;
         XElement? content = null;
         XElement? attached = null;
         foreach (var child in element.Elements())
@@ -113,6 +116,16 @@ public static class AttachmentReaders
                 case "IsContactPhoto" when kind == AttachmentKind.File: header = header with { IsContactPhoto = Values.Bool(child) }; break;
                 case "Content" when kind == AttachmentKind.File: content = child; break;
 
+                // A reference attachment's link, kept as given (the server never follows it).
+                case "AttachLongPathName" when link is not null: link = link with { AttachLongPathName = child.Value }; break;
+                case "ProviderType" when link is not null: link = link with { ProviderType = child.Value }; break;
+                case "ProviderEndpointUrl" when link is not null: link = link with { ProviderEndpointUrl = child.Value }; break;
+                case "AttachmentThumbnailUrl" when link is not null: link = link with { AttachmentThumbnailUrl = child.Value }; break;
+                case "AttachmentPreviewUrl" when link is not null: link = link with { AttachmentPreviewUrl = child.Value }; break;
+                case "PermissionType" when link is not null: link = link with { PermissionType = Values.Int(child, child.Value) }; break;
+                case "OriginalPermissionType" when link is not null: link = link with { OriginalPermissionType = Values.Int(child, child.Value) }; break;
+                case "AttachmentIsFolder" when link is not null: link = link with { AttachmentIsFolder = Values.Bool(child) }; break;
+
                 // Given by the server: what a client sends is ignored, as Exchange does.
                 case "AttachmentId" or "AttachmentOriginalUrl" or "Size" or "LastModifiedTime": break;
                 default:
@@ -124,6 +137,12 @@ public static class AttachmentReaders
 
                     throw ItemReader.Unexpected(child);
             }
+        }
+
+        if (link is not null)
+        {
+            // No bytes: the row holds the header alone, and Size is 0 (the file is the provider's).
+            return [new NewAttachment(header with { Link = link, Size = 0 }, AttachmentContent.Bytes(0, static () => Stream.Null))];
         }
 
         if (kind == AttachmentKind.File)

@@ -50,6 +50,13 @@ public static class AttachmentHandlers
         var outcomes = await request.PerItemAsync(ids, async e =>
         {
             var found = await AttachmentService.GetAsync(session, AttachmentReaders.ReadId(e));
+            if (found.Header.Kind == AttachmentKind.Reference && request.Version < AttachmentWriter.ReferenceAttachmentsSince)
+            {
+                // The version's schema has no ReferenceAttachment element to answer with.
+                throw new EwsException(ResponseCodes.ErrorInvalidServerVersion,
+                    $"The attachment is a ReferenceAttachment, which the schema of {request.Version} does not have: send RequestServerVersion {AttachmentWriter.ReferenceAttachmentsSince} or later.");
+            }
+
             // The bytes are read from the store while the response is written (into its spill-to-disk buffer).
             var content = found.Header.Kind == AttachmentKind.File ? request.Hold(await AttachmentService.OpenAsync(session, found)) : null;
             return (found, content);
