@@ -47,7 +47,7 @@ public static class AvailabilityService
     private static async Task<IReadOnlyList<Item>> CalendarInWindowAsync(Session session, Folder calendar, UtcWindow reach)
     {
         var singles = await session.Store.GetFreeBusyInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation);
-        var series = await SeriesCache.InWindowAsync(session, calendar, reach.Start, reach.End);
+        var series = await session.SeriesCache.InWindowAsync(session, calendar, reach.Start, reach.End);
         if (!series.Any)
         {
             return singles;
