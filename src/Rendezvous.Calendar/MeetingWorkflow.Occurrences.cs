@@ -273,12 +273,7 @@ public static partial class MeetingWorkflow
         }
         else if (view.CalendarItem is { } alone && alone.Item.OriginalStart == originalStartUtc && !alone.Item.IsCancelled)
         {
-            var copy = alone.Item.Clone();
-            copy.IsCancelled = true;
-            copy.AppointmentState = MeetingMessages.CancelledReceivedMeeting;
-            copy.Subject = MeetingMessages.CancelledSubject(copy.Subject);
-            copy.LegacyFreeBusyStatus = SchemaValues.LegacyFreeBusyType.Free;
-            decision.Update(alone, copy);
+            MarkCancelled(decision, alone);
         }
 
         MarkRequestsOutOfDate(decision, view, originalStartUtc);

@@ -529,18 +529,23 @@ public static partial class MeetingWorkflow
         string? copyId = null;
         if (view.CalendarItem is { } existing)
         {
-            var copy = existing.Item.Clone();
-            copy.IsCancelled = true;
-            copy.AppointmentState = MeetingMessages.CancelledReceivedMeeting;
-            copy.Subject = MeetingMessages.CancelledSubject(copy.Subject);
-            copy.LegacyFreeBusyStatus = SchemaValues.LegacyFreeBusyType.Free;
-            decision.Update(existing, copy);
-            copyId = copy.Id;
+            copyId = MarkCancelled(decision, existing).Id;
         }
 
         MarkRequestsOutOfDate(decision, view);
         var cancellation = MeetingMessages.Cancellation(meeting, body, context.Now);
         decision.Create(MeetingMessages.Delivered(cancellation, RecipientOf(meeting, view.Owner), copyId), Place.In(view.Owner, MeetingView.Inbox), context);
+    }
+
+    /// <summary>An attendee's calendar item of a cancelled meeting: kept, marked cancelled and free, as a cancellation leaves it.</summary>
+    private static Item MarkCancelled(Decision decision, PlacedItem existing)
+    {
+        var copy = existing.Item.Clone();
+        copy.IsCancelled = true;
+        copy.AppointmentState = MeetingMessages.CancelledReceivedMeeting;
+        copy.Subject = MeetingMessages.CancelledSubject(copy.Subject);
+        copy.LegacyFreeBusyStatus = SchemaValues.LegacyFreeBusyType.Free;
+        return decision.Update(existing, copy);
     }
 
     private static void MarkRequestsOutOfDate(Decision decision, MeetingView view)
