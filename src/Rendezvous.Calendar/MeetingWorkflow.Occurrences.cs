@@ -103,9 +103,7 @@ public static partial class MeetingWorkflow
             {
                 decision.Create(MeetingMessages.Delivered(response, master.Item.Organizer!, organizersOccurrence.Id), Place.In(organizer.Owner, MeetingView.Inbox), context);
                 var tracked = organizerMaster.Item.Clone();
-                var changes = ExceptionFor(tracked, organizersOccurrence).Changes;
-                KeepOwnAttendees(changes, organizersOccurrence);
-                var found = Track(changes, a => a.Mailbox.Is(attendee.Owner.Address), a => a with
+                var found = Track(OwnRows(tracked, organizersOccurrence), a => a.Mailbox.Is(attendee.Owner.Address), a => a with
                 {
                     ResponseType = myResponse,
                     LastResponseTime = context.Now,
@@ -157,9 +155,15 @@ public static partial class MeetingWorkflow
 
         var timeChanged = before.Start != changed.Start || before.End != changed.End || before.IsAllDayEvent != changed.IsAllDayEvent;
         var addresses = AttendeeAddresses(changed, organizer).ToList();
-        var sends = mode is SchemaValues.CalendarItemUpdateOperationType.SendOnlyToAll or SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy
-            or SchemaValues.CalendarItemUpdateOperationType.SendOnlyToChanged;
-        if (!sends || !IsOrganizer(master.Item, organizer) || !master.Item.IsMeeting || master.Item.IsCancelled || addresses.Count == 0)
+        var oldAddresses = AttendeeAddresses(before, organizer).ToList();
+        // Attendees added to this occurrence get a request for it, removed ones a cancellation of it (as for the series:
+        // SendOnlyToChanged tells those two only, the others are told with SendOnlyToAll and SendToAllAndSaveCopy).
+        var added = addresses.Except(oldAddresses, StringComparer.OrdinalIgnoreCase).ToList();
+        var removed = oldAddresses.Except(addresses, StringComparer.OrdinalIgnoreCase).ToList();
+        var toAll = mode is SchemaValues.CalendarItemUpdateOperationType.SendOnlyToAll or SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy;
+        var sends = toAll || mode == SchemaValues.CalendarItemUpdateOperationType.SendOnlyToChanged;
+        var updated = toAll ? addresses.Except(added, StringComparer.OrdinalIgnoreCase).ToList() : [];
+        if (!sends || !IsOrganizer(master.Item, organizer) || !master.Item.IsMeeting || master.Item.IsCancelled || updated.Count + added.Count + removed.Count == 0)
         {
             return decision;
         }
@@ -168,6 +172,7 @@ public static partial class MeetingWorkflow
         KeepOwnAttendees(changes, changed);
         changes.AppointmentSequenceNumber = before.AppointmentSequenceNumber + 1;
         changes.DateTimeStamp = context.Now;
+        Track(changes, a => added.Contains(a.Mailbox.Address, StringComparer.OrdinalIgnoreCase), a => new Attendee(a.Mailbox) { ResponseType = SchemaValues.ResponseTypeType.Unknown });
         if (timeChanged)
         {
             Track(changes, _ => true, a => a with { ResponseType = SchemaValues.ResponseTypeType.Unknown, ProposedStart = null, ProposedEnd = null });
@@ -179,11 +184,24 @@ public static partial class MeetingWorkflow
         var locationChanged = !string.Equals(before.Location, now.Location, StringComparison.Ordinal);
         var highlights = new ChangeHighlights(locationChanged, locationChanged ? now.Location : null, startChanged, startChanged ? now.Start : null, endChanged, endChanged ? now.End : null);
         var anyFull = false;
-        foreach (var address in addresses)
+        foreach (var address in updated.Concat(added).Concat(removed))
         {
             if (!attendees.TryGetValue(address, out var view))
             {
                 decision.Undelivered.Add(address);
+                continue;
+            }
+
+            if (removed.Contains(address, StringComparer.OrdinalIgnoreCase))
+            {
+                CancelOccurrenceFor(decision, master.Item, before, view, null, context);
+                continue;
+            }
+
+            if (added.Contains(address, StringComparer.OrdinalIgnoreCase))
+            {
+                anyFull = true;
+                InviteToOccurrence(decision, now, view, SchemaValues.MeetingRequestTypeType.NewMeetingRequest, null, resetResponse: true, context);
                 continue;
             }
 
@@ -194,7 +212,7 @@ public static partial class MeetingWorkflow
             InviteToOccurrence(decision, now, view, full ? SchemaValues.MeetingRequestTypeType.FullUpdate : SchemaValues.MeetingRequestTypeType.InformationalUpdate, highlights, timeChanged, context);
         }
 
-        if (mode == SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy)
+        if (mode == SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy && updated.Count + added.Count > 0)
         {
             SaveRequestCopy(decision, now, anyFull ? SchemaValues.MeetingRequestTypeType.FullUpdate : SchemaValues.MeetingRequestTypeType.InformationalUpdate, highlights, sentCopy ?? Place.In(organizer, MeetingView.SentItems), context);
         }
@@ -210,7 +228,6 @@ public static partial class MeetingWorkflow
     /// </summary>
     public static Decision CancelOccurrence(PlacedItem master, Item after, Item occurrence, Mailbox organizer, Body? body, string mode, IReadOnlyDictionary<string, MeetingView> attendees, Place? sentCopy, WorkflowContext context)
     {
-        var originalStartUtc = occurrence.OriginalStart!.Value;
         var decision = new Decision();
         // CancelCalendarItem answers with the calendar item: here the series, without the occurrence.
         decision.Results.Add(decision.Update(master, after));
@@ -229,16 +246,7 @@ public static partial class MeetingWorkflow
                 continue;
             }
 
-            view = view.Of(master.Item);
-            if (view.CalendarItem is { } theirs && theirs.Item.Recurrence is not null)
-            {
-                var copy = theirs.Item.Clone();
-                Delete(copy, originalStartUtc);
-                decision.Update(theirs, copy);
-            }
-
-            MarkRequestsOutOfDate(decision, view, originalStartUtc);
-            decision.Create(MeetingMessages.Delivered(cancellation, RecipientOf(occurrence, view.Owner), view.CalendarItem?.Item.Id), Place.In(view.Owner, MeetingView.Inbox), context);
+            CancelOccurrenceFor(decision, master.Item, occurrence, view, cancellation, context);
         }
 
         if (mode == SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy)
@@ -249,16 +257,45 @@ public static partial class MeetingWorkflow
         return decision;
     }
 
-    /// <summary>A request for one occurrence to one attendee; their series takes the occurrence's new state as an exception.</summary>
-    private static void InviteToOccurrence(Decision decision, Item occurrence, MeetingView view, string requestType, ChangeHighlights highlights, bool resetResponse, WorkflowContext context)
+    /// <summary>
+    /// One attendee's side of cancelling one occurrence (or of being removed from it): their series deletes it, or the
+    /// occurrence they hold alone is cancelled, and they get a MeetingCancellation for it.
+    /// </summary>
+    private static void CancelOccurrenceFor(Decision decision, Item master, Item occurrence, MeetingView view, Item? cancellation, WorkflowContext context)
+    {
+        var originalStartUtc = occurrence.OriginalStart!.Value;
+        view = view.Of(master);
+        if (view.CalendarItem is { } theirs && theirs.Item.Recurrence is not null)
+        {
+            var copy = theirs.Item.Clone();
+            Delete(copy, originalStartUtc);
+            decision.Update(theirs, copy);
+        }
+        else if (view.CalendarItem is { } alone && alone.Item.OriginalStart == originalStartUtc && !alone.Item.IsCancelled)
+        {
+            MarkCancelled(decision, alone);
+        }
+
+        MarkRequestsOutOfDate(decision, view, originalStartUtc);
+        cancellation ??= MeetingMessages.Cancellation(occurrence, null, context.Now);
+        decision.Create(MeetingMessages.Delivered(cancellation, RecipientOf(occurrence, view.Owner), view.CalendarItem?.Item.Id), Place.In(view.Owner, MeetingView.Inbox), context);
+    }
+
+    /// <summary>
+    /// A request for one occurrence to one attendee; their series takes the occurrence's new state as an exception (one
+    /// removed from it before gets it back). An attendee without the series (added to this occurrence alone) gets the
+    /// occurrence as a calendar item of its own, with its RecurrenceId: Exchange's orphan instance ([MS-OXOCAL] §3.1.4.7.3.4).
+    /// </summary>
+    private static void InviteToOccurrence(Decision decision, Item occurrence, MeetingView view, string requestType, ChangeHighlights? highlights, bool resetResponse, WorkflowContext context)
     {
         var original = occurrence.OriginalStart!.Value;
         view = view.Of(occurrence);
         string? theirOccurrenceId = null;
         string? myResponse = SchemaValues.ResponseTypeType.NoResponseReceived;
-        if (view.CalendarItem is { } theirs && theirs.Item.Recurrence is not null && OccurrenceOf(theirs.Item, original) is { } theirOccurrence)
+        var series = view.CalendarItem is { Item.Recurrence: not null } theirs ? theirs : null;
+        var copy = series is null ? null : Restore(series.Item.Clone(), original);
+        if (series is not null && copy is not null && OccurrenceOf(copy, original) is { } theirOccurrence)
         {
-            var copy = theirs.Item.Clone();
             var changes = ExceptionFor(copy, theirOccurrence).Changes;
             changes.Start = occurrence.Start;
             changes.End = occurrence.End;
@@ -274,8 +311,38 @@ public static partial class MeetingWorkflow
             }
 
             myResponse = resetResponse ? changes.MyResponseType : theirOccurrence.MyResponseType;
-            decision.Update(theirs, copy);
+            decision.Update(series, copy);
             theirOccurrenceId = theirOccurrence.Id;
+        }
+        else if (series is null)
+        {
+            var alone = view.CalendarItem is { } held && held.Item.OriginalStart == original ? held : null;
+            var instance = alone?.Item.Clone() ?? MeetingMessages.AttendeeCopy(occurrence, context.Now);
+            instance.Properties.Remove(ItemProperties.CalendarItemType_CalendarItemType);
+            MeetingMessages.Follow(instance, occurrence);
+            instance.IsCancelled = false;
+            instance.AppointmentState = MeetingMessages.ReceivedMeeting;
+            if (resetResponse || alone is null)
+            {
+                instance.MyResponseType = SchemaValues.ResponseTypeType.NoResponseReceived;
+                instance.LegacyFreeBusyStatus = SchemaValues.LegacyFreeBusyType.Tentative;
+            }
+
+            myResponse = instance.MyResponseType;
+            if (alone is null)
+            {
+                decision.Create(instance, Place.In(view.Owner, MeetingView.Calendar), context);
+            }
+            else if (alone.Folder == MeetingView.DeletedItems)
+            {
+                decision.Move(alone, instance, Place.In(view.Owner, MeetingView.Calendar), context);
+            }
+            else
+            {
+                decision.Update(alone, instance);
+            }
+
+            theirOccurrenceId = instance.Id;
         }
 
         MarkRequestsOutOfDate(decision, view, original);
@@ -283,6 +350,46 @@ public static partial class MeetingWorkflow
         request.MyResponseType = myResponse;
         decision.Create(MeetingMessages.Delivered(request, RecipientOf(occurrence, view.Owner), theirOccurrenceId), Place.In(view.Owner, MeetingView.Inbox), context);
     }
+
+    /// <summary>
+    /// A series update dropped exceptions (<see cref="RecurringMaster.AfterUpdate"/>: its pattern or time changed): each
+    /// attendee of an exception not yet passed gets a MeetingCancellation for it, as [MS-OXOCAL] §3.1.4.7.3.5 has the
+    /// organizer's client send. An attendee of the series has the series' update too, which their series follows; one
+    /// invited to that occurrence alone has it cancelled.
+    /// </summary>
+    private static void CancelDroppedExceptions(Decision decision, Item old, Item after, Mailbox organizer, IReadOnlyCollection<string> seriesAttendees, IReadOnlyDictionary<string, MeetingView> attendees, WorkflowContext context)
+    {
+        foreach (var dropped in old.Exceptions ?? [])
+        {
+            if (SeriesItems.ExceptionAt(after, dropped.OriginalStartUtc) is not null || OccurrenceOf(old, dropped.OriginalStartUtc) is not { } occurrence || occurrence.Start <= context.Now)
+            {
+                continue;
+            }
+
+            var cancellation = MeetingMessages.Cancellation(occurrence, null, context.Now);
+            foreach (var address in AttendeeAddresses(occurrence, organizer))
+            {
+                if (!attendees.TryGetValue(address, out var view))
+                {
+                    continue;
+                }
+
+                if (seriesAttendees.Contains(address, StringComparer.OrdinalIgnoreCase))
+                {
+                    view = view.Of(old);
+                    decision.Create(MeetingMessages.Delivered(cancellation, RecipientOf(occurrence, view.Owner), view.CalendarItem?.Item.Id), Place.In(view.Owner, MeetingView.Inbox), context);
+                }
+                else
+                {
+                    CancelOccurrenceFor(decision, old, occurrence, view, cancellation, context);
+                }
+            }
+        }
+    }
+
+    /// <summary>Attendees invited to exceptions of <paramref name="master"/> besides the series' own (their own attendee lists).</summary>
+    public static IEnumerable<string> ExceptionAttendeeAddresses(Item master, Mailbox organizer) =>
+        (master.Exceptions ?? []).SelectMany(e => AttendeeAddresses(e.Changes, organizer));
 
     /// <summary>The requests for one occurrence are out of date once it changes; those for the series stay current.</summary>
     private static void MarkRequestsOutOfDate(Decision decision, MeetingView view, DateTime originalStartUtc)
@@ -310,6 +417,17 @@ public static partial class MeetingWorkflow
         return created;
     }
 
+    /// <summary>The series with the occurrence at <paramref name="originalStartUtc"/> no longer deleted (an attendee added back to it).</summary>
+    private static Item Restore(Item master, DateTime originalStartUtc)
+    {
+        if (master.DeletedOccurrences?.Contains(originalStartUtc) == true)
+        {
+            master.DeletedOccurrences = [.. master.DeletedOccurrences.Where(d => d != originalStartUtc)];
+        }
+
+        return master;
+    }
+
     /// <summary>The occurrence deleted from the series: recorded in DeletedOccurrences, its exception gone.</summary>
     private static void Delete(Item master, DateTime originalStartUtc)
     {
@@ -317,6 +435,55 @@ public static partial class MeetingWorkflow
         if (master.DeletedOccurrences?.Contains(originalStartUtc) != true)
         {
             master.DeletedOccurrences = [.. (master.DeletedOccurrences ?? []).Append(originalStartUtc).Order()];
+        }
+    }
+
+    /// <summary>The organizer's exception for <paramref name="occurrence"/> on <paramref name="master"/>, with attendee lists of its own: that occurrence's tracking.</summary>
+    private static Item OwnRows(Item master, Item occurrence)
+    {
+        var changes = ExceptionFor(master, occurrence).Changes;
+        KeepOwnAttendees(changes, occurrence);
+        return changes;
+    }
+
+    /// <summary>
+    /// An attendee answers the series (<paramref name="copy"/> is their series, still with its old answer): an occurrence
+    /// whose answer is the series' follows the new one (its own answer is dropped, so it takes the master's); an
+    /// occurrence answered otherwise keeps its answer, and a declined one stays deleted. As in [MS-OXOCAL] §3.1.4.8.1,
+    /// answering changes the Meeting object, and an exception's own response status is that exception's
+    /// (§2.2.10.1.2; [MS-ASCAL] §2.2.2.40: an exception without a ResponseType has the series').
+    /// </summary>
+    private static void FollowSeriesAnswer(Item copy, string answer)
+    {
+        if (copy.Recurrence is null || copy.Exceptions is not { Count: > 0 } exceptions)
+        {
+            return;
+        }
+
+        var series = copy.MyResponseType;
+        foreach (var changes in exceptions.Select(static e => e.Changes))
+        {
+            if (changes.MyResponseType is { } own && (own == series || own == answer))
+            {
+                changes.MyResponseType = null;
+                changes.AppointmentReplyTime = null;
+                changes.LegacyFreeBusyStatus = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The organizer's side of <see cref="FollowSeriesAnswer(Item, string)"/>: on each exception with its own tracking,
+    /// the attendee's row follows their series answer when it had the series' answer (<paramref name="before"/>'s) and
+    /// no proposal of its own; a row answered otherwise for that occurrence stays, as the attendee's own copy keeps it.
+    /// </summary>
+    private static void FollowSeriesAnswer(Item tracked, Attendee before, string answer, DateTime now)
+    {
+        foreach (var changes in (tracked.Exceptions ?? []).Select(static e => e.Changes))
+        {
+            Track(changes,
+                a => a.Mailbox.Is(before.Mailbox.Address) && (a.ResponseType ?? SchemaValues.ResponseTypeType.Unknown) == (before.ResponseType ?? SchemaValues.ResponseTypeType.Unknown) && a.ProposedStart is null,
+                a => a with { ResponseType = answer, LastResponseTime = now });
         }
     }
 

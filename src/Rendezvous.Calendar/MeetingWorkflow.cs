@@ -85,9 +85,10 @@ public static partial class MeetingWorkflow
         attendee = attendee.Of(item);
         organizer = organizer?.Of(item);
 
-        if (item.OriginalStart is not null)
+        if (item.OriginalStart is not null && attendee.CalendarItem?.Item.Recurrence is not null)
         {
             // One occurrence of a series (the occurrence itself, or a request for it): the answer is that occurrence's.
+            // An attendee invited to that occurrence alone holds it as an item of its own, answered as a single meeting.
             return RespondToOccurrence(reply, reference, attendee, organizer, disposition, savedFolder, context);
         }
 
@@ -119,6 +120,7 @@ public static partial class MeetingWorkflow
 
         // The attendee's calendar: the response is recorded there; a decline puts the meeting in Deleted Items.
         var copy = calendarItem?.Item.Clone() ?? MeetingMessages.AttendeeCopy(item, context.Now);
+        FollowSeriesAnswer(copy, MeetingMessages.ResponseTypeOf(reply.Kind));
         copy.MyResponseType = MeetingMessages.ResponseTypeOf(reply.Kind);
         copy.AppointmentReplyTime = context.Now;
         copy.LegacyFreeBusyStatus = reply.Kind switch
@@ -185,17 +187,26 @@ public static partial class MeetingWorkflow
             if (organizer is not null)
             {
                 var organizerItem = OrganizerItem(organizer);
-                decision.Create(MeetingMessages.Delivered(response, organizerAddress, organizerItem?.Item.Id), Place.In(organizer.Owner, MeetingView.Inbox), context);
-                if (organizerItem is not null && !organizerItem.Item.IsCancelled)
+                // An answer to one occurrence held alone (an attendee added to that occurrence only) is that occurrence's on the organizer's series.
+                var organizersOccurrence = meeting.OriginalStart is { } original && organizerItem?.Item.Recurrence is not null ? OccurrenceOf(organizerItem.Item, original) : null;
+                decision.Create(MeetingMessages.Delivered(response, organizerAddress, organizersOccurrence?.Id ?? organizerItem?.Item.Id), Place.In(organizer.Owner, MeetingView.Inbox), context);
+                if (organizerItem is not null && !organizerItem.Item.IsCancelled && (organizersOccurrence is not null || meeting.OriginalStart is null || organizerItem.Item.Recurrence is null))
                 {
                     var tracked = organizerItem.Item.Clone();
-                    var found = Track(tracked, a => a.Mailbox.Is(attendee.Owner.Address), a => a with
+                    var rows = organizersOccurrence is null ? tracked : OwnRows(tracked, organizersOccurrence);
+                    var before = CalendarRules.AllAttendees(rows).FirstOrDefault(a => a.Mailbox.Is(attendee.Owner.Address));
+                    var found = Track(rows, a => a.Mailbox.Is(attendee.Owner.Address), a => a with
                     {
                         ResponseType = MeetingMessages.ResponseTypeOf(reply.Kind),
                         LastResponseTime = context.Now,
                         ProposedStart = proposedStart,
                         ProposedEnd = proposedEnd,
                     });
+                    if (found && organizersOccurrence is null && before is not null)
+                    {
+                        FollowSeriesAnswer(tracked, before, MeetingMessages.ResponseTypeOf(reply.Kind), context.Now);
+                    }
+
                     if (found)
                     {
                         decision.Update(organizerItem, tracked);
@@ -300,6 +311,8 @@ public static partial class MeetingWorkflow
             }
         }
 
+        // Attendees of the series (still or before) hear through the series' update or cancellation; their calendar items are changed there.
+        CancelDroppedExceptions(decision, old, after, organizer, [.. newAddresses, .. oldAddresses], attendees, context);
         if (mode.EndsWith("AndSaveCopy", StringComparison.Ordinal) && updated.Count + added.Count > 0)
         {
             SaveRequestCopy(decision, after, updated.Count > 0 ? (timeChanged ? SchemaValues.MeetingRequestTypeType.FullUpdate : SchemaValues.MeetingRequestTypeType.InformationalUpdate) : SchemaValues.MeetingRequestTypeType.NewMeetingRequest, updated.Count > 0 ? highlights : null,
@@ -516,18 +529,23 @@ public static partial class MeetingWorkflow
         string? copyId = null;
         if (view.CalendarItem is { } existing)
         {
-            var copy = existing.Item.Clone();
-            copy.IsCancelled = true;
-            copy.AppointmentState = MeetingMessages.CancelledReceivedMeeting;
-            copy.Subject = MeetingMessages.CancelledSubject(copy.Subject);
-            copy.LegacyFreeBusyStatus = SchemaValues.LegacyFreeBusyType.Free;
-            decision.Update(existing, copy);
-            copyId = copy.Id;
+            copyId = MarkCancelled(decision, existing).Id;
         }
 
         MarkRequestsOutOfDate(decision, view);
         var cancellation = MeetingMessages.Cancellation(meeting, body, context.Now);
         decision.Create(MeetingMessages.Delivered(cancellation, RecipientOf(meeting, view.Owner), copyId), Place.In(view.Owner, MeetingView.Inbox), context);
+    }
+
+    /// <summary>An attendee's calendar item of a cancelled meeting: kept, marked cancelled and free, as a cancellation leaves it.</summary>
+    private static Item MarkCancelled(Decision decision, PlacedItem existing)
+    {
+        var copy = existing.Item.Clone();
+        copy.IsCancelled = true;
+        copy.AppointmentState = MeetingMessages.CancelledReceivedMeeting;
+        copy.Subject = MeetingMessages.CancelledSubject(copy.Subject);
+        copy.LegacyFreeBusyStatus = SchemaValues.LegacyFreeBusyType.Free;
+        return decision.Update(existing, copy);
     }
 
     private static void MarkRequestsOutOfDate(Decision decision, MeetingView view)

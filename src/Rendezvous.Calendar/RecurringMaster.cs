@@ -71,8 +71,11 @@ public static class RecurringMaster
     /// <summary>
     /// A master after an update of the whole series (<paramref name="before"/> as stored). A new pattern, or a recurrence
     /// removed, drops every exception and deleted occurrence, as Exchange does when the pattern changes (Outlook warns
-    /// "any exceptions associated with this recurring appointment will be lost"); a change of range or time keeps those
-    /// whose original start is still an occurrence of the series, and drops the rest, which no longer exist.
+    /// "any exceptions associated with this recurring appointment will be lost"; [MS-OXOCAL] §3.1.4.7.3.5 removes every
+    /// exception). A new time of day, duration, zone or all-day flag drops every exception too (each was an edit of an
+    /// occurrence at the old time), while a deleted occurrence stays deleted on its day, as MAPI keeps deletions by date
+    /// (DeletedInstanceDates, [MS-OXOCAL] §2.2.1.44.1). A change of range alone keeps those whose original start is
+    /// still an occurrence of the series, and drops the rest, which no longer exist.
     /// </summary>
     public static void AfterUpdate(Item before, Item after)
     {
@@ -96,8 +99,37 @@ public static class RecurringMaster
         }
 
         var series = SeriesOf(after)!;
+        if (SeriesOf(before) is { } old && TimeChanged(old, series))
+        {
+            after.Exceptions = null;
+            after.DeletedOccurrences = after.DeletedOccurrences is { } deleted ? OnTheirDays(old, series, deleted) : null;
+            return;
+        }
+
         after.Exceptions = after.Exceptions?.Where(e => RecurrenceExpansion.IndexOf(series, e.OriginalStartUtc) is not null).ToList();
         after.DeletedOccurrences = after.DeletedOccurrences?.Where(d => RecurrenceExpansion.IndexOf(series, d) is not null).ToList();
+    }
+
+    /// <summary>Whether the occurrences' wall-clock time changed: the start's time of day in the zone, the duration, the zone or all-day.</summary>
+    private static bool TimeChanged(Series before, Series after) =>
+        before.StartZone.Id != after.StartZone.Id || before.IsAllDay != after.IsAllDay || before.EndUtc - before.StartUtc != after.EndUtc - after.StartUtc
+        || TimeZones.ToLocal(before.StartUtc, before.StartZone).TimeOfDay != TimeZones.ToLocal(after.StartUtc, after.StartZone).TimeOfDay;
+
+    /// <summary>The deleted occurrences of <paramref name="before"/> as occurrences of <paramref name="after"/> on the same days (their zone's dates); days without one are dropped.</summary>
+    private static List<DateTime>? OnTheirDays(Series before, Series after, List<DateTime> deleted)
+    {
+        var kept = new List<DateTime>();
+        foreach (var original in deleted)
+        {
+            var day = DateOnly.FromDateTime(TimeZones.ToLocal(original, before.StartZone));
+            var from = TimeZones.ToUtc(day.ToDateTime(TimeOnly.MinValue), after.StartZone);
+            var to = TimeZones.ToUtc(day.AddDays(1).ToDateTime(TimeOnly.MinValue), after.StartZone);
+            kept.AddRange(RecurrenceExpansion.Occurrences(after, from, to)
+                .Where(o => DateOnly.FromDateTime(TimeZones.ToLocal(o.OriginalStartUtc, after.StartZone)) == day)
+                .Select(static o => o.OriginalStartUtc));
+        }
+
+        return kept.Count > 0 ? [.. kept.Distinct().Order()] : null;
     }
 
     /// <summary>

@@ -46,8 +46,9 @@ public static class Commands
                                                               move the meeting to that attendee's proposal and send the update
           rdv cancel (--subject TEXT | --id ID) [--message TEXT]
                                                               cancel the meeting and tell the attendees
-          propose, respond, proposals, apply-proposal and cancel take [--occurrence N]: occurrence N (from 1) of the
-          series named, alone; an occurrence's own id (rdv meetings lists them) given to --id does the same
+          propose, respond, proposals, apply-proposal and cancel take [--occurrence N | --occurrence DATE]: occurrence N
+          (from 1) of the series named, or the one it had on DATE (yyyy-mm-dd, moved or not), alone; an occurrence's own
+          id (rdv meetings lists them) given to --id does the same
 
           Every meeting command takes [--url URL] [--user EMAIL] [--password-stdin] [--tz ZONE] [--json].
           URL is the EWS endpoint (RDV_URL; a bare http://host:port gets /EWS/Exchange.asmx), EMAIL the user (RDV_USER).

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Rendezvous.Client;
 using Rendezvous.Protocol;
 
@@ -24,16 +25,19 @@ internal static class MeetingLookup
 
     /// <summary>
     /// With --occurrence N, occurrence N (1-based, counted in the pattern) of the series <paramref name="meeting"/> is, or
-    /// that a request for the series belongs to; without it, the meeting itself. An occurrence's own id (as `rdv meetings`
-    /// lists it) given to --id needs no --occurrence.
+    /// that a request for the series belongs to; with --occurrence DATE (yyyy-mm-dd), the occurrence the pattern put on
+    /// that day (its original start, in the series' zone), moved or not; without it, the meeting itself. An
+    /// occurrence's own id (as `rdv meetings` lists it) given to --id needs no --occurrence.
     /// </summary>
     private static async Task<EwsItem> OccurrenceAsync(ClientSession session, EwsItem meeting)
     {
-        if (session.Options.GetNumber("--occurrence") is not { } number)
+        if (session.Options.Get("--occurrence") is not { } given)
         {
             return meeting;
         }
 
+        DateOnly? date = DateOnly.TryParseExact(given, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
+        var number = date is null ? session.Options.GetNumber("--occurrence")!.Value : 0;
         if (number > int.MaxValue)
         {
             throw new UsageException("--occurrence N is the index of an occurrence, from 1 (the series' first occurrence)");
@@ -47,7 +51,9 @@ internal static class MeetingLookup
             throw new CommandException($"'{Output.OneLine(meeting.Subject)}' is no recurring series; --occurrence applies to a series");
         }
 
-        return await session.Client.GetOccurrenceAsync(master, (int)number, session.CancellationToken);
+        return date is { } original
+            ? await session.Client.GetOccurrenceOnAsync(master, original, session.CancellationToken)
+            : await session.Client.GetOccurrenceAsync(master, (int)number, session.CancellationToken);
     }
 
     private static async Task<EwsItem> MeetingForAttendeeAsync(ClientSession session)

@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using Rendezvous.Protocol;
 
 namespace Rendezvous.Client;
@@ -177,6 +178,60 @@ public sealed class EwsClient : IDisposable
             w.End();
         }, cancellationToken).ConfigureAwait(false);
         return ResponseReader.Items(ResponseReader.Messages(response), Options.TimeZone).Single();
+    }
+
+    /// <summary>
+    /// The occurrence of the series whose master is <paramref name="master"/> that the pattern put on
+    /// <paramref name="originalDate"/> (its original start's date in the series' start zone), wherever it was moved
+    /// since: a modified one from the master's ModifiedOccurrences, else the one a view of that day holds. EWS
+    /// addresses occurrences by index only; this finds one by the date a user knows it by.
+    /// </summary>
+    /// <exception cref="EwsResponseException">ErrorCalendarOccurrenceIsDeletedFromRecurrence when it was deleted; ErrorItemNotFound when the pattern has none that day.</exception>
+    public async Task<EwsItem> GetOccurrenceOnAsync(ItemId master, DateOnly originalDate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(master);
+        var response = await transport.SendAsync("GetItem", w =>
+        {
+            w.StartM("GetItem");
+            w.StartM("ItemShape");
+            w.T("BaseShape", SchemaValues.DefaultShapeNamesType.IdOnly);
+            w.StartT("AdditionalProperties");
+            FieldUri(w, "calendar:UID");
+            FieldUri(w, "calendar:StartTimeZone");
+            FieldUri(w, "calendar:ModifiedOccurrences");
+            FieldUri(w, "calendar:DeletedOccurrences");
+            w.End();
+            w.End();
+            w.StartM("ItemIds");
+            WriteItemId(w, "ItemId", master);
+            w.End();
+            w.End();
+        }, cancellationToken).ConfigureAwait(false);
+        var series = ResponseReader.Messages(response).Single().Element(Ews.M + "Items")?.Elements().SingleOrDefault()
+            ?? throw new EwsResponseException(ResponseCodes.ErrorItemNotFound, "The server returned no item for the series.");
+        var zone = TimeZones.Find((string?)series.Element(Ews.T + "StartTimeZone")?.Attribute("Id")) ?? TimeZoneInfo.Utc;
+        bool OnDate(XElement? time) => time is not null && DateOnly.FromDateTime(TimeZones.ToLocal(Values.DateTime(time, null), zone)) == originalDate;
+
+        foreach (var modified in series.Element(Ews.T + "ModifiedOccurrences")?.Elements(Ews.T + "Occurrence") ?? [])
+        {
+            if (OnDate(modified.Element(Ews.T + "OriginalStart")) && modified.Element(Ews.T + "ItemId") is { } id)
+            {
+                return (await GetItemsAsync([new ItemId((string)id.Attribute("Id")!, (string?)id.Attribute("ChangeKey"))], skipGone: false, cancellationToken).ConfigureAwait(false)).Single();
+            }
+        }
+
+        if ((series.Element(Ews.T + "DeletedOccurrences")?.Elements(Ews.T + "DeletedOccurrence") ?? []).Any(d => OnDate(d.Element(Ews.T + "Start"))))
+        {
+            throw new EwsResponseException(ResponseCodes.ErrorCalendarOccurrenceIsDeletedFromRecurrence, $"The occurrence of {originalDate:yyyy-MM-dd} was deleted from the series.");
+        }
+
+        // Not modified: it is where the pattern put it, so the view of that day in the series' zone holds it.
+        var uid = series.Element(Ews.T + "UID")?.Value;
+        var from = TimeZones.ToUtc(originalDate.ToDateTime(TimeOnly.MinValue), zone);
+        var to = TimeZones.ToUtc(originalDate.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
+        var day = await FindCalendarItemsAsync(Utc(from), Utc(to), null, cancellationToken).ConfigureAwait(false);
+        return day.FirstOrDefault(i => i.Uid == uid && i.RecurrenceId is { } original && DateOnly.FromDateTime(TimeZones.ToLocal(original, zone)) == originalDate)
+            ?? throw new EwsResponseException(ResponseCodes.ErrorItemNotFound, $"The series has no occurrence on {originalDate:yyyy-MM-dd}.");
     }
 
     /// <summary>The ResponseObjects the server offers on the item (AcceptItem, ProposeNewTime, ...).</summary>

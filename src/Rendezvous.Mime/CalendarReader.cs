@@ -24,6 +24,13 @@ internal static class CalendarReader
     {
         CheckShape(text);
         var calendar = Ical.Net.Calendar.Load(text) ?? throw MimeContent.Failed("The MimeContent is not an iCalendar object.");
+        if (calendar.Events.Any(static v => v.RecurrenceIdentifier?.Range == Ical.Net.DataTypes.RecurrenceRange.ThisAndFuture))
+        {
+            // RFC 5545 §3.8.4.4: the VEVENT changes this occurrence and every later one. EWS has no such edit (one
+            // occurrence, or the whole series), and taking it as this occurrence alone would lose what it means.
+            throw MimeContent.Failed("A RECURRENCE-ID with RANGE=THISANDFUTURE cannot be stored: EWS changes one occurrence or the whole series. Split the series into two instead.");
+        }
+
         var master = calendar.Events.FirstOrDefault(v => v.RecurrenceIdentifier is null);
         var e = master ?? calendar.Events.FirstOrDefault() ?? throw MimeContent.Failed("The iCalendar object has no VEVENT.");
         ApplyEvent(item, e, floatingZone, calendar, owner);

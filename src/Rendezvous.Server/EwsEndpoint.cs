@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Rendezvous.Domain;
 using Rendezvous.Edge;
 using Rendezvous.Protocol;
+using Rendezvous.Services;
 using Rendezvous.Store;
 
 namespace Rendezvous.Server;
@@ -17,7 +18,7 @@ namespace Rendezvous.Server;
 /// entry in <see cref="EwsOperations"/>, and write the response: buffered, or streamed in parts. Every failure of the
 /// whole request is turned into a SOAP fault here, and only here.
 /// </summary>
-public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger)
+public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger)
 {
     private readonly SemaphoreSlim largeRequests = new(options.RequestLimits.MaxConcurrentLargeRequests);
     private readonly MemoryTrimmer trimmer = new(options.Time);
@@ -69,6 +70,7 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
                 User = user,
                 Store = store,
                 Time = options.Time,
+                SeriesCache = seriesCache,
                 Logger = logger,
                 Cancellation = operation.Streaming is null ? cancellation : streamEnd.Token,
                 Limits = options.RequestLimits,

@@ -21,6 +21,9 @@ public sealed class EwsRequest
 
     public required TimeProvider Time { get; init; }
 
+    /// <summary>The host's kept recurring masters (a singleton of the host's services).</summary>
+    public required SeriesCache SeriesCache { get; init; }
+
     public required ILogger Logger { get; init; }
 
     public required CancellationToken Cancellation { get; init; }
@@ -222,6 +225,7 @@ public sealed class EwsRequest
         User = User,
         Store = Store,
         Time = Time,
+        SeriesCache = SeriesCache,
         Cancellation = Cancellation,
         Limits = Limits,
         Attachments = AttachmentLimits,

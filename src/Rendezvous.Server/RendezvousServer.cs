@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Rendezvous.Services;
 using Rendezvous.Store;
 
 namespace Rendezvous.Server;
@@ -70,6 +71,8 @@ public sealed class RendezvousServer : IAsyncDisposable
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IMailStore>(store);
+        // The kept recurring masters belong to this store: one for the host, none for the process.
+        builder.Services.AddSingleton<SeriesCache>();
         builder.Services.AddSingleton<BasicAuthenticator>();
         builder.Services.AddMailboxSignIn(options.Realm);
         builder.Services.AddSingleton<EwsEndpoint>();

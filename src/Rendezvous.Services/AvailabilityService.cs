@@ -59,7 +59,7 @@ public static class AvailabilityService
         var singles = wholeItems
             ? await session.Store.GetItemsInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation)
             : await session.Store.GetFreeBusyInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation);
-        var series = await SeriesCache.InWindowAsync(session, calendar, reach.Start, reach.End);
+        var series = await session.SeriesCache.InWindowAsync(session, calendar, reach.Start, reach.End);
         if (!series.Any)
         {
             return singles;

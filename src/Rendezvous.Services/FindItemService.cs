@@ -84,7 +84,7 @@ public static class FindItemService
         // (calendarview.md; exchangelib's test_view: "Exchange ... returns item1 even though there is no overlap").
         var from = v.Start.AddTicks(-1);
         var singles = await session.Store.GetItemsInWindowAsync(folder.Id, from, v.End, session.Cancellation);
-        var series = await SeriesCache.InWindowAsync(session, folder, from, v.End);
+        var series = await session.SeriesCache.InWindowAsync(session, folder, from, v.End);
         var entries = new List<ViewEntry>(singles.Count);
         foreach (var item in singles)
         {

@@ -153,9 +153,33 @@ public static class MeetingRunner
         }
 
         await session.Store.ApplyAsync(changes, session.Cancellation);
+        CarryMasterChangeKeys(decision);
         if (decision.Undelivered.Count > 0)
         {
             session.Inform("Not delivered (no mailbox on this server): " + string.Join(", ", decision.Undelivered));
+        }
+    }
+
+    /// <summary>
+    /// An occurrence among the results was made from its master before the master was written: it takes the change
+    /// number the store gave the master, so its ChangeKey is the master's current one (an occurrence has its master's).
+    /// </summary>
+    private static void CarryMasterChangeKeys(Decision decision)
+    {
+        Dictionary<string, Item>? updated = null;
+        foreach (var result in decision.Results)
+        {
+            if (!EwsIds.TryParseOccurrenceId(result.Id, out var masterId, out _))
+            {
+                continue;
+            }
+
+            updated ??= decision.Updates.Select(static u => u.Item).Concat(decision.Creates.Select(static c => c.Item))
+                .GroupBy(static i => i.Id, StringComparer.Ordinal).ToDictionary(static g => g.Key, static g => g.Last(), StringComparer.Ordinal);
+            if (updated.TryGetValue(masterId, out var master))
+            {
+                result.ChangeNumber = master.ChangeNumber;
+            }
         }
     }
 

@@ -145,7 +145,8 @@ public static class MeetingService
         }
 
         var (_, placed) = await PlaceAsync(session, stored);
-        var addresses = MeetingWorkflow.AttendeeAddresses(stored, me).Concat(MeetingWorkflow.AttendeeAddresses(after, me));
+        // Those invited to one occurrence alone hear of it too when the update drops that occurrence's exception.
+        var addresses = MeetingWorkflow.AttendeeAddresses(stored, me).Concat(MeetingWorkflow.AttendeeAddresses(after, me)).Concat(MeetingWorkflow.ExceptionAttendeeAddresses(stored, me));
         // The attendees' side of the meeting as it is after the change (a new calendar:UID makes it another meeting for them).
         var attendees = await MeetingRunner.LocalViewsAsync(session, addresses, MeetingKey.Of(after));
         return MeetingWorkflow.Update(placed, after, me, mode, attendees, null, MeetingRunner.Context(session));
@@ -163,7 +164,8 @@ public static class MeetingService
         mode ??= SchemaValues.CalendarItemUpdateOperationType.SendToNone;
         var attendees = mode == SchemaValues.CalendarItemUpdateOperationType.SendToNone
             ? new Dictionary<string, MeetingView>()
-            : await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(MeetingWorkflow.OccurrenceOf(after, originalStartUtc) ?? after, me), MeetingKey.Of(master));
+            : await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(MeetingWorkflow.OccurrenceOf(master, originalStartUtc) ?? master, me)
+                .Concat(MeetingWorkflow.AttendeeAddresses(MeetingWorkflow.OccurrenceOf(after, originalStartUtc) ?? after, me)), MeetingKey.Of(master));
         return MeetingWorkflow.UpdateOccurrence(placed, after, originalStartUtc, me, mode, attendees, null, MeetingRunner.Context(session));
     }
 

@@ -79,21 +79,24 @@ public sealed class SeriesWindow
 /// and only the masters whose change number moved are read again. A window of an unchanged folder asks the store
 /// nothing about series, and each master answers it from its grid worked out once (<see cref="PreparedSeries"/>).
 /// Masters are shared, never changed (occurrences are materialised from copies). Bounded: beyond
-/// <see cref="Capacity"/> masters it starts again empty.
+/// <see cref="Capacity"/> masters it starts again empty. One instance per store, held by the host as a singleton and
+/// handed to each request's <see cref="Session"/> (not process state: two servers in one process, as the tests run
+/// them, each keep their own).
 /// </summary>
-public static class SeriesCache
+public sealed class SeriesCache
 {
     public const int Capacity = 20_000;
 
-    private static readonly ConcurrentDictionary<string, KeptSeries> Masters = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<string, FolderSeries> Folders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, KeptSeries> masters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FolderSeries> folders = new(StringComparer.Ordinal);
 
     /// <summary>The masters of <paramref name="folder"/> whose series overlaps [start, end), as the store holds them at the folder's stamp or later.</summary>
-    public static async Task<SeriesWindow> InWindowAsync(Session session, Folder folder, DateTime start, DateTime end)
+    public async Task<SeriesWindow> InWindowAsync(Session session, Folder folder, DateTime start, DateTime end)
     {
         ArgumentNullException.ThrowIfNull(folder);
         var stamp = folder.ContentModified.Ticks;
-        if (!Folders.TryGetValue(folder.Id, out var kept) || kept.Stamp != stamp)
+        ArgumentNullException.ThrowIfNull(session);
+        if (!folders.TryGetValue(folder.Id, out var kept) || kept.Stamp != stamp)
         {
             kept = await ReadFolderAsync(session, folder.Id, stamp);
         }
@@ -101,15 +104,15 @@ public static class SeriesCache
         return new SeriesWindow(kept, start, end);
     }
 
-    private static async Task<FolderSeries> ReadFolderAsync(Session session, string folderId, long stamp)
+    private async Task<FolderSeries> ReadFolderAsync(Session session, string folderId, long stamp)
     {
         // Read after the stamp was: what it returns is at least as new as the stamp, so keeping it under that stamp
         // never hides a later change (a later write moves the stamp on, and the next window reads again).
         var versions = await session.Store.GetSeriesVersionsAsync(folderId, session.Cancellation);
-        var masters = new List<FolderSeries.Entry>(versions.Count);
+        var entries = new List<FolderSeries.Entry>(versions.Count);
         foreach (var version in versions)
         {
-            if (!Masters.TryGetValue(version.Id, out var master) || master.Master.ChangeNumber != version.ChangeNumber)
+            if (!masters.TryGetValue(version.Id, out var master) || master.Master.ChangeNumber != version.ChangeNumber)
             {
                 // Gone or changed since the versions were read: the next window reads it again.
                 if (await session.Store.GetItemAsync(version.Id, session.Cancellation) is not { } item || SeriesItems.SeriesOf(item) is not { } series)
@@ -120,21 +123,21 @@ public static class SeriesCache
                 // Item.Clone reads ExtendedProperties through GetOrAdd, which adds the list when absent: added here, before the
                 // master is shared, so that copying it from many requests at once only reads it.
                 _ = item.ExtendedProperties;
-                if (Masters.Count >= Capacity)
+                if (masters.Count >= Capacity)
                 {
-                    Masters.Clear();
-                    Folders.Clear();
+                    masters.Clear();
+                    folders.Clear();
                 }
 
                 master = new KeptSeries(item, series, SeriesItems.Modified(item, series));
-                Masters[version.Id] = master;
+                masters[version.Id] = master;
             }
 
-            masters.Add(new FolderSeries.Entry(master, version.StartTicks, version.EndTicks));
+            entries.Add(new FolderSeries.Entry(master, version.StartTicks, version.EndTicks));
         }
 
-        var folder = new FolderSeries(stamp, masters);
-        Folders[folderId] = folder;
+        var folder = new FolderSeries(stamp, entries);
+        folders[folderId] = folder;
         return folder;
     }
 

@@ -16,6 +16,9 @@ public sealed class Session
 
     public required TimeProvider Time { get; init; }
 
+    /// <summary>The host's kept recurring masters (one per store, shared by its requests).</summary>
+    public required SeriesCache SeriesCache { get; init; }
+
     public required CancellationToken Cancellation { get; init; }
 
     public RequestLimits Limits { get; init; } = new();
@@ -42,6 +45,7 @@ public sealed class Session
     {
         User = mailbox,
         Store = Store,
+        SeriesCache = SeriesCache,
         Time = Time,
         Cancellation = Cancellation,
         Limits = Limits,

@@ -70,6 +70,34 @@ public sealed class RecurringMasterTests
     }
 
     [Fact]
+    public void A_new_time_of_day_drops_every_exception_and_keeps_deleted_occurrences_on_their_days()
+    {
+        var before = Master(Daily(10));
+        before.Exceptions = [Moved(Nine.AddDays(2), TimeSpan.FromHours(1))];
+        before.DeletedOccurrences = [Nine.AddDays(4)];
+        var after = before.Clone();
+        (after.Start, after.End) = (Nine.AddHours(2), Nine.AddHours(2).AddMinutes(15));
+
+        RecurringMaster.AfterUpdate(before, after);
+
+        Assert.Null(after.Exceptions);
+        Assert.Equal([Nine.AddDays(4).AddHours(2)], after.DeletedOccurrences!);
+    }
+
+    [Fact]
+    public void A_new_duration_drops_every_exception()
+    {
+        var before = Master(Daily(10));
+        before.Exceptions = [Moved(Nine.AddDays(2), TimeSpan.FromHours(1))];
+        var after = before.Clone();
+        after.End = Nine.AddMinutes(30);
+
+        RecurringMaster.AfterUpdate(before, after);
+
+        Assert.Null(after.Exceptions);
+    }
+
+    [Fact]
     public void A_change_that_leaves_the_series_alone_keeps_its_exceptions()
     {
         var before = Master(Daily(10));

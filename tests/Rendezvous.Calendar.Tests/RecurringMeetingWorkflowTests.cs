@@ -16,9 +16,9 @@ public sealed class RecurringMeetingWorkflowTests
 
     private readonly World world = new("alice", "bob", "carol") { ServerIds = true };
 
-    private Item Series()
+    private Item Series(params string[] attendees)
     {
-        var meeting = world.NewMeeting("alice", "Weekly", Nine, Hour, ["bob", "carol"]);
+        var meeting = world.NewMeeting("alice", "Weekly", Nine, Hour, attendees.Length > 0 ? attendees : ["bob", "carol"]);
         meeting.Recurrence = new Recurrence(
             new RecurrencePattern(RecurrencePatternKind.Weekly, 1, RecurrenceDays.Monday, null, null, null, DayOfWeek.Sunday),
             new RecurrenceRange(RecurrenceRangeKind.Numbered, new DateOnly(2030, 1, 7), null, 4));
@@ -44,8 +44,10 @@ public sealed class RecurringMeetingWorkflowTests
         change(changed);
         // The exception as UpdateItem of an occurrence makes it (helper F's OccurrenceEdits), then the meeting's fan-out.
         var after = OccurrenceEdits.Change(master, IndexOf(master, originalStart), changed);
+        // The attendees before and after the change, as MeetingService gives them (removed ones are told too).
+        var addresses = MeetingWorkflow.AttendeeAddresses(MeetingWorkflow.OccurrenceOf(master, originalStart)!, world["alice"]).Concat(MeetingWorkflow.AttendeeAddresses(changed, world["alice"]));
         return world.Apply(MeetingWorkflow.UpdateOccurrence(world.Placed(master.Id), after, originalStart, world["alice"], mode,
-            world.Views(MeetingWorkflow.AttendeeAddresses(changed, world["alice"]), master.Uid), null, world.Context));
+            world.Views(addresses, master.Uid), null, world.Context));
     }
 
     private static int IndexOf(Item master, DateTime originalStart) => RecurrenceExpansion.IndexOf(SeriesItems.SeriesOf(master)!, originalStart)!.Value;
@@ -180,5 +182,102 @@ public sealed class RecurringMeetingWorkflowTests
         Assert.Equal(("Room 9", "Weekly (new name)"), (Occurrence("bob", Third).Location, Occurrence("bob", Third).Subject));
         Assert.Equal("Tentative", Occurrence("bob", Third).MyResponseType);
         Assert.All(bobs.Exceptions!, e => Assert.All(e.Changes.RequiredAttendees ?? [], a => Assert.Null(a.ResponseType)));
+    }
+
+    private static Attendee Invited(string user) => new(new EmailAddress(null, World.Address(user)));
+
+    private static Attendee? RowOrNull(Item item, string user) => CalendarRules.AllAttendees(item).FirstOrDefault(a => a.Mailbox.Is(World.Address(user)));
+
+    [Fact]
+    public void An_attendee_added_to_one_occurrence_gets_a_request_for_it_and_holds_that_occurrence_alone()
+    {
+        Series("bob");
+
+        UpdateOccurrence(Third, o => o.RequiredAttendees = [.. o.RequiredAttendees!, Invited("carol")]);
+
+        var request = Assert.Single(world.In("carol", "inbox"));
+        Assert.Equal((ItemKind.MeetingRequest, "NewMeetingRequest", (DateTime?)Third, (Recurrence?)null), (request.Kind, request.MeetingRequestType, request.OriginalStart, request.Recurrence));
+        var alone = Assert.Single(world.In("carol", "calendar"));
+        Assert.Equal(((DateTime?)Third, (DateTime?)Third, (Recurrence?)null, "NoResponseReceived"), (alone.OriginalStart, alone.Start, alone.Recurrence, alone.MyResponseType));
+        Assert.Equal(alone.Id, request.AssociatedCalendarItemId);
+        Assert.Equal("Unknown", Row(Occurrence("alice", Third), "carol").ResponseType);
+        Assert.Null(RowOrNull(Occurrence("alice", Nine), "carol"));
+        Assert.Null(RowOrNull(MasterOf("alice"), "carol"));
+
+        // Her answer is that occurrence's on the organizer's series.
+        world.Respond("carol", request.Id, new MeetingReply(ResponseKind.Accept));
+
+        Assert.Equal("Accept", Row(Occurrence("alice", Third), "carol").ResponseType);
+        Assert.Equal("Accept", Assert.Single(world.In("carol", "calendar")).MyResponseType);
+        var response = Assert.Single(world.In("alice", "inbox"));
+        Assert.Equal(((DateTime?)Third, Occurrence("alice", Third).Id), (response.OriginalStart, response.AssociatedCalendarItemId));
+        Assert.Null(RowOrNull(MasterOf("alice"), "carol"));
+    }
+
+    [Fact]
+    public void An_attendee_removed_from_one_occurrence_gets_its_cancellation_and_loses_that_occurrence_alone()
+    {
+        Series();
+
+        UpdateOccurrence(Third, o => o.RequiredAttendees = [.. o.RequiredAttendees!.Where(a => !a.Mailbox.Is(World.Address("carol")))]);
+
+        var cancellation = Assert.Single(world.In("carol", "inbox"), i => i.Kind == ItemKind.MeetingCancellation);
+        Assert.Equal(Third, cancellation.OriginalStart);
+        Assert.Null(Occurrence("carol", Third));
+        Assert.NotNull(Occurrence("carol", Nine));
+        Assert.Null(RowOrNull(Occurrence("alice", Third), "carol"));
+        Assert.NotNull(RowOrNull(Occurrence("alice", Nine), "carol"));
+        Assert.NotNull(Occurrence("bob", Third));
+        Assert.DoesNotContain(world.In("bob", "inbox"), i => i.Kind == ItemKind.MeetingCancellation);
+    }
+
+    [Fact]
+    public void Answering_the_series_keeps_an_occurrence_answered_otherwise()
+    {
+        Series();
+        RespondToOccurrence("carol", Third, new MeetingReply(ResponseKind.Tentative));
+
+        world.Respond("carol", world.In("carol", "inbox").Single(i => i.OriginalStart is null).Id, new MeetingReply(ResponseKind.Accept));
+
+        Assert.Equal(("Tentative", "Accept"), (Occurrence("carol", Third).MyResponseType, Occurrence("carol", Nine).MyResponseType));
+        Assert.Equal(("Tentative", "Accept"), (Row(Occurrence("alice", Third), "carol").ResponseType, Row(MasterOf("alice"), "carol").ResponseType));
+    }
+
+    [Fact]
+    public void Answering_the_series_again_carries_occurrences_that_had_the_series_answer_along()
+    {
+        Series();
+        world.Respond("bob", world.In("bob", "inbox").Single().Id, new MeetingReply(ResponseKind.Accept));
+        // Bob's occurrence answered as the series was, and the organizer's occurrence tracked apart (Carol's answer to it).
+        RespondToOccurrence("bob", Third, new MeetingReply(ResponseKind.Accept));
+        RespondToOccurrence("carol", Third, new MeetingReply(ResponseKind.Decline));
+
+        world.Respond("bob", MasterOf("bob").Id, new MeetingReply(ResponseKind.Tentative));
+
+        Assert.Equal(("Tentative", "Tentative"), (Occurrence("bob", Third).MyResponseType, Occurrence("bob", Nine).MyResponseType));
+        Assert.Equal(("Tentative", "Tentative"), (Row(Occurrence("alice", Third), "bob").ResponseType, Row(MasterOf("alice"), "bob").ResponseType));
+        Assert.Equal("Decline", Row(Occurrence("alice", Third), "carol").ResponseType);
+    }
+
+    [Fact]
+    public void A_new_series_time_drops_its_exceptions_everywhere_and_cancels_them_for_their_attendees()
+    {
+        Series("bob");
+        UpdateOccurrence(Third, o => o.Location = "Room 9");
+        UpdateOccurrence(Third.AddDays(7), o => o.RequiredAttendees = [.. o.RequiredAttendees!, Invited("carol")]);
+
+        world.Update("alice", MasterOf("alice").Id, m =>
+        {
+            var stored = m.Clone();
+            (m.Start, m.End) = (m.Start!.Value.AddHours(2), m.End!.Value.AddHours(2));
+            RecurringMaster.AfterUpdate(stored, m);
+        });
+
+        Assert.Null(MasterOf("alice").Exceptions);
+        Assert.Null(MasterOf("bob").Exceptions);
+        Assert.Equal(((DateTime?)Third.AddHours(2), "Room 1"), (Occurrence("bob", Third.AddHours(2)).Start, Occurrence("bob", Third.AddHours(2)).Location));
+        Assert.Equal([Third, Third.AddDays(7)], world.In("bob", "inbox").Where(i => i.Kind == ItemKind.MeetingCancellation).Select(i => i.OriginalStart!.Value).Order());
+        Assert.True(Assert.Single(world.In("carol", "calendar")).IsCancelled);
+        Assert.Equal(Third.AddDays(7), Assert.Single(world.In("carol", "inbox"), i => i.Kind == ItemKind.MeetingCancellation).OriginalStart);
     }
 }

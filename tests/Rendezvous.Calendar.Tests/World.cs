@@ -131,7 +131,9 @@ public sealed class World
         var before = items[id] with { Item = items[id].Item.Clone() };
         var after = before.Item.Clone();
         change(after);
-        var addresses = MeetingWorkflow.AttendeeAddresses(before.Item, mailboxes[organizer]).Concat(MeetingWorkflow.AttendeeAddresses(after, mailboxes[organizer]));
+        // As MeetingService: those invited to one occurrence alone are told when the update drops its exception.
+        var addresses = MeetingWorkflow.AttendeeAddresses(before.Item, mailboxes[organizer]).Concat(MeetingWorkflow.AttendeeAddresses(after, mailboxes[organizer]))
+            .Concat(MeetingWorkflow.ExceptionAttendeeAddresses(before.Item, mailboxes[organizer]));
         return Apply(MeetingWorkflow.Update(before, after, mailboxes[organizer], mode, Views(addresses, after.Uid), null, Context));
     }
 

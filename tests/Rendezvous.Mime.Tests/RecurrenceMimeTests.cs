@@ -307,6 +307,18 @@ public sealed class RecurrenceMimeTests
         Assert.Equal(ErrorCode.MimeContentConversionFailed, e.Code);
     }
 
+    [Theory]
+    [InlineData("RRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:x@example.com\r\n")]
+    [InlineData("")]
+    public void A_RECURRENCE_ID_with_RANGE_THISANDFUTURE_is_ErrorMimeContentConversionFailed(string master)
+    {
+        // With its series or alone: this occurrence and every later one (RFC 5545 §3.8.4.4), which EWS cannot hold.
+        var ics = $"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x@example.com\r\nDTSTART:20300318T080000Z\r\nDTEND:20300318T090000Z\r\n{master}"
+            + "RECURRENCE-ID;RANGE=THISANDFUTURE:20300325T080000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        var e = Assert.Throws<DomainException>(() => Read(ics));
+        Assert.Equal(ErrorCode.MimeContentConversionFailed, e.Code);
+    }
+
     [Fact]
     public void A_series_in_UTC_is_written_in_UTC_with_UTC_exception_dates()
     {

@@ -247,6 +247,9 @@ public sealed class CliClientTests(ServerFixture fixture)
         var forSecond = Assert.Single((await JsonAsync(Alice, "proposals", "--subject", subject, "--occurrence", "2")).EnumerateArray());
         Assert.Equal(Instant("2032-03-08T15:00:00Z"), Assert.Single(forSecond.GetProperty("proposals").EnumerateArray()).GetProperty("proposedStart").GetDateTimeOffset());
         Assert.Empty(Assert.Single((await JsonAsync(Alice, "proposals", "--subject", subject, "--occurrence", "1")).EnumerateArray()).GetProperty("proposals").EnumerateArray());
+        // --occurrence DATE names the occurrence the pattern put on that day, as the index does.
+        var byDate = Assert.Single((await JsonAsync(Alice, "proposals", "--subject", subject, "--occurrence", "2032-03-08")).EnumerateArray());
+        Assert.Equal((forSecond.GetProperty("id").GetString(), forSecond.GetProperty("proposals").ToString()), (byDate.GetProperty("id").GetString(), byDate.GetProperty("proposals").ToString()));
 
         var applied = await JsonAsync(Alice, "apply-proposal", "--subject", subject, "--occurrence", "2", "--from", Bob);
         Assert.Equal(Instant("2032-03-08T15:00:00Z"), applied.GetProperty("start").GetDateTimeOffset());
@@ -256,6 +259,14 @@ public sealed class CliClientTests(ServerFixture fixture)
             new (string?, DateTimeOffset)[] { ("occurrence", Instant("2032-03-01T09:00:00Z")), ("exception", Instant("2032-03-08T15:00:00Z")) },
             after.Select(r => (r.GetProperty("series").GetString(), r.GetProperty("start").GetDateTimeOffset())));
         Assert.Equal(Instant("2032-03-08T09:00:00Z"), after[1].GetProperty("originalStart").GetDateTimeOffset());
+
+        // Moved, it is still the occurrence of 8 March; 15 March has none, 1 March's is where the pattern put it.
+        var moved = Assert.Single((await JsonAsync(Alice, "proposals", "--subject", subject, "--occurrence", "2032-03-08")).EnumerateArray());
+        Assert.Equal((forSecond.GetProperty("id").GetString(), Instant("2032-03-08T15:00:00Z")), (moved.GetProperty("id").GetString(), moved.GetProperty("start").GetDateTimeOffset()));
+        Assert.Equal(Instant("2032-03-01T09:00:00Z"), Assert.Single((await JsonAsync(Alice, "proposals", "--subject", subject, "--occurrence", "2032-03-01")).EnumerateArray()).GetProperty("start").GetDateTimeOffset());
+        var none = await Processes.RunAsync(Rdv(Alice, "proposals", "--subject", subject, "--occurrence", "2032-03-15"));
+        Assert.Equal(1, none.ExitCode);
+        Assert.StartsWith("rdv: ErrorItemNotFound: ", none.Stderr, StringComparison.Ordinal);
     }
 
     private ProcessStartInfo Rdv(string user, params string[] args)

@@ -303,4 +303,44 @@ public sealed class ClientTests(ServerFixture fixture)
     [InlineData("not a url")]
     public void Something_that_is_not_an_http_url_is_refused(string given) =>
         Assert.Throws<ArgumentException>(() => EwsClient.EndpointFrom(given));
+
+    [Fact]
+    public async Task GetOccurrenceOnAsync_finds_an_occurrence_by_the_date_the_pattern_gave_it()
+    {
+        // Mondays 2033-03-07, 03-14, 03-21, 03-28 at 09:00 UTC; the second moved to 14:00, the third deleted.
+        var master = (await fixture.CallAsync(Alice, Requests.CreateMeeting(Unique("Dated"), [Bob], "2033-03-07T09:00:00Z", "2033-03-07T10:00:00Z", """
+            <t:Recurrence>
+              <t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence>
+              <t:NumberedRecurrence><t:StartDate>2033-03-07</t:StartDate><t:NumberOfOccurrences>4</t:NumberOfOccurrences></t:NumberedRecurrence>
+            </t:Recurrence>
+            """, invitations: "SendToNone"))).Ok().ItemId().Id;
+        (await fixture.CallAsync(Alice, $"""
+            <m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations="SendToNone">
+              <m:ItemChanges><t:ItemChange>
+                <t:OccurrenceItemId RecurringMasterId="{master}" InstanceIndex="2"/>
+                <t:Updates>
+                  <t:SetItemField><t:FieldURI FieldURI="calendar:Start"/><t:CalendarItem><t:Start>2033-03-14T14:00:00Z</t:Start></t:CalendarItem></t:SetItemField>
+                  <t:SetItemField><t:FieldURI FieldURI="calendar:End"/><t:CalendarItem><t:End>2033-03-14T15:00:00Z</t:End></t:CalendarItem></t:SetItemField>
+                </t:Updates>
+              </t:ItemChange></m:ItemChanges>
+            </m:UpdateItem>
+            """)).Ok();
+        (await fixture.CallAsync(Alice, $"""
+            <m:DeleteItem DeleteType="MoveToDeletedItems" SendMeetingCancellations="SendToNone">
+              <m:ItemIds><t:OccurrenceItemId RecurringMasterId="{master}" InstanceIndex="3"/></m:ItemIds>
+            </m:DeleteItem>
+            """)).Ok();
+        using var alice = fixture.Client(Alice);
+        var id = new ItemId(master);
+
+        var first = await alice.GetOccurrenceOnAsync(id, new DateOnly(2033, 3, 7));
+        Assert.Equal((Utc("2033-03-07T09:00:00Z"), (DateTime?)Utc("2033-03-07T09:00:00Z")), (first.RecurrenceId!.Value, first.Start));
+        var moved = await alice.GetOccurrenceOnAsync(id, new DateOnly(2033, 3, 14));
+        Assert.Equal((Utc("2033-03-14T09:00:00Z"), (DateTime?)Utc("2033-03-14T14:00:00Z"), "Exception"), (moved.RecurrenceId!.Value, moved.Start, moved.CalendarItemType));
+        Assert.Equal((await alice.GetOccurrenceAsync(id, 2)).Id.Id, moved.Id.Id);
+        var deleted = await Assert.ThrowsAsync<EwsResponseException>(() => alice.GetOccurrenceOnAsync(id, new DateOnly(2033, 3, 21)));
+        Assert.Equal(ResponseCodes.ErrorCalendarOccurrenceIsDeletedFromRecurrence, deleted.Code);
+        var none = await Assert.ThrowsAsync<EwsResponseException>(() => alice.GetOccurrenceOnAsync(id, new DateOnly(2033, 3, 22)));
+        Assert.Equal(ResponseCodes.ErrorItemNotFound, none.Code);
+    }
 }

@@ -73,6 +73,31 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task SeriesCache_is_static_process_state_regression_each_host_keeps_its_own()
+    {
+        // The kept recurring masters were a static class: two servers in one process (as the tests run them) shared them.
+        var data = new[] { "a", "b" }.Select(n => Path.Combine(Path.GetTempPath(), $"rdv-series-{n}-" + Guid.NewGuid().ToString("N"))).ToArray();
+        var first = await RendezvousServer.StartAsync(new ServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = data[0] });
+        var second = await RendezvousServer.StartAsync(new ServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = data[1] });
+        try
+        {
+            var kept = first.Services.GetRequiredService<Services.SeriesCache>();
+            Assert.Same(kept, first.Services.GetRequiredService<Services.SeriesCache>());
+            Assert.NotSame(kept, second.Services.GetRequiredService<Services.SeriesCache>());
+        }
+        finally
+        {
+            await first.DisposeAsync();
+            await second.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var directory in data)
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Refusals_during_a_lockout_write_no_log_line_even_at_the_Information_level()
     {
         var data = Path.Combine(Path.GetTempPath(), "rdv-host-" + Guid.NewGuid().ToString("N"));

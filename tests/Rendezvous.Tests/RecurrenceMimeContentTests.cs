@@ -190,6 +190,28 @@ public sealed class RecurrenceMimeContentTests(ServerFixture server)
         Assert.Equal("NoError", response.Code(1));
     }
 
+    [Fact]
+    public async Task A_RECURRENCE_ID_with_RANGE_THISANDFUTURE_is_ErrorMimeContentConversionFailed_not_one_occurrence()
+    {
+        // It changes the 8 April occurrence and every later one (RFC 5545 §3.8.4.4): kept as one exception, the rest of its meaning was lost.
+        var uid = $"future-{Tag()}@example.com";
+        var ics = Series(uid, "Future").Replace("RECURRENCE-ID;TZID=Europe/Paris:", "RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Paris:", StringComparison.Ordinal);
+        var created = await server.CallAsync(Alice, $"""
+            <m:CreateItem SendMeetingInvitations="SendToNone">
+              <m:Items><t:CalendarItem><t:MimeContent>{Base64(ics)}</t:MimeContent></t:CalendarItem></m:Items>
+            </m:CreateItem>
+            """);
+        Assert.Equal("ErrorMimeContentConversionFailed", created.Code(0));
+
+        var (id, key) = (await server.CallAsync(Alice, $"""
+            <m:CreateItem SendMeetingInvitations="SendToNone">
+              <m:Items><t:CalendarItem><t:MimeContent>{Base64(Series(uid, "Future"))}</t:MimeContent></t:CalendarItem></m:Items>
+            </m:CreateItem>
+            """)).Ok().ItemId();
+        var updated = await server.CallAsync(Alice, Requests.SetField(id, key, "item:MimeContent", $"<t:MimeContent>{Base64(ics)}</t:MimeContent>"));
+        Assert.Equal("ErrorMimeContentConversionFailed", updated.Code(0));
+    }
+
     /// <summary>The occurrences python3-recurring-ical-events finds in [from, to): `START END SUMMARY` each.</summary>
     private static async Task<string[]> ExpandAsync(string ics, string from, string to)
     {

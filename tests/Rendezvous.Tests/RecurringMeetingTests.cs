@@ -195,4 +195,113 @@ public sealed class RecurringMeetingTests(ServerFixture server)
             Assert.Equal((user, "false"), (user, (await GetAsync(user, master)).T("IsCancelled")!));
         }
     }
+
+    private static string UpdateOccurrence(string masterId, int index, string field, string value, string mode = "SendToAllAndSaveCopy") => $"""
+        <m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations="{mode}">
+          <m:ItemChanges><t:ItemChange>
+            <t:OccurrenceItemId RecurringMasterId="{masterId}" InstanceIndex="{index}"/>
+            <t:Updates><t:SetItemField><t:FieldURI FieldURI="{field}"/><t:CalendarItem>{value}</t:CalendarItem></t:SetItemField></t:Updates>
+          </t:ItemChange></m:ItemChanges>
+        </m:UpdateItem>
+        """;
+
+    [Fact]
+    public async Task The_answer_to_one_occurrence_carries_the_masters_current_ChangeKey()
+    {
+        var tag = Tag();
+        (await server.CallAsync(Alice, Requests.CreateMeeting("Stand-up " + tag, [Carol], "2031-03-17T09:00:00Z", "2031-03-17T10:00:00Z", WeeklyFourMondays))).Ok();
+        var carolMaster = AssociatedId(Assert.Single(await InboxAsync(Carol, tag)));
+        var second = (await OccurrenceAsync(Carol, carolMaster, 2)).ItemId();
+
+        var (id, changeKey) = (await server.CallAsync(Carol, Respond("AcceptItem", second.Id))).Ok().ItemId();
+
+        // The answer changed the master (its exception holds the answer): the occurrence's ChangeKey is the master's new one.
+        Assert.Equal(second.Id, id);
+        Assert.NotEqual(second.ChangeKey, changeKey);
+        Assert.Equal((await GetAsync(Carol, carolMaster)).ItemId().ChangeKey, changeKey);
+        Assert.Equal(changeKey, (await OccurrenceAsync(Carol, carolMaster, 2)).ItemId().ChangeKey);
+    }
+
+    [Fact]
+    public async Task Attendees_added_to_or_removed_from_one_occurrence_get_a_request_or_a_cancellation_for_it()
+    {
+        var tag = Tag();
+        var aliceMaster = (await server.CallAsync(Alice, Requests.CreateMeeting("Planning " + tag, [Bob], "2031-03-17T09:00:00Z", "2031-03-17T10:00:00Z", WeeklyFourMondays))).Ok().ItemId().Id;
+        var bobMaster = AssociatedId(Assert.Single(await InboxAsync(Bob, tag)));
+
+        // The second occurrence is Carol's instead of Bob's.
+        (await server.CallAsync(Alice, UpdateOccurrence(aliceMaster, 2, "calendar:RequiredAttendees",
+            $"<t:RequiredAttendees><t:Attendee><t:Mailbox><t:EmailAddress>{Carol}</t:EmailAddress></t:Mailbox></t:Attendee></t:RequiredAttendees>"))).Ok();
+
+        var request = Assert.Single(await InboxAsync(Carol, tag));
+        Assert.Equal(("MeetingRequest", "NewMeetingRequest", "2031-03-24T09:00:00Z"), (request.Name.LocalName, request.T("MeetingRequestType")!, request.T("RecurrenceId")!));
+        Assert.Null(request.Element(T + "Recurrence"));
+        var carols = await GetAsync(Carol, AssociatedId(request));
+        Assert.Equal(("2031-03-24T09:00:00Z", "2031-03-24T09:00:00Z"), (carols.T("Start")!, carols.T("RecurrenceId")!));
+        Assert.Null(carols.Element(T + "Recurrence"));
+
+        var cancellation = Assert.Single(await InboxAsync(Bob, tag), m => m.Name.LocalName == "MeetingCancellation");
+        Assert.Equal("2031-03-24T09:00:00Z", cancellation.T("RecurrenceId"));
+        var bobsSecond = await server.CallAsync(Bob, $"""
+            <m:GetItem>
+              <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>
+              <m:ItemIds><t:OccurrenceItemId RecurringMasterId="{bobMaster}" InstanceIndex="2"/></m:ItemIds>
+            </m:GetItem>
+            """);
+        Assert.Equal("ErrorCalendarOccurrenceIsDeletedFromRecurrence", bobsSecond.Code());
+        Assert.Equal("2031-03-31T09:00:00Z", (await OccurrenceAsync(Bob, bobMaster, 3)).T("Start"));
+
+        // Carol's answer is tracked on that occurrence of Alice's series, nowhere else.
+        (await server.CallAsync(Carol, Respond("AcceptItem", request.ItemId().Id))).Ok();
+        Assert.Equal("Accept", (await OccurrenceAsync(Alice, aliceMaster, 2)).AttendeeRow(Carol).Element(T + "ResponseType")!.Value);
+        Assert.DoesNotContain((await GetAsync(Alice, aliceMaster)).Descendants(T + "EmailAddress"), e => e.Value == Carol);
+    }
+
+    [Fact]
+    public async Task Answering_the_series_keeps_the_answer_given_to_one_occurrence()
+    {
+        var tag = Tag();
+        var aliceMaster = (await server.CallAsync(Alice, Requests.CreateMeeting("Review " + tag, [Carol], "2031-03-17T09:00:00Z", "2031-03-17T10:00:00Z", WeeklyFourMondays))).Ok().ItemId().Id;
+        var seriesRequest = Assert.Single(await InboxAsync(Carol, tag));
+        var carolMaster = AssociatedId(seriesRequest);
+        (await server.CallAsync(Carol, Respond("TentativelyAcceptItem", (await OccurrenceAsync(Carol, carolMaster, 3)).ItemId().Id))).Ok();
+
+        (await server.CallAsync(Carol, Respond("AcceptItem", seriesRequest.ItemId().Id))).Ok();
+
+        Assert.Equal(("Tentative", "Accept"), ((await OccurrenceAsync(Carol, carolMaster, 3)).T("MyResponseType"), (await OccurrenceAsync(Carol, carolMaster, 2)).T("MyResponseType")));
+        Assert.Equal("Tentative", (await OccurrenceAsync(Alice, aliceMaster, 3)).AttendeeRow(Carol).Element(T + "ResponseType")!.Value);
+        Assert.Equal("Accept", (await OccurrenceAsync(Alice, aliceMaster, 2)).AttendeeRow(Carol).Element(T + "ResponseType")!.Value);
+    }
+
+    [Fact]
+    public async Task A_new_series_time_drops_the_exceptions_for_everyone_and_cancels_them()
+    {
+        var tag = Tag();
+        var aliceMaster = (await server.CallAsync(Alice, Requests.CreateMeeting("Retro " + tag, [Bob], "2031-03-17T09:00:00Z", "2031-03-17T10:00:00Z", WeeklyFourMondays))).Ok().ItemId().Id;
+        var bobMaster = AssociatedId(Assert.Single(await InboxAsync(Bob, tag)));
+        (await server.CallAsync(Alice, UpdateOccurrence(aliceMaster, 2, "item:Subject", $"<t:Subject>Retro {tag} (Room 9)</t:Subject>"))).Ok();
+        Assert.Equal("Exception", (await OccurrenceAsync(Bob, bobMaster, 2)).T("CalendarItemType"));
+
+        (await server.CallAsync(Alice, $"""
+            <m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations="SendToAllAndSaveCopy">
+              <m:ItemChanges><t:ItemChange>
+                <t:ItemId Id="{aliceMaster}"/>
+                <t:Updates>
+                  <t:SetItemField><t:FieldURI FieldURI="calendar:Start"/><t:CalendarItem><t:Start>2031-03-17T10:00:00Z</t:Start></t:CalendarItem></t:SetItemField>
+                  <t:SetItemField><t:FieldURI FieldURI="calendar:End"/><t:CalendarItem><t:End>2031-03-17T11:00:00Z</t:End></t:CalendarItem></t:SetItemField>
+                </t:Updates>
+              </t:ItemChange></m:ItemChanges>
+            </m:UpdateItem>
+            """)).Ok();
+
+        foreach (var (user, master) in new[] { (Alice, aliceMaster), (Bob, bobMaster) })
+        {
+            Assert.Null((await GetAsync(user, master)).Element(T + "ModifiedOccurrences"));
+            var second = await OccurrenceAsync(user, master, 2);
+            Assert.Equal((user, "Occurrence", "2031-03-24T10:00:00Z", "Retro " + tag), (user, second.T("CalendarItemType")!, second.T("Start")!, second.T("Subject")!));
+        }
+
+        var cancellation = Assert.Single(await InboxAsync(Bob, tag), m => m.Name.LocalName == "MeetingCancellation");
+        Assert.Equal("2031-03-24T09:00:00Z", cancellation.T("RecurrenceId"));
+    }
 }

@@ -20,6 +20,7 @@ public sealed class ServiceTests : IAsyncLifetime
 
     private readonly TempFolder folder = new("rdv-services-");
     private readonly ManualClock clock = new(Monday);
+    private readonly SeriesCache series = new();
     private SqliteMailStore? store;
 
     private SqliteMailStore Store => store!;
@@ -46,6 +47,7 @@ public sealed class ServiceTests : IAsyncLifetime
         User = (await Store.FindUserAsync(address, CancellationToken.None))!,
         Store = Store,
         Time = clock,
+        SeriesCache = series,
         Cancellation = CancellationToken.None,
     };
 
