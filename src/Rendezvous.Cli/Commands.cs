@@ -23,6 +23,10 @@ public static class Commands
           rdv user remove EMAIL [--data DIR]
           rdv user working-hours EMAIL [--start 09:00 --end 18:00 --days Mon,Tue,Wed,Thu,Fri --tz Europe/Paris] [--reset] [--data DIR]
                                                               without options, print them; --tz takes an IANA or Windows id
+          rdv group add LIST MEMBER... [--name "Display Name"] [--data DIR]
+                                                              add members (addresses) to a distribution list, made if new
+          rdv group remove LIST MEMBER... [--data DIR]        remove members; a list goes with its last member
+          rdv group list [LIST] [--data DIR]                  the lists (with a LIST: its members)
 
         Meetings, as one user of an EWS server:
           rdv invite --subject TEXT --start TIME --end TIME --to EMAIL[,EMAIL...] [--optional EMAIL,...] [--location TEXT]
@@ -64,6 +68,10 @@ public static class Commands
                 ["user", "passwd", var email] => await AdminCommands.SetPasswordAsync(options, email, stdin, stdout, cancellationToken),
                 ["user", "remove", var email] => await AdminCommands.RemoveUserAsync(options, email, stdout, cancellationToken),
                 ["user", "working-hours", var email] => await AdminCommands.WorkingHoursAsync(options, email, stdout, cancellationToken),
+                ["group", "add", var list, .. var members] when members.Count > 0 => await AdminCommands.AddGroupMembersAsync(options, list, members, stdout, cancellationToken),
+                ["group", "remove", var list, .. var members] when members.Count > 0 => await AdminCommands.RemoveGroupMembersAsync(options, list, members, stdout, cancellationToken),
+                ["group", "list"] => await AdminCommands.ListGroupsAsync(options, null, stdout, cancellationToken),
+                ["group", "list", var list] => await AdminCommands.ListGroupsAsync(options, list, stdout, cancellationToken),
                 ["invite"] => await AsUserAsync(ClientCommands.InviteAsync),
                 ["meetings"] => await AsUserAsync(ClientCommands.MeetingsAsync),
                 ["propose"] => await AsUserAsync(ClientCommands.ProposeAsync),

@@ -39,6 +39,18 @@ public static class Operations
         ["CreateUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.CreateUserConfiguration),
         ["UpdateUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.UpdateUserConfiguration),
         ["DeleteUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.DeleteUserConfiguration),
+
+        // People, out of office and setup calls (issue 17 §4, §6, §7).
+        ["GetServiceConfiguration"] = EwsErrors.Edge(SetupHandlers.GetServiceConfiguration),
+        ["GetPasswordExpirationDate"] = EwsErrors.Edge(SetupHandlers.GetPasswordExpirationDate),
+        ["GetAppManifests"] = EwsErrors.Edge(SetupHandlers.GetAppManifests),
+        ["GetAppMarketplaceUrl"] = EwsErrors.Edge(SetupHandlers.GetAppMarketplaceUrl),
+        ["ResolveNames"] = EwsErrors.Edge(PeopleHandlers.ResolveNames),
+        ["ExpandDL"] = EwsErrors.Edge(PeopleHandlers.ExpandDL),
+        ["GetMailTips"] = EwsErrors.Edge(PeopleHandlers.GetMailTips),
+        ["GetUserPhoto"] = EwsErrors.Edge(PeopleHandlers.GetUserPhoto),
+        ["GetUserOofSettingsRequest"] = EwsErrors.Edge(OofHandlers.GetUserOofSettings),
+        ["SetUserOofSettingsRequest"] = EwsErrors.Edge(OofHandlers.SetUserOofSettings),
     };
 
     /// <summary>
@@ -46,4 +58,11 @@ public static class Operations
     /// their envelopes declare the prefix (<see cref="SoapWriter.WriteResponseDeclaringXsi"/> says why not all).
     /// </summary>
     public static readonly IReadOnlySet<string> DeclaringXsi = new HashSet<string>(StringComparer.Ordinal) { "ConvertId", "GetUserConfiguration" };
+
+    /// <summary>
+    /// The operations whose arguments are not checked against the schema (<see cref="SchemaElements"/>) before their
+    /// handler reads them: GetAppMarketplaceUrl, which Outlook sends with ApiVersionSupported and SchemaVersionSupported
+    /// (its reference page's request) while this schema, Exchange Online's, declares it without children.
+    /// </summary>
+    public static readonly IReadOnlySet<string> UncheckedArguments = new HashSet<string>(StringComparer.Ordinal) { "GetAppMarketplaceUrl" };
 }
