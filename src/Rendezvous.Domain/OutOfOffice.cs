@@ -1,3 +1,5 @@
+using Rendezvous.Protocol;
+
 namespace Rendezvous.Domain;
 
 /// <summary>
@@ -8,13 +10,13 @@ namespace Rendezvous.Domain;
 /// </summary>
 public sealed record OofSettings(string State, string ExternalAudience, DateTime? Start, DateTime? End, string InternalReply, string ExternalReply)
 {
-    public const string Disabled = "Disabled";
-    public const string Enabled = "Enabled";
-    public const string Scheduled = "Scheduled";
+    public const string Disabled = SchemaValues.OofState.Disabled;
+    public const string Enabled = SchemaValues.OofState.Enabled;
+    public const string Scheduled = SchemaValues.OofState.Scheduled;
 
-    public const string AudienceNone = "None";
-    public const string AudienceKnown = "Known";
-    public const string AudienceAll = "All";
+    public const string AudienceNone = SchemaValues.ExternalAudience.None;
+    public const string AudienceKnown = SchemaValues.ExternalAudience.Known;
+    public const string AudienceAll = SchemaValues.ExternalAudience.All_;
 
     /// <summary>What a mailbox that never set its out-of-office has: disabled, replies to all, empty replies.</summary>
     public static readonly OofSettings Default = new(Disabled, AudienceAll, null, null, "", "");

@@ -62,7 +62,8 @@ public static class Operations
     /// <summary>
     /// The operations whose arguments are not checked against the schema (<see cref="SchemaElements"/>) before their
     /// handler reads them: GetAppMarketplaceUrl, which Outlook sends with ApiVersionSupported and SchemaVersionSupported
-    /// (its reference page's request) while this schema, Exchange Online's, declares it without children.
+    /// (its reference page's request) while this schema, Exchange Online's, declares it without children; GetMailTips,
+    /// which exchangelib sends with its MailTipsRequested as the operation's own text (its handler reads either).
     /// </summary>
-    public static readonly IReadOnlySet<string> UncheckedArguments = new HashSet<string>(StringComparer.Ordinal) { "GetAppMarketplaceUrl" };
+    public static readonly IReadOnlySet<string> UncheckedArguments = new HashSet<string>(StringComparer.Ordinal) { "GetAppMarketplaceUrl", "GetMailTips" };
 }

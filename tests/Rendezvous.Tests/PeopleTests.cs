@@ -247,6 +247,16 @@ public sealed class PeopleTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task GetMailTips_as_exchangelib_sends_it_with_the_tips_as_its_own_text()
+    {
+        // exchangelib's Account.mail_tips: the MailTipsRequested value "All" written as GetMailTips' text.
+        var request = $"<m:GetMailTips><m:SendingAs><t:EmailAddress>{ServerFixture.Alice}</t:EmailAddress></m:SendingAs><m:Recipients><t:Mailbox><t:EmailAddress>{ServerFixture.Alice}</t:EmailAddress></t:Mailbox></m:Recipients>All</m:GetMailTips>";
+        var tips = (await server.CallAsync(ServerFixture.Alice, request)).Document.Descendants(M + "MailTips").Single();
+        Assert.Equal(ServerFixture.Alice, tips.Element(T + "RecipientAddress")!.Element(T + "EmailAddress")!.Value);
+        Assert.NotNull(tips.Element(T + "MaxMessageSize"));
+    }
+
+    [Fact]
     public async Task GetUserPhoto_of_a_mailbox_without_a_photo_is_ErrorItemNotFound()
     {
         var response = await server.CallAsync(ServerFixture.Alice, $"<m:GetUserPhoto><m:Email>{ServerFixture.Bob}</m:Email><m:SizeRequested>HR48x48</m:SizeRequested></m:GetUserPhoto>");

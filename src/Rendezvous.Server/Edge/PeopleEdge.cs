@@ -182,8 +182,10 @@ public static class PeopleEdge
     {
         var op = request.Operation;
         var recipients = await request.IdsAsync(EwsRequest.Required(op, "Recipients"));
-        var requested = EwsRequest.Required(op, "MailTipsRequested");
-        var tips = requested.Value.Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        // Note: exchangelib puts the list in GetMailTips' own text instead of a MailTipsRequested (its mail_tips sends
+        // "All" so), which Exchange takes; no list at all is every tip.
+        var text = op.Element(Ews.M + "MailTipsRequested")?.Value ?? string.Concat(op.Nodes().OfType<XText>().Select(t => t.Value));
+        var tips = (text.Trim().Length == 0 ? "All" : text).Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
         return ([.. recipients.Select(m => m.Element(Ews.T + "EmailAddress")?.Value ?? "")], tips);
     }
 
