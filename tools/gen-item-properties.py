@@ -150,7 +150,9 @@ OPERATION_ENUMS = ['FreeBusyViewType', 'SuggestionQuality', 'MeetingAttendeeType
                    'ConflictResolutionType', 'DisposalType', 'AffectedTaskOccurrencesType', 'ItemQueryTraversalType',
                    'FolderQueryTraversalType', 'SyncFolderItemsScopeType', 'SortDirectionType', 'ContainmentModeType',
                    'ContainmentComparisonType', 'IndexBasePointType', 'ResponseClassType', 'BodyTypeResponseType',
-                   'DayOfWeekType', 'IdFormatType', 'UserConfigurationDictionaryObjectTypesType']
+                   'DayOfWeekType', 'IdFormatType', 'UserConfigurationDictionaryObjectTypesType',
+                   # People and setup calls (issue 17 §4, §6, §7).
+                   'ResolveNamesSearchScopeType', 'OofState', 'ExternalAudience', 'ServiceConfigurationType']
 reached = set()
 
 

@@ -108,6 +108,83 @@ internal static class AdminCommands
         return 0;
     }
 
+    private static void CheckAddress(string email)
+    {
+        if (!email.Contains('@', StringComparison.Ordinal) || email.StartsWith('@') || email.EndsWith('@'))
+        {
+            throw new UsageException($"'{email}' is not an email address.");
+        }
+    }
+
+    /// <summary>rdv group add: members added to a server distribution list (created with its first member).</summary>
+    public static async Task<int> AddGroupMembersAsync(Options options, string list, IReadOnlyList<string> members, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        CheckAddress(list);
+        foreach (var member in members)
+        {
+            CheckAddress(member);
+        }
+
+        await using var store = await OpenStoreAsync(options, cancellationToken);
+        if (await store.FindUserAsync(list, cancellationToken) is not null)
+        {
+            throw new CommandException($"{list} is a user's address, not a list's");
+        }
+
+        foreach (var member in members)
+        {
+            var added = await store.AddDistributionListMemberAsync(list, options.Get("--name"), member, cancellationToken);
+            stdout.WriteLine(added ? $"added {member} to {list}" : $"{member} is already in {list}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>rdv group remove: members removed from a list; the list goes with its last member.</summary>
+    public static async Task<int> RemoveGroupMembersAsync(Options options, string list, IReadOnlyList<string> members, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        await using var store = await OpenStoreAsync(options, cancellationToken);
+        if (await store.FindDistributionListAsync(list, cancellationToken) is null)
+        {
+            throw new CommandException($"no list {list}");
+        }
+
+        foreach (var member in members)
+        {
+            if (!await store.RemoveDistributionListMemberAsync(list, member, cancellationToken))
+            {
+                throw new CommandException($"{member} is not in {list}");
+            }
+
+            stdout.WriteLine($"removed {member} from {list}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>rdv group list: the lists (address, name, member count), or one list's members.</summary>
+    public static async Task<int> ListGroupsAsync(Options options, string? list, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        await using var store = await OpenStoreAsync(options, cancellationToken);
+        if (list is null)
+        {
+            foreach (var l in await store.ListDistributionListsAsync(cancellationToken))
+            {
+                stdout.WriteLine($"{l.Address}\t{l.DisplayName}\t{l.Members.Count} member{(l.Members.Count == 1 ? "" : "s")}");
+            }
+
+            return 0;
+        }
+
+        var found = await store.FindDistributionListAsync(list, cancellationToken) ?? throw new CommandException($"no list {list}");
+        foreach (var member in found.Members)
+        {
+            stdout.WriteLine(member);
+        }
+
+        return 0;
+    }
+
     public static async Task<int> SetPasswordAsync(Options options, string email, TextReader stdin, TextWriter stdout, CancellationToken cancellationToken)
     {
         var password = Passwords.Read(options, stdin, stdout, confirm: true);

@@ -30,6 +30,10 @@ public static class Commands
           rdv roomlist add EMAIL [--name "List Name"] [--data DIR]
           rdv roomlist add-room LIST ROOM | remove-room LIST ROOM | remove LIST | list [--data DIR]
                                                               room lists, as GetRoomLists and GetRooms give them
+          rdv group add LIST MEMBER... [--name "Display Name"] [--data DIR]
+                                                              add members (addresses) to a distribution list, made if new
+          rdv group remove LIST MEMBER... [--data DIR]        remove members; a list goes with its last member
+          rdv group list [LIST] [--data DIR]                  the lists (with a LIST: its members)
 
         Meetings, as one user of an EWS server:
           rdv invite --subject TEXT --start TIME --end TIME --to EMAIL[,EMAIL...] [--optional EMAIL,...] [--location TEXT]
@@ -79,6 +83,10 @@ public static class Commands
                 ["roomlist", "add-room", var list, var room] => await RoomCommands.SetMemberAsync(options, list, room, true, stdout, cancellationToken),
                 ["roomlist", "remove-room", var list, var room] => await RoomCommands.SetMemberAsync(options, list, room, false, stdout, cancellationToken),
                 ["roomlist", "list"] => await RoomCommands.ListListsAsync(options, stdout, cancellationToken),
+                ["group", "add", var list, .. var members] when members.Count > 0 => await AdminCommands.AddGroupMembersAsync(options, list, members, stdout, cancellationToken),
+                ["group", "remove", var list, .. var members] when members.Count > 0 => await AdminCommands.RemoveGroupMembersAsync(options, list, members, stdout, cancellationToken),
+                ["group", "list"] => await AdminCommands.ListGroupsAsync(options, null, stdout, cancellationToken),
+                ["group", "list", var list] => await AdminCommands.ListGroupsAsync(options, list, stdout, cancellationToken),
                 ["invite"] => await AsUserAsync(ClientCommands.InviteAsync),
                 ["meetings"] => await AsUserAsync(ClientCommands.MeetingsAsync),
                 ["propose"] => await AsUserAsync(ClientCommands.ProposeAsync),

@@ -92,6 +92,10 @@ public enum ErrorCode
     OccurrenceCrossingBoundary,
     /// <summary>MoveItem or CopyItem of an occurrence or exception (ErrorCalendarCannotMoveOrCopyOccurrence).</summary>
     CannotMoveOrCopyOccurrence,
+
+    // People (issue 17 §4).
+    /// <summary>ResolveNames or ExpandDL found no one of that name (ErrorNameResolutionNoResults).</summary>
+    NameResolutionNoResults,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

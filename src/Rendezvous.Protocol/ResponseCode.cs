@@ -159,6 +159,7 @@ public static class ResponseCodes
     public const string ErrorItemSave = nameof(ErrorItemSave);
     public const string ErrorMessageDispositionRequired = nameof(ErrorMessageDispositionRequired);
     public const string ErrorNameResolutionNoResults = nameof(ErrorNameResolutionNoResults);
+    public const string ErrorNameResolutionMultipleResults = nameof(ErrorNameResolutionMultipleResults);
     public const string ErrorObjectTypeChanged = nameof(ErrorObjectTypeChanged);
     public const string ErrorSchemaValidation = nameof(ErrorSchemaValidation);
     public const string ErrorSendMeetingCancellationsRequired = nameof(ErrorSendMeetingCancellationsRequired);

@@ -449,6 +449,22 @@ public static class SchemaValues
         public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "NotSet", "User", "AllAttendees", "Staff", "Customer" };
     }
 
+    /// <summary>The values of ExternalAudience.</summary>
+    public static class ExternalAudience
+    {
+        /// <summary>"None".</summary>
+        public const string None = "None";
+
+        /// <summary>"Known".</summary>
+        public const string Known = "Known";
+
+        /// <summary>"All".</summary>
+        public const string All_ = "All";
+
+        /// <summary>Every value, for validating what a client sends.</summary>
+        public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "None", "Known", "All" };
+    }
+
     /// <summary>The values of FileAsMappingType.</summary>
     public static class FileAsMappingType
     {
@@ -1113,6 +1129,22 @@ public static class SchemaValues
         public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "Locked", "Invited", "Internal", "Everyone" };
     }
 
+    /// <summary>The values of OofState.</summary>
+    public static class OofState
+    {
+        /// <summary>"Disabled".</summary>
+        public const string Disabled = "Disabled";
+
+        /// <summary>"Enabled".</summary>
+        public const string Enabled = "Enabled";
+
+        /// <summary>"Scheduled".</summary>
+        public const string Scheduled = "Scheduled";
+
+        /// <summary>Every value, for validating what a client sends.</summary>
+        public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "Disabled", "Enabled", "Scheduled" };
+    }
+
     /// <summary>The values of PhoneNumberKeyType.</summary>
     public static class PhoneNumberKeyType
     {
@@ -1298,6 +1330,25 @@ public static class SchemaValues
         public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "Disabled", "Internal", "Everyone" };
     }
 
+    /// <summary>The values of ResolveNamesSearchScopeType.</summary>
+    public static class ResolveNamesSearchScopeType
+    {
+        /// <summary>"ActiveDirectory".</summary>
+        public const string ActiveDirectory = "ActiveDirectory";
+
+        /// <summary>"ActiveDirectoryContacts".</summary>
+        public const string ActiveDirectoryContacts = "ActiveDirectoryContacts";
+
+        /// <summary>"Contacts".</summary>
+        public const string Contacts = "Contacts";
+
+        /// <summary>"ContactsActiveDirectory".</summary>
+        public const string ContactsActiveDirectory = "ContactsActiveDirectory";
+
+        /// <summary>Every value, for validating what a client sends.</summary>
+        public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "ActiveDirectory", "ActiveDirectoryContacts", "Contacts", "ContactsActiveDirectory" };
+    }
+
     /// <summary>The values of ResponseClassType.</summary>
     public static class ResponseClassType
     {
@@ -1421,6 +1472,31 @@ public static class SchemaValues
 
         /// <summary>Every value, for validating what a client sends.</summary>
         public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "Normal", "Personal", "Private", "Confidential" };
+    }
+
+    /// <summary>The values of ServiceConfigurationType.</summary>
+    public static class ServiceConfigurationType
+    {
+        /// <summary>"MailTips".</summary>
+        public const string MailTips = "MailTips";
+
+        /// <summary>"UnifiedMessagingConfiguration".</summary>
+        public const string UnifiedMessagingConfiguration = "UnifiedMessagingConfiguration";
+
+        /// <summary>"ProtectionRules".</summary>
+        public const string ProtectionRules = "ProtectionRules";
+
+        /// <summary>"PolicyNudges".</summary>
+        public const string PolicyNudges = "PolicyNudges";
+
+        /// <summary>"SharePointURLs".</summary>
+        public const string SharePointURLs = "SharePointURLs";
+
+        /// <summary>"OfficeIntegrationConfiguration".</summary>
+        public const string OfficeIntegrationConfiguration = "OfficeIntegrationConfiguration";
+
+        /// <summary>Every value, for validating what a client sends.</summary>
+        public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "MailTips", "UnifiedMessagingConfiguration", "ProtectionRules", "PolicyNudges", "SharePointURLs", "OfficeIntegrationConfiguration" };
     }
 
     /// <summary>The values of SharingAction.</summary>

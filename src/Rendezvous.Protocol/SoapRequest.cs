@@ -68,7 +68,14 @@ public sealed class SoapRequest
     /// <see cref="Parse(Stream, XmlLimits)"/>, decoding each FileAttachment's Content into <paramref name="spool"/> as it is
     /// read (the document holds a token in its place), so that large attachments never become strings.
     /// </summary>
-    public static SoapRequest Parse(Stream body, XmlLimits limits, BinarySpool? spool)
+    public static SoapRequest Parse(Stream body, XmlLimits limits, BinarySpool? spool) => Parse(body, limits, spool, null);
+
+    /// <summary>
+    /// <see cref="Parse(Stream, XmlLimits, BinarySpool?)"/>, checking the operation element against the schema only when
+    /// <paramref name="isServed"/> says the server answers it (null: always). An operation the server does not answer
+    /// is then refused by its name, not for the arguments it was sent with.
+    /// </summary>
+    public static SoapRequest Parse(Stream body, XmlLimits limits, BinarySpool? spool, Func<string, bool>? isServed)
     {
         XDocument doc;
         try
@@ -155,7 +162,11 @@ public sealed class SoapRequest
             }
         }
 
-        SchemaElements.Check(operation);
+        if (isServed is null || isServed(operation.Name.LocalName))
+        {
+            SchemaElements.Check(operation);
+        }
+
         return new SoapRequest(operation, version, versionGiven, timeZone, impersonated, spool);
     }
 

@@ -50,13 +50,11 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
         {
             await using var body = await ReadBodyAsync(http.Request, options.Limits.MaxRequestBytes, cancellation);
             requestBytes = body.Length;
-            var soap = SoapRequest.Parse(body, options.Limits, spool);
+            var soap = SoapRequest.Parse(body, options.Limits, spool, name => operations.ContainsKey(name) && !Operations.UncheckedArguments.Contains(name));
             operationName = soap.OperationName;
             if (!operations.TryGetValue(soap.OperationName, out var operation))
             {
-                // Note: not ErrorInvalidRequest, which exchangelib takes for a version mismatch and retries under every version.
-                throw new EwsFaultException(ResponseCodes.ErrorInvalidOperation,
-                    $"The operation '{Values.Excerpt(soap.OperationName)}' is not supported by this server.");
+                throw NotServed(soap.OperationName);
             }
 
             if (soap.ImpersonatedAddress is { } impersonated && !impersonated.Equals(user.Address, StringComparison.OrdinalIgnoreCase))
@@ -165,6 +163,16 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
         http.Response.ContentLength = output.Length;
         await output.DrainBufferAsync(http.Response.Body, cancellation);
     }
+
+    /// <summary>
+    /// The fault for an operation this server does not answer: one of EWS's (services.wsdl) by its operation name, as
+    /// not implemented, anything else as unknown. Both carry ServerVersionInfo, as every fault does.
+    /// </summary>
+    /// <remarks>Note: not ErrorInvalidRequest, which exchangelib takes for a version mismatch and retries under every version.</remarks>
+    internal static EwsFaultException NotServed(string element) =>
+        WsdlOperations.ByElement.TryGetValue(element, out var name)
+            ? new EwsFaultException(ResponseCodes.ErrorInvalidOperation, $"The operation {name} is not implemented by this server.")
+            : new EwsFaultException(ResponseCodes.ErrorInvalidOperation, $"The operation '{Values.Excerpt(element)}' is not supported by this server.");
 
     /// <summary>A stream holds a connection for as long as it lasts: a user may hold only so many (<see cref="ConnectionLimits.MaxStreamsPerUser"/>).</summary>
     private void EnterStream(string mailbox)

@@ -230,6 +230,7 @@ public sealed class EwsRequest
         Limits = Limits,
         Attachments = AttachmentLimits,
         EnterLargeAsync = EnterLargeAsync,
+        ContactCards = PeopleEdge.Cards,
         Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
     };
 

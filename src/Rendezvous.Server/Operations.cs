@@ -42,6 +42,18 @@ public static class Operations
         // Rooms (issue 17 §5)
         ["GetRoomLists"] = EwsErrors.Edge(RoomHandlers.GetRoomLists),
         ["GetRooms"] = EwsErrors.Edge(RoomHandlers.GetRooms),
+
+        // People, out of office and setup calls (issue 17 §4, §6, §7).
+        ["GetServiceConfiguration"] = EwsErrors.Edge(SetupHandlers.GetServiceConfiguration),
+        ["GetPasswordExpirationDate"] = EwsErrors.Edge(SetupHandlers.GetPasswordExpirationDate),
+        ["GetAppManifests"] = EwsErrors.Edge(SetupHandlers.GetAppManifests),
+        ["GetAppMarketplaceUrl"] = EwsErrors.Edge(SetupHandlers.GetAppMarketplaceUrl),
+        ["ResolveNames"] = EwsErrors.Edge(PeopleHandlers.ResolveNames),
+        ["ExpandDL"] = EwsErrors.Edge(PeopleHandlers.ExpandDL),
+        ["GetMailTips"] = EwsErrors.Edge(PeopleHandlers.GetMailTips),
+        ["GetUserPhoto"] = EwsErrors.Edge(PeopleHandlers.GetUserPhoto),
+        ["GetUserOofSettingsRequest"] = EwsErrors.Edge(OofHandlers.GetUserOofSettings),
+        ["SetUserOofSettingsRequest"] = EwsErrors.Edge(OofHandlers.SetUserOofSettings),
     };
 
     /// <summary>
@@ -49,4 +61,12 @@ public static class Operations
     /// their envelopes declare the prefix (<see cref="SoapWriter.WriteResponseDeclaringXsi"/> says why not all).
     /// </summary>
     public static readonly IReadOnlySet<string> DeclaringXsi = new HashSet<string>(StringComparer.Ordinal) { "ConvertId", "GetUserConfiguration" };
+
+    /// <summary>
+    /// The operations whose arguments are not checked against the schema (<see cref="SchemaElements"/>) before their
+    /// handler reads them: GetAppMarketplaceUrl, which Outlook sends with ApiVersionSupported and SchemaVersionSupported
+    /// (its reference page's request) while this schema, Exchange Online's, declares it without children; GetMailTips,
+    /// which exchangelib sends with its MailTipsRequested as the operation's own text (its handler reads either).
+    /// </summary>
+    public static readonly IReadOnlySet<string> UncheckedArguments = new HashSet<string>(StringComparer.Ordinal) { "GetAppMarketplaceUrl", "GetMailTips" };
 }

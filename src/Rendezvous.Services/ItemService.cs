@@ -258,6 +258,7 @@ public static class ItemService
         item.DateTimeSent = now;
         item.IsSubmitted = true;
         item.InternetMessageId ??= $"<{Guid.NewGuid():N}@rendezvous>";
+        var delivered = new List<UserRecord>();
         foreach (var recipient in (item.ToRecipients ?? []).Concat(item.CcRecipients ?? []).Concat(item.BccRecipients ?? [])
                      .DistinctBy(r => r.Address, StringComparer.OrdinalIgnoreCase))
         {
@@ -277,6 +278,7 @@ public static class ItemService
             copy.ReceivedBy = recipient;
             Stamp(session, copy, inbox!, now);
             changes.Inserts.Add(copy);
+            delivered.Add(user);
         }
 
         if (copyTo is not null)
@@ -291,6 +293,9 @@ public static class ItemService
         // Each recipient's copy holds the attachments (the new ones stored once, under the first copy, then copied).
         AttachmentService.Distribute(changes, attachments, attachmentsOf, item.Attachments is null ? [] : changes.Inserts);
         await session.Store.ApplyAsync(changes, session.Cancellation);
+
+        // Once delivered: the recipients who are out of office answer (never a failure of this send).
+        await OofService.ReplyAsync(session, item, delivered);
     }
 
     /// <summary>

@@ -35,6 +35,9 @@ public sealed class Session
     /// <summary>Where the services tell the host what it may want to log (a meeting message not delivered).</summary>
     public Action<string> Inform { get; init; } = static _ => { };
 
+    /// <summary>How the edge reads a contact's names and addresses (null: without an edge, no contact is read).</summary>
+    public IContactCards? ContactCards { get; init; }
+
     public Mailbox Mailbox => User.Mailbox;
 
     /// <summary>

@@ -3,6 +3,9 @@ using Rendezvous.Protocol;
 
 namespace Rendezvous.Store;
 
+/// <summary>A distribution list of the server: its address, name and members' addresses, in the order they were added.</summary>
+public sealed record DistributionListRecord(string Address, string DisplayName, IReadOnlyList<string> Members);
+
 /// <summary>A user and their mailbox.</summary>
 /// <summary>A room mailbox: the user it is, and how many people it seats (null: not said).</summary>
 public sealed record RoomRecord(UserRecord User, int? Capacity);
@@ -162,6 +165,18 @@ public sealed record StoredAttachment(string ItemId, string MailboxId, Attachmen
 /// </summary>
 public interface IMailStore : IAsyncDisposable
 {
+    /// <summary>The server's distribution lists with their members (migration 12), by address.</summary>
+    Task<IReadOnlyList<DistributionListRecord>> ListDistributionListsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The distribution list of that address, if there is one.</summary>
+    Task<DistributionListRecord?> FindDistributionListAsync(string address, CancellationToken cancellationToken);
+
+    /// <summary>Adds a member (an address) to a list, creating the list (named <paramref name="displayName"/>, else by its address); false if it was one.</summary>
+    Task<bool> AddDistributionListMemberAsync(string listAddress, string? displayName, string member, CancellationToken cancellationToken);
+
+    /// <summary>Removes a member from a list (the list goes with its last member); false if it was none.</summary>
+    Task<bool> RemoveDistributionListMemberAsync(string listAddress, string member, CancellationToken cancellationToken);
+
     Task<UserRecord?> FindUserAsync(string address, CancellationToken cancellationToken);
 
     Task<UserRecord?> FindUserByMailboxAsync(string mailboxId, CancellationToken cancellationToken);

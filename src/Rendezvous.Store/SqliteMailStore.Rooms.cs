@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Rendezvous.Store;
 
-/// <summary>Rooms and room lists (migration 12's tables).</summary>
+/// <summary>Rooms and room lists (migration 13's tables).</summary>
 public sealed partial class SqliteMailStore
 {
     private const string RoomColumns =

@@ -278,7 +278,21 @@ public sealed partial class SqliteMailStore : IMailStore
         -- Covering for the versions query (which masters overlap, at which change number): no row is read to answer it.
         CREATE INDEX items_series ON items(folder_id, series_start_ticks, series_end_ticks, change_number, id) WHERE series_start_ticks IS NOT NULL;
         """,
-        // Rooms (issue 17): a room is a mailbox that books itself (a row here) and cannot sign in (its password hash is
+        // Index 12: the server's distribution lists (issue 17 §4, `rdv group`), its directory beside the users: a list
+        // is an address and a name; its members are addresses, a user's or any other (a list's too), kept as given. A
+        // list goes with its last member. ResolveNames finds lists, ExpandDL lists their members.
+        """
+        CREATE TABLE IF NOT EXISTS distribution_lists (
+            address TEXT PRIMARY KEY COLLATE NOCASE,
+            display_name TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS distribution_list_members (
+            list_address TEXT NOT NULL REFERENCES distribution_lists(address) ON DELETE CASCADE,
+            member TEXT NOT NULL COLLATE NOCASE,
+            UNIQUE (list_address, member)
+        );
+        """,
+        // Index 13: rooms (issue 17 §5): a room is a mailbox that books itself (a row here) and cannot sign in (its password hash is
         // none PasswordHasher accepts); room lists group rooms for GetRoomLists and GetRooms, as Exchange's room list
         // distribution groups do. IF NOT EXISTS: a store rewound to an older version (the migration tests) may still hold them.
         """
@@ -498,6 +512,72 @@ public sealed partial class SqliteMailStore : IMailStore
             changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
         return changed > 0;
+    }
+
+    // Distribution lists (the server's directory beside its users)
+
+    public async Task<IReadOnlyList<DistributionListRecord>> ListDistributionListsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var cmd = connection.Command(
+            "SELECT l.address, l.display_name, m.member FROM distribution_lists l LEFT JOIN distribution_list_members m ON m.list_address = l.address ORDER BY l.address, m.rowid;", null);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var lists = new List<DistributionListRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var address = reader.GetString(0);
+            if (lists.Count == 0 || !lists[^1].Address.Equals(address, StringComparison.OrdinalIgnoreCase))
+            {
+                lists.Add(new DistributionListRecord(address, reader.GetString(1), new List<string>()));
+            }
+
+            if (!reader.IsDBNull(2))
+            {
+                ((List<string>)lists[^1].Members).Add(reader.GetString(2));
+            }
+        }
+
+        return lists;
+    }
+
+    public async Task<DistributionListRecord?> FindDistributionListAsync(string address, CancellationToken cancellationToken) =>
+        (await ListDistributionListsAsync(cancellationToken)).FirstOrDefault(l => l.Address.Equals(address, StringComparison.OrdinalIgnoreCase));
+
+    public async Task<bool> AddDistributionListMemberAsync(string listAddress, string? displayName, string member, CancellationToken cancellationToken)
+    {
+        var added = 0;
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using (var list = connection.Command(
+                "INSERT INTO distribution_lists (address, display_name) VALUES ($a, $d) ON CONFLICT(address) DO UPDATE SET display_name = COALESCE($n, display_name);", tx,
+                ("$a", listAddress), ("$d", displayName ?? listAddress), ("$n", displayName)))
+            {
+                await list.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var cmd = connection.Command("INSERT OR IGNORE INTO distribution_list_members (list_address, member) VALUES ((SELECT address FROM distribution_lists WHERE address = $a), $m);", tx,
+                ("$a", listAddress), ("$m", member));
+            added = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+        return added > 0;
+    }
+
+    public async Task<bool> RemoveDistributionListMemberAsync(string listAddress, string member, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using (var cmd = connection.Command("DELETE FROM distribution_list_members WHERE list_address = $a AND member = $m;", tx, ("$a", listAddress), ("$m", member)))
+            {
+                removed = await cmd.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            // A list without members is no list: it goes with its last member.
+            await using var empty = connection.Command(
+                "DELETE FROM distribution_lists WHERE address = $a AND NOT EXISTS (SELECT 1 FROM distribution_list_members WHERE list_address = distribution_lists.address);", tx, ("$a", listAddress));
+            await empty.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+        return removed > 0;
     }
 
     // Mailbox settings

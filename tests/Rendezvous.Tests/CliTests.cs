@@ -40,6 +40,22 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Group_commands_add_list_and_remove_members_of_a_distribution_list()
+    {
+        var add = await Processes.RunAsync(Processes.Rdv("group", "add", "team@example.com", "ann@example.com", "ben@example.com", "--name", "The Team", "--data", data));
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        Assert.Contains("added ben@example.com to team@example.com", add.Stdout, StringComparison.Ordinal);
+        Assert.Contains("team@example.com\tThe Team\t2 members", (await Processes.RunAsync(Processes.Rdv("group", "list", "--data", data))).Stdout, StringComparison.Ordinal);
+        Assert.Equal(["ann@example.com", "ben@example.com"], (await Processes.RunAsync(Processes.Rdv("group", "list", "team@example.com", "--data", data))).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(0, (await Processes.RunAsync(Processes.Rdv("group", "remove", "team@example.com", "ann@example.com", "--data", data))).ExitCode);
+        Assert.Equal(1, (await Processes.RunAsync(Processes.Rdv("group", "remove", "team@example.com", "ann@example.com", "--data", data))).ExitCode);
+        Assert.Equal(0, (await Processes.RunAsync(Processes.Rdv("group", "remove", "team@example.com", "ben@example.com", "--data", data))).ExitCode);
+        // The list went with its last member.
+        Assert.Equal(1, (await Processes.RunAsync(Processes.Rdv("group", "list", "team@example.com", "--data", data))).ExitCode);
+        Assert.Equal(2, (await Processes.RunAsync(Processes.Rdv("group", "add", "team@example.com", "not-an-address", "--data", data))).ExitCode);
+    }
+
+    [Fact]
     public async Task An_acknowledged_write_survives_kill_9()
     {
         Assert.Equal(0, (await Processes.RunAsync(Processes.Rdv("user", "add", "erin@example.com", "--password-stdin", "--data", data), "pw\n")).ExitCode);

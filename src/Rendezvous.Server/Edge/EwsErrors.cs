@@ -87,6 +87,7 @@ public static class EwsErrors
         ErrorCode.TaskOutsideTaskFolder => ResponseCodes.ErrorCannotCreateTaskInNonTaskFolder,
         ErrorCode.PostOutsideMailFolder => ResponseCodes.ErrorCannotCreatePostItemInNonMailFolder,
         ErrorCode.ItemSave => ResponseCodes.ErrorItemSave,
+        ErrorCode.NameResolutionNoResults => ResponseCodes.ErrorNameResolutionNoResults,
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "An error code without a ResponseCode."),
     };
 
