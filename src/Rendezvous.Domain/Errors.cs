@@ -50,8 +50,6 @@ public enum ErrorCode
     SyncFolderNotFound,
     SyncStateInvalid,
     RecipientNotFound,
-    /// <summary>No recipient of that name or address (GetRooms of a room list that does not exist).</summary>
-    NameResolutionNoResults,
     MeetingRequestOutOfDate,
     DeletedMeetingNotUpdatable,
     NotCancellable,
@@ -94,7 +92,7 @@ public enum ErrorCode
     CannotMoveOrCopyOccurrence,
 
     // People (issue 17 §4).
-    /// <summary>ResolveNames or ExpandDL found no one of that name (ErrorNameResolutionNoResults).</summary>
+    /// <summary>ResolveNames, ExpandDL or GetRooms found no one of that name (ErrorNameResolutionNoResults).</summary>
     NameResolutionNoResults,
 }
 

@@ -53,7 +53,6 @@ public static class EwsErrors
         ErrorCode.SyncFolderNotFound => ResponseCodes.ErrorSyncFolderNotFound,
         ErrorCode.SyncStateInvalid => ResponseCodes.ErrorInvalidSyncStateData,
         ErrorCode.RecipientNotFound => ResponseCodes.ErrorMailRecipientNotFound,
-        ErrorCode.NameResolutionNoResults => ResponseCodes.ErrorNameResolutionNoResults,
         ErrorCode.MeetingRequestOutOfDate => ResponseCodes.ErrorCalendarMeetingRequestIsOutOfDate,
         ErrorCode.DeletedMeetingNotUpdatable => ResponseCodes.ErrorCalendarCannotUpdateDeletedItem,
         ErrorCode.NotCancellable => ResponseCodes.ErrorInvalidItemForOperationCancelItem,
