@@ -397,7 +397,7 @@ public static class ItemTypes
     /// <summary>
     /// Paths Exchange refuses in a restriction (ErrorUnsupportedPathForQuery). Note: exchangelib's suite checks each
     /// one it marks unsearchable is refused by the server: the culture, MIME content, binary contact fields, a
-    /// contact's companies, a task's status and recurrence.
+    /// contact's companies, a task's status and recurrence, a calendar item's UID, IsResponseRequested and zones.
     /// </summary>
     public static readonly IReadOnlySet<string> Unsearchable = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -405,6 +405,9 @@ public static class ItemTypes
         "contacts:UserSMIMECertificate", "contacts:MSExchangeCertificate",
         // A recurrence and a master's occurrence lists are complex values: no restriction compares them (issue 16).
         "calendar:Recurrence", "calendar:FirstOccurrence", "calendar:LastOccurrence", "calendar:ModifiedOccurrences", "calendar:DeletedOccurrences",
+        // exchangelib's calendar test_queryset_nonsearchable_fields records these refused too: a meeting's UID (clients
+        // find it by its GlobalObjectId property instead), whether a response is asked for, and the time zones.
+        "calendar:UID", "calendar:IsResponseRequested", "calendar:StartTimeZone", "calendar:EndTimeZone", "calendar:MeetingTimeZone",
     };
 
     /// <summary>
