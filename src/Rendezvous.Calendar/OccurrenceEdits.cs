@@ -37,8 +37,8 @@ public static class OccurrenceEdits
 
     /// <summary>
     /// The master after occurrence <paramref name="index"/> was changed into <paramref name="edited"/> (the occurrence
-    /// item with the update applied). The exception keeps the properties that differ from the master's occurrence, and
-    /// always Start and End. Refused as Exchange refuses it: a Recurrence set on an occurrence; a start that reaches the
+    /// item with the update applied). The exception keeps the properties that differ from the master's occurrence, those
+    /// deleted from it, and always Start and End. Refused as Exchange refuses it: a Recurrence set on an occurrence; a start that reaches the
     /// day of the previous or next occurrence (ErrorOccurrenceCrossingBoundary); times that overlap a neighbour
     /// (ErrorOccurrenceTimeSpanTooBig), both from responsecode.md.
     /// </summary>
@@ -66,6 +66,18 @@ public static class OccurrenceEdits
             }
         }
 
+        // What the update deleted from this occurrence alone (DeleteItemField on it): recorded, or the master's value
+        // would show through the overlay again.
+        List<string>? cleared = null;
+        foreach (var (definition, _) in plain.Properties.Entries)
+        {
+            if (!Ignored.Contains(definition) && !edited.Properties.Contains(definition))
+            {
+                (cleared ??= []).Add(definition.Key);
+            }
+        }
+
+        changes.ClearedProperties = cleared;
         changes.Start = start;
         changes.End = end;
         var after = master.Clone();

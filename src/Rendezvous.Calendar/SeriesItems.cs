@@ -133,13 +133,7 @@ public static class SeriesItems
     ];
 
     /// <summary>Overlays <paramref name="exception"/>'s overridden properties on <paramref name="occurrence"/> (the master's copy).</summary>
-    public static void ApplyException(Item occurrence, OccurrenceException exception)
-    {
-        foreach (var (definition, value) in exception.Changes.Properties.Entries.ToList())
-        {
-            occurrence.Properties.Set(definition, value);
-        }
-    }
+    public static void ApplyException(Item occurrence, OccurrenceException exception) => exception.ApplyTo(occurrence);
 
     /// <summary>
     /// Stamps a master with its series' bounds (first start, last end or none) for the store's window of series; clears

@@ -206,6 +206,12 @@ public sealed class Item
     /// <summary>On a master: its modified occurrences, each with what it changes.</summary>
     public List<OccurrenceException>? Exceptions { get => Properties.GetRef<List<OccurrenceException>>(ItemProperties.CalendarItemType_ModifiedOccurrences); set => Properties.Set(ItemProperties.CalendarItemType_ModifiedOccurrences, value is { Count: 0 } ? null : value); }
 
+    /// <summary>
+    /// On an exception's changes: the storage keys (<see cref="PropertyDefinition.Key"/>) of the master's properties
+    /// deleted from that occurrence alone, so it reads without them while the master keeps them.
+    /// </summary>
+    public List<string>? ClearedProperties { get => Properties.GetRef<List<string>>(ServerProperties.ClearedProperties); set => Properties.Set(ServerProperties.ClearedProperties, value is { Count: 0 } ? null : value); }
+
     /// <summary>On an occurrence or exception: where the pattern put it (UTC).</summary>
     public DateTime? OriginalStart { get => Properties.GetValue<DateTime>(ItemProperties.CalendarItemType_OriginalStart); set => Properties.Set(ItemProperties.CalendarItemType_OriginalStart, value); }
 
@@ -335,6 +341,33 @@ public sealed class OccurrenceException
 
     /// <summary>What the exception changes: an item whose bag holds only the overridden properties.</summary>
     public Item Changes { get; }
+
+    /// <summary>
+    /// Overlays the exception on <paramref name="occurrence"/> (its master's copy): the overridden properties set, and
+    /// those deleted from this occurrence alone (DeleteItemField on it, <see cref="Item.ClearedProperties"/>) removed.
+    /// </summary>
+    public void ApplyTo(Item occurrence)
+    {
+        ArgumentNullException.ThrowIfNull(occurrence);
+        foreach (var (definition, value) in Changes.Properties.Entries.ToList())
+        {
+            if (!ReferenceEquals(definition, ServerProperties.ClearedProperties))
+            {
+                occurrence.Properties.Set(definition, value);
+            }
+        }
+
+        if (Changes.ClearedProperties is { Count: > 0 } cleared)
+        {
+            foreach (var (definition, _) in occurrence.Properties.Entries.ToList())
+            {
+                if (cleared.Contains(definition.Key))
+                {
+                    occurrence.Properties.Remove(definition);
+                }
+            }
+        }
+    }
 }
 
 /// <summary>A mailbox owner as the server knows them.</summary>

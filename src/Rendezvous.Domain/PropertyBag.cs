@@ -299,4 +299,7 @@ public static class ServerProperties
 
     /// <inheritdoc cref="SeriesStart"/>
     public static readonly PropertyDefinition SeriesEnd = new("Rendezvous", "SeriesEnd", null, null, Protocol.ExchangeVersion.Exchange2007, null, null, null);
+
+    /// <summary>On an exception's changes: the keys of the master's properties deleted from that occurrence alone (issue 16).</summary>
+    public static readonly PropertyDefinition ClearedProperties = new("Rendezvous", "ClearedProperties", null, null, Protocol.ExchangeVersion.Exchange2007, null, null, null);
 }

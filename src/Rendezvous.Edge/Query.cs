@@ -46,6 +46,9 @@ public static class RestrictionReader
         return ItemReader.ReadPath(path);
     }
 
+    /// <summary>Whether a known FieldURI can be compared or ordered (Exchange refuses complex and computed values).</summary>
+    internal static bool Searchable(string uri) => uri != "item:ResponseObjects" && !ItemTypes.Unsearchable.Contains(uri);
+
     /// <summary>A function that gives the comparable value of a path on an item, and the type its constants convert to.</summary>
     private static Func<Item, object?> Accessor(PropertyPath path) => Accessor(path, out _);
 
@@ -57,7 +60,7 @@ public static class RestrictionReader
         switch (path)
         {
             // Note: Exchange refuses a few paths in restrictions (exchangelib's suite records them); so does this server.
-            case FieldPath f when ItemSchema.AllByUri.TryGetValue(f.Uri, out var def) && f.Uri != "item:ResponseObjects" && !ItemTypes.Unsearchable.Contains(f.Uri):
+            case FieldPath f when ItemSchema.AllByUri.TryGetValue(f.Uri, out var def) && Searchable(f.Uri):
                 type = def.Type;
                 var uri = f.Uri;
                 return i => ItemSchema.FindByUri(i.Kind, uri)?.Value(i);
@@ -173,7 +176,8 @@ public static class SortOrderReader
             var path = ItemReader.ReadPath(pathElement);
             Func<Item, object?> get = path switch
             {
-                FieldPath f when ItemSchema.AllByUri.ContainsKey(f.Uri) => i => ItemSchema.FindByUri(i.Kind, f.Uri)?.Value(i),
+                // What a restriction cannot compare, a sort cannot order either (complex values such as a recurrence).
+                FieldPath f when ItemSchema.AllByUri.ContainsKey(f.Uri) && RestrictionReader.Searchable(f.Uri) => i => ItemSchema.FindByUri(i.Kind, f.Uri)?.Value(i),
                 ExtendedPath x => RestrictionReader.ExtendedAccessor(x),
                 IndexedPath ix when IndexedField.Find(ix) is not null => RestrictionReader.IndexedAccessor(ix),
                 _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForSortGroup, $"Sorting by '{path.Describe()}' is not supported."),

@@ -30,7 +30,9 @@ public static class Recurrences
         Element = "Recurrence",
         NotInFind = true,
         Has = (i, _) => TaskRecurrenceOf(i) is not null,
-        Write = (w, i, c) => RecurrenceXml.Write(w, "Recurrence", TaskRecurrenceOf(i)!, c),
+        // Task dates are UTC days here: the range's dates carry that offset, as Exchange writes a task's ("2006-01-09+01:00"
+        // in the mailbox's zone); exchangelib reads a bare date as a datetime and sends it back so, which xs:date refuses.
+        Write = (w, i, c) => RecurrenceXml.Write(w, "Recurrence", TaskRecurrenceOf(i)!, c, TimeZoneInfo.Utc),
         Set = (e, i, _) => i.TaskRecurrence = RecurrenceXml.Read(e, forTask: true),
         Delete = i => i.TaskRecurrence = null,
     };

@@ -120,18 +120,14 @@ internal static class CalendarWriter
         occurrence.Recurrence = null;
         occurrence.DeletedOccurrences = null;
         occurrence.Exceptions = null;
-        return [.. exceptions.OrderBy(x => x.OriginalStartUtc).Select(x => (x.OriginalStartUtc, Overlay(occurrence, x.Changes)))];
+        return [.. exceptions.OrderBy(x => x.OriginalStartUtc).Select(x => (x.OriginalStartUtc, Overlay(occurrence, x)))];
     }
 
     /// <summary>An occurrence as an item: <paramref name="occurrence"/> (the master without its series) overlaid with the exception's changes.</summary>
-    private static Item Overlay(Item occurrence, Item changes)
+    private static Item Overlay(Item occurrence, OccurrenceException exception)
     {
         var view = occurrence.Clone();
-        foreach (var (definition, value) in changes.Properties.Entries)
-        {
-            view.Properties.Set(definition, value);
-        }
-
+        exception.ApplyTo(view);
         return view;
     }
 

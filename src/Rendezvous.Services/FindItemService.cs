@@ -41,6 +41,13 @@ public static class FindItemService
                 throw new DomainException(ErrorCode.NotACalendarFolder, "CalendarView can only be used on calendar folders.");
             }
 
+            if (restriction is not null || sort is not null)
+            {
+                // Exchange answers "Restrictions and sort order may not be specified for a CalendarView." (exchangelib's
+                // test_view records ErrorInvalidOperation; clients filter and sort a view's items themselves).
+                throw new DomainException(ErrorCode.InvalidOperation, "Restrictions and sort order may not be specified for a CalendarView.");
+            }
+
             if (v.End < v.Start)
             {
                 throw new DomainException(ErrorCode.InvalidRequest, "The CalendarView EndDate is earlier than its StartDate.");
@@ -51,7 +58,7 @@ public static class FindItemService
                 throw new DomainException(ErrorCode.CalendarViewRangeTooBig, "The CalendarView range is larger than two years.");
             }
 
-            return await CalendarViewAsync(session, folder, v, restriction, sort, findLimit);
+            return await CalendarViewAsync(session, folder, v, findLimit);
         }
 
         if (folder.TotalCount > session.Limits.LargeFolderItems)
@@ -75,10 +82,9 @@ public static class FindItemService
     /// A CalendarView: the single items and the occurrences and exceptions of the series that overlap the window, in start
     /// order, the masters themselves hidden (how-to-access-a-recurring-series-by-using-ews.md: "a calendar view ...
     /// returns single calendar items, occurrences and exceptions, but not recurring master items"). MaxEntriesReturned
-    /// truncates with TotalItemsInView counting all and IncludesLastItemInRange false. Without a restriction or sort,
-    /// only the occurrences returned are materialised as items; the others are only counted.
+    /// truncates with TotalItemsInView counting all and IncludesLastItemInRange false.
     /// </summary>
-    private static async Task<Page<Item>> CalendarViewAsync(Session session, Folder folder, CalendarWindow v, Restriction? restriction, SortOrder? sort, int findLimit)
+    private static async Task<Page<Item>> CalendarViewAsync(Session session, Folder folder, CalendarWindow v, int findLimit)
     {
         // An item that ends exactly at StartDate is in the view: only those that end before it are left out
         // (calendarview.md; exchangelib's test_view: "Exchange ... returns item1 even though there is no overlap").
@@ -103,39 +109,16 @@ public static class FindItemService
             }
         }
 
-        List<Item> all;
-        int total;
-        if (restriction is null && sort is null)
+        // Stable: at equal starts, singles before occurrences, each in the store's order. Only the occurrences returned
+        // are materialised as items; the others are only counted.
+        var ordered = entries.OrderBy(e => e.Start).ToList();
+        var total = ordered.Count;
+        if (v.Max is null && total > findLimit)
         {
-            // Stable: at equal starts, singles before occurrences, each in the store's order.
-            var ordered = entries.OrderBy(e => e.Start).ToList();
-            total = ordered.Count;
-            if (v.Max is null && total > findLimit)
-            {
-                throw Paging.FindCountExceeded(findLimit);
-            }
-
-            all = [.. ordered.Take(Math.Min(v.Max ?? findLimit, findLimit)).Select(static e => e.Materialise())];
-        }
-        else
-        {
-            IEnumerable<Item> items = entries.Select(static e => e.Materialise());
-            if (restriction is not null)
-            {
-                items = items.Where(restriction.Matches);
-            }
-
-            var matched = (sort?.Apply(items) ?? items.OrderBy(i => i.Start)).ToList();
-            total = matched.Count;
-            if (v.Max is null && total > findLimit)
-            {
-                throw Paging.FindCountExceeded(findLimit);
-            }
-
-            var max = Math.Min(v.Max ?? findLimit, findLimit);
-            all = matched.Count > max ? matched.Take(max).ToList() : matched;
+            throw Paging.FindCountExceeded(findLimit);
         }
 
+        List<Item> all = [.. ordered.Take(Math.Min(v.Max ?? findLimit, findLimit)).Select(static e => e.Materialise())];
         return new Page<Item>(all, total, all.Count == total, all.Count, null);
     }
 

@@ -65,8 +65,14 @@ public enum DeleteMode
     MoveToDeletedItems,
 }
 
-/// <summary>What DeleteItem says for all its ids.</summary>
-public sealed record DeleteItemOptions(DeleteMode Mode, string? Cancellations);
+/// <summary>
+/// What DeleteItem says for all its ids. AffectedTaskOccurrences SpecifiedOccurrenceOnly deletes a recurring task's
+/// current occurrence alone (the series moves on); <see cref="Tasks"/> reads and writes the task's fields.
+/// </summary>
+public sealed record DeleteItemOptions(DeleteMode Mode, string? Cancellations, string? AffectedTaskOccurrences = null)
+{
+    public ITaskFields? Tasks { get; init; }
+}
 
 /// <summary>What MoveItem and CopyItem say for all their ids.</summary>
 public sealed record MoveItemOptions(bool Move, bool ReturnNewIds);
@@ -95,7 +101,11 @@ public enum ConflictMode
 }
 
 /// <summary>What UpdateItem says for all its changes; a message is sent after its update when <paramref name="Disposition"/> says so.</summary>
-public sealed record UpdateItemOptions(ConflictMode Conflict, string? MeetingMode, string? Disposition = null, FolderRef? SavedFolder = null);
+public sealed record UpdateItemOptions(ConflictMode Conflict, string? MeetingMode, string? Disposition = null, FolderRef? SavedFolder = null)
+{
+    /// <summary>How a task's fields are read and written (the edge's), for the recurring task rules; none: tasks update plainly.</summary>
+    public ITaskFields? Tasks { get; init; }
+}
 
 /// <summary>One ItemChange: the item (with the ChangeKey the client last saw) and its updates, in order.</summary>
 public sealed record ItemChange(ItemRef Reference, IReadOnlyList<FieldUpdate> Updates);

@@ -344,6 +344,12 @@ public static class ItemService
             return;
         }
 
+        if (item.Kind == ItemKind.Task && options.AffectedTaskOccurrences == SchemaValues.AffectedTaskOccurrencesType.SpecifiedOccurrenceOnly
+            && options.Tasks is { } tasks && await DeleteTaskOccurrenceAsync(session, tasks, reference))
+        {
+            return;
+        }
+
         var mode = options.Mode;
         var folder = await session.Store.GetFolderAsync(item.FolderId, session.Cancellation);
         if (item.Kind == ItemKind.CalendarItem && item.IsMeeting && options.Cancellations != SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone && !item.IsCancelled
@@ -373,6 +379,32 @@ public static class ItemService
         }
 
         await session.Store.ApplyAsync(changes, session.Cancellation);
+    }
+
+    /// <summary>
+    /// DeleteItem SpecifiedOccurrenceOnly of a recurring task: its current occurrence goes and the series moves on to the
+    /// next one, under its id. False when the task recurs no more after it (or never did): then the task itself is deleted.
+    /// </summary>
+    private static async Task<bool> DeleteTaskOccurrenceAsync(Session session, ITaskFields tasks, ItemRef reference)
+    {
+        var advanced = false;
+        await MeetingRunner.RunOnItemAsync(session, reference, stored =>
+        {
+            var decision = new Decision();
+            advanced = false;
+            if (RecurringTasks.WithoutCurrent(tasks.Read(stored), session.Now) is { } next)
+            {
+                var after = stored.Clone();
+                tasks.Advance(after, next);
+                after.StampModified(session.Now);
+                after.LastModifiedName = session.User.DisplayName;
+                decision.Update(new PlacedItem(stored, null), after);
+                advanced = true;
+            }
+
+            return Task.FromResult(decision);
+        });
+        return advanced;
     }
 
     /// <summary>

@@ -36,11 +36,52 @@ public static class UpdateItemService
                 return await MeetingService.UpdateAsync(session, stored, item, options.MeetingMode);
             }
 
+            if (item.Kind == ItemKind.Task && options.Tasks is { } tasks)
+            {
+                return UpdateTask(session, tasks, stored, item);
+            }
+
             var decision = new Decision();
             decision.Results.Add(decision.Update(new PlacedItem(stored, null), item));
             return decision;
         });
         return results[0];
+    }
+
+    /// <summary>
+    /// A task's update, with the recurring task rules (updateitem-operation-task.md): when it completes the current
+    /// occurrence of a series, or moves the dates of one that does not regenerate, that occurrence becomes a one-off task
+    /// (the answer: "a new Id and ChangeKey that represent a newly created one-off task") and the series, under its own
+    /// id, moves on to its next occurrence. The last occurrence completed is the task itself, completed, recurring no more.
+    /// </summary>
+    private static Decision UpdateTask(Session session, ITaskFields tasks, Item stored, Item after)
+    {
+        var decision = new Decision();
+        var placed = new PlacedItem(stored, null);
+        var (outcome, next) = RecurringTasks.AfterUpdate(tasks.Read(stored), tasks.Read(after), session.Now);
+        switch (outcome)
+        {
+            case TaskOutcome.Regenerate:
+                var oneOff = after.Clone();
+                tasks.MakeOneOff(oneOff);
+                oneOff.DateTimeCreated = default;
+                oneOff.DateTimeReceived = null;
+                decision.Create(oneOff, Place.ById(stored.MailboxId, stored.FolderId), MeetingRunner.Context(session));
+                decision.CopyAttachments(stored, oneOff);
+                tasks.Advance(after, next!);
+                decision.Update(placed, after);
+                decision.Results.Add(oneOff);
+                break;
+            case TaskOutcome.LastCompleted:
+                tasks.MakeOneOff(after);
+                decision.Results.Add(decision.Update(placed, after));
+                break;
+            default:
+                decision.Results.Add(decision.Update(placed, after));
+                break;
+        }
+
+        return decision;
     }
 
     /// <summary>

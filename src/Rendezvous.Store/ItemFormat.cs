@@ -90,6 +90,7 @@ internal static class ItemFormat
         (ServerProperties.UndeliveredRecipients, Codec.Strings, "UndeliveredRecipients"),
         (ServerProperties.SeriesStart, Codec.Time, "SeriesStart"),
         (ServerProperties.SeriesEnd, Codec.Time, "SeriesEnd"),
+        (ServerProperties.ClearedProperties, Codec.Strings, "ClearedProperties"),
         (ItemProperties.ItemType_Attachments, Codec.Attachments, "Attachments"),
         // Issue 16: a master's recurrence, deleted occurrences and exceptions (format 1 never had them: the names are unused).
         (ItemProperties.CalendarItemType_Recurrence, Codec.Recurrence, "Recurrence"),

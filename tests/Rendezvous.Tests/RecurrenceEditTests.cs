@@ -153,6 +153,32 @@ public sealed class RecurrenceEditTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Regression_DeleteItemField_on_an_occurrence_is_recorded_and_reads_back_deleted_while_the_series_keeps_it()
+    {
+        var user = await NewUserAsync("unset");
+        var (masterId, _) = await SeriesAsync(user);
+        const string noLocation = """<t:DeleteItemField><t:FieldURI FieldURI="calendar:Location"/></t:DeleteItemField>""";
+
+        var (id, _) = (await server.CallAsync(user, Update(Occurrence(masterId, 2), noLocation))).Ok().ItemId();
+
+        var exception = await GetAsync(user, $"""<t:ItemId Id="{id}"/>""");
+        Assert.Equal("Exception", exception.Element(T + "CalendarItemType")!.Value);
+        Assert.Null(exception.Element(T + "Location"));
+        Assert.Equal("Room 1", (await GetAsync(user, $"""<t:ItemId Id="{masterId}"/>""")).Element(T + "Location")!.Value);
+        Assert.Equal("Room 1", (await GetAsync(user, Occurrence(masterId, 3))).Element(T + "Location")!.Value);
+
+        // A later change of the series' Location does not bring it back, nor does another edit of the exception.
+        (await server.CallAsync(user, Update($"""<t:ItemId Id="{masterId}"/>""", Set("Location", "Room 9")))).Ok();
+        (await server.CallAsync(user, Update($"""<t:ItemId Id="{id}"/>""", SetSubject("Still none")))).Ok();
+        exception = await GetAsync(user, Occurrence(masterId, 2));
+        Assert.Equal("Still none", exception.Element(T + "Subject")!.Value);
+        Assert.Null(exception.Element(T + "Location"));
+        Assert.Equal("Room 9", (await GetAsync(user, Occurrence(masterId, 3))).Element(T + "Location")!.Value);
+        var view = await ViewAsync(user);
+        Assert.Equal(["Room 9", null, "Room 9", "Room 9", "Room 9"], view.Select(i => i.Element(T + "Location")?.Value));
+    }
+
+    [Fact]
     public async Task Setting_a_Recurrence_on_an_occurrence_is_refused_and_changes_nothing()
     {
         var user = await NewUserAsync("norec");
@@ -255,6 +281,36 @@ public sealed class RecurrenceEditTests(ServerFixture server)
         Assert.Equal(2, view.Count(i => i.Element(T + "Subject")!.Value == "Changed"));
         Assert.Equal("Changed", (await GetAsync(user, Occurrence(copyId, 2))).Element(T + "Subject")!.Value);
         Assert.Equal("ErrorCalendarOccurrenceIsDeletedFromRecurrence", (await server.CallAsync(user, Get(Occurrence(copyId, 3)))).Code());
+    }
+
+    [Fact]
+    public async Task MoveItem_of_a_master_moves_the_series_with_its_exceptions_and_deletions_under_new_ids()
+    {
+        var user = await NewUserAsync("movem");
+        var (masterId, _) = await SeriesAsync(user);
+        var (exceptionId, _) = (await server.CallAsync(user, Update(Occurrence(masterId, 2), SetSubject("Changed")))).Ok().ItemId();
+        (await server.CallAsync(user, Delete(Occurrence(masterId, 3)))).Ok();
+        var folderId = (string)(await server.CallAsync(user, """
+            <m:CreateFolder><m:ParentFolderId><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderId>
+              <m:Folders><t:CalendarFolder><t:DisplayName>Team</t:DisplayName></t:CalendarFolder></m:Folders></m:CreateFolder>
+            """)).Ok().Descendants(T + "FolderId").Single().Attribute("Id")!;
+
+        var moved = (await server.CallAsync(user, $"""
+            <m:MoveItem><m:ToFolderId><t:FolderId Id="{folderId}"/></m:ToFolderId><m:ItemIds><t:ItemId Id="{masterId}"/></m:ItemIds></m:MoveItem>
+            """)).Ok().ItemId().Id;
+
+        Assert.NotEqual(masterId, moved);
+        Assert.Equal("ErrorItemNotFound", (await server.CallAsync(user, Get($"""<t:ItemId Id="{masterId}"/>"""))).Code());
+        Assert.Equal("ErrorItemNotFound", (await server.CallAsync(user, Get($"""<t:ItemId Id="{exceptionId}"/>"""))).Code());
+        var master = await GetAsync(user, $"""<t:ItemId Id="{moved}"/>""");
+        var exception = await GetAsync(user, Occurrence(moved, 2));
+        Assert.Equal("Changed", exception.Element(T + "Subject")!.Value);
+        Assert.Equal(exception.ItemId().Id, (string)master.Descendants(T + "ModifiedOccurrences").Single().Descendants(T + "ItemId").Single().Attribute("Id")!);
+        Assert.Equal("ErrorCalendarOccurrenceIsDeletedFromRecurrence", (await server.CallAsync(user, Get(Occurrence(moved, 3)))).Code());
+        Assert.Empty(await ViewAsync(user));
+        var view = (await server.CallAsync(user, View().Replace("<t:DistinguishedFolderId Id=\"calendar\"/>", $"<t:FolderId Id=\"{folderId}\"/>", StringComparison.Ordinal)))
+            .Ok().Descendants(T + "CalendarItem").ToList();
+        Assert.Equal(["Standup", "Changed", "Standup", "Standup"], view.Select(i => i.Element(T + "Subject")!.Value));
     }
 
     private static string Sync(string? state) => $"""

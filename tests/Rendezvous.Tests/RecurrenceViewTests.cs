@@ -312,6 +312,38 @@ public sealed class RecurrenceViewTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Regression_a_CalendarView_with_a_Restriction_or_a_SortOrder_is_ErrorInvalidOperation()
+    {
+        // Exchange: "Restrictions and sort order may not be specified for a CalendarView." (exchangelib's test_view:
+        // view().filter() raises ErrorInvalidOperation); an indexed view takes both.
+        var user = await NewUserAsync("viewq");
+        await ParisSeriesAsync(user);
+        const string bySubject = "<t:Contains ContainmentMode=\"Substring\" ContainmentComparison=\"IgnoreCase\"><t:FieldURI FieldURI=\"item:Subject\"/><t:Constant Value=\"sync\"/></t:Contains>";
+        const string byStart = "<t:FieldOrder Order=\"Descending\"><t:FieldURI FieldURI=\"calendar:Start\"/></t:FieldOrder>";
+        const string view = "<m:CalendarView StartDate=\"2031-03-01T00:00:00Z\" EndDate=\"2031-05-01T00:00:00Z\"/>";
+
+        Assert.Equal("ErrorInvalidOperation", (await server.CallAsync(user, Requests.FindItem(view, restriction: bySubject))).Code());
+        Assert.Equal("ErrorInvalidOperation", (await server.CallAsync(user, Requests.FindItem(view, sort: byStart))).Code());
+        Assert.Equal(4, Items(await server.CallAsync(user, Requests.FindItem(view))).Count);
+        Assert.Single(Items(await server.CallAsync(user, Requests.FindItem(restriction: bySubject, sort: byStart))));
+    }
+
+    [Fact]
+    public async Task Regression_a_restriction_or_sort_on_a_recurrence_is_ErrorUnsupportedPathForQuery_or_ForSortGroup()
+    {
+        var user = await NewUserAsync("unsearch");
+        const string onRecurrence = "<t:Exists><t:FieldURI FieldURI=\"calendar:Recurrence\"/></t:Exists>";
+        const string byRecurrence = "<t:FieldOrder Order=\"Ascending\"><t:FieldURI FieldURI=\"calendar:Recurrence\"/></t:FieldOrder>";
+        const string byFirst = "<t:FieldOrder Order=\"Ascending\"><t:FieldURI FieldURI=\"calendar:FirstOccurrence\"/></t:FieldOrder>";
+
+        // Refused as the request is read: a SOAP fault of that code (as RecurrenceWireTests' restriction), or its message.
+        static string CodeOf(EwsResponse r) => r.FaultCode is null ? r.Code() : r.FaultCode.Split(':').Last();
+        Assert.Equal("ErrorUnsupportedPathForQuery", CodeOf(await server.CallAsync(user, Requests.FindItem(restriction: onRecurrence))));
+        Assert.Equal("ErrorUnsupportedPathForSortGroup", CodeOf(await server.CallAsync(user, Requests.FindItem(sort: byRecurrence))));
+        Assert.Equal("ErrorUnsupportedPathForSortGroup", CodeOf(await server.CallAsync(user, Requests.FindItem(sort: byFirst))));
+    }
+
+    [Fact]
     public async Task An_indexed_view_lists_the_master_and_not_its_occurrences()
     {
         var user = await NewUserAsync("indexed");

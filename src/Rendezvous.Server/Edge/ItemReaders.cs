@@ -73,7 +73,7 @@ public static class ItemReaders
         var disposition = OptionalEnum(op, "MessageDisposition", Values.MessageDispositions, "MessageDispositionType");
         var mode = OptionalEnum(op, "SendMeetingInvitationsOrCancellations", Values.CalendarUpdateModes, "CalendarItemUpdateOperationType");
         var changes = await request.ChangesAsync(EwsRequest.Required(op, "ItemChanges"), "Item");
-        return (new UpdateItemOptions(conflict, mode, disposition, SavedFolder(op)), changes);
+        return (new UpdateItemOptions(conflict, mode, disposition, SavedFolder(op)) { Tasks = TaskFields.Instance }, changes);
     }
 
     /// <summary>One ItemChange: the item it names and its updates; the values are applied to the item they land on.</summary>
@@ -108,8 +108,9 @@ public static class ItemReaders
         var op = request.Operation;
         var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), SchemaValues.DisposalType.All, "DisposalType");
         var cancellations = OptionalEnum(op, "SendMeetingCancellations", Values.CalendarCreateOrDeleteModes, "CalendarItemCreateOrDeleteOperationType");
+        var affected = OptionalEnum(op, "AffectedTaskOccurrences", SchemaValues.AffectedTaskOccurrencesType.All, "AffectedTaskOccurrencesType");
         var ids = await request.IdsAsync(EwsRequest.Required(op, "ItemIds"));
-        return (new DeleteItemOptions(Enum.Parse<DeleteMode>(deleteType), cancellations), ids);
+        return (new DeleteItemOptions(Enum.Parse<DeleteMode>(deleteType), cancellations, affected) { Tasks = TaskFields.Instance }, ids);
     }
 
     /// <summary>MoveItem or CopyItem: the destination, the options and the ids (counted).</summary>
