@@ -90,6 +90,14 @@ public enum ErrorCode
     OccurrenceCrossingBoundary,
     /// <summary>MoveItem or CopyItem of an occurrence or exception (ErrorCalendarCannotMoveOrCopyOccurrence).</summary>
     CannotMoveOrCopyOccurrence,
+    /// <summary>EmptyFolder of a folder that cannot be emptied (a hierarchy's root).</summary>
+    CannotEmptyFolder,
+    /// <summary>MoveFolder of a distinguished folder.</summary>
+    MoveDistinguishedFolder,
+    /// <summary>A move or copy that cannot be made (a folder into itself or its own subfolder).</summary>
+    MoveCopyFailed,
+    /// <summary>The public folders root of a mailbox without public folders.</summary>
+    NoPublicFolderReplica,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

@@ -39,6 +39,16 @@ public static class Operations
         ["CreateUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.CreateUserConfiguration),
         ["UpdateUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.UpdateUserConfiguration),
         ["DeleteUserConfiguration"] = EwsErrors.Edge(UserConfigurationHandlers.DeleteUserConfiguration),
+
+        // Folders and items (issue 17 §2, §3).
+        ["EmptyFolder"] = EwsErrors.Edge(FolderHandlers.EmptyFolder),
+        ["MoveFolder"] = EwsErrors.Edge(FolderHandlers.MoveFolder),
+        ["CopyFolder"] = EwsErrors.Edge(FolderHandlers.CopyFolder),
+        ["MarkAllItemsAsRead"] = EwsErrors.Edge(ItemActionHandlers.MarkAllItemsAsRead),
+        ["MarkAsJunk"] = EwsErrors.Edge(ItemActionHandlers.MarkAsJunk),
+        ["ArchiveItem"] = EwsErrors.Edge(ItemActionHandlers.ArchiveItem),
+        ["ExportItems"] = EwsErrors.Edge(ItemActionHandlers.ExportItems),
+        ["UploadItems"] = EwsErrors.Edge(ItemActionHandlers.UploadItems),
     };
 
     /// <summary>
