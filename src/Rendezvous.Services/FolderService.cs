@@ -54,8 +54,10 @@ public static class FolderService
             throw new DomainException(ErrorCode.InvalidRequest, "A folder needs a DisplayName.");
         }
 
-        // A generic t:Folder without a FolderClass keeps none, as in Exchange (exchangelib reads such a folder back as
-        // its generic Folder, one of IPF.Note as a mail folder); clients treat a folder without a class as a mail folder.
+        // Note: a generic t:Folder without a FolderClass takes its parent's (t08_folders expects IPF.Note under the
+        // Inbox); exchangelib's own test_move, test_counts and test_refresh expect it to keep none, as they read it
+        // back as their generic Folder.
+        folder.FolderClass ??= target.FolderClass ?? "IPF.Note";
         siblings.Names ??= new HashSet<string>((await session.Store.GetChildFoldersAsync(target.Id, deep: false, session.Cancellation)).Select(s => s.DisplayName), StringComparer.OrdinalIgnoreCase);
         if (!siblings.Names.Add(folder.DisplayName))
         {
