@@ -78,8 +78,9 @@ public static class ItemActionService
     }
 
     /// <summary>
-    /// One item of an ArchiveItem: moved to the mailbox's Archive folder (<paramref name="archive"/>, resolved once for
-    /// the request), as Outlook's one-click Archive does; the new item is returned.
+    /// One item of an ArchiveItem: moved to <paramref name="archive"/> (the request's ArchiveSourceFolderId, resolved
+    /// once), the new item returned. Exchange moves it to that folder of the user's archive mailbox; a mailbox here has
+    /// none, so the folder is the mailbox's own (the Archive folder, where Outlook's one-click Archive puts items).
     /// </summary>
     public static async Task<IReadOnlyList<Item>> ArchiveAsync(Session session, ItemRef reference, Func<Folder> archive)
     {

@@ -87,15 +87,20 @@ public sealed class ItemActionTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task ArchiveItem_moves_items_to_the_Archive_folder()
+    public async Task ArchiveItem_moves_items_to_the_folder_ArchiveSourceFolderId_names()
     {
         var subject = Unique("archived");
         var id = await CreateMessageAsync(Distinguished("inbox"), subject);
         var response = (await server.CallAsync(Alice,
-            $"<m:ArchiveItem><m:ArchiveSourceFolderId><t:DistinguishedFolderId Id=\"inbox\"/></m:ArchiveSourceFolderId><m:ItemIds><t:ItemId Id=\"{id}\"/></m:ItemIds></m:ArchiveItem>")).Ok();
-        Assert.Single(response.Descendants(T + "ItemId"));
+            $"<m:ArchiveItem><m:ArchiveSourceFolderId><t:DistinguishedFolderId Id=\"archive\"/></m:ArchiveSourceFolderId><m:ItemIds><t:ItemId Id=\"{id}\"/></m:ItemIds></m:ArchiveItem>")).Ok();
+        var archived = response.Descendants(T + "ItemId").Single().Attribute("Id")!.Value;
         Assert.Contains(await FindAsync(Distinguished("archive")), m => m.T("Subject") == subject);
         Assert.DoesNotContain(await FindAsync(Distinguished("inbox")), m => m.T("Subject") == subject);
+
+        // exchangelib's archive(to_folder=account.trash) (test_archive_via_queryset).
+        (await server.CallAsync(Alice,
+            $"<m:ArchiveItem><m:ArchiveSourceFolderId><t:DistinguishedFolderId Id=\"deleteditems\"/></m:ArchiveSourceFolderId><m:ItemIds><t:ItemId Id=\"{archived}\"/></m:ItemIds></m:ArchiveItem>")).Ok();
+        Assert.Contains(await FindAsync(Distinguished("deleteditems")), m => m.T("Subject") == subject);
     }
 
     [Fact]

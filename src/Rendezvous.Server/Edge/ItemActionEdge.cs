@@ -27,8 +27,12 @@ public static class ItemActionEdge
         return (isJunk, move, await request.IdsAsync(EwsRequest.Required(op, "ItemIds")));
     }
 
-    /// <summary>ArchiveItem: the source folder and the items (counted).</summary>
-    public static async Task<(FolderRef Source, List<XElement> Ids)> ArchiveItemAsync(EwsRequest request)
+    /// <summary>
+    /// ArchiveItem: the folder the items go to and the items (counted). Despite its name, ArchiveSourceFolderId is the
+    /// destination (archiveitem-operation.md's example moves to the archive's Inbox with it; exchangelib's archive()
+    /// passes its to_folder).
+    /// </summary>
+    public static async Task<(FolderRef Destination, List<XElement> Ids)> ArchiveItemAsync(EwsRequest request)
     {
         var op = request.Operation;
         var source = ItemReader.ReadFolderRef(EwsRequest.Required(op, "ArchiveSourceFolderId").Elements().SingleOrDefault() ?? throw SoapRequest.Schema(op, "ArchiveSourceFolderId needs a folder."));

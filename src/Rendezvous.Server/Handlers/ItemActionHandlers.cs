@@ -32,13 +32,9 @@ public static class ItemActionHandlers
 
     public static async Task<Action<EwsWriter>> ArchiveItem(EwsRequest request)
     {
-        var (source, ids) = await ItemActionEdge.ArchiveItemAsync(request);
-        // The source must be the caller's folder and the Archive folder must exist; if either fails, each item fails with it.
-        var archive = await request.OneAsync(async () =>
-        {
-            await request.Session.ResolveFolderAsync(source);
-            return await request.Session.ResolveFolderAsync(null, "archive");
-        });
+        var (destination, ids) = await ItemActionEdge.ArchiveItemAsync(request);
+        // The destination is resolved once; if it fails, each item fails with its error.
+        var archive = await request.OneAsync(() => request.Session.ResolveFolderAsync(destination));
         var outcomes = await request.PerItemAsync(ids, e => ItemActionService.ArchiveAsync(request.Session, ItemReader.ReadItemRef(e),
             () => archive.Error is null ? archive.Value! : throw archive.Error));
         return ItemWriters.Items(request, "ArchiveItem", outcomes, EwsRequest.IdOnly);
