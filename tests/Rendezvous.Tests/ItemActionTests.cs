@@ -196,17 +196,20 @@ public sealed class ItemActionTests(ServerFixture server)
             mailbox = (await store.AddUserAsync("old@example.com", "Old", "x", CancellationToken.None)).MailboxId;
         }
 
-        // Back to version 12: the fifteen folders a mailbox had, no culture column.
+        // Back to the version before migration 13 (the last, whatever other migrations precede it): the fifteen folders a
+        // mailbox had, no culture column.
         await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={data.Database}"))
         {
             await connection.OpenAsync();
             await using var cmd = connection.CreateCommand();
-            cmd.CommandText = """
+            cmd.CommandText = "PRAGMA user_version;";
+            var version = (long)(await cmd.ExecuteScalarAsync())!;
+            cmd.CommandText = $"""
                 DELETE FROM folders WHERE distinguished_name NOT IN ('root', 'msgfolderroot', 'recoverableitemsroot', 'recoverableitemsdeletions', 'inbox', 'calendar',
                     'contacts', 'deleteditems', 'drafts', 'journal', 'junkemail', 'notes', 'outbox', 'sentitems', 'tasks');
                 UPDATE folders SET folder_class = 'IPF.Note' WHERE distinguished_name = 'msgfolderroot';
                 ALTER TABLE users DROP COLUMN culture;
-                PRAGMA user_version = 12;
+                PRAGMA user_version = {version - 1};
                 """;
             await cmd.ExecuteNonQueryAsync();
         }
