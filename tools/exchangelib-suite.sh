@@ -44,7 +44,8 @@ if [[ -z $url ]]; then
   rdv=(dotnet "$repo/src/Rendezvous.Cli/bin/Debug/net10.0/rdv.dll")
   user=exchangelib@example.com
   password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
-  "${rdv[@]}" user add "$user" --name "Exchangelib Suite" --password-stdin --data "$work/data" <<<"$password" >/dev/null || exit 1
+  # exchangelib's test account is Danish (tests/common.py: locale="da_DK"): its folder names are checked in that culture.
+  "${rdv[@]}" user add "$user" --name "Exchangelib Suite" --culture da-DK --password-stdin --data "$work/data" <<<"$password" >/dev/null || exit 1
   port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "${rdv[@]}" serve --urls "http://127.0.0.1:$port" --data "$work/data" >"$work/server.log" 2>&1 &
   server_pid=$!

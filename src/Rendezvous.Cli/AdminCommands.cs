@@ -83,10 +83,11 @@ internal static class AdminCommands
 
         var password = Passwords.Read(options, stdin, stdout, confirm: true);
         var name = options.Get("--name") ?? email[..email.IndexOf('@', StringComparison.Ordinal)];
+        var culture = Culture(options) ?? Domain.DefaultFolders.DefaultCulture;
         await using var store = await OpenStoreAsync(options, cancellationToken);
         try
         {
-            await store.AddUserAsync(email, name, PasswordHasher.Hash(password), cancellationToken);
+            await store.AddUserAsync(email, name, PasswordHasher.Hash(password), culture, cancellationToken);
         }
         catch (DuplicateException e)
         {
@@ -96,6 +97,27 @@ internal static class AdminCommands
         stdout.WriteLine($"added {email} ({name})");
         return 0;
     }
+
+    /// <summary>rdv user set: the mailbox's culture (its default folders renamed in it).</summary>
+    public static async Task<int> SetUserAsync(Options options, string email, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var culture = Culture(options) ?? throw new UsageException("rdv user set needs --culture");
+        await using var store = await OpenStoreAsync(options, cancellationToken);
+        if (!await store.SetCultureAsync(email, culture, cancellationToken))
+        {
+            throw new CommandException($"no user {email}");
+        }
+
+        stdout.WriteLine($"{email}: culture {culture}");
+        return 0;
+    }
+
+    private static string? Culture(Options options) => options.Get("--culture") switch
+    {
+        null => null,
+        var c when Domain.DefaultFolders.IsCulture(c) => c,
+        var c => throw new UsageException($"--culture needs a culture name such as da-DK, not '{c}'"),
+    };
 
     public static async Task<int> ListUsersAsync(Options options, TextWriter stdout, CancellationToken cancellationToken)
     {

@@ -17,7 +17,10 @@ public static class Commands
                                                               or changes a request, finds of 1,000, 16 MiB of items a GetItem;
                                                               1,000 connections, 100 per client address (0: no limit), idle ones
                                                               closed after 30 s, headers within 10 s, bodies at 240 bytes/s at least)
-          rdv user add EMAIL [--name "Display Name"] [--password-stdin] [--data DIR]
+          rdv user add EMAIL [--name "Display Name"] [--culture da-DK] [--password-stdin] [--data DIR]
+                                                              --culture: the mailbox's language, in which its folders are
+                                                              named (da, de, fr, sv, en; default en-US)
+          rdv user set EMAIL --culture CULTURE [--data DIR]    rename the default folders in that culture
           rdv user list [--data DIR]
           rdv user passwd EMAIL [--password-stdin] [--data DIR]
           rdv user remove EMAIL [--data DIR]
@@ -87,6 +90,7 @@ public static class Commands
                 ["group", "remove", var list, .. var members] when members.Count > 0 => await AdminCommands.RemoveGroupMembersAsync(options, list, members, stdout, cancellationToken),
                 ["group", "list"] => await AdminCommands.ListGroupsAsync(options, null, stdout, cancellationToken),
                 ["group", "list", var list] => await AdminCommands.ListGroupsAsync(options, list, stdout, cancellationToken),
+                ["user", "set", var email] => await AdminCommands.SetUserAsync(options, email, stdout, cancellationToken),
                 ["invite"] => await AsUserAsync(ClientCommands.InviteAsync),
                 ["meetings"] => await AsUserAsync(ClientCommands.MeetingsAsync),
                 ["propose"] => await AsUserAsync(ClientCommands.ProposeAsync),

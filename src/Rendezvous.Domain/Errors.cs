@@ -94,6 +94,14 @@ public enum ErrorCode
     // People (issue 17 §4).
     /// <summary>ResolveNames, ExpandDL or GetRooms found no one of that name (ErrorNameResolutionNoResults).</summary>
     NameResolutionNoResults,
+    /// <summary>EmptyFolder of a folder that cannot be emptied (a hierarchy's root).</summary>
+    CannotEmptyFolder,
+    /// <summary>MoveFolder of a distinguished folder.</summary>
+    MoveDistinguishedFolder,
+    /// <summary>A move or copy that cannot be made (a folder into itself or its own subfolder).</summary>
+    MoveCopyFailed,
+    /// <summary>The public folders root of a mailbox without public folders.</summary>
+    NoPublicFolderReplica,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

@@ -315,6 +315,10 @@ public sealed class Folder
         "IPF.Appointment" => "CalendarFolder",
         "IPF.Contact" => "ContactsFolder",
         "IPF.Task" => "TasksFolder",
+        // A class of a class (the recipient cache's IPF.Contact.RecipientCache) is a folder of that type, as in Exchange.
+        { } c when c.StartsWith("IPF.Appointment.", StringComparison.Ordinal) => "CalendarFolder",
+        { } c when c.StartsWith("IPF.Contact.", StringComparison.Ordinal) => "ContactsFolder",
+        { } c when c.StartsWith("IPF.Task.", StringComparison.Ordinal) => "TasksFolder",
         _ => "Folder",
     };
 }

@@ -33,7 +33,7 @@ public static class RestrictionReader
             case "Contains":
                 return CompileContains(e);
             case "Excludes":
-                throw new EwsException(ResponseCodes.ErrorUnsupportedQueryFilter, "The Excludes filter is not supported.");
+                return CompileExcludes(e);
             default:
                 throw ItemReader.Unexpected(e);
         }
@@ -130,6 +130,34 @@ public static class RestrictionReader
             _ => c => c <= 0,
         };
         return Restriction.Comparison(get, other, test, notEqual: e.Name.LocalName == "IsNotEqualTo");
+    }
+
+    /// <summary>
+    /// Excludes: the integer value has none of the Bitmask's bits set (MAPI's BMR_EQZ). An item without the property
+    /// does not match, as a MAPI bitmask restriction on a missing property is false; an array matches when every value does.
+    /// </summary>
+    private static Func<Item, bool> CompileExcludes(XElement e)
+    {
+        var get = Accessor(Path(e), out _);
+        var bitmask = e.Element(Ews.T + "Bitmask") ?? throw SoapRequest.Schema(e, "Excludes needs a Bitmask.");
+        var text = ItemReader.RequiredAttribute(bitmask, "Value").Trim();
+        var hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        if (!long.TryParse(hex ? text[2..] : text, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.Integer, CultureInfo.InvariantCulture, out var mask))
+        {
+            throw new EwsException(ResponseCodes.ErrorInvalidRequest, $"The Bitmask '{Values.Excerpt(text)}' is not an integer (decimal, or hexadecimal with 0x).");
+        }
+
+        static bool Clear(object? value, long mask) => value switch
+        {
+            long n => (n & mask) == 0,
+            int n => (n & mask) == 0,
+            short n => (n & mask) == 0,
+            bool b => ((b ? 1 : 0) & mask) == 0,
+            object[] values => values.Length > 0 && values.All(v => Clear(v, mask)),
+            string s when long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => (n & mask) == 0,
+            _ => false,
+        };
+        return i => Clear(get(i), mask);
     }
 
     private static Func<Item, bool> CompileContains(XElement e)

@@ -193,5 +193,10 @@ public static class ResponseCodes
     public const string ErrorCannotCreatePostItemInNonMailFolder = nameof(ErrorCannotCreatePostItemInNonMailFolder);
     public const string ErrorInvalidContactEmailIndex = nameof(ErrorInvalidContactEmailIndex);
     public const string ErrorPropertyUpdate = nameof(ErrorPropertyUpdate);
+
+    // Folders and items (issue 17).
+    public const string ErrorCannotEmptyFolder = nameof(ErrorCannotEmptyFolder);
+    public const string ErrorMoveDistinguishedFolder = nameof(ErrorMoveDistinguishedFolder);
+    public const string ErrorNoPublicFolderReplicaAvailable = nameof(ErrorNoPublicFolderReplicaAvailable);
 #pragma warning restore CS1591
 }

@@ -54,6 +54,16 @@ public static class Operations
         ["GetUserPhoto"] = EwsErrors.Edge(PeopleHandlers.GetUserPhoto),
         ["GetUserOofSettingsRequest"] = EwsErrors.Edge(OofHandlers.GetUserOofSettings),
         ["SetUserOofSettingsRequest"] = EwsErrors.Edge(OofHandlers.SetUserOofSettings),
+
+        // Folders and items (issue 17 §2, §3).
+        ["EmptyFolder"] = EwsErrors.Edge(FolderHandlers.EmptyFolder),
+        ["MoveFolder"] = EwsErrors.Edge(FolderHandlers.MoveFolder),
+        ["CopyFolder"] = EwsErrors.Edge(FolderHandlers.CopyFolder),
+        ["MarkAllItemsAsRead"] = EwsErrors.Edge(ItemActionHandlers.MarkAllItemsAsRead),
+        ["MarkAsJunk"] = EwsErrors.Edge(ItemActionHandlers.MarkAsJunk),
+        ["ArchiveItem"] = EwsErrors.Edge(ItemActionHandlers.ArchiveItem),
+        ["ExportItems"] = EwsErrors.Edge(ItemActionHandlers.ExportItems),
+        ["UploadItems"] = EwsErrors.Edge(ItemActionHandlers.UploadItems),
     };
 
     /// <summary>

@@ -81,8 +81,12 @@ public sealed class Session
                 throw new DomainException(ErrorCode.AccessDenied, "Access is denied. Check credentials and try again.");
             }
 
+            // A folder the mailbox has no use for (an archive mailbox's, Teams', OneDrive's) is not found, as Exchange
+            // answers; the public folders root of an organization without public folders has no replica.
             return await Store.GetDistinguishedFolderAsync(User.MailboxId, name, Cancellation)
-                ?? throw new DomainException(ErrorCode.FolderNotFound, $"The distinguished folder '{Values.Excerpt(name)}' does not exist in this mailbox.");
+                ?? throw (name == "publicfoldersroot"
+                    ? new DomainException(ErrorCode.NoPublicFolderReplica, "There are no public folder servers available.")
+                    : new DomainException(ErrorCode.FolderNotFound, $"The distinguished folder '{Values.Excerpt(name)}' does not exist in this mailbox."));
         }
 
         id ??= "";

@@ -16,6 +16,9 @@ public sealed record RoomListRecord(string Address, string DisplayName);
 public sealed record UserRecord(string MailboxId, string Address, string DisplayName, string PasswordHash)
 {
     public Mailbox Mailbox => new(MailboxId, Address, DisplayName);
+
+    /// <summary>The mailbox's culture (RFC 3066), in which its default folders are named.</summary>
+    public string Culture { get; init; } = DefaultFolders.DefaultCulture;
 }
 
 /// <summary>
@@ -185,6 +188,12 @@ public interface IMailStore : IAsyncDisposable
 
     /// <summary>Creates the user, their mailbox and its distinguished folders. Throws <see cref="DuplicateException"/> if the address exists.</summary>
     Task<UserRecord> AddUserAsync(string address, string displayName, string passwordHash, CancellationToken cancellationToken);
+
+    /// <summary><see cref="AddUserAsync(string, string, string, CancellationToken)"/> with the mailbox's culture, in which its folders are named.</summary>
+    Task<UserRecord> AddUserAsync(string address, string displayName, string passwordHash, string culture, CancellationToken cancellationToken);
+
+    /// <summary>Sets the mailbox's culture and names its default folders in it; false when there is no such user.</summary>
+    Task<bool> SetCultureAsync(string address, string culture, CancellationToken cancellationToken);
 
     Task<bool> SetPasswordHashAsync(string address, string passwordHash, CancellationToken cancellationToken);
 

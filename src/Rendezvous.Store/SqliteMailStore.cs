@@ -27,21 +27,6 @@ public sealed partial class SqliteMailStore : IMailStore
         },
     };
 
-    private static readonly (string Name, string DisplayName, string? Class, bool UnderRoot)[] DistinguishedFolders =
-    [
-        ("inbox", "Inbox", "IPF.Note", false),
-        ("calendar", "Calendar", "IPF.Appointment", false),
-        ("contacts", "Contacts", "IPF.Contact", false),
-        ("deleteditems", "Deleted Items", "IPF.Note", false),
-        ("drafts", "Drafts", "IPF.Note", false),
-        ("journal", "Journal", "IPF.Journal", false),
-        ("junkemail", "Junk Email", "IPF.Note", false),
-        ("notes", "Notes", "IPF.StickyNote", false),
-        ("outbox", "Outbox", "IPF.Note", false),
-        ("sentitems", "Sent Items", "IPF.Note", false),
-        ("tasks", "Tasks", "IPF.Task", false),
-    ];
-
     private static readonly string[] Migrations =
     [
         """
@@ -310,9 +295,20 @@ public sealed partial class SqliteMailStore : IMailStore
             PRIMARY KEY (list_address, mailbox_id)
         );
         """,
+        // Index 14: folders and cultures (issue 17). Each mailbox has a culture (RFC 3066; NULL: en-US), in which its
+        // default folders are named; the folders an Exchange mailbox has that older mailboxes lack (Archive, Conversation
+        // History, Sync Issues, the recipient cache, the search and system folders) are added in code
+        // (AddDefaultFoldersAsync), and the IPM root and the dumpster lose the FolderClass Exchange does not give them.
+        FoldersMigration,
     ];
 
     private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";
+
+    // The culture column is added in code (AddDefaultFoldersAsync) when missing: a store rewound to an older version
+    // (the migration tests) may still have it, and SQLite has no ADD COLUMN IF NOT EXISTS.
+    private const string FoldersMigration = """
+        UPDATE folders SET folder_class = NULL WHERE distinguished_name IN ('msgfolderroot', 'recoverableitemsroot', 'recoverableitemsdeletions'); -- Folders
+        """;
 
     // What a read-flag-only update may change besides IsRead: the stamps every UpdateItem writes.
     private static readonly string NonContentPaths = ItemFormat.NonContentPaths;
@@ -351,6 +347,11 @@ public sealed partial class SqliteMailStore : IMailStore
                 if (ReferenceEquals(Migrations[i], ItemFormatMigration))
                 {
                     await RewriteItemsAsync(connection, tx, cancellationToken);
+                }
+
+                if (ReferenceEquals(Migrations[i], FoldersMigration))
+                {
+                    await store.AddDefaultFoldersAsync(pooled, tx, cancellationToken);
                 }
 
                 await Exec(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version={i + 1};"), cancellationToken, tx);
@@ -422,13 +423,13 @@ public sealed partial class SqliteMailStore : IMailStore
     // Users
 
     public async Task<UserRecord?> FindUserAsync(string address, CancellationToken cancellationToken) =>
-        (await QueryUsers("SELECT mailbox_id, address, display_name, password_hash FROM users WHERE address = $a;", cancellationToken, ("$a", address))).FirstOrDefault();
+        (await QueryUsers("SELECT mailbox_id, address, display_name, password_hash, culture FROM users WHERE address = $a;", cancellationToken, ("$a", address))).FirstOrDefault();
 
     public async Task<UserRecord?> FindUserByMailboxAsync(string mailboxId, CancellationToken cancellationToken) =>
-        (await QueryUsers("SELECT mailbox_id, address, display_name, password_hash FROM users WHERE mailbox_id = $m;", cancellationToken, ("$m", mailboxId))).FirstOrDefault();
+        (await QueryUsers("SELECT mailbox_id, address, display_name, password_hash, culture FROM users WHERE mailbox_id = $m;", cancellationToken, ("$m", mailboxId))).FirstOrDefault();
 
     public Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken cancellationToken) =>
-        QueryUsers("SELECT mailbox_id, address, display_name, password_hash FROM users ORDER BY address;", cancellationToken);
+        QueryUsers("SELECT mailbox_id, address, display_name, password_hash, culture FROM users ORDER BY address;", cancellationToken);
 
     private async Task<IReadOnlyList<UserRecord>> QueryUsers(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
@@ -438,15 +439,21 @@ public sealed partial class SqliteMailStore : IMailStore
         var users = new List<UserRecord>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            users.Add(new UserRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            users.Add(new UserRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3))
+            {
+                Culture = reader.IsDBNull(4) ? DefaultFolders.DefaultCulture : reader.GetString(4),
+            });
         }
 
         return users;
     }
 
-    public async Task<UserRecord> AddUserAsync(string address, string displayName, string passwordHash, CancellationToken cancellationToken)
+    public Task<UserRecord> AddUserAsync(string address, string displayName, string passwordHash, CancellationToken cancellationToken) =>
+        AddUserAsync(address, displayName, passwordHash, DefaultFolders.DefaultCulture, cancellationToken);
+
+    public async Task<UserRecord> AddUserAsync(string address, string displayName, string passwordHash, string culture, CancellationToken cancellationToken)
     {
-        var user = new UserRecord("mbx-" + Guid.NewGuid().ToString("N"), address, displayName, passwordHash);
+        var user = new UserRecord("mbx-" + Guid.NewGuid().ToString("N"), address, displayName, passwordHash) { Culture = culture };
         await WriteAsync(async (connection, tx) =>
         {
             // One address names one recipient: a user may not take a room list's address.
@@ -458,8 +465,8 @@ public sealed partial class SqliteMailStore : IMailStore
 
             try
             {
-                await using var cmd = connection.Command("INSERT INTO users VALUES ($m, $a, $d, $h);", tx,
-                    ("$m", user.MailboxId), ("$a", address), ("$d", displayName), ("$h", passwordHash));
+                await using var cmd = connection.Command("INSERT INTO users (mailbox_id, address, display_name, password_hash, culture) VALUES ($m, $a, $d, $h, $c);", tx,
+                    ("$m", user.MailboxId), ("$a", address), ("$d", displayName), ("$h", passwordHash), ("$c", culture));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
             catch (SqliteException e) when (e.SqliteErrorCode == 19)
@@ -467,29 +474,98 @@ public sealed partial class SqliteMailStore : IMailStore
                 throw new DuplicateException($"A user with the address {address} already exists.");
             }
 
-            var root = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, DisplayName = "root", DistinguishedName = "root" };
-            var top = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Top of Information Store", FolderClass = "IPF.Note", DistinguishedName = "msgfolderroot" };
-            // The dumpster: SoftDelete keeps items here, out of the user's folders (as Exchange's Recoverable Items).
-            var recoverable = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = root.Id, DisplayName = "Recoverable Items", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsroot" };
-            var deletions = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = recoverable.Id, DisplayName = "Deletions", FolderClass = "IPF.Note", DistinguishedName = "recoverableitemsdeletions" };
-            await InsertFolder(connection, tx, root, cancellationToken);
-            await InsertFolder(connection, tx, top, cancellationToken);
-            await InsertFolder(connection, tx, recoverable, cancellationToken);
-            await InsertFolder(connection, tx, deletions, cancellationToken);
-            foreach (var (name, display, folderClass, _) in DistinguishedFolders)
-            {
-                await InsertFolder(connection, tx, new Folder
-                {
-                    Id = EwsIds.NewFolderId(user.MailboxId),
-                    MailboxId = user.MailboxId,
-                    ParentId = top.Id,
-                    DisplayName = display,
-                    FolderClass = folderClass,
-                    DistinguishedName = name,
-                }, cancellationToken);
-            }
+            await AddDefaultFoldersAsync(connection, tx, user.MailboxId, culture, new Dictionary<string, string>(StringComparer.Ordinal), cancellationToken);
         }, cancellationToken);
         return user;
+    }
+
+    /// <summary>
+    /// Migration 14: the default folders each mailbox lacks, named in its culture (every mailbox of before is en-US),
+    /// under the parents it has.
+    /// </summary>
+    private async Task AddDefaultFoldersAsync(PooledConnection connection, SqliteTransaction tx, CancellationToken cancellationToken)
+    {
+        await using (var cmd = connection.Command("SELECT COUNT(*) FROM pragma_table_info('users') WHERE name = 'culture';", tx))
+        {
+            if ((long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 0)
+            {
+                await using var add = connection.Command("ALTER TABLE users ADD COLUMN culture TEXT;", tx);
+                await add.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        var existing = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        await using (var cmd = connection.Command("SELECT u.mailbox_id, f.distinguished_name, f.id FROM users u LEFT JOIN folders f ON f.mailbox_id = u.mailbox_id AND f.distinguished_name IS NOT NULL;", tx))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var folders = existing.TryGetValue(reader.GetString(0), out var f) ? f : existing[reader.GetString(0)] = new(StringComparer.Ordinal);
+                if (!reader.IsDBNull(1))
+                {
+                    folders[reader.GetString(1)] = reader.GetString(2);
+                }
+            }
+        }
+
+        foreach (var (mailboxId, folders) in existing)
+        {
+            await AddDefaultFoldersAsync(connection, tx, mailboxId, DefaultFolders.DefaultCulture, folders, cancellationToken);
+        }
+    }
+
+    /// <summary>The default folders of <paramref name="mailboxId"/> not in <paramref name="existing"/> (key to id, filled in as they are made).</summary>
+    private async Task AddDefaultFoldersAsync(PooledConnection connection, SqliteTransaction tx, string mailboxId, string culture, Dictionary<string, string> existing, CancellationToken cancellationToken)
+    {
+        foreach (var definition in DefaultFolders.All)
+        {
+            if (existing.ContainsKey(definition.Key) || (definition.Parent is { } p && !existing.ContainsKey(p)))
+            {
+                continue;
+            }
+
+            var folder = new Folder
+            {
+                Id = EwsIds.NewFolderId(mailboxId),
+                MailboxId = mailboxId,
+                ParentId = definition.Parent is { } parent ? existing[parent] : null,
+                DisplayName = definition.DisplayName(culture),
+                FolderClass = definition.FolderClass,
+                DistinguishedName = definition.Key,
+            };
+            await InsertFolder(connection, tx, folder, cancellationToken);
+            existing[definition.Key] = folder.Id;
+        }
+    }
+
+    public async Task<bool> SetCultureAsync(string address, string culture, CancellationToken cancellationToken)
+    {
+        var user = await FindUserAsync(address, cancellationToken);
+        if (user is null)
+        {
+            return false;
+        }
+
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var cmd = connection.Command("UPDATE users SET culture = $c WHERE mailbox_id = $m;", tx, ("$c", culture), ("$m", user.MailboxId));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+
+        // The default folders take the culture's names, as Exchange's Set-MailboxRegionalConfiguration -LocalizeDefaultFolderName
+        // does: folder updates, so synchronizing clients see the new names.
+        var changes = new ChangeSet();
+        foreach (var definition in DefaultFolders.All.Where(d => d.Localized is not null))
+        {
+            if (await GetDistinguishedFolderAsync(user.MailboxId, definition.Key, cancellationToken) is { } folder && folder.DisplayName != definition.DisplayName(culture))
+            {
+                folder.DisplayName = definition.DisplayName(culture);
+                changes.FolderUpdates.Add(folder);
+            }
+        }
+
+        await ApplyAsync(changes, cancellationToken);
+        return true;
     }
 
     public async Task<bool> SetPasswordHashAsync(string address, string passwordHash, CancellationToken cancellationToken)
@@ -1054,12 +1130,16 @@ public sealed partial class SqliteMailStore : IMailStore
             foreach (var folder in changes.FolderUpdates)
             {
                 folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);
+                // Logged before the row changes, so that a move (a new parent: MoveFolder, a subfolder emptied into Deleted
+                // Items) records where the folder was: SyncFolderHierarchy tells a folder that left its scope as deleted.
                 await using var cmd = connection.Command("""
-                    UPDATE folders SET display_name = $n, folder_class = $c, change_number = $seq, extended = $x, sync_seq = $seq,
+                    INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id, source_folder_id, source_entered)
+                    SELECT mailbox_id, $seq, CASE WHEN parent_id IS $p THEN 2 ELSE 4 END, 1, id, $p, CASE WHEN parent_id IS $p THEN NULL ELSE parent_id END, created_seq
+                    FROM folders WHERE id = $id AND mailbox_id = $m;
+                    UPDATE folders SET parent_id = $p, display_name = $n, folder_class = $c, change_number = $seq, extended = $x, sync_seq = $seq,
                         modified_ticks = MAX($now, modified_ticks + 10000000) WHERE id = $id AND mailbox_id = $m;
-                    INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id) SELECT mailbox_id, $seq, 2, 1, id, parent_id FROM folders WHERE id = $id AND sync_seq = $seq;
                     """, tx,
-                    ("$id", folder.Id), ("$m", folder.MailboxId), ("$n", folder.DisplayName), ("$c", folder.FolderClass), ("$seq", folder.ChangeNumber), ("$now", NowTicks()),
+                    ("$id", folder.Id), ("$m", folder.MailboxId), ("$p", folder.ParentId), ("$n", folder.DisplayName), ("$c", folder.FolderClass), ("$seq", folder.ChangeNumber), ("$now", NowTicks()),
                     ("$x", folder.ExtendedProperties.Count == 0 ? null : JsonSerializer.Serialize(folder.ExtendedProperties, Json)));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -1482,20 +1562,52 @@ public sealed partial class SqliteMailStore : IMailStore
             }
         }
 
+        // Where each folder moved after the watermark was at the watermark (its first move's source): in the scope then
+        // and out of it now is a Delete, the other way round a Create.
+        var parentsThen = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await using (var cmd = connection.Command("""
+            SELECT id, source_folder_id FROM change_log INDEXED BY change_log_folders
+            WHERE mailbox_id = $m AND is_folder = 1 AND seq > $w AND kind = 4 ORDER BY seq;
+            """, tx, ("$m", mailboxId), ("$w", watermark)))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                parentsThen.TryAdd(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+            }
+        }
+
+        var live = new List<(long Seq, bool Known, Folder Folder)>();
         await using (var cmd = connection.Command(FolderColumns.Replace("SELECT f.id,", "SELECT f.sync_seq, f.created_seq, f.id,", StringComparison.Ordinal) + " WHERE f.mailbox_id = $m AND f.sync_seq > $w ORDER BY f.sync_seq;", tx,
             ("$m", mailboxId), ("$w", watermark)))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var folder = ReadFolder(reader, offset: 2);
-                var kind = reader.GetInt64(1) > watermark ? SyncChangeKind.Create : SyncChangeKind.Update;
-                changes.Add((reader.GetInt64(0), new FolderSyncChange(kind, folder.Id, folder)));
+                live.Add((reader.GetInt64(0), reader.GetInt64(1) <= watermark, ReadFolder(reader, offset: 2)));
             }
         }
 
         var position = await SyncPositionAsync(connection, tx, mailboxId, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+
+        var moved = new List<(long Seq, FolderSyncChange Change)>();
+        foreach (var (seq, known, folder) in live)
+        {
+            var now = InScope(folder.Id);
+            var then = known && (parentsThen.TryGetValue(folder.Id, out var parentThen) ? parentThen == scopeFolderId || (parentThen is not null && InScope(parentThen)) : now);
+            var change = (now, then) switch
+            {
+                (true, true) => new FolderSyncChange(SyncChangeKind.Update, folder.Id, folder),
+                (true, false) => new FolderSyncChange(SyncChangeKind.Create, folder.Id, folder),
+                (false, true) => new FolderSyncChange(SyncChangeKind.Delete, folder.Id, null),
+                _ => null,
+            };
+            if (change is not null)
+            {
+                moved.Add((seq, change));
+            }
+        }
 
         bool InScope(string id)
         {
@@ -1514,8 +1626,10 @@ public sealed partial class SqliteMailStore : IMailStore
             return false;
         }
 
+        changes.RemoveAll(c => !InScope(c.Change.FolderId));
+        changes.AddRange(moved);
         changes.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
-        return new FolderSyncPage([.. changes.Where(c => InScope(c.Change.FolderId)).Select(c => c.Change)], Math.Max(position, watermark));
+        return new FolderSyncPage([.. changes.Select(c => c.Change)], Math.Max(position, watermark));
     }
 
     /// <summary><see cref="SyncPositionAsync"/> of the mailbox that holds <paramref name="folderId"/>, in one statement (a sync page's last step).</summary>

@@ -56,6 +56,23 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task User_add_and_set_take_the_mailbox_culture_its_folders_are_named_in()
+    {
+        var add = await Processes.RunAsync(Processes.Rdv("user", "add", "dana@example.com", "--culture", "da-DK", "--password-stdin", "--data", data), "s3cret\n");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        Assert.Equal(2, (await Processes.RunAsync(Processes.Rdv("user", "add", "x@example.com", "--culture", "not a culture", "--password-stdin", "--data", data), "s3cret\n")).ExitCode);
+        var set = await Processes.RunAsync(Processes.Rdv("user", "set", "dana@example.com", "--culture", "sv-SE", "--data", data));
+        Assert.True(set.ExitCode == 0, set.Stderr);
+        Assert.Equal(1, (await Processes.RunAsync(Processes.Rdv("user", "set", "nobody@example.com", "--culture", "sv-SE", "--data", data))).ExitCode);
+
+        await using var store = await Store.SqliteMailStore.OpenAsync(data, CancellationToken.None);
+        var user = await store.FindUserAsync("dana@example.com", CancellationToken.None);
+        Assert.Equal("sv-SE", user!.Culture);
+        Assert.Equal("Inkorgen", (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!.DisplayName);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
     public async Task An_acknowledged_write_survives_kill_9()
     {
         Assert.Equal(0, (await Processes.RunAsync(Processes.Rdv("user", "add", "erin@example.com", "--password-stdin", "--data", data), "pw\n")).ExitCode);

@@ -102,6 +102,25 @@ public static class FolderReaders
         return request.IdsAsync(EwsRequest.Required(request.Operation, "FolderIds"));
     }
 
+    /// <summary>EmptyFolder: how to delete, whether subfolders go too, and the folders (counted).</summary>
+    public static async Task<(DeleteMode Mode, bool DeleteSubFolders, List<XElement> Ids)> EmptyFolderAsync(EwsRequest request)
+    {
+        var op = request.Operation;
+        var deleteType = Values.Enum(op, ItemReader.RequiredAttribute(op, "DeleteType"), SchemaValues.DisposalType.All, "DisposalType");
+        var subFolders = Values.Bool(op, ItemReader.RequiredAttribute(op, "DeleteSubFolders"));
+        var ids = await request.IdsAsync(EwsRequest.Required(op, "FolderIds"));
+        return (Enum.Parse<DeleteMode>(deleteType), subFolders, ids);
+    }
+
+    /// <summary>MoveFolder or CopyFolder: the destination and the folders (counted).</summary>
+    public static async Task<(FolderRef Target, List<XElement> Ids)> MoveOrCopyFolderAsync(EwsRequest request)
+    {
+        var op = request.Operation;
+        var target = ItemReader.ReadFolderRef(EwsRequest.Required(op, "ToFolderId").Elements().SingleOrDefault() ?? throw SoapRequest.Schema(op, "ToFolderId needs a folder."));
+        var ids = await request.IdsAsync(EwsRequest.Required(op, "FolderIds"));
+        return (target, ids);
+    }
+
     /// <summary>
     /// FindFolder: what to find under each parent, the shape, the restriction (compiled for each parent, whose error it
     /// then is) and the parents (counted).
@@ -169,12 +188,31 @@ internal static class FolderRestriction
                     ExtendedPath { Path.Key: "tag:3613" } => f => f.FolderClass,
                     _ => throw new EwsException(ResponseCodes.ErrorUnsupportedPathForQuery, $"The property path '{path.Describe()}' cannot be used in a folder restriction."),
                 };
-                return e.Name.LocalName switch
+                if (e.Name.LocalName == "IsEqualTo")
                 {
-                    "IsEqualTo" => f => string.Equals(get(f), constant, StringComparison.OrdinalIgnoreCase),
-                    "IsNotEqualTo" => f => !string.Equals(get(f), constant, StringComparison.OrdinalIgnoreCase),
-                    _ => f => get(f)?.Contains(constant, StringComparison.OrdinalIgnoreCase) == true,
+                    return f => string.Equals(get(f), constant, StringComparison.OrdinalIgnoreCase);
+                }
+
+                if (e.Name.LocalName == "IsNotEqualTo")
+                {
+                    return f => !string.Equals(get(f), constant, StringComparison.OrdinalIgnoreCase);
+                }
+
+                // Contains as the item restrictions read it: the mode (exchangelib's startswith is Prefixed) and the
+                // comparison (Exact is case-sensitive, its istartswith IgnoreCase).
+                var mode = (string?)e.Attribute("ContainmentMode") ?? SchemaValues.ContainmentModeType.Substring;
+                var how = (string?)e.Attribute("ContainmentComparison") is SchemaValues.ContainmentComparisonType.Exact or SchemaValues.ContainmentComparisonType.IgnoreNonSpacingCharacters
+                    ? StringComparison.Ordinal
+                    : StringComparison.OrdinalIgnoreCase;
+                Func<string, bool> test = mode switch
+                {
+                    SchemaValues.ContainmentModeType.FullString => s => string.Equals(s, constant, how),
+                    SchemaValues.ContainmentModeType.Prefixed => s => s.StartsWith(constant, how),
+                    SchemaValues.ContainmentModeType.PrefixOnWords => s => s.Split(' ', '\t', '\n').Any(w => w.StartsWith(constant, how)),
+                    SchemaValues.ContainmentModeType.Substring or SchemaValues.ContainmentModeType.ExactPhrase => s => s.Contains(constant, how),
+                    _ => throw SoapRequest.Schema(e, $"The value '{Values.Excerpt(mode)}' is not a valid ContainmentModeType."),
                 };
+                return f => get(f) is { } value && test(value);
             default:
                 throw new EwsException(ResponseCodes.ErrorUnsupportedQueryFilter, $"The filter '{Values.Excerpt(e.Name.LocalName)}' is not supported on folders.");
         }

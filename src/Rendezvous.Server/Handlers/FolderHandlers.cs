@@ -7,7 +7,7 @@ using Rendezvous.Services;
 namespace Rendezvous.Server.Handlers;
 
 /// <summary>
-/// GetFolder, FindFolder, CreateFolder, UpdateFolder, DeleteFolder ([MS-OXWSFOLD]): each reads its request
+/// GetFolder, FindFolder, CreateFolder, UpdateFolder, DeleteFolder, EmptyFolder, MoveFolder, CopyFolder ([MS-OXWSFOLD]): each reads its request
 /// (<see cref="FolderReaders"/>), has <see cref="FolderService"/> do each folder with the request's <see cref="Session"/>,
 /// and writes the outcomes (<see cref="FolderWriters"/>).
 /// </summary>
@@ -54,5 +54,32 @@ public static class FolderHandlers
         var (find, shape, restriction, parents) = await FolderReaders.FindFolderAsync(request);
         var outcomes = await request.PerItemAsync(parents, e => FolderService.FindAsync(request.Session, find, ItemReader.ReadFolderRef(e), restriction));
         return FolderWriters.FindFolder(request, outcomes, shape);
+    }
+
+    public static async Task<Action<EwsWriter>> EmptyFolder(EwsRequest request)
+    {
+        var (mode, subFolders, ids) = await FolderReaders.EmptyFolderAsync(request);
+        var outcomes = await request.PerItemAsync(ids, async e =>
+        {
+            await FolderService.EmptyAsync(request.Session, ItemReader.ReadFolderRef(e), mode, subFolders);
+            return true;
+        });
+        return ItemWriters.Empty("EmptyFolder", outcomes);
+    }
+
+    public static Task<Action<EwsWriter>> MoveFolder(EwsRequest request) => MoveOrCopyFolder(request, move: true);
+
+    public static Task<Action<EwsWriter>> CopyFolder(EwsRequest request) => MoveOrCopyFolder(request, move: false);
+
+    private static async Task<Action<EwsWriter>> MoveOrCopyFolder(EwsRequest request, bool move)
+    {
+        var (target, ids) = await FolderReaders.MoveOrCopyFolderAsync(request);
+        // The destination is resolved once; if it fails, each folder fails with its error.
+        var folder = await request.OneAsync(() => request.Session.ResolveFolderAsync(target));
+        Folder Target() => folder.Error is null ? folder.Value! : throw folder.Error;
+        var outcomes = await request.PerItemAsync(ids, e => move
+            ? FolderService.MoveAsync(request.Session, ItemReader.ReadFolderRef(e), Target)
+            : FolderService.CopyAsync(request.Session, ItemReader.ReadFolderRef(e), Target));
+        return FolderWriters.Folders(request, move ? "MoveFolder" : "CopyFolder", outcomes, EwsRequest.IdOnly);
     }
 }
