@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Rendezvous.Domain;
 using Rendezvous.Edge;
 using Rendezvous.Protocol;
+using Rendezvous.Services;
 using Rendezvous.Store;
 
 namespace Rendezvous.Server;
@@ -17,7 +18,7 @@ namespace Rendezvous.Server;
 /// entry in <see cref="EwsOperations"/>, and write the response: buffered, or streamed in parts. Every failure of the
 /// whole request is turned into a SOAP fault here, and only here.
 /// </summary>
-public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger)
+public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger, NotificationHub? notifications = null)
 {
     private readonly SemaphoreSlim largeRequests = new(options.RequestLimits.MaxConcurrentLargeRequests);
     private readonly MemoryTrimmer trimmer = new(options.Time);
@@ -58,6 +59,13 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
                     $"The operation '{Values.Excerpt(soap.OperationName)}' is not supported by this server.");
             }
 
+            if (string.Equals(http.Request.Headers["X-PreferServerAffinity"], "true", StringComparison.OrdinalIgnoreCase))
+            {
+                // A client that keeps a group of subscriptions on one mailbox server asks for affinity and sends the cookie
+                // back (how-to-maintain-affinity-between-group-of-subscriptions-and-mailbox-server.md). One node: one value.
+                http.Response.Cookies.Append("X-BackEndOverrideCookie", "rendezvous", new CookieOptions { Path = "/", HttpOnly = true });
+            }
+
             if (soap.ImpersonatedAddress is { } impersonated && !impersonated.Equals(user.Address, StringComparison.OrdinalIgnoreCase))
             {
                 throw new EwsFaultException(ResponseCodes.ErrorAccessDenied, "The account does not have permission to impersonate the requested user.");
@@ -74,13 +82,16 @@ public sealed class EwsEndpoint(IMailStore store, ServerOptions options, IHostAp
                 Limits = options.RequestLimits,
                 AttachmentLimits = options.Attachments,
                 LargeRequests = largeRequests,
+                Notifications = notifications,
+                Stopping = lifetime.ApplicationStopping,
             };
             if (operation.Streaming is { } streaming)
             {
                 EnterStream(user.MailboxId);
                 try
                 {
-                    stream = new EwsStreamWriter(http.Response, soap.Zone, streamEnd.Token);
+                    // Parts are written until the client goes away: a server that stops still sends the part saying so.
+                    stream = new EwsStreamWriter(http.Response, soap.Zone, cancellation);
                     await streaming(request, stream);
                 }
                 finally
@@ -291,6 +302,11 @@ public static class EwsOperations
     public static IReadOnlyDictionary<string, EwsOperation> With(params (string Name, EwsOperation Operation)[] more)
     {
         var table = Operations.Table.ToDictionary(p => p.Key, p => EwsOperation.Of(p.Value, Operations.DeclaringXsi.Contains(p.Key)), StringComparer.Ordinal);
+        foreach (var (name, handler) in Operations.Streaming)
+        {
+            table[name] = EwsOperation.Streamed(handler);
+        }
+
         foreach (var (name, operation) in more)
         {
             table[name] = operation;
