@@ -344,7 +344,7 @@ public sealed class EwsStreamWriter
     {
         // A part is built whole before any of it is sent, so a failure while writing it sends nothing of it.
         using var part = new MemoryStream();
-        SoapWriter.WriteResponse(part, writeBody, zone);
+        SoapWriter.WriteStreamedResponse(part, writeBody, zone);
         await SendAsync(part);
     }
 

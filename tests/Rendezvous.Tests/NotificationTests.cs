@@ -149,6 +149,9 @@ public sealed class NotificationTests : IAsyncLifetime
         var parts = new PartReader(await response.Content.ReadAsStreamAsync());
         var first = await parts.NextAsync();
         Assert.Equal("OK", Status(first!));
+        // As Exchange writes a streamed part: ews-javascript-api looks for the text "<Envelope" and "</Envelope>".
+        Assert.Contains("?><Envelope ", parts.LastRaw, StringComparison.Ordinal);
+        Assert.EndsWith("</Envelope>", parts.LastRaw, StringComparison.Ordinal);
 
         var expected = await ScriptAsync(a, b);
         var seen = new List<Event>();
@@ -572,11 +575,15 @@ public sealed class NotificationTests : IAsyncLifetime
     /// <summary>The complete envelopes of a streamed response, one at a time, each schema-validated; null once it ends.</summary>
     private sealed class PartReader(Stream body)
     {
-        private const string End = "</s:Envelope>";
+        // A streamed part is an unprefixed Envelope as Exchange writes it; a last fault part is an s:Envelope.
+        private static readonly string[] Ends = ["</Envelope>", "</s:Envelope>"];
         private readonly StringBuilder pending = new();
         private readonly Decoder decoder = Encoding.UTF8.GetDecoder();
         private readonly byte[] buffer = new byte[4096];
         private readonly char[] chars = new char[4096];
+
+        /// <summary>The text of the last part read.</summary>
+        public string LastRaw { get; private set; } = "";
 
         public async Task<XDocument?> NextAsync()
         {
@@ -584,11 +591,12 @@ public sealed class NotificationTests : IAsyncLifetime
             while (true)
             {
                 var text = pending.ToString();
-                var end = text.IndexOf(End, StringComparison.Ordinal);
+                var (end, endLength) = Ends.Select(e => (At: text.IndexOf(e, StringComparison.Ordinal), e.Length)).Where(e => e.At >= 0).OrderBy(e => e.At).FirstOrDefault((-1, 0));
                 if (end >= 0)
                 {
-                    pending.Remove(0, end + End.Length);
-                    var part = XDocument.Parse(text[..(end + End.Length)]);
+                    pending.Remove(0, end + endLength);
+                    LastRaw = text[..(end + endLength)];
+                    var part = XDocument.Parse(LastRaw);
                     var errors = SchemaValidator.Validate(part);
                     Assert.True(errors.Count == 0, string.Join("\n", errors) + "\n" + part);
                     return part;
