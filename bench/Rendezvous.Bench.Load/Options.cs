@@ -15,6 +15,9 @@ internal sealed class Options
           --big                the big-request scenarios instead (defect 3: limits, memory before, during and after)
           --attachment         the attachment memory figure instead (issue 15: a 20 MB attachment created and read
                                back, the server's memory before, at peak and after)
+          --notify             the notification figures instead (issue 17: 1,000 streaming subscribers over 200
+                               connections while 100 changes a second are made; latency p50/p99, RSS, lost events;
+                               --duration S sets the seconds of changes, default 30, quick 10)
           --big-light          only those one request at a time, and no 5,000-folder create: for a server without
                                limits (--server), which would take gigabytes or minutes
           --sizes              the scaling table instead: getitem, calendarview, propose and sync at 10, 1,000, 10,000
@@ -48,6 +51,8 @@ internal sealed class Options
     public bool Big { get; private set; }
 
     public bool Attachment { get; private set; }
+
+    public bool Notify { get; private set; }
 
     public bool BigLight { get; private set; }
 
@@ -97,6 +102,7 @@ internal sealed class Options
                 case "--sizes": o.Sizes = true; break;
                 case "--big": o.Big = true; break;
                 case "--attachment": o.Attachment = true; break;
+                case "--notify": o.Notify = true; break;
                 case "--big-light": o.Big = o.BigLight = true; break;
                 case "--size-list": o.SizeList = [.. Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--duration": duration = double.Parse(Value(), CultureInfo.InvariantCulture); break;
@@ -124,7 +130,7 @@ internal sealed class Options
             o.Workloads.AddRange(AllWorkloads);
         }
 
-        o.Duration = TimeSpan.FromSeconds(duration ?? (o.Quick ? 2 : o.Sizes ? 4 : 10));
+        o.Duration = TimeSpan.FromSeconds(duration ?? (o.Notify ? (o.Quick ? 10 : 30) : o.Quick ? 2 : o.Sizes ? 4 : 10));
         o.Warmup = TimeSpan.FromSeconds(warmup ?? (o.Quick ? 0.5 : o.Sizes ? 1 : 5));
         if (o.SyncSizes.Count != 2)
         {

@@ -35,7 +35,8 @@ try
         OptimizedBuild.Require(options.Server);
     }
 
-    return options.Attachment ? await new AttachmentBench(options, Console.Error, Console.Out).RunAsync(cancel.Token)
+    return options.Notify ? await new NotifyBench(options, Console.Error, Console.Out).RunAsync(cancel.Token)
+        : options.Attachment ? await new AttachmentBench(options, Console.Error, Console.Out).RunAsync(cancel.Token)
         : options.Big ? await new BigRequests(options, Console.Error, Console.Out).RunAsync(cancel.Token)
         : options.Sizes ? await bench.RunSizesAsync(cancel.Token) : await bench.RunMainAsync(cancel.Token);
 }

@@ -102,6 +102,21 @@ public enum ErrorCode
     MoveCopyFailed,
     /// <summary>The public folders root of a mailbox without public folders.</summary>
     NoPublicFolderReplica,
+    // Notifications (issue 17 §1).
+    /// <summary>No such subscription: never made, unsubscribed, or expired (ErrorSubscriptionNotFound).</summary>
+    SubscriptionNotFound,
+    /// <summary>The subscription belongs to another user (ErrorSubscriptionAccessDenied).</summary>
+    SubscriptionAccessDenied,
+    /// <summary>The id is not a subscription id, or names a subscription of another kind (ErrorInvalidSubscription).</summary>
+    InvalidSubscription,
+    /// <summary>The subscription request cannot be made as asked (ErrorInvalidSubscriptionRequest).</summary>
+    InvalidSubscriptionRequest,
+    /// <summary>A watermark this server did not sign for this mailbox (ErrorInvalidWatermark).</summary>
+    InvalidWatermark,
+    /// <summary>A push URL that is not http(s) or that the server's push policy refuses (ErrorInvalidPushSubscriptionUrl).</summary>
+    InvalidPushSubscriptionUrl,
+    /// <summary>The user holds as many subscriptions as allowed (ErrorExceededSubscriptionCount).</summary>
+    ExceededSubscriptionCount,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

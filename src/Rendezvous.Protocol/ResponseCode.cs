@@ -198,5 +198,13 @@ public static class ResponseCodes
     public const string ErrorCannotEmptyFolder = nameof(ErrorCannotEmptyFolder);
     public const string ErrorMoveDistinguishedFolder = nameof(ErrorMoveDistinguishedFolder);
     public const string ErrorNoPublicFolderReplicaAvailable = nameof(ErrorNoPublicFolderReplicaAvailable);
+    // Notifications (issue 17 §1).
+    public const string ErrorSubscriptionNotFound = nameof(ErrorSubscriptionNotFound);
+    public const string ErrorSubscriptionAccessDenied = nameof(ErrorSubscriptionAccessDenied);
+    public const string ErrorInvalidSubscription = nameof(ErrorInvalidSubscription);
+    public const string ErrorInvalidSubscriptionRequest = nameof(ErrorInvalidSubscriptionRequest);
+    public const string ErrorInvalidWatermark = nameof(ErrorInvalidWatermark);
+    public const string ErrorInvalidPushSubscriptionUrl = nameof(ErrorInvalidPushSubscriptionUrl);
+    public const string ErrorExceededSubscriptionCount = nameof(ErrorExceededSubscriptionCount);
 #pragma warning restore CS1591
 }

@@ -162,12 +162,33 @@ public sealed class SoapRequest
             }
         }
 
+        AcceptMessagesWatermark(operation);
         if (isServed is null || isServed(operation.Name.LocalName))
         {
             SchemaElements.Check(operation);
         }
 
         return new SoapRequest(operation, version, versionGiven, timeZone, impersonated, spool);
+    }
+
+    /// <summary>
+    /// exchangelib writes a pull or push subscription's Watermark as m:Watermark where the schema has t:Watermark, and
+    /// Exchange takes it: it is read as t:Watermark (the one deviation from the schema a client is known to rely on here).
+    /// </summary>
+    private static void AcceptMessagesWatermark(XElement operation)
+    {
+        if (operation.Name != Ews.M + "Subscribe")
+        {
+            return;
+        }
+
+        foreach (var request in operation.Elements())
+        {
+            foreach (var watermark in request.Elements(Ews.M + "Watermark").ToList())
+            {
+                watermark.Name = Ews.T + "Watermark";
+            }
+        }
     }
 
     /// <summary>The ErrorSchemaValidation fault for <paramref name="violation"/>, at the line and position of <paramref name="at"/>.</summary>

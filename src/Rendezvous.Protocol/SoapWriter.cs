@@ -34,21 +34,29 @@ public static class SoapWriter
     public static void WriteResponseDeclaringXsi(Stream output, Action<EwsWriter> writeBody, TimeZoneInfo? zone) =>
         Write(output, writeBody, zone, declareXsi: true);
 
-    private static void Write(Stream output, Action<EwsWriter> writeBody, TimeZoneInfo? zone, bool declareXsi)
+    /// <summary>
+    /// One part of a streamed response (GetStreamingEvents) as Exchange writes it: the SOAP namespace the default one,
+    /// so the part is an unprefixed Envelope. ews-javascript-api (the EWS Managed API's port) finds each part of a
+    /// stream by looking for the text "&lt;Envelope" and "&lt;/Envelope&gt;".
+    /// </summary>
+    public static void WriteStreamedResponse(Stream output, Action<EwsWriter> writeBody, TimeZoneInfo? zone) =>
+        Write(output, writeBody, zone, declareXsi: false, soapPrefix: "");
+
+    private static void Write(Stream output, Action<EwsWriter> writeBody, TimeZoneInfo? zone, bool declareXsi, string soapPrefix = "s")
     {
         using var xml = XmlWriter.Create(output, Settings);
         var w = new EwsWriter(xml, zone);
-        StartEnvelope(xml, declareXsi);
-        xml.WriteStartElement("s", "Body", Ews.SoapNs);
+        StartEnvelope(xml, declareXsi, soapPrefix);
+        xml.WriteStartElement(soapPrefix, "Body", Ews.SoapNs);
         writeBody(w);
         xml.WriteEndElement();
         xml.WriteEndElement();
     }
 
-    private static void StartEnvelope(XmlWriter xml, bool declareXsi)
+    private static void StartEnvelope(XmlWriter xml, bool declareXsi, string soapPrefix = "s")
     {
         xml.WriteStartDocument();
-        xml.WriteStartElement("s", "Envelope", Ews.SoapNs);
+        xml.WriteStartElement(soapPrefix, "Envelope", Ews.SoapNs);
         xml.WriteAttributeString("xmlns", "m", null, Ews.MessagesNs);
         xml.WriteAttributeString("xmlns", "t", null, Ews.TypesNs);
         // Declared before any element can carry an xsi:type (ConvertId's AlternateId), as Exchange declares it above
@@ -58,7 +66,7 @@ public static class SoapWriter
             xml.WriteAttributeString("xmlns", "xsi", null, Ews.XsiNs);
         }
 
-        xml.WriteStartElement("s", "Header", Ews.SoapNs);
+        xml.WriteStartElement(soapPrefix, "Header", Ews.SoapNs);
         xml.WriteStartElement("h", "ServerVersionInfo", Ews.TypesNs);
         xml.WriteAttributeString("MajorVersion", Values.Format(ExchangeVersions.MajorVersion));
         xml.WriteAttributeString("MinorVersion", Values.Format(ExchangeVersions.MinorVersion));

@@ -18,7 +18,7 @@ namespace Rendezvous.Server;
 /// entry in <see cref="EwsOperations"/>, and write the response: buffered, or streamed in parts. Every failure of the
 /// whole request is turned into a SOAP fault here, and only here.
 /// </summary>
-public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger)
+public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger, NotificationHub? notifications = null)
 {
     private readonly SemaphoreSlim largeRequests = new(options.RequestLimits.MaxConcurrentLargeRequests);
     private readonly MemoryTrimmer trimmer = new(options.Time);
@@ -57,6 +57,13 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
                 throw NotServed(soap.OperationName);
             }
 
+            if (string.Equals(http.Request.Headers["X-PreferServerAffinity"], "true", StringComparison.OrdinalIgnoreCase))
+            {
+                // A client that keeps a group of subscriptions on one mailbox server asks for affinity and sends the cookie
+                // back (how-to-maintain-affinity-between-group-of-subscriptions-and-mailbox-server.md). One node: one value.
+                http.Response.Cookies.Append("X-BackEndOverrideCookie", "rendezvous", new CookieOptions { Path = "/", HttpOnly = true });
+            }
+
             if (soap.ImpersonatedAddress is { } impersonated && !impersonated.Equals(user.Address, StringComparison.OrdinalIgnoreCase))
             {
                 throw new EwsFaultException(ResponseCodes.ErrorAccessDenied, "The account does not have permission to impersonate the requested user.");
@@ -74,13 +81,16 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
                 Limits = options.RequestLimits,
                 AttachmentLimits = options.Attachments,
                 LargeRequests = largeRequests,
+                Notifications = notifications,
+                Stopping = lifetime.ApplicationStopping,
             };
             if (operation.Streaming is { } streaming)
             {
                 EnterStream(user.MailboxId);
                 try
                 {
-                    stream = new EwsStreamWriter(http.Response, soap.Zone, streamEnd.Token);
+                    // Parts are written until the client goes away: a server that stops still sends the part saying so.
+                    stream = new EwsStreamWriter(http.Response, soap.Zone, cancellation);
                     await streaming(request, stream);
                 }
                 finally
@@ -301,6 +311,11 @@ public static class EwsOperations
     public static IReadOnlyDictionary<string, EwsOperation> With(params (string Name, EwsOperation Operation)[] more)
     {
         var table = Operations.Table.ToDictionary(p => p.Key, p => EwsOperation.Of(p.Value, Operations.DeclaringXsi.Contains(p.Key)), StringComparer.Ordinal);
+        foreach (var (name, handler) in Operations.Streaming)
+        {
+            table[name] = EwsOperation.Streamed(handler);
+        }
+
         foreach (var (name, operation) in more)
         {
             table[name] = operation;
@@ -338,7 +353,7 @@ public sealed class EwsStreamWriter
     {
         // A part is built whole before any of it is sent, so a failure while writing it sends nothing of it.
         using var part = new MemoryStream();
-        SoapWriter.WriteResponse(part, writeBody, zone);
+        SoapWriter.WriteStreamedResponse(part, writeBody, zone);
         await SendAsync(part);
     }
 

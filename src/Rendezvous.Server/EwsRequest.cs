@@ -33,6 +33,12 @@ public sealed class EwsRequest
     /// <summary>How large attachments may be and how many an item holds.</summary>
     public AttachmentLimits AttachmentLimits { get; init; } = new();
 
+    /// <summary>The server's subscriptions (null: a host without notifications).</summary>
+    public NotificationHub? Notifications { get; init; }
+
+    /// <summary>Cancelled when the server stops: a stream then says so to its client before it ends.</summary>
+    public CancellationToken Stopping { get; init; }
+
     private readonly List<IAsyncDisposable> held = [];
 
     /// <summary>Keeps <paramref name="resource"/> (an attachment's stream, read while the response is written) until the request ends.</summary>

@@ -64,6 +64,17 @@ public static class Operations
         ["ArchiveItem"] = EwsErrors.Edge(ItemActionHandlers.ArchiveItem),
         ["ExportItems"] = EwsErrors.Edge(ItemActionHandlers.ExportItems),
         ["UploadItems"] = EwsErrors.Edge(ItemActionHandlers.UploadItems),
+        // Notifications (issue 17 §1); GetStreamingEvents is in Streaming.
+        ["Subscribe"] = EwsErrors.Edge(NotificationHandlers.Subscribe),
+        ["GetEvents"] = EwsErrors.Edge(NotificationHandlers.GetEvents),
+        ["Unsubscribe"] = EwsErrors.Edge(NotificationHandlers.Unsubscribe),
+    };
+
+    /// <summary>The operations whose responses are streamed (<see cref="EwsOperation.Streamed"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, StreamingOperationHandler> Streaming = new Dictionary<string, StreamingOperationHandler>(StringComparer.Ordinal)
+    {
+        // Notifications (issue 17 §1).
+        ["GetStreamingEvents"] = NotificationHandlers.GetStreamingEvents,
     };
 
     /// <summary>

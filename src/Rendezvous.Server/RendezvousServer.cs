@@ -17,9 +17,15 @@ public sealed class RendezvousServer : IAsyncDisposable
 {
     private readonly WebApplication app;
 
-    private RendezvousServer(WebApplication app, IMailStore store, string dataPath)
+    private readonly NotificationHub notifications;
+    private readonly HttpPushSender pushSender;
+    private int disposed;
+
+    private RendezvousServer(WebApplication app, IMailStore store, string dataPath, NotificationHub notifications, HttpPushSender pushSender)
     {
         this.app = app;
+        this.notifications = notifications;
+        this.pushSender = pushSender;
         Store = store;
         DataPath = dataPath;
     }
@@ -75,8 +81,15 @@ public sealed class RendezvousServer : IAsyncDisposable
         builder.Services.AddSingleton<SeriesCache>();
         builder.Services.AddSingleton<BasicAuthenticator>();
         builder.Services.AddMailboxSignIn(options.Realm);
+        WebApplication? app = null;
+        // The hub is made before the host (the endpoint takes it); it logs through the host's logging once there is one.
+        var pushLog = new Lazy<ILogger>(() => app!.Services.GetRequiredService<ILoggerFactory>().CreateLogger<NotificationHub>());
+        var pushSender = new HttpPushSender(options.Notifications);
+        var notifications = new NotificationHub(store, options.Notifications, options.Time, pushSender,
+            (message, e) => pushLog.Value.LogWarning(e, "{Message}", message));
+        builder.Services.AddSingleton(notifications);
         builder.Services.AddSingleton<EwsEndpoint>();
-        var app = builder.Build();
+        app = builder.Build();
         var endpoint = app.Services.GetRequiredService<EwsEndpoint>();
         app.Use((http, next) => gate is null ? next(http) : gate.OnRequestAsync(http, next));
         app.UseRouting();
@@ -87,14 +100,23 @@ public sealed class RendezvousServer : IAsyncDisposable
         app.MapPost("/EWS/Exchange.asmx", endpoint.HandleAsync).RequireMailboxUser();
         app.MapGet("/", () => Results.Text("Rendezvous EWS server. Endpoint: /EWS/Exchange.asmx\n"));
         await app.StartAsync(cancellationToken);
-        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? options.DataDirectory);
+        notifications.Start();
+        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? options.DataDirectory, notifications, pushSender);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => app.WaitForShutdownAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
+        // Once: a test that stops the server to see what its clients are told disposes it again when it ends.
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         await app.StopAsync();
+        await notifications.DisposeAsync();
+        pushSender.Dispose();
         await app.DisposeAsync();
         await Store.DisposeAsync();
     }

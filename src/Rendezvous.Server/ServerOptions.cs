@@ -33,6 +33,9 @@ public sealed class ServerOptions
 
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
+    /// <summary>Subscriptions: polling, keep-alives, lifetimes, push retries and where pushes may go.</summary>
+    public Services.NotificationOptions Notifications { get; set; } = new();
+
     /// <summary>The operations the endpoint dispatches to; null: <see cref="EwsOperations.Default"/> (tests add their own).</summary>
     public IReadOnlyDictionary<string, EwsOperation>? OperationTable { get; set; }
 }

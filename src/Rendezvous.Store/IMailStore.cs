@@ -140,6 +140,12 @@ public sealed record ChangeLogEntry(long Seq, ChangeKind Kind, bool IsFolder, st
 /// <summary>Entries of a change log after a position, and the position that covers them (the mailbox's last number when all were read).</summary>
 public sealed record ChangeLogPage(IReadOnlyList<ChangeLogEntry> Entries, long Position, bool IncludesLast);
 
+/// <summary>
+/// The mailboxes that have change log entries after a cursor, and the cursor that covers them. The cursor is a position
+/// in the log of every mailbox at once, in commit order: what a notifier polls to learn which mailboxes to read.
+/// </summary>
+public sealed record ChangedMailboxes(IReadOnlyList<string> MailboxIds, long Cursor);
+
 /// <summary>One item change: <see cref="Item"/> is its current state, null for a <see cref="SyncChangeKind.Delete"/>.</summary>
 public sealed record ItemSyncChange(SyncChangeKind Kind, string ItemId, Item? Item);
 
@@ -319,6 +325,15 @@ public interface IMailStore : IAsyncDisposable
     /// first, at most about <paramref name="max"/> entries (the entries of one change are never split), in one snapshot.
     /// </summary>
     Task<ChangeLogPage> GetChangeLogAsync(string mailboxId, long position, int max, CancellationToken cancellationToken);
+
+    /// <summary>The last number <paramref name="mailboxId"/> gave (0 for none): a change log read from it sees only later changes.</summary>
+    Task<long> GetChangeLogPositionAsync(string mailboxId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Which mailboxes logged changes after <paramref name="cursor"/> (negative: none asked, only the current cursor), in
+    /// one snapshot, whatever process wrote them. One indexed range read, however many mailboxes the store holds.
+    /// </summary>
+    Task<ChangedMailboxes> GetChangedMailboxesAsync(long cursor, CancellationToken cancellationToken);
 
     /// <summary>
     /// The secret that signs sync states: random, made once per store and kept in it, so a state survives a restart

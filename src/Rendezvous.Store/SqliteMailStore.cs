@@ -1680,6 +1680,38 @@ public sealed partial class SqliteMailStore : IMailStore
         return new ChangeLogPage(entries, entries[^1].Seq, false);
     }
 
+    public async Task<long> GetChangeLogPositionAsync(string mailboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        var position = await SyncPositionAsync(connection, tx, mailboxId, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return position;
+    }
+
+    public async Task<ChangedMailboxes> GetChangedMailboxesAsync(long cursor, CancellationToken cancellationToken)
+    {
+        // The log's rowid is its commit order: one writer at a time (SQLite's lock, whatever process) appends at the end,
+        // and the log is never pruned, so a row written after a cursor has a larger rowid.
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        await using var last = connection.Command("SELECT IFNULL(MAX(rowid), 0) FROM change_log;", tx);
+        var end = (long)(await last.ExecuteScalarAsync(cancellationToken))!;
+        var mailboxes = new List<string>();
+        if (cursor >= 0 && end > cursor)
+        {
+            await using var cmd = connection.Command("SELECT DISTINCT mailbox_id FROM change_log WHERE rowid > $c AND rowid <= $e;", tx, ("$c", cursor), ("$e", end));
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                mailboxes.Add(reader.GetString(0));
+            }
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return new ChangedMailboxes(mailboxes, Math.Max(end, cursor));
+    }
+
     private static async Task<List<ChangeLogEntry>> ReadLogAsync(PooledConnection connection, SqliteTransaction tx, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         await using var cmd = connection.Command(sql, tx, parameters);

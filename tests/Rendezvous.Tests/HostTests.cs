@@ -486,7 +486,8 @@ public sealed class HostTests
     /// <summary>Reads a streamed response one envelope at a time, as the bytes arrive; null once it has ended.</summary>
     private sealed class PartReader(Stream body)
     {
-        private const string End = "</s:Envelope>";
+        // A streamed part is an unprefixed Envelope as Exchange writes it; a last fault part is an s:Envelope.
+        private static readonly string[] Ends = ["</Envelope>", "</s:Envelope>"];
         private readonly StringBuilder pending = new();
         private readonly Decoder decoder = Encoding.UTF8.GetDecoder();
         private readonly byte[] buffer = new byte[4096];
@@ -498,11 +499,11 @@ public sealed class HostTests
             while (true)
             {
                 var text = pending.ToString();
-                var end = text.IndexOf(End, StringComparison.Ordinal);
+                var (end, endLength) = Ends.Select(e => (At: text.IndexOf(e, StringComparison.Ordinal), e.Length)).Where(e => e.At >= 0).OrderBy(e => e.At).FirstOrDefault((-1, 0));
                 if (end >= 0)
                 {
-                    pending.Remove(0, end + End.Length);
-                    return XDocument.Parse(text[..(end + End.Length)]);
+                    pending.Remove(0, end + endLength);
+                    return XDocument.Parse(text[..(end + endLength)]);
                 }
 
                 var read = await body.ReadAsync(buffer, timeout.Token);

@@ -91,6 +91,14 @@ public static class EwsErrors
         ErrorCode.PostOutsideMailFolder => ResponseCodes.ErrorCannotCreatePostItemInNonMailFolder,
         ErrorCode.ItemSave => ResponseCodes.ErrorItemSave,
         ErrorCode.NameResolutionNoResults => ResponseCodes.ErrorNameResolutionNoResults,
+        // Notifications (issue 17 §1).
+        ErrorCode.SubscriptionNotFound => ResponseCodes.ErrorSubscriptionNotFound,
+        ErrorCode.SubscriptionAccessDenied => ResponseCodes.ErrorSubscriptionAccessDenied,
+        ErrorCode.InvalidSubscription => ResponseCodes.ErrorInvalidSubscription,
+        ErrorCode.InvalidSubscriptionRequest => ResponseCodes.ErrorInvalidSubscriptionRequest,
+        ErrorCode.InvalidWatermark => ResponseCodes.ErrorInvalidWatermark,
+        ErrorCode.InvalidPushSubscriptionUrl => ResponseCodes.ErrorInvalidPushSubscriptionUrl,
+        ErrorCode.ExceededSubscriptionCount => ResponseCodes.ErrorExceededSubscriptionCount,
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "An error code without a ResponseCode."),
     };
 
