@@ -70,10 +70,10 @@ public sealed class EndpointTests(ServerFixture server)
     [Fact]
     public async Task An_unimplemented_operation_gets_a_fault_that_names_it()
     {
-        var response = await server.CallAsync(ServerFixture.Alice, "<m:GetRooms><m:RoomList><t:EmailAddress>rooms@example.com</t:EmailAddress></m:RoomList></m:GetRooms>");
+        var response = await server.CallAsync(ServerFixture.Alice, "<m:PlayOnPhone><m:ItemId Id=\"x\"/><m:DialString>123</m:DialString></m:PlayOnPhone>");
         Assert.Equal(HttpStatusCode.InternalServerError, response.Status);
         Assert.Equal("a:ErrorInvalidOperation", response.FaultCode);
-        Assert.Contains("GetRooms", response.Document.ToString(), StringComparison.Ordinal);
+        Assert.Contains("PlayOnPhone", response.Document.ToString(), StringComparison.Ordinal);
         Assert.NotNull(response.ServerVersionInfo);
     }
 
