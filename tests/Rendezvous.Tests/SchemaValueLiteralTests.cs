@@ -54,6 +54,10 @@ public sealed partial class SchemaValueLiteralTests
         [("Rendezvous.Store/ItemFormat.cs", "Text")] = "a key of the stored JSON format (a body's text)",
         [("Rendezvous.Store/ItemFormat.cs", "Address")] = "a key of the stored JSON format (an address)",
         [("Rendezvous.Store/ItemFormat.cs", "Mailbox")] = "a key of the stored JSON format (an attendee's mailbox)",
+        [("Rendezvous.Server/Autodiscover/AutodiscoverWire.cs", "User")] = "the autodiscover elements User (POX) and User, UserResponse, UserSetting (SOAP)",
+        [("Rendezvous.Server/Autodiscover/AutodiscoverWire.cs", "Mailbox")] = "the Mailbox element of a SOAP autodiscover User",
+        [("Rendezvous.Server/Autodiscover/AutodiscoverWire.cs", "DisplayName")] = "the DisplayName element of a POX autodiscover User",
+        [("Rendezvous.Server/Autodiscover/AutodiscoverWire.cs", "Error")] = "the Error element of a POX autodiscover error response",
     };
 
     [Fact]
