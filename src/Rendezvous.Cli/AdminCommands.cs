@@ -13,6 +13,10 @@ internal static class AdminCommands
         {
             Urls = options.Get("--urls") ?? "http://127.0.0.1:5000",
             DataDirectory = options.Data,
+            PublicUrl = options.Get("--public-url"),
+            CertificatePath = options.Get("--cert"),
+            KeyPath = options.Get("--key"),
+            AllowInsecureBasic = options.Has("--allow-insecure-basic"),
             Limits = new Protocol.XmlLimits(
                 options.GetNumber("--max-request-bytes") ?? new Protocol.XmlLimits().MaxRequestBytes,
                 (int)(options.GetNumber("--max-depth") ?? new Protocol.XmlLimits().MaxDepth)),
@@ -24,10 +28,26 @@ internal static class AdminCommands
                 MaxAttachmentsPerItem = (int)(options.GetNumber("--max-attachments") ?? new Services.AttachmentLimits().MaxAttachmentsPerItem),
             },
         };
-        await using var server = await RendezvousServer.StartAsync(serverOptions, cancellationToken: cancellationToken);
+        if (serverOptions.KeyPath is not null && serverOptions.CertificatePath is null)
+        {
+            throw new UsageException("--key needs --cert");
+        }
+
+        RendezvousServer server;
+        try
+        {
+            server = await RendezvousServer.StartAsync(serverOptions, cancellationToken: cancellationToken);
+        }
+        catch (ServerStartException e)
+        {
+            throw new CommandException(e.Message);
+        }
+
+        await using var running = server;
         var users = await server.Store.ListUsersAsync(cancellationToken);
         stdout.WriteLine($"Rendezvous listening on {string.Join(", ", server.Addresses)}");
-        stdout.WriteLine($"EWS endpoint: {server.EwsUrl}");
+        stdout.WriteLine($"EWS endpoint: {server.PublicEwsUrl}");
+        stdout.WriteLine($"Autodiscover: {new Uri(server.PublicUrl, "autodiscover/autodiscover.xml").AbsoluteUri} (and .svc, .json)");
         stdout.WriteLine($"Data: {server.DataPath} ({users.Count} user{(users.Count == 1 ? "" : "s")})");
         if (users.Count == 0)
         {
@@ -36,6 +56,17 @@ internal static class AdminCommands
 
         stdout.Flush();
         await server.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+
+    /// <summary>rdv dev-cert: a self-signed localhost certificate and its key, as PEM files for --cert and --key.</summary>
+    public static async Task<int> DevCertAsync(Options options, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        using var certificate = DevCertificate.Create(TimeProvider.System);
+        var (cert, key) = await DevCertificate.WriteAsync(certificate, options.Get("--out") ?? ".", cancellationToken);
+        stdout.WriteLine($"Certificate: {cert} (CN=localhost, 127.0.0.1, ::1; valid until {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}; SHA-256 {certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)})");
+        stdout.WriteLine($"Key: {key}");
+        stdout.WriteLine($"Serve with: rdv serve --urls https://127.0.0.1:5001 --cert {cert} --key {key}");
         return 0;
     }
 

@@ -12,11 +12,16 @@ public static class Commands
           rdv serve [--urls URL] [--data DIR] [--max-request-bytes N] [--max-depth N] [--max-batch N] [--max-find N]
                     [--max-response-item-bytes N] [--max-large-requests N] [--max-attachment-bytes N] [--max-attachments N]
                     [--max-connections N] [--max-connections-per-client N] [--idle-timeout S] [--header-timeout S] [--min-data-rate B]
+                    [--public-url URL] [--cert FILE --key FILE] [--allow-insecure-basic]
                                                               run the EWS server (default http://127.0.0.1:5000, ./rendezvous-data,
                                                               requests up to 10 MiB and 64 levels of nesting, 1,000 ids, items
                                                               or changes a request, finds of 1,000, 16 MiB of items a GetItem;
                                                               1,000 connections, 100 per client address (0: no limit), idle ones
                                                               closed after 30 s, headers within 10 s, bodies at 240 bytes/s at least)
+                                                              https:// URLs need --cert and --key (PEM); plain http:// beyond
+                                                              loopback needs --allow-insecure-basic; --public-url is the base URL
+                                                              autodiscover gives out (default: the first URL listened on)
+          rdv dev-cert [--out DIR]                            write a self-signed localhost certificate and key (PEM) for local use
           rdv user add EMAIL [--name "Display Name"] [--culture da-DK] [--password-stdin] [--data DIR]
                                                               --culture: the mailbox's language, in which its folders are
                                                               named (da, de, fr, sv, en; default en-US)
@@ -74,6 +79,7 @@ public static class Commands
             return options.Positional switch
             {
                 ["serve"] => await AdminCommands.ServeAsync(options, stdout, cancellationToken),
+                ["dev-cert"] => await AdminCommands.DevCertAsync(options, stdout, cancellationToken),
                 ["user", "add", var email] => await AdminCommands.AddUserAsync(options, email, stdin, stdout, cancellationToken),
                 ["user", "list"] => await AdminCommands.ListUsersAsync(options, stdout, cancellationToken),
                 ["user", "passwd", var email] => await AdminCommands.SetPasswordAsync(options, email, stdin, stdout, cancellationToken),

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rendezvous.Services;
+using Rendezvous.Server.Autodiscover;
 using Rendezvous.Store;
 
 namespace Rendezvous.Server;
@@ -45,12 +46,26 @@ public sealed class RendezvousServer : IAsyncDisposable
 
     public string EwsUrl => Addresses[0].TrimEnd('/') + "/EWS/Exchange.asmx";
 
+    /// <summary>The base URL the server gives out: <see cref="ServerOptions.PublicUrl"/>, else the first address listened on.</summary>
+    public Uri PublicUrl => PublicBase(app.Services);
+
+    /// <summary>The EWS endpoint as the server names it to clients (autodiscover).</summary>
+    public string PublicEwsUrl => new Uri(PublicUrl, "EWS/Exchange.asmx").AbsoluteUri;
+
     public static async Task<RendezvousServer> StartAsync(ServerOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
+        var listeners = Listeners.Check(options);
+        var certificate = listeners.Any(l => l.Scheme == Uri.UriSchemeHttps) ? Listeners.LoadCertificate(options) : null;
         var store = await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken, options.MaxStoreBytes, options.Time);
         var builder = WebApplication.CreateSlimBuilder();
         ConnectionGate? gate = null;
         builder.WebHost.UseUrls(options.Urls);
+        if (certificate is not null)
+        {
+            // The slim builder leaves out Kestrel's https:// address support unless asked.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -64,6 +79,11 @@ public sealed class RendezvousServer : IAsyncDisposable
             k.Limits.MinResponseDataRate = new MinDataRate(c.MinDataRate, c.MinDataRateGrace);
             gate = new ConnectionGate(c, options.Time, k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<ConnectionGate>());
             k.ConfigureEndpointDefaults(listen => listen.Use(next => connection => gate.OnConnectionAsync(connection, next)));
+            if (certificate is not null)
+            {
+                // Kestrel's default protocols (HTTP/1.1 and HTTP/2) apply: HTTP/2 is chosen by ALPN where the client offers it.
+                k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+            }
         });
         builder.Logging.ClearProviders();
         if (logging is not null)
@@ -89,7 +109,16 @@ public sealed class RendezvousServer : IAsyncDisposable
             (message, e) => pushLog.Value.LogWarning(e, "{Message}", message));
         builder.Services.AddSingleton(notifications);
         builder.Services.AddSingleton<EwsEndpoint>();
+        // Resolved at the first autodiscover request, once the addresses listened on are known (a port of 0). A wildcard
+        // address (0.0.0.0, [::]) names no host a client can use: each request's own Host is given back instead.
+        builder.Services.AddSingleton(sp => PublicBase(sp) is var url && Listeners.IsWildcard(url) ? new AutodiscoverBase(null) : new AutodiscoverBase(url));
         app = builder.Build();
+        foreach (var insecure in listeners.Where(l => l.Scheme == Uri.UriSchemeHttp && !Listeners.IsLoopback(l)))
+        {
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<RendezvousServer>().LogWarning(
+                "Basic sign-in over plain HTTP on {Url} (--allow-insecure-basic): passwords cross the network in clear text", insecure);
+        }
+
         var endpoint = app.Services.GetRequiredService<EwsEndpoint>();
         app.Use((http, next) => gate is null ? next(http) : gate.OnRequestAsync(http, next));
         app.UseRouting();
@@ -98,10 +127,19 @@ public sealed class RendezvousServer : IAsyncDisposable
         // Note: DavMail posts to /ews/exchange.asmx whatever its URL says; route templates match case-insensitively.
         // Another method on the path gets routing's 405 with Allow: POST, before any sign-in.
         app.MapPost("/EWS/Exchange.asmx", endpoint.HandleAsync).RequireMailboxUser();
+        app.MapAutodiscover();
         app.MapGet("/", () => Results.Text("Rendezvous EWS server. Endpoint: /EWS/Exchange.asmx\n"));
         await app.StartAsync(cancellationToken);
         notifications.Start();
         return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? options.DataDirectory, notifications, pushSender);
+    }
+
+    private static Uri PublicBase(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<ServerOptions>();
+        var text = options.PublicUrl ?? services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("the server listens on no address");
+        return Listeners.Base(text);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => app.WaitForShutdownAsync(cancellationToken);

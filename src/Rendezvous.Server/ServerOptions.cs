@@ -9,6 +9,24 @@ public sealed class ServerOptions
     /// <summary>Where Kestrel listens; port 0 picks a free one.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:5000";
 
+    /// <summary>
+    /// The base URL the server gives out (autodiscover answers, anything naming the server), e.g. the address of a TLS
+    /// terminator or load balancer in front of it; null: the first URL listened on.
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>The PEM certificate (and its chain) for the https:// URLs of <see cref="Urls"/>.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PEM private key of <see cref="CertificatePath"/> (null: the key is in the certificate file).</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>
+    /// Listen on plain http:// beyond loopback even though Basic sign-in then crosses the network in clear text
+    /// (warned at start); without it such a listener is refused at start.
+    /// </summary>
+    public bool AllowInsecureBasic { get; set; }
+
     /// <summary>The folder holding the SQLite database.</summary>
     public string DataDirectory { get; set; } = "rendezvous-data";
 

@@ -60,6 +60,10 @@ public sealed partial class SchemaValueLiteralTests
         [("Rendezvous.Services/PeopleService.cs", "All")] = "MailTipTypes' All (a list type SchemaValues does not carry), which ExternalAudience also names",
         [("Rendezvous.Server/Edge/PeopleEdge.cs", "All")] = "MailTipTypes' All (a list type SchemaValues does not carry), which ExternalAudience also names",
         [("Rendezvous.Server/Edge/PeopleEdge.cs", "Mailbox")] = "the Mailbox element of an ExpandDL",
+        [("Rendezvous.Server/Autodiscover/AutodiscoverWire.cs", "User")] = "the autodiscover elements User (POX) and User, UserResponse, UserSetting (SOAP)",
+        [("Rendezvous.Server/Autodiscover/AutodiscoverWire.cs", "Mailbox")] = "the Mailbox element of a SOAP autodiscover User",
+        [("Rendezvous.Server/Autodiscover/AutodiscoverWire.cs", "DisplayName")] = "the DisplayName element of a POX autodiscover User",
+        [("Rendezvous.Server/Autodiscover/AutodiscoverWire.cs", "Error")] = "the Error element of a POX autodiscover error response",
     };
 
     [Fact]
