@@ -55,7 +55,6 @@ public sealed partial class SchemaValueLiteralTests
         [("Rendezvous.Store/ItemFormat.cs", "Address")] = "a key of the stored JSON format (an address)",
         [("Rendezvous.Store/ItemFormat.cs", "Mailbox")] = "a key of the stored JSON format (an attendee's mailbox)",
         [("Rendezvous.Domain/DefaultFolders.cs", "Contacts")] = "the contacts folder's English name, which ResolveNamesSearchScopeType also names",
-        [("Rendezvous.Store/SqliteMailStore.cs", "Contacts")] = "the display name of a new mailbox's Contacts folder, which ResolveNamesSearchScopeType also names",
         [("Rendezvous.Server/Edge/UserConfigurationEdge.cs", "All")] = "UserConfigurationPropertyType's All, which ExternalAudience also names",
         [("Rendezvous.Services/PeopleService.cs", "All")] = "MailTipTypes' All (a list type SchemaValues does not carry), which ExternalAudience also names",
         [("Rendezvous.Server/Edge/PeopleEdge.cs", "All")] = "MailTipTypes' All (a list type SchemaValues does not carry), which ExternalAudience also names",
