@@ -58,6 +58,7 @@ public sealed class InteropTests(ServerFixture server)
             $"ews-javascript-api is not installed: run npm ci in {EwsJavascriptApiDirectory} (.ci/run does)");
         var info = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = EwsJavascriptApiDirectory };
         info.ArgumentList.Add(Path.Combine(EwsJavascriptApiDirectory, script));
+        await SeedRoomsAsync();
         PointAtServer(info);
         var (exitCode, stdout, stderr) = await Processes.RunAsync(info, timeoutSeconds: 300);
         Assert.True(exitCode == 0, $"{script} exited {exitCode}\n{stdout}\n{stderr}");
@@ -97,8 +98,28 @@ public sealed class InteropTests(ServerFixture server)
     }
 
     /// <summary>The server and its two users, as every interop script reads them (RDV_URL, RDV_USER1, ...).</summary>
+    // A room in a room list on the shared server, for the scripts that book rooms (j09_rooms.js); made once.
+    private const string InteropRoom = "interop-room@example.com";
+    private const string InteropRoomList = "interop-rooms@example.com";
+
+    private async Task SeedRoomsAsync()
+    {
+        var store = server.Server.Store;
+        if (await store.FindUserAsync(InteropRoom, CancellationToken.None) is not null)
+        {
+            return;
+        }
+
+        var room = await store.AddUserAsync(InteropRoom, "Interop Room", "!room", CancellationToken.None);
+        await store.SetRoomAsync(room.MailboxId, 6, CancellationToken.None);
+        await store.AddRoomListAsync(InteropRoomList, "Interop Rooms", CancellationToken.None);
+        await store.SetRoomListMemberAsync(InteropRoomList, room.MailboxId, true, CancellationToken.None);
+    }
+
     private void PointAtServer(ProcessStartInfo info)
     {
+        info.Environment["RDV_ROOM"] = InteropRoom;
+        info.Environment["RDV_ROOMLIST"] = InteropRoomList;
         info.Environment["RDV_URL"] = server.Url;
         info.Environment["RDV_USER1"] = ServerFixture.Alice;
         info.Environment["RDV_PASSWORD1"] = ServerFixture.Password;
