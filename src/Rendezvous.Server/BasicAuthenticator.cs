@@ -57,6 +57,9 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
         Locked,
     }
 
+    /// <summary>What checking an unknown user's password costs: the dummy hash's PBKDF2 iterations (made on first use).</summary>
+    public int DummyHashIterations => PasswordHasher.IterationsOf(dummyHash.Value) ?? 0;
+
     /// <summary>PBKDF2 checks run so far (dummy ones included): what a lockout saves shows here.</summary>
     public long PasswordChecks => Interlocked.Read(ref passwordChecks);
 

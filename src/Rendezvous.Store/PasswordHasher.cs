@@ -19,6 +19,17 @@ public static class PasswordHasher
         return string.Create(CultureInfo.InvariantCulture, $"pbkdf2-sha256${iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}");
     }
 
+    /// <summary>The PBKDF2 iteration count of a stored hash (what checking a password against it costs), or null for none.</summary>
+    public static int? IterationsOf(string stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var parts = stored.Split('$');
+        return parts.Length == 4 && parts[0] == "pbkdf2-sha256"
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var iterations) && iterations >= 1
+            ? iterations
+            : null;
+    }
+
     public static bool Verify(string password, string stored)
     {
         var parts = stored.Split('$');

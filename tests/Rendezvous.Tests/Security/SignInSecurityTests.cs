@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Rendezvous.Server;
+using Rendezvous.Store;
 using Rendezvous.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -131,21 +132,20 @@ public sealed class SignInSecurityTests(ITestOutputHelper output)
     [Fact]
     public async Task Wrong_passwords_an_unknown_user_costs_what_a_known_one_costs()
     {
+        // The cost is counted, not timed (speed belongs in bench/): every failed sign-in runs one PBKDF2 check, an
+        // unknown user's against a dummy hash of the same iteration count as a real user's.
         await using var server = await StartAsync(heavyUser: true);
         using var client = SecurityServer.ClientFrom(Stranger);
-        await server.CallAsync(client, "warm-up@example.com", "guess"); // the dummy hash is made on first use
-        var known = new List<double>();
-        var unknown = new List<double>();
         for (var i = 0; i < 3; i++)
         {
-            known.Add(await TimeAsync(() => server.CallAsync(client, SecurityServer.Heavy, "guess " + i)));
-            unknown.Add(await TimeAsync(() => server.CallAsync(client, $"nobody{i}@example.com", "guess")));
+            Assert.Equal(HttpStatusCode.Unauthorized, await server.CallAsync(client, SecurityServer.Heavy, "guess " + i));
+            Assert.Equal(HttpStatusCode.Unauthorized, await server.CallAsync(client, $"nobody{i}@example.com", "guess"));
         }
 
-        var (k, u) = (Median(known), Median(unknown));
-        output.WriteLine($"failed sign-in, median of 3: known user {k:F1} ms, unknown user {u:F1} ms");
-        Assert.Equal(7, server.Server.Authenticator.PasswordChecks);
-        Assert.True(u >= 0.5 * k && u <= 2 * k, $"unknown {u:F1} ms against known {k:F1} ms");
+        Assert.Equal(6, server.Server.Authenticator.PasswordChecks);
+        var heavy = await server.Server.Store.FindUserAsync(SecurityServer.Heavy, CancellationToken.None);
+        Assert.Equal(PasswordHasher.IterationsOf(heavy!.PasswordHash), server.Server.Authenticator.DummyHashIterations);
+        Assert.True(server.Server.Authenticator.DummyHashIterations >= 100_000, "the dummy hash is of the production cost");
     }
 
     [Fact]
