@@ -179,6 +179,24 @@ public sealed class ConversationTests(ServerFixture server)
         Assert.Equal([topic, "FW: RE: " + topic], ignored.Descendants(T + "ConversationNode").Select(n => n.T("Subject")!));
         Assert.Equal("ErrorItemNotFound", (await GetConversationItemsAsync(Carol, conversation, "TreeOrderAscending")).Code());
     }
+
+    [Fact]
+    public async Task Another_users_folder_and_a_bad_sort_order_are_refused_without_a_crash()
+    {
+        var bobsInbox = (await server.CallAsync(Bob,
+            "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id=\"inbox\"/></m:FolderIds></m:GetFolder>"))
+            .Ok().Descendants(T + "FolderId").Single().Attribute("Id")!.Value;
+        var response = await server.CallAsync(Alice, $"""
+            <m:FindConversation><m:IndexedPageItemView BasePoint="Beginning" MaxEntriesReturned="10" Offset="0"/>
+              <m:ParentFolderId><t:FolderId Id="{bobsInbox}"/></m:ParentFolderId></m:FindConversation>
+            """, "Exchange2010_SP1");
+        var message = response.Document.Descendants(M + "FindConversationResponse").Single();
+        Assert.Equal("ErrorFolderNotFound", message.Element(M + "ResponseCode")!.Value);
+
+        var badOrder = await GetConversationItemsAsync(Alice, "AAAA", "Sideways");
+        Assert.Equal("a:ErrorSchemaValidation", badOrder.FaultCode);
+        Assert.Equal("ErrorItemNotFound", (await GetConversationItemsAsync(Alice, "AAAA", "DateOrderDescending")).Code());
+    }
 }
 
 /// <summary>The conversation index's layout ([MS-OXOMSG] 2.2.1.3) and the normalized subject, as pure functions.</summary>
