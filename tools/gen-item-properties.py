@@ -152,7 +152,9 @@ OPERATION_ENUMS = ['FreeBusyViewType', 'SuggestionQuality', 'MeetingAttendeeType
                    'ContainmentComparisonType', 'IndexBasePointType', 'ResponseClassType', 'BodyTypeResponseType',
                    'DayOfWeekType', 'IdFormatType', 'UserConfigurationDictionaryObjectTypesType',
                    # People and setup calls (issue 17 §4, §6, §7).
-                   'ResolveNamesSearchScopeType', 'OofState', 'ExternalAudience', 'ServiceConfigurationType']
+                   'ResolveNamesSearchScopeType', 'OofState', 'ExternalAudience', 'ServiceConfigurationType',
+                   # Conversations (issue 17 §3).
+                   'ConversationNodeSortOrder']
 reached = set()
 
 

@@ -121,6 +121,15 @@ public sealed class Item
 
     public string? References { get => Properties.GetRef<string>(ItemProperties.MessageType_References); set => Properties.Set(ItemProperties.MessageType_References, value); }
 
+    /// <summary>The conversation's id (the GUID of its first message's ConversationIndex, base64); null on items older than issue 17 (<see cref="Conversations"/> derives one).</summary>
+    public string? ConversationId { get => Properties.GetRef<string>(ItemProperties.ItemType_ConversationId); set => Properties.Set(ItemProperties.ItemType_ConversationId, value); }
+
+    /// <summary>PidTagConversationIndex, base64: the 22-byte header and a 5-byte block per reply ([MS-OXOMSG] 2.2.1.3).</summary>
+    public string? ConversationIndex { get => Properties.GetRef<string>(ItemProperties.MessageType_ConversationIndex); set => Properties.Set(ItemProperties.MessageType_ConversationIndex, value); }
+
+    /// <summary>The conversation's topic: its first message's subject without a prefix.</summary>
+    public string? ConversationTopic { get => Properties.GetRef<string>(ItemProperties.MessageType_ConversationTopic); set => Properties.Set(ItemProperties.MessageType_ConversationTopic, value); }
+
     public EmailAddress? ReceivedBy { get => Properties.GetRef<EmailAddress>(ItemProperties.MessageType_ReceivedBy); set => Properties.Set(ItemProperties.MessageType_ReceivedBy, value); }
 
     // CalendarItemType and the meeting messages

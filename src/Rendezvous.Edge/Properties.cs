@@ -506,7 +506,43 @@ public static class ItemSchema
     public static readonly PropertyDef BccRecipients = Recipients("message:BccRecipients", "BccRecipients", i => i.BccRecipients, (i, v) => i.BccRecipients = v);
     public static readonly PropertyDef IsReadReceiptRequested = Bool("message:IsReadReceiptRequested", "IsReadReceiptRequested", i => i.IsReadReceiptRequested ?? false, (i, v) => i.IsReadReceiptRequested = v, true);
     public static readonly PropertyDef IsDeliveryReceiptRequested = Bool("message:IsDeliveryReceiptRequested", "IsDeliveryReceiptRequested", i => i.IsDeliveryReceiptRequested ?? false, (i, v) => i.IsDeliveryReceiptRequested = v);
-    public static readonly PropertyDef ConversationTopic = Str("message:ConversationTopic", "ConversationTopic", i => i.Subject ?? "", null, inDefault: true);
+    public static readonly PropertyDef ConversationTopic = Str("message:ConversationTopic", "ConversationTopic", i => i.ConversationTopic ?? i.Subject ?? "", null, inDefault: true);
+
+    /// <summary>ConversationIndex, base64: stored on messages since issue 17, derived from the id on older ones (only when asked, as the id).</summary>
+    public static readonly PropertyDef ConversationIndex = new()
+    {
+        Uri = "message:ConversationIndex",
+        Element = "ConversationIndex",
+        Since = ExchangeVersion.Exchange2007_SP1,
+        OnlyOnRequest = true,
+        Has = (_, _) => true,
+        Write = (w, i, _) => w.T("ConversationIndex", i.ConversationIndex ?? Convert.ToBase64String(Conversations.IndexOf(i))),
+        // What a client sets is kept as given (an uploaded or imported message's own thread).
+        Set = (e, i, _) => i.ConversationIndex = IsBase64(e.Value.Trim()) ? e.Value.Trim() : throw SoapRequest.Schema(e, "ConversationIndex is not base64."),
+        Delete = i => i.ConversationIndex = null,
+        Value = i => i.ConversationIndex ?? Convert.ToBase64String(Conversations.IndexOf(i)),
+    };
+
+    private static bool IsBase64(string text) => Convert.TryFromBase64String(text, new byte[text.Length], out var _);
+
+    /// <summary>item:ConversationId, an ItemIdType-shaped id (FindConversation and GetConversationItems take it back).</summary>
+    public static readonly PropertyDef ConversationId = new()
+    {
+        Uri = "item:ConversationId",
+        Element = "ConversationId",
+        Since = ExchangeVersion.Exchange2010,
+        OnlyOnRequest = true,
+        Has = (_, _) => true,
+        Write = (w, i, _) =>
+        {
+            w.StartT("ConversationId");
+            w.Attr("Id", Conversations.ConversationIdOf(i));
+            w.End();
+        },
+        Set = (e, i, _) => i.ConversationId = (string?)e.Attribute("Id") ?? throw SoapRequest.Schema(e, "ConversationId needs an Id."),
+        Delete = i => i.ConversationId = null,
+        Value = Conversations.ConversationIdOf,
+    };
     public static readonly PropertyDef From = Single("message:From", "From", i => i.From, (i, v) => i.From = v, true);
     public static readonly PropertyDef InternetMessageId = Str("message:InternetMessageId", "InternetMessageId", i => i.InternetMessageId, (i, v) => i.InternetMessageId = v, inDefault: true);
     public static readonly PropertyDef IsRead = Bool("message:IsRead", "IsRead", i => i.IsRead ?? false, (i, v) => i.IsRead = v, true);
@@ -686,11 +722,11 @@ public static class ItemSchema
         ReminderIsSet, ReminderMinutesBeforeStart, DisplayCc, DisplayTo, HasAttachments,
     ];
 
-    private static readonly PropertyDef[] ItemTail = [Culture, LastModifiedName, LastModifiedTime, IsAssociated, TextBody];
+    private static readonly PropertyDef[] ItemTail = [Culture, LastModifiedName, LastModifiedTime, IsAssociated, ConversationId, TextBody];
 
     private static readonly PropertyDef[] MessageExtra =
     [
-        Sender, ToRecipients, CcRecipients, BccRecipients, IsReadReceiptRequested, IsDeliveryReceiptRequested, ConversationTopic,
+        Sender, ToRecipients, CcRecipients, BccRecipients, IsReadReceiptRequested, IsDeliveryReceiptRequested, ConversationIndex, ConversationTopic,
         From, InternetMessageId, IsRead, MessageIsResponseRequested, References, ReplyTo, ReceivedBy,
     ];
 

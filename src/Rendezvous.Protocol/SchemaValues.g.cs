@@ -242,6 +242,25 @@ public static class SchemaValues
         public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "FullString", "Prefixed", "Substring", "PrefixOnWords", "ExactPhrase" };
     }
 
+    /// <summary>The values of ConversationNodeSortOrder.</summary>
+    public static class ConversationNodeSortOrder
+    {
+        /// <summary>"TreeOrderAscending".</summary>
+        public const string TreeOrderAscending = "TreeOrderAscending";
+
+        /// <summary>"TreeOrderDescending".</summary>
+        public const string TreeOrderDescending = "TreeOrderDescending";
+
+        /// <summary>"DateOrderAscending".</summary>
+        public const string DateOrderAscending = "DateOrderAscending";
+
+        /// <summary>"DateOrderDescending".</summary>
+        public const string DateOrderDescending = "DateOrderDescending";
+
+        /// <summary>Every value, for validating what a client sends.</summary>
+        public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "TreeOrderAscending", "TreeOrderDescending", "DateOrderAscending", "DateOrderDescending" };
+    }
+
     /// <summary>The values of DayOfWeekIndexType.</summary>
     public static class DayOfWeekIndexType
     {

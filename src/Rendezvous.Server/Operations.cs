@@ -68,6 +68,10 @@ public static class Operations
         ["Subscribe"] = EwsErrors.Edge(NotificationHandlers.Subscribe),
         ["GetEvents"] = EwsErrors.Edge(NotificationHandlers.GetEvents),
         ["Unsubscribe"] = EwsErrors.Edge(NotificationHandlers.Unsubscribe),
+
+        // Conversations (issue 17 §3).
+        ["FindConversation"] = EwsErrors.Edge(ConversationHandlers.FindConversation),
+        ["GetConversationItems"] = EwsErrors.Edge(ConversationHandlers.GetConversationItems),
     };
 
     /// <summary>The operations whose responses are streamed (<see cref="EwsOperation.Streamed"/>).</summary>

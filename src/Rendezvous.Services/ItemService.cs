@@ -144,6 +144,11 @@ public static class ItemService
     /// </summary>
     private static async Task<IReadOnlyList<Item>> SaveOrSendAsync(Session session, Item item, FolderRef? savedFolder, string disposition, IReadOnlyList<NewAttachment> attachments, string? attachmentsOf = null)
     {
+        if (item.Kind == ItemKind.Message)
+        {
+            await ConversationService.JoinAsync(session, item);
+        }
+
         var changes = new ChangeSet();
         if (disposition == SchemaValues.MessageDispositionType.SaveOnly)
         {
@@ -205,6 +210,8 @@ public static class ItemService
             // A forward carries the original's attachments (copied row by row in the store); a reply does not.
             Attachments = forward && original.Attachments is { } kept ? [.. kept] : null,
         };
+        // A reply or forward joins its original's conversation, with a child block of its own.
+        Conversations.Assign(message, original, session.Now, Guid.NewGuid());
         return await SaveOrSendAsync(session, message, savedFolder, sending, [], forward && message.Attachments is not null ? original.Id : null);
     }
 

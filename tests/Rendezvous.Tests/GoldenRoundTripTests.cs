@@ -144,6 +144,12 @@ public sealed class GoldenRoundTripTests(ServerFixture server)
                 e.Value = "{" + e.Name.LocalName + "}";
             }
 
+            // The conversation the server starts for a message it makes (issue 17 §3) is new each run.
+            foreach (var e in copy.Elements(T + "ConversationId"))
+            {
+                e.SetAttributeValue("Id", "{ConversationId}");
+            }
+
             foreach (var text in copy.DescendantNodes().OfType<XText>())
             {
                 text.Value = text.Value.Replace(run, "{run}", StringComparison.Ordinal);
