@@ -102,15 +102,12 @@ internal static class AdminCommands
         };
     }
 
-    private static async Task<SqliteMailStore> OpenStoreAsync(Options options, CancellationToken cancellationToken) =>
+    internal static async Task<SqliteMailStore> OpenStoreAsync(Options options, CancellationToken cancellationToken) =>
         await SqliteMailStore.OpenAsync(options.Data, cancellationToken);
 
     public static async Task<int> AddUserAsync(Options options, string email, TextReader stdin, TextWriter stdout, CancellationToken cancellationToken)
     {
-        if (!email.Contains('@', StringComparison.Ordinal) || email.StartsWith('@') || email.EndsWith('@'))
-        {
-            throw new UsageException($"'{email}' is not an email address.");
-        }
+        CheckAddress(email);
 
         var password = Passwords.Read(options, stdin, stdout, confirm: true);
         var name = options.Get("--name") ?? email[..email.IndexOf('@', StringComparison.Ordinal)];
@@ -161,7 +158,8 @@ internal static class AdminCommands
         return 0;
     }
 
-    private static void CheckAddress(string email)
+    /// <summary>A usage error unless <paramref name="email"/> looks like an address (something on each side of an @).</summary>
+    internal static void CheckAddress(string email)
     {
         if (!email.Contains('@', StringComparison.Ordinal) || email.StartsWith('@') || email.EndsWith('@'))
         {

@@ -11,21 +11,13 @@ internal static class RoomCommands
 
     public static async Task<int> AddRoomAsync(Options options, string email, TextWriter stdout, CancellationToken cancellationToken)
     {
-        if (!email.Contains('@', StringComparison.Ordinal) || email.StartsWith('@') || email.EndsWith('@'))
-        {
-            throw new UsageException($"'{email}' is not an email address.");
-        }
+        AdminCommands.CheckAddress(email);
 
         int? capacity = options.GetNumber("--capacity") is { } n
             ? n is > 0 and <= 100_000 ? (int)n : throw new UsageException("--capacity needs a number of seats from 1 to 100000")
             : null;
         var name = options.Get("--name") ?? email[..email.IndexOf('@', StringComparison.Ordinal)];
-        await using var store = await SqliteMailStore.OpenAsync(options.Data, cancellationToken);
-        if ((await store.ListRoomListsAsync(cancellationToken)).Any(l => l.Address.Equals(email, StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new CommandException($"{email} is a room list's address.");
-        }
-
+        await using var store = await AdminCommands.OpenStoreAsync(options, cancellationToken);
         UserRecord user;
         try
         {
@@ -43,7 +35,7 @@ internal static class RoomCommands
 
     public static async Task<int> ListRoomsAsync(Options options, TextWriter stdout, CancellationToken cancellationToken)
     {
-        await using var store = await SqliteMailStore.OpenAsync(options.Data, cancellationToken);
+        await using var store = await AdminCommands.OpenStoreAsync(options, cancellationToken);
         foreach (var room in await store.ListRoomsAsync(cancellationToken))
         {
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{room.User.Address}\t{room.User.DisplayName}\t{(room.Capacity is { } c ? c + " seats" : "-")}"));
@@ -54,13 +46,10 @@ internal static class RoomCommands
 
     public static async Task<int> AddListAsync(Options options, string email, TextWriter stdout, CancellationToken cancellationToken)
     {
-        if (!email.Contains('@', StringComparison.Ordinal) || email.StartsWith('@') || email.EndsWith('@'))
-        {
-            throw new UsageException($"'{email}' is not an email address.");
-        }
+        AdminCommands.CheckAddress(email);
 
         var name = options.Get("--name") ?? email[..email.IndexOf('@', StringComparison.Ordinal)];
-        await using var store = await SqliteMailStore.OpenAsync(options.Data, cancellationToken);
+        await using var store = await AdminCommands.OpenStoreAsync(options, cancellationToken);
         try
         {
             await store.AddRoomListAsync(email, name, cancellationToken);
@@ -76,7 +65,7 @@ internal static class RoomCommands
 
     public static async Task<int> RemoveListAsync(Options options, string email, TextWriter stdout, CancellationToken cancellationToken)
     {
-        await using var store = await SqliteMailStore.OpenAsync(options.Data, cancellationToken);
+        await using var store = await AdminCommands.OpenStoreAsync(options, cancellationToken);
         if (!await store.RemoveRoomListAsync(email, cancellationToken))
         {
             throw new CommandException($"no room list {email}");
@@ -88,7 +77,7 @@ internal static class RoomCommands
 
     public static async Task<int> SetMemberAsync(Options options, string list, string room, bool member, TextWriter stdout, CancellationToken cancellationToken)
     {
-        await using var store = await SqliteMailStore.OpenAsync(options.Data, cancellationToken);
+        await using var store = await AdminCommands.OpenStoreAsync(options, cancellationToken);
         var user = await store.FindUserAsync(room, cancellationToken);
         var isRoom = user is not null && await store.GetRoomAsync(user.MailboxId, cancellationToken) is not null;
         if (!isRoom)
@@ -107,7 +96,7 @@ internal static class RoomCommands
 
     public static async Task<int> ListListsAsync(Options options, TextWriter stdout, CancellationToken cancellationToken)
     {
-        await using var store = await SqliteMailStore.OpenAsync(options.Data, cancellationToken);
+        await using var store = await AdminCommands.OpenStoreAsync(options, cancellationToken);
         foreach (var list in await store.ListRoomListsAsync(cancellationToken))
         {
             var rooms = await store.GetRoomListRoomsAsync(list.Address, cancellationToken) ?? [];
