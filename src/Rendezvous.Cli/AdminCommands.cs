@@ -27,7 +27,18 @@ internal static class AdminCommands
                 MaxAttachmentBytes = options.GetNumber("--max-attachment-bytes") ?? new Services.AttachmentLimits().MaxAttachmentBytes,
                 MaxAttachmentsPerItem = (int)(options.GetNumber("--max-attachments") ?? new Services.AttachmentLimits().MaxAttachmentsPerItem),
             },
+            JsonLog = options.Has("--log-json"),
         };
+        if (options.Get("--metrics-allow") is not null)
+        {
+            serverOptions.MetricsAllowedNetworks = options.GetList("--metrics-allow");
+        }
+
+        if (options.GetCount("--shutdown-timeout") is { } drain)
+        {
+            serverOptions.ShutdownTimeout = TimeSpan.FromSeconds(drain);
+        }
+
         if (serverOptions.KeyPath is not null && serverOptions.CertificatePath is null)
         {
             throw new UsageException("--key needs --cert");
@@ -57,6 +68,41 @@ internal static class AdminCommands
         stdout.Flush();
         await server.WaitForShutdownAsync(cancellationToken);
         return 0;
+    }
+
+    /// <summary>rdv backup FILE: a consistent copy of the SQLite store, made while the server runs (SqliteBackup).</summary>
+    public static async Task<int> BackupAsync(Options options, string file, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var version = await SqliteBackup.BackupAsync(options.Data, file, cancellationToken);
+            stdout.WriteLine($"backed up {SqliteMailStore.PathIn(options.Data)} to {Path.GetFullPath(file)} (migration version {version})");
+            return 0;
+        }
+        catch (BackupException e)
+        {
+            throw new CommandException(e.Message);
+        }
+    }
+
+    /// <summary>rdv restore FILE: the store replaced by a checked backup, refused while a server holds it.</summary>
+    public static async Task<int> RestoreAsync(Options options, string file, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var version = await SqliteBackup.RestoreAsync(file, options.Data, cancellationToken);
+            stdout.WriteLine($"restored {Path.GetFullPath(file)} (migration version {version}) into {SqliteMailStore.PathIn(options.Data)}");
+            if (version < SqliteMailStore.SchemaVersion)
+            {
+                stdout.WriteLine($"the server migrates it to version {SqliteMailStore.SchemaVersion} when it next starts");
+            }
+
+            return 0;
+        }
+        catch (BackupException e)
+        {
+            throw new CommandException(e.Message);
+        }
     }
 
     /// <summary>rdv dev-cert: a self-signed localhost certificate and its key, as PEM files for --cert and --key.</summary>

@@ -13,6 +13,7 @@ public static class Commands
                     [--max-response-item-bytes N] [--max-large-requests N] [--max-attachment-bytes N] [--max-attachments N]
                     [--max-connections N] [--max-connections-per-client N] [--idle-timeout S] [--header-timeout S] [--min-data-rate B]
                     [--public-url URL] [--cert FILE --key FILE] [--allow-insecure-basic]
+                    [--metrics-allow CIDR,...] [--shutdown-timeout S] [--log-json]
                                                               run the EWS server (default http://127.0.0.1:5000, ./rendezvous-data,
                                                               requests up to 10 MiB and 64 levels of nesting, 1,000 ids, items
                                                               or changes a request, finds of 1,000, 16 MiB of items a GetItem;
@@ -21,6 +22,16 @@ public static class Commands
                                                               https:// URLs need --cert and --key (PEM); plain http:// beyond
                                                               loopback needs --allow-insecure-basic; --public-url is the base URL
                                                               autodiscover gives out (default: the first URL listened on)
+                                                              /health/live, /health/ready and /metrics (Prometheus) answer
+                                                              unauthenticated; /metrics only to --metrics-allow (default
+                                                              loopback); a stop waits --shutdown-timeout (30 s) for requests;
+                                                              one log line per request (--log-json: JSON lines)
+          rdv backup FILE [--data DIR]                        a consistent copy of the store, also while the server runs
+          rdv restore FILE [--data DIR]                       replace the store with a backup (the server must be stopped)
+
+        Every option can also be set in the environment (--max-find is RDV_MAX_FIND) or in the file of --config FILE
+        (or RDV_CONFIG), one "key = value" a line (max-find = 500; a flag: allow-insecure-basic = true); the command
+        line wins over the environment, which wins over the file. Example: docs/rendezvous.conf.
           rdv dev-cert [--out DIR]                            write a self-signed localhost certificate and key (PEM) for local use
           rdv user add EMAIL [--name "Display Name"] [--culture da-DK] [--password-stdin] [--data DIR]
                                                               --culture: the mailbox's language, in which its folders are
@@ -80,6 +91,8 @@ public static class Commands
             {
                 ["serve"] => await AdminCommands.ServeAsync(options, stdout, cancellationToken),
                 ["dev-cert"] => await AdminCommands.DevCertAsync(options, stdout, cancellationToken),
+                ["backup", var file] => await AdminCommands.BackupAsync(options, file, stdout, cancellationToken),
+                ["restore", var file] => await AdminCommands.RestoreAsync(options, file, stdout, cancellationToken),
                 ["user", "add", var email] => await AdminCommands.AddUserAsync(options, email, stdin, stdout, cancellationToken),
                 ["user", "list"] => await AdminCommands.ListUsersAsync(options, stdout, cancellationToken),
                 ["user", "passwd", var email] => await AdminCommands.SetPasswordAsync(options, email, stdin, stdout, cancellationToken),

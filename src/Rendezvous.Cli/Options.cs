@@ -4,13 +4,18 @@ namespace Rendezvous.Cli;
 
 /// <summary>
 /// The command line: positional words, known flags and known valued options (<c>--x v</c> or <c>--x=v</c>).
-/// Anything else starting with '-' is a usage error, so a typo never passes silently.
+/// Anything else starting with '-' is a usage error, so a typo never passes silently. Every option can also come from
+/// the environment and from a configuration file (<see cref="ConfigFile"/>), for every command and for any option
+/// added to <see cref="Flags"/> or <see cref="Valued"/>: <c>--some-option</c> is <c>RDV_SOME_OPTION</c> and the key
+/// <c>some-option</c> of the file named by <c>--config FILE</c> (or <c>RDV_CONFIG</c>). The command line wins over
+/// the environment, which wins over the file.
 /// </summary>
 internal sealed class Options
 {
     private static readonly HashSet<string> Flags =
     [
         "--password-stdin", "--reset", "--allow-insecure-basic", "--json", "--accept", "--tentative", "--decline", "--no-proposals",
+        "--log-json",
     ];
 
     private static readonly HashSet<string> Valued =
@@ -19,6 +24,7 @@ internal sealed class Options
         "--max-connections", "--max-connections-per-client", "--idle-timeout", "--header-timeout", "--min-data-rate", "--start", "--end", "--days", "--tz",
         "--url", "--user", "--from", "--to", "--subject", "--id", "--message", "--optional", "--location", "--duration", "--occurrence",
         "--max-attachment-bytes", "--max-attachments", "--capacity", "--culture", "--public-url", "--cert", "--key", "--out",
+        "--config", "--metrics-allow", "--shutdown-timeout",
     ];
 
     private readonly Dictionary<string, string> values = [];
@@ -26,7 +32,7 @@ internal sealed class Options
 
     public List<string> Positional { get; } = [];
 
-    public string Data => Get("--data") ?? Environment.GetEnvironmentVariable("RDV_DATA") ?? "rendezvous-data";
+    public string Data => Get("--data") ?? "rendezvous-data";
 
     public string? Get(string name) => values.GetValueOrDefault(name);
 
@@ -50,7 +56,51 @@ internal sealed class Options
     public IReadOnlyList<string> GetList(string name) =>
         Get(name) is { } text ? text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
 
-    public static Options Parse(string[] args)
+    /// <summary>The environment variable standing for <paramref name="option"/>: --max-find is RDV_MAX_FIND.</summary>
+    public static string EnvironmentName(string option) => "RDV_" + option[2..].Replace('-', '_').ToUpperInvariant();
+
+    /// <summary>
+    /// The command line, then what it leaves unset from the environment (<paramref name="environment"/>, the process's
+    /// own by default) and then from the configuration file.
+    /// </summary>
+    public static Options Parse(string[] args, Func<string, string?>? environment = null)
+    {
+        var options = ParseCommandLine(args);
+        if (options.Positional is ["help"])
+        {
+            return options;
+        }
+
+        environment ??= Environment.GetEnvironmentVariable;
+        var fromEnvironment = (string option) => environment(EnvironmentName(option)) is { Length: > 0 } value ? value : null;
+        var configPath = options.Get("--config") ?? fromEnvironment("--config");
+        var file = configPath is null ? new Dictionary<string, string>() : ConfigFile.Read(configPath, Flags.Contains, Valued.Contains);
+        foreach (var option in Valued)
+        {
+            if (!options.values.ContainsKey(option) && (fromEnvironment(option) ?? file.GetValueOrDefault(option)) is { } value)
+            {
+                options.values[option] = value;
+            }
+        }
+
+        foreach (var flag in Flags)
+        {
+            if (options.flags.Contains(flag))
+            {
+                continue;
+            }
+
+            var (value, source) = fromEnvironment(flag) is { } e ? (e, EnvironmentName(flag)) : (file.GetValueOrDefault(flag), configPath + ": " + flag[2..]);
+            if (value is not null && ConfigFile.Switch(value, source))
+            {
+                options.flags.Add(flag);
+            }
+        }
+
+        return options;
+    }
+
+    private static Options ParseCommandLine(string[] args)
     {
         var options = new Options();
         for (var i = 0; i < args.Length; i++)

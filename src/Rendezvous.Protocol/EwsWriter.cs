@@ -32,8 +32,22 @@ public sealed class EwsWriter(XmlWriter xml, TimeZoneInfo? zone = null)
     /// <summary>Writes t:<paramref name="local"/> holding a UTC time, in <see cref="Zone"/> with its offset when there is one.</summary>
     public void T(string local, DateTime utc) => T(local, Values.Format(utc, Zone));
 
+    /// <summary>
+    /// When set, every m:ResponseCode written through <see cref="M"/> is counted in it by its value: the request log and
+    /// the metrics tell each ResponseMessage's outcome without reading the response back.
+    /// </summary>
+    public IDictionary<string, int>? ResponseCodeCounts { get; set; }
+
     /// <summary>Writes m:<paramref name="local"/> holding <paramref name="value"/>.</summary>
-    public void M(string local, string value) => Xml.WriteElementString("m", local, Ews.MessagesNs, value);
+    public void M(string local, string value)
+    {
+        if (ResponseCodeCounts is { } counts && local == "ResponseCode")
+        {
+            counts[value] = counts.TryGetValue(value, out var n) ? n + 1 : 1;
+        }
+
+        Xml.WriteElementString("m", local, Ews.MessagesNs, value);
+    }
 
     /// <summary>Writes an attribute on the element started last; nothing when <paramref name="value"/> is null.</summary>
     public void Attr(string name, string? value)

@@ -186,6 +186,7 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
     private SignInResult Failed(SignInThrottle.Keys keys, string address, IPAddress? client)
     {
         var failure = throttle.Failed(keys);
+        ServerMetrics.SignInRefused(SignInOutcome.Refused);
         // One line per checked failure: the gate bounds how many there can be; refusals while locked out are not logged.
         log.LogWarning("Failed sign-in for {Account} from {Client}: {AccountFailures} failure(s) for the account, {ClientFailures} from the client{Lockout}",
             Printable(address), client?.ToString() ?? "?", failure.AccountFailures, failure.ClientFailures,
@@ -193,10 +194,17 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
         return new SignInResult(SignInOutcome.Refused);
     }
 
-    private static SignInResult Throttled(TimeSpan wait) =>
-        new(SignInOutcome.Throttled, RetryAfter: wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+    private static SignInResult Throttled(TimeSpan wait)
+    {
+        ServerMetrics.SignInRefused(SignInOutcome.Throttled);
+        return new(SignInOutcome.Throttled, RetryAfter: wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+    }
 
-    private static SignInResult Busy() => new(SignInOutcome.Busy, RetryAfter: TimeSpan.FromSeconds(1));
+    private static SignInResult Busy()
+    {
+        ServerMetrics.SignInRefused(SignInOutcome.Busy);
+        return new(SignInOutcome.Busy, RetryAfter: TimeSpan.FromSeconds(1));
+    }
 
     /// <summary>The address as typed, short and without control characters, so it cannot forge or flood log lines.</summary>
     private static string Printable(string address)

@@ -34,6 +34,9 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
             return;
         }
 
+        // What the request log and the metrics report (RequestLogging sets it; a host without it still answers).
+        var record = http.Features.Get<RequestRecord>() ?? new RequestRecord();
+        record.Entered = true;
         // The response spills to a temporary file beyond a small buffer, so a large one is never held in memory, and
         // it is complete before anything is sent, so a failure while it is written still becomes a fault.
         await using var output = new FileBufferingWriteStream(options.RequestLimits.ResponseBufferBytes);
@@ -50,8 +53,11 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
         {
             await using var body = await ReadBodyAsync(http.Request, options.Limits.MaxRequestBytes, cancellation);
             requestBytes = body.Length;
+            record.RequestBytes = requestBytes;
             var soap = SoapRequest.Parse(body, options.Limits, spool, name => operations.ContainsKey(name) && !Operations.UncheckedArguments.Contains(name));
             operationName = soap.OperationName;
+            record.Operation = Values.Excerpt(operationName);
+            record.Known = operations.ContainsKey(operationName);
             if (!operations.TryGetValue(soap.OperationName, out var operation))
             {
                 throw NotServed(soap.OperationName);
@@ -90,7 +96,7 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
                 try
                 {
                     // Parts are written until the client goes away: a server that stops still sends the part saying so.
-                    stream = new EwsStreamWriter(http.Response, soap.Zone, cancellation);
+                    stream = new EwsStreamWriter(http.Response, soap.Zone, cancellation, record.ResponseCodes);
                     await streaming(request, stream);
                 }
                 finally
@@ -101,13 +107,19 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
             else
             {
                 var writeBody = await operation.Buffered!(request);
+                void WriteCounted(EwsWriter w)
+                {
+                    w.ResponseCodeCounts = record.ResponseCodes;
+                    writeBody(w);
+                }
+
                 if (operation.DeclaresXsi)
                 {
-                    SoapWriter.WriteResponseDeclaringXsi(output, writeBody, soap.Zone);
+                    SoapWriter.WriteResponseDeclaringXsi(output, WriteCounted, soap.Zone);
                 }
                 else
                 {
-                    SoapWriter.WriteResponse(output, writeBody, soap.Zone);
+                    SoapWriter.WriteResponse(output, WriteCounted, soap.Zone);
                 }
             }
         }
@@ -142,6 +154,13 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
             {
                 trimmer.Schedule();
             }
+        }
+
+        if (fault is not null)
+        {
+            // What a failed response had written is dropped: its codes are not what the client gets.
+            record.ResponseCodes.Clear();
+            record.Fault = fault.Code;
         }
 
         if (stream is { Started: true })
@@ -337,12 +356,14 @@ public sealed class EwsStreamWriter
     private readonly HttpResponse response;
     private readonly TimeZoneInfo? zone;
     private readonly CancellationToken cancellation;
+    private readonly IDictionary<string, int>? responseCodes;
 
-    internal EwsStreamWriter(HttpResponse response, TimeZoneInfo? zone, CancellationToken cancellation)
+    internal EwsStreamWriter(HttpResponse response, TimeZoneInfo? zone, CancellationToken cancellation, IDictionary<string, int>? responseCodes = null)
     {
         this.response = response;
         this.zone = zone;
         this.cancellation = cancellation;
+        this.responseCodes = responseCodes;
     }
 
     /// <summary>Whether a part was sent: from then on a failure can no longer be an HTTP 500 fault.</summary>
@@ -353,7 +374,11 @@ public sealed class EwsStreamWriter
     {
         // A part is built whole before any of it is sent, so a failure while writing it sends nothing of it.
         using var part = new MemoryStream();
-        SoapWriter.WriteStreamedResponse(part, writeBody, zone);
+        SoapWriter.WriteStreamedResponse(part, w =>
+        {
+            w.ResponseCodeCounts = responseCodes;
+            writeBody(w);
+        }, zone);
         await SendAsync(part);
     }
 

@@ -20,11 +20,13 @@ public sealed class RendezvousServer : IAsyncDisposable
 
     private readonly NotificationHub notifications;
     private readonly HttpPushSender pushSender;
+    private readonly IDisposable? serving;
     private int disposed;
 
-    private RendezvousServer(WebApplication app, IMailStore store, string dataPath, NotificationHub notifications, HttpPushSender pushSender)
+    private RendezvousServer(WebApplication app, IMailStore store, string dataPath, NotificationHub notifications, HttpPushSender pushSender, IDisposable? serving)
     {
         this.app = app;
+        this.serving = serving;
         this.notifications = notifications;
         this.pushSender = pushSender;
         Store = store;
@@ -56,8 +58,30 @@ public sealed class RendezvousServer : IAsyncDisposable
     {
         var listeners = Listeners.Check(options);
         var certificate = listeners.Any(l => l.Scheme == Uri.UriSchemeHttps) ? Listeners.LoadCertificate(options) : null;
-        var store = await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken, options.MaxStoreBytes, options.Time);
+        Operability.CheckNetworks(options.MetricsAllowedNetworks);
+        IDisposable? serving = null;
+        IMailStore store;
+        try
+        {
+            // A restore (rdv restore) refuses to replace a store a server holds: this is how it knows.
+            serving = options.OpenStore is null ? SqliteBackup.HoldServing(options.DataDirectory) : null;
+            store = options.OpenStore is { } open
+                ? await open(cancellationToken)
+                : await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken, options.MaxStoreBytes, options.Time);
+        }
+        catch (BackupException e)
+        {
+            throw new ServerStartException(e.Message);
+        }
+        catch
+        {
+            serving?.Dispose();
+            throw;
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
+        // Stopping (SIGTERM, Ctrl-C, DisposeAsync) stops accepting, then waits this long for the requests in flight.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         ConnectionGate? gate = null;
         builder.WebHost.UseUrls(options.Urls);
         if (certificate is not null)
@@ -92,7 +116,17 @@ public sealed class RendezvousServer : IAsyncDisposable
         }
         else
         {
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            if (options.JsonLog)
+            {
+                builder.Logging.AddJsonConsole();
+            }
+            else
+            {
+                builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            }
+
+            // Warnings and errors, and the request log's one line per request.
+            builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter(RequestLogging.Category, LogLevel.Information);
         }
 
         builder.Services.AddSingleton(options);
@@ -109,6 +143,7 @@ public sealed class RendezvousServer : IAsyncDisposable
             (message, e) => pushLog.Value.LogWarning(e, "{Message}", message));
         builder.Services.AddSingleton(notifications);
         builder.Services.AddSingleton<EwsEndpoint>();
+        builder.Services.AddOperability(options);
         // Resolved at the first autodiscover request, once the addresses listened on are known (a port of 0). A wildcard
         // address (0.0.0.0, [::]) names no host a client can use: each request's own Host is given back instead.
         builder.Services.AddSingleton(sp => PublicBase(sp) is var url && Listeners.IsWildcard(url) ? new AutodiscoverBase(null) : new AutodiscoverBase(url));
@@ -121,6 +156,7 @@ public sealed class RendezvousServer : IAsyncDisposable
 
         var endpoint = app.Services.GetRequiredService<EwsEndpoint>();
         app.Use((http, next) => gate is null ? next(http) : gate.OnRequestAsync(http, next));
+        app.UseOperability(options);
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -128,10 +164,11 @@ public sealed class RendezvousServer : IAsyncDisposable
         // Another method on the path gets routing's 405 with Allow: POST, before any sign-in.
         app.MapPost("/EWS/Exchange.asmx", endpoint.HandleAsync).RequireMailboxUser();
         app.MapAutodiscover();
+        app.MapOperability();
         app.MapGet("/", () => Results.Text("Rendezvous EWS server. Endpoint: /EWS/Exchange.asmx\n"));
         await app.StartAsync(cancellationToken);
         notifications.Start();
-        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? options.DataDirectory, notifications, pushSender);
+        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? options.DataDirectory, notifications, pushSender, serving);
     }
 
     private static Uri PublicBase(IServiceProvider services)
@@ -157,5 +194,6 @@ public sealed class RendezvousServer : IAsyncDisposable
         pushSender.Dispose();
         await app.DisposeAsync();
         await Store.DisposeAsync();
+        serving?.Dispose();
     }
 }

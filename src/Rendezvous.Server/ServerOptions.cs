@@ -54,6 +54,24 @@ public sealed class ServerOptions
     /// <summary>Subscriptions: polling, keep-alives, lifetimes, push retries and where pushes may go.</summary>
     public Services.NotificationOptions Notifications { get; set; } = new();
 
+    /// <summary>The networks (CIDR) whose clients may read /metrics; loopback by default. Empty: nobody.</summary>
+    public IReadOnlyList<string> MetricsAllowedNetworks { get; set; } = ["127.0.0.0/8", "::1/128"];
+
+    /// <summary>How long /health/ready waits for the store's trivial read before it answers 503.</summary>
+    public TimeSpan ReadinessTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a stop (SIGTERM, Ctrl-C) waits for the requests in flight once it stops accepting new ones; those still
+    /// running then are aborted. Streaming connections are closed at once, with ConnectionStatus Closed.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The console log as JSON lines (one object a line, the request log's fields as properties) instead of text.</summary>
+    public bool JsonLog { get; set; }
+
+    /// <summary>Opens the store to serve; null: the SQLite store in <see cref="DataDirectory"/> (an embedding host or a test gives its own).</summary>
+    public Func<CancellationToken, Task<Rendezvous.Store.IMailStore>>? OpenStore { get; set; }
+
     /// <summary>The operations the endpoint dispatches to; null: <see cref="EwsOperations.Default"/> (tests add their own).</summary>
     public IReadOnlyDictionary<string, EwsOperation>? OperationTable { get; set; }
 }

@@ -35,9 +35,25 @@ public sealed class NotificationHub : IAsyncDisposable
         this.time = time;
         this.push = push;
         this.log = log ?? ((_, _) => { });
+        NotificationMetrics.Track(this);
     }
 
     public NotificationOptions Options => options;
+
+    /// <summary>Adds the live subscriptions of each kind to <paramref name="totals"/> (indexed by <see cref="SubscriptionKind"/>).</summary>
+    internal void CountSubscriptions(int[] totals)
+    {
+        lock (gate)
+        {
+            foreach (var subscription in subscriptions.Values)
+            {
+                if (!subscription.Ended)
+                {
+                    totals[(int)subscription.Kind]++;
+                }
+            }
+        }
+    }
 
     /// <summary>Starts watching the change log.</summary>
     public void Start() => poller ??= Task.Run(() => PollAsync(stop.Token));
@@ -196,6 +212,7 @@ public sealed class NotificationHub : IAsyncDisposable
 
         var deadline = Now + options.Minute * timeoutMinutes;
         var lastWrite = DateTime.MinValue;
+        NotificationMetrics.StreamOpened();
         try
         {
             await StreamLoopAsync();
@@ -207,6 +224,7 @@ public sealed class NotificationHub : IAsyncDisposable
         }
         finally
         {
+            NotificationMetrics.StreamClosed();
             foreach (var subscription in owned)
             {
                 subscription.LastContact = Now;
@@ -639,6 +657,7 @@ public sealed class NotificationHub : IAsyncDisposable
             return;
         }
 
+        NotificationMetrics.Untrack(this);
         await stop.CancelAsync();
         List<Task> running;
         lock (gate)

@@ -23,7 +23,11 @@ internal sealed class GroupCommit : IAsyncDisposable
     private readonly PooledConnection? checkpointConnection;
     private readonly Task checkpoints = Task.CompletedTask;
     private readonly CancellationTokenSource stopping = new();
+    private readonly IDisposable queueGauge;
     private int committed;
+
+    // Writes in the queue, for the metrics (a single-reader channel cannot count its items).
+    private int queued;
 
     /// <param name="connection">The writer's own connection, kept for its lifetime (its page cache stays valid: only it writes).</param>
     /// <param name="checkpointConnection">
@@ -35,6 +39,7 @@ internal sealed class GroupCommit : IAsyncDisposable
     {
         this.connection = connection;
         this.checkpointConnection = checkpointConnection;
+        queueGauge = StoreMetrics.TrackQueue(() => Volatile.Read(ref queued));
         loop = Task.Run(RunAsync);
         if (checkpointConnection is not null)
         {
@@ -79,8 +84,10 @@ internal sealed class GroupCommit : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var pending = new Pending(work, cancellationToken);
+        Interlocked.Increment(ref queued);
         if (!queue.Writer.TryWrite(pending))
         {
+            Interlocked.Decrement(ref queued);
             throw new ObjectDisposedException(nameof(SqliteMailStore));
         }
 
@@ -94,6 +101,7 @@ internal sealed class GroupCommit : IAsyncDisposable
         {
             while (batch.Count < MaxBatch && queue.Reader.TryRead(out var pending))
             {
+                Interlocked.Decrement(ref queued);
                 if (pending.Cancellation.IsCancellationRequested)
                 {
                     pending.Done.TrySetCanceled(pending.Cancellation);
@@ -115,6 +123,7 @@ internal sealed class GroupCommit : IAsyncDisposable
     private async Task CommitAsync(List<Pending> batch)
     {
         var written = new List<Pending>(batch.Count);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await using var tx = connection.BeginTransaction(deferred: false);
@@ -139,6 +148,7 @@ internal sealed class GroupCommit : IAsyncDisposable
             {
                 await tx.CommitAsync(CancellationToken.None);
                 Volatile.Write(ref committed, 1);
+                StoreMetrics.RecordCommit(System.Diagnostics.Stopwatch.GetElapsedTime(started), written.Count);
             }
         }
         catch (Exception e)
@@ -165,6 +175,7 @@ internal sealed class GroupCommit : IAsyncDisposable
     {
         queue.Writer.TryComplete();
         await loop;
+        queueGauge.Dispose();
         await stopping.CancelAsync();
         await checkpoints;
         checkpointConnection?.Close();

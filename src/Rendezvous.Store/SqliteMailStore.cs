@@ -321,6 +321,12 @@ public sealed partial class SqliteMailStore : IMailStore
 
     public string Path { get; private init; } = "";
 
+    /// <summary>The migration version this build brings a store to (SQLite's user_version).</summary>
+    public static int SchemaVersion => Migrations.Length;
+
+    /// <summary>The database file of the store in <paramref name="dataDirectory"/>.</summary>
+    public static string PathIn(string dataDirectory) => System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, "rendezvous.db"));
+
     private TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/> and applies pending migrations.</summary>
@@ -330,7 +336,7 @@ public sealed partial class SqliteMailStore : IMailStore
     public static async Task<SqliteMailStore> OpenAsync(string dataDirectory, CancellationToken cancellationToken, long? maxBytes = null, TimeProvider? time = null)
     {
         Directory.CreateDirectory(dataDirectory);
-        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, "rendezvous.db"));
+        var path = PathIn(dataDirectory);
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 30, Mode = SqliteOpenMode.ReadWriteCreate };
         var store = new SqliteMailStore(builder.ToString()) { Path = path, Time = time ?? TimeProvider.System };
         await using var pooled = await store.pool.RentAsync(cancellationToken);

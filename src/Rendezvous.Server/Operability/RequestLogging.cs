@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Rendezvous.Server;
+
+/// <summary>
+/// One structured log line per request (category <see cref="Category"/>, Information): the EWS operation, the
+/// signed-in address, the HTTP status, the ResponseCodes, the duration and the request's size, never a header or a
+/// password; and the EWS request metrics (<see cref="ServerMetrics"/>). Not logged: the health and metrics probes
+/// (a scraper every few seconds), and a request refused at sign-in, which the authenticator logs once per checked
+/// failure and <c>rdv.signin.refused</c> counts, so that a flood refused during a lockout is no flood of lines.
+/// </summary>
+internal sealed class RequestLogging(ILoggerFactory loggers, TimeProvider time)
+{
+    public const string Category = "Rendezvous.Requests";
+
+    private static readonly Action<ILogger, string, string, int, string, double, long, Exception?> Line = LoggerMessage.Define<string, string, int, string, double, long>(
+        LogLevel.Information, new EventId(1, "Request"),
+        "{Operation} user={User} status={Status} codes={Codes} ms={DurationMs} bytes={RequestBytes}");
+
+    private readonly ILogger log = loggers.CreateLogger(Category);
+
+    public async Task InvokeAsync(HttpContext http, RequestDelegate next)
+    {
+        if (Operability.IsProbe(http.Request.Path))
+        {
+            await next(http);
+            return;
+        }
+
+        var record = new RequestRecord();
+        http.Features.Set(record);
+        var started = time.GetTimestamp();
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            var elapsed = time.GetElapsedTime(started);
+            var status = http.Response.StatusCode;
+            if (record.Entered)
+            {
+                var outcome = record.Fault is not null ? "fault"
+                    : status != StatusCodes.Status200OK ? "http_" + status.ToString(CultureInfo.InvariantCulture)
+                    : record.ResponseCodes.Keys.Any(c => c != Protocol.ResponseCodes.NoError) ? "error"
+                    : "success";
+                var codes = record.Fault is { } fault ? new Dictionary<string, int> { [fault] = 1 } : record.ResponseCodes;
+                ServerMetrics.Request(record.Known ? record.Operation! : "unknown", outcome, codes, elapsed);
+            }
+
+            if (record.Entered || status is not (StatusCodes.Status401Unauthorized or StatusCodes.Status503ServiceUnavailable))
+            {
+                Line(log, record.Operation ?? http.Request.Method + " " + Printable(http.Request.Path.Value ?? ""),
+                    http.User.Identity?.Name ?? "-", status, Codes(record), Math.Round(elapsed.TotalMilliseconds, 1),
+                    record.RequestBytes ?? http.Request.ContentLength ?? 0, null);
+            }
+        }
+    }
+
+    /// <summary>"NoError", "NoError*3,ErrorItemNotFound", "fault:ErrorSchemaValidation", or "-" when there was no EWS answer.</summary>
+    private static string Codes(RequestRecord record)
+    {
+        if (record.Fault is { } fault)
+        {
+            return "fault:" + fault;
+        }
+
+        if (record.ResponseCodes.Count == 0)
+        {
+            return "-";
+        }
+
+        var text = new StringBuilder();
+        foreach (var (code, count) in record.ResponseCodes)
+        {
+            text.Append(text.Length == 0 ? "" : ",").Append(code);
+            if (count > 1)
+            {
+                text.Append('*').Append(count.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A path as sent, short and without control characters, so it cannot forge or flood log lines.</summary>
+    private static string Printable(string path)
+    {
+        var text = path.Length > 100 ? path[..100] + "…" : path;
+        return string.Create(text.Length, text, (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? '?' : source[i];
+            }
+        });
+    }
+}
