@@ -28,12 +28,13 @@ public static class SqliteBackup
     /// <summary>Held by a running server over <paramref name="dataDirectory"/>; disposing it lets a restore in.</summary>
     public static IDisposable HoldServing(string dataDirectory)
     {
+        Directory.CreateDirectory(dataDirectory);
         try
         {
             // FileShare.ReadWrite with read access: a shared lock (flock LOCK_SH on Unix), so several processes may serve.
             return new FileStream(LockPath(dataDirectory), FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
         }
-        catch (IOException e)
+        catch (IOException e) when (e.GetType() == typeof(IOException))
         {
             throw new BackupException($"{SqliteMailStore.PathIn(dataDirectory)} is being restored: start the server once the restore is done", e);
         }
@@ -99,7 +100,7 @@ public static class SqliteBackup
         {
             exclusive = new FileStream(LockPath(dataDirectory), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e)
+        catch (IOException e) when (e.GetType() == typeof(IOException))
         {
             throw new BackupException($"a running server holds {SqliteMailStore.PathIn(dataDirectory)}: stop it before restoring", e);
         }
