@@ -3,7 +3,7 @@ namespace Rendezvous.Cli;
 /// <summary>
 /// The configuration file of <c>--config FILE</c>: one <c>key = value</c> a line, the key an option's name without its
 /// dashes (<c>max-find = 500</c>), the value as on the command line, optionally in double quotes; a flag's value is
-/// true or false. Blank lines and lines starting with '#' are skipped. An unknown key is an error naming it, so a typo
+/// true or false. Blank lines and lines starting with '#' are skipped, and a comment after a value (" # ..."). An unknown key is an error naming it, so a typo
 /// never passes silently, as on the command line. Example: docs/rendezvous.conf.
 /// </summary>
 internal static class ConfigFile
@@ -44,11 +44,7 @@ internal static class ConfigFile
                 throw new CommandException($"{where}: unknown key '{key}'");
             }
 
-            var value = line[(eq + 1)..].Trim();
-            if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
-            {
-                value = value[1..^1];
-            }
+            var value = Value(line[(eq + 1)..].Trim(), where);
 
             if (!settings.TryAdd(option, value))
             {
@@ -57,6 +53,24 @@ internal static class ConfigFile
         }
 
         return settings;
+    }
+
+    /// <summary>The value: inside its double quotes if quoted, else up to a comment (" #") if any.</summary>
+    private static string Value(string text, string where)
+    {
+        if (text.StartsWith('"'))
+        {
+            var close = text.IndexOf('"', 1);
+            var rest = close < 0 ? "" : text[(close + 1)..].Trim();
+            return close > 0 && (rest.Length == 0 || rest.StartsWith('#'))
+                ? text[1..close]
+                : throw new CommandException($"{where}: a quoted value ends with its closing quote (then at most a # comment)");
+        }
+
+        var comment = text.IndexOf(" #", StringComparison.Ordinal);
+        var tab = text.IndexOf("\t#", StringComparison.Ordinal);
+        var cut = comment < 0 ? tab : tab < 0 ? comment : Math.Min(comment, tab);
+        return (cut < 0 ? text : text[..cut]).Trim();
     }
 
     /// <summary>A flag's value from the environment or the file: true or false (also 1/0, yes/no, on/off).</summary>

@@ -33,6 +33,19 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task The_example_file_in_docs_is_a_valid_configuration_and_comments_after_values_are_skipped()
+    {
+        var data = await FolderWithUserAsync("example", "example@example.com");
+        var example = await RunAsync(["--config", Path.Combine(Processes.RepositoryRoot, "docs", "rendezvous.conf"), "--data", data]);
+        Assert.True(example.ExitCode == 0, example.Stderr);
+        Assert.Contains("example@example.com", example.Stdout, StringComparison.Ordinal);
+        var commented = Write("commented.conf", $"data = {data}   # the folder\n");
+        Assert.Contains("example@example.com", (await RunAsync(["--config", commented])).Stdout, StringComparison.Ordinal);
+        var quoted = Write("quoted.conf", $"data = \"{data}\" # quoted\n");
+        Assert.Contains("example@example.com", (await RunAsync(["--config", quoted])).Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_key_in_the_config_file_is_an_error_naming_it_and_its_line()
     {
         var config = Write("typo.conf", "data = somewhere\nmax-fnd = 10\n");
