@@ -28,6 +28,7 @@ internal static class AdminCommands
                 MaxAttachmentsPerItem = (int)(options.GetNumber("--max-attachments") ?? new Services.AttachmentLimits().MaxAttachmentsPerItem),
             },
             JsonLog = options.Has("--log-json"),
+            HttpsRedirect = options.Has("--https-redirect"),
         };
         if (options.Get("--metrics-allow") is not null)
         {

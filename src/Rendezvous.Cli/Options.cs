@@ -15,7 +15,7 @@ internal sealed class Options
     private static readonly HashSet<string> Flags =
     [
         "--password-stdin", "--reset", "--allow-insecure-basic", "--json", "--accept", "--tentative", "--decline", "--no-proposals",
-        "--log-json",
+        "--log-json", "--https-redirect",
     ];
 
     private static readonly HashSet<string> Valued =

@@ -59,6 +59,11 @@ public sealed class RendezvousServer : IAsyncDisposable
         var listeners = Listeners.Check(options);
         var certificate = listeners.Any(l => l.Scheme == Uri.UriSchemeHttps) ? Listeners.LoadCertificate(options) : null;
         Operability.CheckNetworks(options.MetricsAllowedNetworks);
+        if (options.HttpsRedirect)
+        {
+            _ = HttpsRedirect.Target(options, listeners);
+        }
+
         IDisposable? serving = null;
         IMailStore store;
         try
@@ -156,6 +161,7 @@ public sealed class RendezvousServer : IAsyncDisposable
 
         var endpoint = app.Services.GetRequiredService<EwsEndpoint>();
         app.Use((http, next) => gate is null ? next(http) : gate.OnRequestAsync(http, next));
+        app.UseHttpsRedirect(options, listeners);
         app.UseOperability(options);
         app.UseRouting();
         app.UseAuthentication();

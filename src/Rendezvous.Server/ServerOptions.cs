@@ -57,6 +57,12 @@ public sealed class ServerOptions
     /// <summary>The networks (CIDR) whose clients may read /metrics; loopback by default. Empty: nobody.</summary>
     public IReadOnlyList<string> MetricsAllowedNetworks { get; set; } = ["127.0.0.0/8", "::1/128"];
 
+    /// <summary>
+    /// Plain http:// requests to the EWS path from beyond loopback are redirected (308, which keeps the POST) to the
+    /// https:// address: <see cref="PublicUrl"/> when it is https, else the https:// listener's port on the request's host.
+    /// </summary>
+    public bool HttpsRedirect { get; set; }
+
     /// <summary>How long /health/ready waits for the store's trivial read before it answers 503.</summary>
     public TimeSpan ReadinessTimeout { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -270,6 +270,56 @@ public sealed class OperabilityTests
         }
     }
 
+    [Fact]
+    public async Task Https_redirect_sends_plain_http_EWS_requests_from_beyond_loopback_to_the_https_address_with_308()
+    {
+        // A client beyond loopback: this machine's own non-loopback address, which the server sees as the peer.
+        var address = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        Assert.True(address is not null, "the test needs a non-loopback IPv4 address on this machine");
+        using var folder = new TempFolder("rdv-redirect-");
+        var (cert, key) = await DevCertificate.WriteAsync(DevCertificate.Create(TimeProvider.System), Directory.CreateDirectory(folder.Path).FullName, CancellationToken.None);
+        var (plain, secure) = (Processes.FreePort(), Processes.FreePort());
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false });
+        await using (var server = await StartAsync(o =>
+        {
+            o.Urls = $"http://0.0.0.0:{plain};https://127.0.0.1:{secure}";
+            o.AllowInsecureBasic = true;
+            (o.CertificatePath, o.KeyPath) = (cert, key);
+            o.HttpsRedirect = true;
+        }))
+        {
+            using var remote = await http.PostAsync(new Uri($"http://{address}:{plain}/ews/Exchange.asmx?x=1"), new StringContent(Soap.Envelope(GetInbox), Encoding.UTF8, "text/xml"));
+            Assert.Equal(HttpStatusCode.PermanentRedirect, remote.StatusCode);
+            Assert.Equal(new Uri($"https://{address}:{secure}/ews/Exchange.asmx?x=1"), remote.Headers.Location);
+            // Only the EWS path: the rest of the plain listener answers as before.
+            using var rootPage = await http.GetAsync(new Uri($"http://{address}:{plain}/"));
+            Assert.Equal(HttpStatusCode.OK, rootPage.StatusCode);
+            // Loopback is served as it is.
+            Assert.Equal(HttpStatusCode.OK, (await EwsHttp.PostAsync(http, $"http://127.0.0.1:{plain}/EWS/Exchange.asmx", Alice, Soap.Envelope(GetInbox))).Status);
+        }
+
+        await using var behind = await StartAsync(o =>
+        {
+            o.Urls = $"http://0.0.0.0:{plain}";
+            o.AllowInsecureBasic = true;
+            o.PublicUrl = "https://mail.example.com/";
+            o.HttpsRedirect = true;
+        });
+        using var toPublic = await http.PostAsync(new Uri($"http://{address}:{plain}/EWS/Exchange.asmx"), new StringContent(Soap.Envelope(GetInbox), Encoding.UTF8, "text/xml"));
+        Assert.Equal(HttpStatusCode.PermanentRedirect, toPublic.StatusCode);
+        Assert.Equal(new Uri("https://mail.example.com/EWS/Exchange.asmx"), toPublic.Headers.Location);
+    }
+
+    [Fact]
+    public async Task Https_redirect_without_an_https_address_stops_the_server_from_starting()
+    {
+        var e = await Assert.ThrowsAsync<ServerStartException>(() => StartAsync(o => o.HttpsRedirect = true));
+        Assert.Contains("--https-redirect needs an https://", e.Message, StringComparison.Ordinal);
+    }
+
     private const string StreamingSubscribe =
         "<m:Subscribe><m:StreamingSubscriptionRequest SubscribeToAllFolders=\"true\"><t:EventTypes><t:EventType>CreatedEvent</t:EventType></t:EventTypes></m:StreamingSubscriptionRequest></m:Subscribe>";
 
