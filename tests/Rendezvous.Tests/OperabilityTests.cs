@@ -105,6 +105,23 @@ public sealed class OperabilityTests
     }
 
     [Fact]
+    public async Task Metrics_count_sign_ins_refused_during_a_lockout_as_throttled()
+    {
+        await using var server = await StartAsync(o => o.SignIn = new SignInPolicy { FreeFailuresPerAccount = 1, FirstLockout = TimeSpan.FromMinutes(10) });
+        using var http = new HttpClient();
+        var before = await ScrapeAsync(http, server.Base);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await server.StatusAsync(http, Alice, "guess " + i, GetInbox));
+        }
+
+        var after = await ScrapeAsync(http, server.Base);
+        // Two checked failures lock the account; the two sign-ins after them are refused unchecked.
+        Assert.True(after.Sum("rdv_signin_refused_total", "reason=\"failed\"") - before.Sum("rdv_signin_refused_total", "reason=\"failed\"") >= 2, after.Text);
+        Assert.True(after.Sum("rdv_signin_refused_total", "reason=\"throttled\"") - before.Sum("rdv_signin_refused_total", "reason=\"throttled\"") >= 2, after.Text);
+    }
+
+    [Fact]
     public async Task Metrics_show_subscriptions_held_and_streaming_connections_open()
     {
         await using var server = await StartAsync(o => o.Notifications = new Services.NotificationOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(200) });
