@@ -54,10 +54,14 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
             await using var body = await ReadBodyAsync(http.Request, options.Limits.MaxRequestBytes, cancellation);
             requestBytes = body.Length;
             record.RequestBytes = requestBytes;
-            var soap = SoapRequest.Parse(body, options.Limits, spool, name => operations.ContainsKey(name) && !Operations.UncheckedArguments.Contains(name));
+            var soap = SoapRequest.Parse(body, options.Limits, spool, name =>
+            {
+                // Named before its arguments are checked: a schema fault is still counted under its operation.
+                record.Operation = Values.Excerpt(name);
+                record.Known = operations.ContainsKey(name);
+                return record.Known && !Operations.UncheckedArguments.Contains(name);
+            });
             operationName = soap.OperationName;
-            record.Operation = Values.Excerpt(operationName);
-            record.Known = operations.ContainsKey(operationName);
             if (!operations.TryGetValue(soap.OperationName, out var operation))
             {
                 throw NotServed(soap.OperationName);

@@ -90,12 +90,12 @@ public sealed class OperabilityTests
         double Delta(string name, params string[] labels) => after.Sum(name, labels) - before.Sum(name, labels);
         Assert.True(Delta("rdv_ews_requests_total", "operation=\"GetFolder\"", "outcome=\"success\"") >= 1, after.Text);
         Assert.True(Delta("rdv_ews_requests_total", "operation=\"GetFolder\"", "outcome=\"error\"") >= 1, after.Text);
-        // A request whose body does not parse names no operation it can be counted under.
-        Assert.True(Delta("rdv_ews_requests_total", "operation=\"unknown\"", "outcome=\"fault\"") >= 1, after.Text);
+        // A schema fault in the operation's arguments is counted under the operation it named.
+        Assert.True(Delta("rdv_ews_requests_total", "operation=\"GetFolder\"", "outcome=\"fault\"") >= 1, after.Text);
         Assert.True(Delta("rdv_ews_response_codes_total", "operation=\"GetFolder\"", "code=\"NoError\"") >= 2, after.Text);
         Assert.True(Delta("rdv_ews_response_codes_total", "operation=\"GetFolder\"", "code=\"ErrorInvalidIdMalformed\"") >= 1, after.Text);
-        Assert.True(Delta("rdv_ews_response_codes_total", "operation=\"unknown\"", $"code=\"{faultCode}\"") >= 1, after.Text);
-        Assert.True(Delta("rdv_ews_request_duration_seconds_count", "operation=\"GetFolder\"") >= 2, after.Text);
+        Assert.True(Delta("rdv_ews_response_codes_total", "operation=\"GetFolder\"", $"code=\"{faultCode}\"") >= 1, after.Text);
+        Assert.True(Delta("rdv_ews_request_duration_seconds_count", "operation=\"GetFolder\"") >= 3, after.Text);
         Assert.True(Delta("rdv_ews_request_duration_seconds_bucket", "operation=\"CreateFolder\"", "le=\"+Inf\"") >= 1, after.Text);
         Assert.True(Delta("rdv_store_commit_duration_seconds_count") >= 1, after.Text);
         Assert.True(Delta("rdv_store_commit_writes_sum") >= 1, after.Text);
@@ -171,14 +171,16 @@ public sealed class OperabilityTests
         using var http = new HttpClient();
         await server.CallAsync(http, Alice, GetInboxAndUnknown);
         await server.CallAsync(http, Alice, "<m:GetFolder><m:Bogus/></m:GetFolder>");
+        await EwsHttp.PostAsync(http, server.Url, Alice, "not XML");
         await http.GetAsync(new Uri(server.Base + "/health/ready"));
         Assert.Equal(HttpStatusCode.Unauthorized, await server.StatusAsync(http, Alice, "wrong password", GetInbox));
 
         var requests = lines.Where(l => l.Contains(" Rendezvous.Requests: ", StringComparison.Ordinal)).ToList();
-        Assert.True(requests.Count == 2, string.Join("\n", requests));
+        Assert.True(requests.Count == 3, string.Join("\n", requests));
         Assert.Matches(@"^Information Rendezvous\.Requests: GetFolder user=alice@example\.com status=200 codes=NoError,ErrorInvalidIdMalformed ms=[0-9.]+ bytes=[1-9][0-9]*$", requests[0]);
-        // Its body did not parse: the line names the request instead of an operation.
-        Assert.Matches(@"^Information Rendezvous\.Requests: POST /EWS/Exchange\.asmx user=alice@example\.com status=500 codes=fault:ErrorSchemaValidation ms=[0-9.]+ bytes=[1-9][0-9]*$", requests[1]);
+        Assert.Matches(@"^Information Rendezvous\.Requests: GetFolder user=alice@example\.com status=500 codes=fault:ErrorSchemaValidation ms=[0-9.]+ bytes=[1-9][0-9]*$", requests[1]);
+        // A body that names no operation: the line names the request.
+        Assert.Matches(@"^Information Rendezvous\.Requests: POST /EWS/Exchange\.asmx user=alice@example\.com status=500 codes=fault:ErrorInvalidRequest ms=[0-9.]+ bytes=7$", requests[2]);
         var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes(Alice + ":" + ServerFixture.Password));
         Assert.DoesNotContain(lines, l => l.Contains(ServerFixture.Password, StringComparison.Ordinal) || l.Contains(credentials, StringComparison.Ordinal)
             || l.Contains("wrong password", StringComparison.Ordinal) || l.Contains("Basic ", StringComparison.Ordinal));
