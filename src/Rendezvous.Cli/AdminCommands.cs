@@ -28,6 +28,7 @@ internal static class AdminCommands
                 MaxAttachmentsPerItem = (int)(options.GetNumber("--max-attachments") ?? new Services.AttachmentLimits().MaxAttachmentsPerItem),
             },
             JsonLog = options.Has("--log-json"),
+            RequestLog = !options.Has("--no-request-log"),
             HttpsRedirect = options.Has("--https-redirect"),
         };
         if (options.Get("--metrics-allow") is not null)

@@ -13,7 +13,7 @@ public static class Commands
                     [--max-response-item-bytes N] [--max-large-requests N] [--max-attachment-bytes N] [--max-attachments N]
                     [--max-connections N] [--max-connections-per-client N] [--idle-timeout S] [--header-timeout S] [--min-data-rate B]
                     [--public-url URL] [--cert FILE --key FILE] [--allow-insecure-basic]
-                    [--metrics-allow CIDR,...] [--shutdown-timeout S] [--log-json] [--https-redirect]
+                    [--metrics-allow CIDR,...] [--shutdown-timeout S] [--log-json] [--no-request-log] [--https-redirect]
                                                               run the EWS server (default http://127.0.0.1:5000, ./rendezvous-data,
                                                               requests up to 10 MiB and 64 levels of nesting, 1,000 ids, items
                                                               or changes a request, finds of 1,000, 16 MiB of items a GetItem;
@@ -25,7 +25,8 @@ public static class Commands
                                                               /health/live, /health/ready and /metrics (Prometheus) answer
                                                               unauthenticated; /metrics only to --metrics-allow (default
                                                               loopback); a stop waits --shutdown-timeout (30 s) for requests;
-                                                              one log line per request (--log-json: JSON lines);
+                                                              one log line per request (--log-json: JSON lines;
+                                                              --no-request-log: none);
                                                               --https-redirect: plain http:// EWS requests from beyond
                                                               loopback get a 308 to the https:// address
           rdv backup FILE [--data DIR]                        a consistent copy of the store, also while the server runs

@@ -15,7 +15,7 @@ internal sealed class Options
     private static readonly HashSet<string> Flags =
     [
         "--password-stdin", "--reset", "--allow-insecure-basic", "--json", "--accept", "--tentative", "--decline", "--no-proposals",
-        "--log-json", "--https-redirect",
+        "--log-json", "--https-redirect", "--no-request-log",
     ];
 
     private static readonly HashSet<string> Valued =

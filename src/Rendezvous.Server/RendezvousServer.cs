@@ -131,7 +131,11 @@ public sealed class RendezvousServer : IAsyncDisposable
             }
 
             // Warnings and errors, and the request log's one line per request.
-            builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter(RequestLogging.Category, LogLevel.Information);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (options.RequestLog)
+            {
+                builder.Logging.AddFilter(RequestLogging.Category, LogLevel.Information);
+            }
         }
 
         builder.Services.AddSingleton(options);

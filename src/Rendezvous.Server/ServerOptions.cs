@@ -72,6 +72,9 @@ public sealed class ServerOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>One Information line per request in the console log (<c>Rendezvous.Requests</c>); the metrics count requests either way.</summary>
+    public bool RequestLog { get; set; } = true;
+
     /// <summary>The console log as JSON lines (one object a line, the request log's fields as properties) instead of text.</summary>
     public bool JsonLog { get; set; }
 

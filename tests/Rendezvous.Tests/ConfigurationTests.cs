@@ -119,6 +119,37 @@ public sealed class ConfigurationTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Rdv_serve_with_no_request_log_from_the_environment_writes_no_request_lines()
+    {
+        var data = await FolderWithUserAsync("quiet", "quiet@example.com");
+        var port = Processes.FreePort();
+        var info = Processes.Rdv("serve", "--urls", $"http://127.0.0.1:{port}", "--data", data);
+        info.Environment["RDV_NO_REQUEST_LOG"] = "true";
+        using var process = Process.Start(info)!;
+        try
+        {
+            Assert.StartsWith("Rendezvous listening on", await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)), StringComparison.Ordinal);
+            using var http = new HttpClient();
+            using var page = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/"));
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.DoesNotContain("Rendezvous.Requests", await process.StandardOutput.ReadToEndAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
     private string Write(string name, string text)
     {
         Directory.CreateDirectory(root.Path);

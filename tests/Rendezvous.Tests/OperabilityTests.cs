@@ -279,6 +279,10 @@ public sealed class OperabilityTests
             Assert.Equal("Closed", parts[^1].Descendants(EwsResponse.M + "ConnectionStatus").Single().Value);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Equal(0, process.ExitCode);
+            // rdv serve's own console log: the request lines beside the warnings.
+            var log = await process.StandardOutput.ReadToEndAsync();
+            Assert.Contains($"info: Rendezvous.Requests[1] Subscribe user={Alice} status=200 codes=NoError", log, StringComparison.Ordinal);
+            Assert.Contains($"info: Rendezvous.Requests[1] GetStreamingEvents user={Alice} status=200", log, StringComparison.Ordinal);
         }
         finally
         {
