@@ -116,8 +116,14 @@ public sealed record MeetingView(Mailbox Owner, IReadOnlyList<PlacedItem> Items)
     /// <summary>This mailbox's side of the meeting <paramref name="item"/> belongs to, and of nothing else.</summary>
     public MeetingView Of(Item item) => Of(MeetingKey.Of(item));
 
+    /// <summary>
+    /// The owner's delegation, when the owner has delegates receiving copies of meeting messages: those for the owner are
+    /// delivered as it says (<see cref="DelegateDelivery"/>). Null: to the owner alone.
+    /// </summary>
+    public MeetingDelegates? Delegates { get; init; }
+
     /// <summary>This mailbox's side of the meeting <paramref name="key"/> (no key: no meeting, so no items).</summary>
-    public MeetingView Of(MeetingKey? key) => key is null ? Empty(Owner) : this with { Meeting = key };
+    public MeetingView Of(MeetingKey? key) => key is null ? Empty(Owner) with { Delegates = Delegates } : this with { Meeting = key };
 
     /// <summary>The meeting's items the owner can still see (not in the Recoverable Items dumpster).</summary>
     public IEnumerable<PlacedItem> Visible => Items.Where(p => p.Folder is not ("recoverableitemsdeletions" or "recoverableitemsroot") && (Meeting is null || Meeting.Matches(p.Item)));

@@ -132,6 +132,12 @@ public sealed class Item
 
     public EmailAddress? ReceivedBy { get => Properties.GetRef<EmailAddress>(ItemProperties.MessageType_ReceivedBy); set => Properties.Set(ItemProperties.MessageType_ReceivedBy, value); }
 
+    /// <summary>Whom a delegate received the message for (the principal), on a delegate's copy.</summary>
+    public EmailAddress? ReceivedRepresenting { get => Properties.GetRef<EmailAddress>(ItemProperties.MessageType_ReceivedRepresenting); set => Properties.Set(ItemProperties.MessageType_ReceivedRepresenting, value); }
+
+    /// <summary>Whether a meeting message is a delegate's copy of the principal's.</summary>
+    public bool? IsDelegated { get => Properties.GetValue<bool>(ItemProperties.MeetingMessageType_IsDelegated); set => Properties.Set(ItemProperties.MeetingMessageType_IsDelegated, value); }
+
     // CalendarItemType and the meeting messages
     public string? Uid { get => Properties.GetRef<string>(ItemProperties.CalendarItemType_UID); set => Properties.Set(ItemProperties.CalendarItemType_UID, value); }
 

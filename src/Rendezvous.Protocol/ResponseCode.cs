@@ -206,5 +206,14 @@ public static class ResponseCodes
     public const string ErrorInvalidWatermark = nameof(ErrorInvalidWatermark);
     public const string ErrorInvalidPushSubscriptionUrl = nameof(ErrorInvalidPushSubscriptionUrl);
     public const string ErrorExceededSubscriptionCount = nameof(ErrorExceededSubscriptionCount);
+    // Delegates (issue 18 §2).
+    public const string ErrorDelegateAlreadyExists = nameof(ErrorDelegateAlreadyExists);
+    public const string ErrorDelegateCannotAddOwner = nameof(ErrorDelegateCannotAddOwner);
+    public const string ErrorDelegateNoUser = nameof(ErrorDelegateNoUser);
+    public const string ErrorDelegateValidationFailed = nameof(ErrorDelegateValidationFailed);
+    public const string ErrorNotDelegate = nameof(ErrorNotDelegate);
+    public const string ErrorInvalidUserSid = nameof(ErrorInvalidUserSid);
+    public const string ErrorInvalidDelegatePermission = nameof(ErrorInvalidDelegatePermission);
+    public const string ErrorInvalidDelegateUserId = nameof(ErrorInvalidDelegateUserId);
 #pragma warning restore CS1591
 }

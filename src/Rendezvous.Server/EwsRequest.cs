@@ -238,6 +238,7 @@ public sealed class EwsRequest
         EnterLargeAsync = EnterLargeAsync,
         ContactCards = PeopleEdge.Cards,
         Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
+        DelegateAction = (principal, action) => Logger.LogInformation("{Operation}: {Actor} acted as delegate of {Principal}: {Action}", Soap.OperationName, User.Address, principal, action),
     };
 
     private Session? session;

@@ -35,6 +35,15 @@ public sealed class Session
     /// <summary>Where the services tell the host what it may want to log (a meeting message not delivered).</summary>
     public Action<string> Inform { get; init; } = static _ => { };
 
+    /// <summary>
+    /// Where the services record an action the caller took as a delegate (issue 18 §5): the principal's address and
+    /// what was done; the host writes one structured log line with the caller.
+    /// </summary>
+    public Action<string, string> DelegateAction { get; init; } = static (_, _) => { };
+
+    /// <summary>Records that the caller acted for <paramref name="principal"/> as its delegate (<see cref="DelegateAction"/>).</summary>
+    public void ActedAsDelegate(string principal, string action) => DelegateAction(principal, action);
+
     /// <summary>How the edge reads a contact's names and addresses (null: without an edge, no contact is read).</summary>
     public IContactCards? ContactCards { get; init; }
 
@@ -55,6 +64,7 @@ public sealed class Session
         Attachments = Attachments,
         EnterLargeAsync = EnterLargeAsync,
         Inform = Inform,
+        DelegateAction = DelegateAction,
     };
 
     public string MailboxId => User.MailboxId;

@@ -229,6 +229,24 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>The rooms of the list at <paramref name="listAddress"/>, by address; null when there is no such list.</summary>
     Task<IReadOnlyList<RoomRecord>?> GetRoomListRoomsAsync(string listAddress, CancellationToken cancellationToken);
 
+    /// <summary>The principal's delegates, in the order added, and its DeliverMeetingRequests (issue 18 §2).</summary>
+    Task<Delegation> GetDelegationAsync(string principalMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>The mailboxes <paramref name="delegateMailboxId"/> is a delegate of.</summary>
+    Task<IReadOnlyList<string>> GetPrincipalsOfAsync(string delegateMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds the delegate (<paramref name="add"/>; false when it is one already) or changes its settings (false when it
+    /// is none).
+    /// </summary>
+    Task<bool> SaveDelegateAsync(string principalMailboxId, DelegateEntry entry, bool add, CancellationToken cancellationToken);
+
+    /// <summary>Removes the delegate; false when it was none.</summary>
+    Task<bool> RemoveDelegateAsync(string principalMailboxId, string delegateMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>Sets how the principal's meeting requests are delivered (a DeliverMeetingRequestsType value).</summary>
+    Task SetDeliverMeetingRequestsAsync(string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken);
+
     /// <summary>The working hours the mailbox's owner set, or null when they kept the default.</summary>
     Task<WorkingHours?> GetWorkingHoursAsync(string mailboxId, CancellationToken cancellationToken);
 

@@ -81,6 +81,9 @@ internal static class ItemFormat
         (ItemProperties.MeetingRequestMessageType_IntendedFreeBusyStatus, Codec.String, "IntendedFreeBusyStatus"),
         (ItemProperties.MeetingMessageType_AssociatedCalendarItemId, Codec.String, "AssociatedCalendarItemId"),
         (ItemProperties.MeetingMessageType_IsOutOfDate, Codec.Boolean, "IsOutOfDate"),
+        // Issue 18: a delegate's copy of a meeting message (format 1 never had them: the names are unused).
+        (ItemProperties.MeetingMessageType_IsDelegated, Codec.Boolean, "IsDelegated"),
+        (ItemProperties.MessageType_ReceivedRepresenting, Codec.Address, "ReceivedRepresenting"),
         (ItemProperties.MeetingMessageType_HasBeenProcessed, Codec.Boolean, "HasBeenProcessed"),
         (ItemProperties.MeetingMessageType_ResponseType, Codec.String, "ResponseType"),
         (ItemProperties.MeetingRequestMessageType_MeetingRequestType, Codec.String, "MeetingRequestType"),

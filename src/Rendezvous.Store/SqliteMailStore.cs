@@ -300,6 +300,25 @@ public sealed partial class SqliteMailStore : IMailStore
         // History, Sync Issues, the recipient cache, the search and system folders) are added in code
         // (AddDefaultFoldersAsync), and the IPM root and the dumpster lose the FolderClass Exchange does not give them.
         FoldersMigration,
+        // Index 15: delegates (issue 18 §2). A principal's delegates, in the order added (position), with the two
+        // settings that are not folder permissions (the levels on the principal's folders are those folders'
+        // permission entries), and the principal's DeliverMeetingRequests (no row: the default). IF NOT EXISTS: a store
+        // rewound to an older version (the migration tests) may still hold them.
+        """
+        CREATE TABLE IF NOT EXISTS delegates (
+            principal_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            delegate_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            view_private_items INTEGER NOT NULL DEFAULT 0,
+            receive_copies INTEGER NOT NULL DEFAULT 0,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (principal_id, delegate_id)
+        );
+        CREATE INDEX IF NOT EXISTS delegates_by_delegate ON delegates(delegate_id);
+        CREATE TABLE IF NOT EXISTS delegation_settings (
+            principal_id TEXT PRIMARY KEY REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            deliver_meeting_requests TEXT NOT NULL
+        );
+        """,
     ];
 
     private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";

@@ -99,6 +99,14 @@ public static class EwsErrors
         ErrorCode.InvalidWatermark => ResponseCodes.ErrorInvalidWatermark,
         ErrorCode.InvalidPushSubscriptionUrl => ResponseCodes.ErrorInvalidPushSubscriptionUrl,
         ErrorCode.ExceededSubscriptionCount => ResponseCodes.ErrorExceededSubscriptionCount,
+        ErrorCode.DelegateAlreadyExists => ResponseCodes.ErrorDelegateAlreadyExists,
+        ErrorCode.DelegateCannotAddOwner => ResponseCodes.ErrorDelegateCannotAddOwner,
+        ErrorCode.DelegateNoUser => ResponseCodes.ErrorDelegateNoUser,
+        ErrorCode.NotDelegate => ResponseCodes.ErrorNotDelegate,
+        ErrorCode.InvalidUserSid => ResponseCodes.ErrorInvalidUserSid,
+        ErrorCode.InvalidDelegateUserId => ResponseCodes.ErrorInvalidDelegateUserId,
+        ErrorCode.InvalidDelegatePermission => ResponseCodes.ErrorInvalidDelegatePermission,
+        ErrorCode.DelegateValidationFailed => ResponseCodes.ErrorDelegateValidationFailed,
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "An error code without a ResponseCode."),
     };
 
