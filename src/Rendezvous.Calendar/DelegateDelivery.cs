@@ -54,3 +54,46 @@ public static class DelegateDelivery
         return copy;
     }
 }
+
+/// <summary>
+/// What a delegate's action for its principal changes in a decision (issue 18 §2, §3): the meeting messages sent go out
+/// From the principal with the delegate as their Sender (on behalf), and the delegate's own copies of the meeting's
+/// requests are processed with the principal's, as pure functions over the decision.
+/// </summary>
+public static class DelegateActions
+{
+    /// <summary>Every meeting message <paramref name="decision"/> sends From <paramref name="principal"/> gets <paramref name="delegateAddress"/> as its Sender.</summary>
+    public static void SentOnBehalf(Decision decision, Mailbox principal, EmailAddress delegateAddress)
+    {
+        foreach (var (item, _) in decision.Creates)
+        {
+            if (item.Kind is ItemKind.MeetingRequest or ItemKind.MeetingResponse or ItemKind.MeetingCancellation && item.From is { } from && from.Is(principal.Address))
+            {
+                item.Sender = delegateAddress;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The delegate's copies of the meeting's requests (<paramref name="delegateView"/>) once it answered for the
+    /// principal: read, processed with the answer, and moved to the delegate's Deleted Items (from there, deleted).
+    /// </summary>
+    public static void ProcessDelegateCopies(Decision decision, MeetingView delegateView, string? responseType, WorkflowContext context)
+    {
+        var deletedItems = Place.In(delegateView.Owner, MeetingView.DeletedItems);
+        foreach (var request in delegateView.ReceivedRequests.Where(static r => r.Item.IsDelegated == true).ToList())
+        {
+            if (request.Folder == MeetingView.DeletedItems)
+            {
+                decision.Deletes.Add(request.Item.Id);
+                continue;
+            }
+
+            var processed = request.Item.Clone();
+            processed.IsRead = true;
+            processed.HasBeenProcessed = true;
+            processed.MyResponseType = responseType;
+            decision.Move(request, processed, deletedItems, context);
+        }
+    }
+}

@@ -20,12 +20,33 @@ public static class MeetingService
 
         var folder = await session.ResolveFolderAsync(savedFolder, MeetingView.Calendar);
         var me = session.Mailbox;
+        EmailAddress? onBehalfOf = null;
+        var organizing = session;
+        if (folder.MailboxId != session.MailboxId && await session.Store.FindUserByMailboxAsync(folder.MailboxId, session.Cancellation) is { } owner)
+        {
+            // In another's calendar (the folder access checked when it was resolved): the meeting is the owner's; sending its
+            // invitations is sending on the owner's behalf, a delegate's right (issue 18 §2).
+            if (invitations != SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone)
+            {
+                await DelegateService.ActAsDelegateAsync(session, owner.Address, SchemaValues.DelegateFolderPermissionLevelType.Author, $"organized '{prepared.Subject}' in their calendar");
+            }
+
+            onBehalfOf = new EmailAddress(session.User.DisplayName, session.Address);
+            organizing = session.ActingFor(owner);
+            me = owner.Mailbox;
+        }
+
         CalendarRules.PrepareNewCalendarItem(prepared, me, timeZoneContext, session.Now);
-        var results = await MeetingRunner.RunAsync(session, MeetingKey.Of(prepared), async () =>
+        var results = await MeetingRunner.RunAsync(organizing, MeetingKey.Of(prepared), async () =>
         {
             var meeting = prepared.Clone();
-            var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(meeting, me), MeetingKey.Of(meeting));
-            var decision = MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, MeetingRunner.Context(session));
+            var attendees = await MeetingRunner.LocalViewsAsync(organizing, MeetingWorkflow.AttendeeAddresses(meeting, me), MeetingKey.Of(meeting));
+            var decision = MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, MeetingRunner.Context(organizing));
+            if (onBehalfOf is not null)
+            {
+                DelegateActions.SentOnBehalf(decision, me, onBehalfOf);
+            }
+
             // The inline attachments are stored under the organizer's item first, so that the invitations' copies find them.
             decision.Attachments.InsertRange(0, (attachments ?? []).Select(a => new AttachmentAdd(meeting, a)));
             return decision;
@@ -40,12 +61,62 @@ public static class MeetingService
         var reference = RequireReference(response, "the meeting request or calendar item it answers");
         var saved = await SavedPlaceAsync(session, savedFolder);
         var reply = new MeetingReply(kind, response.Body, response.ProposedStart, response.ProposedEnd);
+        var answered = await session.GetItemOrOccurrenceAsync(reference);
+        if (await PrincipalOfAsync(session, answered) is { } principalAddress)
+        {
+            var principal = await DelegateService.ActAsDelegateAsync(session, principalAddress, SchemaValues.DelegateFolderPermissionLevelType.Editor,
+                $"{response.Name} of '{answered.Subject}'{(reply.IsProposal ? " proposing a new time" : "")}");
+            return await RespondForAsync(session, principal, reference, answered, reply, sending, saved);
+        }
+
         // An attendee may answer one occurrence of a series: the workflow takes the occurrence (it names its RecurrenceId).
         return await MeetingRunner.RunOnItemOrOccurrenceAsync(session, reference, async item =>
         {
             var (attendee, placed) = await PlaceAsync(session, item);
             var organizer = await OrganizerViewAsync(session, item);
             return MeetingWorkflow.Respond(reply, placed, attendee, organizer, sending, saved, MeetingRunner.Context(session));
+        });
+    }
+
+    /// <summary>
+    /// Whom the caller answers for when it answers <paramref name="item"/>: the principal of a delegate's copy of a
+    /// meeting request (ReceivedRepresenting), or the owner of another mailbox's item; null: for itself.
+    /// </summary>
+    private static async Task<string?> PrincipalOfAsync(Session session, Item item)
+    {
+        if (item.MailboxId.Length > 0 && item.MailboxId != session.MailboxId)
+        {
+            return (await session.Store.FindUserByMailboxAsync(item.MailboxId, session.Cancellation))?.Address;
+        }
+
+        return item.IsDelegated == true && item.ReceivedRepresenting is { } principal && !principal.Is(session.Address) ? principal.Address : null;
+    }
+
+    /// <summary>
+    /// A delegate answers a meeting for its principal (issue 18 §2): the principal's calendar and the organizer's
+    /// tracking take the principal's answer, the response goes out From the principal with the delegate as Sender,
+    /// and the delegate's copies of the request are processed with it.
+    /// </summary>
+    private static async Task<IReadOnlyList<Item>> RespondForAsync(Session session, Store.UserRecord principal, ItemRef reference, Item first, MeetingReply reply, string sending, Place? saved)
+    {
+        var acting = session.ActingFor(principal);
+        var me = new EmailAddress(session.User.DisplayName, session.Address);
+        return await MeetingRunner.RunAsync(acting, MeetingKey.Of(first), async () =>
+        {
+            var item = await session.GetItemOrOccurrenceAsync(reference);
+            var attendee = await MeetingRunner.ViewAsync(acting, acting.Mailbox, MeetingKey.Of(item));
+            var placed = attendee.Items.FirstOrDefault(p => p.Item.Id == item.Id) ?? new PlacedItem(item, null);
+            var organizer = await OrganizerViewAsync(acting, item);
+            var context = MeetingRunner.Context(acting);
+            var decision = MeetingWorkflow.Respond(reply, placed, attendee, organizer, sending, saved, context);
+            DelegateActions.SentOnBehalf(decision, acting.Mailbox, me);
+            if (sending != SchemaValues.MessageDispositionType.SaveOnly)
+            {
+                var own = await MeetingRunner.ViewAsync(session, session.Mailbox, MeetingKey.Of(item));
+                DelegateActions.ProcessDelegateCopies(decision, own, MeetingMessages.ResponseTypeOf(reply.Kind), context);
+            }
+
+            return decision;
         });
     }
 
