@@ -238,6 +238,8 @@ public sealed class EwsRequest
         EnterLargeAsync = EnterLargeAsync,
         ContactCards = PeopleEdge.Cards,
         Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
+        Accessed = a => Logger.LogInformation("{Operation}: {Actor} in the mailbox of {Mailbox}, folder {Folder} ({FolderId}), through a permission: {Action}",
+            Soap.OperationName, a.Actor, a.Mailbox, a.FolderName, a.FolderId, a.Action),
     };
 
     private Session? session;
