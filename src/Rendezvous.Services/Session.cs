@@ -111,11 +111,8 @@ public sealed class Session
     /// Whether the caller may see <paramref name="ownerMailboxId"/>'s private items. The hook of delegate access (issue 18
     /// §2): a delegate given ViewPrivateItems answers true here, read from the delegate record; folder permissions never do.
     /// </summary>
-    private static Task<bool> ViewsPrivateItemsAsync(string ownerMailboxId)
-    {
-        _ = ownerMailboxId;
-        return Task.FromResult(false);
-    }
+    private Task<bool> ViewsPrivateItemsAsync(string ownerMailboxId) =>
+        Task.FromResult(ownerMailboxId == User.MailboxId);
 
     /// <summary>Records an action in another mailbox for the host's log (nothing for the caller's own).</summary>
     public async Task AccountAsync(FolderAccess access, FolderAction action)
