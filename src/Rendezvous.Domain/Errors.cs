@@ -117,6 +117,15 @@ public enum ErrorCode
     InvalidPushSubscriptionUrl,
     /// <summary>The user holds as many subscriptions as allowed (ErrorExceededSubscriptionCount).</summary>
     ExceededSubscriptionCount,
+    // Folder permissions (issue 18 §1).
+    /// <summary>A permission names a user the server does not know (ErrorInvalidUserInfo).</summary>
+    InvalidUserInfo,
+    /// <summary>A permission set names one grantee twice (ErrorDuplicateUserIdsSpecified).</summary>
+    DuplicateUserIds,
+    /// <summary>A permission's level and rights disagree, or a calendar level on another folder (ErrorInvalidPermissionSettings).</summary>
+    InvalidPermissionSettings,
+    /// <summary>GetUserAvailability of a calendar whose permission gives the caller no free/busy (ErrorNoFreeBusyAccess).</summary>
+    NoFreeBusyAccess,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

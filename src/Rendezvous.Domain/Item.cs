@@ -321,6 +321,12 @@ public sealed class Folder
 
     public int ChildFolderCount { get; set; }
 
+    /// <summary>The folder's permission set, when the service read it for the response (null: not read, or not the caller's to see).</summary>
+    public IReadOnlyList<PermissionEntry>? Permissions { get; set; }
+
+    /// <summary>The rights of the user this copy was read for, when it is another's folder (null: the owner's, every right).</summary>
+    public FolderRights? CallerRights { get; set; }
+
     /// <summary>The element this folder is written as: Folder, CalendarFolder, ContactsFolder, TasksFolder or SearchFolder.</summary>
     public string ElementName => FolderClass switch
     {

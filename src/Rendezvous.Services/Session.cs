@@ -104,6 +104,7 @@ public sealed class Session
 
         var rights = await Store.GetRightsAsync(folder.Id, User.MailboxId, Cancellation)
             ?? FolderPermissions.Effective(FolderPermissions.Defaults(folder.DistinguishedName == "calendar"), User.MailboxId);
+        folder.CallerRights = rights;
         return new FolderAccess(folder, rights, User.MailboxId) { ViewPrivateItems = await ViewsPrivateItemsAsync(folder.MailboxId) };
     }
 
@@ -209,10 +210,31 @@ public sealed class Session
         throw new DomainException(ErrorCode.InvalidOperation, "This operation does not take one occurrence of a recurring series; use its recurring master.");
     }
 
-    /// <summary>What <paramref name="reference"/> names: a stored item, or an occurrence (or exception) of one as an item of its own.</summary>
+    /// <summary>What <paramref name="reference"/> names in the caller's mailbox: a stored item, or an occurrence (or exception) of one as an item of its own.</summary>
     public async Task<Item> GetItemOrOccurrenceAsync(ItemRef reference)
     {
         var (item, index) = await ResolveItemAsync(reference);
+        return Occurrence(item, index);
+    }
+
+    /// <summary><see cref="GetItemOrOccurrenceAsync(ItemRef)"/> in any mailbox where the caller may do <paramref name="action"/> (<see cref="AccessItemAsync"/>).</summary>
+    public async Task<Item> GetItemOrOccurrenceAsync(ItemRef reference, FolderAction action)
+    {
+        var found = await AccessItemAsync(reference, action);
+        return Occurrence(found.Item, found.InstanceIndex);
+    }
+
+    /// <summary>
+    /// The session of the mailbox <paramref name="access"/> is in, for work the caller was just allowed there: the
+    /// existing services then act on that mailbox as on its owner's. This session itself for the caller's own.
+    /// </summary>
+    public async Task<Session> AsOwnerAsync(FolderAccess access) =>
+        access.IsOwner ? this
+        : ActingFor(await Store.FindUserByMailboxAsync(access.Folder.MailboxId, Cancellation)
+            ?? throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store."));
+
+    private static Item Occurrence(Item item, int? index)
+    {
         if (index is not int n)
         {
             return item;
