@@ -134,6 +134,15 @@ public enum ErrorCode
     InvalidDelegatePermission,
     /// <summary>A delegate that cannot be one: a room, or a user that cannot sign in (ErrorDelegateValidationFailed).</summary>
     DelegateValidationFailed,
+    // Folder permissions (issue 18 §1).
+    /// <summary>A permission names a user the server does not know (ErrorInvalidUserInfo).</summary>
+    InvalidUserInfo,
+    /// <summary>A permission set names one grantee twice (ErrorDuplicateUserIdsSpecified).</summary>
+    DuplicateUserIds,
+    /// <summary>A permission's level and rights disagree, or a calendar level on another folder (ErrorInvalidPermissionSettings).</summary>
+    InvalidPermissionSettings,
+    /// <summary>GetUserAvailability of a calendar whose permission gives the caller no free/busy (ErrorNoFreeBusyAccess).</summary>
+    NoFreeBusyAccess,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

@@ -100,6 +100,10 @@ public static class ResponseCodes
     public const string ErrorCalendarOutOfRange = nameof(ErrorCalendarOutOfRange);
     public const string ErrorInsufficientResources = nameof(ErrorInsufficientResources);
     public const string ErrorAccessDenied = nameof(ErrorAccessDenied);
+    public const string ErrorInvalidUserInfo = nameof(ErrorInvalidUserInfo);
+    public const string ErrorDuplicateUserIdsSpecified = nameof(ErrorDuplicateUserIdsSpecified);
+    public const string ErrorInvalidPermissionSettings = nameof(ErrorInvalidPermissionSettings);
+    public const string ErrorNoFreeBusyAccess = nameof(ErrorNoFreeBusyAccess);
     public const string ErrorCalendarEndDateIsEarlierThanStartDate = nameof(ErrorCalendarEndDateIsEarlierThanStartDate);
     public const string ErrorCalendarDurationIsTooLong = nameof(ErrorCalendarDurationIsTooLong);
     public const string ErrorCalendarInvalidRecurrence = nameof(ErrorCalendarInvalidRecurrence);

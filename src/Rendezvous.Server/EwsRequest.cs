@@ -239,6 +239,8 @@ public sealed class EwsRequest
         ContactCards = PeopleEdge.Cards,
         Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
         DelegateAction = (principal, action) => Logger.LogInformation("{Operation}: {Actor} acted as delegate of {Principal}: {Action}", Soap.OperationName, User.Address, principal, action),
+        Accessed = a => Logger.LogInformation("{Operation}: {Actor} in the mailbox of {Mailbox}, folder {Folder} ({FolderId}), through a permission: {Action}",
+            Soap.OperationName, a.Actor, a.Mailbox, a.FolderName, a.FolderId, a.Action),
     };
 
     private Session? session;

@@ -23,7 +23,7 @@ public static class ItemService
             throw BatchStopped(budget.Budget);
         }
 
-        var item = await session.GetItemOrOccurrenceAsync(reference);
+        var item = await session.GetItemOrOccurrenceAsync(reference, FolderAction.ReadItems);
         // What the response will hold: attachments are listed by header, their bytes are not read (unless in MIME).
         var size = withAttachmentBytes ? item.Size : item.HeldSize;
         if (budget.Loaded > 0 && budget.Loaded + size > budget.Budget)
@@ -91,7 +91,7 @@ public static class ItemService
             ItemKind.Task => "tasks",
             _ => "drafts",
         };
-        var folder = await session.ResolveFolderAsync(savedFolder, fallback);
+        var folder = (await session.AccessFolderAsync(savedFolder, fallback, FolderAction.CreateItems)).Folder;
         RequireFolderFor(item.Kind, folder);
         Stamp(session, item, folder, session.Now);
         var changes = new ChangeSet();
@@ -152,7 +152,7 @@ public static class ItemService
         var changes = new ChangeSet();
         if (disposition == SchemaValues.MessageDispositionType.SaveOnly)
         {
-            var folder = await session.ResolveFolderAsync(savedFolder, "drafts");
+            var folder = (await session.AccessFolderAsync(savedFolder, "drafts", FolderAction.CreateItems)).Folder;
             item.IsDraft = folder.DistinguishedName == "drafts";
             item.IsRead ??= true;
             Stamp(session, item, folder, session.Now);
@@ -334,12 +334,24 @@ public static class ItemService
         item.LastModifiedTime = now;
         item.LastModifiedName = session.User.DisplayName;
         item.FieldChanges.Clear();
+        // Another's folder, through a permission: the item is the caller's there (what EditItems and DeleteItems Owned cover).
+        item.CreatedBy = folder.MailboxId == session.MailboxId ? null : session.MailboxId;
     }
 
     /// <summary>One item of a DeleteItem.</summary>
     public static async Task DeleteAsync(Session session, DeleteItemOptions options, ItemRef reference)
     {
-        var (item, index) = await session.ResolveItemAsync(reference);
+        var found = await session.AccessItemAsync(reference, FolderAction.DeleteItem);
+        if (!found.Access.IsOwner)
+        {
+            // Allowed: the deletion is then the owner's (their Deleted Items, their dumpster). A folder permission sends
+            // nothing in the owner's name, so a meeting deleted so sends no cancellation.
+            var cancellations = options.Cancellations is null ? null : SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone;
+            await DeleteAsync(await session.AsOwnerAsync(found.Access), options with { Cancellations = cancellations }, reference);
+            return;
+        }
+
+        var (item, index) = (found.Item, found.InstanceIndex);
         if (item.Kind == ItemKind.CalendarItem && options.Cancellations is null)
         {
             throw new DomainException(ErrorCode.CancellationsRequired, "SendMeetingCancellations is required when calendar items are deleted.");
@@ -459,7 +471,14 @@ public static class ItemService
     /// </summary>
     public static async Task<IReadOnlyList<Item>> MoveOrCopyAsync(Session session, MoveItemOptions options, ItemRef reference, Func<Folder> target)
     {
-        var (item, index) = await session.ResolveItemAsync(reference);
+        // Read at the source, and for a move delete there too; create at the target (checked when it was resolved).
+        var found = await session.AccessItemAsync(reference, FolderAction.ReadItems);
+        if (options.Move && !found.Access.Can(FolderAction.DeleteItem, found.Item))
+        {
+            throw Session.Denied();
+        }
+
+        var (item, index) = (found.Item, found.InstanceIndex);
         if (index is int n)
         {
             // An occurrence lives in its master: the series moves or copies as a whole, through the master (responsecode.md).
@@ -469,6 +488,7 @@ public static class ItemService
 
         var to = target();
         var copy = Relocate(session, item, to);
+        copy.CreatedBy = to.MailboxId == session.MailboxId ? null : session.MailboxId;
         if (!options.Move)
         {
             copy.DateTimeCreated = session.Now;

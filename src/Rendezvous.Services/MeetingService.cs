@@ -18,7 +18,21 @@ public static class MeetingService
             throw new DomainException(ErrorCode.InvitationsRequired, "SendMeetingInvitations is required for calendar items.");
         }
 
-        var folder = await session.ResolveFolderAsync(savedFolder, MeetingView.Calendar);
+        var access = await session.AccessFolderAsync(savedFolder, MeetingView.Calendar, FolderAction.CreateItems);
+        if (!access.IsOwner)
+        {
+            // Through a folder permission the item is the owner's, created by the caller; a permission sends nothing in the
+            // owner's name, so invitations are refused rather than left unsent.
+            if (invitations != SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone && CalendarRules.HasAttendees(prepared))
+            {
+                throw new DomainException(ErrorCode.SendAsDenied, "The caller may not send meeting invitations as the calendar's owner.");
+            }
+
+            prepared.CreatedBy = session.MailboxId;
+            return await CreateAsync(await session.AsOwnerAsync(access), prepared, new FolderRef(access.Folder.Id, null, null), invitations, timeZoneContext, attachments);
+        }
+
+        var folder = access.Folder;
         var me = session.Mailbox;
         EmailAddress? onBehalfOf = null;
         var organizing = session;

@@ -74,7 +74,14 @@ public sealed class ChangeSet
     /// </summary>
     public List<AttachmentWrite> Attachments { get; } = [];
 
-    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count + Attachments.Count == 0;
+    /// <summary>
+    /// Folders whose permission set is replaced, each by the whole set given (issue 18), written after the folder
+    /// inserts (so a new folder's set may be among them). Changing a set changes nothing else: the folder's change
+    /// number moves on only when it is also in <see cref="FolderUpdates"/>.
+    /// </summary>
+    public List<(string FolderId, IReadOnlyList<PermissionEntry> Entries)> Permissions { get; } = [];
+
+    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count + Attachments.Count + Permissions.Count == 0;
 }
 
 public sealed class ConcurrencyException(string itemId, bool gone = false)
@@ -252,6 +259,18 @@ public interface IMailStore : IAsyncDisposable
 
     /// <summary>Sets (null: resets to the default) the mailbox's working hours.</summary>
     Task SetWorkingHoursAsync(string mailboxId, WorkingHours? workingHours, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A folder's permission set as stored (Default first, then Anonymous, then users by address), or null when it was
+    /// never set: the folder has the defaults (<see cref="FolderPermissions.Defaults"/>). Written through <see cref="ChangeSet.Permissions"/>.
+    /// </summary>
+    Task<IReadOnlyList<PermissionEntry>?> GetPermissionsAsync(string folderId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What the access check needs, in one read: the rights of <paramref name="mailboxId"/>'s own entry on the folder,
+    /// else its Default entry's; null when the folder's set was never set (its defaults apply).
+    /// </summary>
+    Task<FolderRights?> GetRightsAsync(string folderId, string mailboxId, CancellationToken cancellationToken);
 
     /// <summary>A folder with its counts, or null.</summary>
     Task<Folder?> GetFolderAsync(string folderId, CancellationToken cancellationToken);

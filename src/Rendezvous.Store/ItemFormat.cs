@@ -94,6 +94,7 @@ internal static class ItemFormat
         (ServerProperties.SeriesStart, Codec.Time, "SeriesStart"),
         (ServerProperties.SeriesEnd, Codec.Time, "SeriesEnd"),
         (ServerProperties.ClearedProperties, Codec.Strings, "ClearedProperties"),
+        (ServerProperties.CreatedBy, Codec.String, "CreatedBy"),
         (ItemProperties.ItemType_Attachments, Codec.Attachments, "Attachments"),
         // Issue 16: a master's recurrence, deleted occurrences and exceptions (format 1 never had them: the names are unused).
         (ItemProperties.CalendarItemType_Recurrence, Codec.Recurrence, "Recurrence"),

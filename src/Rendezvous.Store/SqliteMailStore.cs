@@ -300,7 +300,25 @@ public sealed partial class SqliteMailStore : IMailStore
         // History, Sync Issues, the recipient cache, the search and system folders) are added in code
         // (AddDefaultFoldersAsync), and the IPM root and the dumpster lose the FolderClass Exchange does not give them.
         FoldersMigration,
-        // Index 15: delegates (issue 18 §2). A principal's delegates, in the order added (position), with the two
+        // Index 15: folder permissions (issue 18 §1): a folder's permission set, one row per grantee (a user's mailbox id,
+        // '~default' or '~anonymous'); the rights are the entry's own (its level is derived from them). A folder without
+        // rows has Exchange's defaults. IF NOT EXISTS: a store rewound to an older version (the migration tests) may still hold it.
+        """
+        CREATE TABLE IF NOT EXISTS folder_permissions (
+            folder_id TEXT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            grantee TEXT NOT NULL,
+            can_create_items INTEGER NOT NULL,
+            can_create_subfolders INTEGER NOT NULL,
+            is_folder_owner INTEGER NOT NULL,
+            is_folder_visible INTEGER NOT NULL,
+            is_folder_contact INTEGER NOT NULL,
+            edit_items INTEGER NOT NULL,
+            delete_items INTEGER NOT NULL,
+            read_items INTEGER NOT NULL,
+            PRIMARY KEY (folder_id, grantee)
+        );
+        """,
+        // Index 16: delegates (issue 18 §2). A principal's delegates, in the order added (position), with the two
         // settings that are not folder permissions (the levels on the principal's folders are those folders'
         // permission entries), and the principal's DeliverMeetingRequests (no row: the default). IF NOT EXISTS: a store
         // rewound to an older version (the migration tests) may still hold them.
@@ -1146,6 +1164,7 @@ public sealed partial class SqliteMailStore : IMailStore
                 await InsertFolder(connection, tx, folder, cancellationToken);
             }
 
+            await WritePermissionsAsync(connection, tx, changes, cancellationToken);
             foreach (var folder in changes.FolderUpdates)
             {
                 folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);
