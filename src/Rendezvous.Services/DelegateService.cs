@@ -98,7 +98,7 @@ public static class DelegateService
                     throw new DomainException(ErrorCode.DelegateAlreadyExists, "The delegate already exists.");
                 }
 
-                await DelegateFolderLevels.SetAsync(session, user, Complete(settings.Levels));
+                await DelegateFolderLevels.SetAsync(session, session.MailboxId, user, Complete(settings.Levels));
                 session.Inform($"{session.Address} added {user.Address} as a delegate");
                 return (DelegateUserInfo?)await InfoAsync(session, user, entry, includePermissions: false);
             }));
@@ -123,7 +123,7 @@ public static class DelegateService
                 var delegation = await session.Store.GetDelegationAsync(session.MailboxId, session.Cancellation);
                 var user = await ResolveAsync(session, settings.UserId, delegation);
                 var entry = delegation.Of(user.MailboxId) ?? throw NotDelegate();
-                var current = await DelegateFolderLevels.GetAsync(session, user);
+                var current = await DelegateFolderLevels.GetAsync(session, session.MailboxId, user);
                 CheckLevels(settings.Levels, current);
                 entry = entry with
                 {
@@ -139,7 +139,7 @@ public static class DelegateService
                 var changed = settings.Levels.Where(l => current.GetValueOrDefault(l.Key) != l.Value).ToDictionary();
                 if (changed.Count > 0)
                 {
-                    await DelegateFolderLevels.SetAsync(session, user, changed);
+                    await DelegateFolderLevels.SetAsync(session, session.MailboxId, user, changed);
                 }
 
                 return (DelegateUserInfo?)await InfoAsync(session, user, entry, includePermissions: false);
@@ -170,7 +170,7 @@ public static class DelegateService
                 }
 
                 // Its folder permissions go with it, as Exchange removes them.
-                await DelegateFolderLevels.SetAsync(session, user, DelegateFolders.All.ToDictionary(f => f, _ => SchemaValues.DelegateFolderPermissionLevelType.None));
+                await DelegateFolderLevels.SetAsync(session, session.MailboxId, user, DelegateFolders.All.ToDictionary(f => f, _ => SchemaValues.DelegateFolderPermissionLevelType.None));
                 session.Inform($"{session.Address} removed {user.Address} as a delegate");
                 return (DelegateUserInfo?)null;
             }));
@@ -213,7 +213,7 @@ public static class DelegateService
             throw denied;
         }
 
-        var levels = await DelegateFolderLevels.GetAsync(session.ActingFor(principal), session.User);
+        var levels = await DelegateFolderLevels.GetAsync(session, principal.MailboxId, session.User);
         if (!Covers(levels.GetValueOrDefault(DelegateFolders.Calendar), calendarLevel))
         {
             throw denied;
@@ -292,7 +292,7 @@ public static class DelegateService
 
     private static async Task<DelegateUserInfo> InfoAsync(Session session, UserRecord user, DelegateEntry entry, bool includePermissions) =>
         new(MailboxSids.Of(user.MailboxId), user.Address, user.DisplayName,
-            includePermissions ? await DelegateFolderLevels.GetAsync(session, user) : null,
+            includePermissions ? await DelegateFolderLevels.GetAsync(session, session.MailboxId, user) : null,
             entry.ReceiveCopiesOfMeetingMessages, entry.ViewPrivateItems);
 
     private static DomainException NotDelegate() => new(ErrorCode.NotDelegate, "The user is not a delegate for the mailbox.");

@@ -122,8 +122,9 @@ public sealed class Session
     /// Whether the caller may see <paramref name="ownerMailboxId"/>'s private items. The hook of delegate access (issue 18
     /// §2): a delegate given ViewPrivateItems answers true here, read from the delegate record; folder permissions never do.
     /// </summary>
-    private Task<bool> ViewsPrivateItemsAsync(string ownerMailboxId) =>
-        Task.FromResult(ownerMailboxId == User.MailboxId);
+    private async Task<bool> ViewsPrivateItemsAsync(string ownerMailboxId) =>
+        ownerMailboxId == User.MailboxId
+        || (await Store.GetDelegationAsync(ownerMailboxId, Cancellation)).Of(User.MailboxId) is { ViewPrivateItems: true };
 
     /// <summary>Records an action in another mailbox for the host's log (nothing for the caller's own).</summary>
     public async Task AccountAsync(FolderAccess access, FolderAction action)
