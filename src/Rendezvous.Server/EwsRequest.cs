@@ -15,7 +15,11 @@ public sealed class EwsRequest
 {
     public required SoapRequest Soap { get; init; }
 
+    /// <summary>Whose mailbox the request works in: the signed-in account's own, or the one it impersonates.</summary>
     public required UserRecord User { get; init; }
+
+    /// <summary>The account that signed in (the same as <see cref="User"/> unless it impersonates).</summary>
+    public UserRecord? SignedIn { get; init; }
 
     public required IMailStore Store { get; init; }
 
@@ -238,6 +242,8 @@ public sealed class EwsRequest
         EnterLargeAsync = EnterLargeAsync,
         ContactCards = PeopleEdge.Cards,
         Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
+        Audit = access => Logger.LogInformation(AccessLog.Event, "{Access}: {Actor} acted as {Mailbox} in {Operation} (signed in as {SignedIn})",
+            access.Access, access.Actor, access.Mailbox, Soap.OperationName, (SignedIn ?? User).Address),
     };
 
     private Session? session;

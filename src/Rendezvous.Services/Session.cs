@@ -35,6 +35,9 @@ public sealed class Session
     /// <summary>Where the services tell the host what it may want to log (a meeting message not delivered).</summary>
     public Action<string> Inform { get; init; } = static _ => { };
 
+    /// <summary>Where the services report each action taken in or for a mailbox not the actor's own (the host logs it).</summary>
+    public Action<AccessEvent> Audit { get; init; } = static _ => { };
+
     /// <summary>How the edge reads a contact's names and addresses (null: without an edge, no contact is read).</summary>
     public IContactCards? ContactCards { get; init; }
 
@@ -55,6 +58,7 @@ public sealed class Session
         Attachments = Attachments,
         EnterLargeAsync = EnterLargeAsync,
         Inform = Inform,
+        Audit = Audit,
     };
 
     public string MailboxId => User.MailboxId;

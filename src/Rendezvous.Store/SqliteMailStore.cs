@@ -300,6 +300,19 @@ public sealed partial class SqliteMailStore : IMailStore
         // History, Sync Issues, the recipient cache, the search and system folders) are added in code
         // (AddDefaultFoldersAsync), and the IPM root and the dumpster lose the FolderClass Exchange does not give them.
         FoldersMigration,
+        // Index 15: grants (issue 18 §3, §4): what an administrator lets one account do with other mailboxes, as
+        // Exchange's ApplicationImpersonation role (with a management scope: a list of mailboxes) and its Send As and
+        // Send on Behalf permissions. principal_mailbox_id is the mailbox the right is over, '*' for every mailbox
+        // (impersonation only); it names no foreign key so that '*' fits, and a removed user's rows go in RemoveUserAsync.
+        """
+        CREATE TABLE IF NOT EXISTS grants (
+            grantee_mailbox_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            principal_mailbox_id TEXT NOT NULL,
+            PRIMARY KEY (grantee_mailbox_id, kind, principal_mailbox_id)
+        );
+        CREATE INDEX IF NOT EXISTS grants_principal ON grants(principal_mailbox_id, kind);
+        """,
     ];
 
     private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";
@@ -584,6 +597,9 @@ public sealed partial class SqliteMailStore : IMailStore
         var changed = 0;
         await WriteAsync(async (connection, tx) =>
         {
+            // The rights others hold over this mailbox go with it (its own go by the foreign key).
+            await using var grants = connection.Command("DELETE FROM grants WHERE principal_mailbox_id IN (SELECT mailbox_id FROM users WHERE address = $a);", tx, ("$a", address));
+            await grants.ExecuteNonQueryAsync(cancellationToken);
             await using var cmd = connection.Command("DELETE FROM users WHERE address = $a;", tx, ("$a", address));
             changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
