@@ -155,6 +155,12 @@ public static class ResponseCodes
     public const string ErrorInvalidPropertyDelete = nameof(ErrorInvalidPropertyDelete);
     public const string ErrorInvalidRecipients = nameof(ErrorInvalidRecipients);
     public const string ErrorSendAsDenied = nameof(ErrorSendAsDenied);
+    public const string ErrorImpersonateUserDenied = nameof(ErrorImpersonateUserDenied);
+    public const string ErrorImpersonationDenied = nameof(ErrorImpersonationDenied);
+    public const string ErrorInvalidExchangeImpersonationHeaderData = nameof(ErrorInvalidExchangeImpersonationHeaderData);
+    public const string ErrorNonExistentMailbox = nameof(ErrorNonExistentMailbox);
+    public const string ErrorInvalidSid = nameof(ErrorInvalidSid);
+    public const string ErrorMoreThanOneAccessModeSpecified = nameof(ErrorMoreThanOneAccessModeSpecified);
     public const string ErrorInvalidRequest = nameof(ErrorInvalidRequest);
     public const string ErrorInvalidServerVersion = nameof(ErrorInvalidServerVersion);
     public const string ErrorInvalidSubfilterType = nameof(ErrorInvalidSubfilterType);

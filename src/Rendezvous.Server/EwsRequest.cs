@@ -15,7 +15,11 @@ public sealed class EwsRequest
 {
     public required SoapRequest Soap { get; init; }
 
+    /// <summary>Whose mailbox the request works in: the signed-in account's own, or the one it impersonates.</summary>
     public required UserRecord User { get; init; }
+
+    /// <summary>The account that signed in (the same as <see cref="User"/> unless it impersonates).</summary>
+    public UserRecord? SignedIn { get; init; }
 
     public required IMailStore Store { get; init; }
 
@@ -241,6 +245,8 @@ public sealed class EwsRequest
         DelegateAction = (principal, action) => Logger.LogInformation("{Operation}: {Actor} acted as delegate of {Principal}: {Action}", Soap.OperationName, User.Address, principal, action),
         Accessed = a => Logger.LogInformation("{Operation}: {Actor} in the mailbox of {Mailbox}, folder {Folder} ({FolderId}), through a permission: {Action}",
             Soap.OperationName, a.Actor, a.Mailbox, a.FolderName, a.FolderId, a.Action),
+        Audit = access => Logger.LogInformation(AccessLog.Event, "{Access}: {Actor} acted as {Mailbox} in {Operation} (signed in as {SignedIn})",
+            access.Access, access.Actor, access.Mailbox, Soap.OperationName, (SignedIn ?? User).Address),
     };
 
     private Session? session;

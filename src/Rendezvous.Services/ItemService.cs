@@ -260,8 +260,9 @@ public static class ItemService
     private static async Task SendAsync(Session session, Item item, Func<Task<Folder>>? copyTo, ChangeSet changes, IReadOnlyList<NewAttachment> attachments, string? attachmentsOf)
     {
         var now = session.Now;
-        var me = session.Mailbox;
-        item.From = item.Sender = SendingAs(me, item);
+        var sending = await SendingRights.DecideAsync(session, item.From, item.Sender);
+        item.From = sending.From;
+        item.Sender = sending.Sender;
         item.DateTimeSent = now;
         item.IsSubmitted = true;
         item.InternetMessageId ??= $"<{Guid.NewGuid():N}@rendezvous>";
@@ -303,24 +304,6 @@ public static class ItemService
 
         // Once delivered: the recipients who are out of office answer (never a failure of this send).
         await OofService.ReplyAsync(session, item, delivered);
-    }
-
-    /// <summary>
-    /// Who a message is sent as: always the signed-in user, as both From and Sender, with their own name. A From or
-    /// Sender naming anyone else would be send-as, which needs a delegation (none is granted yet), so it is refused and
-    /// nothing is sent.
-    /// </summary>
-    private static EmailAddress SendingAs(Mailbox me, Item item)
-    {
-        foreach (var claimed in new[] { item.From, item.Sender })
-        {
-            if (claimed is not null && !claimed.Is(me.Address))
-            {
-                throw new DomainException(ErrorCode.SendAsDenied, $"{me.Address} cannot send as {claimed.Address}: a message is sent from the signed-in user's own address.");
-            }
-        }
-
-        return new EmailAddress(me.DisplayName, me.Address);
     }
 
     /// <summary>Gives a new item its id, place and times (the store numbers it when it applies the change set).</summary>

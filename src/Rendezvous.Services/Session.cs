@@ -43,6 +43,8 @@ public sealed class Session
 
     /// <summary>Records that the caller acted for <paramref name="principal"/> as its delegate (<see cref="DelegateAction"/>).</summary>
     public void ActedAsDelegate(string principal, string action) => DelegateAction(principal, action);
+    /// <summary>Where the services report each action taken in or for a mailbox not the actor's own (the host logs it).</summary>
+    public Action<AccessEvent> Audit { get; init; } = static _ => { };
 
     /// <summary>How the edge reads a contact's names and addresses (null: without an edge, no contact is read).</summary>
     public IContactCards? ContactCards { get; init; }
@@ -66,6 +68,7 @@ public sealed class Session
         Inform = Inform,
         DelegateAction = DelegateAction,
         Accessed = Accessed,
+        Audit = Audit,
     };
 
     public string MailboxId => User.MailboxId;

@@ -213,6 +213,24 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>Removes the user with their whole mailbox.</summary>
     Task<bool> RemoveUserAsync(string address, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Grants <paramref name="granteeMailboxId"/> a right over <paramref name="principalMailboxId"/> (null: every mailbox,
+    /// impersonation only); false when it held it already.
+    /// </summary>
+    Task<bool> AddGrantAsync(string granteeMailboxId, GrantKind kind, string? principalMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>Takes back that right (<paramref name="principalMailboxId"/> null: every one of that kind, the all-mailboxes one included); how many were held.</summary>
+    Task<int> RemoveGrantsAsync(string granteeMailboxId, GrantKind kind, string? principalMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>The rights an account holds.</summary>
+    Task<IReadOnlyList<GrantRecord>> ListGrantsAsync(string granteeMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>The rights others hold over one mailbox by name (not the all-mailboxes grants).</summary>
+    Task<IReadOnlyList<GrantRecord>> ListGrantsOverAsync(string principalMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>Whether the account holds <paramref name="kind"/> over that mailbox, by name or over every mailbox.</summary>
+    Task<bool> HasGrantAsync(string granteeMailboxId, GrantKind kind, string principalMailboxId, CancellationToken cancellationToken);
+
     /// <summary>The room mailbox <paramref name="mailboxId"/> is, or null when it is a person's.</summary>
     Task<RoomRecord?> GetRoomAsync(string mailboxId, CancellationToken cancellationToken);
 

@@ -2,7 +2,7 @@ using Rendezvous.Domain;
 
 namespace Rendezvous.Store;
 
-/// <summary>Delegates (issue 18 §2, migration 16's tables): who acts for a principal, and how the principal's meeting requests are delivered.</summary>
+/// <summary>Delegates (issue 18 §2, migration 17's tables): who acts for a principal, and how the principal's meeting requests are delivered.</summary>
 public sealed partial class SqliteMailStore
 {
     public async Task<Delegation> GetDelegationAsync(string principalMailboxId, CancellationToken cancellationToken)

@@ -318,7 +318,20 @@ public sealed partial class SqliteMailStore : IMailStore
             PRIMARY KEY (folder_id, grantee)
         );
         """,
-        // Index 16: delegates (issue 18 §2). A principal's delegates, in the order added (position), with the two
+        // Index 16: grants (issue 18 §3, §4): what an administrator lets one account do with other mailboxes, as
+        // Exchange's ApplicationImpersonation role (with a management scope: a list of mailboxes) and its Send As and
+        // Send on Behalf permissions. principal_mailbox_id is the mailbox the right is over, '*' for every mailbox
+        // (impersonation only); it names no foreign key so that '*' fits, and a removed user's rows go in RemoveUserAsync.
+        """
+        CREATE TABLE IF NOT EXISTS grants (
+            grantee_mailbox_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            principal_mailbox_id TEXT NOT NULL,
+            PRIMARY KEY (grantee_mailbox_id, kind, principal_mailbox_id)
+        );
+        CREATE INDEX IF NOT EXISTS grants_principal ON grants(principal_mailbox_id, kind);
+        """,
+        // Index 17: delegates (issue 18 §2). A principal's delegates, in the order added (position), with the two
         // settings that are not folder permissions (the levels on the principal's folders are those folders'
         // permission entries), and the principal's DeliverMeetingRequests (no row: the default). IF NOT EXISTS: a store
         // rewound to an older version (the migration tests) may still hold them.
@@ -621,6 +634,9 @@ public sealed partial class SqliteMailStore : IMailStore
         var changed = 0;
         await WriteAsync(async (connection, tx) =>
         {
+            // The rights others hold over this mailbox go with it (its own go by the foreign key).
+            await using var grants = connection.Command("DELETE FROM grants WHERE principal_mailbox_id IN (SELECT mailbox_id FROM users WHERE address = $a);", tx, ("$a", address));
+            await grants.ExecuteNonQueryAsync(cancellationToken);
             await using var cmd = connection.Command("DELETE FROM users WHERE address = $a;", tx, ("$a", address));
             changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
