@@ -99,6 +99,8 @@ public static class DelegateService
                 }
 
                 await DelegateFolderLevels.SetAsync(session, session.MailboxId, user, Complete(settings.Levels));
+                // A delegate sends on the principal's behalf, as Exchange's AddDelegate adds it to GrantSendOnBehalfTo.
+                await session.Store.AddGrantAsync(user.MailboxId, GrantKind.SendOnBehalf, session.MailboxId, session.Cancellation);
                 session.Inform($"{session.Address} added {user.Address} as a delegate");
                 return (DelegateUserInfo?)await InfoAsync(session, user, entry, includePermissions: false);
             }));
@@ -169,8 +171,9 @@ public static class DelegateService
                     throw NotDelegate();
                 }
 
-                // Its folder permissions go with it, as Exchange removes them.
+                // Its folder permissions and its send-on-behalf right go with it, as Exchange removes them.
                 await DelegateFolderLevels.SetAsync(session, session.MailboxId, user, DelegateFolders.All.ToDictionary(f => f, _ => SchemaValues.DelegateFolderPermissionLevelType.None));
+                await session.Store.RemoveGrantsAsync(user.MailboxId, GrantKind.SendOnBehalf, session.MailboxId, session.Cancellation);
                 session.Inform($"{session.Address} removed {user.Address} as a delegate");
                 return (DelegateUserInfo?)null;
             }));
@@ -199,37 +202,17 @@ public static class DelegateService
     }
 
     /// <summary>
-    /// The principal the caller acts for at <paramref name="principalAddress"/>, when the caller is its delegate with at
-    /// least <paramref name="calendarLevel"/>'s rights on its Calendar (Editor to answer for it, Author to organize in
-    /// it); else ErrorAccessDenied, revealing nothing more. The action is logged: who, for whom, what.
+    /// The caller sends meeting messages for <paramref name="principal"/> (answering, proposing or organizing in its
+    /// calendar, the folder right checked by the caller): with its send-on-behalf right (every delegate's, given by
+    /// AddDelegate) or send-as right, else ErrorSendAsDenied (<see cref="SendingRights.ForAsync"/>). The action is logged:
+    /// who, for whom, what (issue 18 §5).
     /// </summary>
-    public static async Task<UserRecord> ActAsDelegateAsync(Session session, string principalAddress, string calendarLevel, string action)
+    public static async Task<Sending> ActForAsync(Session session, UserRecord principal, string action)
     {
-        var denied = new DomainException(ErrorCode.AccessDenied, "Access is denied. Check credentials and try again.");
-        var principal = await session.Store.FindUserAsync(principalAddress, session.Cancellation) ?? throw denied;
-        var delegation = await session.Store.GetDelegationAsync(principal.MailboxId, session.Cancellation);
-        if (delegation.Of(session.MailboxId) is null)
-        {
-            throw denied;
-        }
-
-        var levels = await DelegateFolderLevels.GetAsync(session, principal.MailboxId, session.User);
-        if (!Covers(levels.GetValueOrDefault(DelegateFolders.Calendar), calendarLevel))
-        {
-            throw denied;
-        }
-
+        var sending = await SendingRights.ForAsync(session, principal);
         session.ActedAsDelegate(principal.Address, action);
-        return principal;
+        return sending;
     }
-
-    /// <summary>Whether a delegate level gives what <paramref name="needed"/> gives on a calendar (Custom: not assumed to).</summary>
-    private static bool Covers(string? level, string needed) => needed switch
-    {
-        SchemaValues.DelegateFolderPermissionLevelType.Editor => level == SchemaValues.DelegateFolderPermissionLevelType.Editor,
-        SchemaValues.DelegateFolderPermissionLevelType.Author => level is SchemaValues.DelegateFolderPermissionLevelType.Author or SchemaValues.DelegateFolderPermissionLevelType.Editor,
-        _ => level is not null,
-    };
 
     private static void Own(Session session, string mailbox)
     {

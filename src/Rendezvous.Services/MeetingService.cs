@@ -1,6 +1,7 @@
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
+using Rendezvous.Store;
 
 namespace Rendezvous.Services;
 
@@ -11,7 +12,10 @@ namespace Rendezvous.Services;
 public static class MeetingService
 {
     /// <summary>CreateItem of a calendar item (<paramref name="prepared"/>, as read): the organizer's item, and the invitations when asked.</summary>
-    public static async Task<IReadOnlyList<Item>> CreateAsync(Session session, Item prepared, FolderRef? savedFolder, string? invitations, string? timeZoneContext, IReadOnlyList<NewAttachment>? attachments = null)
+    public static async Task<IReadOnlyList<Item>> CreateAsync(Session session, Item prepared, FolderRef? savedFolder, string? invitations, string? timeZoneContext, IReadOnlyList<NewAttachment>? attachments = null) =>
+        await CreateAsync(session, prepared, savedFolder, invitations, timeZoneContext, attachments, onBehalfOf: null);
+
+    private static async Task<IReadOnlyList<Item>> CreateAsync(Session session, Item prepared, FolderRef? savedFolder, string? invitations, string? timeZoneContext, IReadOnlyList<NewAttachment>? attachments, EmailAddress? onBehalfOf)
     {
         if (invitations is null)
         {
@@ -21,45 +25,29 @@ public static class MeetingService
         var access = await session.AccessFolderAsync(savedFolder, MeetingView.Calendar, FolderAction.CreateItems);
         if (!access.IsOwner)
         {
-            // Through a folder permission the item is the owner's, created by the caller; a permission sends nothing in the
-            // owner's name, so invitations are refused rather than left unsent.
+            // Through a folder permission the item is the owner's, created by the caller. Its invitations go out for the
+            // owner: with the caller's send-on-behalf right (a delegate's, issue 18 §2) From the owner with the caller as
+            // Sender, with send-as From the owner alone; without either, ErrorSendAsDenied and nothing is created.
+            var owner = await session.AsOwnerAsync(access);
             if (invitations != SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone && CalendarRules.HasAttendees(prepared))
             {
-                throw new DomainException(ErrorCode.SendAsDenied, "The caller may not send meeting invitations as the calendar's owner.");
+                var sending = await DelegateService.ActForAsync(session, owner.User, $"organized '{prepared.Subject}' in their calendar");
+                onBehalfOf = sending.OnBehalf ? sending.Sender : null;
             }
 
             prepared.CreatedBy = session.MailboxId;
-            return await CreateAsync(await session.AsOwnerAsync(access), prepared, new FolderRef(access.Folder.Id, null, null), invitations, timeZoneContext, attachments);
+            return await CreateAsync(owner, prepared, new FolderRef(access.Folder.Id, null, null), invitations, timeZoneContext, attachments, onBehalfOf);
         }
 
         var folder = access.Folder;
         var me = session.Mailbox;
-        EmailAddress? onBehalfOf = null;
-        var organizing = session;
-        if (folder.MailboxId != session.MailboxId && await session.Store.FindUserByMailboxAsync(folder.MailboxId, session.Cancellation) is { } owner)
-        {
-            // In another's calendar (the folder access checked when it was resolved): the meeting is the owner's; sending its
-            // invitations is sending on the owner's behalf, a delegate's right (issue 18 §2).
-            if (invitations != SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone)
-            {
-                await DelegateService.ActAsDelegateAsync(session, owner.Address, SchemaValues.DelegateFolderPermissionLevelType.Author, $"organized '{prepared.Subject}' in their calendar");
-            }
-
-            onBehalfOf = new EmailAddress(session.User.DisplayName, session.Address);
-            organizing = session.ActingFor(owner);
-            me = owner.Mailbox;
-        }
-
         CalendarRules.PrepareNewCalendarItem(prepared, me, timeZoneContext, session.Now);
-        var results = await MeetingRunner.RunAsync(organizing, MeetingKey.Of(prepared), async () =>
+        var results = await MeetingRunner.RunAsync(session, MeetingKey.Of(prepared), async () =>
         {
             var meeting = prepared.Clone();
-            var attendees = await MeetingRunner.LocalViewsAsync(organizing, MeetingWorkflow.AttendeeAddresses(meeting, me), MeetingKey.Of(meeting));
-            var decision = MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, MeetingRunner.Context(organizing));
-            if (onBehalfOf is not null)
-            {
-                DelegateActions.SentOnBehalf(decision, me, onBehalfOf);
-            }
+            var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(meeting, me), MeetingKey.Of(meeting));
+            var context = MeetingRunner.Context(session) with { OnBehalfSender = onBehalfOf };
+            var decision = MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, context);
 
             // The inline attachments are stored under the organizer's item first, so that the invitations' copies find them.
             decision.Attachments.InsertRange(0, (attachments ?? []).Select(a => new AttachmentAdd(meeting, a)));
@@ -75,12 +63,11 @@ public static class MeetingService
         var reference = RequireReference(response, "the meeting request or calendar item it answers");
         var saved = await SavedPlaceAsync(session, savedFolder);
         var reply = new MeetingReply(kind, response.Body, response.ProposedStart, response.ProposedEnd);
-        var answered = await session.GetItemOrOccurrenceAsync(reference);
-        if (await PrincipalOfAsync(session, answered) is { } principalAddress)
+        var answered = await session.AccessItemAsync(reference, FolderAction.ReadItems);
+        if (await PrincipalOfAsync(session, answered) is { } principal)
         {
-            var principal = await DelegateService.ActAsDelegateAsync(session, principalAddress, SchemaValues.DelegateFolderPermissionLevelType.Editor,
-                $"{response.Name} of '{answered.Subject}'{(reply.IsProposal ? " proposing a new time" : "")}");
-            return await RespondForAsync(session, principal, reference, answered, reply, sending, saved);
+            var right = await DelegateService.ActForAsync(session, principal, $"{response.Name} of '{answered.Item.Subject}'{(reply.IsProposal ? " proposing a new time" : "")}");
+            return await RespondForAsync(session, principal, reference, answered, reply, sending, saved, right);
         }
 
         // An attendee may answer one occurrence of a series: the workflow takes the occurrence (it names its RecurrenceId).
@@ -93,37 +80,55 @@ public static class MeetingService
     }
 
     /// <summary>
-    /// Whom the caller answers for when it answers <paramref name="item"/>: the principal of a delegate's copy of a
-    /// meeting request (ReceivedRepresenting), or the owner of another mailbox's item; null: for itself.
+    /// Whom the caller answers for when it answers <paramref name="answered"/>: the owner of another mailbox's item (the
+    /// caller needs to edit it: Editor on its folder), or the principal of a delegate's copy of a meeting request
+    /// (ReceivedRepresenting; the caller needs Editor on the principal's Calendar); null: for itself.
     /// </summary>
-    private static async Task<string?> PrincipalOfAsync(Session session, Item item)
+    private static async Task<UserRecord?> PrincipalOfAsync(Session session, ItemAccess answered)
     {
-        if (item.MailboxId.Length > 0 && item.MailboxId != session.MailboxId)
+        var denied = new DomainException(ErrorCode.AccessDenied, "Access is denied. Check credentials and try again.");
+        if (!answered.Access.IsOwner)
         {
-            return (await session.Store.FindUserByMailboxAsync(item.MailboxId, session.Cancellation))?.Address;
+            return answered.Access.Can(FolderAction.EditItem, answered.Item)
+                ? await session.Store.FindUserByMailboxAsync(answered.Access.Folder.MailboxId, session.Cancellation) ?? throw denied
+                : throw denied;
         }
 
-        return item.IsDelegated == true && item.ReceivedRepresenting is { } principal && !principal.Is(session.Address) ? principal.Address : null;
+        var item = answered.Item;
+        if (item.IsDelegated != true || item.ReceivedRepresenting is not { } represented || represented.Is(session.Address))
+        {
+            return null;
+        }
+
+        var principal = await session.Store.FindUserAsync(represented.Address, session.Cancellation) ?? throw denied;
+        // Editing the principal's calendar (every item of it, as Editor gives): resolved with the right, or refused.
+        var calendar = await session.AccessFolderAsync(new FolderRef(null, MeetingView.Calendar, principal.Address), FolderAction.ReadItems);
+        return calendar.Can(FolderAction.EditItem) ? principal : throw denied;
     }
 
     /// <summary>
     /// A delegate answers a meeting for its principal (issue 18 §2): the principal's calendar and the organizer's
-    /// tracking take the principal's answer, the response goes out From the principal with the delegate as Sender,
-    /// and the delegate's copies of the request are processed with it.
+    /// tracking take the principal's answer, the response goes out From the principal with the delegate as Sender
+    /// (send-on-behalf; From the principal alone with send-as), and the delegate's copies of the request are processed with it.
     /// </summary>
-    private static async Task<IReadOnlyList<Item>> RespondForAsync(Session session, Store.UserRecord principal, ItemRef reference, Item first, MeetingReply reply, string sending, Place? saved)
+    private static async Task<IReadOnlyList<Item>> RespondForAsync(Session session, UserRecord principal, ItemRef reference, ItemAccess answered, MeetingReply reply, string sending, Place? saved, Sending right)
     {
         var acting = session.ActingFor(principal);
-        var me = new EmailAddress(session.User.DisplayName, session.Address);
-        return await MeetingRunner.RunAsync(acting, MeetingKey.Of(first), async () =>
+        var inPrincipals = !answered.Access.IsOwner;
+        return await MeetingRunner.RunAsync(acting, MeetingKey.Of(answered.Item), async () =>
         {
-            var item = await session.GetItemOrOccurrenceAsync(reference);
+            // Read again inside the turn, from the mailbox it is in.
+            var item = await (inPrincipals ? acting : session).GetItemOrOccurrenceAsync(reference);
             var attendee = await MeetingRunner.ViewAsync(acting, acting.Mailbox, MeetingKey.Of(item));
             var placed = attendee.Items.FirstOrDefault(p => p.Item.Id == item.Id) ?? new PlacedItem(item, null);
             var organizer = await OrganizerViewAsync(acting, item);
             var context = MeetingRunner.Context(acting);
             var decision = MeetingWorkflow.Respond(reply, placed, attendee, organizer, sending, saved, context);
-            DelegateActions.SentOnBehalf(decision, acting.Mailbox, me);
+            if (right.OnBehalf)
+            {
+                DelegateActions.SentOnBehalf(decision, acting.Mailbox, right.Sender);
+            }
+
             if (sending != SchemaValues.MessageDispositionType.SaveOnly)
             {
                 var own = await MeetingRunner.ViewAsync(session, session.Mailbox, MeetingKey.Of(item));
