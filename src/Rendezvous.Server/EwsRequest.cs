@@ -242,7 +242,9 @@ public sealed class EwsRequest
         EnterLargeAsync = EnterLargeAsync,
         ContactCards = PeopleEdge.Cards,
         Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
-        DelegateAction = (principal, action) => Logger.LogInformation("{Operation}: {Actor} acted as delegate of {Principal}: {Action}", Soap.OperationName, User.Address, principal, action),
+        // Beside the access log's other lines (same event), with what the delegate did.
+        DelegateAction = (principal, action) => Logger.LogInformation(AccessLog.Event, "{Access}: {Actor} acted for {Mailbox} in {Operation}: {Action}",
+            "delegate", User.Address, principal, Soap.OperationName, action),
         Accessed = a => Logger.LogInformation("{Operation}: {Actor} in the mailbox of {Mailbox}, folder {Folder} ({FolderId}), through a permission: {Action}",
             Soap.OperationName, a.Actor, a.Mailbox, a.FolderName, a.FolderId, a.Action),
         Audit = access => Logger.LogInformation(AccessLog.Event, "{Access}: {Actor} acted as {Mailbox} in {Operation} (signed in as {SignedIn})",
