@@ -103,6 +103,68 @@ public sealed class DelegateTests(ServerFixture server)
         Assert.Equal([deputy], Delegates(Succeeded(await server.CallAsync(manager, Get(manager)), "GetDelegate")).Select(d => d.Descendants(T + "PrimarySmtpAddress").Single().Value));
     }
 
+    private static string CalendarPermissionSet(string mailbox) =>
+        $"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI=\"folder:PermissionSet\"/></t:AdditionalProperties></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id=\"calendar\"><t:Mailbox><t:EmailAddress>{mailbox}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId></m:FolderIds></m:GetFolder>";
+
+    /// <summary>The level of <paramref name="user"/>'s entry in the owner's Calendar permission set, null when it has none.</summary>
+    private async Task<string?> CalendarLevelAsync(string owner, string user) =>
+        (await server.CallAsync(owner, CalendarPermissionSet(owner))).Ok().Descendants(T + "CalendarPermission")
+            .FirstOrDefault(p => p.Descendants(T + "PrimarySmtpAddress").FirstOrDefault()?.Value == user)?.Element(T + "CalendarPermissionLevel")?.Value;
+
+    [Fact]
+    public async Task A_delegates_levels_are_entries_of_the_principals_folder_permissions()
+    {
+        var manager = await NewUserAsync("Manager");
+        var assistant = await NewUserAsync("Assistant");
+        Succeeded(await server.CallAsync(manager, Add(manager, DelegateUser(assistant,
+            "<t:CalendarFolderPermissionLevel>Editor</t:CalendarFolderPermissionLevel><t:InboxFolderPermissionLevel>Reviewer</t:InboxFolderPermissionLevel>"))), "AddDelegate");
+
+        var permissions = Delegates(Succeeded(await server.CallAsync(manager, Get(manager)), "GetDelegate")).Single().Element(T + "DelegatePermissions")!;
+        // As Exchange writes them: the folders at None left out.
+        Assert.Equal(["CalendarFolderPermissionLevel:Editor", "InboxFolderPermissionLevel:Reviewer"], permissions.Elements().Select(e => e.Name.LocalName + ":" + e.Value));
+        Assert.Equal("Editor", await CalendarLevelAsync(manager, assistant));
+        // The delegate reads the principal's calendar through that entry.
+        (await server.CallAsync(assistant, Requests.FindItem().Replace("<t:DistinguishedFolderId Id=\"calendar\"/>", $"<t:DistinguishedFolderId Id=\"calendar\"><t:Mailbox><t:EmailAddress>{manager}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>", StringComparison.Ordinal))).Ok();
+
+        // An entry the owner set by hand reads back as the level it is: Author, then Custom when it is none of the four.
+        Succeeded(await server.CallAsync(manager, Update(manager, DelegateUser(assistant, "<t:CalendarFolderPermissionLevel>Author</t:CalendarFolderPermissionLevel><t:InboxFolderPermissionLevel>None</t:InboxFolderPermissionLevel>"))), "UpdateDelegate");
+        Assert.Equal("Author", await CalendarLevelAsync(manager, assistant));
+        Assert.Equal(["CalendarFolderPermissionLevel:Author"], Delegates(Succeeded(await server.CallAsync(manager, Get(manager)), "GetDelegate")).Single().Element(T + "DelegatePermissions")!.Elements().Select(e => e.Name.LocalName + ":" + e.Value));
+
+        var publishingEditor = $"""
+            <m:UpdateFolder><m:FolderChanges><t:FolderChange><t:DistinguishedFolderId Id="calendar"/><t:Updates>
+              <t:SetFolderField><t:FieldURI FieldURI="folder:PermissionSet"/><t:CalendarFolder><t:PermissionSet><t:CalendarPermissions>
+                <t:CalendarPermission><t:UserId><t:PrimarySmtpAddress>{assistant}</t:PrimarySmtpAddress></t:UserId><t:CalendarPermissionLevel>PublishingEditor</t:CalendarPermissionLevel></t:CalendarPermission>
+              </t:CalendarPermissions></t:PermissionSet></t:CalendarFolder></t:SetFolderField>
+            </t:Updates></t:FolderChange></m:FolderChanges></m:UpdateFolder>
+            """;
+        (await server.CallAsync(manager, publishingEditor)).Ok();
+        Assert.Equal(["CalendarFolderPermissionLevel:Custom"], Delegates(Succeeded(await server.CallAsync(manager, Get(manager)), "GetDelegate")).Single().Element(T + "DelegatePermissions")!.Elements().Select(e => e.Name.LocalName + ":" + e.Value));
+        // Custom given back as it is (as the EWS Managed API round-trips it) keeps the entry.
+        Assert.Equal(["NoError"], Codes(Succeeded(await server.CallAsync(manager, Update(manager, DelegateUser(assistant, "<t:CalendarFolderPermissionLevel>Custom</t:CalendarFolderPermissionLevel>"))), "UpdateDelegate")));
+        Assert.Equal("PublishingEditor", await CalendarLevelAsync(manager, assistant));
+
+        Succeeded(await server.CallAsync(manager, Remove(manager, UserId(assistant))), "RemoveDelegate");
+        Assert.Null(await CalendarLevelAsync(manager, assistant));
+        var refused = await server.CallAsync(assistant, Requests.FindItem().Replace("<t:DistinguishedFolderId Id=\"calendar\"/>", $"<t:DistinguishedFolderId Id=\"calendar\"><t:Mailbox><t:EmailAddress>{manager}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>", StringComparison.Ordinal));
+        Assert.Equal("ErrorAccessDenied", refused.Code());
+    }
+
+    [Fact]
+    public async Task A_private_item_shows_only_to_a_delegate_with_ViewPrivateItems()
+    {
+        var manager = await NewUserAsync("Manager");
+        var assistant = await NewUserAsync("Assistant");
+        var subject = "Doctor " + Guid.NewGuid().ToString("N")[..6];
+        (await server.CallAsync(manager, Requests.CreateAppointment(subject, "2031-06-01T08:00:00Z", "2031-06-01T09:00:00Z", "<t:Sensitivity>Private</t:Sensitivity>"))).Ok();
+        Succeeded(await server.CallAsync(manager, Add(manager, DelegateUser(assistant, "<t:CalendarFolderPermissionLevel>Editor</t:CalendarFolderPermissionLevel>", viewPrivate: false))), "AddDelegate");
+        var find = Requests.FindItem().Replace("<t:DistinguishedFolderId Id=\"calendar\"/>", $"<t:DistinguishedFolderId Id=\"calendar\"><t:Mailbox><t:EmailAddress>{manager}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>", StringComparison.Ordinal);
+        Assert.DoesNotContain((await server.CallAsync(assistant, find)).Ok().Descendants(T + "Subject"), e => e.Value == subject);
+
+        Succeeded(await server.CallAsync(manager, Update(manager, DelegateUser(assistant, viewPrivate: true))), "UpdateDelegate");
+        Assert.Contains((await server.CallAsync(assistant, find)).Ok().Descendants(T + "Subject"), e => e.Value == subject);
+    }
+
     [Fact]
     public async Task Each_user_fails_alone_with_the_code_Exchange_gives()
     {

@@ -54,6 +54,9 @@ async function main() {
     assert(String(delegate.UserId.SID).startsWith('S-1-5-21-'), `the delegate's SID ${delegate.UserId.SID}`);
     equal(delegate.ViewPrivateItems, true, 'ViewPrivateItems');
     equal(delegate.ReceiveCopiesOfMeetingMessages, false, 'ReceiveCopiesOfMeetingMessages');
+    equal(delegate.Permissions.CalendarFolderPermissionLevel, ews.DelegateFolderPermissionLevel.Editor, 'the Calendar level');
+    equal(delegate.Permissions.InboxFolderPermissionLevel, ews.DelegateFolderPermissionLevel.Reviewer, 'the Inbox level');
+    equal(delegate.Permissions.TasksFolderPermissionLevel, ews.DelegateFolderPermissionLevel.None, 'the Tasks level');
     equal(info.MeetingRequestsDeliveryScope, ews.MeetingRequestsDeliveryScope.DelegatesAndMe, 'MeetingRequestsDeliveryScope');
   }, ['add_delegates']);
 

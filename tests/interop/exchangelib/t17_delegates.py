@@ -80,6 +80,9 @@ def listed():
     expect_eq(d.view_private_items, True, "view_private_items")
     expect_eq(d.receive_copies_of_meeting_messages, False, "receive_copies_of_meeting_messages")
     expect(d.delegate_permissions is not None, "delegate_permissions (IncludePermissions)")
+    expect_eq(d.delegate_permissions.calendar_folder_permission_level, "Editor", "calendar_folder_permission_level")
+    expect_eq(d.delegate_permissions.inbox_folder_permission_level, "Reviewer", "inbox_folder_permission_level")
+    expect_eq(d.delegate_permissions.tasks_folder_permission_level, "None", "tasks_folder_permission_level")
     return d
 
 
