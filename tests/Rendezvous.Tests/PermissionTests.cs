@@ -396,6 +396,51 @@ public sealed class PermissionTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Custom_rights_are_taken_one_by_one_and_answered_as_the_level_they_match_else_Custom()
+    {
+        var owner = await NewUserAsync("owner");
+        var archivist = await NewUserAsync("archivist");
+        var dropper = await NewUserAsync("dropper");
+        // Read and delete everything, never edit nor add: no level has these rights.
+        var custom = $"<t:CalendarPermission><t:UserId><t:PrimarySmtpAddress>{archivist}</t:PrimarySmtpAddress></t:UserId><t:CanCreateItems>false</t:CanCreateItems><t:IsFolderVisible>true</t:IsFolderVisible><t:EditItems>None</t:EditItems><t:DeleteItems>All</t:DeleteItems><t:ReadItems>FullDetails</t:ReadItems><t:CalendarPermissionLevel>Custom</t:CalendarPermissionLevel></t:CalendarPermission>";
+        // A drop box's rights, given one by one: Contributor's.
+        var dropBox = $"<t:CalendarPermission><t:UserId><t:PrimarySmtpAddress>{dropper}</t:PrimarySmtpAddress></t:UserId><t:CanCreateItems>true</t:CanCreateItems><t:IsFolderVisible>true</t:IsFolderVisible><t:CalendarPermissionLevel>Custom</t:CalendarPermissionLevel></t:CalendarPermission>";
+        (await server.CallAsync(owner, SetPermissions("<t:DistinguishedFolderId Id=\"calendar\"/>", custom + dropBox))).Ok();
+        var set = (await server.CallAsync(owner, GetFolder("<t:DistinguishedFolderId Id=\"calendar\"/>"))).Ok().Descendants(T + "CalendarPermission")
+            .Where(p => p.Descendants(T + "PrimarySmtpAddress").Any())
+            .ToDictionary(p => p.Descendants(T + "PrimarySmtpAddress").Single().Value, p => p.Element(T + "CalendarPermissionLevel")!.Value);
+        Assert.Equal("Custom", set[archivist]);
+        Assert.Equal("Contributor", set[dropper]);
+
+        var (itemId, changeKey) = await AppointmentAsync(owner, "Old minutes");
+        Assert.Equal("ErrorAccessDenied", (await server.CallAsync(archivist, Requests.SetField(itemId, changeKey, "item:Subject", "<t:Subject>Edited</t:Subject>"))).Code());
+        Assert.Equal(["Old minutes"], Subjects(await server.CallAsync(archivist, CalendarView(Distinguished("calendar", owner)))));
+        Assert.Equal("NoError", (await server.CallAsync(archivist, $"<m:DeleteItem DeleteType=\"HardDelete\" SendMeetingCancellations=\"SendToNone\"><m:ItemIds><t:ItemId Id=\"{itemId}\"/></m:ItemIds></m:DeleteItem>")).Code());
+
+        // The drop box: adding works, reading does not.
+        Assert.Equal("NoError", (await server.CallAsync(dropper, Requests.CreateAppointment("Dropped", "2032-03-15T09:00:00Z", "2032-03-15T10:00:00Z", folder: Distinguished("calendar", owner)))).Code());
+        Assert.Equal("ErrorAccessDenied", (await server.CallAsync(dropper, CalendarView(Distinguished("calendar", owner)))).Code());
+        Assert.Equal(["Dropped"], Subjects(await server.CallAsync(owner, CalendarView("<t:DistinguishedFolderId Id=\"calendar\"/>"))));
+    }
+
+    [Fact]
+    public async Task A_NoneditingAuthor_adds_contacts_to_anothers_folder_and_deletes_but_never_edits_them()
+    {
+        var owner = await NewUserAsync("owner");
+        var author = await NewUserAsync("author");
+        (await server.CallAsync(owner, SetPermissions("<t:DistinguishedFolderId Id=\"contacts\"/>", Permission(author, "NoneditingAuthor", calendar: false), calendar: false))).Ok();
+        var created = (await server.CallAsync(author, $"""
+            <m:CreateItem><m:SavedItemFolderId>{Distinguished("contacts", owner)}</m:SavedItemFolderId>
+              <m:Items><t:Contact><t:GivenName>Ada</t:GivenName><t:Surname>Lovelace</t:Surname></t:Contact></m:Items></m:CreateItem>
+            """)).Ok().ItemId();
+        Assert.Equal("ErrorAccessDenied", (await server.CallAsync(author, Requests.SetField(created.Id, created.ChangeKey, "contacts:GivenName", "<t:GivenName>Augusta</t:GivenName>", element: "Contact"))).Code());
+        var listed = await server.CallAsync(owner, Requests.FindItem(folder: "contacts"));
+        Assert.Single(listed.Ok().Descendants(T + "Contact"));
+        Assert.Equal("NoError", (await server.CallAsync(author, $"<m:DeleteItem DeleteType=\"HardDelete\"><m:ItemIds><t:ItemId Id=\"{created.Id}\"/></m:ItemIds></m:DeleteItem>")).Code());
+        Assert.Empty((await server.CallAsync(owner, Requests.FindItem(folder: "contacts"))).Ok().Descendants(T + "Contact"));
+    }
+
+    [Fact]
     public async Task Exchangelibs_save_of_a_folder_whose_permissions_it_read_renames_it_and_keeps_the_set()
     {
         var owner = await NewUserAsync("owner");
