@@ -59,7 +59,7 @@ public sealed record FolderAccess(Folder Folder, FolderRights Rights, string Cal
     /// <summary>Whether <paramref name="item"/> is shown to the caller at all: a private item only to those who may view private items.</summary>
     public bool CanSee(Item item) => IsOwner || ViewPrivateItems || !IsPrivate(item);
 
-    public static bool IsPrivate(Item item) => string.Equals(item.Sensitivity, "Private", StringComparison.Ordinal);
+    public static bool IsPrivate(Item item) => string.Equals(item.Sensitivity, Protocol.SchemaValues.SensitivityChoicesType.Private, StringComparison.Ordinal);
 
     private bool Covers(ItemScope scope, Item? item) => scope switch
     {

@@ -170,6 +170,7 @@ public sealed class SoapRequest
         }
 
         AcceptMessagesWatermark(operation);
+        DropNestedPermissionSets(operation);
         if (isServed is null || isServed(operation.Name.LocalName))
         {
             SchemaElements.Check(operation);
@@ -232,6 +233,35 @@ public sealed class SoapRequest
             foreach (var watermark in request.Elements(Ews.M + "Watermark").ToList())
             {
                 watermark.Name = Ews.T + "Watermark";
+            }
+        }
+    }
+
+    /// <summary>
+    /// Note: exchangelib 4.9.0 writes back a folder's PermissionSet inside a second PermissionSet, with CanCreateSubfolders,
+    /// UserId last and a CalendarPermissionLevel in a Permission (its issue 1145): no schema accepts it, and it cannot
+    /// carry the set it read (it reads neither CanCreateSubFolders nor a folder's PermissionLevel). Its folder.save()
+    /// sends one for every folder it read the set of, so that update (or a new folder's set) is dropped: the folder's
+    /// set stays as it is, which is what a save that changed other fields meant.
+    /// </summary>
+    private static void DropNestedPermissionSets(XElement operation)
+    {
+        if (operation.Name != Ews.M + "UpdateFolder" && operation.Name != Ews.M + "CreateFolder")
+        {
+            return;
+        }
+
+        foreach (var nested in operation.Descendants(Ews.T + "PermissionSet").Where(p => p.Parent?.Name == Ews.T + "PermissionSet").ToList())
+        {
+            var set = nested.Parent!;
+            var update = set.Parent?.Parent;
+            if (update?.Name == Ews.T + "SetFolderField" || update?.Name == Ews.T + "AppendToFolderField")
+            {
+                update.Remove();
+            }
+            else
+            {
+                set.Remove();
             }
         }
     }

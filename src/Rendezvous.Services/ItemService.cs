@@ -456,9 +456,14 @@ public static class ItemService
     {
         // Read at the source, and for a move delete there too; create at the target (checked when it was resolved).
         var found = await session.AccessItemAsync(reference, FolderAction.ReadItems);
-        if (options.Move && !found.Access.Can(FolderAction.DeleteItem, found.Item))
+        if (options.Move)
         {
-            throw Session.Denied();
+            if (!found.Access.Can(FolderAction.DeleteItem, found.Item))
+            {
+                throw Session.Denied();
+            }
+
+            await session.AccountAsync(found.Access, FolderAction.DeleteItem);
         }
 
         var (item, index) = (found.Item, found.InstanceIndex);

@@ -196,20 +196,18 @@ public sealed class ItemActionTests(ServerFixture server)
             mailbox = (await store.AddUserAsync("old@example.com", "Old", "x", CancellationToken.None)).MailboxId;
         }
 
-        // Back to the version before migration 14 (the last, whatever other migrations precede it): the fifteen folders a
-        // mailbox had, no culture column.
+        // Back to the version before migration 14 (index 14: the migrations appended after it, all IF NOT EXISTS, apply
+        // again): the fifteen folders a mailbox had, no culture column.
         await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={data.Database}"))
         {
             await connection.OpenAsync();
             await using var cmd = connection.CreateCommand();
-            cmd.CommandText = "PRAGMA user_version;";
-            var version = (long)(await cmd.ExecuteScalarAsync())!;
-            cmd.CommandText = $"""
+            cmd.CommandText = """
                 DELETE FROM folders WHERE distinguished_name NOT IN ('root', 'msgfolderroot', 'recoverableitemsroot', 'recoverableitemsdeletions', 'inbox', 'calendar',
                     'contacts', 'deleteditems', 'drafts', 'journal', 'junkemail', 'notes', 'outbox', 'sentitems', 'tasks');
                 UPDATE folders SET folder_class = 'IPF.Note' WHERE distinguished_name = 'msgfolderroot';
                 ALTER TABLE users DROP COLUMN culture;
-                PRAGMA user_version = {version - 1};
+                PRAGMA user_version = 14;
                 """;
             await cmd.ExecuteNonQueryAsync();
         }

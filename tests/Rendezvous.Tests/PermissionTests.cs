@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
 using Rendezvous.Domain;
 using Rendezvous.Store;
 using Rendezvous.Tests.Infrastructure;
@@ -392,5 +393,135 @@ public sealed class PermissionTests(ServerFixture server)
         (await server.CallAsync(owner, SetPermissions("<t:DistinguishedFolderId Id=\"calendar\"/>", DefaultPermission("None")))).Ok();
         var response = await server.CallAsync(colleague, Availability(owner));
         Assert.Equal("ErrorNoFreeBusyAccess", response.Document.Descendants(M + "ResponseCode").First().Value);
+    }
+
+    [Fact]
+    public async Task Custom_rights_are_taken_one_by_one_and_answered_as_the_level_they_match_else_Custom()
+    {
+        var owner = await NewUserAsync("owner");
+        var archivist = await NewUserAsync("archivist");
+        var dropper = await NewUserAsync("dropper");
+        // Read and delete everything, never edit nor add: no level has these rights.
+        var custom = $"<t:CalendarPermission><t:UserId><t:PrimarySmtpAddress>{archivist}</t:PrimarySmtpAddress></t:UserId><t:CanCreateItems>false</t:CanCreateItems><t:IsFolderVisible>true</t:IsFolderVisible><t:EditItems>None</t:EditItems><t:DeleteItems>All</t:DeleteItems><t:ReadItems>FullDetails</t:ReadItems><t:CalendarPermissionLevel>Custom</t:CalendarPermissionLevel></t:CalendarPermission>";
+        // A drop box's rights, given one by one: Contributor's.
+        var dropBox = $"<t:CalendarPermission><t:UserId><t:PrimarySmtpAddress>{dropper}</t:PrimarySmtpAddress></t:UserId><t:CanCreateItems>true</t:CanCreateItems><t:IsFolderVisible>true</t:IsFolderVisible><t:CalendarPermissionLevel>Custom</t:CalendarPermissionLevel></t:CalendarPermission>";
+        (await server.CallAsync(owner, SetPermissions("<t:DistinguishedFolderId Id=\"calendar\"/>", custom + dropBox))).Ok();
+        var set = (await server.CallAsync(owner, GetFolder("<t:DistinguishedFolderId Id=\"calendar\"/>"))).Ok().Descendants(T + "CalendarPermission")
+            .Where(p => p.Descendants(T + "PrimarySmtpAddress").Any())
+            .ToDictionary(p => p.Descendants(T + "PrimarySmtpAddress").Single().Value, p => p.Element(T + "CalendarPermissionLevel")!.Value);
+        Assert.Equal("Custom", set[archivist]);
+        Assert.Equal("Contributor", set[dropper]);
+
+        var (itemId, changeKey) = await AppointmentAsync(owner, "Old minutes");
+        Assert.Equal("ErrorAccessDenied", (await server.CallAsync(archivist, Requests.SetField(itemId, changeKey, "item:Subject", "<t:Subject>Edited</t:Subject>"))).Code());
+        Assert.Equal(["Old minutes"], Subjects(await server.CallAsync(archivist, CalendarView(Distinguished("calendar", owner)))));
+        Assert.Equal("NoError", (await server.CallAsync(archivist, $"<m:DeleteItem DeleteType=\"HardDelete\" SendMeetingCancellations=\"SendToNone\"><m:ItemIds><t:ItemId Id=\"{itemId}\"/></m:ItemIds></m:DeleteItem>")).Code());
+
+        // The drop box: adding works, reading does not.
+        Assert.Equal("NoError", (await server.CallAsync(dropper, Requests.CreateAppointment("Dropped", "2032-03-15T09:00:00Z", "2032-03-15T10:00:00Z", folder: Distinguished("calendar", owner)))).Code());
+        Assert.Equal("ErrorAccessDenied", (await server.CallAsync(dropper, CalendarView(Distinguished("calendar", owner)))).Code());
+        Assert.Equal(["Dropped"], Subjects(await server.CallAsync(owner, CalendarView("<t:DistinguishedFolderId Id=\"calendar\"/>"))));
+    }
+
+    [Fact]
+    public async Task A_NoneditingAuthor_adds_contacts_to_anothers_folder_and_deletes_but_never_edits_them()
+    {
+        var owner = await NewUserAsync("owner");
+        var author = await NewUserAsync("author");
+        (await server.CallAsync(owner, SetPermissions("<t:DistinguishedFolderId Id=\"contacts\"/>", Permission(author, "NoneditingAuthor", calendar: false), calendar: false))).Ok();
+        var created = (await server.CallAsync(author, $"""
+            <m:CreateItem><m:SavedItemFolderId>{Distinguished("contacts", owner)}</m:SavedItemFolderId>
+              <m:Items><t:Contact><t:GivenName>Ada</t:GivenName><t:Surname>Lovelace</t:Surname></t:Contact></m:Items></m:CreateItem>
+            """)).Ok().ItemId();
+        Assert.Equal("ErrorAccessDenied", (await server.CallAsync(author, Requests.SetField(created.Id, created.ChangeKey, "contacts:GivenName", "<t:GivenName>Augusta</t:GivenName>", element: "Contact"))).Code());
+        var listed = await server.CallAsync(owner, Requests.FindItem(folder: "contacts"));
+        Assert.Single(listed.Ok().Descendants(T + "Contact"));
+        Assert.Equal("NoError", (await server.CallAsync(author, $"<m:DeleteItem DeleteType=\"HardDelete\"><m:ItemIds><t:ItemId Id=\"{created.Id}\"/></m:ItemIds></m:DeleteItem>")).Code());
+        Assert.Empty((await server.CallAsync(owner, Requests.FindItem(folder: "contacts"))).Ok().Descendants(T + "Contact"));
+    }
+
+    [Fact]
+    public async Task Exchangelibs_save_of_a_folder_whose_permissions_it_read_renames_it_and_keeps_the_set()
+    {
+        var owner = await NewUserAsync("owner");
+        var reviewer = await NewUserAsync("reviewer");
+        var folderId = (string)(await server.CallAsync(owner, """
+            <m:CreateFolder><m:ParentFolderId><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderId>
+              <m:Folders><t:Folder><t:DisplayName>Saved by exchangelib</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>
+            """)).Ok().Descendants(T + "FolderId").Single().Attribute("Id")!;
+        (await server.CallAsync(owner, SetPermissions($"<t:FolderId Id=\"{folderId}\"/>", Permission(reviewer, "PublishingEditor", calendar: false), calendar: false))).Ok();
+
+        // exchangelib 4.9.0's folder.save(), as it writes the set it read back: nested, misnamed, UserId last.
+        var saved = await server.CallAsync(owner, $"""
+            <m:UpdateFolder><m:FolderChanges><t:FolderChange><t:FolderId Id="{folderId}"/><t:Updates>
+              <t:SetFolderField><t:FieldURI FieldURI="folder:DisplayName"/><t:Folder><t:DisplayName>Renamed by exchangelib</t:DisplayName></t:Folder></t:SetFolderField>
+              <t:SetFolderField><t:FieldURI FieldURI="folder:PermissionSet"/><t:Folder><t:PermissionSet><t:PermissionSet><t:Permissions>
+                <t:Permission><t:CanCreateItems>1</t:CanCreateItems><t:CanCreateSubfolders>0</t:CanCreateSubfolders><t:IsFolderOwner>0</t:IsFolderOwner><t:IsFolderVisible>1</t:IsFolderVisible><t:IsFolderContact>0</t:IsFolderContact><t:EditItems>All</t:EditItems><t:DeleteItems>All</t:DeleteItems><t:ReadItems>FullDetails</t:ReadItems><t:UserId><t:PrimarySmtpAddress>{reviewer}</t:PrimarySmtpAddress></t:UserId><t:CalendarPermissionLevel>None</t:CalendarPermissionLevel></t:Permission>
+              </t:Permissions></t:PermissionSet></t:PermissionSet></t:Folder></t:SetFolderField>
+            </t:Updates></t:FolderChange></m:FolderChanges></m:UpdateFolder>
+            """);
+        saved.Ok();
+
+        var folder = (await server.CallAsync(owner, GetFolder($"<t:FolderId Id=\"{folderId}\"/>", additional: "<t:FieldURI FieldURI=\"folder:DisplayName\"/><t:FieldURI FieldURI=\"folder:PermissionSet\"/>"))).Ok();
+        Assert.Equal("Renamed by exchangelib", folder.Descendants(T + "Folder").Single().Element(T + "DisplayName")!.Value);
+        var entry = folder.Descendants(T + "Permission").Single(p => p.Descendants(T + "PrimarySmtpAddress").FirstOrDefault()?.Value == reviewer);
+        // The set stays as it was: CanCreateSubFolders, which exchangelib cannot read, is not lost.
+        Assert.Equal("PublishingEditor", entry.Element(T + "PermissionLevel")!.Value);
+    }
+
+    [Fact]
+    public async Task Every_action_in_another_mailbox_through_a_permission_is_one_structured_log_line()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "rdv-perm-log-" + Guid.NewGuid().ToString("N"));
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var logged = await Server.RendezvousServer.StartAsync(new Server.ServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = data },
+            b => b.AddProvider(new LineLoggerProvider(lines)).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Information));
+        try
+        {
+            foreach (var user in new[] { "owner@example.com", "reader@example.com" })
+            {
+                await logged.Store.AddUserAsync(user, user, PasswordHasher.Hash(ServerFixture.Password, 1000), CancellationToken.None);
+            }
+
+            Task<EwsResponse> Call(string user, string body) => EwsHttp.PostAsync(server.Http, logged.EwsUrl, user, Soap.Envelope(body));
+            (await Call("owner@example.com", SetPermissions("<t:DistinguishedFolderId Id=\"calendar\"/>", Permission("reader@example.com", "Reviewer")))).Ok();
+            (await Call("owner@example.com", Requests.CreateAppointment("Logged", "2032-03-10T09:00:00Z", "2032-03-10T10:00:00Z"))).Ok();
+            Assert.DoesNotContain(lines, l => l.Contains("through a permission", StringComparison.Ordinal));
+
+            (await Call("reader@example.com", CalendarView(Distinguished("calendar", "owner@example.com")))).Ok();
+            var line = Assert.Single(lines, l => l.Contains("through a permission", StringComparison.Ordinal));
+            Assert.Contains("FindItem: reader@example.com in the mailbox of owner@example.com, folder calendar", line, StringComparison.Ordinal);
+            Assert.Contains("ReadItems", line, StringComparison.Ordinal);
+
+            // A refusal acts on nothing: no line.
+            Assert.Equal("ErrorAccessDenied", (await Call("reader@example.com", Requests.CreateAppointment("No", "2032-03-10T11:00:00Z", "2032-03-10T12:00:00Z", folder: Distinguished("calendar", "owner@example.com")))).Code());
+            Assert.Single(lines, l => l.Contains("through a permission", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await logged.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private sealed class LineLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new LineLogger(lines);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class LineLogger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue(formatter(state, exception));
     }
 }

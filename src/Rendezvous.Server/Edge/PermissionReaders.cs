@@ -12,7 +12,7 @@ public static class PermissionReaders
     private static readonly IReadOnlySet<string> Levels = new HashSet<string>(Enum.GetNames<PermissionLevel>(), StringComparer.Ordinal);
     private static readonly IReadOnlySet<string> Scopes = new HashSet<string>(Enum.GetNames<ItemScope>(), StringComparer.Ordinal);
     private static readonly IReadOnlySet<string> ReadAccesses = new HashSet<string>(Enum.GetNames<ReadAccess>(), StringComparer.Ordinal);
-    private static readonly IReadOnlySet<string> DistinguishedUsers = new HashSet<string>(["Default", "Anonymous"], StringComparer.Ordinal);
+    private static readonly IReadOnlySet<string> DistinguishedUsers = new HashSet<string>([nameof(GranteeKind.Default), nameof(GranteeKind.Anonymous)], StringComparer.Ordinal);
 
     /// <summary>The entries of a PermissionSet element (its Permissions or CalendarPermissions).</summary>
     public static IReadOnlyList<RequestedPermission> Read(XElement set)
