@@ -89,12 +89,19 @@ internal static class GrantCommands
     {
         await using var store = await AdminCommands.OpenStoreAsync(options, cancellationToken);
         var grantee = await UserAsync(store, account, cancellationToken);
+        var lines = new List<(string Kind, string Over)>();
         foreach (var grant in await store.ListGrantsAsync(grantee.MailboxId, cancellationToken))
         {
             var over = grant.PrincipalMailboxId is { } id
                 ? (await store.FindUserByMailboxAsync(id, cancellationToken))?.Address ?? id
                 : "every mailbox";
-            stdout.WriteLine($"{Name(grant.Kind)}\t{over}");
+            lines.Add((Name(grant.Kind), over));
+        }
+
+        // By kind, then address: the store orders by mailbox id, which means nothing to a reader.
+        foreach (var (kind, over) in lines.OrderBy(l => l.Kind, StringComparer.Ordinal).ThenBy(l => l.Over, StringComparer.OrdinalIgnoreCase))
+        {
+            stdout.WriteLine($"{kind}\t{over}");
         }
 
         return 0;
