@@ -17,7 +17,7 @@ public sealed record Delegation(string DeliverMeetingRequests, IReadOnlyList<Del
     /// A principal's setting until they set one: Outlook's default when a first delegate is added (requests go to the
     /// delegates that receive copies, the principal gets an informational copy).
     /// </summary>
-    public const string DefaultDeliverMeetingRequests = "DelegatesAndSendInformationToMe";
+    public const string DefaultDeliverMeetingRequests = Protocol.SchemaValues.DeliverMeetingRequestsType.DelegatesAndSendInformationToMe;
 
     public static Delegation None { get; } = new(DefaultDeliverMeetingRequests, []);
 
