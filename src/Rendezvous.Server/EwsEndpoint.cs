@@ -18,7 +18,7 @@ namespace Rendezvous.Server;
 /// entry in <see cref="EwsOperations"/>, and write the response: buffered, or streamed in parts. Every failure of the
 /// whole request is turned into a SOAP fault here, and only here.
 /// </summary>
-public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger, NotificationHub? notifications = null)
+public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger, ILogger<AccessLog> accessLog, NotificationHub? notifications = null)
 {
     private readonly SemaphoreSlim largeRequests = new(options.RequestLimits.MaxConcurrentLargeRequests);
     private readonly MemoryTrimmer trimmer = new(options.Time);
@@ -77,6 +77,7 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
                 Time = options.Time,
                 SeriesCache = seriesCache,
                 Logger = logger,
+                AccessLog = accessLog,
                 Cancellation = operation.Streaming is null ? cancellation : streamEnd.Token,
                 Limits = options.RequestLimits,
                 AttachmentLimits = options.Attachments,

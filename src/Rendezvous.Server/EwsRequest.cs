@@ -26,6 +26,9 @@ public sealed class EwsRequest
 
     public required ILogger Logger { get; init; }
 
+    /// <summary>Where actions in other mailboxes are written (<see cref="Server.AccessLog"/>); none: not written.</summary>
+    public ILogger AccessLog { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     public required CancellationToken Cancellation { get; init; }
 
     public required RequestLimits Limits { get; init; }
@@ -238,7 +241,7 @@ public sealed class EwsRequest
         EnterLargeAsync = EnterLargeAsync,
         ContactCards = PeopleEdge.Cards,
         Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
-        Accessed = a => Logger.LogInformation("{Operation}: {Actor} in the mailbox of {Mailbox}, folder {Folder} ({FolderId}), through a permission: {Action}",
+        Accessed = a => AccessLog.LogInformation("{Operation}: {Actor} in the mailbox of {Mailbox}, folder {Folder} ({FolderId}), through a permission: {Action}",
             Soap.OperationName, a.Actor, a.Mailbox, a.FolderName, a.FolderId, a.Action),
     };
 

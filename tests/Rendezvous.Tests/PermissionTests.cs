@@ -492,6 +492,8 @@ public sealed class PermissionTests(ServerFixture server)
             var line = Assert.Single(lines, l => l.Contains("through a permission", StringComparison.Ordinal));
             Assert.Contains("FindItem: reader@example.com in the mailbox of owner@example.com, folder calendar", line, StringComparison.Ordinal);
             Assert.Contains("ReadItems", line, StringComparison.Ordinal);
+            // In a category of its own, which the server's console keeps at any minimum level.
+            Assert.StartsWith("Information Rendezvous.Server.AccessLog: ", line, StringComparison.Ordinal);
 
             // A refusal acts on nothing: no line.
             Assert.Equal("ErrorAccessDenied", (await Call("reader@example.com", Requests.CreateAppointment("No", "2032-03-10T11:00:00Z", "2032-03-10T12:00:00Z", folder: Distinguished("calendar", "owner@example.com")))).Code());
@@ -507,14 +509,14 @@ public sealed class PermissionTests(ServerFixture server)
 
     private sealed class LineLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerProvider
     {
-        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new LineLogger(lines);
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new LineLogger(categoryName, lines);
 
         public void Dispose()
         {
         }
     }
 
-    private sealed class LineLogger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+    private sealed class LineLogger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -522,6 +524,6 @@ public sealed class PermissionTests(ServerFixture server)
         public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
 
         public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(formatter(state, exception));
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
     }
 }
