@@ -441,6 +441,27 @@ public sealed class PermissionTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task The_attachments_of_a_shared_item_are_read_by_who_may_read_it_and_by_no_one_else()
+    {
+        var owner = await NewUserAsync("owner");
+        var reviewer = await NewUserAsync("reviewer");
+        var outsider = await NewUserAsync("outsider");
+        await GrantCalendarAsync(owner, reviewer, "Reviewer");
+        var (itemId, _) = await AppointmentAsync(owner, "With agenda");
+        var attached = await server.CallAsync(owner, $"""
+            <m:CreateAttachment><m:ParentItemId Id="{itemId}"/><m:Attachments>
+              <t:FileAttachment><t:Name>agenda.txt</t:Name><t:Content>{Convert.ToBase64String("1. budget"u8.ToArray())}</t:Content></t:FileAttachment>
+            </m:Attachments></m:CreateAttachment>
+            """);
+        var attachmentId = (string)attached.Ok().Descendants(T + "AttachmentId").Single().Attribute("Id")!;
+        var get = $"<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id=\"{attachmentId}\"/></m:AttachmentIds></m:GetAttachment>";
+
+        var read = await server.CallAsync(reviewer, get);
+        Assert.Equal("1. budget", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(read.Ok().Descendants(T + "Content").Single().Value)));
+        Assert.Equal("ErrorItemNotFound", (await server.CallAsync(outsider, get)).Code());
+    }
+
+    [Fact]
     public async Task Exchangelibs_save_of_a_folder_whose_permissions_it_read_renames_it_and_keeps_the_set()
     {
         var owner = await NewUserAsync("owner");
