@@ -462,6 +462,29 @@ public sealed class PermissionTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task FindFolder_gives_the_PermissionSet_when_its_shape_asks_so_a_save_of_what_it_found_keeps_it()
+    {
+        var owner = await NewUserAsync("owner");
+        var reviewer = await NewUserAsync("reviewer");
+        var created = await server.CallAsync(owner, $"""
+            <m:CreateFolder><m:ParentFolderId><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderId>
+              <m:Folders><t:Folder><t:DisplayName>Shared projects</t:DisplayName><t:PermissionSet><t:Permissions>{Permission(reviewer, "Reviewer", calendar: false)}</t:Permissions></t:PermissionSet></t:Folder><t:Folder><t:DisplayName>Plain</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>
+            """);
+        Assert.All(created.Messages, m => Assert.Equal("NoError", m.Element(M + "ResponseCode")!.Value));
+
+        var found = await server.CallAsync(owner, """
+            <m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="folder:DisplayName"/><t:FieldURI FieldURI="folder:PermissionSet"/></t:AdditionalProperties></m:FolderShape>
+              <m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindFolder>
+            """);
+        var folders = found.Ok().Descendants(T + "Folder").ToDictionary(f => f.Element(T + "DisplayName")!.Value);
+        Assert.Equal("Reviewer", folders["Shared projects"].Descendants(T + "Permission").Single(p => p.Descendants(T + "PrimarySmtpAddress").Any()).Element(T + "PermissionLevel")!.Value);
+        Assert.Equal(2, folders["Plain"].Descendants(T + "Permission").Count());
+        // Without it in the shape, no set is read or written.
+        var plain = await server.CallAsync(owner, "<m:FindFolder Traversal=\"Shallow\"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:ParentFolderIds><t:DistinguishedFolderId Id=\"inbox\"/></m:ParentFolderIds></m:FindFolder>");
+        Assert.Empty(plain.Ok().Descendants(T + "PermissionSet"));
+    }
+
+    [Fact]
     public async Task Exchangelibs_save_of_a_folder_whose_permissions_it_read_renames_it_and_keeps_the_set()
     {
         var owner = await NewUserAsync("owner");
