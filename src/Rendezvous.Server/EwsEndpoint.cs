@@ -18,7 +18,7 @@ namespace Rendezvous.Server;
 /// entry in <see cref="EwsOperations"/>, and write the response: buffered, or streamed in parts. Every failure of the
 /// whole request is turned into a SOAP fault here, and only here.
 /// </summary>
-public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger, NotificationHub? notifications = null)
+public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger, ILogger<AccessLog> accessLog, NotificationHub? notifications = null)
 {
     private readonly SemaphoreSlim largeRequests = new(options.RequestLimits.MaxConcurrentLargeRequests);
     private readonly MemoryTrimmer trimmer = new(options.Time);
@@ -79,6 +79,7 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
                 Time = options.Time,
                 SeriesCache = seriesCache,
                 Logger = logger,
+                AccessLog = accessLog,
                 Cancellation = operation.Streaming is null ? cancellation : streamEnd.Token,
                 Limits = options.RequestLimits,
                 AttachmentLimits = options.Attachments,
@@ -306,12 +307,6 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
 
     private static EwsFaultException TooLarge(long limit) =>
         new(ResponseCodes.ErrorInvalidRequest, $"The request is invalid: the body is larger than the limit of {limit} bytes.");
-}
-
-/// <summary>The structured log of actions taken in or for another's mailbox (issue 18 §5): one line each, its own event id.</summary>
-public static class AccessLog
-{
-    public static readonly EventId Event = new(1800, "MailboxAccess");
 }
 
 /// <summary>A handler that streams: it writes its response in parts, over time, through <paramref name="response"/>.</summary>

@@ -30,6 +30,9 @@ public sealed class EwsRequest
 
     public required ILogger Logger { get; init; }
 
+    /// <summary>Where actions in other mailboxes are written (<see cref="Server.AccessLog"/>); none: not written.</summary>
+    public ILogger AccessLog { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     public required CancellationToken Cancellation { get; init; }
 
     public required RequestLimits Limits { get; init; }
@@ -242,12 +245,12 @@ public sealed class EwsRequest
         EnterLargeAsync = EnterLargeAsync,
         ContactCards = PeopleEdge.Cards,
         Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
-        // Beside the access log's other lines (same event), with what the delegate did.
-        DelegateAction = (principal, action) => Logger.LogInformation(AccessLog.Event, "{Access}: {Actor} acted for {Mailbox} in {Operation}: {Action}",
+        // Beside the access log's other lines (same category and event), with what the delegate did.
+        DelegateAction = (principal, action) => AccessLog.LogInformation(Server.AccessLog.Event, "{Access}: {Actor} acted for {Mailbox} in {Operation}: {Action}",
             "delegate", User.Address, principal, Soap.OperationName, action),
-        Accessed = a => Logger.LogInformation("{Operation}: {Actor} in the mailbox of {Mailbox}, folder {Folder} ({FolderId}), through a permission: {Action}",
+        Accessed = a => AccessLog.LogInformation("{Operation}: {Actor} in the mailbox of {Mailbox}, folder {Folder} ({FolderId}), through a permission: {Action}",
             Soap.OperationName, a.Actor, a.Mailbox, a.FolderName, a.FolderId, a.Action),
-        Audit = access => Logger.LogInformation(AccessLog.Event, "{Access}: {Actor} acted as {Mailbox} in {Operation} (signed in as {SignedIn})",
+        Audit = access => Logger.LogInformation(Server.AccessLog.Event, "{Access}: {Actor} acted as {Mailbox} in {Operation} (signed in as {SignedIn})",
             access.Access, access.Actor, access.Mailbox, Soap.OperationName, (SignedIn ?? User).Address),
     };
 

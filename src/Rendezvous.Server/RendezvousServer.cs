@@ -92,7 +92,9 @@ public sealed class RendezvousServer : IAsyncDisposable
         }
         else
         {
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            // The accountable lines (issue 18 §5) are Information, and written whatever the minimum level.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+                .AddFilter(typeof(AccessLog).FullName, LogLevel.Information);
         }
 
         builder.Services.AddSingleton(options);

@@ -19,8 +19,8 @@ public sealed record RequestedPermission(GranteeKind Kind, string? Address, Fold
 /// <summary>One FolderChange.</summary>
 public sealed record FolderChange(FolderRef Reference, IReadOnlyList<FolderUpdate> Updates);
 
-/// <summary>What a FindFolder asks of each parent.</summary>
-public sealed record FindFolderRequest(string Traversal, Paging Paging);
+/// <summary>What a FindFolder asks of each parent; <paramref name="WithPermissions"/>: the shape asks for the folders' PermissionSet.</summary>
+public sealed record FindFolderRequest(string Traversal, Paging Paging, bool WithPermissions = false);
 
 /// <summary>
 /// The names of the folders under one parent, read once for a whole CreateFolder (not once per new folder), so a
@@ -426,6 +426,19 @@ public static class FolderService
             children = children.Where(matches);
         }
 
-        return request.Paging.Apply(children.ToList());
+        var page = request.Paging.Apply(children.ToList());
+        if (request.WithPermissions)
+        {
+            // Note: exchangelib asks FindFolder for every field, and its save() of a folder it found without a set sends
+            // DeleteFolderField, which restores the defaults: the set is given here too, so that save keeps it.
+            var owned = page.Items.Where(f => f.CallerRights is null || f.CallerRights.IsFolderOwner).ToList();
+            var sets = await session.Store.GetPermissionsAsync([.. owned.Select(f => f.Id)], session.Cancellation);
+            foreach (var folder in owned)
+            {
+                folder.Permissions = sets.GetValueOrDefault(folder.Id) ?? FolderPermissions.Defaults(IsMainCalendar(folder));
+            }
+        }
+
+        return page;
     }
 }

@@ -285,6 +285,12 @@ public interface IMailStore : IAsyncDisposable
     Task<IReadOnlyList<PermissionEntry>?> GetPermissionsAsync(string folderId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="GetPermissionsAsync(string, CancellationToken)"/> of many folders in one read (a FindFolder's page): the
+    /// stored set of each folder that has one; a folder absent from the answer has the defaults.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<PermissionEntry>>> GetPermissionsAsync(IReadOnlyCollection<string> folderIds, CancellationToken cancellationToken);
+
+    /// <summary>
     /// What the access check needs, in one read: the rights of <paramref name="mailboxId"/>'s own entry on the folder,
     /// else its Default entry's; null when the folder's set was never set (its defaults apply).
     /// </summary>

@@ -16,33 +16,48 @@ public sealed partial class SqliteMailStore
 
     private const string PermissionColumns = "can_create_items, can_create_subfolders, is_folder_owner, is_folder_visible, is_folder_contact, edit_items, delete_items, read_items";
 
-    public async Task<IReadOnlyList<PermissionEntry>?> GetPermissionsAsync(string folderId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PermissionEntry>?> GetPermissionsAsync(string folderId, CancellationToken cancellationToken) =>
+        (await GetPermissionsAsync([folderId], cancellationToken)).GetValueOrDefault(folderId);
+
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<PermissionEntry>>> GetPermissionsAsync(IReadOnlyCollection<string> folderIds, CancellationToken cancellationToken)
     {
+        var sets = new Dictionary<string, IReadOnlyList<PermissionEntry>>(StringComparer.Ordinal);
+        if (folderIds.Count == 0)
+        {
+            return sets;
+        }
+
+        var names = folderIds.Select((_, i) => "$f" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         await using var connection = await pool.RentAsync(cancellationToken);
         await using var cmd = connection.Command($"""
-            SELECT p.grantee, u.address, u.display_name, {PermissionColumns}
+            SELECT p.folder_id, p.grantee, u.address, u.display_name, {PermissionColumns}
             FROM folder_permissions p LEFT JOIN users u ON u.mailbox_id = p.grantee
-            WHERE p.folder_id = $f
-            ORDER BY CASE p.grantee WHEN '{DefaultGrantee}' THEN 0 WHEN '{AnonymousGrantee}' THEN 1 ELSE 2 END, u.address;
-            """, null, ("$f", folderId));
+            WHERE p.folder_id IN ({string.Join(", ", names)})
+            ORDER BY p.folder_id, CASE p.grantee WHEN '{DefaultGrantee}' THEN 0 WHEN '{AnonymousGrantee}' THEN 1 ELSE 2 END, u.address;
+            """, null, [.. folderIds.Select((id, i) => (names[i], (object?)id))]);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var entries = new List<PermissionEntry>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var grantee = reader.GetString(0) switch
+            var grantee = reader.GetString(1) switch
             {
                 DefaultGrantee => Grantee.Default,
                 AnonymousGrantee => Grantee.Anonymous,
-                _ when reader.IsDBNull(1) => null,
-                var mailboxId => Grantee.User(mailboxId, reader.GetString(1), reader.GetString(2)),
+                _ when reader.IsDBNull(2) => null,
+                var mailboxId => Grantee.User(mailboxId, reader.GetString(2), reader.GetString(3)),
             };
             if (grantee is not null)
             {
-                entries.Add(new PermissionEntry(grantee, ReadRights(reader, 3)));
+                var folderId = reader.GetString(0);
+                if (!sets.TryGetValue(folderId, out var entries))
+                {
+                    sets[folderId] = entries = new List<PermissionEntry>();
+                }
+
+                ((List<PermissionEntry>)entries).Add(new PermissionEntry(grantee, ReadRights(reader, 4)));
             }
         }
 
-        return entries.Count == 0 ? null : entries;
+        return sets;
     }
 
     public async Task<FolderRights?> GetRightsAsync(string folderId, string mailboxId, CancellationToken cancellationToken)

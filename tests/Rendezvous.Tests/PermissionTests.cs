@@ -441,6 +441,50 @@ public sealed class PermissionTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task The_attachments_of_a_shared_item_are_read_by_who_may_read_it_and_by_no_one_else()
+    {
+        var owner = await NewUserAsync("owner");
+        var reviewer = await NewUserAsync("reviewer");
+        var outsider = await NewUserAsync("outsider");
+        await GrantCalendarAsync(owner, reviewer, "Reviewer");
+        var (itemId, _) = await AppointmentAsync(owner, "With agenda");
+        var attached = await server.CallAsync(owner, $"""
+            <m:CreateAttachment><m:ParentItemId Id="{itemId}"/><m:Attachments>
+              <t:FileAttachment><t:Name>agenda.txt</t:Name><t:Content>{Convert.ToBase64String("1. budget"u8.ToArray())}</t:Content></t:FileAttachment>
+            </m:Attachments></m:CreateAttachment>
+            """);
+        var attachmentId = (string)attached.Ok().Descendants(T + "AttachmentId").Single().Attribute("Id")!;
+        var get = $"<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id=\"{attachmentId}\"/></m:AttachmentIds></m:GetAttachment>";
+
+        var read = await server.CallAsync(reviewer, get);
+        Assert.Equal("1. budget", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(read.Ok().Descendants(T + "Content").Single().Value)));
+        Assert.Equal("ErrorItemNotFound", (await server.CallAsync(outsider, get)).Code());
+    }
+
+    [Fact]
+    public async Task FindFolder_gives_the_PermissionSet_when_its_shape_asks_so_a_save_of_what_it_found_keeps_it()
+    {
+        var owner = await NewUserAsync("owner");
+        var reviewer = await NewUserAsync("reviewer");
+        var created = await server.CallAsync(owner, $"""
+            <m:CreateFolder><m:ParentFolderId><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderId>
+              <m:Folders><t:Folder><t:DisplayName>Shared projects</t:DisplayName><t:PermissionSet><t:Permissions>{Permission(reviewer, "Reviewer", calendar: false)}</t:Permissions></t:PermissionSet></t:Folder><t:Folder><t:DisplayName>Plain</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>
+            """);
+        Assert.All(created.Messages, m => Assert.Equal("NoError", m.Element(M + "ResponseCode")!.Value));
+
+        var found = await server.CallAsync(owner, """
+            <m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="folder:DisplayName"/><t:FieldURI FieldURI="folder:PermissionSet"/></t:AdditionalProperties></m:FolderShape>
+              <m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindFolder>
+            """);
+        var folders = found.Ok().Descendants(T + "Folder").ToDictionary(f => f.Element(T + "DisplayName")!.Value);
+        Assert.Equal("Reviewer", folders["Shared projects"].Descendants(T + "Permission").Single(p => p.Descendants(T + "PrimarySmtpAddress").Any()).Element(T + "PermissionLevel")!.Value);
+        Assert.Equal(2, folders["Plain"].Descendants(T + "Permission").Count());
+        // Without it in the shape, no set is read or written.
+        var plain = await server.CallAsync(owner, "<m:FindFolder Traversal=\"Shallow\"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:ParentFolderIds><t:DistinguishedFolderId Id=\"inbox\"/></m:ParentFolderIds></m:FindFolder>");
+        Assert.Empty(plain.Ok().Descendants(T + "PermissionSet"));
+    }
+
+    [Fact]
     public async Task Exchangelibs_save_of_a_folder_whose_permissions_it_read_renames_it_and_keeps_the_set()
     {
         var owner = await NewUserAsync("owner");
@@ -492,6 +536,8 @@ public sealed class PermissionTests(ServerFixture server)
             var line = Assert.Single(lines, l => l.Contains("through a permission", StringComparison.Ordinal));
             Assert.Contains("FindItem: reader@example.com in the mailbox of owner@example.com, folder calendar", line, StringComparison.Ordinal);
             Assert.Contains("ReadItems", line, StringComparison.Ordinal);
+            // In a category of its own, which the server's console keeps at any minimum level.
+            Assert.StartsWith("Information Rendezvous.Server.AccessLog: ", line, StringComparison.Ordinal);
 
             // A refusal acts on nothing: no line.
             Assert.Equal("ErrorAccessDenied", (await Call("reader@example.com", Requests.CreateAppointment("No", "2032-03-10T11:00:00Z", "2032-03-10T12:00:00Z", folder: Distinguished("calendar", "owner@example.com")))).Code());
@@ -507,14 +553,14 @@ public sealed class PermissionTests(ServerFixture server)
 
     private sealed class LineLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerProvider
     {
-        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new LineLogger(lines);
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new LineLogger(categoryName, lines);
 
         public void Dispose()
         {
         }
     }
 
-    private sealed class LineLogger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+    private sealed class LineLogger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -522,6 +568,6 @@ public sealed class PermissionTests(ServerFixture server)
         public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
 
         public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(formatter(state, exception));
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
     }
 }

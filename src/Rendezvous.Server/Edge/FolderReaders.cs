@@ -145,7 +145,7 @@ public static class FolderReaders
         }
 
         var parents = await request.IdsAsync(EwsRequest.Required(request.Operation, "ParentFolderIds"));
-        return (new FindFolderRequest(traversal, paging), shape, restriction is null ? null : () => FolderRestriction.FromRestriction(restriction), parents);
+        return (new FindFolderRequest(traversal, paging, FolderWriter.WantsPermissions(shape)), shape, restriction is null ? null : () => FolderRestriction.FromRestriction(restriction), parents);
     }
 }
 
