@@ -30,7 +30,7 @@ TYPES = [('ItemType', 'Item'), ('MessageType', 'Message'), ('CalendarItemType', 
 READ_ONLY = {
     'ItemId', 'ParentFolderId', 'DateTimeReceived', 'Size', 'IsSubmitted', 'IsDraft', 'IsFromMe', 'IsResend', 'IsUnmodified',
     'DateTimeSent', 'DateTimeCreated', 'ResponseObjects', 'DisplayCc', 'DisplayTo', 'HasAttachments', 'LastModifiedName',
-    'LastModifiedTime', 'IsAssociated', 'TextBody', 'ReceivedBy', 'DateTimeStamp', 'IsMeeting', 'IsCancelled', 'IsRecurring',
+    'LastModifiedTime', 'IsAssociated', 'TextBody', 'ReceivedBy', 'ReceivedRepresenting', 'DateTimeStamp', 'IsMeeting', 'IsCancelled', 'IsRecurring',
     'MeetingRequestWasSent', 'CalendarItemType', 'MyResponseType', 'Organizer', 'ConflictingMeetingCount', 'AdjacentMeetingCount',
     'Duration', 'AppointmentReplyTime', 'AppointmentSequenceNumber', 'AppointmentState', 'IsOrganizer', 'CompleteName',
     'IsComplete', 'Owner', 'StatusDescription',

@@ -154,7 +154,9 @@ OPERATION_ENUMS = ['FreeBusyViewType', 'SuggestionQuality', 'MeetingAttendeeType
                    # People and setup calls (issue 17 §4, §6, §7).
                    'ResolveNamesSearchScopeType', 'OofState', 'ExternalAudience', 'ServiceConfigurationType',
                    # Conversations (issue 17 §3).
-                   'ConversationNodeSortOrder']
+                   'ConversationNodeSortOrder',
+                   # Delegates (issue 18 §2).
+                   'DeliverMeetingRequestsType', 'DelegateFolderPermissionLevelType']
 reached = set()
 
 

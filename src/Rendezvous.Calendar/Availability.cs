@@ -3,10 +3,15 @@ using Rendezvous.Protocol;
 
 namespace Rendezvous.Calendar;
 
-/// <summary>How much of a calendar the caller may see: free/busy only (Exchange's default right), full details, or everything (the owner).</summary>
+/// <summary>
+/// How much of a calendar the caller may see, from its calendar permission (issue 18 §1): free/busy only (Exchange's
+/// default right, FreeBusyTimeOnly), times with subject and location (FreeBusyTimeAndSubjectAndLocation), full details
+/// (Reviewer and up), or everything, private items too (the owner, and a delegate who may view private items).
+/// </summary>
 public enum DetailRight
 {
     FreeBusy,
+    SubjectAndLocation,
     FullDetails,
     Owner,
 }
@@ -235,6 +240,12 @@ public static class Availability
 
         // An occurrence or exception comes materialised from its master (SeriesItems), marked as what it is.
         var instanceType = SeriesItems.InstanceType(item);
+        if (right == DetailRight.SubjectAndLocation)
+        {
+            // FreeBusyTimeAndSubjectAndLocation: the subject and location, nothing that leads to the item.
+            return new CalendarEventDetails(null, item.Subject ?? "", item.Location ?? "", false, false, false, false, isPrivate);
+        }
+
         return new CalendarEventDetails(item.Id, item.Subject ?? "", item.Location ?? "", item.IsMeeting,
             IsRecurring: instanceType is not null, IsException: instanceType == SchemaValues.CalendarItemTypeType.Exception, item.ReminderIsSet == true, isPrivate);
     }

@@ -12,7 +12,14 @@ public readonly record struct Place(string MailboxId, string? Folder, string? Fo
 }
 
 /// <summary>What the workflow needs from the world besides the state: the time and a source of new item ids (per mailbox).</summary>
-public sealed record WorkflowContext(DateTime Now, Func<string, string> NewItemId);
+public sealed record WorkflowContext(DateTime Now, Func<string, string> NewItemId)
+{
+    /// <summary>
+    /// Who sends the step's meeting messages when not the mailbox's owner: a delegate sending on the owner's behalf
+    /// (<c>SendingRights</c> decides), written as their Sender, the owner staying their From. Null: the owner.
+    /// </summary>
+    public EmailAddress? OnBehalfSender { get; init; }
+}
 
 /// <summary>
 /// Everything one workflow step decided: items to create where, items to update (each with the change number it was
@@ -55,6 +62,17 @@ public sealed class Decision
 
     public Item Create(Item item, Place place, WorkflowContext context)
     {
+        if (context.OnBehalfSender is { } sender && item.Kind is ItemKind.MeetingRequest or ItemKind.MeetingResponse or ItemKind.MeetingCancellation)
+        {
+            // Every meeting message the step sends, in one place: a delegate's goes out naming them as its Sender.
+            item.Sender = sender;
+        }
+
+        return CreateAt(item, place, context);
+    }
+
+    private Item CreateAt(Item item, Place place, WorkflowContext context)
+    {
         item.Id = context.NewItemId(place.MailboxId);
         Creates.Add((item, place));
         return item;
@@ -71,7 +89,8 @@ public sealed class Decision
     public Item Move(PlacedItem before, Item after, Place to, WorkflowContext context)
     {
         Deletes.Add(before.Item.Id);
-        Create(after, to, context);
+        // A moved message keeps its Sender: it was sent before this step.
+        CreateAt(after, to, context);
         Sources[after.Id] = before.Item.Id;
         return after;
     }
@@ -116,8 +135,14 @@ public sealed record MeetingView(Mailbox Owner, IReadOnlyList<PlacedItem> Items)
     /// <summary>This mailbox's side of the meeting <paramref name="item"/> belongs to, and of nothing else.</summary>
     public MeetingView Of(Item item) => Of(MeetingKey.Of(item));
 
+    /// <summary>
+    /// The owner's delegation, when the owner has delegates receiving copies of meeting messages: those for the owner are
+    /// delivered as it says (<see cref="DelegateDelivery"/>). Null: to the owner alone.
+    /// </summary>
+    public MeetingDelegates? Delegates { get; init; }
+
     /// <summary>This mailbox's side of the meeting <paramref name="key"/> (no key: no meeting, so no items).</summary>
-    public MeetingView Of(MeetingKey? key) => key is null ? Empty(Owner) : this with { Meeting = key };
+    public MeetingView Of(MeetingKey? key) => key is null ? Empty(Owner) with { Delegates = Delegates } : this with { Meeting = key };
 
     /// <summary>The meeting's items the owner can still see (not in the Recoverable Items dumpster).</summary>
     public IEnumerable<PlacedItem> Visible => Items.Where(p => p.Folder is not ("recoverableitemsdeletions" or "recoverableitemsroot") && (Meeting is null || Meeting.Matches(p.Item)));

@@ -278,7 +278,7 @@ public static partial class MeetingWorkflow
 
         MarkRequestsOutOfDate(decision, view, originalStartUtc);
         cancellation ??= MeetingMessages.Cancellation(occurrence, null, context.Now);
-        decision.Create(MeetingMessages.Delivered(cancellation, RecipientOf(occurrence, view.Owner), view.CalendarItem?.Item.Id), Place.In(view.Owner, MeetingView.Inbox), context);
+        DeliverToInbox(decision, cancellation, RecipientOf(occurrence, view.Owner), view.CalendarItem?.Item.Id, view, context);
     }
 
     /// <summary>
@@ -348,7 +348,7 @@ public static partial class MeetingWorkflow
         MarkRequestsOutOfDate(decision, view, original);
         var request = MeetingMessages.Request(occurrence, requestType, highlights, context.Now);
         request.MyResponseType = myResponse;
-        decision.Create(MeetingMessages.Delivered(request, RecipientOf(occurrence, view.Owner), theirOccurrenceId), Place.In(view.Owner, MeetingView.Inbox), context);
+        DeliverToInbox(decision, request, RecipientOf(occurrence, view.Owner), theirOccurrenceId, view, context);
     }
 
     /// <summary>
@@ -377,7 +377,7 @@ public static partial class MeetingWorkflow
                 if (seriesAttendees.Contains(address, StringComparer.OrdinalIgnoreCase))
                 {
                     view = view.Of(old);
-                    decision.Create(MeetingMessages.Delivered(cancellation, RecipientOf(occurrence, view.Owner), view.CalendarItem?.Item.Id), Place.In(view.Owner, MeetingView.Inbox), context);
+                    DeliverToInbox(decision, cancellation, RecipientOf(occurrence, view.Owner), view.CalendarItem?.Item.Id, view, context);
                 }
                 else
                 {

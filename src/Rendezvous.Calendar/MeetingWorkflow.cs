@@ -502,7 +502,39 @@ public static partial class MeetingWorkflow
         request.MyResponseType = copy.MyResponseType;
         var recipient = RecipientOf(meeting, view.Owner);
         // The organizer's attachments travel with the request (and the attendee's new calendar item, above).
-        decision.CopyAttachments(meeting, decision.Create(MeetingMessages.Delivered(request, recipient, copy.Id), Place.In(view.Owner, MeetingView.Inbox), context));
+        foreach (var delivered in DeliverToInbox(decision, request, recipient, copy.Id, view, context))
+        {
+            decision.CopyAttachments(meeting, delivered);
+        }
+    }
+
+    /// <summary>
+    /// Delivers a meeting message for <paramref name="view"/>'s owner to the Inboxes its delegation names
+    /// (<see cref="DelegateDelivery.Plan"/>): the owner's, maybe as an informational copy, and each delegate's copy
+    /// representing the owner. Returns the delivered items.
+    /// </summary>
+    internal static List<Item> DeliverToInbox(Decision decision, Item message, EmailAddress recipient, string? calendarItemId, MeetingView view, WorkflowContext context)
+    {
+        var plan = DelegateDelivery.Plan(view.Delegates, message.Kind);
+        var delivered = new List<Item>();
+        if (plan.ToPrincipal)
+        {
+            var own = MeetingMessages.Delivered(message, recipient, calendarItemId);
+            if (plan.PrincipalInformational)
+            {
+                own.MeetingRequestType = SchemaValues.MeetingRequestTypeType.PrincipalWantsCopy;
+            }
+
+            delivered.Add(decision.Create(own, Place.In(view.Owner, MeetingView.Inbox), context));
+        }
+
+        foreach (var delegateMailbox in plan.ToDelegates)
+        {
+            var copy = DelegateDelivery.DelegateCopy(MeetingMessages.Delivered(message, recipient, calendarItemId), delegateMailbox, recipient);
+            delivered.Add(decision.Create(copy, Place.In(delegateMailbox, MeetingView.Inbox), context));
+        }
+
+        return delivered;
     }
 
     /// <summary>
@@ -534,7 +566,7 @@ public static partial class MeetingWorkflow
 
         MarkRequestsOutOfDate(decision, view);
         var cancellation = MeetingMessages.Cancellation(meeting, body, context.Now);
-        decision.Create(MeetingMessages.Delivered(cancellation, RecipientOf(meeting, view.Owner), copyId), Place.In(view.Owner, MeetingView.Inbox), context);
+        DeliverToInbox(decision, cancellation, RecipientOf(meeting, view.Owner), copyId, view, context);
     }
 
     /// <summary>An attendee's calendar item of a cancelled meeting: kept, marked cancelled and free, as a cancellation leaves it.</summary>

@@ -45,6 +45,15 @@ public static class Commands
           rdv user remove EMAIL [--data DIR]
           rdv user working-hours EMAIL [--start 09:00 --end 18:00 --days Mon,Tue,Wed,Thu,Fri --tz Europe/Paris] [--reset] [--data DIR]
                                                               without options, print them; --tz takes an IANA or Windows id
+          rdv user grant-impersonation ACCOUNT [--for EMAIL,...] [--data DIR]
+                                                              let ACCOUNT act as those mailboxes (no --for: every mailbox)
+                                                              through ExchangeImpersonation
+          rdv user grant-send-as ACCOUNT --for EMAIL,... | grant-send-on-behalf ACCOUNT --for EMAIL,... [--data DIR]
+                                                              let ACCOUNT send as those mailboxes (From them alone), or on
+                                                              their behalf (From them, Sender ACCOUNT)
+          rdv user revoke-impersonation | revoke-send-as | revoke-send-on-behalf ACCOUNT [--for EMAIL,...] [--data DIR]
+                                                              take the right back (no --for: all of that kind)
+          rdv user grants ACCOUNT [--data DIR]                the rights ACCOUNT holds
           rdv room add EMAIL [--name "Room Name"] [--capacity N] [--data DIR]
                                                               a room mailbox: it books itself (accepts a meeting when free,
                                                               declines on a conflict) and cannot sign in
@@ -112,6 +121,13 @@ public static class Commands
                 ["group", "remove", var list, .. var members] when members.Count > 0 => await AdminCommands.RemoveGroupMembersAsync(options, list, members, stdout, cancellationToken),
                 ["group", "list"] => await AdminCommands.ListGroupsAsync(options, null, stdout, cancellationToken),
                 ["group", "list", var list] => await AdminCommands.ListGroupsAsync(options, list, stdout, cancellationToken),
+                ["user", "grant-impersonation", var account] => await GrantCommands.GrantAsync(options, account, Domain.GrantKind.Impersonation, stdout, cancellationToken),
+                ["user", "grant-send-as", var account] => await GrantCommands.GrantAsync(options, account, Domain.GrantKind.SendAs, stdout, cancellationToken),
+                ["user", "grant-send-on-behalf", var account] => await GrantCommands.GrantAsync(options, account, Domain.GrantKind.SendOnBehalf, stdout, cancellationToken),
+                ["user", "revoke-impersonation", var account] => await GrantCommands.RevokeAsync(options, account, Domain.GrantKind.Impersonation, stdout, cancellationToken),
+                ["user", "revoke-send-as", var account] => await GrantCommands.RevokeAsync(options, account, Domain.GrantKind.SendAs, stdout, cancellationToken),
+                ["user", "revoke-send-on-behalf", var account] => await GrantCommands.RevokeAsync(options, account, Domain.GrantKind.SendOnBehalf, stdout, cancellationToken),
+                ["user", "grants", var account] => await GrantCommands.ListAsync(options, account, stdout, cancellationToken),
                 ["user", "set", var email] => await AdminCommands.SetUserAsync(options, email, stdout, cancellationToken),
                 ["invite"] => await AsUserAsync(ClientCommands.InviteAsync),
                 ["meetings"] => await AsUserAsync(ClientCommands.MeetingsAsync),

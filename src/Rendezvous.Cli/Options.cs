@@ -23,7 +23,7 @@ internal sealed class Options
         "--urls", "--data", "--name", "--max-request-bytes", "--max-depth", "--max-batch", "--max-find", "--max-response-item-bytes", "--max-large-requests",
         "--max-connections", "--max-connections-per-client", "--idle-timeout", "--header-timeout", "--min-data-rate", "--start", "--end", "--days", "--tz",
         "--url", "--user", "--from", "--to", "--subject", "--id", "--message", "--optional", "--location", "--duration", "--occurrence",
-        "--max-attachment-bytes", "--max-attachments", "--capacity", "--culture", "--public-url", "--cert", "--key", "--out",
+        "--max-attachment-bytes", "--max-attachments", "--capacity", "--culture", "--public-url", "--cert", "--key", "--out", "--for",
         "--config", "--metrics-allow", "--shutdown-timeout",
     ];
 

@@ -117,6 +117,32 @@ public enum ErrorCode
     InvalidPushSubscriptionUrl,
     /// <summary>The user holds as many subscriptions as allowed (ErrorExceededSubscriptionCount).</summary>
     ExceededSubscriptionCount,
+    // Delegates (issue 18 §2).
+    /// <summary>AddDelegate of a user who is a delegate already (ErrorDelegateAlreadyExists).</summary>
+    DelegateAlreadyExists,
+    /// <summary>AddDelegate of the mailbox's own owner (ErrorDelegateCannotAddOwner).</summary>
+    DelegateCannotAddOwner,
+    /// <summary>A delegate's UserId that names no user of this server (ErrorDelegateNoUser).</summary>
+    DelegateNoUser,
+    /// <summary>A user who is not a delegate of the mailbox (ErrorNotDelegate).</summary>
+    NotDelegate,
+    /// <summary>A UserId's SID that is no SID (ErrorInvalidUserSid).</summary>
+    InvalidUserSid,
+    /// <summary>A delegate's UserId that names nobody: empty, or Default or Anonymous (ErrorInvalidDelegateUserId).</summary>
+    InvalidDelegateUserId,
+    /// <summary>A delegate folder level a client may not set, Custom (ErrorInvalidDelegatePermission).</summary>
+    InvalidDelegatePermission,
+    /// <summary>A delegate that cannot be one: a room, or a user that cannot sign in (ErrorDelegateValidationFailed).</summary>
+    DelegateValidationFailed,
+    // Folder permissions (issue 18 §1).
+    /// <summary>A permission names a user the server does not know (ErrorInvalidUserInfo).</summary>
+    InvalidUserInfo,
+    /// <summary>A permission set names one grantee twice (ErrorDuplicateUserIdsSpecified).</summary>
+    DuplicateUserIds,
+    /// <summary>A permission's level and rights disagree, or a calendar level on another folder (ErrorInvalidPermissionSettings).</summary>
+    InvalidPermissionSettings,
+    /// <summary>GetUserAvailability of a calendar whose permission gives the caller no free/busy (ErrorNoFreeBusyAccess).</summary>
+    NoFreeBusyAccess,
 }
 
 /// <summary>A failure of one item (or folder, or id) of a request: that entry's result, the others go on.</summary>

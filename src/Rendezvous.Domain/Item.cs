@@ -132,6 +132,12 @@ public sealed class Item
 
     public EmailAddress? ReceivedBy { get => Properties.GetRef<EmailAddress>(ItemProperties.MessageType_ReceivedBy); set => Properties.Set(ItemProperties.MessageType_ReceivedBy, value); }
 
+    /// <summary>Whom a delegate received the message for (the principal), on a delegate's copy.</summary>
+    public EmailAddress? ReceivedRepresenting { get => Properties.GetRef<EmailAddress>(ItemProperties.MessageType_ReceivedRepresenting); set => Properties.Set(ItemProperties.MessageType_ReceivedRepresenting, value); }
+
+    /// <summary>Whether a meeting message is a delegate's copy of the principal's.</summary>
+    public bool? IsDelegated { get => Properties.GetValue<bool>(ItemProperties.MeetingMessageType_IsDelegated); set => Properties.Set(ItemProperties.MeetingMessageType_IsDelegated, value); }
+
     // CalendarItemType and the meeting messages
     public string? Uid { get => Properties.GetRef<string>(ItemProperties.CalendarItemType_UID); set => Properties.Set(ItemProperties.CalendarItemType_UID, value); }
 
@@ -225,6 +231,9 @@ public sealed class Item
     public DateTime? OriginalStart { get => Properties.GetValue<DateTime>(ItemProperties.CalendarItemType_OriginalStart); set => Properties.Set(ItemProperties.CalendarItemType_OriginalStart, value); }
 
     /// <summary>Attendees or recipients this server could not deliver to (not local; external delivery comes later).</summary>
+    /// <summary>Who created the item through a permission on another's folder (<see cref="ServerProperties.CreatedBy"/>); null: its mailbox's owner.</summary>
+    public string? CreatedBy { get => Properties.GetRef<string>(ServerProperties.CreatedBy); set => Properties.Set(ServerProperties.CreatedBy, value); }
+
     public List<string>? UndeliveredRecipients { get => Properties.GetRef<List<string>>(ServerProperties.UndeliveredRecipients); set => Properties.Set(ServerProperties.UndeliveredRecipients, value); }
 
     /// <summary>The headers of the item's attachments (their bytes are in the store's attachment table); null when none.</summary>
@@ -317,6 +326,12 @@ public sealed class Folder
     public int UnreadCount { get; set; }
 
     public int ChildFolderCount { get; set; }
+
+    /// <summary>The folder's permission set, when the service read it for the response (null: not read, or not the caller's to see).</summary>
+    public IReadOnlyList<PermissionEntry>? Permissions { get; set; }
+
+    /// <summary>The rights of the user this copy was read for, when it is another's folder (null: the owner's, every right).</summary>
+    public FolderRights? CallerRights { get; set; }
 
     /// <summary>The element this folder is written as: Folder, CalendarFolder, ContactsFolder, TasksFolder or SearchFolder.</summary>
     public string ElementName => FolderClass switch

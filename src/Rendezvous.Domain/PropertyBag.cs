@@ -302,4 +302,10 @@ public static class ServerProperties
 
     /// <summary>On an exception's changes: the keys of the master's properties deleted from that occurrence alone (issue 16).</summary>
     public static readonly PropertyDefinition ClearedProperties = new("Rendezvous", "ClearedProperties", null, null, Protocol.ExchangeVersion.Exchange2007, null, null, null);
+
+    /// <summary>
+    /// The mailbox of the user who created the item in another's folder through a permission (issue 18): what the
+    /// EditItems and DeleteItems right Owned covers. Absent on what the owner created.
+    /// </summary>
+    public static readonly PropertyDefinition CreatedBy = new("Rendezvous", "CreatedBy", null, null, Protocol.ExchangeVersion.Exchange2007, null, null, null);
 }

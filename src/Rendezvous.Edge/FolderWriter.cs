@@ -6,6 +6,10 @@ namespace Rendezvous.Edge;
 /// <summary>The folder shape of GetFolder, FindFolder and CreateFolder.</summary>
 public static class FolderWriter
 {
+    /// <summary>Whether a shape asks for folders' PermissionSet (AllProperties or folder:PermissionSet): the service reads it only then.</summary>
+    public static bool WantsPermissions(ItemShape shape) =>
+        shape.BaseShape == BaseShape.AllProperties || shape.Additional.OfType<FieldPath>().Any(p => p.Uri == "folder:PermissionSet");
+
     public static void Write(EwsWriter w, Folder folder, ItemShape shape, WriteContext context)
     {
         var named = shape.Additional.OfType<FieldPath>().Select(p => p.Uri).ToHashSet(StringComparer.Ordinal);
@@ -69,19 +73,26 @@ public static class FolderWriter
 
         if (Wants("folder:EffectiveRights", false) && context.Supports(ExchangeVersion.Exchange2007_SP1))
         {
+            // Another's folder: what the caller's permission gives them there (issue 18).
+            var rights = folder.CallerRights;
             w.StartT("EffectiveRights");
-            w.T("CreateAssociated", true);
-            w.T("CreateContents", true);
-            w.T("CreateHierarchy", true);
-            w.T("Delete", folder.DistinguishedName is null);
-            w.T("Modify", true);
-            w.T("Read", true);
+            w.T("CreateAssociated", rights is null);
+            w.T("CreateContents", rights?.CanCreateItems ?? true);
+            w.T("CreateHierarchy", rights?.CanCreateSubFolders ?? true);
+            w.T("Delete", folder.DistinguishedName is null && rights is null);
+            w.T("Modify", rights?.IsFolderOwner ?? true);
+            w.T("Read", rights is null || rights.ReadItems == ReadAccess.FullDetails || rights.IsFolderVisible);
             if (context.Supports(ExchangeVersion.Exchange2013))
             {
-                w.T("ViewPrivateItems", true);
+                w.T("ViewPrivateItems", rights is null);
             }
 
             w.End();
+        }
+
+        if (folder.Permissions is { } permissions && context.Supports(ExchangeVersion.Exchange2007_SP1))
+        {
+            WritePermissionSet(w, permissions, calendar: folder.ElementName == "CalendarFolder");
         }
 
         // Note: CalendarFolderType and ContactsFolderType have no UnreadCount; FolderType and TasksFolderType do.
@@ -126,6 +137,47 @@ public static class FolderWriter
             "tag:360a" => Values.Format(folder.ChildFolderCount > 0), // PR_SUBFOLDERS
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// A PermissionSet (a calendar's: CalendarPermissionSet's CalendarPermissions, with the free/busy levels) as Exchange
+    /// writes it: every right and the level they match, else Custom; a user by address and name (no SID here).
+    /// </summary>
+    private static void WritePermissionSet(EwsWriter w, IReadOnlyList<PermissionEntry> permissions, bool calendar)
+    {
+        w.StartT("PermissionSet");
+        w.StartT(calendar ? "CalendarPermissions" : "Permissions");
+        foreach (var (grantee, rights) in permissions)
+        {
+            w.StartT(calendar ? "CalendarPermission" : "Permission");
+            w.StartT("UserId");
+            switch (grantee.Kind)
+            {
+                case GranteeKind.Default or GranteeKind.Anonymous:
+                    w.T("DistinguishedUser", grantee.Kind.ToString());
+                    break;
+                default:
+                    w.T("PrimarySmtpAddress", grantee.Address ?? "");
+                    w.T("DisplayName", grantee.DisplayName ?? "");
+                    break;
+            }
+
+            w.End();
+            w.T("CanCreateItems", rights.CanCreateItems);
+            w.T("CanCreateSubFolders", rights.CanCreateSubFolders);
+            w.T("IsFolderOwner", rights.IsFolderOwner);
+            w.T("IsFolderVisible", rights.IsFolderVisible);
+            w.T("IsFolderContact", rights.IsFolderContact);
+            w.T("EditItems", rights.EditItems.ToString());
+            w.T("DeleteItems", rights.DeleteItems.ToString());
+            // A folder other than a calendar reads all or nothing (PermissionReadAccessType).
+            w.T("ReadItems", (calendar || rights.ReadItems is ReadAccess.None or ReadAccess.FullDetails ? rights.ReadItems : ReadAccess.None).ToString());
+            w.T(calendar ? "CalendarPermissionLevel" : "PermissionLevel", rights.LevelOn(calendar).ToString());
+            w.End();
+        }
+
+        w.End();
+        w.End();
     }
 
     private static string? Stamp(DateTime time) =>

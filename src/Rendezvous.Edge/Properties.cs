@@ -551,6 +551,9 @@ public static class ItemSchema
     public static readonly PropertyDef ReplyTo = Recipients("message:ReplyTo", "ReplyTo", i => i.ReplyTo, (i, v) => i.ReplyTo = v);
     public static readonly PropertyDef ReceivedBy = Single("message:ReceivedBy", "ReceivedBy", i => i.ReceivedBy, null);
 
+    /// <summary>On a delegate's copy of a meeting message: the principal it was received for (issue 18 §2); read-only, as in Exchange.</summary>
+    public static readonly PropertyDef ReceivedRepresenting = Single("message:ReceivedRepresenting", "ReceivedRepresenting", i => i.ReceivedRepresenting, null);
+
     // CalendarItemType (and the meeting messages that share its elements)
     public static readonly PropertyDef Uid = Str("calendar:UID", "UID", i => i.Uid, (i, v) => i.Uid = v, inDefault: true);
     public static readonly PropertyDef DateTimeStamp = Date("calendar:DateTimeStamp", "DateTimeStamp", i => i.DateTimeStamp, null, since: ExchangeVersion.Exchange2010);
@@ -670,7 +673,7 @@ public static class ItemSchema
         Value = i => i.AssociatedCalendarItemId,
     };
 
-    public static readonly PropertyDef IsDelegated = Bool("meeting:IsDelegated", "IsDelegated", _ => false, null, true);
+    public static readonly PropertyDef IsDelegated = Bool("meeting:IsDelegated", "IsDelegated", i => i.IsDelegated ?? false, null, true);
     public static readonly PropertyDef IsOutOfDate = Bool("meeting:IsOutOfDate", "IsOutOfDate", i => i.IsOutOfDate ?? false, null, true);
     public static readonly PropertyDef HasBeenProcessed = Bool("meeting:HasBeenProcessed", "HasBeenProcessed", i => i.HasBeenProcessed ?? false, null, true);
     public static readonly PropertyDef ResponseType = Str("meeting:ResponseType", "ResponseType", i => i.ResponseType, null, inDefault: true);
@@ -727,7 +730,7 @@ public static class ItemSchema
     private static readonly PropertyDef[] MessageExtra =
     [
         Sender, ToRecipients, CcRecipients, BccRecipients, IsReadReceiptRequested, IsDeliveryReceiptRequested, ConversationIndex, ConversationTopic,
-        From, InternetMessageId, IsRead, MessageIsResponseRequested, References, ReplyTo, ReceivedBy,
+        From, InternetMessageId, IsRead, MessageIsResponseRequested, References, ReplyTo, ReceivedBy, ReceivedRepresenting,
     ];
 
     private static readonly PropertyDef[] CalendarExtra =

@@ -100,6 +100,10 @@ public static class ResponseCodes
     public const string ErrorCalendarOutOfRange = nameof(ErrorCalendarOutOfRange);
     public const string ErrorInsufficientResources = nameof(ErrorInsufficientResources);
     public const string ErrorAccessDenied = nameof(ErrorAccessDenied);
+    public const string ErrorInvalidUserInfo = nameof(ErrorInvalidUserInfo);
+    public const string ErrorDuplicateUserIdsSpecified = nameof(ErrorDuplicateUserIdsSpecified);
+    public const string ErrorInvalidPermissionSettings = nameof(ErrorInvalidPermissionSettings);
+    public const string ErrorNoFreeBusyAccess = nameof(ErrorNoFreeBusyAccess);
     public const string ErrorCalendarEndDateIsEarlierThanStartDate = nameof(ErrorCalendarEndDateIsEarlierThanStartDate);
     public const string ErrorCalendarDurationIsTooLong = nameof(ErrorCalendarDurationIsTooLong);
     public const string ErrorCalendarInvalidRecurrence = nameof(ErrorCalendarInvalidRecurrence);
@@ -151,6 +155,12 @@ public static class ResponseCodes
     public const string ErrorInvalidPropertyDelete = nameof(ErrorInvalidPropertyDelete);
     public const string ErrorInvalidRecipients = nameof(ErrorInvalidRecipients);
     public const string ErrorSendAsDenied = nameof(ErrorSendAsDenied);
+    public const string ErrorImpersonateUserDenied = nameof(ErrorImpersonateUserDenied);
+    public const string ErrorImpersonationDenied = nameof(ErrorImpersonationDenied);
+    public const string ErrorInvalidExchangeImpersonationHeaderData = nameof(ErrorInvalidExchangeImpersonationHeaderData);
+    public const string ErrorNonExistentMailbox = nameof(ErrorNonExistentMailbox);
+    public const string ErrorInvalidSid = nameof(ErrorInvalidSid);
+    public const string ErrorMoreThanOneAccessModeSpecified = nameof(ErrorMoreThanOneAccessModeSpecified);
     public const string ErrorInvalidRequest = nameof(ErrorInvalidRequest);
     public const string ErrorInvalidServerVersion = nameof(ErrorInvalidServerVersion);
     public const string ErrorInvalidSubfilterType = nameof(ErrorInvalidSubfilterType);
@@ -206,5 +216,14 @@ public static class ResponseCodes
     public const string ErrorInvalidWatermark = nameof(ErrorInvalidWatermark);
     public const string ErrorInvalidPushSubscriptionUrl = nameof(ErrorInvalidPushSubscriptionUrl);
     public const string ErrorExceededSubscriptionCount = nameof(ErrorExceededSubscriptionCount);
+    // Delegates (issue 18 §2).
+    public const string ErrorDelegateAlreadyExists = nameof(ErrorDelegateAlreadyExists);
+    public const string ErrorDelegateCannotAddOwner = nameof(ErrorDelegateCannotAddOwner);
+    public const string ErrorDelegateNoUser = nameof(ErrorDelegateNoUser);
+    public const string ErrorDelegateValidationFailed = nameof(ErrorDelegateValidationFailed);
+    public const string ErrorNotDelegate = nameof(ErrorNotDelegate);
+    public const string ErrorInvalidUserSid = nameof(ErrorInvalidUserSid);
+    public const string ErrorInvalidDelegatePermission = nameof(ErrorInvalidDelegatePermission);
+    public const string ErrorInvalidDelegateUserId = nameof(ErrorInvalidDelegateUserId);
 #pragma warning restore CS1591
 }

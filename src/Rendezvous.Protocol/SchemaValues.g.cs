@@ -339,6 +339,47 @@ public static class SchemaValues
         public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "IdOnly", "Default", "AllProperties", "PcxPeopleSearch" };
     }
 
+    /// <summary>The values of DelegateFolderPermissionLevelType.</summary>
+    public static class DelegateFolderPermissionLevelType
+    {
+        /// <summary>"None".</summary>
+        public const string None = "None";
+
+        /// <summary>"Editor".</summary>
+        public const string Editor = "Editor";
+
+        /// <summary>"Reviewer".</summary>
+        public const string Reviewer = "Reviewer";
+
+        /// <summary>"Author".</summary>
+        public const string Author = "Author";
+
+        /// <summary>"Custom".</summary>
+        public const string Custom = "Custom";
+
+        /// <summary>Every value, for validating what a client sends.</summary>
+        public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "None", "Editor", "Reviewer", "Author", "Custom" };
+    }
+
+    /// <summary>The values of DeliverMeetingRequestsType.</summary>
+    public static class DeliverMeetingRequestsType
+    {
+        /// <summary>"DelegatesOnly".</summary>
+        public const string DelegatesOnly = "DelegatesOnly";
+
+        /// <summary>"DelegatesAndMe".</summary>
+        public const string DelegatesAndMe = "DelegatesAndMe";
+
+        /// <summary>"DelegatesAndSendInformationToMe".</summary>
+        public const string DelegatesAndSendInformationToMe = "DelegatesAndSendInformationToMe";
+
+        /// <summary>"NoForward".</summary>
+        public const string NoForward = "NoForward";
+
+        /// <summary>Every value, for validating what a client sends.</summary>
+        public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "DelegatesOnly", "DelegatesAndMe", "DelegatesAndSendInformationToMe", "NoForward" };
+    }
+
     /// <summary>The values of DisposalType.</summary>
     public static class DisposalType
     {

@@ -13,14 +13,15 @@ public sealed record XmlLimits(long MaxRequestBytes = 10 * 1024 * 1024, int MaxD
 /// </summary>
 public sealed class SoapRequest
 {
-    private SoapRequest(XElement operation, ExchangeVersion version, bool versionGiven, string? timeZoneContext, string? impersonatedAddress, BinarySpool? spool)
+    private SoapRequest(XElement operation, ExchangeVersion version, bool versionGiven, string? timeZoneContext, ConnectingSid? impersonation, BinarySpool? spool)
     {
+        Impersonation = impersonation;
         Spool = spool;
         Operation = operation;
         Version = version;
         VersionGiven = versionGiven;
         TimeZoneContext = timeZoneContext;
-        ImpersonatedAddress = impersonatedAddress;
+        ImpersonatedAddress = impersonation?.Kind is ConnectingIdKind.Sid ? null : impersonation?.Value;
     }
 
     /// <summary>Where the file attachment contents of the request were decoded to (their text in the document is a token), when parsed with one.</summary>
@@ -44,8 +45,11 @@ public sealed class SoapRequest
     /// <summary>The TimeZoneContext zone: times without an offset are read in it and every time is written in it.</summary>
     public TimeZoneInfo? Zone => TimeZoneContext is null ? null : TimeZones.Find(TimeZoneContext);
 
-    /// <summary>The SMTP address of ExchangeImpersonation's ConnectingSID, when the request has one.</summary>
+    /// <summary>The address (SMTP, or the principal name) of ExchangeImpersonation's ConnectingSID, when the request has one naming an address.</summary>
     public string? ImpersonatedAddress { get; }
+
+    /// <summary>The account ExchangeImpersonation names, when the request has the header.</summary>
+    public ConnectingSid? Impersonation { get; }
 
     /// <summary>Settings for every XML read in the server: no DTD, no external resolution, bounded size.</summary>
     public static XmlReaderSettings ReaderSettings(XmlLimits limits) => new()
@@ -115,7 +119,7 @@ public sealed class SoapRequest
         var version = ExchangeVersion.Exchange2007;
         var versionGiven = false;
         string? timeZone = null;
-        string? impersonated = null;
+        ConnectingSid? impersonated = null;
         if (header is not null)
         {
             foreach (var h in header.Elements())
@@ -123,6 +127,14 @@ public sealed class SoapRequest
                 if (h.Name.Namespace != Ews.T)
                 {
                     continue;
+                }
+
+                if (h.Name == Ews.T + "ExchangeImpersonation")
+                {
+                    // Before the schema check: a ConnectingSID naming no one has a code of its own.
+                    impersonated = impersonated is null
+                        ? ReadConnectingSid(h)
+                        : throw new EwsFaultException(ResponseCodes.ErrorMoreThanOneAccessModeSpecified, "The request names more than one account to impersonate (ExchangeImpersonation).");
                 }
 
                 SchemaElements.Check(h);
@@ -151,11 +163,6 @@ public sealed class SoapRequest
                         timeZone = TimeZones.WindowsId(id)
                             ?? throw new EwsFaultException(ResponseCodes.ErrorTimeZone, $"The time zone '{Values.Excerpt(id)}' in TimeZoneContext is not known to this server.");
                         break;
-                    case "ExchangeImpersonation":
-                        impersonated = h.Descendants(Ews.T + "PrimarySmtpAddress").FirstOrDefault()?.Value
-                            ?? h.Descendants(Ews.T + "SmtpAddress").FirstOrDefault()?.Value
-                            ?? "";
-                        break;
                     default:
                         break;
                 }
@@ -163,12 +170,51 @@ public sealed class SoapRequest
         }
 
         AcceptMessagesWatermark(operation);
+        DropNestedPermissionSets(operation);
         if (isServed is null || isServed(operation.Name.LocalName))
         {
             SchemaElements.Check(operation);
         }
 
         return new SoapRequest(operation, version, versionGiven, timeZone, impersonated, spool);
+    }
+
+    /// <summary>
+    /// ExchangeImpersonation's ConnectingSID: one of PrimarySmtpAddress, SmtpAddress, PrincipalName or SID with a value;
+    /// none, or an empty one, is ErrorInvalidExchangeImpersonationHeaderData, and a SID not in SDDL form ErrorInvalidSid.
+    /// </summary>
+    private static ConnectingSid ReadConnectingSid(XElement header)
+    {
+        var identifier = header.Element(Ews.T + "ConnectingSID")?.Elements().FirstOrDefault();
+        ConnectingIdKind? kind = identifier?.Name.LocalName switch
+        {
+            "PrimarySmtpAddress" => ConnectingIdKind.PrimarySmtpAddress,
+            "SmtpAddress" => ConnectingIdKind.SmtpAddress,
+            "PrincipalName" => ConnectingIdKind.PrincipalName,
+            "SID" => ConnectingIdKind.Sid,
+            _ => null,
+        };
+        var value = identifier?.Value.Trim();
+        if (kind is not { } known || identifier!.Name.Namespace != Ews.T || string.IsNullOrEmpty(value))
+        {
+            throw new EwsFaultException(ResponseCodes.ErrorInvalidExchangeImpersonationHeaderData,
+                "ExchangeImpersonation must name the account to impersonate: a PrimarySmtpAddress, SmtpAddress, PrincipalName or SID in ConnectingSID, not empty.");
+        }
+
+        if (known == ConnectingIdKind.Sid && !IsSddlSid(value))
+        {
+            throw new EwsFaultException(ResponseCodes.ErrorInvalidSid, "The SID in ExchangeImpersonation is not a security identifier in SDDL form (S-1-...).");
+        }
+
+        return new ConnectingSid(known, value);
+    }
+
+    /// <summary>S-1-{authority}-{sub-authority}..., at most 15 sub-authorities, each a 32-bit number.</summary>
+    private static bool IsSddlSid(string value)
+    {
+        var parts = value.Split('-');
+        return parts.Length is >= 3 and <= 18 && parts[0] == "S" && parts[1] == "1"
+            && parts.Skip(2).All(p => p.Length is > 0 and <= 15 && p.All(char.IsAsciiDigit) && ulong.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _));
     }
 
     /// <summary>
@@ -187,6 +233,35 @@ public sealed class SoapRequest
             foreach (var watermark in request.Elements(Ews.M + "Watermark").ToList())
             {
                 watermark.Name = Ews.T + "Watermark";
+            }
+        }
+    }
+
+    /// <summary>
+    /// Note: exchangelib 4.9.0 writes back a folder's PermissionSet inside a second PermissionSet, with CanCreateSubfolders,
+    /// UserId last and a CalendarPermissionLevel in a Permission (its issue 1145): no schema accepts it, and it cannot
+    /// carry the set it read (it reads neither CanCreateSubFolders nor a folder's PermissionLevel). Its folder.save()
+    /// sends one for every folder it read the set of, so that update (or a new folder's set) is dropped: the folder's
+    /// set stays as it is, which is what a save that changed other fields meant.
+    /// </summary>
+    private static void DropNestedPermissionSets(XElement operation)
+    {
+        if (operation.Name != Ews.M + "UpdateFolder" && operation.Name != Ews.M + "CreateFolder")
+        {
+            return;
+        }
+
+        foreach (var nested in operation.Descendants(Ews.T + "PermissionSet").Where(p => p.Parent?.Name == Ews.T + "PermissionSet").ToList())
+        {
+            var set = nested.Parent!;
+            var update = set.Parent?.Parent;
+            if (update?.Name == Ews.T + "SetFolderField" || update?.Name == Ews.T + "AppendToFolderField")
+            {
+                update.Remove();
+            }
+            else
+            {
+                set.Remove();
             }
         }
     }
@@ -216,6 +291,25 @@ public sealed class SoapRequest
         }
     }
 }
+
+/// <summary>How ExchangeImpersonation's ConnectingSID names the account to act as.</summary>
+public enum ConnectingIdKind
+{
+    /// <summary>The mailbox's primary SMTP address.</summary>
+    PrimarySmtpAddress,
+
+    /// <summary>An SMTP address of the mailbox.</summary>
+    SmtpAddress,
+
+    /// <summary>The user principal name (UPN); a mailbox's address here.</summary>
+    PrincipalName,
+
+    /// <summary>A security identifier in SDDL form.</summary>
+    Sid,
+}
+
+/// <summary>The account a request impersonates, as its ExchangeImpersonation header names it.</summary>
+public sealed record ConnectingSid(ConnectingIdKind Kind, string Value);
 
 /// <summary>Delegates everything to an inner reader; line info included.</summary>
 internal class XmlReaderWrapper(XmlReader inner) : XmlReader, IXmlLineInfo

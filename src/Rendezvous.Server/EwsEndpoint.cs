@@ -18,7 +18,7 @@ namespace Rendezvous.Server;
 /// entry in <see cref="EwsOperations"/>, and write the response: buffered, or streamed in parts. Every failure of the
 /// whole request is turned into a SOAP fault here, and only here.
 /// </summary>
-public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger, NotificationHub? notifications = null)
+public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, ServerOptions options, IHostApplicationLifetime lifetime, ILogger<EwsEndpoint> logger, ILogger<AccessLog> accessLog, NotificationHub? notifications = null)
 {
     private readonly SemaphoreSlim largeRequests = new(options.RequestLimits.MaxConcurrentLargeRequests);
     private readonly MemoryTrimmer trimmer = new(options.Time);
@@ -74,19 +74,22 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
                 http.Response.Cookies.Append("X-BackEndOverrideCookie", "rendezvous", new CookieOptions { Path = "/", HttpOnly = true });
             }
 
-            if (soap.ImpersonatedAddress is { } impersonated && !impersonated.Equals(user.Address, StringComparison.OrdinalIgnoreCase))
+            var mailboxUser = soap.Impersonation is { } impersonation ? await ImpersonatedAsync(user, impersonation, cancellation) : user;
+            if (!ReferenceEquals(mailboxUser, user))
             {
-                throw new EwsFaultException(ResponseCodes.ErrorAccessDenied, "The account does not have permission to impersonate the requested user.");
+                logger.LogInformation(AccessLog.Event, "{Access}: {Actor} acted as {Mailbox} in {Operation}", "impersonation", user.Address, mailboxUser.Address, soap.OperationName);
             }
 
             request = new EwsRequest
             {
                 Soap = soap,
-                User = user,
+                User = mailboxUser,
+                SignedIn = user,
                 Store = store,
                 Time = options.Time,
                 SeriesCache = seriesCache,
                 Logger = logger,
+                AccessLog = accessLog,
                 Cancellation = operation.Streaming is null ? cancellation : streamEnd.Token,
                 Limits = options.RequestLimits,
                 AttachmentLimits = options.Attachments,
@@ -96,7 +99,9 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
             };
             if (operation.Streaming is { } streaming)
             {
-                EnterStream(user.MailboxId);
+                // Note: an impersonated stream counts against the mailbox it is for, as Exchange's connection budget: a
+                // service account opens one per mailbox it serves (handling-notification-related-errors-in-ews-in-exchange.md).
+                EnterStream(mailboxUser.MailboxId);
                 try
                 {
                     // Parts are written until the client goes away: a server that stops still sends the part saying so.
@@ -105,7 +110,7 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
                 }
                 finally
                 {
-                    LeaveStream(user.MailboxId);
+                    LeaveStream(mailboxUser.MailboxId);
                 }
             }
             else
@@ -195,6 +200,38 @@ public sealed class EwsEndpoint(IMailStore store, SeriesCache seriesCache, Serve
 
         http.Response.ContentLength = output.Length;
         await output.DrainBufferAsync(http.Response.Body, cancellation);
+    }
+
+    /// <summary>
+    /// The mailbox a request's ExchangeImpersonation acts as, if the signed-in account holds the right (its own mailbox
+    /// needs none); otherwise a fault, as Exchange answers an impersonation header before the operation:
+    /// ErrorImpersonateUserDenied when the account may not act as that mailbox, and alike when it holds no right over
+    /// every mailbox and the mailbox does not exist (so that the header does not tell which addresses exist);
+    /// ErrorNonExistentMailbox only to an account that may act as every mailbox. A SID names no account here: this
+    /// server keeps none, so it is a mailbox that does not exist.
+    /// </summary>
+    /// <remarks>
+    /// Note: ErrorImpersonationDenied (Exchange 2007's right to impersonate through a Client Access server at all) is not
+    /// given: since Exchange 2010 both rights are the ApplicationImpersonation role, and an account without it gets
+    /// ErrorImpersonateUserDenied, which is what EWS Managed API and exchangelib applications see and report.
+    /// </remarks>
+    private async Task<UserRecord> ImpersonatedAsync(UserRecord signedIn, ConnectingSid target, CancellationToken cancellationToken)
+    {
+        var address = target.Kind == ConnectingIdKind.Sid ? null : target.Value;
+        if (address is not null && address.Equals(signedIn.Address, StringComparison.OrdinalIgnoreCase))
+        {
+            return signedIn;
+        }
+
+        var user = address is null ? null : await store.FindUserAsync(address, cancellationToken);
+        var grants = await store.ListGrantsAsync(signedIn.MailboxId, cancellationToken);
+        return Grants.Impersonation(grants, user?.MailboxId) switch
+        {
+            ImpersonationOutcome.Allowed => user!,
+            ImpersonationOutcome.NoSuchMailbox => throw new EwsFaultException(ResponseCodes.ErrorNonExistentMailbox,
+                target.Kind == ConnectingIdKind.Sid ? "The SID does not name an account with a mailbox." : "The SMTP address has no mailbox associated with it."),
+            _ => throw new EwsFaultException(ResponseCodes.ErrorImpersonateUserDenied, "The account does not have permission to impersonate the requested user."),
+        };
     }
 
     /// <summary>

@@ -15,7 +15,11 @@ public sealed class EwsRequest
 {
     public required SoapRequest Soap { get; init; }
 
+    /// <summary>Whose mailbox the request works in: the signed-in account's own, or the one it impersonates.</summary>
     public required UserRecord User { get; init; }
+
+    /// <summary>The account that signed in (the same as <see cref="User"/> unless it impersonates).</summary>
+    public UserRecord? SignedIn { get; init; }
 
     public required IMailStore Store { get; init; }
 
@@ -25,6 +29,9 @@ public sealed class EwsRequest
     public required SeriesCache SeriesCache { get; init; }
 
     public required ILogger Logger { get; init; }
+
+    /// <summary>Where actions in other mailboxes are written (<see cref="Server.AccessLog"/>); none: not written.</summary>
+    public ILogger AccessLog { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     public required CancellationToken Cancellation { get; init; }
 
@@ -238,6 +245,13 @@ public sealed class EwsRequest
         EnterLargeAsync = EnterLargeAsync,
         ContactCards = PeopleEdge.Cards,
         Inform = note => Logger.LogInformation("{Operation}: {Note}", Soap.OperationName, note),
+        // Beside the access log's other lines (same category and event), with what the delegate did.
+        DelegateAction = (principal, action) => AccessLog.LogInformation(Server.AccessLog.Event, "{Access}: {Actor} acted for {Mailbox} in {Operation}: {Action}",
+            "delegate", User.Address, principal, Soap.OperationName, action),
+        Accessed = a => AccessLog.LogInformation("{Operation}: {Actor} in the mailbox of {Mailbox}, folder {Folder} ({FolderId}), through a permission: {Action}",
+            Soap.OperationName, a.Actor, a.Mailbox, a.FolderName, a.FolderId, a.Action),
+        Audit = access => Logger.LogInformation(Server.AccessLog.Event, "{Access}: {Actor} acted as {Mailbox} in {Operation} (signed in as {SignedIn})",
+            access.Access, access.Actor, access.Mailbox, Soap.OperationName, (SignedIn ?? User).Address),
     };
 
     private Session? session;

@@ -72,6 +72,12 @@ public static class Operations
         // Conversations (issue 17 §3).
         ["FindConversation"] = EwsErrors.Edge(ConversationHandlers.FindConversation),
         ["GetConversationItems"] = EwsErrors.Edge(ConversationHandlers.GetConversationItems),
+
+        // Delegates (issue 18 §2).
+        ["GetDelegate"] = EwsErrors.Edge(DelegateHandlers.GetDelegate),
+        ["AddDelegate"] = EwsErrors.Edge(DelegateHandlers.AddDelegate),
+        ["UpdateDelegate"] = EwsErrors.Edge(DelegateHandlers.UpdateDelegate),
+        ["RemoveDelegate"] = EwsErrors.Edge(DelegateHandlers.RemoveDelegate),
     };
 
     /// <summary>The operations whose responses are streamed (<see cref="EwsOperation.Streamed"/>).</summary>

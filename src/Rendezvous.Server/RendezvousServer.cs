@@ -136,6 +136,9 @@ public sealed class RendezvousServer : IAsyncDisposable
             {
                 builder.Logging.AddFilter(RequestLogging.Category, LogLevel.Information);
             }
+
+            // The accountable lines (issue 18 §5) are Information, and written whatever the minimum level.
+            builder.Logging.AddFilter(typeof(AccessLog).FullName, LogLevel.Information);
         }
 
         builder.Services.AddSingleton(options);

@@ -168,14 +168,19 @@ public static class AttachmentService
     }
 
     /// <summary>
-    /// One attachment of a GetAttachment. An attachment of another user's item is reported as that item being
-    /// not found, as an item of theirs is; a missing attachment of the caller's own item is ErrorInvalidAttachmentId.
+    /// One attachment of a GetAttachment. An attachment of another user's item is theirs to read who may read the item
+    /// (a folder permission's ReadItems, issue 18), and is otherwise reported as that item being not found, as an item of
+    /// theirs is; a missing attachment of the caller's own item is ErrorInvalidAttachmentId.
     /// </summary>
     public static async Task<FoundAttachment> GetAsync(Session session, string id)
     {
         var (itemId, attachmentId) = Decode(id);
         var stored = await session.Store.GetAttachmentAsync(itemId, attachmentId, session.Cancellation);
-        if (stored is null || stored.MailboxId != session.MailboxId)
+        if (stored is not null && stored.MailboxId != session.MailboxId)
+        {
+            await session.AccessItemAsync(new ItemRef(itemId, null), FolderAction.ReadItems);
+        }
+        else if (stored is null)
         {
             await RequireOwnItemAsync(session, itemId, stored);
             throw NotFound();

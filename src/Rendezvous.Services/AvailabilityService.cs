@@ -33,11 +33,35 @@ public static class AvailabilityService
             ?? throw new DomainException(ErrorCode.RecipientNotFound,
                 $"No mailbox was found for {mailbox.Address}: the mail recipient is not found in the directory.");
         var calendar = await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", session.Cancellation);
+        var right = calendar is null || user.MailboxId == session.MailboxId ? DetailRight.Owner : await DetailRightAsync(session, calendar);
         var items = calendar is null ? [] : await CalendarInWindowAsync(session, calendar, reach);
         var hours = await store.GetWorkingHoursAsync(user.MailboxId, session.Cancellation) ?? WorkingHours.Default;
-        // No delegation or calendar permissions exist yet: others get Exchange's default right, free/busy time only.
-        var right = user.MailboxId == session.MailboxId ? DetailRight.Owner : DetailRight.FreeBusy;
         return new MailboxCalendar(items, hours, right);
+    }
+
+    /// <summary>
+    /// What the caller may see of another's calendar, from its permission: its ReadItems (the default FreeBusyTimeOnly:
+    /// times only), everything to one who may view private items; a calendar that grants them nothing at all gives no
+    /// free/busy (ErrorNoFreeBusyAccess), as Exchange answers when the owner set Default to None.
+    /// </summary>
+    private static async Task<DetailRight> DetailRightAsync(Session session, Folder calendar)
+    {
+        var access = await session.AccessOfAsync(calendar);
+        var right = access.Rights.ReadItems switch
+        {
+            ReadAccess.FullDetails => access.ViewPrivateItems ? DetailRight.Owner : DetailRight.FullDetails,
+            ReadAccess.TimeAndSubjectAndLocation => DetailRight.SubjectAndLocation,
+            ReadAccess.TimeOnly => DetailRight.FreeBusy,
+            _ when access.Rights.OpensFolder => DetailRight.FreeBusy,
+            _ => throw new DomainException(ErrorCode.NoFreeBusyAccess, "The caller has no free/busy access to this mailbox's calendar."),
+        };
+        if (right > DetailRight.FreeBusy)
+        {
+            // Details of another's calendar are read through a permission: accounted for like any other read.
+            await session.AccountAsync(access, FolderAction.ReadItems);
+        }
+
+        return right;
     }
 
     /// <summary>

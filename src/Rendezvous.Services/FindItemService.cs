@@ -12,9 +12,16 @@ public static class FindItemService
     /// <summary>The page of one parent folder.</summary>
     public static async Task<Page<Item>> FindAsync(Session session, FindItemRequest request, FolderRef parent)
     {
-        var folder = await session.ResolveFolderAsync(parent);
+        var access = await session.AccessFolderAsync(parent, FolderAction.ReadItems);
+        var folder = access.Folder;
         if (request.Traversal == SchemaValues.ItemQueryTraversalType.Associated && request.Window is null)
         {
+            if (!access.IsOwner)
+            {
+                // A folder's associated items are its owner's settings (views, categories): no permission shares them.
+                return request.Paging.Apply(Array.Empty<Item>());
+            }
+
             // The folder's associated (FAI) items, such as user configuration objects: a few per folder.
             IEnumerable<Item> associated = await UserConfigurationService.FindAsync(session, folder);
             if (request.Restriction is not null)
@@ -58,7 +65,7 @@ public static class FindItemService
                 throw new DomainException(ErrorCode.CalendarViewRangeTooBig, "The CalendarView range is larger than two years.");
             }
 
-            return await CalendarViewAsync(session, folder, v, findLimit);
+            return await CalendarViewAsync(session, access, v, findLimit);
         }
 
         if (folder.TotalCount > session.Limits.LargeFolderItems)
@@ -68,6 +75,11 @@ public static class FindItemService
         }
 
         IEnumerable<Item> items = await session.Store.GetItemsAsync(folder.Id, session.Cancellation);
+        if (!access.IsOwner)
+        {
+            items = items.Where(access.CanSee);
+        }
+
         if (restriction is not null)
         {
             items = items.Where(restriction.Matches);
@@ -84,8 +96,9 @@ public static class FindItemService
     /// returns single calendar items, occurrences and exceptions, but not recurring master items"). MaxEntriesReturned
     /// truncates with TotalItemsInView counting all and IncludesLastItemInRange false.
     /// </summary>
-    private static async Task<Page<Item>> CalendarViewAsync(Session session, Folder folder, CalendarWindow v, int findLimit)
+    private static async Task<Page<Item>> CalendarViewAsync(Session session, FolderAccess access, CalendarWindow v, int findLimit)
     {
+        var folder = access.Folder;
         // An item that ends exactly at StartDate is in the view: only those that end before it are left out
         // (calendarview.md; exchangelib's test_view: "Exchange ... returns item1 even though there is no overlap").
         var from = v.Start.AddTicks(-1);
@@ -95,7 +108,7 @@ public static class FindItemService
         foreach (var item in singles)
         {
             // A master's row also holds its first occurrence's times: the series query answers for it.
-            if (!series.IsMaster(item.Id))
+            if (!series.IsMaster(item.Id) && access.CanSee(item))
             {
                 entries.Add(new ViewEntry(item.Start ?? default, item, default));
             }
@@ -105,6 +118,11 @@ public static class FindItemService
         {
             foreach (var (master, occurrence) in series.Occurrences())
             {
+                if (!access.CanSee(master.Master))
+                {
+                    continue;
+                }
+
                 entries.Add(new ViewEntry(occurrence.StartUtc, master.Master, occurrence));
             }
         }

@@ -4,17 +4,23 @@ using Rendezvous.Store;
 
 namespace Rendezvous.Services;
 
-/// <summary>A folder of a CreateFolder, as read: its class (null: its parent's), name and extended properties.</summary>
-public sealed record NewFolder(string? FolderClass, string? DisplayName, IReadOnlyList<ExtendedProperty> ExtendedProperties);
+/// <summary>A folder of a CreateFolder, as read: its class (null: its parent's), name, extended properties and permission set (null: the defaults).</summary>
+public sealed record NewFolder(string? FolderClass, string? DisplayName, IReadOnlyList<ExtendedProperty> ExtendedProperties, IReadOnlyList<RequestedPermission>? Permissions = null);
 
-/// <summary>One update of a FolderChange: the path, and the element and value it sets (if any).</summary>
-public sealed record FolderUpdate(UpdateAction Action, PropertyPath Path, string? ValueName, string? Text, ExtendedProperty? Extended);
+/// <summary>One update of a FolderChange: the path, and the element and value it sets (if any; a PermissionSet's entries in <paramref name="Permissions"/>).</summary>
+public sealed record FolderUpdate(UpdateAction Action, PropertyPath Path, string? ValueName, string? Text, ExtendedProperty? Extended, IReadOnlyList<RequestedPermission>? Permissions = null);
+
+/// <summary>
+/// One Permission or CalendarPermission as a request gives it: for a user (by address), Default or Anonymous, the rights
+/// it grants and the level it named (<see cref="PermissionLevel.Custom"/>: the rights one by one).
+/// </summary>
+public sealed record RequestedPermission(GranteeKind Kind, string? Address, FolderRights Rights, PermissionLevel Level);
 
 /// <summary>One FolderChange.</summary>
 public sealed record FolderChange(FolderRef Reference, IReadOnlyList<FolderUpdate> Updates);
 
-/// <summary>What a FindFolder asks of each parent.</summary>
-public sealed record FindFolderRequest(string Traversal, Paging Paging);
+/// <summary>What a FindFolder asks of each parent; <paramref name="WithPermissions"/>: the shape asks for the folders' PermissionSet.</summary>
+public sealed record FindFolderRequest(string Traversal, Paging Paging, bool WithPermissions = false);
 
 /// <summary>
 /// The names of the folders under one parent, read once for a whole CreateFolder (not once per new folder), so a
@@ -31,13 +37,77 @@ public sealed class SiblingNames
 /// </summary>
 public static class FolderService
 {
-    public static Task<Folder> GetAsync(Session session, FolderRef reference) => session.ResolveFolderAsync(reference);
+    /// <summary>
+    /// One folder of a GetFolder: the caller's own or another's they may see; with <paramref name="withPermissions"/> (the
+    /// shape asks for its PermissionSet) its permission set, to those who may change it.
+    /// </summary>
+    public static async Task<Folder> GetAsync(Session session, FolderRef reference, bool withPermissions = false)
+    {
+        var access = await session.AccessFolderAsync(reference, FolderAction.See);
+        if (withPermissions)
+        {
+            await LoadPermissionsAsync(session, access);
+        }
+
+        return access.Folder;
+    }
+
+    /// <summary>Puts the folder's permission set on it, when the caller owns the folder or is one of its owners.</summary>
+    private static async Task LoadPermissionsAsync(Session session, FolderAccess access)
+    {
+        if (access.Can(FolderAction.Own))
+        {
+            access.Folder.Permissions = await session.Store.GetPermissionsAsync(access.Folder.Id, session.Cancellation) ?? FolderPermissions.Defaults(IsMainCalendar(access.Folder));
+        }
+    }
+
+    private static bool IsMainCalendar(Folder folder) => folder.DistinguishedName == "calendar";
+
+    private static bool IsCalendar(Folder folder) => folder.ElementName == "CalendarFolder";
+
+    /// <summary>
+    /// The parent of a CreateFolder (once for the request): the caller's own folder, or another's where they may create
+    /// subfolders (the new folders are then that mailbox's).
+    /// </summary>
+    public static async Task<Folder> ParentAsync(Session session, FolderRef reference) =>
+        (await session.AccessFolderAsync(reference, FolderAction.CreateSubFolders)).Folder;
+
+    /// <summary>
+    /// A requested permission set as entries: each user found by address (ErrorInvalidUserInfo otherwise), levels
+    /// checked against the folder (the FreeBusy levels are a calendar's), Default and Anonymous completed, no grantee twice.
+    /// </summary>
+    private static async Task<IReadOnlyList<PermissionEntry>> EntriesAsync(Session session, Folder folder, IEnumerable<RequestedPermission> requested)
+    {
+        var entries = new List<PermissionEntry>();
+        foreach (var permission in requested)
+        {
+            if (!IsCalendar(folder) && (permission.Level is PermissionLevel.FreeBusyTimeOnly or PermissionLevel.FreeBusyTimeAndSubjectAndLocation
+                || permission.Rights.ReadItems is ReadAccess.TimeOnly or ReadAccess.TimeAndSubjectAndLocation))
+            {
+                throw new DomainException(ErrorCode.InvalidPermissionSettings, "The free/busy permission levels can only be set on calendar folders.");
+            }
+
+            var grantee = permission.Kind switch
+            {
+                GranteeKind.Default => Grantee.Default,
+                GranteeKind.Anonymous => Grantee.Anonymous,
+                _ => await session.Store.FindUserAsync(permission.Address ?? "", session.Cancellation) is { } user
+                    ? Grantee.User(user.MailboxId, user.Address, user.DisplayName)
+                    : throw new DomainException(ErrorCode.InvalidUserInfo, $"The user '{Values.Excerpt(permission.Address ?? "")}' is not known."),
+            };
+            entries.Add(new PermissionEntry(grantee, permission.Rights));
+        }
+
+        return FolderPermissions.Complete(entries)
+            ?? throw new DomainException(ErrorCode.DuplicateUserIds, "A user is named more than once in the permission set.");
+    }
 
     /// <summary>One folder of a CreateFolder under <paramref name="parent"/> (resolved once for the request, or why it could not be).</summary>
     public static async Task<Folder> CreateAsync(Session session, Func<Folder> parent, NewFolder request, SiblingNames siblings)
     {
         var target = parent();
-        var folder = new Folder { Id = EwsIds.NewFolderId(session.MailboxId), MailboxId = session.MailboxId, ParentId = target.Id, FolderClass = request.FolderClass };
+        // In another's mailbox (a permission's CanCreateSubFolders) the folder is that mailbox's.
+        var folder = new Folder { Id = EwsIds.NewFolderId(target.MailboxId), MailboxId = target.MailboxId, ParentId = target.Id, FolderClass = request.FolderClass };
         if (request.DisplayName is { } name)
         {
             folder.DisplayName = name;
@@ -66,6 +136,11 @@ public static class FolderService
 
         var changes = new ChangeSet();
         changes.FolderInserts.Add(folder);
+        if (request.Permissions is { } requested)
+        {
+            changes.Permissions.Add((folder.Id, await EntriesAsync(session, folder, requested)));
+        }
+
         await session.Store.ApplyAsync(changes, session.Cancellation);
         return folder;
     }
@@ -75,7 +150,8 @@ public static class FolderService
         Folder folder;
         try
         {
-            folder = await session.ResolveFolderAsync(change.Reference);
+            // The owner, or one of the folder's owners (IsFolderOwner), changes it and its permission set.
+            folder = (await session.AccessFolderAsync(change.Reference, FolderAction.Own)).Folder;
         }
         catch (DomainException e) when (e.Code == ErrorCode.FolderNotFound && change.Reference.Id is not null)
         {
@@ -84,6 +160,7 @@ public static class FolderService
             throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store.", e);
         }
 
+        IReadOnlyList<PermissionEntry>? permissions = null;
         foreach (var update in change.Updates)
         {
             switch (update.Action, update.Path)
@@ -107,10 +184,20 @@ public static class FolderService
                     folder.FolderClass = update.Text; // A folder created without one may be given one.
                     break;
                 // exchangelib's save() sends every field: DeleteFolderField for the ones it holds no value of (a class it
-                // never read, no permissions). Exchange takes both: a class is never removed, and no permissions are kept
-                // here (CreateFolder ignores a PermissionSet as well).
+                // never read). Exchange takes it: a class is never removed.
                 case (UpdateAction.Delete, FieldPath { Uri: "folder:FolderClass" }):
-                case (UpdateAction.Set or UpdateAction.Delete, FieldPath { Uri: "folder:PermissionSet" }):
+                    break;
+                // SetFolderField replaces the whole set; DeleteFolderField takes it back to the defaults ("Set folder
+                // permissions for another user by using EWS"); AppendToFolderField adds entries for new grantees.
+                case (UpdateAction.Set, FieldPath { Uri: "folder:PermissionSet" }) when update.Permissions is { } replaced:
+                    permissions = await EntriesAsync(session, folder, replaced);
+                    break;
+                case (UpdateAction.Append, FieldPath { Uri: "folder:PermissionSet" }) when update.Permissions is { } added:
+                    var current = permissions ?? await session.Store.GetPermissionsAsync(folder.Id, session.Cancellation) ?? FolderPermissions.Defaults(IsMainCalendar(folder));
+                    permissions = await EntriesAsync(session, folder, [.. current.Select(Requested), .. added]);
+                    break;
+                case (UpdateAction.Delete, FieldPath { Uri: "folder:PermissionSet" }):
+                    permissions = FolderPermissions.Defaults(IsMainCalendar(folder));
                     break;
                 case (UpdateAction.Set, ExtendedPath) when update.Extended is { } property:
                     folder.ExtendedProperties.RemoveAll(p => p.Path.Key == property.Path.Key);
@@ -126,9 +213,18 @@ public static class FolderService
 
         var set = new ChangeSet();
         set.FolderUpdates.Add(folder);
+        if (permissions is not null)
+        {
+            set.Permissions.Add((folder.Id, permissions));
+        }
+
         await session.Store.ApplyAsync(set, session.Cancellation);
         return folder;
     }
+
+    /// <summary>A stored entry as a request would give it (to check an appended set whole).</summary>
+    private static RequestedPermission Requested(PermissionEntry entry) =>
+        new(entry.Grantee.Kind, entry.Grantee.Address, entry.Rights, PermissionLevel.Custom);
 
     public static async Task DeleteAsync(Session session, FolderRef reference)
     {
@@ -306,14 +402,43 @@ public static class FolderService
     /// </summary>
     public static async Task<Page<Folder>> FindAsync(Session session, FindFolderRequest request, FolderRef reference, Func<Func<Folder, bool>>? restriction)
     {
-        var parent = await session.ResolveFolderAsync(reference);
+        var access = await session.AccessFolderAsync(reference, FolderAction.See);
+        var parent = access.Folder;
         var matches = restriction?.Invoke();
         IEnumerable<Folder> children = request.Traversal == SchemaValues.FolderQueryTraversalType.SoftDeleted ? [] : await session.Store.GetChildFoldersAsync(parent.Id, request.Traversal == SchemaValues.FolderQueryTraversalType.Deep, session.Cancellation);
+        if (!access.IsOwner)
+        {
+            // In another's mailbox, only the subfolders the caller may see themselves.
+            var visible = new List<Folder>();
+            foreach (var child in children)
+            {
+                if ((await session.AccessOfAsync(child)).Can(FolderAction.See))
+                {
+                    visible.Add(child);
+                }
+            }
+
+            children = visible;
+        }
+
         if (matches is not null)
         {
             children = children.Where(matches);
         }
 
-        return request.Paging.Apply(children.ToList());
+        var page = request.Paging.Apply(children.ToList());
+        if (request.WithPermissions)
+        {
+            // Note: exchangelib asks FindFolder for every field, and its save() of a folder it found without a set sends
+            // DeleteFolderField, which restores the defaults: the set is given here too, so that save keeps it.
+            var owned = page.Items.Where(f => f.CallerRights is null || f.CallerRights.IsFolderOwner).ToList();
+            var sets = await session.Store.GetPermissionsAsync([.. owned.Select(f => f.Id)], session.Cancellation);
+            foreach (var folder in owned)
+            {
+                folder.Permissions = sets.GetValueOrDefault(folder.Id) ?? FolderPermissions.Defaults(IsMainCalendar(folder));
+            }
+        }
+
+        return page;
     }
 }

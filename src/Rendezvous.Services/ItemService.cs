@@ -23,7 +23,7 @@ public static class ItemService
             throw BatchStopped(budget.Budget);
         }
 
-        var item = await session.GetItemOrOccurrenceAsync(reference);
+        var item = await session.GetItemOrOccurrenceAsync(reference, FolderAction.ReadItems);
         // What the response will hold: attachments are listed by header, their bytes are not read (unless in MIME).
         var size = withAttachmentBytes ? item.Size : item.HeldSize;
         if (budget.Loaded > 0 && budget.Loaded + size > budget.Budget)
@@ -91,7 +91,7 @@ public static class ItemService
             ItemKind.Task => "tasks",
             _ => "drafts",
         };
-        var folder = await session.ResolveFolderAsync(savedFolder, fallback);
+        var folder = (await session.AccessFolderAsync(savedFolder, fallback, FolderAction.CreateItems)).Folder;
         RequireFolderFor(item.Kind, folder);
         Stamp(session, item, folder, session.Now);
         var changes = new ChangeSet();
@@ -152,7 +152,7 @@ public static class ItemService
         var changes = new ChangeSet();
         if (disposition == SchemaValues.MessageDispositionType.SaveOnly)
         {
-            var folder = await session.ResolveFolderAsync(savedFolder, "drafts");
+            var folder = (await session.AccessFolderAsync(savedFolder, "drafts", FolderAction.CreateItems)).Folder;
             item.IsDraft = folder.DistinguishedName == "drafts";
             item.IsRead ??= true;
             Stamp(session, item, folder, session.Now);
@@ -260,8 +260,9 @@ public static class ItemService
     private static async Task SendAsync(Session session, Item item, Func<Task<Folder>>? copyTo, ChangeSet changes, IReadOnlyList<NewAttachment> attachments, string? attachmentsOf)
     {
         var now = session.Now;
-        var me = session.Mailbox;
-        item.From = item.Sender = SendingAs(me, item);
+        var sending = await SendingRights.DecideAsync(session, item.From, item.Sender);
+        item.From = sending.From;
+        item.Sender = sending.Sender;
         item.DateTimeSent = now;
         item.IsSubmitted = true;
         item.InternetMessageId ??= $"<{Guid.NewGuid():N}@rendezvous>";
@@ -305,24 +306,6 @@ public static class ItemService
         await OofService.ReplyAsync(session, item, delivered);
     }
 
-    /// <summary>
-    /// Who a message is sent as: always the signed-in user, as both From and Sender, with their own name. A From or
-    /// Sender naming anyone else would be send-as, which needs a delegation (none is granted yet), so it is refused and
-    /// nothing is sent.
-    /// </summary>
-    private static EmailAddress SendingAs(Mailbox me, Item item)
-    {
-        foreach (var claimed in new[] { item.From, item.Sender })
-        {
-            if (claimed is not null && !claimed.Is(me.Address))
-            {
-                throw new DomainException(ErrorCode.SendAsDenied, $"{me.Address} cannot send as {claimed.Address}: a message is sent from the signed-in user's own address.");
-            }
-        }
-
-        return new EmailAddress(me.DisplayName, me.Address);
-    }
-
     /// <summary>Gives a new item its id, place and times (the store numbers it when it applies the change set).</summary>
     public static void Stamp(Session session, Item item, Folder folder, DateTime now)
     {
@@ -334,12 +317,24 @@ public static class ItemService
         item.LastModifiedTime = now;
         item.LastModifiedName = session.User.DisplayName;
         item.FieldChanges.Clear();
+        // Another's folder, through a permission: the item is the caller's there (what EditItems and DeleteItems Owned cover).
+        item.CreatedBy = folder.MailboxId == session.MailboxId ? null : session.MailboxId;
     }
 
     /// <summary>One item of a DeleteItem.</summary>
     public static async Task DeleteAsync(Session session, DeleteItemOptions options, ItemRef reference)
     {
-        var (item, index) = await session.ResolveItemAsync(reference);
+        var found = await session.AccessItemAsync(reference, FolderAction.DeleteItem);
+        if (!found.Access.IsOwner)
+        {
+            // Allowed: the deletion is then the owner's (their Deleted Items, their dumpster). A folder permission sends
+            // nothing in the owner's name, so a meeting deleted so sends no cancellation.
+            var cancellations = options.Cancellations is null ? null : SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone;
+            await DeleteAsync(await session.AsOwnerAsync(found.Access), options with { Cancellations = cancellations }, reference);
+            return;
+        }
+
+        var (item, index) = (found.Item, found.InstanceIndex);
         if (item.Kind == ItemKind.CalendarItem && options.Cancellations is null)
         {
             throw new DomainException(ErrorCode.CancellationsRequired, "SendMeetingCancellations is required when calendar items are deleted.");
@@ -459,7 +454,19 @@ public static class ItemService
     /// </summary>
     public static async Task<IReadOnlyList<Item>> MoveOrCopyAsync(Session session, MoveItemOptions options, ItemRef reference, Func<Folder> target)
     {
-        var (item, index) = await session.ResolveItemAsync(reference);
+        // Read at the source, and for a move delete there too; create at the target (checked when it was resolved).
+        var found = await session.AccessItemAsync(reference, FolderAction.ReadItems);
+        if (options.Move)
+        {
+            if (!found.Access.Can(FolderAction.DeleteItem, found.Item))
+            {
+                throw Session.Denied();
+            }
+
+            await session.AccountAsync(found.Access, FolderAction.DeleteItem);
+        }
+
+        var (item, index) = (found.Item, found.InstanceIndex);
         if (index is int n)
         {
             // An occurrence lives in its master: the series moves or copies as a whole, through the master (responsecode.md).
@@ -469,6 +476,7 @@ public static class ItemService
 
         var to = target();
         var copy = Relocate(session, item, to);
+        copy.CreatedBy = to.MailboxId == session.MailboxId ? null : session.MailboxId;
         if (!options.Move)
         {
             copy.DateTimeCreated = session.Now;

@@ -23,9 +23,19 @@ public static class MeetingRunner
     public static async Task<MeetingView> ViewAsync(Session session, Mailbox owner, MeetingKey? meeting) =>
         meeting is null ? MeetingView.Empty(owner) : new MeetingView(owner, await session.Store.GetMeetingItemsAsync(owner.Id, meeting.Uid, session.Cancellation)).Of(meeting);
 
-    /// <summary>The view of the mailbox at <paramref name="address"/>, or null when it is not on this server.</summary>
-    public static async Task<MeetingView?> LocalViewAsync(Session session, string address, MeetingKey? meeting) =>
-        await session.Store.FindUserAsync(address, session.Cancellation) is { } user ? await ViewAsync(session, user.Mailbox, meeting) : null;
+    /// <summary>
+    /// The view of the mailbox at <paramref name="address"/>, or null when it is not on this server; with its
+    /// delegation, so that meeting messages for it reach its delegates as it says (issue 18 §2).
+    /// </summary>
+    public static async Task<MeetingView?> LocalViewAsync(Session session, string address, MeetingKey? meeting)
+    {
+        if (await session.Store.FindUserAsync(address, session.Cancellation) is not { } user)
+        {
+            return null;
+        }
+
+        return await ViewAsync(session, user.Mailbox, meeting) with { Delegates = await DelegateService.MeetingDelegatesAsync(session, user.Mailbox) };
+    }
 
     /// <summary>The views of those <paramref name="addresses"/> that have a mailbox here.</summary>
     public static async Task<Dictionary<string, MeetingView>> LocalViewsAsync(Session session, IEnumerable<string> addresses, MeetingKey? meeting)

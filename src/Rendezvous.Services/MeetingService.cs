@@ -1,6 +1,7 @@
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
+using Rendezvous.Store;
 
 namespace Rendezvous.Services;
 
@@ -11,21 +12,43 @@ namespace Rendezvous.Services;
 public static class MeetingService
 {
     /// <summary>CreateItem of a calendar item (<paramref name="prepared"/>, as read): the organizer's item, and the invitations when asked.</summary>
-    public static async Task<IReadOnlyList<Item>> CreateAsync(Session session, Item prepared, FolderRef? savedFolder, string? invitations, string? timeZoneContext, IReadOnlyList<NewAttachment>? attachments = null)
+    public static async Task<IReadOnlyList<Item>> CreateAsync(Session session, Item prepared, FolderRef? savedFolder, string? invitations, string? timeZoneContext, IReadOnlyList<NewAttachment>? attachments = null) =>
+        await CreateAsync(session, prepared, savedFolder, invitations, timeZoneContext, attachments, onBehalfOf: null);
+
+    private static async Task<IReadOnlyList<Item>> CreateAsync(Session session, Item prepared, FolderRef? savedFolder, string? invitations, string? timeZoneContext, IReadOnlyList<NewAttachment>? attachments, EmailAddress? onBehalfOf)
     {
         if (invitations is null)
         {
             throw new DomainException(ErrorCode.InvitationsRequired, "SendMeetingInvitations is required for calendar items.");
         }
 
-        var folder = await session.ResolveFolderAsync(savedFolder, MeetingView.Calendar);
+        var access = await session.AccessFolderAsync(savedFolder, MeetingView.Calendar, FolderAction.CreateItems);
+        if (!access.IsOwner)
+        {
+            // Through a folder permission the item is the owner's, created by the caller. Its invitations go out for the
+            // owner: with the caller's send-on-behalf right (a delegate's, issue 18 §2) From the owner with the caller as
+            // Sender, with send-as From the owner alone; without either, ErrorSendAsDenied and nothing is created.
+            var owner = await session.AsOwnerAsync(access);
+            if (invitations != SchemaValues.CalendarItemCreateOrDeleteOperationType.SendToNone && CalendarRules.HasAttendees(prepared))
+            {
+                var sending = await DelegateService.ActForAsync(session, owner.User, $"organized '{prepared.Subject}' in their calendar");
+                onBehalfOf = sending.OnBehalf ? sending.Sender : null;
+            }
+
+            prepared.CreatedBy = session.MailboxId;
+            return await CreateAsync(owner, prepared, new FolderRef(access.Folder.Id, null, null), invitations, timeZoneContext, attachments, onBehalfOf);
+        }
+
+        var folder = access.Folder;
         var me = session.Mailbox;
         CalendarRules.PrepareNewCalendarItem(prepared, me, timeZoneContext, session.Now);
         var results = await MeetingRunner.RunAsync(session, MeetingKey.Of(prepared), async () =>
         {
             var meeting = prepared.Clone();
             var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(meeting, me), MeetingKey.Of(meeting));
-            var decision = MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, MeetingRunner.Context(session));
+            var context = MeetingRunner.Context(session) with { OnBehalfSender = onBehalfOf };
+            var decision = MeetingWorkflow.Create(meeting, me, Place.ById(me.Id, folder.Id), invitations, attendees, null, context);
+
             // The inline attachments are stored under the organizer's item first, so that the invitations' copies find them.
             decision.Attachments.InsertRange(0, (attachments ?? []).Select(a => new AttachmentAdd(meeting, a)));
             return decision;
@@ -40,12 +63,79 @@ public static class MeetingService
         var reference = RequireReference(response, "the meeting request or calendar item it answers");
         var saved = await SavedPlaceAsync(session, savedFolder);
         var reply = new MeetingReply(kind, response.Body, response.ProposedStart, response.ProposedEnd);
+        var answered = await session.AccessItemAsync(reference, FolderAction.ReadItems);
+        if (await PrincipalOfAsync(session, answered) is { } principal)
+        {
+            var right = await DelegateService.ActForAsync(session, principal, $"{response.Name} of '{answered.Item.Subject}'{(reply.IsProposal ? " proposing a new time" : "")}");
+            return await RespondForAsync(session, principal, reference, answered, reply, sending, saved, right);
+        }
+
         // An attendee may answer one occurrence of a series: the workflow takes the occurrence (it names its RecurrenceId).
         return await MeetingRunner.RunOnItemOrOccurrenceAsync(session, reference, async item =>
         {
             var (attendee, placed) = await PlaceAsync(session, item);
             var organizer = await OrganizerViewAsync(session, item);
             return MeetingWorkflow.Respond(reply, placed, attendee, organizer, sending, saved, MeetingRunner.Context(session));
+        });
+    }
+
+    /// <summary>
+    /// Whom the caller answers for when it answers <paramref name="answered"/>: the owner of another mailbox's item (the
+    /// caller needs to edit it: Editor on its folder), or the principal of a delegate's copy of a meeting request
+    /// (ReceivedRepresenting; the caller needs Editor on the principal's Calendar); null: for itself.
+    /// </summary>
+    private static async Task<UserRecord?> PrincipalOfAsync(Session session, ItemAccess answered)
+    {
+        var denied = new DomainException(ErrorCode.AccessDenied, "Access is denied. Check credentials and try again.");
+        if (!answered.Access.IsOwner)
+        {
+            return answered.Access.Can(FolderAction.EditItem, answered.Item)
+                ? await session.Store.FindUserByMailboxAsync(answered.Access.Folder.MailboxId, session.Cancellation) ?? throw denied
+                : throw denied;
+        }
+
+        var item = answered.Item;
+        if (item.IsDelegated != true || item.ReceivedRepresenting is not { } represented || represented.Is(session.Address))
+        {
+            return null;
+        }
+
+        var principal = await session.Store.FindUserAsync(represented.Address, session.Cancellation) ?? throw denied;
+        // Editing the principal's calendar (every item of it, as Editor gives): resolved with the right, or refused.
+        var calendar = await session.AccessFolderAsync(new FolderRef(null, MeetingView.Calendar, principal.Address), FolderAction.ReadItems);
+        return calendar.Can(FolderAction.EditItem) ? principal : throw denied;
+    }
+
+    /// <summary>
+    /// A delegate answers a meeting for its principal (issue 18 §2): the principal's calendar and the organizer's
+    /// tracking take the principal's answer, the response goes out From the principal with the delegate as Sender
+    /// (send-on-behalf; From the principal alone with send-as), and the delegate's copies of the request are processed with it.
+    /// </summary>
+    private static async Task<IReadOnlyList<Item>> RespondForAsync(Session session, UserRecord principal, ItemRef reference, ItemAccess answered, MeetingReply reply, string sending, Place? saved, Sending right)
+    {
+        var acting = session.ActingFor(principal);
+        var inPrincipals = !answered.Access.IsOwner;
+        return await MeetingRunner.RunAsync(acting, MeetingKey.Of(answered.Item), async () =>
+        {
+            // Read again inside the turn, from the mailbox it is in.
+            var item = await (inPrincipals ? acting : session).GetItemOrOccurrenceAsync(reference);
+            var attendee = await MeetingRunner.ViewAsync(acting, acting.Mailbox, MeetingKey.Of(item));
+            var placed = attendee.Items.FirstOrDefault(p => p.Item.Id == item.Id) ?? new PlacedItem(item, null);
+            var organizer = await OrganizerViewAsync(acting, item);
+            var context = MeetingRunner.Context(acting);
+            var decision = MeetingWorkflow.Respond(reply, placed, attendee, organizer, sending, saved, context);
+            if (right.OnBehalf)
+            {
+                DelegateActions.SentOnBehalf(decision, acting.Mailbox, right.Sender);
+            }
+
+            if (sending != SchemaValues.MessageDispositionType.SaveOnly)
+            {
+                var own = await MeetingRunner.ViewAsync(session, session.Mailbox, MeetingKey.Of(item));
+                DelegateActions.ProcessDelegateCopies(decision, own, MeetingMessages.ResponseTypeOf(reply.Kind), context);
+            }
+
+            return decision;
         });
     }
 

@@ -24,9 +24,25 @@ public static class SyncService
             throw new DomainException(ErrorCode.PropertyInvalidForOperation, "IncludeMimeContent is not valid for SyncFolderItems.");
         }
 
-        var folder = await ResolveAsync(session, request.Folder, null);
+        FolderAccess access;
+        try
+        {
+            access = await session.AccessFolderAsync(request.Folder, FolderAction.ReadItems);
+        }
+        catch (DomainException e) when (e.Code == ErrorCode.FolderNotFound)
+        {
+            throw new DomainException(ErrorCode.SyncFolderNotFound, "The folder to synchronize could not be found.", e);
+        }
+
+        var folder = access.Folder;
         var known = State(session, request.State, SyncStateKind.Items, folder.Id);
         var page = await session.Store.GetItemChangesAsync(folder.Id, known.Watermark, known.Entered, request.MaxChanges, request.Ignore, session.Cancellation);
+        if (!access.IsOwner)
+        {
+            // Another's private items are never shown: they neither arrive nor change for the caller.
+            page = page with { Changes = [.. page.Changes.Where(c => c.Item is null || access.CanSee(c.Item))] };
+        }
+
         var state = SyncStates.Encode(new SyncState(SyncStateKind.Items, session.MailboxId, folder.Id, page.Watermark, page.Entered), session.Store.SyncStateKey.Span);
         return new SyncResult<ItemSyncPage>(page, state);
     }

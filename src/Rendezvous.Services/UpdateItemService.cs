@@ -16,7 +16,16 @@ public static class UpdateItemService
     public static async Task<Item> UpdateAsync(Session session, UpdateItemOptions options, ItemChange change)
     {
         var reference = change.Reference;
-        var (first, index) = await session.ResolveItemAsync(reference);
+        var found = await session.AccessItemAsync(reference, FolderAction.EditItem);
+        if (!found.Access.IsOwner)
+        {
+            // Allowed: the update is then the owner's. A folder permission sends nothing in the owner's name, so a
+            // meeting changed so sends no update.
+            var mode = options.MeetingMode is null ? null : SchemaValues.CalendarItemUpdateOperationType.SendToNone;
+            return await UpdateAsync(await session.AsOwnerAsync(found.Access), options with { MeetingMode = mode }, change);
+        }
+
+        var (first, index) = (found.Item, found.InstanceIndex);
         if (index is int n)
         {
             return await UpdateOccurrenceAsync(session, options, change, first, n);
@@ -114,8 +123,15 @@ public static class UpdateItemService
     /// </summary>
     public static async Task<Item?> UpdateOrSendAsync(Session session, UpdateItemOptions options, ItemChange change)
     {
-        var item = await UpdateAsync(session, options, change);
         var sends = options.Disposition is SchemaValues.MessageDispositionType.SendOnly or SchemaValues.MessageDispositionType.SendAndSaveCopy;
+        if (sends && EwsIds.IsItemId(change.Reference.Id) && (await session.Store.GetItemAsync(change.Reference.Id, session.Cancellation))?.MailboxId is { } owner && owner != session.MailboxId)
+        {
+            // A folder permission lets the caller change another's draft, never send it as them (that is send-as).
+            await session.AccessItemAsync(change.Reference, FolderAction.EditItem);
+            throw new DomainException(ErrorCode.SendAsDenied, "The caller may not send as the mailbox's owner.");
+        }
+
+        var item = await UpdateAsync(session, options, change);
         if (!sends || !(item.Kind == ItemKind.Message || (item.Kind == ItemKind.MeetingResponse && item.IsDraft)))
         {
             return item;

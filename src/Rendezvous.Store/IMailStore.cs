@@ -74,7 +74,14 @@ public sealed class ChangeSet
     /// </summary>
     public List<AttachmentWrite> Attachments { get; } = [];
 
-    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count + Attachments.Count == 0;
+    /// <summary>
+    /// Folders whose permission set is replaced, each by the whole set given (issue 18), written after the folder
+    /// inserts (so a new folder's set may be among them). Changing a set changes nothing else: the folder's change
+    /// number moves on only when it is also in <see cref="FolderUpdates"/>.
+    /// </summary>
+    public List<(string FolderId, IReadOnlyList<PermissionEntry> Entries)> Permissions { get; } = [];
+
+    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count + Attachments.Count + Permissions.Count == 0;
 }
 
 public sealed class ConcurrencyException(string itemId, bool gone = false)
@@ -206,6 +213,24 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>Removes the user with their whole mailbox.</summary>
     Task<bool> RemoveUserAsync(string address, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Grants <paramref name="granteeMailboxId"/> a right over <paramref name="principalMailboxId"/> (null: every mailbox,
+    /// impersonation only); false when it held it already.
+    /// </summary>
+    Task<bool> AddGrantAsync(string granteeMailboxId, GrantKind kind, string? principalMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>Takes back that right (<paramref name="principalMailboxId"/> null: every one of that kind, the all-mailboxes one included); how many were held.</summary>
+    Task<int> RemoveGrantsAsync(string granteeMailboxId, GrantKind kind, string? principalMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>The rights an account holds.</summary>
+    Task<IReadOnlyList<GrantRecord>> ListGrantsAsync(string granteeMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>The rights others hold over one mailbox by name (not the all-mailboxes grants).</summary>
+    Task<IReadOnlyList<GrantRecord>> ListGrantsOverAsync(string principalMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>Whether the account holds <paramref name="kind"/> over that mailbox, by name or over every mailbox.</summary>
+    Task<bool> HasGrantAsync(string granteeMailboxId, GrantKind kind, string principalMailboxId, CancellationToken cancellationToken);
+
     /// <summary>The room mailbox <paramref name="mailboxId"/> is, or null when it is a person's.</summary>
     Task<RoomRecord?> GetRoomAsync(string mailboxId, CancellationToken cancellationToken);
 
@@ -229,11 +254,47 @@ public interface IMailStore : IAsyncDisposable
     /// <summary>The rooms of the list at <paramref name="listAddress"/>, by address; null when there is no such list.</summary>
     Task<IReadOnlyList<RoomRecord>?> GetRoomListRoomsAsync(string listAddress, CancellationToken cancellationToken);
 
+    /// <summary>The principal's delegates, in the order added, and its DeliverMeetingRequests (issue 18 §2).</summary>
+    Task<Delegation> GetDelegationAsync(string principalMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>The mailboxes <paramref name="delegateMailboxId"/> is a delegate of.</summary>
+    Task<IReadOnlyList<string>> GetPrincipalsOfAsync(string delegateMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds the delegate (<paramref name="add"/>; false when it is one already) or changes its settings (false when it
+    /// is none).
+    /// </summary>
+    Task<bool> SaveDelegateAsync(string principalMailboxId, DelegateEntry entry, bool add, CancellationToken cancellationToken);
+
+    /// <summary>Removes the delegate; false when it was none.</summary>
+    Task<bool> RemoveDelegateAsync(string principalMailboxId, string delegateMailboxId, CancellationToken cancellationToken);
+
+    /// <summary>Sets how the principal's meeting requests are delivered (a DeliverMeetingRequestsType value).</summary>
+    Task SetDeliverMeetingRequestsAsync(string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken);
+
     /// <summary>The working hours the mailbox's owner set, or null when they kept the default.</summary>
     Task<WorkingHours?> GetWorkingHoursAsync(string mailboxId, CancellationToken cancellationToken);
 
     /// <summary>Sets (null: resets to the default) the mailbox's working hours.</summary>
     Task SetWorkingHoursAsync(string mailboxId, WorkingHours? workingHours, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A folder's permission set as stored (Default first, then Anonymous, then users by address), or null when it was
+    /// never set: the folder has the defaults (<see cref="FolderPermissions.Defaults"/>). Written through <see cref="ChangeSet.Permissions"/>.
+    /// </summary>
+    Task<IReadOnlyList<PermissionEntry>?> GetPermissionsAsync(string folderId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="GetPermissionsAsync(string, CancellationToken)"/> of many folders in one read (a FindFolder's page): the
+    /// stored set of each folder that has one; a folder absent from the answer has the defaults.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<PermissionEntry>>> GetPermissionsAsync(IReadOnlyCollection<string> folderIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What the access check needs, in one read: the rights of <paramref name="mailboxId"/>'s own entry on the folder,
+    /// else its Default entry's; null when the folder's set was never set (its defaults apply).
+    /// </summary>
+    Task<FolderRights?> GetRightsAsync(string folderId, string mailboxId, CancellationToken cancellationToken);
 
     /// <summary>A folder with its counts, or null.</summary>
     Task<Folder?> GetFolderAsync(string folderId, CancellationToken cancellationToken);

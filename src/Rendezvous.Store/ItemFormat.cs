@@ -81,6 +81,9 @@ internal static class ItemFormat
         (ItemProperties.MeetingRequestMessageType_IntendedFreeBusyStatus, Codec.String, "IntendedFreeBusyStatus"),
         (ItemProperties.MeetingMessageType_AssociatedCalendarItemId, Codec.String, "AssociatedCalendarItemId"),
         (ItemProperties.MeetingMessageType_IsOutOfDate, Codec.Boolean, "IsOutOfDate"),
+        // Issue 18: a delegate's copy of a meeting message (format 1 never had them: the names are unused).
+        (ItemProperties.MeetingMessageType_IsDelegated, Codec.Boolean, "IsDelegated"),
+        (ItemProperties.MessageType_ReceivedRepresenting, Codec.Address, "ReceivedRepresenting"),
         (ItemProperties.MeetingMessageType_HasBeenProcessed, Codec.Boolean, "HasBeenProcessed"),
         (ItemProperties.MeetingMessageType_ResponseType, Codec.String, "ResponseType"),
         (ItemProperties.MeetingRequestMessageType_MeetingRequestType, Codec.String, "MeetingRequestType"),
@@ -91,6 +94,7 @@ internal static class ItemFormat
         (ServerProperties.SeriesStart, Codec.Time, "SeriesStart"),
         (ServerProperties.SeriesEnd, Codec.Time, "SeriesEnd"),
         (ServerProperties.ClearedProperties, Codec.Strings, "ClearedProperties"),
+        (ServerProperties.CreatedBy, Codec.String, "CreatedBy"),
         (ItemProperties.ItemType_Attachments, Codec.Attachments, "Attachments"),
         // Issue 16: a master's recurrence, deleted occurrences and exceptions (format 1 never had them: the names are unused).
         (ItemProperties.CalendarItemType_Recurrence, Codec.Recurrence, "Recurrence"),

@@ -300,6 +300,56 @@ public sealed partial class SqliteMailStore : IMailStore
         // History, Sync Issues, the recipient cache, the search and system folders) are added in code
         // (AddDefaultFoldersAsync), and the IPM root and the dumpster lose the FolderClass Exchange does not give them.
         FoldersMigration,
+        // Index 15: folder permissions (issue 18 §1): a folder's permission set, one row per grantee (a user's mailbox id,
+        // '~default' or '~anonymous'); the rights are the entry's own (its level is derived from them). A folder without
+        // rows has Exchange's defaults. IF NOT EXISTS: a store rewound to an older version (the migration tests) may still hold it.
+        """
+        CREATE TABLE IF NOT EXISTS folder_permissions (
+            folder_id TEXT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            grantee TEXT NOT NULL,
+            can_create_items INTEGER NOT NULL,
+            can_create_subfolders INTEGER NOT NULL,
+            is_folder_owner INTEGER NOT NULL,
+            is_folder_visible INTEGER NOT NULL,
+            is_folder_contact INTEGER NOT NULL,
+            edit_items INTEGER NOT NULL,
+            delete_items INTEGER NOT NULL,
+            read_items INTEGER NOT NULL,
+            PRIMARY KEY (folder_id, grantee)
+        );
+        """,
+        // Index 16: grants (issue 18 §3, §4): what an administrator lets one account do with other mailboxes, as
+        // Exchange's ApplicationImpersonation role (with a management scope: a list of mailboxes) and its Send As and
+        // Send on Behalf permissions. principal_mailbox_id is the mailbox the right is over, '*' for every mailbox
+        // (impersonation only); it names no foreign key so that '*' fits, and a removed user's rows go in RemoveUserAsync.
+        """
+        CREATE TABLE IF NOT EXISTS grants (
+            grantee_mailbox_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            principal_mailbox_id TEXT NOT NULL,
+            PRIMARY KEY (grantee_mailbox_id, kind, principal_mailbox_id)
+        );
+        CREATE INDEX IF NOT EXISTS grants_principal ON grants(principal_mailbox_id, kind);
+        """,
+        // Index 17: delegates (issue 18 §2). A principal's delegates, in the order added (position), with the two
+        // settings that are not folder permissions (the levels on the principal's folders are those folders'
+        // permission entries), and the principal's DeliverMeetingRequests (no row: the default). IF NOT EXISTS: a store
+        // rewound to an older version (the migration tests) may still hold them.
+        """
+        CREATE TABLE IF NOT EXISTS delegates (
+            principal_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            delegate_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            view_private_items INTEGER NOT NULL DEFAULT 0,
+            receive_copies INTEGER NOT NULL DEFAULT 0,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (principal_id, delegate_id)
+        );
+        CREATE INDEX IF NOT EXISTS delegates_by_delegate ON delegates(delegate_id);
+        CREATE TABLE IF NOT EXISTS delegation_settings (
+            principal_id TEXT PRIMARY KEY REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            deliver_meeting_requests TEXT NOT NULL
+        );
+        """,
     ];
 
     private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";
@@ -590,6 +640,9 @@ public sealed partial class SqliteMailStore : IMailStore
         var changed = 0;
         await WriteAsync(async (connection, tx) =>
         {
+            // The rights others hold over this mailbox go with it (its own go by the foreign key).
+            await using var grants = connection.Command("DELETE FROM grants WHERE principal_mailbox_id IN (SELECT mailbox_id FROM users WHERE address = $a);", tx, ("$a", address));
+            await grants.ExecuteNonQueryAsync(cancellationToken);
             await using var cmd = connection.Command("DELETE FROM users WHERE address = $a;", tx, ("$a", address));
             changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
@@ -1133,6 +1186,7 @@ public sealed partial class SqliteMailStore : IMailStore
                 await InsertFolder(connection, tx, folder, cancellationToken);
             }
 
+            await WritePermissionsAsync(connection, tx, changes, cancellationToken);
             foreach (var folder in changes.FolderUpdates)
             {
                 folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);

@@ -28,6 +28,7 @@ public sealed class InteropTests(ServerFixture server)
     {
         var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Path.Combine(Processes.RepositoryRoot, "tests", "interop", "exchangelib", script));
+        await SeedImpersonatorAsync();
         PointAtServer(info);
         var (exitCode, stdout, stderr) = await Processes.RunAsync(info, timeoutSeconds: 300);
         Assert.True(exitCode == 0, $"{script} exited {exitCode}\n{stdout}\n{stderr}");
@@ -59,6 +60,7 @@ public sealed class InteropTests(ServerFixture server)
         var info = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = EwsJavascriptApiDirectory };
         info.ArgumentList.Add(Path.Combine(EwsJavascriptApiDirectory, script));
         await SeedRoomsAsync();
+        await SeedImpersonatorAsync();
         PointAtServer(info);
         var (exitCode, stdout, stderr) = await Processes.RunAsync(info, timeoutSeconds: 300);
         Assert.True(exitCode == 0, $"{script} exited {exitCode}\n{stdout}\n{stderr}");
@@ -116,8 +118,30 @@ public sealed class InteropTests(ServerFixture server)
         await store.SetRoomListMemberAsync(InteropRoomList, room.MailboxId, true, CancellationToken.None);
     }
 
+    // A service account allowed to impersonate the two users (t16_impersonation.py, j11_impersonation.js); made once.
+    // Its grant names the two mailboxes, so every other isolation stays as it was.
+    private const string InteropImpersonator = "interop-svc@example.com";
+
+    private async Task SeedImpersonatorAsync()
+    {
+        var store = server.Server.Store;
+        if (await store.FindUserAsync(InteropImpersonator, CancellationToken.None) is not null)
+        {
+            return;
+        }
+
+        var account = await store.AddUserAsync(InteropImpersonator, "Interop Service", Store.PasswordHasher.Hash(ServerFixture.Password, 1000), CancellationToken.None);
+        foreach (var user in new[] { ServerFixture.Alice, ServerFixture.Bob })
+        {
+            var mailbox = await store.FindUserAsync(user, CancellationToken.None);
+            await store.AddGrantAsync(account.MailboxId, Domain.GrantKind.Impersonation, mailbox!.MailboxId, CancellationToken.None);
+        }
+    }
+
     private void PointAtServer(ProcessStartInfo info)
     {
+        info.Environment["RDV_IMPERSONATOR"] = InteropImpersonator;
+        info.Environment["RDV_IMPERSONATOR_PASSWORD"] = ServerFixture.Password;
         info.Environment["RDV_ROOM"] = InteropRoom;
         info.Environment["RDV_ROOMLIST"] = InteropRoomList;
         info.Environment["RDV_URL"] = server.Url;

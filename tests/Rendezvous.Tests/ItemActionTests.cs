@@ -186,6 +186,8 @@ public sealed class ItemActionTests(ServerFixture server)
         Assert.False(await store.SetCultureAsync("nobody@example.com", "da-DK", CancellationToken.None));
     }
 
+    private const int FoldersMigrationIndex = 14;
+
     [Fact]
     public async Task Migration_13_gives_older_mailboxes_the_default_folders_they_lack_and_a_culture()
     {
@@ -196,20 +198,20 @@ public sealed class ItemActionTests(ServerFixture server)
             mailbox = (await store.AddUserAsync("old@example.com", "Old", "x", CancellationToken.None)).MailboxId;
         }
 
-        // Back to the version before migration 14 (the last, whatever other migrations precede it): the fifteen folders a
-        // mailbox had, no culture column.
+        // Back to the version before migration 14 (index 14, the folders migration): the fifteen folders a mailbox had,
+        // no culture column. The migrations after it (15 on: folder permissions, grants, delegates) run again on top; they create only what is missing.
         await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={data.Database}"))
         {
             await connection.OpenAsync();
             await using var cmd = connection.CreateCommand();
             cmd.CommandText = "PRAGMA user_version;";
-            var version = (long)(await cmd.ExecuteScalarAsync())!;
+            Assert.True((long)(await cmd.ExecuteScalarAsync())! > FoldersMigrationIndex);
             cmd.CommandText = $"""
                 DELETE FROM folders WHERE distinguished_name NOT IN ('root', 'msgfolderroot', 'recoverableitemsroot', 'recoverableitemsdeletions', 'inbox', 'calendar',
                     'contacts', 'deleteditems', 'drafts', 'journal', 'junkemail', 'notes', 'outbox', 'sentitems', 'tasks');
                 UPDATE folders SET folder_class = 'IPF.Note' WHERE distinguished_name = 'msgfolderroot';
                 ALTER TABLE users DROP COLUMN culture;
-                PRAGMA user_version = {version - 1};
+                PRAGMA user_version = {FoldersMigrationIndex};
                 """;
             await cmd.ExecuteNonQueryAsync();
         }

@@ -38,6 +38,7 @@ public static class FolderReaders
         };
         string? displayName = null;
         var properties = new List<ExtendedProperty>();
+        IReadOnlyList<RequestedPermission>? permissions = null;
         foreach (var child in e.Elements())
         {
             switch (child.Name.LocalName)
@@ -52,13 +53,14 @@ public static class FolderReaders
                     properties.Add(ItemReader.ReadExtendedProperty(child));
                     break;
                 case "PermissionSet":
+                    permissions = PermissionReaders.Read(child);
                     break;
                 default:
                     throw ItemReader.Unexpected(child);
             }
         }
 
-        return new NewFolder(folderClass, displayName, properties);
+        return new NewFolder(folderClass, displayName, properties, permissions);
     }
 
     /// <summary>UpdateFolder: the changes (counted, with their updates).</summary>
@@ -84,7 +86,8 @@ public static class FolderReaders
             var extended = action == UpdateAction.Set && path is ExtendedPath && value?.Name.LocalName == "ExtendedProperty"
                 ? ItemReader.ReadExtendedProperty(value)
                 : null;
-            list.Add(new FolderUpdate(action, path, value?.Name.LocalName, value?.Value, extended));
+            var permissions = action != UpdateAction.Delete && value?.Name.LocalName == "PermissionSet" ? PermissionReaders.Read(value) : null;
+            list.Add(new FolderUpdate(action, path, value?.Name.LocalName, value?.Value, extended, permissions));
         }
 
         return new FolderChange(reference, list);
@@ -142,7 +145,7 @@ public static class FolderReaders
         }
 
         var parents = await request.IdsAsync(EwsRequest.Required(request.Operation, "ParentFolderIds"));
-        return (new FindFolderRequest(traversal, paging), shape, restriction is null ? null : () => FolderRestriction.FromRestriction(restriction), parents);
+        return (new FindFolderRequest(traversal, paging, FolderWriter.WantsPermissions(shape)), shape, restriction is null ? null : () => FolderRestriction.FromRestriction(restriction), parents);
     }
 }
 

@@ -16,7 +16,7 @@ public static class FolderHandlers
     public static async Task<Action<EwsWriter>> GetFolder(EwsRequest request)
     {
         var (shape, ids) = await FolderReaders.GetFolderAsync(request);
-        var outcomes = await request.PerItemAsync(ids, e => FolderService.GetAsync(request.Session, ItemReader.ReadFolderRef(e)));
+        var outcomes = await request.PerItemAsync(ids, e => FolderService.GetAsync(request.Session, ItemReader.ReadFolderRef(e), FolderWriter.WantsPermissions(shape)));
         return FolderWriters.Folders(request, "GetFolder", outcomes, shape);
     }
 
@@ -24,7 +24,7 @@ public static class FolderHandlers
     {
         var (parentRef, folders) = await FolderReaders.CreateFolderAsync(request);
         // The parent is resolved once; if it fails, each folder fails with its error.
-        var parent = await request.OneAsync(() => request.Session.ResolveFolderAsync(parentRef));
+        var parent = await request.OneAsync(() => FolderService.ParentAsync(request.Session, parentRef));
         var siblings = new SiblingNames();
         var outcomes = await request.PerItemAsync(folders, e => FolderService.CreateAsync(request.Session,
             () => parent.Error is null ? parent.Value! : throw parent.Error, FolderReaders.NewFolder(e), siblings));

@@ -66,7 +66,7 @@ public static class ItemHandlers
     {
         var (target, options, ids) = await ItemReaders.MoveOrCopyAsync(request, move);
         // The destination is resolved once; if it fails, each item fails with its error (after its own checks).
-        var folder = await request.OneAsync(() => request.Session.ResolveFolderAsync(target));
+        var folder = await request.OneAsync(async () => (await request.Session.AccessFolderAsync(target, FolderAction.CreateItems)).Folder);
         var outcomes = await request.PerItemAsync(ids, e => ItemService.MoveOrCopyAsync(request.Session, options, ItemReader.ReadItemRef(e),
             () => folder.Error is null ? folder.Value! : throw folder.Error));
         return ItemWriters.Items(request, move ? "MoveItem" : "CopyItem", outcomes, EwsRequest.IdOnly);

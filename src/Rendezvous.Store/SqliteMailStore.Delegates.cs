@@ -1,0 +1,87 @@
+using Rendezvous.Domain;
+
+namespace Rendezvous.Store;
+
+/// <summary>Delegates (issue 18 §2, migration 17's tables): who acts for a principal, and how the principal's meeting requests are delivered.</summary>
+public sealed partial class SqliteMailStore
+{
+    public async Task<Delegation> GetDelegationAsync(string principalMailboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        string? deliver;
+        await using (var setting = connection.Command("SELECT deliver_meeting_requests FROM delegation_settings WHERE principal_id = $p;", null, ("$p", principalMailboxId)))
+        {
+            deliver = await setting.ExecuteScalarAsync(cancellationToken) as string;
+        }
+
+        // In the order they were added, as Exchange lists them.
+        await using var cmd = connection.Command(
+            "SELECT delegate_id, view_private_items, receive_copies FROM delegates WHERE principal_id = $p ORDER BY position;", null, ("$p", principalMailboxId));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var delegates = new List<DelegateEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            delegates.Add(new DelegateEntry(reader.GetString(0), reader.GetInt64(1) != 0, reader.GetInt64(2) != 0));
+        }
+
+        return new Delegation(deliver ?? Delegation.DefaultDeliverMeetingRequests, delegates);
+    }
+
+    public async Task<IReadOnlyList<string>> GetPrincipalsOfAsync(string delegateMailboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        await using var cmd = connection.Command("SELECT principal_id FROM delegates WHERE delegate_id = $d ORDER BY principal_id;", null, ("$d", delegateMailboxId));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var principals = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            principals.Add(reader.GetString(0));
+        }
+
+        return principals;
+    }
+
+    public async Task<bool> SaveDelegateAsync(string principalMailboxId, DelegateEntry entry, bool add, CancellationToken cancellationToken)
+    {
+        var done = false;
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var cmd = add
+                ? connection.Command(
+                    """
+                    INSERT INTO delegates (principal_id, delegate_id, view_private_items, receive_copies, position)
+                    SELECT $p, $d, $v, $r, COALESCE(MAX(position), 0) + 1 FROM delegates WHERE principal_id = $p
+                    ON CONFLICT (principal_id, delegate_id) DO NOTHING;
+                    """,
+                    tx, ("$p", principalMailboxId), ("$d", entry.DelegateMailboxId), ("$v", entry.ViewPrivateItems ? 1 : 0), ("$r", entry.ReceiveCopiesOfMeetingMessages ? 1 : 0))
+                : connection.Command(
+                    "UPDATE delegates SET view_private_items = $v, receive_copies = $r WHERE principal_id = $p AND delegate_id = $d;",
+                    tx, ("$p", principalMailboxId), ("$d", entry.DelegateMailboxId), ("$v", entry.ViewPrivateItems ? 1 : 0), ("$r", entry.ReceiveCopiesOfMeetingMessages ? 1 : 0));
+            done = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+        }, cancellationToken);
+        return done;
+    }
+
+    public async Task<bool> RemoveDelegateAsync(string principalMailboxId, string delegateMailboxId, CancellationToken cancellationToken)
+    {
+        var done = false;
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var cmd = connection.Command("DELETE FROM delegates WHERE principal_id = $p AND delegate_id = $d;", tx, ("$p", principalMailboxId), ("$d", delegateMailboxId));
+            done = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+        }, cancellationToken);
+        return done;
+    }
+
+    public Task SetDeliverMeetingRequestsAsync(string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, tx) =>
+        {
+            await using var cmd = connection.Command(
+                """
+                INSERT INTO delegation_settings (principal_id, deliver_meeting_requests) VALUES ($p, $s)
+                ON CONFLICT (principal_id) DO UPDATE SET deliver_meeting_requests = excluded.deliver_meeting_requests;
+                """,
+                tx, ("$p", principalMailboxId), ("$s", deliverMeetingRequests));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+}
