@@ -21,6 +21,10 @@ public static class Commands
                                                               https:// URLs need --cert and --key (PEM); plain http:// beyond
                                                               loopback needs --allow-insecure-basic; --public-url is the base URL
                                                               autodiscover gives out (default: the first URL listened on)
+          rdv migrate [--data DIR | --store postgres --connection "Host=...;Database=...;Username=..."]
+                                                              apply the store's pending migrations and exit
+          Every command that works on the store (serve, migrate, user, room, roomlist, group) takes
+          [--store sqlite|postgres] [--connection STRING] (RDV_STORE, RDV_CONNECTION): SQLite in --data by default
           rdv dev-cert [--out DIR]                            write a self-signed localhost certificate and key (PEM) for local use
           rdv user add EMAIL [--name "Display Name"] [--culture da-DK] [--password-stdin] [--data DIR]
                                                               --culture: the mailbox's language, in which its folders are
@@ -79,6 +83,7 @@ public static class Commands
             return options.Positional switch
             {
                 ["serve"] => await AdminCommands.ServeAsync(options, stdout, cancellationToken),
+                ["migrate"] => await AdminCommands.MigrateAsync(options, stdout, cancellationToken),
                 ["dev-cert"] => await AdminCommands.DevCertAsync(options, stdout, cancellationToken),
                 ["user", "add", var email] => await AdminCommands.AddUserAsync(options, email, stdin, stdout, cancellationToken),
                 ["user", "list"] => await AdminCommands.ListUsersAsync(options, stdout, cancellationToken),

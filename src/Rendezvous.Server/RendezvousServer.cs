@@ -56,7 +56,8 @@ public sealed class RendezvousServer : IAsyncDisposable
     {
         var listeners = Listeners.Check(options);
         var certificate = listeners.Any(l => l.Scheme == Uri.UriSchemeHttps) ? Listeners.LoadCertificate(options) : null;
-        var store = await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken, options.MaxStoreBytes, options.Time);
+        var location = options.Store ?? new StoreLocation(StoreKind.Sqlite, options.DataDirectory);
+        var store = await MailStores.OpenAsync(location, cancellationToken, options.MaxStoreBytes, options.Time);
         var builder = WebApplication.CreateSlimBuilder();
         ConnectionGate? gate = null;
         builder.WebHost.UseUrls(options.Urls);
@@ -131,7 +132,7 @@ public sealed class RendezvousServer : IAsyncDisposable
         app.MapGet("/", () => Results.Text("Rendezvous EWS server. Endpoint: /EWS/Exchange.asmx\n"));
         await app.StartAsync(cancellationToken);
         notifications.Start();
-        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? options.DataDirectory, notifications, pushSender);
+        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? location.Description, notifications, pushSender);
     }
 
     private static Uri PublicBase(IServiceProvider services)
