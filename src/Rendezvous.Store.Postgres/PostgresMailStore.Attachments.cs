@@ -332,14 +332,77 @@ public sealed partial class PostgresMailStore
             throw new InvalidOperationException("An attachment's content is longer than the store takes.");
         }
 
-        // Npgsql sends exactly Size bytes from the stream, as it reads it (a shorter stream fails the write); what is
-        // left after them means the content was longer than it said.
-        await using var source = content.Open!();
+        // Npgsql sends at most Size bytes from the stream, as it reads it. The count read says whether the content was as
+        // long as it said (a shorter one fails the whole write, which rolls back); what is left after means it was longer.
+        await using var source = new CountingStream(content.Open!());
         cmd.Parameters.Add(new NpgsqlParameter("c", NpgsqlDbType.Bytea) { Value = source, Size = (int)content.Length });
         await cmd.ExecuteNonQueryAsync(cancellationToken);
+        if (source.Count != content.Length)
+        {
+            throw new InvalidOperationException("An attachment's content is shorter than it said.");
+        }
+
         if (source.ReadByte() != -1)
         {
             throw new InvalidOperationException("An attachment's content is longer than it said.");
+        }
+    }
+
+    /// <summary>A read-only stream that counts the bytes read through it.</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long Count { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => Count; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
+
+        public override int Read(Span<byte> buffer) => Counted(inner.Read(buffer));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Counted(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private int Counted(int read)
+        {
+            Count += read;
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync();
+            GC.SuppressFinalize(this);
         }
     }
 }
