@@ -158,6 +158,16 @@ public sealed class PostgresServerFixture : ServerFixture
 {
     private string? connectionString;
 
+    public PostgresServerFixture()
+    {
+    }
+
+    /// <summary>A server with other options as well (<see cref="ServerFixture(Action{ServerOptions})"/>).</summary>
+    internal PostgresServerFixture(Action<ServerOptions> configure)
+        : base(configure)
+    {
+    }
+
     protected override async Task ConfigureAsync(ServerOptions options)
     {
         connectionString = await PostgresCluster.CreateDatabaseAsync();
