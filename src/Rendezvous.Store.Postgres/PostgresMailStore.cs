@@ -86,6 +86,13 @@ public sealed partial class PostgresMailStore : IMailStore
             builder.AutoPrepareMinUsages = 2;
         }
 
+        // The store changes no session state (no SET, no temporary table): a connection given back
+        // to the pool needs no reset round trip before its next use.
+        if (!builder.ContainsKey("No Reset On Close"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         return NpgsqlDataSource.Create(builder);
     }
 
