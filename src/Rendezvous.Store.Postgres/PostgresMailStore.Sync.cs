@@ -246,7 +246,8 @@ public sealed partial class PostgresMailStore
     /// order of insertion is not its commit order (an entry written first may commit last): the cursor is instead a
     /// transaction id, the oldest still running when the log was read (its snapshot's xmin). Every transaction below it
     /// has ended, so an entry committed later has an id at or above it and is read next time; an entry read twice only
-    /// wakes its mailbox's readers once more, who read the mailbox's own log from their position.
+    /// wakes its mailbox's readers once more, who read the mailbox's own log from their position. (The xmin is the
+    /// cluster's: while any transaction of any database stays open, recent mailboxes are reported again; not missed.)
     /// </summary>
     public async Task<ChangedMailboxes> GetChangedMailboxesAsync(long cursor, CancellationToken cancellationToken)
     {

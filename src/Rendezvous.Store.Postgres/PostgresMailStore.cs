@@ -16,25 +16,22 @@ namespace Rendezvous.Store.Postgres;
 /// </summary>
 public sealed partial class PostgresMailStore : IMailStore
 {
-    // A write that lost a deadlock (or a serialization failure) is run again this many times in all, then surfaces as a
-    // ConcurrencyException, which the services already retry or answer with ErrorConflict.
-    private const int WriteAttempts = 5;
-
     private static JsonSerializerOptions Json => SqliteMailStore.Json;
 
     private readonly NpgsqlDataSource dataSource;
-    private long retriedWrites;
+    private readonly PostgresGroupCommit writer;
 
     private PostgresMailStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         this.dataSource = dataSource;
+        writer = new PostgresGroupCommit(dataSource);
         Time = time;
     }
 
     private TimeProvider Time { get; }
 
     /// <summary>How many writes were run again after a deadlock or serialization failure (what the retry test counts).</summary>
-    internal long RetriedWrites => Interlocked.Read(ref retriedWrites);
+    internal long RetriedWrites => writer.Retried;
 
     /// <summary>
     /// Opens the store of the database <paramref name="connectionString"/> names and applies the migrations it lacks.
@@ -46,7 +43,16 @@ public sealed partial class PostgresMailStore : IMailStore
         try
         {
             await PostgresMigrations.ApplyAsync(dataSource, cancellationToken);
-            var store = new PostgresMailStore(dataSource, time ?? TimeProvider.System);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync();
+            throw;
+        }
+
+        var store = new PostgresMailStore(dataSource, time ?? TimeProvider.System);
+        try
+        {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             // Made once and kept, so that sync states handed out survive a restart (and only this store accepts them).
             await using var cmd = connection.Command(
@@ -57,7 +63,7 @@ public sealed partial class PostgresMailStore : IMailStore
         }
         catch
         {
-            await dataSource.DisposeAsync();
+            await store.DisposeAsync();
             throw;
         }
     }
@@ -88,7 +94,7 @@ public sealed partial class PostgresMailStore : IMailStore
 
         // The store changes no session state (no SET, no temporary table): a connection given back
         // to the pool needs no reset round trip before its next use.
-        if (!builder.ContainsKey("No Reset On Close"))
+        if (!new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.ContainsKey("No Reset On Close"))
         {
             builder.NoResetOnClose = true;
         }
@@ -99,37 +105,12 @@ public sealed partial class PostgresMailStore : IMailStore
     public ReadOnlyMemory<byte> SyncStateKey { get; private set; }
 
     /// <summary>
-    /// Runs <paramref name="work"/> in a transaction of its own and commits it. A deadlock or serialization failure rolls
-    /// it back whole and runs it again (the work must set everything it writes each time); a full disk is the store's
-    /// <see cref="StoreFullException"/>. Once the commit is sent it is not cancelled, so a write is whole or not at all.
+    /// Runs <paramref name="work"/> in the writer's next transaction (<see cref="PostgresGroupCommit"/>) and returns once
+    /// it is durable. A deadlock or serialization failure rolls it back to its savepoint and runs it again (the work must
+    /// set everything it writes each time); a full disk is the store's <see cref="StoreFullException"/>.
     /// </summary>
-    private async Task WriteAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task> work, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            try
-            {
-                await work(connection, tx);
-                await tx.CommitAsync(CancellationToken.None);
-                return;
-            }
-            catch (Exception e) when (PostgresSql.IsRetryable(e) && attempt < WriteAttempts)
-            {
-                Interlocked.Increment(ref retriedWrites);
-            }
-            catch (Exception e) when (PostgresSql.IsRetryable(e))
-            {
-                throw new ConcurrencyException("", gone: false);
-            }
-            catch (Exception e) when (PostgresSql.IsFull(e))
-            {
-                throw new StoreFullException(e);
-            }
-        }
-    }
+    private Task WriteAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task> work, CancellationToken cancellationToken) =>
+        writer.WriteAsync(work, cancellationToken);
 
     /// <summary>
     /// The next number of <paramref name="mailboxId"/> (the last of the next <paramref name="count"/>): read and moved on
@@ -397,5 +378,9 @@ public sealed partial class PostgresMailStore : IMailStore
         }, cancellationToken);
     }
 
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await writer.DisposeAsync();
+        await dataSource.DisposeAsync();
+    }
 }

@@ -275,16 +275,30 @@ public abstract class StoreContractTests : IAsyncLifetime
         var (alice, aliceInbox) = await UserAsync(one, "alice@example.com");
         var (bob, bobInbox) = await UserAsync(one, "bob@example.com");
         var cursor = (await one.GetChangedMailboxesAsync(-1, CancellationToken.None)).Cursor;
-        Assert.Empty((await one.GetChangedMailboxesAsync(cursor, CancellationToken.None)).MailboxIds);
+        if (ReportsEachChangeOnce)
+        {
+            Assert.Empty((await one.GetChangedMailboxesAsync(cursor, CancellationToken.None)).MailboxIds);
+        }
 
         await InsertAsync(two, NewItem(alice.MailboxId, aliceInbox.Id, "to alice"));
         var changed = await one.GetChangedMailboxesAsync(cursor, CancellationToken.None);
-        Assert.Equal([alice.MailboxId], changed.MailboxIds);
+        Assert.Contains(alice.MailboxId, changed.MailboxIds);
         await InsertAsync(two, NewItem(bob.MailboxId, bobInbox.Id, "to bob"));
         var next = await one.GetChangedMailboxesAsync(changed.Cursor, CancellationToken.None);
         Assert.Contains(bob.MailboxId, next.MailboxIds);
-        Assert.Empty((await one.GetChangedMailboxesAsync(next.Cursor, CancellationToken.None)).MailboxIds);
+        Assert.True(next.Cursor >= changed.Cursor);
+        if (ReportsEachChangeOnce)
+        {
+            Assert.Equal([alice.MailboxId], changed.MailboxIds);
+            Assert.Empty((await one.GetChangedMailboxesAsync(next.Cursor, CancellationToken.None)).MailboxIds);
+        }
     }
+
+    /// <summary>
+    /// Whether the notifier's cursor is exact (SQLite: one writer, the log's rowid). PostgreSQL's is the oldest running
+    /// transaction, so a mailbox may be reported again while another transaction of the cluster stays open.
+    /// </summary>
+    protected virtual bool ReportsEachChangeOnce => true;
 
     [Fact]
     public async Task The_signing_key_survives_a_restart_and_differs_between_stores()
@@ -608,6 +622,8 @@ public sealed class PostgresStoreContractTests : StoreContractTests
 {
     private string connectionString = "";
     private string? otherConnectionString;
+
+    protected override bool ReportsEachChangeOnce => false;
 
     protected override async Task CreateDatabaseAsync() => connectionString = await PostgresCluster.CreateDatabaseAsync();
 
