@@ -57,6 +57,20 @@ public static class PostgresCluster
                 "PostgreSQL is not installed: the PostgreSQL store tests need Debian's postgresql package (apt-get install -y postgresql), or RDV_TEST_POSTGRES set to a connection string of a server where the user may create databases.");
         }
 
+        // A run's folder outlives it when the test host exits before the deletion at its end finishes: removed here,
+        // once its cluster is down (no postmaster.pid) and it is an hour old (not a run starting beside this one).
+        foreach (var old in Directory.GetDirectories(Path.GetTempPath(), "rdv-pg-*")
+            .Where(d => !File.Exists(Path.Combine(d, "data", "postmaster.pid")) && Directory.GetLastWriteTimeUtc(d) < DateTime.UtcNow.AddHours(-1)))
+        {
+            try
+            {
+                Directory.Delete(old, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
         folder = Path.Combine(Path.GetTempPath(), "rdv-pg-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var port = Processes.FreePort();
@@ -81,7 +95,18 @@ public static class PostgresCluster
         try
         {
             RunAsync(asRoot, pgCtl!, "-D", data, "-m", "immediate", "-w", "stop").GetAwaiter().GetResult();
-            Directory.Delete(folder!, recursive: true);
+            // The postmaster may still be removing its last files as pg_ctl returns.
+            for (var attempt = 0; Directory.Exists(folder) && attempt < 20; attempt++)
+            {
+                try
+                {
+                    Directory.Delete(folder!, recursive: true);
+                }
+                catch (IOException) when (attempt < 19)
+                {
+                    Thread.Sleep(100);
+                }
+            }
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
