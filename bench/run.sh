@@ -2,7 +2,8 @@
 # The benchmark harness of issue 6: builds in Release, seeds a fresh data folder, measures the ceiling (a bare Kestrel
 # endpoint) and the chosen workloads against `rdv serve`, and prints one line per workload:
 #   WORKLOAD rps=N p50_ms=N p99_ms=N ratio=N      (ratio: rps over the ceiling's rps)
-# Usage: bench/run.sh [--quick] [WORKLOAD...]          workloads: getitem calendarview invite propose availability sync
+# Usage: bench/run.sh [--quick] [--store postgres [--connection CONN]] [WORKLOAD...]
+#                                                      workloads: getitem calendarview invite propose availability sync
 #                                                      attacks (docs/security-connections.md): idle-attack password-attack
 #        bench/run.sh --sizes                          the scaling table (10 to 100,000 items)
 #        bench/run.sh --big [--server DLL]             the big-request scenarios (defect 3): answers, time, memory
@@ -51,6 +52,28 @@ if [[ -n "$profile" ]]; then
   command -v perf >/dev/null || { apt-get install -y -qq linux-perf >&2 || echo "perf not available: CPU profiles skipped" >&2; }
   args+=(--trace "$profile/trace" --counters "$profile/counters")
   command -v perf >/dev/null && args+=(--perf "$profile/perf")
+fi
+
+# --store postgres without --connection (or RDV_BENCH_POSTGRES): a temporary cluster of Debian's postgresql on this
+# machine (initdb in /tmp, a free port, pg_stat_statements loaded), stopped when the run ends.
+if [[ " ${args[*]-} " == *" --store postgres "* && " ${args[*]-} " != *" --connection "* ]]; then
+  if [[ -n "${RDV_BENCH_POSTGRES:-}" ]]; then
+    args+=(--connection "$RDV_BENCH_POSTGRES")
+  else
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    [[ -x "$bin/initdb" ]] || { echo "--store postgres needs Debian's postgresql package (apt-get install -y postgresql) or --connection" >&2; exit 2; }
+    pg_dir=$(mktemp -d -t rdv-bench-pg.XXXX)
+    pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    as_pg=()
+    if [[ $(id -u) -eq 0 ]]; then chown postgres "$pg_dir"; as_pg=(runuser -u postgres --); fi
+    "${as_pg[@]}" "$bin/initdb" -D "$pg_dir/data" -A trust -U postgres --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    "${as_pg[@]}" "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c shared_buffers=256MB -c max_connections=300" start >/dev/null
+    trap '"${as_pg[@]}" "$bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null; rm -rf "$pg_dir"' EXIT
+    echo "postgres: temporary cluster $("$bin/postgres" --version) on port $pg_port (synchronous_commit on, fsync on)" >&2
+    args+=(--connection "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres")
+  fi
+  dotnet bench/Rendezvous.Bench.Load/bin/Release/net10.0/Rendezvous.Bench.Load.dll "${args[@]}"
+  exit $?
 fi
 
 exec dotnet bench/Rendezvous.Bench.Load/bin/Release/net10.0/Rendezvous.Bench.Load.dll "${args[@]}"

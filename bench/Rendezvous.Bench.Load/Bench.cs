@@ -16,6 +16,7 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
     private const long MaxOperations = 2_000_000;
     private static readonly Dictionary<string, string> NoEnvironment = [];
     private readonly Profiling profiling = new(options.PerfDir, options.TraceDir, options.CountersDir, log);
+    private readonly BenchStore store = new(options.PostgresConnection, log);
 
     private int SyncSmall => options.SyncSizes[0];
 
@@ -71,7 +72,8 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
         {
             var fsync = DiskProbe.Fsync(data, options.Quick ? 100 : 300);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"disk: fsync after a 4 KB append takes {fsync.P50Ms:F2} ms (p50), {fsync.MeanMs:F2} ms (mean)"));
-            var seed = await Seeder.SeedAsync(data, plan, log, cancellationToken);
+            await store.PrepareAsync(cancellationToken);
+            var seed = await Seeder.SeedAsync(token => store.OpenAsync(data, token), plan, log, cancellationToken);
             var getItem = new GetItemWorkload("getitem", seed.Calendars[CalendarUser]);
             var ceiling = new CeilingWorkload(getItem.Bodies, CalendarUser);
             var results = new Dictionary<string, RunResult>(StringComparer.Ordinal);
@@ -210,7 +212,8 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
         var data = DataDirectory();
         try
         {
-            var seed = await Seeder.SeedAsync(data, plan, log, cancellationToken);
+            await store.PrepareAsync(cancellationToken);
+            var seed = await Seeder.SeedAsync(token => store.OpenAsync(data, token), plan, log, cancellationToken);
             var results = new Dictionary<(string Workload, int Size), RunResult>();
             var fullSyncs = new Dictionary<int, (int Pages, TimeSpan Elapsed)>();
             var invites = new Dictionary<int, TimeSpan>();
@@ -295,6 +298,7 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
 
     private void Cleanup(string data)
     {
+        store.DropAsync(options.Keep).GetAwaiter().GetResult();
         if (options.Keep)
         {
             log.WriteLine("data kept in " + data);
@@ -314,9 +318,9 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
     private async Task<ChildProcess> StartServerAsync(string data, CancellationToken cancellationToken)
     {
         RequireFile(options.Server, "the server; build it with: dotnet build -c Release src/Rendezvous.Cli");
-        var server = await ChildProcess.StartAsync(options.Server, ["serve", "--urls", "http://127.0.0.1:0", "--data", data], profiling.ServerEnvironment, cancellationToken);
+        var server = await ChildProcess.StartAsync(options.Server, ["serve", "--urls", "http://127.0.0.1:0", .. store.ServerArguments(data)], profiling.ServerEnvironment, cancellationToken);
         serverPid = server.Id;
-        log.WriteLine($"server: pid {server.Id} at {server.Endpoint}");
+        log.WriteLine($"server: pid {server.Id} at {server.Endpoint}, store {store.Name}");
         return server;
     }
 
@@ -360,8 +364,20 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
         var cpu = workload is CeilingWorkload || serverPid is not { } server
             ? Task.FromResult<TimeSpan?>(null)
             : ProcessCpu.OverWindowAsync(server, Settings.Warmup, Settings.Duration, cancellationToken);
+        if (workload is not CeilingWorkload)
+        {
+            await store.ResetStatementsAsync(cancellationToken);
+        }
+
         var result = await LoadRunner.RunAsync(workload.Name, Settings, (worker, token) => workload.RunOnceAsync(target, worker, token), cancellationToken);
         await profile;
+        if (workload is not CeilingWorkload)
+        {
+            // The statistics cover the warm-up as well as the measured window: counted as operations at the measured rate.
+            var operations = (long)(result.Ok * (Settings.Warmup + Settings.Duration) / Settings.Duration);
+            await store.ReportStatementsAsync(workload.Name, operations, cancellationToken);
+        }
+
         // A run that ends early (its prepared work ran out) has no CPU figure for the window it did not fill.
         if (await cpu is { } used && !result.Exhausted && result.Ok > 0)
         {

@@ -30,6 +30,10 @@ internal sealed class Options
                                sizes 8000 per size)
           --server DLL         the server (default src/Rendezvous.Cli/bin/Release/net10.0/rdv.dll)
           --ceiling DLL        the ceiling (default bench/Rendezvous.Bench.Ceiling/bin/Release/net10.0/Rendezvous.Bench.Ceiling.dll)
+          --store sqlite|postgres  the store the server runs on (default sqlite); postgres needs --connection
+          --connection CONN    with --store postgres: a PostgreSQL server where the user may create databases (a fresh
+                               database is made for the run and dropped at the end unless --keep); bench/run.sh starts a
+                               temporary cluster when none is given
           --work DIR           where the data folder goes (default a new folder under /tmp, removed at the end)
           --keep               keep the data folder
           --sync-sizes A,B     the two sync folders compared (default 10000,100000; quick 1000,10000: the full sync that
@@ -72,6 +76,9 @@ internal sealed class Options
 
     public string? Work { get; private set; }
 
+    /// <summary>The PostgreSQL server (admin connection string) to run on; null: SQLite.</summary>
+    public string? PostgresConnection { get; private set; }
+
     public bool Keep { get; private set; }
 
     public List<int> SyncSizes { get; private set; } = [];
@@ -93,6 +100,7 @@ internal sealed class Options
         var o = new Options();
         double? duration = null, warmup = null;
         int? meetings = null;
+        string store = "sqlite";
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -113,6 +121,8 @@ internal sealed class Options
                 case "--ceiling": o.Ceiling = Path.GetFullPath(Value()); break;
                 case "--work": o.Work = Path.GetFullPath(Value()); break;
                 case "--keep": o.Keep = true; break;
+                case "--store": store = Value(); break;
+                case "--connection": o.PostgresConnection = Value(); break;
                 case "--sync-sizes": o.SyncSizes = [.. Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--perf": o.PerfDir = Directory.CreateDirectory(Value()).FullName; break;
                 case "--trace": o.TraceDir = Directory.CreateDirectory(Value()).FullName; break;
@@ -123,6 +133,21 @@ internal sealed class Options
                 case var a when Load.Attacks.Names.Contains(a): o.Attacks.Add(a); break;
                 default: throw new ArgumentException("unknown argument: " + args[i]);
             }
+        }
+
+        if (store is not ("sqlite" or "postgres"))
+        {
+            throw new ArgumentException("--store is sqlite or postgres");
+        }
+
+        if (store == "postgres" && o.PostgresConnection is null)
+        {
+            throw new ArgumentException("--store postgres needs --connection (bench/run.sh starts a temporary cluster when none is given)");
+        }
+
+        if (store == "sqlite")
+        {
+            o.PostgresConnection = null;
         }
 
         if (o.Workloads.Count == 0 && o.Attacks.Count == 0)

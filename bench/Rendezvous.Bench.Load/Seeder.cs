@@ -74,11 +74,15 @@ internal static class Seeder
 
     public static string FreeBusyUser(int i) => string.Create(CultureInfo.InvariantCulture, $"fb-{i:00}@bench.test");
 
-    public static async Task<SeedResult> SeedAsync(string dataDirectory, SeedPlan plan, TextWriter log, CancellationToken cancellationToken)
+    public static Task<SeedResult> SeedAsync(string dataDirectory, SeedPlan plan, TextWriter log, CancellationToken cancellationToken) =>
+        SeedAsync(async token => await SqliteMailStore.OpenAsync(dataDirectory, token), plan, log, cancellationToken);
+
+    /// <summary>Seeds the store <paramref name="open"/> opens (the bench's SQLite folder or PostgreSQL database).</summary>
+    public static async Task<SeedResult> SeedAsync(Func<CancellationToken, Task<IMailStore>> open, SeedPlan plan, TextWriter log, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         long items = 0;
-        await using var store = await SqliteMailStore.OpenAsync(dataDirectory, cancellationToken);
+        await using var store = await open(cancellationToken);
         // Bench users get a cheap hash (1,000 PBKDF2 iterations) so that seeding is quick; the calendar users that
         // getitem and calendarview sign in as keep the production strength, which the server's cache must absorb.
         var lightHash = PasswordHasher.Hash(Password, 1_000);

@@ -13,6 +13,7 @@ internal static class AdminCommands
         {
             Urls = options.Get("--urls") ?? "http://127.0.0.1:5000",
             DataDirectory = options.Data,
+            Store = options.Store,
             PublicUrl = options.Get("--public-url"),
             CertificatePath = options.Get("--cert"),
             KeyPath = options.Get("--key"),
@@ -150,8 +151,17 @@ internal static class AdminCommands
         };
     }
 
-    internal static async Task<SqliteMailStore> OpenStoreAsync(Options options, CancellationToken cancellationToken) =>
-        await SqliteMailStore.OpenAsync(options.Data, cancellationToken);
+    internal static Task<IMailStore> OpenStoreAsync(Options options, CancellationToken cancellationToken) =>
+        MailStores.OpenAsync(options.Store, cancellationToken);
+
+    /// <summary>rdv migrate: the store's pending migrations, applied alone (before starting new nodes on an upgraded database).</summary>
+    public static async Task<int> MigrateAsync(Options options, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var location = options.Store;
+        await MailStores.MigrateAsync(location, cancellationToken);
+        stdout.WriteLine($"{location.Description}: migrated, schema up to date");
+        return 0;
+    }
 
     public static async Task<int> AddUserAsync(Options options, string email, TextReader stdin, TextWriter stdout, CancellationToken cancellationToken)
     {

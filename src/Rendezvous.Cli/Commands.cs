@@ -29,12 +29,18 @@ public static class Commands
                                                               --no-request-log: none);
                                                               --https-redirect: plain http:// EWS requests from beyond
                                                               loopback get a 308 to the https:// address
+          rdv migrate [--data DIR | --store postgres --connection "Host=...;Database=...;Username=..."]
+                                                              apply the store's pending migrations and exit
           rdv backup FILE [--data DIR]                        a consistent copy of the store, also while the server runs
           rdv restore FILE [--data DIR]                       replace the store with a backup (the server must be stopped)
 
         Every option can also be set in the environment (--max-find is RDV_MAX_FIND) or in the file of --config FILE
         (or RDV_CONFIG), one "key = value" a line (max-find = 500; a flag: allow-insecure-basic = true); the command
         line wins over the environment, which wins over the file. Example: docs/rendezvous.conf.
+
+        Every command that works on the store (serve, migrate, user, room, roomlist, group) takes
+        [--store sqlite|postgres] [--connection STRING] (RDV_STORE, RDV_CONNECTION): SQLite in --data by default
+
           rdv dev-cert [--out DIR]                            write a self-signed localhost certificate and key (PEM) for local use
           rdv user add EMAIL [--name "Display Name"] [--culture da-DK] [--password-stdin] [--data DIR]
                                                               --culture: the mailbox's language, in which its folders are
@@ -102,6 +108,7 @@ public static class Commands
             return options.Positional switch
             {
                 ["serve"] => await AdminCommands.ServeAsync(options, stdout, cancellationToken),
+                ["migrate"] => await AdminCommands.MigrateAsync(options, stdout, cancellationToken),
                 ["dev-cert"] => await AdminCommands.DevCertAsync(options, stdout, cancellationToken),
                 ["backup", var file] => await AdminCommands.BackupAsync(options, file, stdout, cancellationToken),
                 ["restore", var file] => await AdminCommands.RestoreAsync(options, file, stdout, cancellationToken),

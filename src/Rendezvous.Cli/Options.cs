@@ -24,7 +24,7 @@ internal sealed class Options
         "--max-connections", "--max-connections-per-client", "--idle-timeout", "--header-timeout", "--min-data-rate", "--start", "--end", "--days", "--tz",
         "--url", "--user", "--from", "--to", "--subject", "--id", "--message", "--optional", "--location", "--duration", "--occurrence",
         "--max-attachment-bytes", "--max-attachments", "--capacity", "--culture", "--public-url", "--cert", "--key", "--out", "--for",
-        "--config", "--metrics-allow", "--shutdown-timeout",
+        "--config", "--metrics-allow", "--shutdown-timeout", "--store", "--connection",
     ];
 
     private readonly Dictionary<string, string> values = [];
@@ -33,6 +33,23 @@ internal sealed class Options
     public List<string> Positional { get; } = [];
 
     public string Data => Get("--data") ?? "rendezvous-data";
+
+    /// <summary>The store the command works on: <c>--store</c>/<c>RDV_STORE</c> and <c>--connection</c>/<c>RDV_CONNECTION</c>, else SQLite in <see cref="Data"/>.</summary>
+    public Server.StoreLocation Store
+    {
+        get
+        {
+            try
+            {
+                return Server.StoreLocation.Parse(Get("--store") ?? Environment.GetEnvironmentVariable("RDV_STORE"),
+                    Get("--connection") ?? Environment.GetEnvironmentVariable("RDV_CONNECTION"), Data);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
+            }
+        }
+    }
 
     public string? Get(string name) => values.GetValueOrDefault(name);
 

@@ -64,15 +64,16 @@ public sealed class RendezvousServer : IAsyncDisposable
             _ = HttpsRedirect.Target(options, listeners);
         }
 
+        var location = options.Store ?? new StoreLocation(StoreKind.Sqlite, options.DataDirectory);
         IDisposable? serving = null;
         IMailStore store;
         try
         {
             // A restore (rdv restore) refuses to replace a store a server holds: this is how it knows.
-            serving = options.OpenStore is null ? SqliteBackup.HoldServing(options.DataDirectory) : null;
+            serving = options.OpenStore is null && location.Kind == StoreKind.Sqlite ? SqliteBackup.HoldServing(location.DataDirectory) : null;
             store = options.OpenStore is { } open
                 ? await open(cancellationToken)
-                : await SqliteMailStore.OpenAsync(options.DataDirectory, cancellationToken, options.MaxStoreBytes, options.Time);
+                : await MailStores.OpenAsync(location, cancellationToken, options.MaxStoreBytes, options.Time);
         }
         catch (BackupException e)
         {
@@ -181,7 +182,7 @@ public sealed class RendezvousServer : IAsyncDisposable
         app.MapGet("/", () => Results.Text("Rendezvous EWS server. Endpoint: /EWS/Exchange.asmx\n"));
         await app.StartAsync(cancellationToken);
         notifications.Start();
-        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? options.DataDirectory, notifications, pushSender, serving);
+        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? location.Description, notifications, pushSender, serving);
     }
 
     private static Uri PublicBase(IServiceProvider services)

@@ -30,6 +30,12 @@ public sealed class ServerOptions
     /// <summary>The folder holding the SQLite database.</summary>
     public string DataDirectory { get; set; } = "rendezvous-data";
 
+    /// <summary>
+    /// The store: SQLite in <see cref="DataDirectory"/> (null, the default) or another location (PostgreSQL). The
+    /// data directory is used for nothing else.
+    /// </summary>
+    public StoreLocation? Store { get; set; }
+
     public XmlLimits Limits { get; set; } = new();
 
     /// <summary>The largest the database may grow, in bytes (null: no limit but the disk). Writes past it get ErrorInsufficientResources.</summary>

@@ -176,7 +176,7 @@ public sealed record FolderSyncPage(IReadOnlyList<FolderSyncChange> Changes, lon
 public sealed record StoredAttachment(string ItemId, string MailboxId, Attachment Header, long Length, Item? AttachedItem);
 
 /// <summary>
-/// The storage boundary. SQLite implements it today; a PostgreSQL implementation will follow the same contract.
+/// The storage boundary, implemented by SqliteMailStore and (Rendezvous.Store.Postgres) PostgresMailStore; StoreContractTests holds both to it.
 /// Reads return copies the caller may change; only <see cref="ApplyAsync"/> writes items.
 /// </summary>
 public interface IMailStore : IAsyncDisposable

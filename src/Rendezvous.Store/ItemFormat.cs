@@ -150,6 +150,13 @@ internal static class ItemFormat
             .Select(d => "'$.props.\"" + d.Key + "\"'")
             .Append("'$.changes.\"message:IsRead\"'"));
 
+    /// <summary>
+    /// The same paths as <see cref="NonContentPaths"/>, as PostgreSQL's jsonb path arrays (for its <c>#-</c> operator).
+    /// </summary>
+    public static readonly IReadOnlyList<string[]> NonContentPathArrays =
+        [.. new[] { ItemProperties.MessageType_IsRead, ItemProperties.ItemType_LastModifiedTime, ItemProperties.ItemType_LastModifiedName }
+            .Select(d => new[] { "props", d.Key }), ["changes", "message:IsRead"]];
+
     /// <summary>The columns the store indexes, taken from an item in this one place.</summary>
     public static (int Kind, long? StartTicks, long? EndTicks, int IsUnread, string? Uid) IndexedColumns(Item item) =>
         ((int)item.Kind, item.Start?.Ticks, (item.End ?? item.Start)?.Ticks, item.IsMessageLike && item.IsRead != true ? 1 : 0, item.Uid);

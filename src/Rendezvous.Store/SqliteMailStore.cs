@@ -16,7 +16,7 @@ namespace Rendezvous.Store;
 /// </summary>
 public sealed partial class SqliteMailStore : IMailStore
 {
-    private static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         // An item has some eighty properties and most are null: written out, they doubled its size (bench, issue 6).
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,

@@ -5,83 +5,12 @@ using Rendezvous.Store;
 
 namespace Rendezvous.Tests;
 
-/// <summary>The store's numbering and change log without HTTP: several writers on one file, and the migration (index 7) from tombstones.</summary>
+/// <summary>The SQLite store's migration (index 7) from tombstones to the change log. Several writers on one database: StoreContractTests.</summary>
 public sealed class ChangeLogStoreTests : IDisposable
 {
     private readonly TempFolder folder = new("rdv-log-");
 
     public void Dispose() => folder.Dispose();
-
-    [Fact]
-    public async Task Two_stores_writing_one_database_at_once_number_in_commit_order_and_a_sync_loses_no_change()
-    {
-        // Defect: each process counted in memory, so two writers gave the same numbers and a sync's watermark passed
-        // changes the other had not committed yet.
-        await using var one = await SqliteMailStore.OpenAsync(folder.Path, CancellationToken.None);
-        var user = await one.AddUserAsync("two@example.com", "Two", "x", CancellationToken.None);
-        await using var two = await SqliteMailStore.OpenAsync(folder.Path, CancellationToken.None);
-        var inbox = (await one.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!.Id;
-
-        var written = new List<Item>();
-        async Task WriteAsync(IMailStore store, string prefix)
-        {
-            for (var i = 0; i < 25; i++)
-            {
-                var changes = new ChangeSet();
-                var item = StoreTests.NewItem(store, user.MailboxId, inbox, prefix + i);
-                changes.Inserts.Add(item);
-                await store.ApplyAsync(changes, CancellationToken.None);
-                lock (written)
-                {
-                    written.Add(item);
-                }
-            }
-        }
-
-        // A client syncing all the while, from whichever store: each item must come to it once, as a creation.
-        var seen = new List<string>();
-        var (watermark, entered) = (0L, 0L);
-        async Task SyncAsync(IMailStore store)
-        {
-            var page = await store.GetItemChangesAsync(inbox, watermark, entered, 512, [], CancellationToken.None);
-            Assert.True(page.IncludesLast);
-            Assert.All(page.Changes, c => Assert.Equal(SyncChangeKind.Create, c.Kind));
-            seen.AddRange(page.Changes.Select(c => c.ItemId));
-            (watermark, entered) = (page.Watermark, page.Entered);
-        }
-
-        var writers = Task.WhenAll(Task.Run(() => WriteAsync(one, "one-a")), Task.Run(() => WriteAsync(one, "one-b")),
-            Task.Run(() => WriteAsync(two, "two-a")), Task.Run(() => WriteAsync(two, "two-b")));
-        for (var round = 0; !writers.IsCompleted; round++)
-        {
-            await SyncAsync(round % 2 == 0 ? one : two);
-        }
-
-        await writers;
-        await SyncAsync(one);
-        Assert.Equal(written.Select(i => i.Id).Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
-
-        // The numbers the callers read back are the stored ones, unique, and they rise in the order the log was written (commit order).
-        var stored = await one.GetItemsAsync(inbox, CancellationToken.None);
-        Assert.Equal(written.ToDictionary(i => i.Id, i => i.ChangeNumber), stored.ToDictionary(i => i.Id, i => i.ChangeNumber));
-        Assert.Equal(stored.Count, stored.Select(i => i.ChangeNumber).Distinct().Count());
-        await using var connection = new SqliteConnection($"Data Source={folder.Database}");
-        await connection.OpenAsync();
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT seq FROM change_log ORDER BY rowid;";
-        var seqs = new List<long>();
-        await using (var reader = await cmd.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                seqs.Add(reader.GetInt64(0));
-            }
-        }
-
-        Assert.Equal(seqs.Order(), seqs);
-        var log = await two.GetChangeLogAsync(user.MailboxId, 0, 10_000, CancellationToken.None);
-        Assert.Equal(written.Count, log.Entries.Count(e => e is { Kind: ChangeKind.Created, IsFolder: false }));
-    }
 
     [Fact]
     public async Task A_store_of_version_7_keeps_its_sync_states_ChangeKeys_and_tombstones_through_the_migration()

@@ -6,7 +6,7 @@ namespace Rendezvous.Tests;
 
 /// <summary>The meeting workflow end to end over HTTP between mailboxes; every response is schema-checked by the fixture.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class MeetingTests(ServerFixture server)
+public class MeetingTests(ServerFixture server)
 {
     private static readonly XNamespace T = EwsResponse.T;
     private static readonly XNamespace M = EwsResponse.M;
@@ -288,3 +288,7 @@ public sealed class MeetingTests(ServerFixture server)
         Assert.Equal(20, (await FindAsync(Alice, "inbox", tag)).Count);
     }
 }
+
+/// <summary><see cref="MeetingTests"/> with the server on PostgreSQL.</summary>
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresMeetingTests(PostgresServerFixture server) : MeetingTests(server);

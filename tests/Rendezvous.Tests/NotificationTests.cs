@@ -17,7 +17,7 @@ namespace Rendezvous.Tests;
 /// minute as one second (<see cref="NotificationOptions.Minute"/>) so that timeouts pass quickly, and pages events by
 /// four log entries.
 /// </summary>
-public sealed class NotificationTests : IAsyncLifetime
+public class NotificationTests : IAsyncLifetime
 {
     private const string Alice = ServerFixture.Alice;
     private const string Bob = ServerFixture.Bob;
@@ -29,7 +29,15 @@ public sealed class NotificationTests : IAsyncLifetime
     private static readonly XNamespace T = EwsResponse.T;
     private static readonly XNamespace M = EwsResponse.M;
 
-    private readonly ServerFixture server = new(o => o.Notifications = Options());
+    private readonly ServerFixture server;
+
+    public NotificationTests()
+        : this(configure => new ServerFixture(configure))
+    {
+    }
+
+    /// <summary>The tests on the server <paramref name="makeServer"/> makes with these tests' options (another store).</summary>
+    protected NotificationTests(Func<Action<ServerOptions>, ServerFixture> makeServer) => server = makeServer(o => o.Notifications = Options());
 
     public Task InitializeAsync() => server.InitializeAsync();
 
@@ -684,3 +692,6 @@ public sealed class NotificationTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary><see cref="NotificationTests"/> with the server on PostgreSQL, where writers commit concurrently (the hub's cursor is a transaction id).</summary>
+public sealed class PostgresNotificationTests() : NotificationTests(configure => new PostgresServerFixture(configure));

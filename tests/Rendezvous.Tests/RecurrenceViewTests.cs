@@ -14,7 +14,7 @@ namespace Rendezvous.Tests;
 /// by the fixture; each test has a mailbox of its own.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class RecurrenceViewTests(ServerFixture server)
+public class RecurrenceViewTests(ServerFixture server)
 {
     private static readonly XNamespace T = EwsResponse.T;
     private static readonly XNamespace M = EwsResponse.M;
@@ -397,3 +397,7 @@ public sealed class RecurrenceViewTests(ServerFixture server)
         Assert.Throws<ArgumentException>(() => EwsIds.OccurrenceId(EwsIds.OccurrenceId(master, mailbox, 1), mailbox, 2));
     }
 }
+
+/// <summary><see cref="RecurrenceViewTests"/> with the server on PostgreSQL.</summary>
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresRecurrenceViewTests(PostgresServerFixture server) : RecurrenceViewTests(server);

@@ -9,7 +9,7 @@ namespace Rendezvous.Tests;
 /// applied by the organizer (that occurrence alone moves, for everyone), one occurrence cancelled, then the series.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class RecurringMeetingTests(ServerFixture server)
+public class RecurringMeetingTests(ServerFixture server)
 {
     private static readonly XNamespace T = EwsResponse.T;
     private static readonly XNamespace M = EwsResponse.M;
@@ -305,3 +305,7 @@ public sealed class RecurringMeetingTests(ServerFixture server)
         Assert.Equal("2031-03-24T09:00:00Z", cancellation.T("RecurrenceId"));
     }
 }
+
+/// <summary><see cref="RecurringMeetingTests"/> with the server on PostgreSQL.</summary>
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresRecurringMeetingTests(PostgresServerFixture server) : RecurringMeetingTests(server);

@@ -13,7 +13,7 @@ namespace Rendezvous.Tests;
 /// that book themselves: accepting when free, declining a conflict, following a moved meeting and a cancellation.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class RoomTests(ServerFixture server)
+public class RoomTests(ServerFixture server)
 {
     private static readonly XNamespace T = EwsResponse.T;
     private static readonly XNamespace M = EwsResponse.M;
@@ -232,3 +232,7 @@ public sealed class RoomTests(ServerFixture server)
         Assert.Null(message.Element(M + "Rooms"));
     }
 }
+
+/// <summary><see cref="RoomTests"/> with the server on PostgreSQL.</summary>
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresRoomTests(PostgresServerFixture server) : RoomTests(server);

@@ -66,33 +66,6 @@ public sealed class SyncStoreTests : IDisposable
         Assert.Null(SyncStates.Decode("%%%", Key));
     }
 
-    [Fact]
-    public async Task The_signing_key_survives_a_restart_and_differs_between_stores()
-    {
-        byte[] first;
-        await using (var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None))
-        {
-            first = store.SyncStateKey.ToArray();
-        }
-
-        await using (var again = await SqliteMailStore.OpenAsync(Data, CancellationToken.None))
-        {
-            Assert.Equal(first, again.SyncStateKey.ToArray());
-        }
-
-        await using var other = await SqliteMailStore.OpenAsync(Data + "-other", CancellationToken.None);
-        try
-        {
-            Assert.Equal(32, first.Length);
-            Assert.NotEqual(first, other.SyncStateKey.ToArray());
-        }
-        finally
-        {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(Data + "-other", recursive: true);
-        }
-    }
-
     /// <summary>
     /// Turns a current store back into one of version 7, before the change log (migration index 7): the store-wide
     /// counters, the tombstone tables and their trigger, as that version's SQL made them (the log is dropped; and what
@@ -186,41 +159,5 @@ public sealed class SyncStoreTests : IDisposable
             var hierarchy = await store.GetFolderChangesAsync(user.MailboxId, (await store.GetDistinguishedFolderAsync(user.MailboxId, "msgfolderroot", CancellationToken.None))!.Id, 0, CancellationToken.None);
             Assert.Contains(hierarchy.Changes, c => c.FolderId == folderId && c.Kind == SyncChangeKind.Create);
         }
-    }
-
-    [Fact]
-    public async Task Removing_a_user_removes_their_tombstones()
-    {
-        await using var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None);
-        var user = await store.AddUserAsync("gone@example.com", "Gone", "x", CancellationToken.None);
-        var inbox = (await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!;
-        var item = StoreTests.NewItem(store, user.MailboxId, inbox.Id, "doomed");
-        var create = new ChangeSet();
-        create.Inserts.Add(item);
-        await store.ApplyAsync(create, CancellationToken.None);
-        var folder = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = inbox.ParentId, DisplayName = "Doomed", FolderClass = "IPF.Note" };
-        var folderInsert = new ChangeSet();
-        folderInsert.FolderInserts.Add(folder);
-        await store.ApplyAsync(folderInsert, CancellationToken.None);
-        var delete = new ChangeSet();
-        delete.Deletes.Add(item.Id);
-        delete.FolderDeletes.Add(folder.Id);
-        await store.ApplyAsync(delete, CancellationToken.None);
-        Assert.Equal((1, 1), await TombstonesAsync());
-
-        Assert.True(await store.RemoveUserAsync("gone@example.com", CancellationToken.None));
-        Assert.Equal((0, 0), await TombstonesAsync());
-    }
-
-    private async Task<(long Items, long Folders)> TombstonesAsync()
-    {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(Data, "rendezvous.db")}");
-        await connection.OpenAsync();
-        await using var cmd = connection.CreateCommand();
-        // The change log's Deleted entries are the tombstones since migration 7.
-        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM change_log WHERE kind = 6 AND is_folder = 0), (SELECT COUNT(*) FROM change_log WHERE kind = 6 AND is_folder = 1);";
-        await using var reader = await cmd.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync());
-        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 }

@@ -8,7 +8,7 @@ namespace Rendezvous.Tests;
 /// moves, read-flag changes, and the SyncStates that must be refused. Each test syncs folders it creates itself.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class SyncTests(ServerFixture server)
+public class SyncTests(ServerFixture server)
 {
     private const string Alice = ServerFixture.Alice;
     private const string Bob = ServerFixture.Bob;
@@ -528,3 +528,7 @@ public sealed class SyncTests(ServerFixture server)
         (await server.CallAsync(user, $"<m:MoveItem><m:ToFolderId><t:FolderId Id=\"{folder}\"/></m:ToFolderId><m:ItemIds><t:ItemId Id=\"{id}\"/></m:ItemIds></m:MoveItem>"))
             .Ok().ItemId().Id;
 }
+
+/// <summary><see cref="SyncTests"/> with the server on PostgreSQL.</summary>
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresSyncTests(PostgresServerFixture server) : SyncTests(server);

@@ -70,9 +70,12 @@ public static class Processes
     }
 
     /// <summary>Starts `rdv serve` on <paramref name="port"/> over <paramref name="data"/> and waits until it answers.</summary>
-    public static async Task<Process> StartServerAsync(string data, int port)
+    public static Task<Process> StartServerAsync(string data, int port) => StartServerAsync(port, "--data", data);
+
+    /// <summary>Starts `rdv serve` on <paramref name="port"/> with <paramref name="storeArgs"/> naming its store, and waits until it answers.</summary>
+    public static async Task<Process> StartServerAsync(int port, params string[] storeArgs)
     {
-        var process = Process.Start(Rdv("serve", "--urls", $"http://127.0.0.1:{port}", "--data", data))!;
+        var process = Process.Start(Rdv(["serve", "--urls", $"http://127.0.0.1:{port}", .. storeArgs]))!;
         using var http = new HttpClient();
         for (var attempt = 0; attempt < 100; attempt++)
         {

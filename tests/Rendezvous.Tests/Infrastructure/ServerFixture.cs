@@ -9,7 +9,7 @@ using Rendezvous.Protocol;
 namespace Rendezvous.Tests.Infrastructure;
 
 /// <summary>The real server on a loopback port with a temporary data folder and three mailboxes.</summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
     public const string Alice = "alice@example.com";
     public const string Bob = "bob@example.com";
@@ -46,6 +46,7 @@ public sealed class ServerFixture : IAsyncLifetime
             SignIn = new SignInPolicy { FreeFailuresPerAccount = 10_000, FreeFailuresPerClient = 10_000 },
         };
         configure?.Invoke(options);
+        await ConfigureAsync(options);
         server = await RendezvousServer.StartAsync(options);
         foreach (var (address, name) in new[] { (Alice, "Alice Martin"), (Bob, "Bob Durand"), (Carol, "Carol Petit") })
         {
@@ -61,6 +62,8 @@ public sealed class ServerFixture : IAsyncLifetime
             await server.DisposeAsync();
         }
 
+        await CleanUpAsync();
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
@@ -69,6 +72,12 @@ public sealed class ServerFixture : IAsyncLifetime
         {
         }
     }
+
+    /// <summary>Sets what a kind of fixture changes in the server's options before it starts (its store).</summary>
+    protected virtual Task ConfigureAsync(ServerOptions options) => Task.CompletedTask;
+
+    /// <summary>Removes what <see cref="ConfigureAsync"/> made, once the server stopped.</summary>
+    protected virtual Task CleanUpAsync() => Task.CompletedTask;
 
     /// <summary>Posts a SOAP body as <paramref name="user"/> and checks the response against the schema.</summary>
     public Task<EwsResponse> PostAsync(string user, string envelope, string? password = null) => EwsHttp.PostAsync(Http, Url, user, envelope, password);
@@ -142,4 +151,40 @@ public static class Soap
 public sealed class ServerCollection : ICollectionFixture<ServerFixture>
 {
     public const string Name = "server";
+}
+
+/// <summary>The same server on PostgreSQL: a database of its own (<see cref="PostgresCluster"/>), its data folder unused.</summary>
+public sealed class PostgresServerFixture : ServerFixture
+{
+    private string? connectionString;
+
+    public PostgresServerFixture()
+    {
+    }
+
+    /// <summary>A server with other options as well (<see cref="ServerFixture(Action{ServerOptions})"/>).</summary>
+    internal PostgresServerFixture(Action<ServerOptions> configure)
+        : base(configure)
+    {
+    }
+
+    protected override async Task ConfigureAsync(ServerOptions options)
+    {
+        connectionString = await PostgresCluster.CreateDatabaseAsync();
+        options.Store = new StoreLocation(StoreKind.Postgres, options.DataDirectory, connectionString);
+    }
+
+    protected override async Task CleanUpAsync()
+    {
+        if (connectionString is not null)
+        {
+            await PostgresCluster.DropDatabaseAsync(connectionString);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresServerCollection : ICollectionFixture<PostgresServerFixture>
+{
+    public const string Name = "server on PostgreSQL";
 }

@@ -1,0 +1,151 @@
+using Npgsql;
+using Rendezvous.Domain;
+using Rendezvous.Server;
+using Rendezvous.Store;
+using Rendezvous.Store.Postgres;
+using Rendezvous.Tests.Infrastructure;
+
+namespace Rendezvous.Tests;
+
+/// <summary>What only the PostgreSQL store has: retried deadlocks, migrations under several nodes, the server's opener.</summary>
+public sealed class PostgresStoreTests : IAsyncLifetime
+{
+    private string connectionString = "";
+
+    public async Task InitializeAsync() => connectionString = await PostgresCluster.CreateDatabaseAsync();
+
+    public Task DisposeAsync() => PostgresCluster.DropDatabaseAsync(connectionString);
+
+    [Fact]
+    public void Serialization_failures_and_deadlocks_are_retryable_and_other_errors_are_not()
+    {
+        Assert.True(PostgresSql.IsRetryable(new PostgresException("could not serialize access", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure)));
+        Assert.True(PostgresSql.IsRetryable(new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected)));
+        Assert.False(PostgresSql.IsRetryable(new PostgresException("duplicate key", "ERROR", "ERROR", PostgresErrorCodes.UniqueViolation)));
+        Assert.False(PostgresSql.IsRetryable(new InvalidOperationException()));
+    }
+
+    [Fact]
+    public async Task A_write_that_loses_a_deadlock_is_rolled_back_and_run_again_whole()
+    {
+        await using var store = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None);
+        var alice = await store.AddUserAsync("alice@example.com", "Alice", "x", CancellationToken.None);
+        var bob = await store.AddUserAsync("bob@example.com", "Bob", "x", CancellationToken.None);
+        var (first, second) = string.CompareOrdinal(alice.MailboxId, bob.MailboxId) < 0 ? (alice, bob) : (bob, alice);
+        var firstInbox = (await store.GetDistinguishedFolderAsync(first.MailboxId, "inbox", CancellationToken.None))!;
+        var secondInbox = (await store.GetDistinguishedFolderAsync(second.MailboxId, "inbox", CancellationToken.None))!;
+
+        // Another writer (another node, say) holds the second mailbox's counter and will ask for the first's: the store's
+        // write, which takes the first and waits for the second, closes the cycle. This writer waits longer before it
+        // checks for a deadlock, so PostgreSQL finds it from the store's side and aborts the store's transaction.
+        await using var other = new NpgsqlConnection(connectionString);
+        await other.OpenAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        await Exec(other, tx, "SET LOCAL deadlock_timeout = '60s';");
+        await Exec(other, tx, $"SELECT value FROM mailbox_counters WHERE mailbox_id = '{second.MailboxId}' FOR UPDATE;");
+
+        var meeting = new ChangeSet();
+        var toFirst = StoreTests.NewItem(store, first.MailboxId, firstInbox.Id, "to first");
+        var toSecond = StoreTests.NewItem(store, second.MailboxId, secondInbox.Id, "to second");
+        meeting.Inserts.AddRange([toFirst, toSecond]);
+        var write = store.ApplyAsync(meeting, CancellationToken.None);
+        await WaitForLockWaitAsync(other);
+
+        await Exec(other, tx, $"SELECT value FROM mailbox_counters WHERE mailbox_id = '{first.MailboxId}' FOR UPDATE;");
+        await Exec(other, tx, $"UPDATE mailbox_counters SET value = value + 100 WHERE mailbox_id IN ('{first.MailboxId}', '{second.MailboxId}');");
+        await tx.CommitAsync();
+
+        await write;
+        Assert.True(store.RetriedWrites >= 1);
+        // Run again whole after the other commit: numbered above what it wrote, each item once.
+        Assert.True(toFirst.ChangeNumber > 100 && toSecond.ChangeNumber > 100);
+        Assert.Equal(["to first"], (await store.GetItemsAsync(firstInbox.Id, CancellationToken.None)).Select(i => i.Subject));
+        Assert.Equal(toSecond.ChangeNumber, (await store.GetItemAsync(toSecond.Id, CancellationToken.None))!.ChangeNumber);
+        var log = await store.GetChangeLogAsync(second.MailboxId, 0, 1000, CancellationToken.None);
+        Assert.Single(log.Entries, e => e.Id == toSecond.Id);
+    }
+
+    [Fact]
+    public async Task Nodes_starting_at_once_apply_the_migrations_once_and_rdv_migrate_finds_nothing_left()
+    {
+        var stores = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => PostgresMailStore.OpenAsync(connectionString, CancellationToken.None)));
+        try
+        {
+            Assert.Single(stores.Select(s => Convert.ToBase64String(s.SyncStateKey.Span)).Distinct());
+            Assert.Equal(0, await PostgresMailStore.MigrateAsync(connectionString, CancellationToken.None));
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+
+        var fresh = await PostgresCluster.CreateDatabaseAsync();
+        try
+        {
+            Assert.Equal(PostgresMigrations.Latest, await PostgresMailStore.MigrateAsync(fresh, CancellationToken.None));
+            Assert.Equal(0, await PostgresMailStore.MigrateAsync(fresh, CancellationToken.None));
+        }
+        finally
+        {
+            await PostgresCluster.DropDatabaseAsync(fresh);
+        }
+    }
+
+    [Fact]
+    public async Task The_opener_gives_the_store_its_location_names_and_refuses_an_unknown_one()
+    {
+        await using (var store = await MailStores.OpenAsync(StoreLocation.Parse("postgres", connectionString, "unused"), CancellationToken.None))
+        {
+            Assert.IsType<PostgresMailStore>(store);
+        }
+
+        using var folder = new TempFolder("rdv-opener-");
+        await using (var store = await MailStores.OpenAsync(StoreLocation.Parse(null, null, folder.Path), CancellationToken.None))
+        {
+            Assert.IsType<SqliteMailStore>(store);
+        }
+
+        Assert.Throws<ArgumentException>(() => StoreLocation.Parse("postgres", null, "x"));
+        Assert.Throws<ArgumentException>(() => StoreLocation.Parse("oracle", "x", "x"));
+        Assert.DoesNotContain("secret", StoreLocation.Parse("postgres", "Host=db;Database=rdv;Username=rdv;Password=secret", "x").Description, StringComparison.Ordinal);
+    }
+
+    private static async Task Exec(NpgsqlConnection connection, NpgsqlTransaction tx, string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Until some other session of the database waits for a lock (polling PostgreSQL's own view; no timing is asserted).</summary>
+    private static async Task WaitForLockWaitAsync(NpgsqlConnection connection)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            await using var cmd = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid();", connection);
+            if ((long)(await cmd.ExecuteScalarAsync())! > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new InvalidOperationException("The store's write never waited for the lock.");
+    }
+}
+
+/// <summary>The PostgreSQL server fixture serves from PostgreSQL indeed (what the Postgres* HTTP test classes rely on).</summary>
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresServerFixtureTests(PostgresServerFixture server)
+{
+    [Fact]
+    public void The_server_of_the_PostgreSQL_collection_runs_on_PostgreSQL()
+    {
+        Assert.IsType<PostgresMailStore>(server.Server.Store);
+        Assert.StartsWith("PostgreSQL rdv_test_", server.Server.DataPath, StringComparison.Ordinal);
+    }
+}
