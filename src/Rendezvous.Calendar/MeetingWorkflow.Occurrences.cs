@@ -434,6 +434,34 @@ public static partial class MeetingWorkflow
         }
     }
 
+    /// <summary>
+    /// The series is cancelled: those invited to one occurrence alone (its orphan instance's holders, whom the series'
+    /// cancellation does not name) get a cancellation of that occurrence, and their instance is cancelled, for each
+    /// exception not yet passed.
+    /// </summary>
+    private static void CancelExceptionOnlyAttendees(Decision decision, Item master, Mailbox organizer, IReadOnlyCollection<string> seriesAttendees, IReadOnlyDictionary<string, MeetingView> attendees, Body? body, WorkflowContext context)
+    {
+        foreach (var exception in master.Exceptions ?? [])
+        {
+            if (OccurrenceOf(master, exception.OriginalStartUtc) is not { } occurrence || occurrence.Start <= context.Now)
+            {
+                continue;
+            }
+
+            Item? cancellation = null;
+            foreach (var address in AttendeeAddresses(occurrence, organizer).Where(a => !seriesAttendees.Contains(a, StringComparer.OrdinalIgnoreCase)))
+            {
+                if (!attendees.TryGetValue(address, out var view))
+                {
+                    decision.Undelivered.Add(address);
+                    continue;
+                }
+
+                CancelOccurrenceFor(decision, master, occurrence, view, cancellation ??= MeetingMessages.Cancellation(occurrence, body, context.Now), context);
+            }
+        }
+    }
+
     /// <summary>Attendees invited to exceptions of <paramref name="master"/> besides the series' own (their own attendee lists).</summary>
     public static IEnumerable<string> ExceptionAttendeeAddresses(Item master, Mailbox organizer) =>
         (master.Exceptions ?? []).SelectMany(e => AttendeeAddresses(e.Changes, organizer));

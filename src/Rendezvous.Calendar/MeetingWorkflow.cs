@@ -366,6 +366,7 @@ public static partial class MeetingWorkflow
                 }
             }
 
+            CancelExceptionOnlyAttendees(decision, item, organizer, [.. AttendeeAddresses(item, organizer)], attendees, body, context);
             if (mode == SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy)
             {
                 decision.Create(MeetingMessages.SentCopy(MeetingMessages.Cancellation(item, body, context.Now), null), sentCopy ?? Place.In(organizer, MeetingView.SentItems), context);

@@ -345,4 +345,28 @@ public sealed class RecurringMeetingTests(ServerFixture server)
         Assert.Equal("Room 7", (await OccurrenceAsync(Bob, bobMaster, 2)).T("Location"));
         Assert.Equal("Accept", (await OccurrenceAsync(Alice, aliceMaster, 2)).AttendeeRow(Carol).Element(T + "ResponseType")!.Value);
     }
+
+    [Fact]
+    public async Task Regression_cancelling_the_series_reaches_attendees_invited_to_one_exception_only()
+    {
+        var tag = Tag();
+        var aliceMaster = (await server.CallAsync(Alice, Requests.CreateMeeting("Offsite " + tag, [Bob], "2031-03-17T09:00:00Z", "2031-03-17T10:00:00Z", WeeklyFourMondays))).Ok().ItemId().Id;
+        (await server.CallAsync(Alice, UpdateOccurrence(aliceMaster, 3, "calendar:RequiredAttendees",
+            $"<t:RequiredAttendees><t:Attendee><t:Mailbox><t:EmailAddress>{Bob}</t:EmailAddress></t:Mailbox></t:Attendee><t:Attendee><t:Mailbox><t:EmailAddress>{Carol}</t:EmailAddress></t:Mailbox></t:Attendee></t:RequiredAttendees>"))).Ok();
+        var invitation = Assert.Single(await InboxAsync(Carol, tag));
+        var carolsInstance = AssociatedId(invitation);
+        (await server.CallAsync(Carol, Respond("AcceptItem", invitation.ItemId().Id))).Ok();
+
+        (await server.CallAsync(Alice, $"""
+            <m:DeleteItem DeleteType="MoveToDeletedItems" SendMeetingCancellations="SendToAllAndSaveCopy">
+              <m:ItemIds><t:ItemId Id="{aliceMaster}"/></m:ItemIds>
+            </m:DeleteItem>
+            """)).Ok();
+
+        // Carol's instance is cancelled, and she is told for that occurrence.
+        Assert.Equal("true", (await GetAsync(Carol, carolsInstance)).T("IsCancelled"));
+        var cancellation = Assert.Single(await InboxAsync(Carol, tag), m => m.Name.LocalName == "MeetingCancellation");
+        Assert.Equal("2031-03-31T09:00:00Z", cancellation.T("RecurrenceId"));
+        Assert.Single(await InboxAsync(Bob, tag), m => m.Name.LocalName == "MeetingCancellation" && m.T("RecurrenceId") is null);
+    }
 }
