@@ -53,6 +53,8 @@ public class SeriesCalendarWeek
     private (Series Series, ModifiedOccurrence[] Modified, DateTime[] Deleted)[] fresh = [];
     private PreparedSeries[] prepared = [];
     private readonly List<Occurrence> into = [];
+    private readonly List<int> candidates = [];
+    private SeriesIndex index = new([]);
     private DateTime weekFrom;
 
     [Params(300, 3000)]
@@ -80,6 +82,7 @@ public class SeriesCalendarWeek
         }
 
         prepared = [.. fresh.Select(f => new PreparedSeries(f.Series, f.Modified, f.Deleted))];
+        index = new SeriesIndex(prepared);
         weekFrom = TimeZones.ToUtc(new DateTime(2027, 3, 22), Paris);
     }
 
@@ -102,6 +105,20 @@ public class SeriesCalendarWeek
         foreach (var series in prepared)
         {
             series.AppendOccurrences(weekFrom, weekFrom.AddDays(7), into);
+        }
+
+        return into.Count;
+    }
+
+    [Benchmark(Description = "only the series the SeriesIndex names")]
+    public int Indexed()
+    {
+        into.Clear();
+        candidates.Clear();
+        index.Candidates(weekFrom, weekFrom.AddDays(7), candidates);
+        foreach (var i in candidates)
+        {
+            prepared[i].AppendOccurrences(weekFrom, weekFrom.AddDays(7), into);
         }
 
         return into.Count;

@@ -387,6 +387,81 @@ public static partial class MeetingWorkflow
         }
     }
 
+    /// <summary>
+    /// A series update sent to all reaches those invited to one occurrence alone too (they hold it as an orphan
+    /// instance, outside the series' attendee lists, so the series' update never names them): each kept exception not yet
+    /// passed sends its attendees who are not the series' a request for that occurrence as the update leaves it (an
+    /// InformationalUpdate to one who answered it, unless its time moved), and their instance follows it. The exception's
+    /// sequence number moves on past the series' so their client takes it as newer than what it holds.
+    /// </summary>
+    private static void UpdateExceptionOnlyAttendees(Decision decision, Item old, Item after, Mailbox organizer, IReadOnlyCollection<string> seriesAttendees, IReadOnlyDictionary<string, MeetingView> attendees, WorkflowContext context)
+    {
+        foreach (var exception in after.Exceptions ?? [])
+        {
+            var original = exception.OriginalStartUtc;
+            if (OccurrenceOf(old, original) is not { } before || OccurrenceOf(after, original) is not { } now || now.Start <= context.Now)
+            {
+                continue;
+            }
+
+            var alone = AttendeeAddresses(now, organizer).Where(a => !seriesAttendees.Contains(a, StringComparer.OrdinalIgnoreCase)).ToList();
+            if (alone.Count == 0)
+            {
+                continue;
+            }
+
+            exception.Changes.AppointmentSequenceNumber = Math.Max(before.AppointmentSequenceNumber, after.AppointmentSequenceNumber) + 1;
+            exception.Changes.DateTimeStamp = context.Now;
+            now = OccurrenceOf(after, original)!;
+            var timeChanged = before.Start != now.Start || before.End != now.End || before.IsAllDayEvent != now.IsAllDayEvent;
+            var startChanged = before.Start != now.Start;
+            var endChanged = before.End != now.End;
+            var locationChanged = !string.Equals(before.Location, now.Location, StringComparison.Ordinal);
+            var highlights = new ChangeHighlights(locationChanged, locationChanged ? now.Location : null, startChanged, startChanged ? now.Start : null, endChanged, endChanged ? now.End : null);
+            foreach (var address in alone)
+            {
+                if (!attendees.TryGetValue(address, out var view))
+                {
+                    decision.Undelivered.Add(address);
+                    continue;
+                }
+
+                var answered = CalendarRules.AllAttendees(before)
+                    .Any(a => a.Mailbox.Is(address) && a.ResponseType is SchemaValues.ResponseTypeType.Accept or SchemaValues.ResponseTypeType.Tentative);
+                var full = timeChanged || !answered;
+                InviteToOccurrence(decision, now, view, full ? SchemaValues.MeetingRequestTypeType.FullUpdate : SchemaValues.MeetingRequestTypeType.InformationalUpdate, highlights, timeChanged, context);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The series is cancelled: those invited to one occurrence alone (its orphan instance's holders, whom the series'
+    /// cancellation does not name) get a cancellation of that occurrence, and their instance is cancelled, for each
+    /// exception not yet passed.
+    /// </summary>
+    private static void CancelExceptionOnlyAttendees(Decision decision, Item master, Mailbox organizer, IReadOnlyCollection<string> seriesAttendees, IReadOnlyDictionary<string, MeetingView> attendees, Body? body, WorkflowContext context)
+    {
+        foreach (var exception in master.Exceptions ?? [])
+        {
+            if (OccurrenceOf(master, exception.OriginalStartUtc) is not { } occurrence || occurrence.Start <= context.Now)
+            {
+                continue;
+            }
+
+            Item? cancellation = null;
+            foreach (var address in AttendeeAddresses(occurrence, organizer).Where(a => !seriesAttendees.Contains(a, StringComparer.OrdinalIgnoreCase)))
+            {
+                if (!attendees.TryGetValue(address, out var view))
+                {
+                    decision.Undelivered.Add(address);
+                    continue;
+                }
+
+                CancelOccurrenceFor(decision, master, occurrence, view, cancellation ??= MeetingMessages.Cancellation(occurrence, body, context.Now), context);
+            }
+        }
+    }
+
     /// <summary>Attendees invited to exceptions of <paramref name="master"/> besides the series' own (their own attendee lists).</summary>
     public static IEnumerable<string> ExceptionAttendeeAddresses(Item master, Mailbox organizer) =>
         (master.Exceptions ?? []).SelectMany(e => AttendeeAddresses(e.Changes, organizer));

@@ -245,7 +245,7 @@ public static partial class MeetingWorkflow
         var isOrganizers = after.Kind == ItemKind.CalendarItem && IsOrganizer(after, organizer) && !after.IsCancelled;
         var oldAddresses = old.IsMeeting ? AttendeeAddresses(old, organizer).ToList() : [];
         var newAddresses = AttendeeAddresses(after, organizer).ToList();
-        if (!isOrganizers || mode == SchemaValues.CalendarItemUpdateOperationType.SendToNone || (newAddresses.Count == 0 && oldAddresses.Count == 0))
+        if (!isOrganizers || mode == SchemaValues.CalendarItemUpdateOperationType.SendToNone || (newAddresses.Count == 0 && oldAddresses.Count == 0 && !ExceptionAttendeeAddresses(after, organizer).Any()))
         {
             decision.Results.Add(decision.Update(before, after));
             return decision;
@@ -313,6 +313,11 @@ public static partial class MeetingWorkflow
 
         // Attendees of the series (still or before) hear through the series' update or cancellation; their calendar items are changed there.
         CancelDroppedExceptions(decision, old, after, organizer, [.. newAddresses, .. oldAddresses], attendees, context);
+        if (toAll)
+        {
+            UpdateExceptionOnlyAttendees(decision, old, after, organizer, [.. newAddresses, .. oldAddresses], attendees, context);
+        }
+
         if (mode.EndsWith("AndSaveCopy", StringComparison.Ordinal) && updated.Count + added.Count > 0)
         {
             SaveRequestCopy(decision, after, updated.Count > 0 ? (timeChanged ? SchemaValues.MeetingRequestTypeType.FullUpdate : SchemaValues.MeetingRequestTypeType.InformationalUpdate) : SchemaValues.MeetingRequestTypeType.NewMeetingRequest, updated.Count > 0 ? highlights : null,
@@ -361,6 +366,7 @@ public static partial class MeetingWorkflow
                 }
             }
 
+            CancelExceptionOnlyAttendees(decision, item, organizer, [.. AttendeeAddresses(item, organizer)], attendees, body, context);
             if (mode == SchemaValues.CalendarItemUpdateOperationType.SendToAllAndSaveCopy)
             {
                 decision.Create(MeetingMessages.SentCopy(MeetingMessages.Cancellation(item, body, context.Now), null), sentCopy ?? Place.In(organizer, MeetingView.SentItems), context);

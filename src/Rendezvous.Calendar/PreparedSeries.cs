@@ -44,6 +44,12 @@ public sealed class PreparedSeries
 
     public Series Series { get; }
 
+    /// <summary>The pattern's arithmetic, for <see cref="SeriesIndex"/>.</summary>
+    internal SeriesGrid Grid => grid;
+
+    /// <summary>The exceptions shown, where they are now, by start: <see cref="SeriesIndex"/> finds them apart from the pattern.</summary>
+    internal ReadOnlySpan<Occurrence> Exceptions => exceptions;
+
     /// <summary>The occurrences overlapping [from, to), in start order, exceptions where they are now, deleted ones left out.</summary>
     public IReadOnlyList<Occurrence> Occurrences(DateTime fromUtc, DateTime toUtc)
     {

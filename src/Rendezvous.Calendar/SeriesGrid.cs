@@ -266,6 +266,39 @@ internal sealed class SeriesGrid
     }
 
     /// <summary>
+    /// For <see cref="SeriesIndex"/>: the pattern's dates as residues, modulo the period, of their day numbers (Daily,
+    /// Weekly: <paramref name="byMonth"/> false) or month numbers (the monthly and yearly patterns), read in the start
+    /// zone and ignoring the range; false for a series of one occurrence, which has no period.
+    /// </summary>
+    internal bool TryPeriod(out bool byMonth, out long period, out long[] residues)
+    {
+        byMonth = pattern.Kind is not (RecurrencePatternKind.Daily or RecurrencePatternKind.Weekly);
+        period = step;
+        if (single)
+        {
+            residues = [];
+            return false;
+        }
+
+        if (weekOffsets.Length == 0)
+        {
+            residues = [FloorMod(origin, step)];
+            return true;
+        }
+
+        residues = new long[weekOffsets.Length];
+        for (var i = 0; i < weekOffsets.Length; i++)
+        {
+            residues[i] = FloorMod(origin + weekOffsets[i], step);
+        }
+
+        return true;
+    }
+
+    /// <summary>For <see cref="SeriesIndex"/>: whole days an occurrence can reach past its start day (at least its length).</summary>
+    internal int ReachDays => allDayDays > 0 ? allDayDays + 1 : (int)Math.Clamp(Math.Ceiling(duration.TotalDays), 0, 36_600);
+
+    /// <summary>
     /// Whether one occurrence would run into the next (ErrorOccurrenceTimeSpanTooBig): the duration against the shortest
     /// gap between consecutive pattern days, measured over the first 64 occurrences (every week's gaps, and five years of
     /// months' lengths, February and the 31sts included).
@@ -470,6 +503,8 @@ internal sealed class SeriesGrid
     private static long MonthNumber(DateOnly date) => (date.Year * 12L) + date.Month - 1;
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    private static long FloorMod(long a, long b) => a - (FloorDiv(a, b) * b);
 
     private static DateOnly Min(DateOnly a, DateOnly b) => a < b ? a : b;
 

@@ -108,9 +108,16 @@ public static class SeriesItems
     /// is one, with the occurrence's own ItemId (same ChangeKey as the master: a change to the series changes it),
     /// Start, End, OriginalStart (its RecurrenceId; the edge's IsRecurring reads it) and CalendarItemType Occurrence or Exception.
     /// </summary>
-    public static Item Materialise(Item master, Occurrence occurrence)
+    public static Item Materialise(Item master, Occurrence occurrence) => Materialise(master, occurrence, master.CloneWithout(SeriesOwn));
+
+    /// <summary>
+    /// <see cref="Materialise(Item, Occurrence)"/> for an occurrence that is only written out (a calendar view): it shares
+    /// the master's values, lists included (<see cref="Item.ReadOnlyCopyWithout"/>), so it must never be changed.
+    /// </summary>
+    public static Item MaterialiseReadOnly(Item master, Occurrence occurrence) => Materialise(master, occurrence, master.ReadOnlyCopyWithout(SeriesOwn));
+
+    private static Item Materialise(Item master, Occurrence occurrence, Item item)
     {
-        var item = master.CloneWithout(SeriesOwn);
         if (occurrence.IsException && ExceptionAt(master, occurrence.OriginalStartUtc) is { } exception)
         {
             ApplyException(item, exception);

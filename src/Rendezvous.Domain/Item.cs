@@ -278,13 +278,26 @@ public sealed class Item
     /// A copy without <paramref name="left"/>'s properties, which are not even copied first: an occurrence is its master
     /// without the series' own properties (the exceptions among them, each an item), and a week view makes dozens.
     /// </summary>
-    public Item CloneWithout(params PropertyDefinition[] left)
+    public Item CloneWithout(params PropertyDefinition[] left) => Copy(left, shared: false);
+
+    /// <summary>
+    /// <see cref="CloneWithout"/> for a copy that is only read, never changed (an occurrence a calendar view writes out):
+    /// it shares this item's values, lists included, so changing one of them would change this item too.
+    /// </summary>
+    public Item ReadOnlyCopyWithout(params PropertyDefinition[] left) => Copy(left, shared: true);
+
+    private Item Copy(PropertyDefinition[] left, bool shared)
     {
         var copy = (Item)MemberwiseClone();
         // The bag copies its lists; nothing here reads through an accessor that adds to this item's bag (a cached master
         // is cloned by concurrent requests, so a clone must only read it).
-        copy.Properties = Properties.Clone(left);
-        copy.fieldChanges = fieldChanges is null ? null : new Dictionary<string, long>(fieldChanges, StringComparer.Ordinal);
+        copy.Properties = shared ? Properties.CloneShared(left) : Properties.Clone(left);
+        copy.fieldChanges = fieldChanges is null || shared ? fieldChanges : new Dictionary<string, long>(fieldChanges, StringComparer.Ordinal);
+        if (shared)
+        {
+            return copy;
+        }
+
         // An exception's overrides are an item of their own: a copy changed must not change the original's.
         if (copy.Exceptions is { } exceptions)
         {

@@ -91,9 +91,10 @@ public static class AvailabilityService
 
         // A master's row also holds its first occurrence's times, so the single items' window may hold it too.
         var items = singles.Where(i => !series.IsMaster(i.Id)).ToList();
+        // Free/busy, suggestions and a room's decision only read them: each occurrence shares its master's values.
         foreach (var (master, occurrence) in series.Occurrences())
         {
-            items.Add(SeriesItems.Materialise(master.Master, occurrence));
+            items.Add(SeriesItems.MaterialiseReadOnly(master.Master, occurrence));
         }
 
         return items;

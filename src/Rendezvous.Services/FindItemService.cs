@@ -140,9 +140,12 @@ public static class FindItemService
         return new Page<Item>(all, total, all.Count == total, all.Count, null);
     }
 
-    /// <summary>One entry of a calendar view: a single item, or occurrence <see cref="Occurrence"/> of the master <see cref="Item"/>.</summary>
+    /// <summary>
+    /// One entry of a calendar view: a single item, or occurrence <see cref="Occurrence"/> of the master <see cref="Item"/>.
+    /// A view's items are only written out, so an occurrence shares its master's values (no list copied).
+    /// </summary>
     private readonly record struct ViewEntry(DateTime Start, Item Item, Occurrence Occurrence)
     {
-        public Item Materialise() => Occurrence.Index == 0 ? Item : SeriesItems.Materialise(Item, Occurrence);
+        public Item Materialise() => Occurrence.Index == 0 ? Item : SeriesItems.MaterialiseReadOnly(Item, Occurrence);
     }
 }

@@ -199,7 +199,8 @@ public static class MeetingService
             }
 
             var (organizer, placed) = await PlaceAsync(session, item);
-            var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), MeetingKey.Of(item));
+            // Those invited to one occurrence alone are told too (MeetingWorkflow.Cancel).
+            var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner).Concat(MeetingWorkflow.ExceptionAttendeeAddresses(item, organizer.Owner)), MeetingKey.Of(item));
             var to = Place.In(organizer.Owner, placed.Folder == MeetingView.DeletedItems ? "recoverableitemsdeletions" : MeetingView.DeletedItems);
             return MeetingWorkflow.Cancel(placed, organizer.Owner, response.Body, mode, attendees, to, saved, MeetingRunner.Context(session));
         });
@@ -281,7 +282,7 @@ public static class MeetingService
         MeetingRunner.RunOnItemAsync(session, reference, async item =>
         {
             var (organizer, placed) = await PlaceAsync(session, item);
-            var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner), MeetingKey.Of(item));
+            var attendees = await MeetingRunner.LocalViewsAsync(session, MeetingWorkflow.AttendeeAddresses(item, organizer.Owner).Concat(MeetingWorkflow.ExceptionAttendeeAddresses(item, organizer.Owner)), MeetingKey.Of(item));
             return MeetingWorkflow.Cancel(placed, organizer.Owner, null, mode, attendees, to, null, MeetingRunner.Context(session));
         });
 

@@ -8,13 +8,14 @@ namespace Rendezvous.Services;
 /// <summary>A kept master with what expanding it needs, worked out once: its series, its modified occurrences and its grid.</summary>
 public sealed record KeptSeries(Item Master, Series Series, IReadOnlyCollection<ModifiedOccurrence> Modified)
 {
-    private readonly PreparedSeries prepared = new(Series, Modified, Master.DeletedOccurrences);
+    /// <summary>The series' grid, exceptions and deletions worked out once.</summary>
+    public PreparedSeries Prepared { get; } = new(Series, Modified, Master.DeletedOccurrences);
 
     /// <summary>The master's occurrences overlapping [from, to), exceptions where they are now, deleted ones left out.</summary>
-    public IReadOnlyList<Occurrence> Occurrences(DateTime fromUtc, DateTime toUtc) => prepared.Occurrences(fromUtc, toUtc);
+    public IReadOnlyList<Occurrence> Occurrences(DateTime fromUtc, DateTime toUtc) => Prepared.Occurrences(fromUtc, toUtc);
 
     /// <summary><see cref="Occurrences"/> appended to <paramref name="into"/>, nothing allocated when the window holds none.</summary>
-    public void AppendOccurrences(DateTime fromUtc, DateTime toUtc, List<Occurrence> into) => prepared.AppendOccurrences(fromUtc, toUtc, into);
+    public void AppendOccurrences(DateTime fromUtc, DateTime toUtc, List<Occurrence> into) => Prepared.AppendOccurrences(fromUtc, toUtc, into);
 }
 
 /// <summary>The series of one calendar folder for one window: the masters whose series bounds overlap it.</summary>
@@ -45,13 +46,24 @@ public sealed class SeriesWindow
     /// </summary>
     public bool IsMaster(string itemId) => overlapping > 0 && folder.Overlaps(itemId, Start.Ticks, End.Ticks);
 
-    /// <summary>The occurrences and exceptions in the window of every master, master by master, each master's in start order.</summary>
+    /// <summary>
+    /// The occurrences and exceptions in the window of every master, master by master, each master's in start order.
+    /// Only the masters the folder's <see cref="SeriesIndex"/> names are asked: the cost follows the occurrences.
+    /// </summary>
     public List<(KeptSeries Series, Occurrence Occurrence)> Occurrences()
     {
         var found = new List<(KeptSeries, Occurrence)>();
         var one = new List<Occurrence>();
-        for (var i = 0; i < overlapping; i++)
+        var candidates = new List<int>();
+        folder.Index.Candidates(Start, End, candidates);
+        foreach (var i in candidates)
         {
+            if (i >= overlapping)
+            {
+                // Ascending: the rest start after the window.
+                break;
+            }
+
             var entry = folder.Masters[i];
             if (entry.EndTicks is { } endTicks && endTicks <= Start.Ticks)
             {
@@ -146,6 +158,9 @@ public sealed class SeriesCache
     {
         private readonly Dictionary<string, Entry> byId;
 
+        // Built at most a few times over when windows race for it: each build is the same, and a reference is written whole.
+        private SeriesIndex? index;
+
         public FolderSeries(long stamp, List<Entry> masters)
         {
             Stamp = stamp;
@@ -167,6 +182,9 @@ public sealed class SeriesCache
         public long Stamp { get; }
 
         public Entry[] Masters { get; }
+
+        /// <summary>The masters' index by pattern period, by position in <see cref="Masters"/>; built by the first window that asks.</summary>
+        public SeriesIndex Index => index ??= new SeriesIndex([.. Masters.Select(static m => m.Kept.Prepared)]);
 
         /// <summary>How many masters' series start before <paramref name="ticks"/> (they come first).</summary>
         public int StartingBefore(long ticks)

@@ -95,3 +95,34 @@ public sealed class PreparedSeriesTests
         Assert.Equal([0, 1], into.Select(o => o.Index));
     }
 }
+
+/// <summary>A calendar view's occurrences share their master's values (SeriesItems.MaterialiseReadOnly): the same item, and the master untouched.</summary>
+public sealed class ReadOnlyOccurrenceTests
+{
+    [Fact]
+    public void A_read_only_occurrence_is_the_occurrence_and_changing_its_own_fields_leaves_the_master_as_it_was()
+    {
+        var mailbox = Guid.NewGuid().ToString();
+        var nine = new DateTime(2030, 3, 4, 9, 0, 0, DateTimeKind.Utc);
+        var master = new Domain.Item
+        {
+            Id = EwsIds.NewItemId(mailbox), MailboxId = mailbox, Kind = ItemKind.CalendarItem, Subject = "Planning", Start = nine, End = nine.AddHours(1),
+            StartTimeZone = new TimeZoneRef("UTC", "UTC"), Categories = ["Blue", "Team"],
+            RequiredAttendees = [new Attendee(new EmailAddress("Bob", "bob@example.com"))],
+            Recurrence = new Recurrence(new RecurrencePattern(RecurrencePatternKind.Daily), new RecurrenceRange(RecurrenceRangeKind.NoEnd, new DateOnly(2030, 3, 4))),
+        };
+        var second = RecurrenceExpansion.OccurrenceAt(SeriesItems.SeriesOf(master)!, 2)!.Value;
+
+        var shared = SeriesItems.MaterialiseReadOnly(master, second);
+        var copied = SeriesItems.Materialise(master, second);
+        Assert.Equal(copied.Properties.Entries.Select(e => (e.Key.Element, e.Value is System.Collections.IEnumerable and not string ? string.Join(",", ((System.Collections.IEnumerable)e.Value).Cast<object>()) : e.Value.ToString())).Order(),
+            shared.Properties.Entries.Select(e => (e.Key.Element, e.Value is System.Collections.IEnumerable and not string ? string.Join(",", ((System.Collections.IEnumerable)e.Value).Cast<object>()) : e.Value.ToString())).Order());
+        Assert.Null(shared.Recurrence);
+        Assert.Same(master.Categories, shared.Categories);
+
+        shared.Subject = "Changed";
+        shared.Start = nine.AddDays(9);
+        Assert.Equal(("Planning", nine), (master.Subject, master.Start));
+        Assert.NotNull(master.Recurrence);
+    }
+}

@@ -304,6 +304,71 @@ public class RecurringMeetingTests(ServerFixture server)
         var cancellation = Assert.Single(await InboxAsync(Bob, tag), m => m.Name.LocalName == "MeetingCancellation");
         Assert.Equal("2031-03-24T09:00:00Z", cancellation.T("RecurrenceId"));
     }
+
+    [Fact]
+    public async Task Regression_series_updates_reach_attendees_invited_to_one_exception_only()
+    {
+        var tag = Tag();
+        var aliceMaster = (await server.CallAsync(Alice, Requests.CreateMeeting("Design " + tag, [Bob], "2031-03-17T09:00:00Z", "2031-03-17T10:00:00Z", WeeklyFourMondays))).Ok().ItemId().Id;
+        var bobMaster = AssociatedId(Assert.Single(await InboxAsync(Bob, tag)));
+        // Carol joins Bob on the second occurrence alone, and accepts it: she holds that occurrence as an orphan instance.
+        (await server.CallAsync(Alice, UpdateOccurrence(aliceMaster, 2, "calendar:RequiredAttendees",
+            $"<t:RequiredAttendees><t:Attendee><t:Mailbox><t:EmailAddress>{Bob}</t:EmailAddress></t:Mailbox></t:Attendee><t:Attendee><t:Mailbox><t:EmailAddress>{Carol}</t:EmailAddress></t:Mailbox></t:Attendee></t:RequiredAttendees>"))).Ok();
+        var invitation = Assert.Single(await InboxAsync(Carol, tag));
+        var carolsInstance = AssociatedId(invitation);
+        (await server.CallAsync(Carol, Respond("AcceptItem", invitation.ItemId().Id))).Ok();
+
+        // Alice renames and relocates the series.
+        (await server.CallAsync(Alice, $"""
+            <m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations="SendToAllAndSaveCopy">
+              <m:ItemChanges><t:ItemChange>
+                <t:ItemId Id="{aliceMaster}"/>
+                <t:Updates>
+                  <t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:CalendarItem><t:Subject>Design review {tag}</t:Subject></t:CalendarItem></t:SetItemField>
+                  <t:SetItemField><t:FieldURI FieldURI="calendar:Location"/><t:CalendarItem><t:Location>Room 7</t:Location></t:CalendarItem></t:SetItemField>
+                </t:Updates>
+              </t:ItemChange></m:ItemChanges>
+            </m:UpdateItem>
+            """)).Ok();
+
+        // Carol's instance follows, keeps her answer and its own time, and she is told of it for that occurrence.
+        var instance = await GetAsync(Carol, carolsInstance);
+        Assert.Equal(("Design review " + tag, "Room 7", "Accept", "2031-03-24T09:00:00Z", "2031-03-24T09:00:00Z"),
+            (instance.T("Subject")!, instance.T("Location")!, instance.T("MyResponseType")!, instance.T("Start")!, instance.T("RecurrenceId")!));
+        var update = Assert.Single(await InboxAsync(Carol, tag), m => m.Name.LocalName == "MeetingRequest" && m.T("IsOutOfDate") == "false");
+        Assert.Equal(("InformationalUpdate", "2031-03-24T09:00:00Z", "Room 7", carolsInstance),
+            (update.T("MeetingRequestType")!, update.T("RecurrenceId")!, update.T("Location")!, AssociatedId(update)));
+        Assert.Null(update.Element(T + "Recurrence"));
+
+        // The series' attendee hears through the series update alone, and the exception keeps Carol's tracking.
+        Assert.Single(await InboxAsync(Bob, tag), m => m.Name.LocalName == "MeetingRequest" && m.T("RecurrenceId") is null && m.T("MeetingRequestType") != "NewMeetingRequest");
+        Assert.Equal("Room 7", (await OccurrenceAsync(Bob, bobMaster, 2)).T("Location"));
+        Assert.Equal("Accept", (await OccurrenceAsync(Alice, aliceMaster, 2)).AttendeeRow(Carol).Element(T + "ResponseType")!.Value);
+    }
+
+    [Fact]
+    public async Task Regression_cancelling_the_series_reaches_attendees_invited_to_one_exception_only()
+    {
+        var tag = Tag();
+        var aliceMaster = (await server.CallAsync(Alice, Requests.CreateMeeting("Offsite " + tag, [Bob], "2031-03-17T09:00:00Z", "2031-03-17T10:00:00Z", WeeklyFourMondays))).Ok().ItemId().Id;
+        (await server.CallAsync(Alice, UpdateOccurrence(aliceMaster, 3, "calendar:RequiredAttendees",
+            $"<t:RequiredAttendees><t:Attendee><t:Mailbox><t:EmailAddress>{Bob}</t:EmailAddress></t:Mailbox></t:Attendee><t:Attendee><t:Mailbox><t:EmailAddress>{Carol}</t:EmailAddress></t:Mailbox></t:Attendee></t:RequiredAttendees>"))).Ok();
+        var invitation = Assert.Single(await InboxAsync(Carol, tag));
+        var carolsInstance = AssociatedId(invitation);
+        (await server.CallAsync(Carol, Respond("AcceptItem", invitation.ItemId().Id))).Ok();
+
+        (await server.CallAsync(Alice, $"""
+            <m:DeleteItem DeleteType="MoveToDeletedItems" SendMeetingCancellations="SendToAllAndSaveCopy">
+              <m:ItemIds><t:ItemId Id="{aliceMaster}"/></m:ItemIds>
+            </m:DeleteItem>
+            """)).Ok();
+
+        // Carol's instance is cancelled, and she is told for that occurrence.
+        Assert.Equal("true", (await GetAsync(Carol, carolsInstance)).T("IsCancelled"));
+        var cancellation = Assert.Single(await InboxAsync(Carol, tag), m => m.Name.LocalName == "MeetingCancellation");
+        Assert.Equal("2031-03-31T09:00:00Z", cancellation.T("RecurrenceId"));
+        Assert.Single(await InboxAsync(Bob, tag), m => m.Name.LocalName == "MeetingCancellation" && m.T("RecurrenceId") is null);
+    }
 }
 
 /// <summary><see cref="RecurringMeetingTests"/> with the server on PostgreSQL.</summary>
