@@ -107,7 +107,7 @@ internal static class GrantCommands
         return 0;
     }
 
-    private static async Task<UserRecord> UserAsync(SqliteMailStore store, string address, CancellationToken cancellationToken)
+    private static async Task<UserRecord> UserAsync(IMailStore store, string address, CancellationToken cancellationToken)
     {
         AdminCommands.CheckAddress(address);
         return await store.FindUserAsync(address, cancellationToken) ?? throw new CommandException($"no user {address}");

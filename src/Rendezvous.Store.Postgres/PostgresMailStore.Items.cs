@@ -291,6 +291,8 @@ public sealed partial class PostgresMailStore
                 await InsertFolder(connection, tx, folder, cancellationToken);
             }
 
+            // After the folder inserts (a new folder's set may be among them), in this write's savepoint.
+            await WritePermissionsAsync(connection, tx, changes, cancellationToken);
             foreach (var folder in changes.FolderUpdates)
             {
                 folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);

@@ -282,6 +282,13 @@ public sealed partial class PostgresMailStore : IMailStore
         var changed = 0;
         await WriteAsync(async (connection, tx) =>
         {
+            // The rights others hold over this mailbox go with it (its own go by the foreign key).
+            await using (var grants = connection.Command(
+                "DELETE FROM grants WHERE principal_mailbox_id IN (SELECT mailbox_id FROM users WHERE lower(address) = lower(@a));", tx, ("a", address)))
+            {
+                await grants.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await using var cmd = connection.Command("DELETE FROM users WHERE lower(address) = lower(@a);", tx, ("a", address));
             changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);

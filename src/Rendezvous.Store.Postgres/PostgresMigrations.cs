@@ -5,7 +5,7 @@ namespace Rendezvous.Store.Postgres;
 /// <summary>
 /// The PostgreSQL store's schema, as migrations applied in order at open (or by <c>rdv migrate</c>), each once, under an
 /// advisory lock so that several nodes starting at once apply them once. Append a migration; never edit one.
-/// The schema is SQLite's as of its migration 14, in PostgreSQL's terms: addresses are matched case-insensitively by
+/// Migration 1 is SQLite's schema as of its migration 14, and 2 to 4 its 15 to 17, in PostgreSQL's terms: addresses are matched case-insensitively by
 /// lower() indexes (SQLite's COLLATE NOCASE), insertion order is a bigserial (SQLite's rowid), the counts and moves
 /// SQLite keeps by triggers are kept by trigger functions.
 /// </summary>
@@ -176,6 +176,53 @@ internal static class PostgresMigrations
             RETURN NULL;
         END $$;
         CREATE TRIGGER items_updated AFTER UPDATE OF folder_id, is_unread, start_ticks, end_ticks ON items FOR EACH ROW EXECUTE FUNCTION items_updated();
+        """,
+        // 2: folder permissions (SQLite's migration 15, issue 18 §1): a folder's permission set, one row per grantee (a
+        // user's mailbox id, '~default' or '~anonymous'; no foreign key to users, as in SQLite: a removed user's rows stay,
+        // unread). The item scopes and read access are the domain's enum values. A folder without rows has the defaults.
+        """
+        CREATE TABLE folder_permissions (
+            folder_id text NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            grantee text NOT NULL,
+            can_create_items boolean NOT NULL,
+            can_create_subfolders boolean NOT NULL,
+            is_folder_owner boolean NOT NULL,
+            is_folder_visible boolean NOT NULL,
+            is_folder_contact boolean NOT NULL,
+            edit_items integer NOT NULL,
+            delete_items integer NOT NULL,
+            read_items integer NOT NULL,
+            PRIMARY KEY (folder_id, grantee)
+        );
+        """,
+        // 3: grants (SQLite's migration 16, issue 18 §3, §4): impersonation, Send As and Send on Behalf. principal_mailbox_id
+        // is '*' for every mailbox (impersonation only), so it names no foreign key: RemoveUserAsync deletes the rows over
+        // a removed user, the grantee's go by the foreign key.
+        """
+        CREATE TABLE grants (
+            grantee_mailbox_id text NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            kind text NOT NULL,
+            principal_mailbox_id text NOT NULL,
+            PRIMARY KEY (grantee_mailbox_id, kind, principal_mailbox_id)
+        );
+        CREATE INDEX grants_principal ON grants (principal_mailbox_id, kind);
+        """,
+        // 4: delegates (SQLite's migration 17, issue 18 §2): a principal's delegates in the order added (position), their
+        // two settings that are not folder permissions, and the principal's DeliverMeetingRequests (no row: the default).
+        """
+        CREATE TABLE delegates (
+            principal_id text NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            delegate_id text NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            view_private_items boolean NOT NULL DEFAULT false,
+            receive_copies boolean NOT NULL DEFAULT false,
+            position bigint NOT NULL,
+            PRIMARY KEY (principal_id, delegate_id)
+        );
+        CREATE INDEX delegates_by_delegate ON delegates (delegate_id);
+        CREATE TABLE delegation_settings (
+            principal_id text PRIMARY KEY REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            deliver_meeting_requests text NOT NULL
+        );
         """,
     ];
 

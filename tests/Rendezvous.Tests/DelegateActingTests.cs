@@ -9,7 +9,7 @@ namespace Rendezvous.Tests;
 /// item), the propose-new-time loop of docs/seed with the assistant proposing for the manager, organizing in the
 /// manager's calendar; each sent From the manager with the assistant as Sender and logged; and refused without the rights.
 /// </summary>
-public sealed class DelegateActingTests(GrantsFixture server) : IClassFixture<GrantsFixture>
+public abstract class DelegateActingCases(GrantsFixture server)
 {
     private static readonly XNamespace T = EwsResponse.T;
     private static readonly XNamespace M = EwsResponse.M;
@@ -186,3 +186,9 @@ public sealed class DelegateActingTests(GrantsFixture server) : IClassFixture<Gr
         Assert.Empty(await FindAsync(organizer, "inbox", subject, "MeetingResponse"));
     }
 }
+
+/// <summary>On the data folder's SQLite store.</summary>
+public sealed class DelegateActingTests(GrantsFixture server) : DelegateActingCases(server), IClassFixture<GrantsFixture>;
+
+/// <summary>The same on the PostgreSQL store (its grant, delegate and permission tables).</summary>
+public sealed class PostgresDelegateActingTests(PostgresGrantsFixture server) : DelegateActingCases(server), IClassFixture<PostgresGrantsFixture>;

@@ -9,7 +9,7 @@ namespace Rendezvous.Tests;
 /// their errors as Exchange gives them, and the principal's meeting requests delivered as its DeliverMeetingRequests says.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class DelegateTests(ServerFixture server)
+public class DelegateTests(ServerFixture server)
 {
     private static readonly XNamespace T = EwsResponse.T;
     private static readonly XNamespace M = EwsResponse.M;
@@ -301,3 +301,7 @@ public sealed class DelegateTests(ServerFixture server)
         Assert.Single(await InboxRequestsAsync(manager, "Retro"));
     }
 }
+
+/// <summary>The same on the PostgreSQL store (its permission and delegate tables).</summary>
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresDelegateTests(PostgresServerFixture server) : DelegateTests(server);

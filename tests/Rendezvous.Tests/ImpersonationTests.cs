@@ -13,7 +13,7 @@ namespace Rendezvous.Tests;
 /// users are the shared ones, a service account allowed to impersonate every mailbox, one allowed a list, and one with
 /// no grant at all.
 /// </summary>
-public sealed class GrantsFixture : IAsyncLifetime
+public class GrantsFixture : IAsyncLifetime
 {
     public const string Service = "booking-svc@example.com";
     public const string Scoped = "crm-svc@example.com";
@@ -40,6 +40,7 @@ public sealed class GrantsFixture : IAsyncLifetime
             DataDirectory = DataDirectory,
             SignIn = new SignInPolicy { FreeFailuresPerAccount = 10_000, FreeFailuresPerClient = 10_000 },
         };
+        await ConfigureAsync(options);
         Server = await RendezvousServer.StartAsync(options, b => b.AddProvider(new StructuredLoggerProvider(log)).SetMinimumLevel(LogLevel.Information));
         foreach (var (address, name) in new[] { (ServerFixture.Alice, "Alice Martin"), (ServerFixture.Bob, "Bob Durand"), (ServerFixture.Carol, "Carol Petit"), (Service, "Booking"), (Scoped, "CRM"), (Nobody, "Intern") })
         {
@@ -55,10 +56,17 @@ public sealed class GrantsFixture : IAsyncLifetime
 
     public async Task<string> IdOf(string address) => (await Store.FindUserAsync(address, CancellationToken.None))!.MailboxId;
 
+    /// <summary>Where the server's store is (by default the data folder's SQLite).</summary>
+    protected virtual Task ConfigureAsync(ServerOptions options) => Task.CompletedTask;
+
+    /// <summary>What a store made by <see cref="ConfigureAsync"/> needs once the server stopped.</summary>
+    protected virtual Task CleanUpAsync() => Task.CompletedTask;
+
     public async Task DisposeAsync()
     {
         Http.Dispose();
         await Server.DisposeAsync();
+        await CleanUpAsync();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
@@ -110,7 +118,7 @@ public sealed class GrantsFixture : IAsyncLifetime
 /// Issue 18 §4: ExchangeImpersonation acts as the mailbox an administrator let the account impersonate (all, or a
 /// list), for every operation; without the grant, the fault Exchange gives, the same whether the mailbox exists or not.
 /// </summary>
-public sealed class ImpersonationTests(GrantsFixture server) : IClassFixture<GrantsFixture>
+public abstract class ImpersonationCases(GrantsFixture server)
 {
     private static readonly XNamespace T = EwsResponse.T;
     private static readonly XNamespace M = EwsResponse.M;
@@ -305,5 +313,31 @@ public sealed class ImpersonationTests(GrantsFixture server) : IClassFixture<Gra
         Assert.Equal(ImpersonationOutcome.Denied, Grants.Impersonation(listed, "alice")); // send-as is no impersonation
         Assert.Equal(ImpersonationOutcome.Denied, Grants.Impersonation(listed, null));
         Assert.Equal(ImpersonationOutcome.Denied, Grants.Impersonation([], "alice"));
+    }
+}
+
+/// <summary>On the data folder's SQLite store.</summary>
+public sealed class ImpersonationTests(GrantsFixture server) : ImpersonationCases(server), IClassFixture<GrantsFixture>;
+
+/// <summary>The same on the PostgreSQL store (its grant, delegate and permission tables).</summary>
+public sealed class PostgresImpersonationTests(PostgresGrantsFixture server) : ImpersonationCases(server), IClassFixture<PostgresGrantsFixture>;
+
+/// <summary><see cref="GrantsFixture"/>'s server on PostgreSQL: a database of its own (<see cref="PostgresCluster"/>).</summary>
+public sealed class PostgresGrantsFixture : GrantsFixture
+{
+    private string? connectionString;
+
+    protected override async Task ConfigureAsync(ServerOptions options)
+    {
+        connectionString = await PostgresCluster.CreateDatabaseAsync();
+        options.Store = new StoreLocation(StoreKind.Postgres, options.DataDirectory, connectionString);
+    }
+
+    protected override async Task CleanUpAsync()
+    {
+        if (connectionString is not null)
+        {
+            await PostgresCluster.DropDatabaseAsync(connectionString);
+        }
     }
 }

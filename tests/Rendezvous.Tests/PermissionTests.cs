@@ -12,7 +12,7 @@ namespace Rendezvous.Tests;
 /// uses mailboxes of its own, so no grant leaks into another test.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class PermissionTests(ServerFixture server)
+public class PermissionTests(ServerFixture server)
 {
     private static readonly XNamespace T = EwsResponse.T;
     private static readonly XNamespace M = EwsResponse.M;
@@ -571,3 +571,7 @@ public sealed class PermissionTests(ServerFixture server)
             lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
     }
 }
+
+/// <summary>The same on the PostgreSQL store (its permission and delegate tables).</summary>
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresPermissionTests(PostgresServerFixture server) : PermissionTests(server);

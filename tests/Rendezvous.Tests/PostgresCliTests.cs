@@ -30,6 +30,16 @@ public sealed class PostgresCliTests : IAsyncLifetime
         Assert.Equal(0, (await Processes.RunAsync(Rdv("group", "add", "team@example.com", "dana@example.com"))).ExitCode);
         Assert.Equal(0, (await Processes.RunAsync(Rdv("user", "working-hours", "dana@example.com", "--start", "09:00", "--end", "17:00", "--days", "Mon,Tue", "--tz", "Europe/Paris"))).ExitCode);
 
+        // Grants (rdv user grant-*, grants, revoke-*) on the same database.
+        Assert.Equal(0, (await Processes.RunAsync(Rdv("user", "add", "svc@example.com", "--password-stdin"), "x\n")).ExitCode);
+        var granted = await Processes.RunAsync(Rdv("user", "grant-send-as", "svc@example.com", "--for", "dana@example.com"));
+        Assert.True(granted.ExitCode == 0, granted.Stderr);
+        Assert.Equal(0, (await Processes.RunAsync(Rdv("user", "grant-impersonation", "svc@example.com"))).ExitCode);
+        var grants = await Processes.RunAsync(Rdv("user", "grants", "svc@example.com"));
+        Assert.Equal(["impersonation\tevery mailbox", "send-as\tdana@example.com"], grants.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal(0, (await Processes.RunAsync(Rdv("user", "revoke-impersonation", "svc@example.com"))).ExitCode);
+        Assert.Equal("send-as\tdana@example.com", (await Processes.RunAsync(Rdv("user", "grants", "svc@example.com"))).Stdout.Trim());
+
         // The environment names the store as well as the options do.
         var list = Processes.Rdv("user", "list");
         list.Environment["RDV_STORE"] = "postgres";

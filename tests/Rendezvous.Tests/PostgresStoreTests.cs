@@ -95,6 +95,38 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_database_of_the_first_schema_gets_the_sharing_tables_and_keeps_its_users()
+    {
+        var ct = CancellationToken.None;
+        string alice;
+        await using (var store = await PostgresMailStore.OpenAsync(connectionString, ct))
+        {
+            alice = (await store.AddUserAsync("alice@example.com", "Alice", "x", ct)).MailboxId;
+        }
+
+        // Rewound to the schema as merged (migration 1): without the tables of migrations 2 to 4.
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await Exec(connection, null, "DROP TABLE folder_permissions, grants, delegates, delegation_settings; UPDATE rendezvous_schema SET version = 1;");
+        }
+
+        Assert.Equal(PostgresMigrations.Latest - 1, await PostgresMailStore.MigrateAsync(connectionString, ct));
+        await using (var store = await PostgresMailStore.OpenAsync(connectionString, ct))
+        {
+            var bob = (await store.AddUserAsync("bob@example.com", "Bob", "x", ct)).MailboxId;
+            Assert.True(await store.AddGrantAsync(bob, GrantKind.SendAs, alice, ct));
+            Assert.True(await store.SaveDelegateAsync(alice, new DelegateEntry(bob, false, true), add: true, ct));
+            var inbox = (await store.GetDistinguishedFolderAsync(alice, "inbox", ct))!;
+            var set = new ChangeSet();
+            set.Permissions.Add((inbox.Id, [new PermissionEntry(Grantee.Default, FolderRights.Of(PermissionLevel.Reviewer))]));
+            await store.ApplyAsync(set, ct);
+            Assert.Equal(FolderRights.Of(PermissionLevel.Reviewer), await store.GetRightsAsync(inbox.Id, bob, ct));
+            Assert.Equal([alice], await store.GetPrincipalsOfAsync(bob, ct));
+        }
+    }
+
+    [Fact]
     public async Task The_opener_gives_the_store_its_location_names_and_refuses_an_unknown_one()
     {
         await using (var store = await MailStores.OpenAsync(StoreLocation.Parse("postgres", connectionString, "unused"), CancellationToken.None))
@@ -113,7 +145,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.DoesNotContain("secret", StoreLocation.Parse("postgres", "Host=db;Database=rdv;Username=rdv;Password=secret", "x").Description, StringComparison.Ordinal);
     }
 
-    private static async Task Exec(NpgsqlConnection connection, NpgsqlTransaction tx, string sql)
+    private static async Task Exec(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql)
     {
         await using var cmd = new NpgsqlCommand(sql, connection, tx);
         await cmd.ExecuteNonQueryAsync();

@@ -11,7 +11,7 @@ namespace Rendezvous.Tests;
 /// principal and Sender the caller; without either ErrorSendAsDenied and nothing is delivered. Each send for another
 /// is one structured access log line. And the scenario of §4: a service account books a meeting for 20 mailboxes.
 /// </summary>
-public sealed class SendAsTests(GrantsFixture server) : IClassFixture<GrantsFixture>
+public abstract class SendAsCases(GrantsFixture server)
 {
     private static readonly XNamespace T = EwsResponse.T;
     private const string Carol = ServerFixture.Carol;
@@ -203,3 +203,9 @@ public sealed class SendAsTests(GrantsFixture server) : IClassFixture<GrantsFixt
         Assert.Equal(62, server.AccessLines.Count(l => l.Values.GetValueOrDefault("Access") == "impersonation" && (l.Values.GetValueOrDefault("Mailbox") ?? "").Contains(tag, StringComparison.Ordinal)));
     }
 }
+
+/// <summary>On the data folder's SQLite store.</summary>
+public sealed class SendAsTests(GrantsFixture server) : SendAsCases(server), IClassFixture<GrantsFixture>;
+
+/// <summary>The same on the PostgreSQL store (its grant, delegate and permission tables).</summary>
+public sealed class PostgresSendAsTests(PostgresGrantsFixture server) : SendAsCases(server), IClassFixture<PostgresGrantsFixture>;

@@ -569,6 +569,170 @@ public abstract class StoreContractTests : IAsyncLifetime
         var placed = await store.GetMeetingItemsAsync(user.MailboxId, "uid-weekly", CancellationToken.None);
         Assert.Equal([(master.Id, "calendar")], placed.Select(p => (p.Item.Id, p.Folder)));
     }
+
+    [Fact]
+    public async Task Permission_sets_are_replaced_whole_read_in_order_and_answer_the_rights_lookup()
+    {
+        var store = await OpenAsync();
+        var ct = CancellationToken.None;
+        var (owner, inbox) = await UserAsync(store, "owner@example.com");
+        var bob = await store.AddUserAsync("bob@example.com", "Bob", "x", ct);
+        var amy = await store.AddUserAsync("Amy@example.com", "Amy", "x", ct);
+        var carl = await store.AddUserAsync("carl@example.com", "Carl", "x", ct);
+        var calendar = (await store.GetDistinguishedFolderAsync(owner.MailboxId, "calendar", ct))!;
+
+        // Never set: no set, no rights (the defaults apply).
+        Assert.Null(await store.GetPermissionsAsync(inbox.Id, ct));
+        Assert.Null(await store.GetRightsAsync(inbox.Id, bob.MailboxId, ct));
+        Assert.Empty(await store.GetPermissionsAsync([inbox.Id, calendar.Id], ct));
+        Assert.Empty(await store.GetPermissionsAsync(Array.Empty<string>(), ct));
+
+        var custom = FolderRights.Of(PermissionLevel.Author) with { IsFolderContact = true, ReadItems = ReadAccess.TimeAndSubjectAndLocation };
+        var reviewer = FolderRights.Of(PermissionLevel.Reviewer);
+        var changeNumber = (await store.GetFolderAsync(inbox.Id, ct))!.ChangeNumber;
+        var set = new ChangeSet();
+        set.Permissions.Add((inbox.Id, [
+            new PermissionEntry(Grantee.User(bob.MailboxId, bob.Address, "Bob"), custom),
+            new PermissionEntry(Grantee.Anonymous, FolderRights.None),
+            new PermissionEntry(Grantee.User(amy.MailboxId, amy.Address, "Amy"), FolderRights.Of(PermissionLevel.Editor)),
+            new PermissionEntry(Grantee.Default, reviewer),
+        ]));
+        Assert.False(set.IsEmpty);
+        await store.ApplyAsync(set, ct);
+
+        // Default, Anonymous, then users by address whatever its case; the rights as written (Custom kept).
+        var stored = (await store.GetPermissionsAsync(inbox.Id, ct))!;
+        Assert.Equal([GranteeKind.Default, GranteeKind.Anonymous, GranteeKind.User, GranteeKind.User], stored.Select(e => e.Grantee.Kind));
+        Assert.Equal([amy.MailboxId, bob.MailboxId], stored.Skip(2).Select(e => e.Grantee.MailboxId));
+        Assert.Equal(("Amy@example.com", "Amy"), (stored[2].Grantee.Address, stored[2].Grantee.DisplayName));
+        Assert.Equal([reviewer, FolderRights.None, FolderRights.Of(PermissionLevel.Editor), custom], stored.Select(e => e.Rights));
+        // Writing a set moves no change number.
+        Assert.Equal(changeNumber, (await store.GetFolderAsync(inbox.Id, ct))!.ChangeNumber);
+
+        // The lookup: the caller's own entry, else Default's.
+        Assert.Equal(custom, await store.GetRightsAsync(inbox.Id, bob.MailboxId, ct));
+        Assert.Equal(reviewer, await store.GetRightsAsync(inbox.Id, carl.MailboxId, ct));
+        Assert.Null(await store.GetRightsAsync(calendar.Id, bob.MailboxId, ct));
+
+        // Replaced whole: a user left out loses their entry; a folder inserted by the same change may have its set.
+        var sub = new Folder { Id = EwsIds.NewFolderId(owner.MailboxId), MailboxId = owner.MailboxId, ParentId = inbox.Id, DisplayName = "Shared", FolderClass = "IPF.Note" };
+        var replace = new ChangeSet();
+        replace.FolderInserts.Add(sub);
+        replace.Permissions.Add((inbox.Id, [new PermissionEntry(Grantee.Default, FolderRights.None), new PermissionEntry(Grantee.User(bob.MailboxId, bob.Address, "Bob"), reviewer)]));
+        replace.Permissions.Add((sub.Id, [new PermissionEntry(Grantee.Default, FolderRights.Of(PermissionLevel.Owner))]));
+        await store.ApplyAsync(replace, ct);
+        Assert.Equal([GranteeKind.Default, GranteeKind.User], (await store.GetPermissionsAsync(inbox.Id, ct))!.Select(e => e.Grantee.Kind));
+        Assert.Equal(FolderRights.None, await store.GetRightsAsync(inbox.Id, amy.MailboxId, ct));
+        var both = await store.GetPermissionsAsync([inbox.Id, sub.Id, calendar.Id], ct);
+        Assert.Equal(new[] { inbox.Id, sub.Id }.Order(StringComparer.Ordinal), both.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(FolderRights.Of(PermissionLevel.Owner), both[sub.Id].Single().Rights);
+
+        // A removed user's entry is no longer read; a deleted folder's rows go with it.
+        await store.RemoveUserAsync("bob@example.com", ct);
+        Assert.Equal([GranteeKind.Default], (await store.GetPermissionsAsync(inbox.Id, ct))!.Select(e => e.Grantee.Kind));
+        var delete = new ChangeSet();
+        delete.FolderDeletes.Add(sub.Id);
+        await store.ApplyAsync(delete, ct);
+        Assert.Null(await store.GetPermissionsAsync(sub.Id, ct));
+        Assert.Equal(0, await ScalarAsync($"SELECT COUNT(*) FROM folder_permissions WHERE folder_id = '{sub.Id}'"));
+    }
+
+    [Fact]
+    public async Task Grants_are_added_once_found_by_name_or_over_every_mailbox_listed_and_removed_with_their_users()
+    {
+        var store = await OpenAsync();
+        var ct = CancellationToken.None;
+        var svc = (await store.AddUserAsync("svc@example.com", "Svc", "x", ct)).MailboxId;
+        var ann = (await store.AddUserAsync("ann@example.com", "Ann", "x", ct)).MailboxId;
+        var ben = (await store.AddUserAsync("ben@example.com", "Ben", "x", ct)).MailboxId;
+
+        Assert.True(await store.AddGrantAsync(svc, GrantKind.SendOnBehalf, ann, ct));
+        Assert.False(await store.AddGrantAsync(svc, GrantKind.SendOnBehalf, ann, ct));
+        Assert.True(await store.AddGrantAsync(svc, GrantKind.SendAs, ben, ct));
+        Assert.True(await store.AddGrantAsync(svc, GrantKind.SendAs, ann, ct));
+        Assert.True(await store.HasGrantAsync(svc, GrantKind.SendOnBehalf, ann, ct));
+        Assert.False(await store.HasGrantAsync(svc, GrantKind.SendOnBehalf, ben, ct));
+        Assert.False(await store.HasGrantAsync(svc, GrantKind.Impersonation, ann, ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.AddGrantAsync(svc, GrantKind.SendAs, null, ct));
+
+        // Over every mailbox: found for any, listed with no principal, never over one by name.
+        Assert.True(await store.AddGrantAsync(svc, GrantKind.Impersonation, null, ct));
+        Assert.False(await store.AddGrantAsync(svc, GrantKind.Impersonation, null, ct));
+        Assert.True(await store.HasGrantAsync(svc, GrantKind.Impersonation, ben, ct));
+        Assert.True(await store.AddGrantAsync(ben, GrantKind.Impersonation, ann, ct));
+
+        // By kind, then mailbox id (bytewise).
+        var held = await store.ListGrantsAsync(svc, ct);
+        var sendAs = new[] { ann, ben }.Order(StringComparer.Ordinal).Select(p => new GrantRecord(svc, GrantKind.SendAs, p));
+        Assert.Equal([new GrantRecord(svc, GrantKind.Impersonation, null), .. sendAs, new GrantRecord(svc, GrantKind.SendOnBehalf, ann)], held);
+        Assert.Equal(
+            [new GrantRecord(ben, GrantKind.Impersonation, ann), new GrantRecord(svc, GrantKind.SendAs, ann), new GrantRecord(svc, GrantKind.SendOnBehalf, ann)],
+            await store.ListGrantsOverAsync(ann, ct));
+
+        Assert.Equal(1, await store.RemoveGrantsAsync(svc, GrantKind.SendOnBehalf, ann, ct));
+        Assert.Equal(0, await store.RemoveGrantsAsync(svc, GrantKind.SendOnBehalf, ann, ct));
+        Assert.Equal(2, await store.RemoveGrantsAsync(svc, GrantKind.SendAs, null, ct));
+        Assert.Equal([new GrantRecord(svc, GrantKind.Impersonation, null)], await store.ListGrantsAsync(svc, ct));
+
+        // A removed user's grants go, held (the foreign key) or over it (RemoveUserAsync), whatever the address's case.
+        Assert.True(await store.AddGrantAsync(svc, GrantKind.SendAs, ann, ct));
+        Assert.True(await store.RemoveUserAsync("ANN@example.com", ct));
+        Assert.Empty(await store.ListGrantsAsync(ben, ct));
+        Assert.Empty(await store.ListGrantsOverAsync(ann, ct));
+        Assert.Equal([new GrantRecord(svc, GrantKind.Impersonation, null)], await store.ListGrantsAsync(svc, ct));
+        var again = (await store.AddUserAsync("ann@example.com", "Ann", "x", ct)).MailboxId;
+        Assert.False(await store.HasGrantAsync(svc, GrantKind.SendAs, again, ct));
+        Assert.True(await store.RemoveUserAsync("svc@example.com", ct));
+        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM grants"));
+    }
+
+    [Fact]
+    public async Task Delegates_are_kept_in_the_order_added_with_their_settings_and_the_delivery_setting()
+    {
+        var store = await OpenAsync();
+        var ct = CancellationToken.None;
+        var boss = (await store.AddUserAsync("boss@example.com", "Boss", "x", ct)).MailboxId;
+        var zoe = (await store.AddUserAsync("zoe@example.com", "Zoe", "x", ct)).MailboxId;
+        var al = (await store.AddUserAsync("al@example.com", "Al", "x", ct)).MailboxId;
+        var other = (await store.AddUserAsync("other@example.com", "Other", "x", ct)).MailboxId;
+
+        var none = await store.GetDelegationAsync(boss, ct);
+        Assert.Equal(Delegation.DefaultDeliverMeetingRequests, none.DeliverMeetingRequests);
+        Assert.Empty(none.Delegates);
+        Assert.Empty(await store.GetPrincipalsOfAsync(zoe, ct));
+
+        Assert.True(await store.SaveDelegateAsync(boss, new DelegateEntry(zoe, true, false), add: true, ct));
+        Assert.True(await store.SaveDelegateAsync(boss, new DelegateEntry(al, false, true), add: true, ct));
+        Assert.False(await store.SaveDelegateAsync(boss, new DelegateEntry(zoe, false, true), add: true, ct));
+        Assert.False(await store.SaveDelegateAsync(boss, new DelegateEntry(other, true, true), add: false, ct));
+        Assert.True(await store.SaveDelegateAsync(other, new DelegateEntry(zoe, false, false), add: true, ct));
+
+        // In the order added (not by id), an add of one already there changing nothing.
+        Assert.Equal([new DelegateEntry(zoe, true, false), new DelegateEntry(al, false, true)], (await store.GetDelegationAsync(boss, ct)).Delegates);
+        Assert.True(await store.SaveDelegateAsync(boss, new DelegateEntry(zoe, false, true), add: false, ct));
+        Assert.Equal([new DelegateEntry(zoe, false, true), new DelegateEntry(al, false, true)], (await store.GetDelegationAsync(boss, ct)).Delegates);
+        Assert.Equal(new[] { boss, other }.Order(StringComparer.Ordinal), await store.GetPrincipalsOfAsync(zoe, ct));
+
+        // Removed and added again: last.
+        Assert.True(await store.RemoveDelegateAsync(boss, zoe, ct));
+        Assert.False(await store.RemoveDelegateAsync(boss, zoe, ct));
+        Assert.True(await store.SaveDelegateAsync(boss, new DelegateEntry(zoe, false, false), add: true, ct));
+        Assert.Equal([al, zoe], (await store.GetDelegationAsync(boss, ct)).Delegates.Select(d => d.DelegateMailboxId));
+
+        await store.SetDeliverMeetingRequestsAsync(boss, "DelegatesOnly", ct);
+        Assert.Equal("DelegatesOnly", (await store.GetDelegationAsync(boss, ct)).DeliverMeetingRequests);
+        await store.SetDeliverMeetingRequestsAsync(boss, "DelegatesAndMe", ct);
+        Assert.Equal("DelegatesAndMe", (await store.GetDelegationAsync(boss, ct)).DeliverMeetingRequests);
+        Assert.Equal(Delegation.DefaultDeliverMeetingRequests, (await store.GetDelegationAsync(other, ct)).DeliverMeetingRequests);
+
+        // A removed delegate leaves every principal's list; a removed principal takes its delegates and setting.
+        await store.RemoveUserAsync("zoe@example.com", ct);
+        Assert.Equal([al], (await store.GetDelegationAsync(boss, ct)).Delegates.Select(d => d.DelegateMailboxId));
+        Assert.Empty((await store.GetDelegationAsync(other, ct)).Delegates);
+        await store.RemoveUserAsync("boss@example.com", ct);
+        Assert.Empty(await store.GetPrincipalsOfAsync(al, ct));
+        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM delegation_settings"));
+    }
 }
 
 /// <summary>The contract on the embedded SQLite store.</summary>

@@ -1,0 +1,86 @@
+using Rendezvous.Domain;
+
+namespace Rendezvous.Store.Postgres;
+
+/// <summary>Grants (issue 18 §3, §4; migration 3's table), the statements of <see cref="SqliteMailStore"/>'s.</summary>
+public sealed partial class PostgresMailStore
+{
+    /// <summary>How "every mailbox" is kept: a key column cannot hold NULL and stay unique.</summary>
+    private const string EveryMailbox = "*";
+
+    private static GrantKind? KindOf(string name) => name switch
+    {
+        "impersonation" => GrantKind.Impersonation,
+        "send-as" => GrantKind.SendAs,
+        "send-on-behalf" => GrantKind.SendOnBehalf,
+        _ => null, // a kind of a later version: ignored, never widened
+    };
+
+    public async Task<bool> AddGrantAsync(string granteeMailboxId, GrantKind kind, string? principalMailboxId, CancellationToken cancellationToken)
+    {
+        if (principalMailboxId is null && kind != GrantKind.Impersonation)
+        {
+            throw new ArgumentException("Only impersonation is granted over every mailbox; sending as someone names them.", nameof(principalMailboxId));
+        }
+
+        var added = 0;
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var cmd = connection.Command(
+                "INSERT INTO grants (grantee_mailbox_id, kind, principal_mailbox_id) VALUES (@g, @k, @p) ON CONFLICT DO NOTHING;",
+                tx, ("g", granteeMailboxId), ("k", SqliteMailStore.KindName(kind)), ("p", principalMailboxId ?? EveryMailbox));
+            added = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+        return added > 0;
+    }
+
+    public async Task<int> RemoveGrantsAsync(string granteeMailboxId, GrantKind kind, string? principalMailboxId, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var cmd = principalMailboxId is null
+                ? connection.Command("DELETE FROM grants WHERE grantee_mailbox_id = @g AND kind = @k;", tx, ("g", granteeMailboxId), ("k", SqliteMailStore.KindName(kind)))
+                : connection.Command("DELETE FROM grants WHERE grantee_mailbox_id = @g AND kind = @k AND principal_mailbox_id = @p;",
+                    tx, ("g", granteeMailboxId), ("k", SqliteMailStore.KindName(kind)), ("p", principalMailboxId));
+            removed = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+        return removed;
+    }
+
+    // Ordered bytewise, as SQLite's BINARY collation orders them.
+    public Task<IReadOnlyList<GrantRecord>> ListGrantsAsync(string granteeMailboxId, CancellationToken cancellationToken) =>
+        QueryGrants("SELECT grantee_mailbox_id, kind, principal_mailbox_id FROM grants WHERE grantee_mailbox_id = @m ORDER BY kind COLLATE \"C\", principal_mailbox_id COLLATE \"C\";",
+            cancellationToken, ("m", granteeMailboxId));
+
+    public Task<IReadOnlyList<GrantRecord>> ListGrantsOverAsync(string principalMailboxId, CancellationToken cancellationToken) =>
+        QueryGrants("SELECT grantee_mailbox_id, kind, principal_mailbox_id FROM grants WHERE principal_mailbox_id = @m ORDER BY kind COLLATE \"C\", grantee_mailbox_id COLLATE \"C\";",
+            cancellationToken, ("m", principalMailboxId));
+
+    public async Task<bool> HasGrantAsync(string granteeMailboxId, GrantKind kind, string principalMailboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var cmd = connection.Command(
+            "SELECT 1 FROM grants WHERE grantee_mailbox_id = @g AND kind = @k AND principal_mailbox_id IN (@p, @all);",
+            null, ("g", granteeMailboxId), ("k", SqliteMailStore.KindName(kind)), ("p", principalMailboxId), ("all", EveryMailbox));
+        return await cmd.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    private async Task<IReadOnlyList<GrantRecord>> QueryGrants(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var cmd = connection.Command(sql, null, parameters);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var grants = new List<GrantRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (KindOf(reader.GetString(1)) is { } kind)
+            {
+                var principal = reader.GetString(2);
+                grants.Add(new GrantRecord(reader.GetString(0), kind, principal == EveryMailbox ? null : principal));
+            }
+        }
+
+        return grants;
+    }
+}
