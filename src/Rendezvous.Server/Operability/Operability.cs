@@ -32,7 +32,7 @@ public static class Operability
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ServerMetrics.MeterName, StoreMetrics.MeterName, NotificationMetrics.MeterName)
             // Kestrel's own: open connections and TLS handshakes. Not ASP.NET Core's hosting meter (requests by route and
-            // status): our rdv.requests already counts every request, and listening to it cost 18 us of CPU per GetItem
+            // status): our rdv.ews.requests already counts every request, and listening to it cost 18 us of CPU per GetItem
             // (97 against 115 us, docs/benchmarks.md "The cost of operability").
             .AddMeter("Microsoft.AspNetCore.Server.Kestrel")
             // Each scrape sees the numbers of that moment (the exporter caches a scrape's answer for 300 ms by default).
