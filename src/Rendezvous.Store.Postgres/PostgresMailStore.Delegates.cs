@@ -1,3 +1,4 @@
+using Npgsql;
 using Rendezvous.Domain;
 
 namespace Rendezvous.Store.Postgres;
@@ -49,28 +50,8 @@ public sealed partial class PostgresMailStore
     {
         var done = false;
         await WriteAsync(async (connection, tx) =>
-        {
-            if (add)
-            {
-                // An add takes the next position: the principal's row is locked first (NO KEY UPDATE: it keeps no insert
-                // that references the user waiting), so that two nodes adding at once do not take the same one.
-                await using var lockPrincipal = connection.Command("SELECT 1 FROM users WHERE mailbox_id = @p FOR NO KEY UPDATE;", tx, ("p", principalMailboxId));
-                await lockPrincipal.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using var cmd = add
-                ? connection.Command(
-                    """
-                    INSERT INTO delegates (principal_id, delegate_id, view_private_items, receive_copies, position)
-                    SELECT @p, @d, @v, @r, COALESCE(MAX(position), 0) + 1 FROM delegates WHERE principal_id = @p
-                    ON CONFLICT (principal_id, delegate_id) DO NOTHING;
-                    """,
-                    tx, ("p", principalMailboxId), ("d", entry.DelegateMailboxId), ("v", entry.ViewPrivateItems), ("r", entry.ReceiveCopiesOfMeetingMessages))
-                : connection.Command(
-                    "UPDATE delegates SET view_private_items = @v, receive_copies = @r WHERE principal_id = @p AND delegate_id = @d;",
-                    tx, ("p", principalMailboxId), ("d", entry.DelegateMailboxId), ("v", entry.ViewPrivateItems), ("r", entry.ReceiveCopiesOfMeetingMessages));
-            done = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
-        }, cancellationToken);
+            done = await WriteDelegateAsync(connection, tx, new DelegateWrite(principalMailboxId, entry, add ? DelegateWriteKind.Add : DelegateWriteKind.Update), cancellationToken),
+            cancellationToken);
         return done;
     }
 
@@ -78,11 +59,50 @@ public sealed partial class PostgresMailStore
     {
         var done = false;
         await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command("DELETE FROM delegates WHERE principal_id = @p AND delegate_id = @d;", tx, ("p", principalMailboxId), ("d", delegateMailboxId));
-            done = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
-        }, cancellationToken);
+            done = await WriteDelegateAsync(connection, tx, new DelegateWrite(principalMailboxId, new DelegateEntry(delegateMailboxId, false, false), DelegateWriteKind.Remove), cancellationToken),
+            cancellationToken);
         return done;
+    }
+
+    /// <summary>A change set's delegate rows (inside <see cref="ApplyAsync"/>'s savepoint): one not as expected fails the set.</summary>
+    private static async Task WriteDelegatesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ChangeSet changes, CancellationToken cancellationToken)
+    {
+        foreach (var write in changes.Delegates)
+        {
+            if (!await WriteDelegateAsync(connection, tx, write, cancellationToken))
+            {
+                throw new DelegateStateException(write.PrincipalMailboxId, write.Entry.DelegateMailboxId, exists: write.Kind == DelegateWriteKind.Add);
+            }
+        }
+    }
+
+    /// <summary>Writes one delegate row: false when an add finds it there already, or an update or remove finds none.</summary>
+    private static async Task<bool> WriteDelegateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, DelegateWrite write, CancellationToken cancellationToken)
+    {
+        var (p, entry) = (write.PrincipalMailboxId, write.Entry);
+        if (write.Kind == DelegateWriteKind.Add)
+        {
+            // An add takes the next position: the principal's row is locked first (NO KEY UPDATE: it keeps no insert
+            // that references the user waiting), so that two nodes adding at once do not take the same one.
+            await using var lockPrincipal = connection.Command("SELECT 1 FROM users WHERE mailbox_id = @p FOR NO KEY UPDATE;", tx, ("p", p));
+            await lockPrincipal.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var cmd = write.Kind switch
+        {
+            DelegateWriteKind.Add => connection.Command(
+                """
+                INSERT INTO delegates (principal_id, delegate_id, view_private_items, receive_copies, position)
+                SELECT @p, @d, @v, @r, COALESCE(MAX(position), 0) + 1 FROM delegates WHERE principal_id = @p
+                ON CONFLICT (principal_id, delegate_id) DO NOTHING;
+                """,
+                tx, ("p", p), ("d", entry.DelegateMailboxId), ("v", entry.ViewPrivateItems), ("r", entry.ReceiveCopiesOfMeetingMessages)),
+            DelegateWriteKind.Update => connection.Command(
+                "UPDATE delegates SET view_private_items = @v, receive_copies = @r WHERE principal_id = @p AND delegate_id = @d;",
+                tx, ("p", p), ("d", entry.DelegateMailboxId), ("v", entry.ViewPrivateItems), ("r", entry.ReceiveCopiesOfMeetingMessages)),
+            _ => connection.Command("DELETE FROM delegates WHERE principal_id = @p AND delegate_id = @d;", tx, ("p", p), ("d", entry.DelegateMailboxId)),
+        };
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     public Task SetDeliverMeetingRequestsAsync(string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken) =>

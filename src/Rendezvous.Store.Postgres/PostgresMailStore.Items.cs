@@ -293,6 +293,8 @@ public sealed partial class PostgresMailStore
 
             // After the folder inserts (a new folder's set may be among them), in this write's savepoint.
             await WritePermissionsAsync(connection, tx, changes, cancellationToken);
+            await WriteDelegatesAsync(connection, tx, changes, cancellationToken);
+            await WriteGrantsAsync(connection, tx, changes, cancellationToken);
             foreach (var folder in changes.FolderUpdates)
             {
                 folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);

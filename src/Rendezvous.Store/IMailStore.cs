@@ -81,7 +81,38 @@ public sealed class ChangeSet
     /// </summary>
     public List<(string FolderId, IReadOnlyList<PermissionEntry> Entries)> Permissions { get; } = [];
 
-    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count + Attachments.Count + Permissions.Count == 0;
+    /// <summary>
+    /// Delegate rows added, updated or removed (issue 18 §2), written after <see cref="Permissions"/> in the same
+    /// transaction, so that a delegate never exists without its folder levels. A row that is not as the write expects
+    /// (an add of one already there, an update or remove of one not there) fails the whole set (<see cref="DelegateStateException"/>).
+    /// </summary>
+    public List<DelegateWrite> Delegates { get; } = [];
+
+    /// <summary>Grants added or removed, written after <see cref="Delegates"/> in the same transaction (a delegate's send-on-behalf right).</summary>
+    public List<GrantWrite> Grants { get; } = [];
+
+    public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count + Attachments.Count + Permissions.Count
+        + Delegates.Count + Grants.Count == 0;
+}
+
+public enum DelegateWriteKind
+{
+    Add,
+    Update,
+    Remove,
+}
+
+/// <summary>One delegate row of a <see cref="ChangeSet"/>: <see cref="Entry"/> added, its settings updated, or the delegate it names removed.</summary>
+public sealed record DelegateWrite(string PrincipalMailboxId, DelegateEntry Entry, DelegateWriteKind Kind);
+
+/// <summary>One grant of a <see cref="ChangeSet"/>, added (once) or removed.</summary>
+public sealed record GrantWrite(string GranteeMailboxId, GrantKind Kind, string PrincipalMailboxId, bool Add);
+
+/// <summary>A change set's delegate row was not as it expected (<see cref="Exists"/>: it was there); nothing of the set was written.</summary>
+public sealed class DelegateStateException(string principalMailboxId, string delegateMailboxId, bool exists)
+    : Exception(exists ? $"{delegateMailboxId} is a delegate of {principalMailboxId} already." : $"{delegateMailboxId} is not a delegate of {principalMailboxId}.")
+{
+    public bool Exists { get; } = exists;
 }
 
 public sealed class ConcurrencyException(string itemId, bool gone = false)

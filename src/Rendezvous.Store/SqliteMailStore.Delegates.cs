@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Rendezvous.Domain;
 
 namespace Rendezvous.Store;
@@ -45,20 +46,8 @@ public sealed partial class SqliteMailStore
     {
         var done = false;
         await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = add
-                ? connection.Command(
-                    """
-                    INSERT INTO delegates (principal_id, delegate_id, view_private_items, receive_copies, position)
-                    SELECT $p, $d, $v, $r, COALESCE(MAX(position), 0) + 1 FROM delegates WHERE principal_id = $p
-                    ON CONFLICT (principal_id, delegate_id) DO NOTHING;
-                    """,
-                    tx, ("$p", principalMailboxId), ("$d", entry.DelegateMailboxId), ("$v", entry.ViewPrivateItems ? 1 : 0), ("$r", entry.ReceiveCopiesOfMeetingMessages ? 1 : 0))
-                : connection.Command(
-                    "UPDATE delegates SET view_private_items = $v, receive_copies = $r WHERE principal_id = $p AND delegate_id = $d;",
-                    tx, ("$p", principalMailboxId), ("$d", entry.DelegateMailboxId), ("$v", entry.ViewPrivateItems ? 1 : 0), ("$r", entry.ReceiveCopiesOfMeetingMessages ? 1 : 0));
-            done = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
-        }, cancellationToken);
+            done = await WriteDelegateAsync(connection, tx, new DelegateWrite(principalMailboxId, entry, add ? DelegateWriteKind.Add : DelegateWriteKind.Update), cancellationToken),
+            cancellationToken);
         return done;
     }
 
@@ -66,11 +55,42 @@ public sealed partial class SqliteMailStore
     {
         var done = false;
         await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command("DELETE FROM delegates WHERE principal_id = $p AND delegate_id = $d;", tx, ("$p", principalMailboxId), ("$d", delegateMailboxId));
-            done = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
-        }, cancellationToken);
+            done = await WriteDelegateAsync(connection, tx, new DelegateWrite(principalMailboxId, new DelegateEntry(delegateMailboxId, false, false), DelegateWriteKind.Remove), cancellationToken),
+            cancellationToken);
         return done;
+    }
+
+    /// <summary>A change set's delegate rows (inside <see cref="ApplyAsync"/>'s transaction): one not as expected fails the set.</summary>
+    private static async Task WriteDelegatesAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, CancellationToken cancellationToken)
+    {
+        foreach (var write in changes.Delegates)
+        {
+            if (!await WriteDelegateAsync(connection, tx, write, cancellationToken))
+            {
+                throw new DelegateStateException(write.PrincipalMailboxId, write.Entry.DelegateMailboxId, exists: write.Kind == DelegateWriteKind.Add);
+            }
+        }
+    }
+
+    /// <summary>Writes one delegate row: false when an add finds it there already, or an update or remove finds none.</summary>
+    private static async Task<bool> WriteDelegateAsync(PooledConnection connection, SqliteTransaction tx, DelegateWrite write, CancellationToken cancellationToken)
+    {
+        var (p, entry) = (write.PrincipalMailboxId, write.Entry);
+        await using var cmd = write.Kind switch
+        {
+            DelegateWriteKind.Add => connection.Command(
+                """
+                INSERT INTO delegates (principal_id, delegate_id, view_private_items, receive_copies, position)
+                SELECT $p, $d, $v, $r, COALESCE(MAX(position), 0) + 1 FROM delegates WHERE principal_id = $p
+                ON CONFLICT (principal_id, delegate_id) DO NOTHING;
+                """,
+                tx, ("$p", p), ("$d", entry.DelegateMailboxId), ("$v", entry.ViewPrivateItems ? 1 : 0), ("$r", entry.ReceiveCopiesOfMeetingMessages ? 1 : 0)),
+            DelegateWriteKind.Update => connection.Command(
+                "UPDATE delegates SET view_private_items = $v, receive_copies = $r WHERE principal_id = $p AND delegate_id = $d;",
+                tx, ("$p", p), ("$d", entry.DelegateMailboxId), ("$v", entry.ViewPrivateItems ? 1 : 0), ("$r", entry.ReceiveCopiesOfMeetingMessages ? 1 : 0)),
+            _ => connection.Command("DELETE FROM delegates WHERE principal_id = $p AND delegate_id = $d;", tx, ("$p", p), ("$d", entry.DelegateMailboxId)),
+        };
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     public Task SetDeliverMeetingRequestsAsync(string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Rendezvous.Domain;
 
 namespace Rendezvous.Store;
@@ -54,6 +55,20 @@ public sealed partial class SqliteMailStore
             removed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
         return removed;
+    }
+
+    /// <summary>A change set's grants (inside <see cref="ApplyAsync"/>'s transaction, after its delegate rows).</summary>
+    private static async Task WriteGrantsAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, CancellationToken cancellationToken)
+    {
+        foreach (var grant in changes.Grants)
+        {
+            await using var cmd = grant.Add
+                ? connection.Command("INSERT INTO grants (grantee_mailbox_id, kind, principal_mailbox_id) VALUES ($g, $k, $p) ON CONFLICT DO NOTHING;",
+                    tx, ("$g", grant.GranteeMailboxId), ("$k", KindName(grant.Kind)), ("$p", grant.PrincipalMailboxId))
+                : connection.Command("DELETE FROM grants WHERE grantee_mailbox_id = $g AND kind = $k AND principal_mailbox_id = $p;",
+                    tx, ("$g", grant.GranteeMailboxId), ("$k", KindName(grant.Kind)), ("$p", grant.PrincipalMailboxId));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     public Task<IReadOnlyList<GrantRecord>> ListGrantsAsync(string granteeMailboxId, CancellationToken cancellationToken) =>

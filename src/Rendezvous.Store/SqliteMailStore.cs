@@ -1187,6 +1187,8 @@ public sealed partial class SqliteMailStore : IMailStore
             }
 
             await WritePermissionsAsync(connection, tx, changes, cancellationToken);
+            await WriteDelegatesAsync(connection, tx, changes, cancellationToken);
+            await WriteGrantsAsync(connection, tx, changes, cancellationToken);
             foreach (var folder in changes.FolderUpdates)
             {
                 folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);

@@ -687,6 +687,61 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_delegate_its_folder_permissions_and_its_send_on_behalf_grant_are_written_all_or_nothing()
+    {
+        var store = await OpenAsync();
+        var ct = CancellationToken.None;
+        var (boss, inbox) = await UserAsync(store, "boss@example.com");
+        var zoe = await store.AddUserAsync("zoe@example.com", "Zoe", "x", ct);
+        var calendar = (await store.GetDistinguishedFolderAsync(boss.MailboxId, "calendar", ct))!;
+        var item = NewItem(boss.MailboxId, inbox.Id, "one");
+        await InsertAsync(store, item);
+
+        ChangeSet AddZoe()
+        {
+            var set = new ChangeSet();
+            set.Delegates.Add(new DelegateWrite(boss.MailboxId, new DelegateEntry(zoe.MailboxId, true, false), DelegateWriteKind.Add));
+            set.Permissions.Add((calendar.Id, [new PermissionEntry(Grantee.Default, FolderRights.None), new PermissionEntry(Grantee.User(zoe.MailboxId, zoe.Address, "Zoe"), FolderRights.Of(PermissionLevel.Editor))]));
+            set.Grants.Add(new GrantWrite(zoe.MailboxId, GrantKind.SendOnBehalf, boss.MailboxId, Add: true));
+            return set;
+        }
+
+        // A stale item in the same set: none of the three is written.
+        var failing = AddZoe();
+        failing.Updates.Add((item, item.ChangeNumber - 1));
+        await Assert.ThrowsAsync<ConcurrencyException>(() => store.ApplyAsync(failing, ct));
+        Assert.Empty((await store.GetDelegationAsync(boss.MailboxId, ct)).Delegates);
+        Assert.Null(await store.GetPermissionsAsync(calendar.Id, ct));
+        Assert.False(await store.HasGrantAsync(zoe.MailboxId, GrantKind.SendOnBehalf, boss.MailboxId, ct));
+
+        await store.ApplyAsync(AddZoe(), ct);
+        Assert.Equal([new DelegateEntry(zoe.MailboxId, true, false)], (await store.GetDelegationAsync(boss.MailboxId, ct)).Delegates);
+        Assert.Equal(2, (await store.GetPermissionsAsync(calendar.Id, ct))!.Count);
+        Assert.True(await store.HasGrantAsync(zoe.MailboxId, GrantKind.SendOnBehalf, boss.MailboxId, ct));
+
+        // Adding one already there fails the set: its permissions stay as they were.
+        var again = AddZoe();
+        again.Permissions[0] = (calendar.Id, [new PermissionEntry(Grantee.Default, FolderRights.None)]);
+        Assert.True((await Assert.ThrowsAsync<DelegateStateException>(() => store.ApplyAsync(again, ct))).Exists);
+        Assert.Equal(2, (await store.GetPermissionsAsync(calendar.Id, ct))!.Count);
+
+        // Removed in one set: row, permission and grant go together; removing again fails and writes nothing.
+        var remove = new ChangeSet();
+        remove.Delegates.Add(new DelegateWrite(boss.MailboxId, new DelegateEntry(zoe.MailboxId, false, false), DelegateWriteKind.Remove));
+        remove.Permissions.Add((calendar.Id, [new PermissionEntry(Grantee.Default, FolderRights.None)]));
+        remove.Grants.Add(new GrantWrite(zoe.MailboxId, GrantKind.SendOnBehalf, boss.MailboxId, Add: false));
+        await store.ApplyAsync(remove, ct);
+        Assert.Empty((await store.GetDelegationAsync(boss.MailboxId, ct)).Delegates);
+        Assert.Single((await store.GetPermissionsAsync(calendar.Id, ct))!);
+        Assert.False(await store.HasGrantAsync(zoe.MailboxId, GrantKind.SendOnBehalf, boss.MailboxId, ct));
+        var update = new ChangeSet();
+        update.Delegates.Add(new DelegateWrite(boss.MailboxId, new DelegateEntry(zoe.MailboxId, true, true), DelegateWriteKind.Update));
+        update.Grants.Add(new GrantWrite(zoe.MailboxId, GrantKind.SendOnBehalf, boss.MailboxId, Add: true));
+        Assert.False((await Assert.ThrowsAsync<DelegateStateException>(() => store.ApplyAsync(update, ct))).Exists);
+        Assert.False(await store.HasGrantAsync(zoe.MailboxId, GrantKind.SendOnBehalf, boss.MailboxId, ct));
+    }
+
+    [Fact]
     public async Task Delegates_are_kept_in_the_order_added_with_their_settings_and_the_delivery_setting()
     {
         var store = await OpenAsync();
