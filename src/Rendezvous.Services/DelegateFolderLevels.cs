@@ -31,12 +31,11 @@ public static class DelegateFolderLevels
     }
 
     /// <summary>
-    /// Sets the delegate's level on the folders named: its entry replaced (None: removed), the folders' other entries
-    /// kept, all in one change set.
+    /// Adds to <paramref name="changes"/> the delegate's level on the folders named: its entry replaced (None: removed),
+    /// the folders' other entries kept; the caller applies the set with the delegate's row and grant, as one write.
     /// </summary>
-    public static async Task SetAsync(Session session, string principalMailboxId, UserRecord delegateUser, IReadOnlyDictionary<string, string> levels)
+    public static async Task AddToAsync(ChangeSet changes, Session session, string principalMailboxId, UserRecord delegateUser, IReadOnlyDictionary<string, string> levels)
     {
-        var changes = new ChangeSet();
         var grantee = Grantee.User(delegateUser.MailboxId, delegateUser.Address, delegateUser.DisplayName);
         foreach (var (name, level) in levels)
         {
@@ -57,11 +56,6 @@ public static class DelegateFolderLevels
             }
 
             changes.Permissions.Add((folder.Id, FolderPermissions.Complete(entries)!));
-        }
-
-        if (!changes.IsEmpty)
-        {
-            await session.Store.ApplyAsync(changes, session.Cancellation);
         }
     }
 

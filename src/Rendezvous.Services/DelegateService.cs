@@ -93,14 +93,13 @@ public static class DelegateService
 
                 CheckLevels(settings.Levels, null);
                 var entry = new DelegateEntry(user.MailboxId, settings.ViewPrivateItems ?? false, settings.ReceiveCopiesOfMeetingMessages ?? false);
-                if (!await session.Store.SaveDelegateAsync(session.MailboxId, entry, add: true, session.Cancellation))
-                {
-                    throw new DomainException(ErrorCode.DelegateAlreadyExists, "The delegate already exists.");
-                }
-
-                await DelegateFolderLevels.SetAsync(session, session.MailboxId, user, Complete(settings.Levels));
+                // The row, its folder levels and its grant in one write: never a delegate without its permissions.
+                var changes = new ChangeSet();
+                changes.Delegates.Add(new DelegateWrite(session.MailboxId, entry, DelegateWriteKind.Add));
+                await DelegateFolderLevels.AddToAsync(changes, session, session.MailboxId, user, Complete(settings.Levels));
                 // A delegate sends on the principal's behalf, as Exchange's AddDelegate adds it to GrantSendOnBehalfTo.
-                await session.Store.AddGrantAsync(user.MailboxId, GrantKind.SendOnBehalf, session.MailboxId, session.Cancellation);
+                changes.Grants.Add(new GrantWrite(user.MailboxId, GrantKind.SendOnBehalf, session.MailboxId, Add: true));
+                await ApplyAsync(session, changes);
                 session.Inform($"{session.Address} added {user.Address} as a delegate");
                 return (DelegateUserInfo?)await InfoAsync(session, user, entry, includePermissions: false);
             }));
@@ -132,17 +131,16 @@ public static class DelegateService
                     ViewPrivateItems = settings.ViewPrivateItems ?? entry.ViewPrivateItems,
                     ReceiveCopiesOfMeetingMessages = settings.ReceiveCopiesOfMeetingMessages ?? entry.ReceiveCopiesOfMeetingMessages,
                 };
-                if (!await session.Store.SaveDelegateAsync(session.MailboxId, entry, add: false, session.Cancellation))
-                {
-                    throw NotDelegate();
-                }
-
+                var changes = new ChangeSet();
+                changes.Delegates.Add(new DelegateWrite(session.MailboxId, entry, DelegateWriteKind.Update));
                 // Only the folders named change; Custom kept as it is stays Custom.
                 var changed = settings.Levels.Where(l => current.GetValueOrDefault(l.Key) != l.Value).ToDictionary();
                 if (changed.Count > 0)
                 {
-                    await DelegateFolderLevels.SetAsync(session, session.MailboxId, user, changed);
+                    await DelegateFolderLevels.AddToAsync(changes, session, session.MailboxId, user, changed);
                 }
+
+                await ApplyAsync(session, changes);
 
                 return (DelegateUserInfo?)await InfoAsync(session, user, entry, includePermissions: false);
             }));
@@ -166,14 +164,12 @@ public static class DelegateService
             {
                 var delegation = await session.Store.GetDelegationAsync(session.MailboxId, session.Cancellation);
                 var user = await ResolveAsync(session, id, delegation);
-                if (!await session.Store.RemoveDelegateAsync(session.MailboxId, user.MailboxId, session.Cancellation))
-                {
-                    throw NotDelegate();
-                }
-
-                // Its folder permissions and its send-on-behalf right go with it, as Exchange removes them.
-                await DelegateFolderLevels.SetAsync(session, session.MailboxId, user, DelegateFolders.All.ToDictionary(f => f, _ => SchemaValues.DelegateFolderPermissionLevelType.None));
-                await session.Store.RemoveGrantsAsync(user.MailboxId, GrantKind.SendOnBehalf, session.MailboxId, session.Cancellation);
+                // Its folder permissions and its send-on-behalf right go with it, as Exchange removes them, in one write.
+                var changes = new ChangeSet();
+                changes.Delegates.Add(new DelegateWrite(session.MailboxId, new DelegateEntry(user.MailboxId, false, false), DelegateWriteKind.Remove));
+                await DelegateFolderLevels.AddToAsync(changes, session, session.MailboxId, user, DelegateFolders.All.ToDictionary(f => f, _ => SchemaValues.DelegateFolderPermissionLevelType.None));
+                changes.Grants.Add(new GrantWrite(user.MailboxId, GrantKind.SendOnBehalf, session.MailboxId, Add: false));
+                await ApplyAsync(session, changes);
                 session.Inform($"{session.Address} removed {user.Address} as a delegate");
                 return (DelegateUserInfo?)null;
             }));
@@ -277,6 +273,19 @@ public static class DelegateService
         new(MailboxSids.Of(user.MailboxId), user.Address, user.DisplayName,
             includePermissions ? await DelegateFolderLevels.GetAsync(session, session.MailboxId, user) : null,
             entry.ReceiveCopiesOfMeetingMessages, entry.ViewPrivateItems);
+
+    /// <summary>Applies one delegate's change set; a row not as expected (another request got there first) is the user's error.</summary>
+    private static async Task ApplyAsync(Session session, ChangeSet changes)
+    {
+        try
+        {
+            await session.Store.ApplyAsync(changes, session.Cancellation);
+        }
+        catch (DelegateStateException e)
+        {
+            throw e.Exists ? new DomainException(ErrorCode.DelegateAlreadyExists, "The delegate already exists.") : NotDelegate();
+        }
+    }
 
     private static DomainException NotDelegate() => new(ErrorCode.NotDelegate, "The user is not a delegate for the mailbox.");
 
