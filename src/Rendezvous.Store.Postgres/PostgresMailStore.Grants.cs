@@ -6,30 +6,16 @@ namespace Rendezvous.Store.Postgres;
 /// <summary>Grants (issue 18 §3, §4; migration 3's table), the statements of <see cref="SqliteMailStore"/>'s.</summary>
 public sealed partial class PostgresMailStore
 {
-    /// <summary>How "every mailbox" is kept: a key column cannot hold NULL and stay unique.</summary>
-    private const string EveryMailbox = "*";
-
-    private static GrantKind? KindOf(string name) => name switch
-    {
-        "impersonation" => GrantKind.Impersonation,
-        "send-as" => GrantKind.SendAs,
-        "send-on-behalf" => GrantKind.SendOnBehalf,
-        _ => null, // a kind of a later version: ignored, never widened
-    };
-
     public async Task<bool> AddGrantAsync(string granteeMailboxId, GrantKind kind, string? principalMailboxId, CancellationToken cancellationToken)
     {
-        if (principalMailboxId is null && kind != GrantKind.Impersonation)
-        {
-            throw new ArgumentException("Only impersonation is granted over every mailbox; sending as someone names them.", nameof(principalMailboxId));
-        }
+        SharingRows.CheckGrant(kind, principalMailboxId);
 
         var added = 0;
         await WriteAsync(async (connection, tx) =>
         {
             await using var cmd = connection.Command(
                 "INSERT INTO grants (grantee_mailbox_id, kind, principal_mailbox_id) VALUES (@g, @k, @p) ON CONFLICT DO NOTHING;",
-                tx, ("g", granteeMailboxId), ("k", SqliteMailStore.KindName(kind)), ("p", principalMailboxId ?? EveryMailbox));
+                tx, ("g", granteeMailboxId), ("k", SharingRows.KindName(kind)), ("p", principalMailboxId ?? SharingRows.EveryMailbox));
             added = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
         return added > 0;
@@ -41,9 +27,9 @@ public sealed partial class PostgresMailStore
         await WriteAsync(async (connection, tx) =>
         {
             await using var cmd = principalMailboxId is null
-                ? connection.Command("DELETE FROM grants WHERE grantee_mailbox_id = @g AND kind = @k;", tx, ("g", granteeMailboxId), ("k", SqliteMailStore.KindName(kind)))
+                ? connection.Command("DELETE FROM grants WHERE grantee_mailbox_id = @g AND kind = @k;", tx, ("g", granteeMailboxId), ("k", SharingRows.KindName(kind)))
                 : connection.Command("DELETE FROM grants WHERE grantee_mailbox_id = @g AND kind = @k AND principal_mailbox_id = @p;",
-                    tx, ("g", granteeMailboxId), ("k", SqliteMailStore.KindName(kind)), ("p", principalMailboxId));
+                    tx, ("g", granteeMailboxId), ("k", SharingRows.KindName(kind)), ("p", principalMailboxId));
             removed = await cmd.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
         return removed;
@@ -56,9 +42,9 @@ public sealed partial class PostgresMailStore
         {
             await using var cmd = grant.Add
                 ? connection.Command("INSERT INTO grants (grantee_mailbox_id, kind, principal_mailbox_id) VALUES (@g, @k, @p) ON CONFLICT DO NOTHING;",
-                    tx, ("g", grant.GranteeMailboxId), ("k", SqliteMailStore.KindName(grant.Kind)), ("p", grant.PrincipalMailboxId))
+                    tx, ("g", grant.GranteeMailboxId), ("k", SharingRows.KindName(grant.Kind)), ("p", grant.PrincipalMailboxId))
                 : connection.Command("DELETE FROM grants WHERE grantee_mailbox_id = @g AND kind = @k AND principal_mailbox_id = @p;",
-                    tx, ("g", grant.GranteeMailboxId), ("k", SqliteMailStore.KindName(grant.Kind)), ("p", grant.PrincipalMailboxId));
+                    tx, ("g", grant.GranteeMailboxId), ("k", SharingRows.KindName(grant.Kind)), ("p", grant.PrincipalMailboxId));
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
     }
@@ -77,7 +63,7 @@ public sealed partial class PostgresMailStore
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var cmd = connection.Command(
             "SELECT 1 FROM grants WHERE grantee_mailbox_id = @g AND kind = @k AND principal_mailbox_id IN (@p, @all);",
-            null, ("g", granteeMailboxId), ("k", SqliteMailStore.KindName(kind)), ("p", principalMailboxId), ("all", EveryMailbox));
+            null, ("g", granteeMailboxId), ("k", SharingRows.KindName(kind)), ("p", principalMailboxId), ("all", SharingRows.EveryMailbox));
         return await cmd.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
@@ -89,10 +75,10 @@ public sealed partial class PostgresMailStore
         var grants = new List<GrantRecord>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (KindOf(reader.GetString(1)) is { } kind)
+            if (SharingRows.KindOf(reader.GetString(1)) is { } kind)
             {
                 var principal = reader.GetString(2);
-                grants.Add(new GrantRecord(reader.GetString(0), kind, principal == EveryMailbox ? null : principal));
+                grants.Add(new GrantRecord(reader.GetString(0), kind, principal == SharingRows.EveryMailbox ? null : principal));
             }
         }
 

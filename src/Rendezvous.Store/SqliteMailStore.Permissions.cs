@@ -5,17 +5,12 @@ namespace Rendezvous.Store;
 
 /// <summary>
 /// Folder permission sets (issue 18, migration 15's table): one row per folder and grantee. A grantee is a user's
-/// mailbox id, or <see cref="DefaultGrantee"/> / <see cref="AnonymousGrantee"/>. A folder without rows keeps Exchange's
-/// defaults, which the domain gives (<see cref="FolderPermissions.Defaults"/>); a written set always has a Default row.
+/// mailbox id, or <see cref="SharingRows.DefaultGrantee"/> / <see cref="SharingRows.AnonymousGrantee"/>.
+/// A folder without rows keeps Exchange's defaults, which the domain gives (<see cref="FolderPermissions.Defaults"/>); a written set always has a Default row.
 /// The rows go with their folder (the foreign key); a removed user's rows stay, unread (the join below drops them).
 /// </summary>
 public sealed partial class SqliteMailStore
 {
-    private const string DefaultGrantee = "~default";
-    private const string AnonymousGrantee = "~anonymous";
-
-    private const string PermissionColumns = "can_create_items, can_create_subfolders, is_folder_owner, is_folder_visible, is_folder_contact, edit_items, delete_items, read_items";
-
     public async Task<IReadOnlyList<PermissionEntry>?> GetPermissionsAsync(string folderId, CancellationToken cancellationToken) =>
         (await GetPermissionsAsync([folderId], cancellationToken)).GetValueOrDefault(folderId);
 
@@ -30,33 +25,13 @@ public sealed partial class SqliteMailStore
         var names = folderIds.Select((_, i) => "$f" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         await using var connection = await pool.RentAsync(cancellationToken);
         await using var cmd = connection.Command($"""
-            SELECT p.folder_id, p.grantee, u.address, u.display_name, {PermissionColumns}
+            SELECT p.folder_id, p.grantee, u.address, u.display_name, {SharingRows.PermissionColumns}
             FROM folder_permissions p LEFT JOIN users u ON u.mailbox_id = p.grantee
             WHERE p.folder_id IN ({string.Join(", ", names)})
-            ORDER BY p.folder_id, CASE p.grantee WHEN '{DefaultGrantee}' THEN 0 WHEN '{AnonymousGrantee}' THEN 1 ELSE 2 END, u.address;
+            ORDER BY p.folder_id, CASE p.grantee WHEN '{SharingRows.DefaultGrantee}' THEN 0 WHEN '{SharingRows.AnonymousGrantee}' THEN 1 ELSE 2 END, u.address;
             """, null, [.. folderIds.Select((id, i) => (names[i], (object?)id))]);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var grantee = reader.GetString(1) switch
-            {
-                DefaultGrantee => Grantee.Default,
-                AnonymousGrantee => Grantee.Anonymous,
-                _ when reader.IsDBNull(2) => null,
-                var mailboxId => Grantee.User(mailboxId, reader.GetString(2), reader.GetString(3)),
-            };
-            if (grantee is not null)
-            {
-                var folderId = reader.GetString(0);
-                if (!sets.TryGetValue(folderId, out var entries))
-                {
-                    sets[folderId] = entries = new List<PermissionEntry>();
-                }
-
-                ((List<PermissionEntry>)entries).Add(new PermissionEntry(grantee, ReadRights(reader, 4)));
-            }
-        }
-
+        await SharingRows.ReadPermissionSetsAsync(reader, sets, cancellationToken);
         return sets;
     }
 
@@ -64,13 +39,13 @@ public sealed partial class SqliteMailStore
     {
         await using var connection = await pool.RentAsync(cancellationToken);
         await using var cmd = connection.Command($"""
-            SELECT {PermissionColumns} FROM folder_permissions
-            WHERE folder_id = $f AND grantee IN ($m, '{DefaultGrantee}')
-            ORDER BY CASE grantee WHEN '{DefaultGrantee}' THEN 1 ELSE 0 END
+            SELECT {SharingRows.PermissionColumns} FROM folder_permissions
+            WHERE folder_id = $f AND grantee IN ($m, '{SharingRows.DefaultGrantee}')
+            ORDER BY CASE grantee WHEN '{SharingRows.DefaultGrantee}' THEN 1 ELSE 0 END
             LIMIT 1;
             """, null, ("$f", folderId), ("$m", mailboxId));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadRights(reader, 0) : null;
+        return await reader.ReadAsync(cancellationToken) ? SharingRows.ReadRights(reader, 0) : null;
     }
 
     /// <summary>Replaces each named folder's permission set (inside <see cref="ApplyAsync"/>'s transaction).</summary>
@@ -86,14 +61,9 @@ public sealed partial class SqliteMailStore
             foreach (var entry in entries)
             {
                 var r = entry.Rights;
-                var grantee = entry.Grantee.Kind switch
-                {
-                    GranteeKind.Default => DefaultGrantee,
-                    GranteeKind.Anonymous => AnonymousGrantee,
-                    _ => entry.Grantee.MailboxId ?? throw new InvalidOperationException("A user's permission entry names no mailbox."),
-                };
+                var grantee = SharingRows.GranteeKey(entry);
                 await using var cmd = connection.Command($"""
-                    INSERT INTO folder_permissions (folder_id, grantee, {PermissionColumns}) VALUES ($f, $g, $ci, $cs, $o, $v, $c, $e, $d, $r)
+                    INSERT INTO folder_permissions (folder_id, grantee, {SharingRows.PermissionColumns}) VALUES ($f, $g, $ci, $cs, $o, $v, $c, $e, $d, $r)
                     ON CONFLICT (folder_id, grantee) DO UPDATE SET can_create_items = excluded.can_create_items, can_create_subfolders = excluded.can_create_subfolders,
                         is_folder_owner = excluded.is_folder_owner, is_folder_visible = excluded.is_folder_visible, is_folder_contact = excluded.is_folder_contact,
                         edit_items = excluded.edit_items, delete_items = excluded.delete_items, read_items = excluded.read_items;
@@ -105,13 +75,4 @@ public sealed partial class SqliteMailStore
         }
     }
 
-    private static FolderRights ReadRights(SqliteDataReader reader, int first) => new(
-        reader.GetInt32(first) != 0,
-        reader.GetInt32(first + 1) != 0,
-        reader.GetInt32(first + 2) != 0,
-        reader.GetInt32(first + 3) != 0,
-        reader.GetInt32(first + 4) != 0,
-        (ItemScope)reader.GetInt32(first + 5),
-        (ItemScope)reader.GetInt32(first + 6),
-        (ReadAccess)reader.GetInt32(first + 7));
 }
