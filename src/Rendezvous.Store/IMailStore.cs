@@ -403,6 +403,15 @@ public interface IMailStore : IAsyncDisposable
     Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The turn of the meeting <paramref name="meeting"/> (its UID and organizer, <c>MeetingKey.Name</c>): held from a
+    /// meeting step's decision to its commit, so that steps on one meeting, on any node of the server, decide one after
+    /// another from what the last one wrote. Disposing it ends the turn; a cancelled wait holds nothing. SQLite: within
+    /// the process; PostgreSQL: a session advisory lock as well, which the database drops with the connection if the
+    /// process dies.
+    /// </summary>
+    Task<IAsyncDisposable> MeetingTurnAsync(string meeting, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Applies the whole change set atomically and durably. Throws <see cref="ConcurrencyException"/>, writing nothing,
     /// when an update's item moved past its expected change number or a deleted item is already gone.
     /// Each item and folder written gets its change number from its mailbox's counter, in the write's transaction, so

@@ -364,6 +364,7 @@ public sealed partial class SqliteMailStore : IMailStore
     private static readonly string NonContentPaths = ItemFormat.NonContentPaths;
 
     private readonly SqliteConnectionPool pool;
+    private readonly MeetingTurns meetingTurns = new();
     private GroupCommit? writer;
 
     // Idle connections beyond this are closed: each keeps its own page cache (2 MB at most by default).
@@ -442,6 +443,10 @@ public sealed partial class SqliteMailStore : IMailStore
     }
 
     public ReadOnlyMemory<byte> SyncStateKey { get; private set; }
+
+    /// <summary>Within the process: a SQLite store is served by one process (the change numbers guard an admin command's writes).</summary>
+    public Task<IAsyncDisposable> MeetingTurnAsync(string meeting, CancellationToken cancellationToken) =>
+        meetingTurns.AcquireAsync(meeting, cancellationToken);
 
     /// <summary>
     /// The next number of <paramref name="mailboxId"/> (the last of the next <paramref name="count"/>): read and moved on

@@ -301,6 +301,34 @@ public abstract class StoreContractTests : IAsyncLifetime
     protected virtual bool ReportsEachChangeOnce => true;
 
     [Fact]
+    public async Task A_meeting_turn_waits_for_the_one_held_and_a_cancelled_wait_holds_nothing()
+    {
+        var store = await OpenAsync();
+        var first = await store.MeetingTurnAsync("uid-1\0org@example.com", CancellationToken.None);
+        var second = store.MeetingTurnAsync("uid-1\0org@example.com", CancellationToken.None);
+        // Another meeting never waits on this one.
+        await using (await store.MeetingTurnAsync("uid-2\0org@example.com", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+        }
+
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.MeetingTurnAsync("uid-1\0org@example.com", cancel.Token));
+        }
+
+        await Task.Delay(200);
+        Assert.False(second.IsCompleted);
+        await first.DisposeAsync();
+        await first.DisposeAsync(); // a second end of one turn ends nothing else
+        var secondTurn = await second.WaitAsync(TimeSpan.FromSeconds(10));
+        var third = store.MeetingTurnAsync("uid-1\0org@example.com", CancellationToken.None);
+        await Task.Delay(200);
+        Assert.False(third.IsCompleted);
+        await secondTurn.DisposeAsync();
+        await (await third.WaitAsync(TimeSpan.FromSeconds(10))).DisposeAsync();
+    }
+
+    [Fact]
     public async Task The_signing_key_survives_a_restart_and_differs_between_stores()
     {
         var first = (await OpenAsync()).SyncStateKey.ToArray();
