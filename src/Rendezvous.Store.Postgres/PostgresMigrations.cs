@@ -224,6 +224,17 @@ internal static class PostgresMigrations
             deliver_meeting_requests text NOT NULL
         );
         """,
+        // 5: failed sign-ins (SQLite's migration 18, issue 19 §5), shared by every node: a keyed hash of the account or
+        // client address, its count, its last failure and its lockout's end (Unix ms).
+        """
+        CREATE TABLE signin_failures (
+            key bytea PRIMARY KEY,
+            failures integer NOT NULL,
+            last_failure bigint NOT NULL,
+            locked_until bigint NOT NULL
+        );
+        CREATE INDEX signin_failures_by_last ON signin_failures (last_failure);
+        """,
     ];
 
     /// <summary>The number of migrations this code knows: a store at this version is current.</summary>

@@ -403,6 +403,24 @@ public interface IMailStore : IAsyncDisposable
     Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The lockouts the store holds for a sign-in's account key and client key (<paramref name="clientKey"/> null: none),
+    /// as Unix milliseconds (0: none): failed sign-ins are counted in the store, so every node of a server throttles
+    /// the same guesses (issue 19 §5). The keys are the host's keyed hashes; the store knows nothing of their meaning.
+    /// </summary>
+    Task<(long AccountLockedUntil, long ClientLockedUntil)> GetSignInLockoutsAsync(byte[] accountKey, byte[]? clientKey, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Counts one failed sign-in against <paramref name="key"/> at <paramref name="now"/> (Unix ms), in one write: a count
+    /// whose last failure is older than <paramref name="forgetAfter"/> ms and whose lockout has ended starts again at 1;
+    /// the lockout becomes at least <paramref name="now"/> plus what <paramref name="lockoutFor"/> gives for the new
+    /// count. Returns the count and the lockout's end (Unix ms; 0: none). Stale keys are removed as it goes.
+    /// </summary>
+    Task<(int Failures, long LockedUntil)> AddSignInFailureAsync(byte[] key, long now, long forgetAfter, Func<int, TimeSpan> lockoutFor, CancellationToken cancellationToken);
+
+    /// <summary>Forgets the failures of <paramref name="key"/> (its owner signed in).</summary>
+    Task ForgetSignInFailuresAsync(byte[] key, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The turn of the meeting <paramref name="meeting"/> (its UID and organizer, <c>MeetingKey.Name</c>): held from a
     /// meeting step's decision to its commit, so that steps on one meeting, on any node of the server, decide one after
     /// another from what the last one wrote. Disposing it ends the turn; a cancelled wait holds nothing. SQLite: within

@@ -350,6 +350,18 @@ public sealed partial class SqliteMailStore : IMailStore
             deliver_meeting_requests TEXT NOT NULL
         );
         """,
+        // Index 18: failed sign-ins (issue 19 §5), counted in the store so that every process serving it throttles the
+        // same guesses: a keyed hash of the account or client address, its count, its last failure and its lockout's end
+        // (Unix ms). Stale rows are removed by the writes (by last_failure).
+        """
+        CREATE TABLE IF NOT EXISTS signin_failures (
+            key BLOB PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            last_failure INTEGER NOT NULL,
+            locked_until INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS signin_failures_by_last ON signin_failures(last_failure);
+        """,
     ];
 
     private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";

@@ -301,6 +301,32 @@ public abstract class StoreContractTests : IAsyncLifetime
     protected virtual bool ReportsEachChangeOnce => true;
 
     [Fact]
+    public async Task Sign_in_failures_are_counted_by_every_store_over_one_database_locked_out_forgotten_and_go_stale()
+    {
+        var nodeA = await OpenAsync();
+        var nodeB = await OpenAsync();
+        byte[] account = [1, 2, 3], client = [4, 5, 6], other = [7];
+        static TimeSpan LockAfterTwo(int failures) => failures > 2 ? TimeSpan.FromSeconds(failures) : TimeSpan.Zero;
+        const long Hour = 3_600_000;
+
+        Assert.Equal((1, 0L), await nodeA.AddSignInFailureAsync(account, 1_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal((2, 0L), await nodeB.AddSignInFailureAsync(account, 2_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal((3, 6_000L), await nodeA.AddSignInFailureAsync(account, 3_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal((1, 0L), await nodeB.AddSignInFailureAsync(client, 3_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal((6_000L, 0L), await nodeB.GetSignInLockoutsAsync(account, client, CancellationToken.None));
+        Assert.Equal((0L, 0L), await nodeB.GetSignInLockoutsAsync(other, null, CancellationToken.None));
+
+        // A lockout never shrinks; once it ended and the last failure is an hour old, the count starts again (and
+        // stale keys of others are removed on the way).
+        Assert.Equal((4, 7_000L), await nodeB.AddSignInFailureAsync(account, 3_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal((1, 0L), await nodeA.AddSignInFailureAsync(account, 3_000 + Hour + 7_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM signin_failures WHERE failures = 1 AND last_failure = 3000"));
+
+        await nodeB.ForgetSignInFailuresAsync(account, CancellationToken.None);
+        Assert.Equal((0L, 0L), await nodeA.GetSignInLockoutsAsync(account, client, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_meeting_turn_waits_for_the_one_held_and_a_cancelled_wait_holds_nothing()
     {
         var store = await OpenAsync();
