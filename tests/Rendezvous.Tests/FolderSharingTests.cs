@@ -208,6 +208,30 @@ public class FolderSharingTests(ServerFixture server)
         Assert.Empty(await NamesAsync());
     }
     [Fact]
+    public async Task Concurrent_appends_to_a_permission_set_all_land()
+    {
+        // The defect: AppendToFolderField read the set, then wrote it whole, so of two appends at once one was lost.
+        var owner = await NewUserAsync("owner");
+        var folder = await FolderAsync(owner, "<t:DistinguishedFolderId Id=\"inbox\"/>", "Busy");
+        var grantees = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            grantees.Add(await NewUserAsync("reader" + i));
+        }
+
+        string Append(string grantee) => $"""
+            <m:UpdateFolder><m:FolderChanges><t:FolderChange>{Id(folder)}<t:Updates>
+              <t:AppendToFolderField><t:FieldURI FieldURI="folder:PermissionSet"/><t:Folder>{Permissions(Permission(grantee, "Reviewer"))}</t:Folder></t:AppendToFolderField>
+            </t:Updates></t:FolderChange></m:FolderChanges></m:UpdateFolder>
+            """;
+        var responses = await Task.WhenAll(grantees.Select(g => server.CallAsync(owner, Append(g))));
+        Assert.All(responses, r => Assert.Equal("NoError", r.Code()));
+
+        var set = (await server.CallAsync(owner, $"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI=\"folder:PermissionSet\"/></t:AdditionalProperties></m:FolderShape><m:FolderIds>{Id(folder)}</m:FolderIds></m:GetFolder>")).Ok();
+        Assert.Equal(grantees.Order(StringComparer.Ordinal), set.Descendants(T + "PrimarySmtpAddress").Select(a => a.Value).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Each_newly_allowed_folder_and_attachment_action_in_another_mailbox_is_an_access_log_line()
     {
         var data = Path.Combine(Path.GetTempPath(), "rdv-folder-log-" + Guid.NewGuid().ToString("N"));
