@@ -165,84 +165,94 @@ public static class FolderService
 
         for (var attempt = 1; ; attempt++)
         {
-            IReadOnlyList<PermissionEntry>? permissions = null;
-            var expected = new List<(string FolderId, IReadOnlyList<PermissionEntry>? Expected)>();
-            foreach (var update in change.Updates)
-            {
-                switch (update.Action, update.Path)
-                {
-                    case (UpdateAction.Set, FieldPath { Uri: "folder:DisplayName" }) when update.ValueName == "DisplayName" && !string.IsNullOrWhiteSpace(update.Text):
-                        if (folder.DistinguishedName is not null)
-                        {
-                            throw new DomainException(ErrorCode.PropertyNotSettable, "Distinguished folders cannot be renamed.");
-                        }
-
-                        folder.DisplayName = update.Text;
-                        break;
-                    case (UpdateAction.Set, FieldPath { Uri: "folder:FolderClass" }) when update.ValueName == "FolderClass":
-                        // Exchange refuses to change a folder's type (exchangelib's test_create_update_empty_delete); the same
-                        // class, which clients send back with the other fields, changes nothing.
-                        if (folder.FolderClass is not null && !string.Equals(update.Text, folder.FolderClass, StringComparison.Ordinal))
-                        {
-                            throw new DomainException(ErrorCode.ObjectTypeChanged, "The folder's FolderClass cannot be changed.");
-                        }
-
-                        folder.FolderClass = update.Text; // A folder created without one may be given one.
-                        break;
-                    // exchangelib's save() sends every field: DeleteFolderField for the ones it holds no value of (a class it
-                    // never read). Exchange takes it: a class is never removed.
-                    case (UpdateAction.Delete, FieldPath { Uri: "folder:FolderClass" }):
-                        break;
-                    // SetFolderField replaces the whole set; DeleteFolderField takes it back to the defaults ("Set folder
-                    // permissions for another user by using EWS"); AppendToFolderField adds entries for new grantees.
-                    case (UpdateAction.Set, FieldPath { Uri: "folder:PermissionSet" }) when update.Permissions is { } replaced:
-                        permissions = await EntriesAsync(session, folder, replaced);
-                        break;
-                    case (UpdateAction.Append, FieldPath { Uri: "folder:PermissionSet" }) when update.Permissions is { } added:
-                        var current = permissions;
-                        if (current is null)
-                        {
-                            // Appended to the set as read: the write checks it is still that set (another append meanwhile: again).
-                            var stored = await session.Store.GetPermissionsAsync(folder.Id, session.Cancellation);
-                            expected.Add((folder.Id, stored));
-                            current = stored ?? FolderPermissions.Defaults(IsMainCalendar(folder));
-                        }
-
-                        permissions = await EntriesAsync(session, folder, [.. current.Select(Requested), .. added]);
-                        break;
-                    case (UpdateAction.Delete, FieldPath { Uri: "folder:PermissionSet" }):
-                        permissions = FolderPermissions.Defaults(IsMainCalendar(folder));
-                        break;
-                    case (UpdateAction.Set, ExtendedPath) when update.Extended is { } property:
-                        folder.ExtendedProperties.RemoveAll(p => p.Path.Key == property.Path.Key);
-                        folder.ExtendedProperties.Add(property);
-                        break;
-                    case (UpdateAction.Delete, ExtendedPath x):
-                        folder.ExtendedProperties.RemoveAll(p => p.Path.Key == x.Path.Key);
-                        break;
-                    default:
-                        throw new DomainException(ErrorCode.PropertyNotSettable, $"'{update.Path.Describe()}' cannot be changed on a folder this way.");
-                }
-            }
-
-            var set = new ChangeSet();
-            set.FolderUpdates.Add(folder);
-            if (permissions is not null)
-            {
-                set.Permissions.Add((folder.Id, permissions));
-            }
-
-            set.PermissionChecks.AddRange(expected);
             try
             {
-                await session.Store.ApplyAsync(set, session.Cancellation);
-                return folder;
+                return await UpdateOnceAsync(session, folder, change);
             }
-            catch (ConcurrencyException) when (expected.Count > 0 && attempt < AppendAttempts)
+            catch (ConcurrencyException e) when (e.ItemId == folder.Id && attempt < AppendAttempts)
             {
-                // The set changed since it was read: append to what it is now.
+                // An appended set changed since it was read: append to what it is now.
             }
         }
+    }
+
+    private static async Task<Folder> UpdateOnceAsync(Session session, Folder folder, FolderChange change)
+    {
+        IReadOnlyList<PermissionEntry>? permissions = null;
+        IReadOnlyList<PermissionEntry>? read = null;
+        var appended = false;
+        foreach (var update in change.Updates)
+        {
+            switch (update.Action, update.Path)
+            {
+                case (UpdateAction.Set, FieldPath { Uri: "folder:DisplayName" }) when update.ValueName == "DisplayName" && !string.IsNullOrWhiteSpace(update.Text):
+                    if (folder.DistinguishedName is not null)
+                    {
+                        throw new DomainException(ErrorCode.PropertyNotSettable, "Distinguished folders cannot be renamed.");
+                    }
+
+                    folder.DisplayName = update.Text;
+                    break;
+                case (UpdateAction.Set, FieldPath { Uri: "folder:FolderClass" }) when update.ValueName == "FolderClass":
+                    // Exchange refuses to change a folder's type (exchangelib's test_create_update_empty_delete); the same
+                    // class, which clients send back with the other fields, changes nothing.
+                    if (folder.FolderClass is not null && !string.Equals(update.Text, folder.FolderClass, StringComparison.Ordinal))
+                    {
+                        throw new DomainException(ErrorCode.ObjectTypeChanged, "The folder's FolderClass cannot be changed.");
+                    }
+
+                    folder.FolderClass = update.Text; // A folder created without one may be given one.
+                    break;
+                // exchangelib's save() sends every field: DeleteFolderField for the ones it holds no value of (a class it
+                // never read). Exchange takes it: a class is never removed.
+                case (UpdateAction.Delete, FieldPath { Uri: "folder:FolderClass" }):
+                    break;
+                // SetFolderField replaces the whole set; DeleteFolderField takes it back to the defaults ("Set folder
+                // permissions for another user by using EWS"); AppendToFolderField adds entries for new grantees.
+                case (UpdateAction.Set, FieldPath { Uri: "folder:PermissionSet" }) when update.Permissions is { } replaced:
+                    permissions = await EntriesAsync(session, folder, replaced);
+                    break;
+                case (UpdateAction.Append, FieldPath { Uri: "folder:PermissionSet" }) when update.Permissions is { } added:
+                    var current = permissions;
+                    if (current is null)
+                    {
+                        // Appended to the set as read: the write checks it is still that set (ChangeSet.PermissionChecks).
+                        read = await session.Store.GetPermissionsAsync(folder.Id, session.Cancellation);
+                        appended = true;
+                        current = read ?? FolderPermissions.Defaults(IsMainCalendar(folder));
+                    }
+
+                    permissions = await EntriesAsync(session, folder, [.. current.Select(Requested), .. added]);
+                    break;
+                case (UpdateAction.Delete, FieldPath { Uri: "folder:PermissionSet" }):
+                    permissions = FolderPermissions.Defaults(IsMainCalendar(folder));
+                    break;
+                case (UpdateAction.Set, ExtendedPath) when update.Extended is { } property:
+                    folder.ExtendedProperties.RemoveAll(p => p.Path.Key == property.Path.Key);
+                    folder.ExtendedProperties.Add(property);
+                    break;
+                case (UpdateAction.Delete, ExtendedPath x):
+                    folder.ExtendedProperties.RemoveAll(p => p.Path.Key == x.Path.Key);
+                    break;
+                default:
+                    throw new DomainException(ErrorCode.PropertyNotSettable, $"'{update.Path.Describe()}' cannot be changed on a folder this way.");
+            }
+        }
+
+        var set = new ChangeSet();
+        set.FolderUpdates.Add(folder);
+        if (permissions is not null)
+        {
+            set.Permissions.Add((folder.Id, permissions));
+        }
+
+        if (appended)
+        {
+            set.PermissionChecks.Add((folder.Id, read));
+        }
+
+        await session.Store.ApplyAsync(set, session.Cancellation);
+        return folder;
     }
 
     /// <summary>A stored entry as a request would give it (to check an appended set whole).</summary>
