@@ -33,7 +33,20 @@ public static class MeetingRunner
             return null;
         }
 
-        return await ViewAsync(session, user.Mailbox, meeting) with { Delegates = await DelegateService.MeetingDelegatesAsync(session, user.Mailbox) };
+        var view = await ViewAsync(session, user.Mailbox, meeting) with { Delegates = await DelegateService.MeetingDelegatesAsync(session, user.Mailbox) };
+        if (meeting is null || view.Delegates is not { } delegates)
+        {
+            return view;
+        }
+
+        // The delegates' copies of this meeting's requests, which an update or cancellation puts out of date with the owner's.
+        var copies = new List<PlacedItem>();
+        foreach (var delegateMailbox in delegates.Recipients)
+        {
+            copies.AddRange(await session.Store.GetMeetingItemsAsync(delegateMailbox.Id, meeting.Uid, session.Cancellation));
+        }
+
+        return view with { DelegateItems = copies };
     }
 
     /// <summary>The views of those <paramref name="addresses"/> that have a mailbox here.</summary>

@@ -91,8 +91,21 @@ public sealed class ChangeSet
     /// <summary>Grants added or removed, written after <see cref="Delegates"/> in the same transaction (a delegate's send-on-behalf right).</summary>
     public List<GrantWrite> Grants { get; } = [];
 
+    /// <summary>
+    /// The permission set each folder must still have (null: it was never set) for the change set to be written, checked
+    /// in its transaction before <see cref="Permissions"/>: a set read, changed and written back (AppendToFolderField)
+    /// then never loses what another request wrote meanwhile. One that differs fails the set with <see cref="ConcurrencyException"/>.
+    /// </summary>
+    public List<(string FolderId, IReadOnlyList<PermissionEntry>? Expected)> PermissionChecks { get; } = [];
+
+    /// <summary>
+    /// Principals' DeliverMeetingRequests settings, written with <see cref="Delegates"/> in the same transaction, so that
+    /// an AddDelegate or UpdateDelegate that fails changes neither.
+    /// </summary>
+    public List<(string PrincipalMailboxId, string DeliverMeetingRequests)> DeliverySettings { get; } = [];
+
     public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count + Attachments.Count + Permissions.Count
-        + Delegates.Count + Grants.Count == 0;
+        + Delegates.Count + Grants.Count + DeliverySettings.Count + PermissionChecks.Count == 0;
 }
 
 public enum DelegateWriteKind

@@ -796,6 +796,65 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_permission_set_written_over_one_it_did_not_read_fails_and_writes_nothing()
+    {
+        var store = await OpenAsync();
+        var ct = CancellationToken.None;
+        var (boss, inbox) = await UserAsync(store, "boss@example.com");
+        var zoe = await store.AddUserAsync("zoe@example.com", "Zoe", "x", ct);
+        var al = await store.AddUserAsync("al@example.com", "Al", "x", ct);
+        IReadOnlyList<PermissionEntry> With(params UserRecord[] users) =>
+            [new PermissionEntry(Grantee.Default, FolderRights.None), new PermissionEntry(Grantee.Anonymous, FolderRights.None),
+             .. users.Select(u => new PermissionEntry(Grantee.User(u.MailboxId, u.Address, u.DisplayName), FolderRights.Of(PermissionLevel.Reviewer)))];
+        ChangeSet Append(IReadOnlyList<PermissionEntry>? read, IReadOnlyList<PermissionEntry> written)
+        {
+            var set = new ChangeSet();
+            set.PermissionChecks.Add((inbox.Id, read));
+            set.Permissions.Add((inbox.Id, written));
+            return set;
+        }
+
+        // Two appends that both read the set when it was never set: the first lands, the second fails and loses nothing.
+        await store.ApplyAsync(Append(null, With(zoe)), ct);
+        await Assert.ThrowsAsync<ConcurrencyException>(() => store.ApplyAsync(Append(null, With(al)), ct));
+        Assert.True(SharingRows.SameSet(With(zoe), await store.GetPermissionsAsync(inbox.Id, ct)));
+
+        // Made again from the set as it is now, it lands.
+        await store.ApplyAsync(Append(await store.GetPermissionsAsync(inbox.Id, ct), With(zoe, al)), ct);
+        Assert.True(SharingRows.SameSet(With(al, zoe), await store.GetPermissionsAsync(inbox.Id, ct)));
+    }
+
+    [Fact]
+    public async Task DeliverMeetingRequests_is_written_in_the_delegates_change_set_all_or_nothing()
+    {
+        var store = await OpenAsync();
+        var ct = CancellationToken.None;
+        var (boss, _) = await UserAsync(store, "boss@example.com");
+        var zoe = await store.AddUserAsync("zoe@example.com", "Zoe", "x", ct);
+
+        // An update of one who is no delegate fails the set: the setting beside it is not written.
+        var failing = new ChangeSet();
+        failing.Delegates.Add(new DelegateWrite(boss.MailboxId, new DelegateEntry(zoe.MailboxId, true, true), DelegateWriteKind.Update));
+        failing.DeliverySettings.Add((boss.MailboxId, "DelegatesOnly"));
+        Assert.False(failing.IsEmpty);
+        await Assert.ThrowsAsync<DelegateStateException>(() => store.ApplyAsync(failing, ct));
+        Assert.Equal(Delegation.DefaultDeliverMeetingRequests, (await store.GetDelegationAsync(boss.MailboxId, ct)).DeliverMeetingRequests);
+
+        var adding = new ChangeSet();
+        adding.Delegates.Add(new DelegateWrite(boss.MailboxId, new DelegateEntry(zoe.MailboxId, false, true), DelegateWriteKind.Add));
+        adding.DeliverySettings.Add((boss.MailboxId, "DelegatesOnly"));
+        await store.ApplyAsync(adding, ct);
+        var delegation = await store.GetDelegationAsync(boss.MailboxId, ct);
+        Assert.Equal(("DelegatesOnly", 1), (delegation.DeliverMeetingRequests, delegation.Delegates.Count));
+
+        // A set of the setting alone is written too.
+        var alone = new ChangeSet();
+        alone.DeliverySettings.Add((boss.MailboxId, "NoForward"));
+        await store.ApplyAsync(alone, ct);
+        Assert.Equal("NoForward", (await store.GetDelegationAsync(boss.MailboxId, ct)).DeliverMeetingRequests);
+    }
+
+    [Fact]
     public async Task Delegates_are_kept_in_the_order_added_with_their_settings_and_the_delivery_setting()
     {
         var store = await OpenAsync();
