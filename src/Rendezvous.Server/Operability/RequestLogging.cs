@@ -11,8 +11,10 @@ namespace Rendezvous.Server;
 /// password; and the EWS request metrics (<see cref="ServerMetrics"/>). Not logged: the health and metrics probes
 /// (a scraper every few seconds), and a request refused at sign-in, which the authenticator logs once per checked
 /// failure and <c>rdv.signin.refused</c> counts, so that a flood refused during a lockout is no flood of lines.
+/// When the server writes its own console log the lines go to <paramref name="sink"/> (batched, no wake-up per line),
+/// else through the host's logging (an embedding host's or a test's providers).
 /// </summary>
-internal sealed class RequestLogging(ILoggerFactory loggers, TimeProvider time)
+internal sealed class RequestLogging(ILoggerFactory loggers, TimeProvider time, RequestLogSink? sink)
 {
     public const string Category = "Rendezvous.Requests";
 
@@ -53,10 +55,24 @@ internal sealed class RequestLogging(ILoggerFactory loggers, TimeProvider time)
 
             if (record.Entered || status is not (StatusCodes.Status401Unauthorized or StatusCodes.Status503ServiceUnavailable))
             {
-                Line(log, record.Operation ?? http.Request.Method + " " + Printable(http.Request.Path.Value ?? ""),
-                    http.User.Identity?.Name ?? "-", status, Codes(record), Math.Round(elapsed.TotalMilliseconds, 1),
-                    record.RequestBytes ?? http.Request.ContentLength ?? 0, null);
+                Write(http, record, status, elapsed);
             }
+        }
+    }
+
+    private void Write(HttpContext http, RequestRecord record, int status, TimeSpan elapsed)
+    {
+        var operation = record.Operation ?? http.Request.Method + " " + Printable(http.Request.Path.Value ?? "");
+        var user = http.User.Identity?.Name ?? "-";
+        var ms = Math.Round(elapsed.TotalMilliseconds, 1);
+        var bytes = record.RequestBytes ?? http.Request.ContentLength ?? 0;
+        if (sink is not null)
+        {
+            sink.Write(new RequestLogLine(operation, user, status, record, ms, bytes));
+        }
+        else if (log.IsEnabled(LogLevel.Information))
+        {
+            Line(log, operation, user, status, Codes(record), ms, bytes, null);
         }
     }
 

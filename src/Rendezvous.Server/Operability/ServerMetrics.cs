@@ -26,6 +26,11 @@ public static class ServerMetrics
     private static readonly Counter<long> SignIns = Meter.CreateCounter<long>(
         "rdv.signin.refused", "{sign-in}", "Sign-ins refused, by reason: failed (wrong password or unknown user), throttled (locked out), busy (PBKDF2 queue full)");
 
+    private static readonly Counter<long> RequestLogDrops = Meter.CreateCounter<long>(
+        "rdv.request_log.dropped", "{line}", "Request log lines dropped because the log's output did not keep up (its buffer was full) or failed");
+
+    internal static void RequestLogDropped(long lines = 1) => RequestLogDrops.Add(lines);
+
     public static void Request(string operation, string outcome, IReadOnlyDictionary<string, int> codes, TimeSpan duration)
     {
         var op = new KeyValuePair<string, object?>("operation", operation);
