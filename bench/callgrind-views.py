@@ -10,8 +10,12 @@ Usage: bench/callgrind-views.py LABEL RDV_DLL PORT SEED_DIR [OUT_DIR]
   so the code counted is the same in every run), signs each user in and warms every path, then counts each workload's
   N requests (weeks spread over the calendar, as the load generator's rotation), one at a time; the instructions of an
   idle period before and after give the background rate (the notification hub's polls), taken off each figure.
+  WORKLOADS (environment, comma-separated): which to count; default the views and free/busy above. `getitem` is the
+  load generator's GetItem (one calendar item of cal@bench.test, its ten properties; ids from a FindItem, rotated), sent
+  over one kept-alive connection as the load generator sends it, so its figure is a request's and not a connection's.
+  The server's environment is this one's: RDV_NO_REQUEST_LOG=true reaches `rdv serve` as --no-request-log does.
 """
-import sys, subprocess, time, base64, urllib.request, os, glob, datetime, shutil
+import sys, subprocess, time, base64, urllib.request, os, glob, datetime, shutil, http.client, re
 label, dll, port, seed = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 work = sys.argv[5] if len(sys.argv) > 5 else "/tmp/rdv-callgrind"
 out = f"{work}/{label}"
@@ -35,7 +39,29 @@ def fb(users, week):
     tz = "<t:TimeZone><t:Bias>0</t:Bias><t:StandardTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>0</t:DayOrder><t:Month>0</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime><t:DaylightTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>0</t:DayOrder><t:Month>0</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime></t:TimeZone>"
     mbx = "".join(f"<t:MailboxData><t:Email><t:Address>{m}</t:Address></t:Email><t:AttendeeType>Required</t:AttendeeType><t:ExcludeConflicts>false</t:ExcludeConflicts></t:MailboxData>" for m in users)
     return f'''<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body><m:GetUserAvailabilityRequest>{tz}<m:MailboxDataArray>{mbx}</m:MailboxDataArray><t:FreeBusyViewOptions><t:TimeWindow><t:StartTime>{f(s)}</t:StartTime><t:EndTime>{f(e)}</t:EndTime></t:TimeWindow><t:MergedFreeBusyIntervalInMinutes>30</t:MergedFreeBusyIntervalInMinutes><t:RequestedView>DetailedMerged</t:RequestedView></t:FreeBusyViewOptions></m:GetUserAvailabilityRequest></s:Body></s:Envelope>'''.encode()
+def envelope(inner):
+    return f'<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body>{inner}</s:Body></s:Envelope>'.encode()
+kept = None
+def post_kept(user, data):
+    global kept
+    if kept is None: kept = http.client.HTTPConnection("127.0.0.1", int(port), timeout=600)
+    kept.request("POST", "/EWS/Exchange.asmx", body=data, headers={"Content-Type": "text/xml; charset=utf-8",
+        "Authorization": "Basic " + base64.b64encode(f"{user}:bench-password".encode()).decode()})
+    r = kept.getresponse().read()
+    assert b'ResponseClass="Error"' not in r, r[:500]
+    return r
+item_ids = []
+def getitem(k):
+    global item_ids
+    if not item_ids:
+        r = post_kept("cal@bench.test", envelope('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="1000" Offset="0" BasePoint="Beginning"/><m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>'))
+        item_ids = re.findall(rb'<t:ItemId Id="([^"]+)"', r)
+        assert item_ids, r[:500]
+    r = post_kept("cal@bench.test", envelope(f'<m:GetItem>{shape}<m:ItemIds><t:ItemId Id="{item_ids[(k * 37) % len(item_ids)].decode()}"/></m:ItemIds></m:GetItem>'))
+    return r.count(b"<t:CalendarItem")
 def call(user, week):
+    if user == "getitem":
+        return getitem(week)
     if isinstance(user, list):
         data = fb(user, week % 20); user = user[0]
     else:
@@ -47,15 +73,18 @@ def call(user, week):
     return r.count(b"<t:CalendarItem") + r.count(b"<CalendarEvent>") + r.count(b"<t:CalendarEvent>")
 for i in range(600):
     try:
-        call("rec@bench.test", 0); break
+        call(next(iter(users.values())), 0); break
     except Exception as ex:
         time.sleep(1)
 users = {"calendarview": "cal@bench.test", "calendarview-recurring": "rec@bench.test", "calendarview-recurring-3000": "rec3000@bench.test",
-         "availability": [f"fb-{i:02}@bench.test" for i in range(20)], "availability-recurring": [f"fbr-{i:02}@bench.test" for i in range(20)]}
+         "availability": [f"fb-{i:02}@bench.test" for i in range(20)], "availability-recurring": [f"fbr-{i:02}@bench.test" for i in range(20)],
+         "getitem": "getitem"}
+chosen = os.environ.get("WORKLOADS", "calendarview,calendarview-recurring,calendarview-recurring-3000,availability,availability-recurring").split(",")
+users = {name: users[name] for name in chosen}
 N = int(os.environ.get("N", "20"))
 # warm: each user's sign-in and every code path, twice over
 for w in users.values():
-    for k in range(3): call(w, k)
+    for k in range(3 if w != "getitem" else 200): call(w, k)
 def ctl(*a): subprocess.run(["callgrind_control", *a, str(server.pid)], stdout=subprocess.DEVNULL)
 ctl("-i", "on")
 results = {}; elapsed = {}
@@ -64,7 +93,7 @@ def idle(name):
 idle("idle1")
 for name, user in users.items():
     ctl("-z"); t = time.time()
-    entries = sum(call(user, (7 * k) % 140) for k in range(N))
+    entries = sum(call(user, (7 * k) % 140 if user != "getitem" else k) for k in range(N))
     ctl("-d", name); elapsed[name] = time.time() - t
     results[name] = entries
 idle("idle2")
@@ -85,4 +114,7 @@ print(f"{label} idle: {rate / 1e6:.2f} M instructions a second")
 for name, entries in results.items():
     if name.startswith("idle"): continue
     net = totals[name] - rate * elapsed[name]
-    print(f"{label} {name}: {entries / N:.1f} entries a view, {totals[name] / N / 1e6:.2f} M instructions a view, {net / N / 1e6:.2f} M less the idle rate over {elapsed[name]:.1f} s")
+    if name == "getitem":
+        print(f"{label} {name}: {totals[name] / N / 1e6:.3f} M instructions a request, {net / N / 1e6:.3f} M less the idle rate over {elapsed[name]:.1f} s")
+    else:
+        print(f"{label} {name}: {entries / N:.1f} entries a view, {totals[name] / N / 1e6:.2f} M instructions a view, {net / N / 1e6:.2f} M less the idle rate over {elapsed[name]:.1f} s")
