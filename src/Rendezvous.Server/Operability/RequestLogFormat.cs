@@ -13,7 +13,7 @@ internal readonly record struct RequestLogLine(string Operation, string User, in
 /// README "Request log"): text as the simple console formatter writes it on one line
 /// (<c>info: Rendezvous.Requests[1] GetFolder user=... status=200 codes=NoError ms=3.1 bytes=452</c>), or with
 /// <c>--log-json</c> the JSON console formatter's object (EventId, LogLevel, Category, Message, and State with each
-/// field). Formatted straight into a per-thread buffer: no string is made but the ones the request already has.
+/// field and {OriginalFormat}, its escaping too: compared with the console logger's own output of main 8ec4943). Formatted straight into a per-thread buffer: no string is made but the ones the request already has.
 /// </summary>
 internal sealed class RequestLogFormat(bool json, bool colors)
 {
@@ -97,7 +97,6 @@ internal sealed class RequestLogFormat(bool json, bool colors)
         w.WriteString("Category", RequestLogging.Category);
         w.WriteString("Message", message);
         w.WriteStartObject("State");
-        w.WriteString("Message", message);
     }
 
     private static void End(Utf8JsonWriter w, string originalFormat)
