@@ -14,8 +14,40 @@ Usage: bench/callgrind-views.py LABEL RDV_DLL PORT SEED_DIR [OUT_DIR]
   load generator's GetItem (one calendar item of cal@bench.test, its ten properties; ids from a FindItem, rotated), sent
   over one kept-alive connection as the load generator sends it, so its figure is a request's and not a connection's.
   The server's environment is this one's: RDV_NO_REQUEST_LOG=true reaches `rdv serve` as --no-request-log does.
+  DOTNET_PerfMapEnabled=1 (environment): the JIT's perf map names the managed code callgrind sees as bare addresses;
+  OUT_DIR/LABEL/WORKLOAD.self.txt and .inclusive.txt then list instructions a request by method, to compare two builds
+  method by method (the runtime's own native code, libcoreclr, has no symbols: its lines stay addresses).
+  bench/callgrind-views.py --symbolize CG_FILE PERF_MAP OUT_DIR N makes those lists for a dump already taken.
 """
 import sys, subprocess, time, base64, urllib.request, os, glob, datetime, shutil, http.client, re
+def symbolize(name, cg, perfmap, out, N):
+    import bisect
+    ranges = []
+    for line in open(perfmap, errors="replace"):
+        parts = line.rstrip("\n").split(" ", 2)
+        if len(parts) == 3:
+            ranges.append((int(parts[0], 16), int(parts[1], 16), parts[2]))
+    ranges.sort(); starts = [r[0] for r in ranges]
+    def lookup(addr):
+        i = bisect.bisect_right(starts, addr) - 1
+        return ranges[i][2] if i >= 0 and addr < ranges[i][0] + ranges[i][1] else None
+    for kind in ("self", "inclusive"):
+        text = subprocess.run(["callgrind_annotate", f"--inclusive={'yes' if kind == 'inclusive' else 'no'}", "--threshold=100", cg],
+                              capture_output=True, text=True).stdout
+        costs = {}
+        for line in text.splitlines():
+            m = re.match(r"^\s*([\d,]+) \([ \d.]+%\)\s+(.*)$", line)
+            if not m or "PROGRAM TOTALS" in line: continue
+            ir = int(m.group(1).replace(",", "")); fn = m.group(2)
+            a = re.match(r"^\?\?\?:0x([0-9a-f]+) \[\?\?\?\]", fn)
+            if a: fn = lookup(int(a.group(1), 16)) or fn
+            costs[fn] = costs.get(fn, 0) + ir
+        with open(f"{out}/{name}.{kind}.txt", "w") as f:
+            for fn, ir in sorted(costs.items(), key=lambda x: -x[1]):
+                if ir / N >= 200: f.write(f"{ir / N:12.0f}  {fn}\n")
+if sys.argv[1] == "--symbolize":
+    # bench/callgrind-views.py --symbolize CG_FILE PERF_MAP OUT_DIR N: the same lists for a run already made.
+    symbolize("run", sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])); sys.exit(0)
 label, dll, port, seed = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 work = sys.argv[5] if len(sys.argv) > 5 else "/tmp/rdv-callgrind"
 out = f"{work}/{label}"
@@ -111,8 +143,12 @@ for name, entries in results.items():
     totals[name] = total
 rate = (totals["idle1"] + totals["idle2"]) / (elapsed["idle1"] + elapsed["idle2"])
 print(f"{label} idle: {rate / 1e6:.2f} M instructions a second")
+perfmap = f"/tmp/perf-{server.pid}.map"
 for name, entries in results.items():
     if name.startswith("idle"): continue
+    if os.path.exists(perfmap):
+        cg = [f for f in glob.glob(out + "/cg.*") if open(f).read(4000).find(f"Trigger: dump {name}\n") >= 0]
+        if cg: symbolize(name, cg[0], perfmap, out, N)
     net = totals[name] - rate * elapsed[name]
     if name == "getitem":
         print(f"{label} {name}: {totals[name] / N / 1e6:.3f} M instructions a request, {net / N / 1e6:.3f} M less the idle rate over {elapsed[name]:.1f} s")
