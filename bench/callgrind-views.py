@@ -15,12 +15,14 @@ Usage: bench/callgrind-views.py LABEL RDV_DLL PORT SEED_DIR [OUT_DIR]
   over one kept-alive connection as the load generator sends it, so its figure is a request's and not a connection's.
   The server's environment is this one's: RDV_NO_REQUEST_LOG=true reaches `rdv serve` as --no-request-log does.
   DOTNET_PerfMapEnabled=1 (environment): the JIT's perf map names the managed code callgrind sees as bare addresses;
-  OUT_DIR/LABEL/WORKLOAD.self.txt and .inclusive.txt then list instructions a request by method, to compare two builds
+  OUT_DIR/LABEL/WORKLOAD.self.txt then lists instructions a request by method, to compare two builds
   method by method (the runtime's own native code, libcoreclr, has no symbols: its lines stay addresses).
   bench/callgrind-views.py --symbolize CG_FILE PERF_MAP OUT_DIR N makes those lists for a dump already taken.
 """
 import sys, subprocess, time, base64, urllib.request, os, glob, datetime, shutil, http.client, re
 def symbolize(name, cg, perfmap, out, N):
+    """OUT/NAME.self.txt: instructions a request by method (each instruction's address looked up in the JIT's perf map;
+    native code by its library), from a dump made with --dump-instr=yes."""
     import bisect
     ranges = []
     for line in open(perfmap, errors="replace"):
@@ -29,22 +31,42 @@ def symbolize(name, cg, perfmap, out, N):
             ranges.append((int(parts[0], 16), int(parts[1], 16), parts[2]))
     ranges.sort(); starts = [r[0] for r in ranges]
     def lookup(addr):
-        i = bisect.bisect_right(starts, addr) - 1
-        return ranges[i][2] if i >= 0 and addr < ranges[i][0] + ranges[i][1] else None
-    for kind in ("self", "inclusive"):
-        text = subprocess.run(["callgrind_annotate", f"--inclusive={'yes' if kind == 'inclusive' else 'no'}", "--threshold=100", cg],
-                              capture_output=True, text=True).stdout
-        costs = {}
-        for line in text.splitlines():
-            m = re.match(r"^\s*([\d,]+) \([ \d.]+%\)\s+(.*)$", line)
-            if not m or "PROGRAM TOTALS" in line: continue
-            ir = int(m.group(1).replace(",", "")); fn = m.group(2)
-            a = re.match(r"^\?\?\?:0x([0-9a-f]+) \[\?\?\?\]", fn)
-            if a: fn = lookup(int(a.group(1), 16)) or fn
-            costs[fn] = costs.get(fn, 0) + ir
-        with open(f"{out}/{name}.{kind}.txt", "w") as f:
-            for fn, ir in sorted(costs.items(), key=lambda x: -x[1]):
-                if ir / N >= 200: f.write(f"{ir / N:12.0f}  {fn}\n")
+        # The smallest range holding the address: stub blocks are reported whole and then piece by piece.
+        i = bisect.bisect_right(starts, addr) - 1; best = None
+        while i >= 0 and addr - ranges[i][0] < 0x100000:
+            if addr < ranges[i][0] + ranges[i][1] and (best is None or ranges[i][1] < best[1]): best = ranges[i]
+            i -= 1
+        return best[2] if best else None
+    objects = {}; ob = "?"; after_call = False; addr = 0; costs = {}
+    for line in open(cg, errors="replace"):
+        c = line[0]
+        if c.isdigit() or c in "+-*":
+            parts = line.split()
+            if len(parts) < 3: continue
+            p = parts[0]
+            if p.startswith("0x"): addr = int(p, 16)
+            elif p[0] == "+": addr += int(p[1:], 16) if p[1:].startswith("0x") else int(p[1:])
+            elif p[0] == "-": addr -= int(p[1:], 16) if p[1:].startswith("0x") else int(p[1:])
+            if after_call: after_call = False; continue
+            ir = int(parts[-1]) if len(parts) == 3 else int(parts[2])
+            key = (ob, addr)
+            costs[key] = costs.get(key, 0) + ir
+        elif line.startswith("ob="):
+            m = re.match(r"ob=\((\d+)\)\s*(.*)", line.strip())
+            if m:
+                if m.group(2): objects[m.group(1)] = m.group(2)
+                ob = objects.get(m.group(1), "?")
+        elif line.startswith("calls="):
+            after_call = True
+    by = {}
+    for (o, a), ir in costs.items():
+        fn = lookup(a) if o == "???" or o == "?" else None
+        fn = fn or (f"[{os.path.basename(o)}]" if o not in ("???", "?") else f"[jit {a:#x}]")
+        by[fn] = by.get(fn, 0) + ir
+    with open(f"{out}/{name}.self.txt", "w") as f:
+        f.write(f"{sum(by.values()) / N:12.0f}  TOTAL (instructions a request)\n")
+        for fn, ir in sorted(by.items(), key=lambda x: -x[1]):
+            if ir / N >= 100: f.write(f"{ir / N:12.0f}  {fn}\n")
 if sys.argv[1] == "--symbolize":
     # bench/callgrind-views.py --symbolize CG_FILE PERF_MAP OUT_DIR N: the same lists for a run already made.
     symbolize("run", sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])); sys.exit(0)
@@ -56,7 +78,10 @@ for f in glob.glob(out + "/cg*"): os.remove(f)
 data = f"{work}/data-{label}"
 shutil.rmtree(data, ignore_errors=True); shutil.copytree(seed, data)
 env = dict(os.environ, DOTNET_TieredCompilation="0", DOTNET_gcServer="0", DOTNET_EnableWriteXorExecute="0")
-server = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}/cg.%p", "dotnet", dll, "serve", "--data", data, "--urls", f"http://127.0.0.1:{port}"],
+# With the perf map, costs by instruction: a JIT-compiled method is called through precode stubs and jumped into,
+# so callgrind's functions (entered by a call) would charge it to the stub; each instruction's address is its method's.
+by_instr = ["--dump-instr=yes"] if os.environ.get("DOTNET_PerfMapEnabled") == "1" else []
+server = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no", *by_instr, f"--callgrind-out-file={out}/cg.%p", "dotnet", dll, "serve", "--data", data, "--urls", f"http://127.0.0.1:{port}"],
                           env=env, stdout=open(out + "/server.log", "w"), stderr=subprocess.STDOUT)
 props = ["item:Subject", "item:Sensitivity", "calendar:Start", "calendar:End", "calendar:Location", "calendar:IsAllDayEvent", "calendar:LegacyFreeBusyStatus", "calendar:IsMeeting", "calendar:MyResponseType", "calendar:Organizer"]
 shape = "<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>" + "".join(f'<t:FieldURI FieldURI="{p}"/>' for p in props) + "</t:AdditionalProperties></m:ItemShape>"

@@ -157,7 +157,7 @@ public sealed class RendezvousServer : IAsyncDisposable
         // The server's own console: its request lines are written in blocks by the sink, not one by one by the console
         // logger (issue 19 §6). A host's own logging gets them as log events.
         var requestLog = logging is null && options.RequestLog
-            ? new RequestLogSink(options.RequestLogOutput, new RequestLogFormat(options.JsonLog, options.RequestLogOutput.Stream is null && !Console.IsOutputRedirected), options.Time)
+            ? new RequestLogSink(options.RequestLogOutput, new RequestLogFormat(options.JsonLog, options.RequestLogOutput.Stream is null && !Console.IsOutputRedirected), options.Time, options.ShutdownTimeout)
             : null;
         builder.Services.AddOperability(options, requestLog);
         // Resolved at the first autodiscover request, once the addresses listened on are known (a port of 0). A wildcard

@@ -124,6 +124,26 @@ public sealed class RequestLogTests
         Assert.True(after.Sum("rdv_request_log_dropped_total") - before.Sum("rdv_request_log_dropped_total") >= dropped, after.Text);
     }
 
+    [Fact]
+    public async Task A_stop_with_an_output_stalled_for_good_still_ends()
+    {
+        var output = new CaptureStream { Stalled = true };
+        var server = await OperabilityTests.StartAsync(o =>
+        {
+            o.ShutdownTimeout = TimeSpan.FromSeconds(1);
+            o.RequestLogOutput = new RequestLogOutput { Stream = output, FlushInterval = TimeSpan.FromMilliseconds(1) };
+        });
+        using var http = new HttpClient();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await server.CallAsync(http, Alice, OperabilityTests.GetInbox)).Status);
+        }
+
+        // The writer is stuck in a write that never returns: the stop gives the last flush its own timeout, then ends.
+        await server.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        output.Release();
+    }
+
     /// <summary>What the sink writes, kept; while <see cref="Stalled"/>, a write waits (an output that takes nothing).</summary>
     private sealed class CaptureStream : Stream
     {

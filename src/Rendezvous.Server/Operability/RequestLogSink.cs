@@ -48,8 +48,12 @@ internal sealed class RequestLogSink : IAsyncDisposable
     private bool closed;
     private long dropped;
 
-    public RequestLogSink(RequestLogOutput options, RequestLogFormat format, TimeProvider time)
+    private readonly TimeSpan stopTimeout;
+
+    /// <param name="stopTimeout">How long the last flush may take (the stop's own budget, <see cref="ServerOptions.ShutdownTimeout"/>).</param>
+    public RequestLogSink(RequestLogOutput options, RequestLogFormat format, TimeProvider time, TimeSpan stopTimeout)
     {
+        this.stopTimeout = stopTimeout;
         output = options.Stream ?? Console.OpenStandardOutput();
         this.format = format;
         this.time = time;
@@ -165,10 +169,11 @@ internal sealed class RequestLogSink : IAsyncDisposable
             closed = true;
         }
 
-        await timer.DisposeAsync();
+        // Not DisposeAsync, which waits for a callback that may be stuck writing to a stalled output.
+        timer.Dispose();
         try
         {
-            await Task.Run(Flush).WaitAsync(TimeSpan.FromSeconds(10), time);
+            await Task.Run(Flush).WaitAsync(stopTimeout, time);
         }
         catch (TimeoutException)
         {

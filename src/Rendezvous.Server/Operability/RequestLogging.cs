@@ -47,10 +47,9 @@ internal sealed class RequestLogging(ILoggerFactory loggers, TimeProvider time, 
             {
                 var outcome = record.Fault is not null ? "fault"
                     : status != StatusCodes.Status200OK ? "http_" + status.ToString(CultureInfo.InvariantCulture)
-                    : record.ResponseCodes.Keys.Any(c => c != Protocol.ResponseCodes.NoError) ? "error"
+                    : AnyError(record.ResponseCodes) ? "error"
                     : "success";
-                var codes = record.Fault is { } fault ? new Dictionary<string, int> { [fault] = 1 } : record.ResponseCodes;
-                ServerMetrics.Request(record.Known ? record.Operation! : "unknown", outcome, codes, elapsed);
+                ServerMetrics.Request(record.Known ? record.Operation! : "unknown", outcome, record.Fault, record.ResponseCodes, elapsed);
             }
 
             if (record.Entered || status is not (StatusCodes.Status401Unauthorized or StatusCodes.Status503ServiceUnavailable))
@@ -74,6 +73,19 @@ internal sealed class RequestLogging(ILoggerFactory loggers, TimeProvider time, 
         {
             Line(log, operation, user, status, Codes(record), ms, bytes, null);
         }
+    }
+
+    private static bool AnyError(Dictionary<string, int> codes)
+    {
+        foreach (var code in codes.Keys)
+        {
+            if (code != Protocol.ResponseCodes.NoError)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>"NoError", "NoError*3,ErrorItemNotFound", "fault:ErrorSchemaValidation", or "-" when there was no EWS answer.</summary>
