@@ -56,6 +56,10 @@ def symbolize(name, cg, perfmap, out, N):
             if m:
                 if m.group(2): objects[m.group(1)] = m.group(2)
                 ob = objects.get(m.group(1), "?")
+        elif line.startswith("cob="):
+            # A name given where it is first called from; the current object stays.
+            m = re.match(r"cob=\((\d+)\)\s*(.*)", line.strip())
+            if m and m.group(2): objects[m.group(1)] = m.group(2)
         elif line.startswith("calls="):
             after_call = True
     by = {}
