@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace Rendezvous.Server;
 
@@ -44,7 +45,7 @@ internal sealed class RequestLogFormat(bool json, bool colors)
         }
 
         var w = s.Json(s.Line);
-        Start(w, 1, "Information", s.Message.WrittenSpan);
+        Start(w, 1, nameof(LogLevel.Information), s.Message.WrittenSpan);
         w.WriteString("Operation", line.Operation);
         w.WriteString("User", line.User);
         w.WriteNumber("Status", line.Status);
@@ -71,7 +72,7 @@ internal sealed class RequestLogFormat(bool json, bool colors)
 
         using (var w = new Utf8JsonWriter(buffer))
         {
-            Start(w, 2, "Warning", message);
+            Start(w, 2, nameof(LogLevel.Warning), message);
             w.WriteNumber("Dropped", count);
             End(w, DroppedFormat);
         }
