@@ -21,10 +21,12 @@ public sealed class RendezvousServer : IAsyncDisposable
     private readonly NotificationHub notifications;
     private readonly HttpPushSender pushSender;
     private readonly IDisposable? serving;
+    private readonly RequestLogSink? requestLog;
     private int disposed;
 
-    private RendezvousServer(WebApplication app, IMailStore store, string dataPath, NotificationHub notifications, HttpPushSender pushSender, IDisposable? serving)
+    private RendezvousServer(WebApplication app, IMailStore store, string dataPath, NotificationHub notifications, HttpPushSender pushSender, IDisposable? serving, RequestLogSink? requestLog)
     {
+        this.requestLog = requestLog;
         this.app = app;
         this.serving = serving;
         this.notifications = notifications;
@@ -131,12 +133,8 @@ public sealed class RendezvousServer : IAsyncDisposable
                 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             }
 
-            // Warnings and errors, and the request log's one line per request.
+            // Warnings and errors; the request log's one line per request is the sink's (below).
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            if (options.RequestLog)
-            {
-                builder.Logging.AddFilter(RequestLogging.Category, LogLevel.Information);
-            }
 
             // The accountable lines (issue 18 §5) are Information, and written whatever the minimum level.
             builder.Logging.AddFilter(typeof(AccessLog).FullName, LogLevel.Information);
@@ -156,7 +154,12 @@ public sealed class RendezvousServer : IAsyncDisposable
             (message, e) => pushLog.Value.LogWarning(e, "{Message}", message));
         builder.Services.AddSingleton(notifications);
         builder.Services.AddSingleton<EwsEndpoint>();
-        builder.Services.AddOperability(options);
+        // The server's own console: its request lines are written in blocks by the sink, not one by one by the console
+        // logger (issue 19 §6). A host's own logging gets them as log events.
+        var requestLog = logging is null && options.RequestLog
+            ? new RequestLogSink(options.RequestLogOutput, new RequestLogFormat(options.JsonLog, options.RequestLogOutput.Stream is null && !Console.IsOutputRedirected), options.Time, options.ShutdownTimeout)
+            : null;
+        builder.Services.AddOperability(options, requestLog);
         // Resolved at the first autodiscover request, once the addresses listened on are known (a port of 0). A wildcard
         // address (0.0.0.0, [::]) names no host a client can use: each request's own Host is given back instead.
         builder.Services.AddSingleton(sp => PublicBase(sp) is var url && Listeners.IsWildcard(url) ? new AutodiscoverBase(null) : new AutodiscoverBase(url));
@@ -182,7 +185,7 @@ public sealed class RendezvousServer : IAsyncDisposable
         app.MapGet("/", () => Results.Text("Rendezvous EWS server. Endpoint: /EWS/Exchange.asmx\n"));
         await app.StartAsync(cancellationToken);
         notifications.Start();
-        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? location.Description, notifications, pushSender, serving);
+        return new RendezvousServer(app, store, (store as SqliteMailStore)?.Path ?? location.Description, notifications, pushSender, serving, requestLog);
     }
 
     private static Uri PublicBase(IServiceProvider services)
@@ -207,6 +210,12 @@ public sealed class RendezvousServer : IAsyncDisposable
         await notifications.DisposeAsync();
         pushSender.Dispose();
         await app.DisposeAsync();
+        // Last: every request has ended, so every line is in the sink.
+        if (requestLog is not null)
+        {
+            await requestLog.DisposeAsync();
+        }
+
         await Store.DisposeAsync();
         serving?.Dispose();
     }

@@ -81,6 +81,9 @@ public sealed class ServerOptions
     /// <summary>One Information line per request in the console log (<c>Rendezvous.Requests</c>); the metrics count requests either way.</summary>
     public bool RequestLog { get; set; } = true;
 
+    /// <summary>Where and how often the request lines are written when the server writes its own console log.</summary>
+    public RequestLogOutput RequestLogOutput { get; set; } = new();
+
     /// <summary>The console log as JSON lines (one object a line, the request log's fields as properties) instead of text.</summary>
     public bool JsonLog { get; set; }
 

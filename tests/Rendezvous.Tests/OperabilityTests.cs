@@ -23,11 +23,11 @@ public sealed class OperabilityTests
 {
     private const string Alice = ServerFixture.Alice;
 
-    private const string GetInboxAndUnknown =
+    internal const string GetInboxAndUnknown =
         "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>" +
         "<t:DistinguishedFolderId Id=\"inbox\"/><t:FolderId Id=\"AAMkADAwATMwMAItYjBjMS0wMjA1LTAwAi0wMAoALgAAAzOq\"/></m:FolderIds></m:GetFolder>";
 
-    private const string GetInbox =
+    internal const string GetInbox =
         "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id=\"inbox\"/></m:FolderIds></m:GetFolder>";
 
     [Fact]
@@ -354,10 +354,10 @@ public sealed class OperabilityTests
         return request;
     }
 
-    private static AuthenticationHeaderValue Basic(string user, string password) =>
+    internal static AuthenticationHeaderValue Basic(string user, string password) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password)));
 
-    private static async Task<Scrape> ScrapeAsync(HttpClient http, string baseUrl)
+    internal static async Task<Scrape> ScrapeAsync(HttpClient http, string baseUrl)
     {
         using var response = await http.GetAsync(new Uri(baseUrl + "/metrics"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -366,7 +366,7 @@ public sealed class OperabilityTests
     }
 
     /// <summary>Asks until <paramref name="condition"/> holds, for at most 30 s (a wait, not a timing assertion).</summary>
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    internal static async Task EventuallyAsync(Func<Task<bool>> condition)
     {
         var until = DateTime.UtcNow.AddSeconds(30);
         while (!await condition())
@@ -423,7 +423,7 @@ public sealed class OperabilityTests
     }
 
     /// <summary>A Prometheus text scrape: the sum of the samples of a name whose labels include all those given.</summary>
-    private sealed record Scrape(string Text)
+    internal sealed record Scrape(string Text)
     {
         public double Sum(string name, params string[] labels) =>
             Text.Split('\n')

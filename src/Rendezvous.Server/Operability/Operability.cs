@@ -26,7 +26,7 @@ public static class Operability
     public static bool IsProbe(PathString path) =>
         path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/metrics", StringComparison.OrdinalIgnoreCase);
 
-    internal static IServiceCollection AddOperability(this IServiceCollection services, ServerOptions options)
+    internal static IServiceCollection AddOperability(this IServiceCollection services, ServerOptions options, RequestLogSink? requestLog)
     {
         services.AddHealthChecks().AddCheck<StoreReadiness>("store", tags: [ReadyTag]);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -37,7 +37,7 @@ public static class Operability
             .AddMeter("Microsoft.AspNetCore.Server.Kestrel")
             // Each scrape sees the numbers of that moment (the exporter caches a scrape's answer for 300 ms by default).
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
-        services.AddSingleton(sp => new RequestLogging(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(), options.Time));
+        services.AddSingleton(sp => new RequestLogging(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(), options.Time, requestLog));
         return services;
     }
 

@@ -11,8 +11,10 @@ namespace Rendezvous.Server;
 /// password; and the EWS request metrics (<see cref="ServerMetrics"/>). Not logged: the health and metrics probes
 /// (a scraper every few seconds), and a request refused at sign-in, which the authenticator logs once per checked
 /// failure and <c>rdv.signin.refused</c> counts, so that a flood refused during a lockout is no flood of lines.
+/// When the server writes its own console log the lines go to <paramref name="sink"/> (batched, no wake-up per line),
+/// else through the host's logging (an embedding host's or a test's providers).
 /// </summary>
-internal sealed class RequestLogging(ILoggerFactory loggers, TimeProvider time)
+internal sealed class RequestLogging(ILoggerFactory loggers, TimeProvider time, RequestLogSink? sink)
 {
     public const string Category = "Rendezvous.Requests";
 
@@ -45,19 +47,45 @@ internal sealed class RequestLogging(ILoggerFactory loggers, TimeProvider time)
             {
                 var outcome = record.Fault is not null ? "fault"
                     : status != StatusCodes.Status200OK ? "http_" + status.ToString(CultureInfo.InvariantCulture)
-                    : record.ResponseCodes.Keys.Any(c => c != Protocol.ResponseCodes.NoError) ? "error"
+                    : AnyError(record.ResponseCodes) ? "error"
                     : "success";
-                var codes = record.Fault is { } fault ? new Dictionary<string, int> { [fault] = 1 } : record.ResponseCodes;
-                ServerMetrics.Request(record.Known ? record.Operation! : "unknown", outcome, codes, elapsed);
+                ServerMetrics.Request(record.Known ? record.Operation! : "unknown", outcome, record.Fault, record.ResponseCodes, elapsed);
             }
 
             if (record.Entered || status is not (StatusCodes.Status401Unauthorized or StatusCodes.Status503ServiceUnavailable))
             {
-                Line(log, record.Operation ?? http.Request.Method + " " + Printable(http.Request.Path.Value ?? ""),
-                    http.User.Identity?.Name ?? "-", status, Codes(record), Math.Round(elapsed.TotalMilliseconds, 1),
-                    record.RequestBytes ?? http.Request.ContentLength ?? 0, null);
+                Write(http, record, status, elapsed);
             }
         }
+    }
+
+    private void Write(HttpContext http, RequestRecord record, int status, TimeSpan elapsed)
+    {
+        var operation = record.Operation ?? http.Request.Method + " " + Printable(http.Request.Path.Value ?? "");
+        var user = http.User.Identity?.Name ?? "-";
+        var ms = Math.Round(elapsed.TotalMilliseconds, 1);
+        var bytes = record.RequestBytes ?? http.Request.ContentLength ?? 0;
+        if (sink is not null)
+        {
+            sink.Write(new RequestLogLine(operation, user, status, record, ms, bytes));
+        }
+        else if (log.IsEnabled(LogLevel.Information))
+        {
+            Line(log, operation, user, status, Codes(record), ms, bytes, null);
+        }
+    }
+
+    private static bool AnyError(Dictionary<string, int> codes)
+    {
+        foreach (var code in codes.Keys)
+        {
+            if (code != Protocol.ResponseCodes.NoError)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>"NoError", "NoError*3,ErrorItemNotFound", "fault:ErrorSchemaValidation", or "-" when there was no EWS answer.</summary>

@@ -26,13 +26,27 @@ public static class ServerMetrics
     private static readonly Counter<long> SignIns = Meter.CreateCounter<long>(
         "rdv.signin.refused", "{sign-in}", "Sign-ins refused, by reason: failed (wrong password or unknown user), throttled (locked out), busy (PBKDF2 queue full)");
 
-    public static void Request(string operation, string outcome, IReadOnlyDictionary<string, int> codes, TimeSpan duration)
+    private static readonly Counter<long> RequestLogDrops = Meter.CreateCounter<long>(
+        "rdv.request_log.dropped", "{line}", "Request log lines dropped because the log's output did not keep up (its buffer was full) or failed");
+
+    internal static void RequestLogDropped(long lines = 1) => RequestLogDrops.Add(lines);
+
+    /// <summary>One EWS request: its outcome, each ResponseCode counted (or the fault's alone), its duration.</summary>
+    public static void Request(string operation, string outcome, string? fault, Dictionary<string, int> codes, TimeSpan duration)
     {
         var op = new KeyValuePair<string, object?>("operation", operation);
         Requests.Add(1, op, new KeyValuePair<string, object?>("outcome", outcome));
-        foreach (var (code, count) in codes)
+        if (fault is not null)
         {
-            ResponseCodes.Add(count, op, new KeyValuePair<string, object?>("code", code));
+            ResponseCodes.Add(1, op, new KeyValuePair<string, object?>("code", fault));
+        }
+        else
+        {
+            // The dictionary's own enumerator: an interface's would be allocated for every request.
+            foreach (var (code, count) in codes)
+            {
+                ResponseCodes.Add(count, op, new KeyValuePair<string, object?>("code", code));
+            }
         }
 
         Duration.Record(duration.TotalSeconds, op);
