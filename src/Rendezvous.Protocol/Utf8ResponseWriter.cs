@@ -48,9 +48,6 @@ internal sealed class Utf8ResponseWriter : XmlWriter
     private int bindingTop;
 
     private bool startOpen;
-
-    // Where the content of the element whose start tag closed last begins (-1: flushed since).
-    private int contentStart = -1;
     private AttributeKind attribute;
     private string? declaredPrefix;
     private StringBuilder? attributeValue;
@@ -150,12 +147,7 @@ internal sealed class Utf8ResponseWriter : XmlWriter
             startOpen = false;
             Ascii(" />"u8);
         }
-        else if (!full && used == contentStart)
-        {
-            // Nothing was written after the start tag's '>' (an empty string): .NET's raw writer takes the '>' back.
-            used--;
-            Ascii(" />"u8);
-        }
+
         else
         {
             CloseStart();
@@ -244,7 +236,8 @@ internal sealed class Utf8ResponseWriter : XmlWriter
             }
         }
 
-        if (prefix.Length != 0 && prefix != "xml")
+        // xml:lang and xml:space are written as they come (.NET's special attributes); xml itself is always in scope.
+        if (prefix.Length != 0 && !(prefix == "xml" && localName is "lang" or "space"))
         {
             PushImplicit(prefix, ns);
         }
@@ -309,7 +302,7 @@ internal sealed class Utf8ResponseWriter : XmlWriter
 
         if (text.Length == 0)
         {
-            // Ends a start tag, as in .NET's writer, whose end tag then finds nothing after the '>' and writes " />".
+            // Ends a start tag, as in .NET's writer: the element is then written <a></a>.
             if (attribute == AttributeKind.None)
             {
                 CloseStart();
@@ -564,7 +557,7 @@ internal sealed class Utf8ResponseWriter : XmlWriter
         }
     }
 
-    /// <summary>A binding an element or attribute name needs: nothing when it is in scope, else declared when the start tag closes.</summary>
+    /// <summary>A binding an element or attribute name needs: already written when it is in scope, else declared when the start tag closes.</summary>
     private void PushImplicit(string prefix, string ns)
     {
         // The common case first: the prefix bound to this namespace by the envelope or a parent.
@@ -574,6 +567,8 @@ internal sealed class Utf8ResponseWriter : XmlWriter
             {
                 if ((object)bindings[i].Namespace == ns || bindings[i].Namespace == ns)
                 {
+                    // Kept, written or not, as .NET keeps it: a generated prefix ("p" and the count) counts them.
+                    Push(new Binding(prefix, ns, Written: true));
                     return;
                 }
 
@@ -633,7 +628,6 @@ internal sealed class Utf8ResponseWriter : XmlWriter
         startOpen = false;
         EnsureRoom(1);
         buffer[used++] = (byte)'>';
-        contentStart = used;
         state = WriteState.Content;
     }
 
@@ -738,7 +732,6 @@ internal sealed class Utf8ResponseWriter : XmlWriter
     {
         output.Write(buffer, 0, used);
         used = 0;
-        contentStart = -1;
         if (bytes + Slack > buffer.Length)
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -751,7 +744,6 @@ internal sealed class Utf8ResponseWriter : XmlWriter
     {
         output.Write(buffer, 0, used);
         used = 0;
-        contentStart = -1;
         output.Flush();
     }
 

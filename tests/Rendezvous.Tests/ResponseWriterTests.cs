@@ -145,7 +145,8 @@ public sealed class ResponseWriterTests
         var golden = Directory.GetFiles(TestData.Path("golden"), "*.request.xml").Select(f => XElement.Parse(File.ReadAllText(f))).ToList();
         Assert.NotEmpty(golden);
         XNamespace t = Ews.TypesNs;
-        var own = XElement.Parse("<x:Thing xmlns:x=\"urn:x\" xmlns=\"urn:d\" a=\"1\" x:b=\"2\"><Inner>t<!-- a -- comment- --><![CDATA[c ]]> d]]></Inner><x:Empty/><y:Other xmlns:y=\"urn:y\" /></x:Thing>");
+        var own = XElement.Parse("<x:Thing xmlns:x=\"urn:x\" xmlns=\"urn:d\" a=\"1\" x:b=\"2\"><Inner>t<!-- a - comment --><![CDATA[c ] d]]></Inner><x:Empty/><y:Other xmlns:y=\"urn:y\" /></x:Thing>");
+        own.Add(new XComment("a -- b-"), new XCData("x ]]> y"), new XProcessingInstruction("pi", "data"));
         var inTypes = new XElement(t + "Members", new XElement(t + "Member", new XAttribute("Key", "k"), new XElement(t + "Mailbox", new XElement(t + "Name", "N & \r\n")), new XElement(t + "Status", "")));
         Same(xml => Envelope(xml, w =>
         {
@@ -183,16 +184,14 @@ public sealed class ResponseWriterTests
         w.WriteFullEndElement();
     }));
 
+    public static readonly TheoryData<int> Refused = [0, 1, 2, 3, 4, 5, 6];
+
     [Theory]
-    [InlineData("bad \u0001 control")]
-    [InlineData("bad \u001f")]
-    [InlineData("lone \ud800 high")]
-    [InlineData("lone \udc00 low")]
-    [InlineData("ends high \ud83d")]
-    [InlineData("not a character \uffff")]
-    [InlineData("not a character \ufffe")]
-    public void Characters_xml_cannot_hold_are_refused_as_dotnet_refuses_them(string text)
+    [MemberData(nameof(Refused))]
+    public void Characters_xml_cannot_hold_are_refused_as_dotnet_refuses_them(int which)
     {
+        // Built here: a lone surrogate in an attribute's data would not survive the test runner's serialization.
+        var text = new[] { "bad \u0001 control", "bad \u001f", "lone " + '\ud800' + " high", "lone " + '\udc00' + " low", "ends high " + '\ud83d', "not a character \uffff", "not a character \ufffe" }[which];
         foreach (var attribute in new[] { false, true })
         {
             void Write(XmlWriter xml) => Envelope(xml, w =>
