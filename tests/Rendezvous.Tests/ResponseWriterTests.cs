@@ -12,6 +12,13 @@ namespace Rendezvous.Tests;
 /// </summary>
 public sealed class ResponseWriterTests
 {
+    [Fact]
+    public void Every_response_of_the_suites_servers_is_compared_with_dotnets_writer()
+    {
+        using var writer = SoapWriter.CreateWriter(new MemoryStream());
+        Assert.IsType<WriterTee>(writer);
+    }
+
     private static (byte[] Fast, byte[] Reference) Both(Action<XmlWriter> write)
     {
         var fast = new MemoryStream();
@@ -237,4 +244,24 @@ public sealed class ResponseWriterTests
 
         w.WriteEndElement();
     }));
+}
+
+/// <summary>The hand-written UTC format against the custom format string it replaced.</summary>
+public sealed class TimeFormatTests
+{
+    [Fact]
+    public void A_utc_time_is_written_as_the_format_string_wrote_it()
+    {
+        var random = new Random(16);
+        var times = new List<DateTime> { DateTime.MinValue, DateTime.MaxValue, new(2030, 1, 7, 9, 5, 3, 999), new(1, 1, 1, 0, 0, 59, DateTimeKind.Local) };
+        for (var i = 0; i < 20_000; i++)
+        {
+            times.Add(new DateTime(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), (DateTimeKind)(i % 3)));
+        }
+
+        foreach (var t in times)
+        {
+            Assert.Equal(DateTime.SpecifyKind(t, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), Values.Format(t));
+        }
+    }
 }
