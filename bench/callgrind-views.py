@@ -6,7 +6,7 @@ Usage: bench/callgrind-views.py LABEL RDV_DLL PORT SEED_DIR [OUT_DIR]
   SEED_DIR is a data folder the load generator seeded and kept:
     dotnet bench/Rendezvous.Bench.Load/bin/Release/net10.0/Rendezvous.Bench.Load.dll --quick --work DIR --keep \
       calendarview calendarview-recurring calendarview-recurring-3000 availability availability-recurring
-  N (environment, default 20): requests per workload. The server runs under callgrind (full JIT at once, no tiering,
+  N (environment, default 20): requests per workload; WORKLOADS (environment, comma-separated): only those. The server runs under callgrind (full JIT at once, no tiering,
   so the code counted is the same in every run), signs each user in and warms every path, then counts each workload's
   N requests (weeks spread over the calendar, as the load generator's rotation), one at a time; the instructions of an
   idle period before and after give the background rate (the notification hub's polls), taken off each figure.
@@ -52,6 +52,8 @@ for i in range(600):
         time.sleep(1)
 users = {"calendarview": "cal@bench.test", "calendarview-recurring": "rec@bench.test", "calendarview-recurring-3000": "rec3000@bench.test",
          "availability": [f"fb-{i:02}@bench.test" for i in range(20)], "availability-recurring": [f"fbr-{i:02}@bench.test" for i in range(20)]}
+if os.environ.get("WORKLOADS"):
+    users = {k: v for k, v in users.items() if k in os.environ["WORKLOADS"].split(",")}
 N = int(os.environ.get("N", "20"))
 # warm: each user's sign-in and every code path, twice over
 for w in users.values():
