@@ -76,18 +76,51 @@ public static class EwsIds
         }
         else
         {
+            var slot = Slot(masterId);
+            if (Volatile.Read(ref RecentMasters[slot]) is { } kept && string.Equals(kept.Id, masterId, StringComparison.Ordinal))
+            {
+                // The master's bytes as decoded for an earlier occurrence: a view writes many of one master's.
+                return OccurrenceIdOf(kept, instanceIndex);
+            }
+
             if (!HasShape(masterId, ItemTag) || !Convert.TryFromBase64String(masterId, bytes, out _) || bytes[34] != 0)
             {
                 throw new ArgumentException("Not the id of a stored item.", nameof(masterId));
             }
 
-            bytes[34] = OccurrenceOfMaster;
+            var master = new KeptMaster(masterId, bytes[..InfoLength].ToArray());
+            Volatile.Write(ref RecentMasters[slot], master);
+            return OccurrenceIdOf(master, instanceIndex);
         }
 
         BinaryPrimitives.WriteInt32BigEndian(bytes[35..39], instanceIndex);
         WriteCheck(bytes);
         return Convert.ToBase64String(bytes);
     }
+
+    /// <summary>
+    /// An occurrence id of a format-2 or 3 master from its decoded bytes: the marker and index in, the check, then only
+    /// the characters after the master's unchanged first 33 bytes encoded (the first 44 are the master id's own).
+    /// </summary>
+    private static string OccurrenceIdOf(KeptMaster master, int instanceIndex) => string.Create(Length, (master, instanceIndex), static (chars, state) =>
+    {
+        Span<byte> bytes = stackalloc byte[LongLength];
+        state.master.Info.CopyTo(bytes);
+        bytes[34] = OccurrenceOfMaster;
+        BinaryPrimitives.WriteInt32BigEndian(bytes[35..39], state.instanceIndex);
+        WriteCheck(bytes);
+        state.master.Id.AsSpan(0, SharedChars).CopyTo(chars);
+        Convert.TryToBase64Chars(bytes[SharedBytes..], chars[SharedChars..], out _);
+    });
+
+    // Bytes 0 to 32 (the kind, format, mailbox, object and the first reserved byte) are the master's: 11 groups of 3.
+    private const int SharedBytes = 33;
+    private const int SharedChars = SharedBytes / 3 * 4;
+
+    private sealed record KeptMaster(string Id, byte[] Info);
+
+    // Masters whose bytes were decoded lately, by the same slot as the ids checked; a collision only evicts.
+    private static readonly KeptMaster?[] RecentMasters = new KeptMaster?[RecentCount];
 
     /// <summary>
     /// Whether <paramref name="id"/> is an occurrence's ItemId made by <see cref="OccurrenceId"/>; if so, its master's id and

@@ -6,7 +6,8 @@ namespace Rendezvous.Protocol;
 /// <summary>Writes SOAP envelopes: every one, faults included, carries ServerVersionInfo.</summary>
 public static class SoapWriter
 {
-    private static readonly XmlWriterSettings Settings = new()
+    /// <summary>The settings whose output <see cref="Utf8ResponseWriter"/> reproduces byte for byte (the tests' reference writer).</summary>
+    internal static readonly XmlWriterSettings Settings = new()
     {
         Encoding = new UTF8Encoding(false),
         Indent = false,
@@ -16,6 +17,12 @@ public static class SoapWriter
         CloseOutput = false,
         Async = false,
     };
+
+    /// <summary>
+    /// Makes the writer of each envelope. Tests set it to one that writes through both this and .NET's writer and
+    /// compares the bytes, so that every response of the suite proves the two alike.
+    /// </summary>
+    internal static Func<Stream, XmlWriter> CreateWriter { get; set; } = static output => new Utf8ResponseWriter(output);
 
     /// <summary>Writes an envelope whose body <paramref name="writeBody"/> writes, times in <paramref name="zone"/> (null: UTC).</summary>
     public static void WriteResponse(Stream output, Action<EwsWriter> writeBody, TimeZoneInfo? zone = null) =>
@@ -44,7 +51,7 @@ public static class SoapWriter
 
     private static void Write(Stream output, Action<EwsWriter> writeBody, TimeZoneInfo? zone, bool declareXsi, string soapPrefix = "s")
     {
-        using var xml = XmlWriter.Create(output, Settings);
+        using var xml = CreateWriter(output);
         var w = new EwsWriter(xml, zone);
         StartEnvelope(xml, declareXsi, soapPrefix);
         xml.WriteStartElement(soapPrefix, "Body", Ews.SoapNs);
@@ -80,7 +87,7 @@ public static class SoapWriter
     /// <summary>A SOAP 1.1 fault in the shape Exchange uses: faultcode a:Code, detail with e:ResponseCode and e:Message.</summary>
     public static void WriteFault(Stream output, EwsException error)
     {
-        using var xml = XmlWriter.Create(output, Settings);
+        using var xml = CreateWriter(output);
         StartEnvelope(xml, declareXsi: true);
         var message = Values.ErrorText(error.Message);
         xml.WriteStartElement("s", "Body", Ews.SoapNs);

@@ -119,8 +119,38 @@ public static class Values
     public static string Enum(XElement e, IReadOnlySet<string> allowed, string typeName) => Enum(e, e.Value, allowed, typeName);
 
     /// <summary>Formats a UTC time as Exchange does: seconds precision and a Z.</summary>
-    public static string Format(DateTime utc) =>
-        System.DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    /// <remarks>
+    /// Digits written by hand, the same text as the format "yyyy-MM-dd'T'HH:mm:ss'Z'" gives: a calendar view writes three
+    /// or four times an entry, and the custom format's parser was most of what writing them cost (issue 16, 3 December).
+    /// </remarks>
+    public static string Format(DateTime utc) => string.Create(20, utc, static (chars, t) =>
+    {
+        var (year, month, day) = t;
+        Digits4(chars, year);
+        chars[4] = '-';
+        Digits2(chars[5..], month);
+        chars[7] = '-';
+        Digits2(chars[8..], day);
+        chars[10] = 'T';
+        Digits2(chars[11..], t.Hour);
+        chars[13] = ':';
+        Digits2(chars[14..], t.Minute);
+        chars[16] = ':';
+        Digits2(chars[17..], t.Second);
+        chars[19] = 'Z';
+    });
+
+    private static void Digits4(Span<char> to, int value)
+    {
+        Digits2(to, value / 100);
+        Digits2(to[2..], value % 100);
+    }
+
+    private static void Digits2(Span<char> to, int value)
+    {
+        to[0] = (char)('0' + (value / 10));
+        to[1] = (char)('0' + (value % 10));
+    }
 
     /// <summary>
     /// Formats a UTC time in the request's TimeZoneContext ([MS-OXWSCORE] R274: "all times that are returned from the
