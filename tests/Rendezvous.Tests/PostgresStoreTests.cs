@@ -104,11 +104,11 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             alice = (await store.AddUserAsync("alice@example.com", "Alice", "x", ct)).MailboxId;
         }
 
-        // Rewound to the schema as merged (migration 1): without the tables of migrations 2 to 4.
+        // Rewound to the schema as merged (migration 1): without the tables of migrations 2 to 5.
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();
-            await Exec(connection, null, "DROP TABLE folder_permissions, grants, delegates, delegation_settings; UPDATE rendezvous_schema SET version = 1;");
+            await Exec(connection, null, "DROP TABLE folder_permissions, grants, delegates, delegation_settings, subscriptions; UPDATE rendezvous_schema SET version = 1;");
         }
 
         Assert.Equal(PostgresMigrations.Latest - 1, await PostgresMailStore.MigrateAsync(connectionString, ct));
