@@ -249,7 +249,7 @@ public sealed class NotificationHub : IAsyncDisposable
             // Held by this connection (whichever held it lets it go), kept while it lasts and its idle lifetime after.
             if (await store.UpdateSubscriptionAsync(record.Id, new SubscriptionChange { Take = token, Expires = deadline + options.StreamingIdleLifetime }, session.Cancellation))
             {
-                var subscription = Attach(record, token);
+                var subscription = Attach(record);
                 // A subscription is on one connection: the one of this node it was on lets it go (and closes if it has none left).
                 var previous = Interlocked.Exchange(ref subscription.Signal, signal);
                 previous?.Set();
@@ -434,20 +434,17 @@ public sealed class NotificationHub : IAsyncDisposable
         JsonSerializer.Deserialize<Settings>(record.Settings, Json) ?? throw new InvalidOperationException("A subscription's settings are empty.");
 
     /// <summary>The local subscription of <paramref name="record"/> for its streaming connection: this node's if it has it, else a new one fed from its mailbox's window.</summary>
-    private Subscription Attach(SubscriptionRecord record, string holder)
+    private Subscription Attach(SubscriptionRecord record)
     {
         lock (gate)
         {
             if (local.TryGetValue(record.Id, out var existing) && !existing.Ended)
             {
-                existing.Holder = holder;
                 existing.Position = Math.Max(existing.Position, record.Position);
                 return existing;
             }
 
-            var subscription = Local(record);
-            subscription.Holder = holder;
-            return subscription;
+            return Local(record);
         }
     }
 
@@ -977,9 +974,6 @@ public sealed class NotificationHub : IAsyncDisposable
 
         /// <summary>When this node started delivering it (a lease read before then does not take it back).</summary>
         public DateTime Since { get; init; }
-
-        /// <summary>The streaming connection holding it in the store.</summary>
-        public string? Holder { get; set; }
 
         public MailboxFeed? Feed { get; set; }
 
