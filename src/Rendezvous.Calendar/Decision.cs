@@ -155,4 +155,15 @@ public sealed record MeetingView(Mailbox Owner, IReadOnlyList<PlacedItem> Items)
 
     /// <summary>Meeting requests the owner received, wherever they are (but not the copies they sent).</summary>
     public IEnumerable<PlacedItem> ReceivedRequests => Visible.Where(p => p.Item.Kind == ItemKind.MeetingRequest && p.Folder != SentItems);
+
+    /// <summary>
+    /// The meeting's items in the Inboxes (and wherever they moved them) of the owner's delegates who receive copies:
+    /// what <see cref="DelegateRequests"/> reads, so that their copies go out of date with the owner's own (issue 18 §2).
+    /// </summary>
+    public IReadOnlyList<PlacedItem> DelegateItems { get; init; } = [];
+
+    /// <summary>The delegates' copies of the meeting requests delivered for the owner (IsDelegated, representing the owner).</summary>
+    public IEnumerable<PlacedItem> DelegateRequests => DelegateItems.Where(p => p.Item.Kind == ItemKind.MeetingRequest && p.Item.IsDelegated == true
+        && p.Item.ReceivedRepresenting is { } principal && principal.Is(Owner.Address)
+        && p.Folder is not ("recoverableitemsdeletions" or "recoverableitemsroot" or SentItems) && (Meeting is null || Meeting.Matches(p.Item)));
 }

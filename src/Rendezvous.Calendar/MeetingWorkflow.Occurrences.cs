@@ -469,7 +469,7 @@ public static partial class MeetingWorkflow
     /// <summary>The requests for one occurrence are out of date once it changes; those for the series stay current.</summary>
     private static void MarkRequestsOutOfDate(Decision decision, MeetingView view, DateTime originalStartUtc)
     {
-        foreach (var request in view.ReceivedRequests.Where(r => r.Item.IsOutOfDate != true && r.Item.OriginalStart == originalStartUtc))
+        foreach (var request in view.ReceivedRequests.Concat(view.DelegateRequests).Where(r => r.Item.IsOutOfDate != true && r.Item.OriginalStart == originalStartUtc))
         {
             var outdated = request.Item.Clone();
             outdated.IsOutOfDate = true;

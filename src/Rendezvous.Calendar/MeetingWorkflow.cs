@@ -586,9 +586,10 @@ public static partial class MeetingWorkflow
         return decision.Update(existing, copy);
     }
 
+    /// <summary>The owner's requests of the meeting, and its delegates' copies of them, are out of date once it changes.</summary>
     private static void MarkRequestsOutOfDate(Decision decision, MeetingView view)
     {
-        foreach (var request in view.ReceivedRequests.Where(r => r.Item.IsOutOfDate != true))
+        foreach (var request in view.ReceivedRequests.Concat(view.DelegateRequests).Where(r => r.Item.IsOutOfDate != true))
         {
             var outdated = request.Item.Clone();
             outdated.IsOutOfDate = true;

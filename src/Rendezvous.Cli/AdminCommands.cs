@@ -103,6 +103,15 @@ internal static class AdminCommands
     /// <summary>rdv backup FILE: a consistent copy of the SQLite store, made while the server runs (SqliteBackup).</summary>
     public static async Task<int> BackupAsync(Options options, string file, TextWriter stdout, CancellationToken cancellationToken)
     {
+        // The database's own tools back up PostgreSQL (docs/deployment.md): never a SQLite copy of a folder it does not use.
+        if (options.Store.Kind == Server.StoreKind.Postgres)
+        {
+            throw new CommandException("rdv backup is for the SQLite store; with --store postgres, back up the database with its own tools", [
+                $"pg_dump --format=custom --file={file} \"<connection>\"   (a consistent snapshot, while the servers run)",
+                "or pg_basebackup with WAL archiving for point-in-time recovery; see docs/deployment.md, \"Backups: PostgreSQL\"",
+            ]);
+        }
+
         try
         {
             var version = await SqliteBackup.BackupAsync(options.Data, file, cancellationToken);
@@ -118,6 +127,14 @@ internal static class AdminCommands
     /// <summary>rdv restore FILE: the store replaced by a checked backup, refused while a server holds it.</summary>
     public static async Task<int> RestoreAsync(Options options, string file, TextWriter stdout, CancellationToken cancellationToken)
     {
+        if (options.Store.Kind == Server.StoreKind.Postgres)
+        {
+            throw new CommandException("rdv restore is for the SQLite store; with --store postgres, restore the database with its own tools", [
+                $"pg_restore --clean --if-exists --no-owner --dbname=\"<connection>\" {file}   (with the servers stopped)",
+                "see docs/deployment.md, \"Backups: PostgreSQL\"",
+            ]);
+        }
+
         try
         {
             var version = await SqliteBackup.RestoreAsync(file, options.Data, cancellationToken);

@@ -100,6 +100,8 @@ public enum ErrorCode
     MoveDistinguishedFolder,
     /// <summary>A move or copy that cannot be made (a folder into itself or its own subfolder).</summary>
     MoveCopyFailed,
+    /// <summary>A folder moved or copied to another mailbox (ErrorCrossMailboxMoveCopy).</summary>
+    CrossMailboxMoveCopy,
     /// <summary>The public folders root of a mailbox without public folders.</summary>
     NoPublicFolderReplica,
     // Notifications (issue 17 §1).

@@ -44,7 +44,7 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
 
     private readonly byte[] key = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, Verified> verified = new(StringComparer.OrdinalIgnoreCase);
-    private readonly SignInThrottle throttle = new(options.SignIn, options.Time);
+    private readonly SignInThrottle throttle = new(options.SignIn, options.Time, store);
     private readonly HashGate gate = new(options.SignIn);
     private readonly ILogger log = logger ?? NullLogger<BasicAuthenticator>.Instance;
     private readonly Lazy<string> dummyHash = new(() => PasswordHasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
@@ -90,7 +90,7 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
             {
                 // Note: a familiar address is let through a lockout only with credentials already verified; anything
                 // else from it ends its familiarity, or it could test guesses against that memory for free.
-                Failed(keys, address, client);
+                await FailedAsync(keys, address, client);
             }
 
             return Throttled(verdict.LockedFor);
@@ -107,20 +107,27 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
         if (user is null)
         {
             verified.TryRemove(address, out _);
+            // Every guess meets the count of every node before it costs a PBKDF2 check (issue 19 §5).
+            var shared = (await throttle.CheckSharedAsync(keys, cancellationToken)).LockedFor;
+            if (shared > TimeSpan.Zero)
+            {
+                return Throttled(shared);
+            }
+
             // The same PBKDF2 cost as a known user, so the time taken does not say whether the address exists.
             var dummy = await CheckAsync(keys, password, () => dummyHash.Value, cancellationToken);
             return dummy switch
             {
                 null => Busy(),
                 Check.Locked => Throttled(throttle.Check(keys).LockedFor),
-                _ => Failed(keys, address, client),
+                _ => await FailedAsync(keys, address, client),
             };
         }
 
         // The same password as last time, against the same stored hash: no need to run PBKDF2 again.
         if (!sameAsKnown || known!.User.MailboxId != user.MailboxId || known.User.PasswordHash != user.PasswordHash)
         {
-            if (verdict.Locked)
+            if (verdict.Locked || (verdict = await throttle.CheckSharedAsync(keys, cancellationToken)).Locked)
             {
                 return Throttled(verdict.LockedFor);
             }
@@ -132,14 +139,14 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
                 case Check.Locked:
                     return Throttled(throttle.Check(keys).LockedFor);
                 case Check.Wrong:
-                    return Failed(keys, address, client);
+                    return await FailedAsync(keys, address, client);
             }
 
             verifiedNow = true;
         }
 
         verified[address] = new Verified(user, digest, now, client, keys);
-        throttle.Succeeded(keys, verifiedNow);
+        await throttle.SucceededAsync(keys, verifiedNow);
         return new SignInResult(SignInOutcome.Success, user);
     }
 
@@ -183,9 +190,9 @@ public sealed class BasicAuthenticator(IMailStore store, ServerOptions options, 
             return PasswordHasher.Verify(password, hash()) ? Check.Right : Check.Wrong;
         }, cancellationToken);
 
-    private SignInResult Failed(SignInThrottle.Keys keys, string address, IPAddress? client)
+    private async Task<SignInResult> FailedAsync(SignInThrottle.Keys keys, string address, IPAddress? client)
     {
-        var failure = throttle.Failed(keys);
+        var failure = await throttle.FailedAsync(keys);
         ServerMetrics.SignInRefused(SignInOutcome.Refused);
         // One line per checked failure: the gate bounds how many there can be; refusals while locked out are not logged.
         log.LogWarning("Failed sign-in for {Account} from {Client}: {AccountFailures} failure(s) for the account, {ClientFailures} from the client{Lockout}",

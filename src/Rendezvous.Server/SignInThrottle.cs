@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Rendezvous.Store;
 
 namespace Rendezvous.Server;
 
@@ -46,9 +47,21 @@ public sealed record SignInPolicy
 /// keyed hashes (128 bits) of the address as typed and of the client address, so an entry has a fixed size whatever a
 /// client sends, and unknown accounts are tracked exactly as known ones (a lockout must not tell which exist).
 /// </summary>
-internal sealed class SignInThrottle(SignInPolicy policy, TimeProvider time)
+/// <remarks>
+/// With a <paramref name="store"/> (issue 19 §5) the counts are the store's, shared by every node serving it: each
+/// failure is counted there (<see cref="FailedAsync"/>), and a sign-in about to be checked with PBKDF2 first reads the
+/// lockouts other nodes set (<see cref="CheckSharedAsync"/>), so a guesser spreading guesses over the nodes gets no
+/// more of them. The tables here stay as this node's copy (a lockout already known costs no store read), and the
+/// familiar pairs stay per node: they only ever let through credentials this node verified. The keys' secret is
+/// derived from the store's own, so every node computes the same keys; lockouts are in wall-clock time
+/// (<see cref="TimeProvider.GetUtcNow"/>), so the nodes' clocks must agree (NTP) to within a small part of a lockout.
+/// </remarks>
+internal sealed class SignInThrottle(SignInPolicy policy, TimeProvider time, IMailStore? store = null)
 {
-    private readonly byte[] key = RandomNumberGenerator.GetBytes(32);
+    private readonly byte[] key = store is null
+        ? RandomNumberGenerator.GetBytes(32)
+        : HMACSHA256.HashData(store.SyncStateKey.Span, "rdv-signin-throttle"u8);
+
     private readonly PenaltyTable accounts = new(policy, policy.FreeFailuresPerAccount, time);
     private readonly PenaltyTable clients = new(policy, policy.FreeFailuresPerClient, time);
     private readonly FamiliarTable familiar = new(policy, time);
@@ -72,6 +85,87 @@ internal sealed class SignInThrottle(SignInPolicy policy, TimeProvider time)
         }
 
         return new Verdict(wait, keys.Pair is { } pair && familiar.Has(pair, now));
+    }
+
+    /// <summary>
+    /// <see cref="Check"/> after learning the lockouts the store holds for these keys (set by any node): what a sign-in
+    /// that is about to run PBKDF2 asks, so each guess, on whatever node, meets the shared count.
+    /// </summary>
+    public async Task<Verdict> CheckSharedAsync(Keys keys, CancellationToken cancellationToken)
+    {
+        if (store is not null)
+        {
+            var (account, client) = await store.GetSignInLockoutsAsync(Bytes(keys.Account), keys.Client is { } c ? Bytes(c) : null, cancellationToken);
+            var now = time.GetTimestamp();
+            var wallNow = time.GetUtcNow().ToUnixTimeMilliseconds();
+            accounts.LockAtLeast(keys.Account, account - wallNow, now);
+            if (keys.Client is { } clientKey)
+            {
+                clients.LockAtLeast(clientKey, client - wallNow, now);
+            }
+        }
+
+        return Check(keys);
+    }
+
+    /// <summary>
+    /// <see cref="Failed"/>, counted in the store as well when there is one: the store's counts (every node's
+    /// failures) decide the lockout, which this node's tables then hold too. Counted whatever happens to the request
+    /// (no cancellation): a guesser must not escape the count by hanging up.
+    /// </summary>
+    public async Task<Failure> FailedAsync(Keys keys)
+    {
+        var local = Failed(keys);
+        if (store is null)
+        {
+            return local;
+        }
+
+        var now = time.GetTimestamp();
+        var wallNow = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var forget = (long)policy.ForgetAfter.TotalMilliseconds;
+        var account = await store.AddSignInFailureAsync(Bytes(keys.Account), wallNow, forget, n => LockoutFor(n, policy.FreeFailuresPerAccount), CancellationToken.None);
+        accounts.LockAtLeast(keys.Account, account.LockedUntil - wallNow, now);
+        var client = (Failures: local.ClientFailures, LockedUntil: 0L);
+        if (keys.Client is { } c)
+        {
+            client = await store.AddSignInFailureAsync(Bytes(c), wallNow, forget, n => LockoutFor(n, policy.FreeFailuresPerClient), CancellationToken.None);
+            clients.LockAtLeast(c, client.LockedUntil - wallNow, now);
+        }
+
+        var lockout = TimeSpan.FromMilliseconds(Math.Max(0, Math.Max(account.LockedUntil, client.LockedUntil) - wallNow));
+        return new Failure(account.Failures, client.Failures, lockout > local.Lockout ? lockout : local.Lockout);
+    }
+
+    /// <summary><see cref="Succeeded"/>; a check that ran PBKDF2 clears the account's count in the store too.</summary>
+    public async Task SucceededAsync(Keys keys, bool verifiedNow)
+    {
+        var cleared = verifiedNow && accounts.LockedFor(keys.Account, time.GetTimestamp()) == TimeSpan.Zero;
+        Succeeded(keys, verifiedNow);
+        if (cleared && store is not null)
+        {
+            await store.ForgetSignInFailuresAsync(Bytes(keys.Account), CancellationToken.None);
+        }
+    }
+
+    /// <summary>The lockout the <paramref name="failures"/>-th failure sets: doubling from the first beyond the free ones, up to the maximum.</summary>
+    private TimeSpan LockoutFor(int failures, int free)
+    {
+        if (failures <= free)
+        {
+            return TimeSpan.Zero;
+        }
+
+        // The exponent is capped long before the maximum could overflow.
+        var doublings = Math.Min(failures - free - 1, 30);
+        return TimeSpan.FromTicks((long)Math.Min(policy.FirstLockout.Ticks * Math.Pow(2, doublings), policy.MaxLockout.Ticks));
+    }
+
+    private static byte[] Bytes(UInt128 value)
+    {
+        var bytes = new byte[16];
+        BinaryPrimitives.WriteUInt128LittleEndian(bytes, value);
+        return bytes;
     }
 
     /// <summary>A wrong password (or an unknown account): counted against both, and the pair is no longer familiar.</summary>
@@ -154,6 +248,31 @@ internal sealed class SignInThrottle(SignInPolicy policy, TimeProvider time)
 
                 entries[key] = e;
                 return (e.Failures, lockout);
+            }
+        }
+
+        /// <summary>A lockout of at least <paramref name="remainingMs"/> from <paramref name="now"/> (none when not positive): one another node set.</summary>
+        public void LockAtLeast(UInt128 key, long remainingMs, long now)
+        {
+            if (remainingMs <= 0)
+            {
+                return;
+            }
+
+            var until = now + Timestamp(TimeSpan.FromMilliseconds(remainingMs));
+            lock (entries)
+            {
+                if (!entries.TryGetValue(key, out var e))
+                {
+                    MakeRoom(now);
+                    e = new Entry { LastFailure = now };
+                }
+
+                if (until > e.LockedUntil)
+                {
+                    e.LockedUntil = until;
+                    entries[key] = e;
+                }
             }
         }
 

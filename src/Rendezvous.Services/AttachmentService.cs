@@ -104,14 +104,15 @@ public static class AttachmentService
     }
 
     /// <summary>
-    /// CreateAttachment: the attachments that could be read (each with those inside it) added to the caller's item
-    /// <paramref name="parent"/> in one change. Each result is the attachment's, or the error that kept it out.
+    /// CreateAttachment: the attachments that could be read (each with those inside it) added to the item
+    /// <paramref name="parent"/> in one change: the caller's, or another's they may edit (EditItems, issue 18). Each
+    /// result is the attachment's, or the error that kept it out.
     /// </summary>
     public static async Task<IReadOnlyList<(CreatedAttachment? Created, DomainException? Error)>> CreateAsync(Session session, ItemRef parent, IReadOnlyList<NewAttachment[]> attachments)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var item = await session.GetOwnItemAsync(parent);
+            var item = await session.GetStoredItemAsync(parent, FolderAction.EditItem);
             var results = new (NewAttachment[]? Accepted, DomainException? Error)[attachments.Count];
             var count = item.Attachments?.Count ?? 0;
             for (var i = 0; i < attachments.Count; i++)
@@ -199,13 +200,16 @@ public static class AttachmentService
     public static async Task<Stream> OpenAsync(Session session, FoundAttachment found) =>
         await session.Store.OpenAttachmentAsync(found.Stored.ItemId, found.Header.Id, session.Cancellation) ?? throw NotFound();
 
-    /// <summary>One attachment of a DeleteAttachment: removed from its root item, whose id and change number after it returns.</summary>
+    /// <summary>
+    /// One attachment of a DeleteAttachment: removed from its root item (the caller's, or another's they may edit), whose
+    /// id and change number after it returns. Another's item they may not see is ErrorItemNotFound, as in GetAttachment.
+    /// </summary>
     public static async Task<(string RootItemId, long RootChangeNumber)> DeleteAsync(Session session, string id)
     {
         var (itemId, attachmentId) = Decode(id);
         for (var attempt = 1; ; attempt++)
         {
-            var item = await RequireOwnItemAsync(session, itemId, null);
+            var item = await session.GetStoredItemAsync(new ItemRef(itemId, null), FolderAction.EditItem);
             var header = item.Attachments?.Find(a => a.Id == attachmentId) ?? throw NotFound();
             var updated = item.Clone();
             updated.Attachments = [.. item.Attachments!.Where(a => a != header)];

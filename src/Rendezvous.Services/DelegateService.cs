@@ -99,18 +99,26 @@ public static class DelegateService
                 await DelegateFolderLevels.AddToAsync(changes, session, session.MailboxId, user, Complete(settings.Levels));
                 // A delegate sends on the principal's behalf, as Exchange's AddDelegate adds it to GrantSendOnBehalfTo.
                 changes.Grants.Add(new GrantWrite(user.MailboxId, GrantKind.SendOnBehalf, session.MailboxId, Add: true));
+                WithDelivery(changes, session, request.DeliverMeetingRequests);
                 await ApplyAsync(session, changes);
                 session.Inform($"{session.Address} added {user.Address} as a delegate");
                 return (DelegateUserInfo?)await InfoAsync(session, user, entry, includePermissions: false);
             }));
         }
 
-        if (request.DeliverMeetingRequests is { } deliver)
-        {
-            await session.Store.SetDeliverMeetingRequestsAsync(session.MailboxId, deliver, session.Cancellation);
-        }
-
         return new DelegateResult(results, null);
+    }
+
+    /// <summary>
+    /// The request's DeliverMeetingRequests, written in each delegate's change set: it is set with the delegates it came
+    /// with, and not when none of them could be (a request without delegates, an UpdateDelegate of the setting alone, writes it alone).
+    /// </summary>
+    private static void WithDelivery(ChangeSet changes, Session session, string? deliverMeetingRequests)
+    {
+        if (deliverMeetingRequests is { } deliver)
+        {
+            changes.DeliverySettings.Add((session.MailboxId, deliver));
+        }
     }
 
     public static async Task<DelegateResult> UpdateAsync(Session session, UpdateDelegateRequest request)
@@ -140,13 +148,14 @@ public static class DelegateService
                     await DelegateFolderLevels.AddToAsync(changes, session, session.MailboxId, user, changed);
                 }
 
+                WithDelivery(changes, session, request.DeliverMeetingRequests);
                 await ApplyAsync(session, changes);
 
                 return (DelegateUserInfo?)await InfoAsync(session, user, entry, includePermissions: false);
             }));
         }
 
-        if (request.DeliverMeetingRequests is { } deliver)
+        if (request.Users.Count == 0 && request.DeliverMeetingRequests is { } deliver)
         {
             await session.Store.SetDeliverMeetingRequestsAsync(session.MailboxId, deliver, session.Cancellation);
         }

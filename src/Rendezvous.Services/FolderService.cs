@@ -145,6 +145,9 @@ public static class FolderService
         return folder;
     }
 
+    /// <summary>How often an append to a permission set is made again when another write changed the set meanwhile.</summary>
+    private const int AppendAttempts = 16;
+
     public static async Task<Folder> UpdateAsync(Session session, FolderChange change)
     {
         Folder folder;
@@ -160,7 +163,24 @@ public static class FolderService
             throw new DomainException(ErrorCode.ItemNotFound, "The specified object was not found in the store.", e);
         }
 
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await UpdateOnceAsync(session, folder, change);
+            }
+            catch (ConcurrencyException e) when (e.ItemId == folder.Id && attempt < AppendAttempts)
+            {
+                // An appended set changed since it was read: append to what it is now.
+            }
+        }
+    }
+
+    private static async Task<Folder> UpdateOnceAsync(Session session, Folder folder, FolderChange change)
+    {
         IReadOnlyList<PermissionEntry>? permissions = null;
+        IReadOnlyList<PermissionEntry>? read = null;
+        var appended = false;
         foreach (var update in change.Updates)
         {
             switch (update.Action, update.Path)
@@ -193,7 +213,15 @@ public static class FolderService
                     permissions = await EntriesAsync(session, folder, replaced);
                     break;
                 case (UpdateAction.Append, FieldPath { Uri: "folder:PermissionSet" }) when update.Permissions is { } added:
-                    var current = permissions ?? await session.Store.GetPermissionsAsync(folder.Id, session.Cancellation) ?? FolderPermissions.Defaults(IsMainCalendar(folder));
+                    var current = permissions;
+                    if (current is null)
+                    {
+                        // Appended to the set as read: the write checks it is still that set (ChangeSet.PermissionChecks).
+                        read = await session.Store.GetPermissionsAsync(folder.Id, session.Cancellation);
+                        appended = true;
+                        current = read ?? FolderPermissions.Defaults(IsMainCalendar(folder));
+                    }
+
                     permissions = await EntriesAsync(session, folder, [.. current.Select(Requested), .. added]);
                     break;
                 case (UpdateAction.Delete, FieldPath { Uri: "folder:PermissionSet" }):
@@ -218,6 +246,11 @@ public static class FolderService
             set.Permissions.Add((folder.Id, permissions));
         }
 
+        if (appended)
+        {
+            set.PermissionChecks.Add((folder.Id, read));
+        }
+
         await session.Store.ApplyAsync(set, session.Cancellation);
         return folder;
     }
@@ -226,9 +259,13 @@ public static class FolderService
     private static RequestedPermission Requested(PermissionEntry entry) =>
         new(entry.Grantee.Kind, entry.Grantee.Address, entry.Rights, PermissionLevel.Custom);
 
+    /// <summary>
+    /// One folder of a DeleteFolder: the caller's own, or another's of which they are an owner (IsFolderOwner, as
+    /// Exchange asks of a folder's deletion); its subfolders and items go with it.
+    /// </summary>
     public static async Task DeleteAsync(Session session, FolderRef reference)
     {
-        var folder = await session.ResolveFolderAsync(reference);
+        var folder = (await session.AccessFolderAsync(reference, FolderAction.Own)).Folder;
         if (folder.DistinguishedName is not null)
         {
             throw new DomainException(ErrorCode.DistinguishedFolderNotDeletable, "Distinguished folders cannot be deleted.");
@@ -250,12 +287,36 @@ public static class FolderService
     /// dumpster, or for good) and, with <paramref name="deleteSubFolders"/>, its subfolders with theirs (moved to
     /// Deleted Items for MoveToDeletedItems, else deleted), in one change set. Associated items stay, as in Exchange.
     /// </summary>
+    /// <remarks>
+    /// In another's mailbox it needs DeleteItems All on the folder and, with <paramref name="deleteSubFolders"/>,
+    /// IsFolderOwner on each subfolder (what deleting it asks); the items go to the owner's Deleted Items or dumpster,
+    /// and private items the caller may not see stay where they are.
+    /// </remarks>
     public static async Task EmptyAsync(Session session, FolderRef reference, DeleteMode mode, bool deleteSubFolders)
     {
-        var folder = await session.ResolveFolderAsync(reference);
+        var access = await session.AccessFolderAsync(reference, FolderAction.DeleteItem);
+        var folder = access.Folder;
         if (folder.DistinguishedName is { } name && NotEmptiable.Contains(name))
         {
             throw new DomainException(ErrorCode.CannotEmptyFolder, $"The folder '{folder.DisplayName}' cannot be emptied.");
+        }
+
+        var children = deleteSubFolders ? await session.Store.GetChildFoldersAsync(folder.Id, deep: false, session.Cancellation) : [];
+        if (!access.IsOwner)
+        {
+            var subfolders = await session.AccessOfAsync([.. children.Where(c => c.DistinguishedName is null)]);
+            if (subfolders.Any(a => !a.Can(FolderAction.Own)))
+            {
+                throw Session.Denied();
+            }
+
+            foreach (var subfolder in subfolders)
+            {
+                await session.AccountAsync(subfolder, FolderAction.Own);
+            }
+
+            // Allowed: the deletion is then the owner's (their Deleted Items, their dumpster), as DeleteItem's is.
+            session = await session.AsOwnerAsync(access);
         }
 
         var destination = mode switch
@@ -268,6 +329,11 @@ public static class FolderService
         var changes = new ChangeSet();
         foreach (var item in await session.Store.GetItemsAsync(folder.Id, session.Cancellation))
         {
+            if (!access.CanSee(item))
+            {
+                continue;
+            }
+
             if (destination is null)
             {
                 changes.Deletes.Add(item.Id);
@@ -280,7 +346,7 @@ public static class FolderService
 
         if (deleteSubFolders)
         {
-            foreach (var child in await session.Store.GetChildFoldersAsync(folder.Id, deep: false, session.Cancellation))
+            foreach (var child in children)
             {
                 if (child.DistinguishedName is not null)
                 {
@@ -307,15 +373,20 @@ public static class FolderService
     /// gets a new change key. A distinguished folder does not move (ErrorMoveDistinguishedFolder), nor does a folder
     /// into itself or below itself (ErrorMoveCopyFailed), nor beside a folder of its name (ErrorFolderExists).
     /// </summary>
+    /// <remarks>
+    /// In another's mailbox the caller must own the folder (IsFolderOwner) and create subfolders in the target (the
+    /// target's check, when it was resolved); a folder stays in its mailbox (ErrorCrossMailboxMoveCopy).
+    /// </remarks>
     public static async Task<Folder> MoveAsync(Session session, FolderRef reference, Func<Folder> target)
     {
-        var folder = await session.ResolveFolderAsync(reference);
+        var folder = (await session.AccessFolderAsync(reference, FolderAction.Own)).Folder;
         if (folder.DistinguishedName is not null)
         {
             throw new DomainException(ErrorCode.MoveDistinguishedFolder, "Cannot move a distinguished folder.");
         }
 
         var to = target();
+        RequireSameMailbox(folder, to);
         if (folder.ParentId == to.Id)
         {
             return folder; // Already there: nothing changes, as a move to where it is changes nothing.
@@ -335,23 +406,49 @@ public static class FolderService
     /// ids, each with copies of its items (associated items stay behind), in one change set. The copy of a
     /// distinguished folder is an ordinary folder.
     /// </summary>
+    /// <remarks>
+    /// In another's mailbox the caller must read the folder's items (ReadItems) and create subfolders in the target;
+    /// only the subfolders they may see are copied, with the items of those whose items they may read (never private
+    /// items hidden from them), and the copies stay in that mailbox (ErrorCrossMailboxMoveCopy).
+    /// </remarks>
     public static async Task<Folder> CopyAsync(Session session, FolderRef reference, Func<Folder> target)
     {
-        var folder = await session.ResolveFolderAsync(reference);
+        var access = await session.AccessFolderAsync(reference, FolderAction.ReadItems);
+        var folder = access.Folder;
         var to = target();
+        RequireSameMailbox(folder, to);
         await RequireOutsideAsync(session, folder, to);
         await RequireNameFreeAsync(session, to, folder.DisplayName);
-        var tree = new List<Folder> { folder };
-        tree.AddRange(await session.Store.GetChildFoldersAsync(folder.Id, deep: true, session.Cancellation));
+        var tree = new List<FolderAccess> { access };
+        var below = await session.Store.GetChildFoldersAsync(folder.Id, deep: true, session.Cancellation);
+        if (access.IsOwner)
+        {
+            tree.AddRange(below.Select(FolderAccess.Own));
+        }
+        else
+        {
+            // A subfolder the caller may not see is left out, and with it what is below it (its copy would have no parent).
+            var copied = new HashSet<string>(StringComparer.Ordinal) { folder.Id };
+            foreach (var child in await session.AccessOfAsync(below))
+            {
+                if (child.Can(FolderAction.See) && child.Folder.ParentId is { } parent && copied.Contains(parent))
+                {
+                    copied.Add(child.Folder.Id);
+                    tree.Add(child);
+                    await session.AccountAsync(child, child.Can(FolderAction.ReadItems) ? FolderAction.ReadItems : FolderAction.See);
+                }
+            }
+        }
+
         var newIds = new Dictionary<string, string>(StringComparer.Ordinal) { [folder.ParentId ?? ""] = to.Id };
         var changes = new ChangeSet();
         Folder? top = null;
-        foreach (var source in tree)
+        foreach (var (source, rights) in tree.Select(a => (a.Folder, a)))
         {
             var copy = new Folder
             {
-                Id = EwsIds.NewFolderId(session.MailboxId),
-                MailboxId = session.MailboxId,
+                Id = EwsIds.NewFolderId(to.MailboxId),
+                MailboxId = to.MailboxId,
                 ParentId = source == folder ? to.Id : newIds[source.ParentId ?? ""],
                 DisplayName = source.DisplayName,
                 FolderClass = source.FolderClass,
@@ -360,8 +457,18 @@ public static class FolderService
             newIds[source.Id] = copy.Id;
             top ??= copy;
             changes.FolderInserts.Add(copy);
+            if (!rights.Can(FolderAction.ReadItems))
+            {
+                continue;
+            }
+
             foreach (var item in await session.Store.GetItemsAsync(source.Id, session.Cancellation))
             {
+                if (!rights.CanSee(item))
+                {
+                    continue;
+                }
+
                 var itemCopy = ItemService.Relocate(session, item, copy);
                 itemCopy.DateTimeCreated = session.Now;
                 changes.Copy(item.Id, itemCopy);
@@ -370,6 +477,15 @@ public static class FolderService
 
         await session.Store.ApplyAsync(changes, session.Cancellation);
         return top!;
+    }
+
+    /// <summary>Folders move and copy within their mailbox only, as Exchange's folders do.</summary>
+    private static void RequireSameMailbox(Folder folder, Folder target)
+    {
+        if (!string.Equals(folder.MailboxId, target.MailboxId, StringComparison.Ordinal))
+        {
+            throw new DomainException(ErrorCode.CrossMailboxMoveCopy, "A folder cannot be moved or copied to another mailbox.");
+        }
     }
 
     /// <summary>A folder goes neither into itself nor below itself (the walk up from the target is bounded: no cycle can be stored).</summary>
@@ -408,17 +524,8 @@ public static class FolderService
         IEnumerable<Folder> children = request.Traversal == SchemaValues.FolderQueryTraversalType.SoftDeleted ? [] : await session.Store.GetChildFoldersAsync(parent.Id, request.Traversal == SchemaValues.FolderQueryTraversalType.Deep, session.Cancellation);
         if (!access.IsOwner)
         {
-            // In another's mailbox, only the subfolders the caller may see themselves.
-            var visible = new List<Folder>();
-            foreach (var child in children)
-            {
-                if ((await session.AccessOfAsync(child)).Can(FolderAction.See))
-                {
-                    visible.Add(child);
-                }
-            }
-
-            children = visible;
+            // In another's mailbox, only the subfolders the caller may see themselves (their rights read once for all).
+            children = [.. (await session.AccessOfAsync([.. children])).Where(a => a.Can(FolderAction.See)).Select(a => a.Folder)];
         }
 
         if (matches is not null)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
@@ -34,7 +33,20 @@ public static class MeetingRunner
             return null;
         }
 
-        return await ViewAsync(session, user.Mailbox, meeting) with { Delegates = await DelegateService.MeetingDelegatesAsync(session, user.Mailbox) };
+        var view = await ViewAsync(session, user.Mailbox, meeting) with { Delegates = await DelegateService.MeetingDelegatesAsync(session, user.Mailbox) };
+        if (meeting is null || view.Delegates is not { } delegates)
+        {
+            return view;
+        }
+
+        // The delegates' copies of this meeting's requests, which an update or cancellation puts out of date with the owner's.
+        var copies = new List<PlacedItem>();
+        foreach (var delegateMailbox in delegates.Recipients)
+        {
+            copies.AddRange(await session.Store.GetMeetingItemsAsync(delegateMailbox.Id, meeting.Uid, session.Cancellation));
+        }
+
+        return view with { DelegateItems = copies };
     }
 
     /// <summary>The views of those <paramref name="addresses"/> that have a mailbox here.</summary>
@@ -75,7 +87,8 @@ public static class MeetingRunner
     private static async Task<Decision> DecideAndApplyAsync(Session session, MeetingKey? meeting, Func<Task<Decision>> decide)
     {
         // Turns are per meeting (UID and organizer): a meeting reusing another's UID never waits on it.
-        using var turn = meeting is null ? null : await MeetingLocks.AcquireAsync(meeting.Name, session.Cancellation);
+        // The store's turn spans every node of a server on PostgreSQL (issue 19 §5).
+        await using var turn = meeting is null ? null : await session.Store.MeetingTurnAsync(meeting.Name, session.Cancellation);
         for (var attempt = 1; ; attempt++)
         {
             var decision = await decide();
@@ -199,74 +212,6 @@ public static class MeetingRunner
         if (item.Kind == ItemKind.CalendarItem)
         {
             SeriesItems.StampSeriesBounds(item);
-        }
-    }
-
-    /// <summary>One turn at a time per meeting (<see cref="MeetingKey.Name"/>), within this process (the store's change numbers guard the rest).</summary>
-    private static class MeetingLocks
-    {
-        private static readonly ConcurrentDictionary<string, Entry> Entries = new(StringComparer.Ordinal);
-
-        public static async Task<IDisposable> AcquireAsync(string uid, CancellationToken cancellationToken)
-        {
-            Entry entry;
-            while (true)
-            {
-                entry = Entries.GetOrAdd(uid, static _ => new Entry());
-                lock (entry)
-                {
-                    if (!entry.Retired)
-                    {
-                        entry.Users++;
-                        break;
-                    }
-                }
-            }
-
-            try
-            {
-                await entry.Gate.WaitAsync(cancellationToken);
-            }
-            catch
-            {
-                Release(uid, entry, entered: false);
-                throw;
-            }
-
-            return new Turn(() => Release(uid, entry, entered: true));
-        }
-
-        private static void Release(string uid, Entry entry, bool entered)
-        {
-            if (entered)
-            {
-                entry.Gate.Release();
-            }
-
-            lock (entry)
-            {
-                if (--entry.Users == 0)
-                {
-                    entry.Retired = true;
-                    Entries.TryRemove(new KeyValuePair<string, Entry>(uid, entry));
-                }
-            }
-        }
-
-        private sealed class Entry
-        {
-            public SemaphoreSlim Gate { get; } = new(1, 1);
-
-            public int Users { get; set; }
-
-            public bool Retired { get; set; }
-        }
-
-        private sealed class Turn(Action release) : IDisposable
-        {
-            private Action? release = release;
-
-            public void Dispose() => Interlocked.Exchange(ref release, null)?.Invoke();
         }
     }
 }

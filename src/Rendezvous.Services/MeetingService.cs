@@ -101,9 +101,18 @@ public static class MeetingService
         }
 
         var principal = await session.Store.FindUserAsync(represented.Address, session.Cancellation) ?? throw denied;
-        // Editing the principal's calendar (every item of it, as Editor gives): resolved with the right, or refused.
+        await RequireCalendarEditorAsync(session, principal);
+        return principal;
+    }
+
+    /// <summary>Editing the principal's calendar (every item of it, as Editor gives), which answering for them needs: resolved with the right, or refused.</summary>
+    private static async Task RequireCalendarEditorAsync(Session session, UserRecord principal)
+    {
         var calendar = await session.AccessFolderAsync(new FolderRef(null, MeetingView.Calendar, principal.Address), FolderAction.ReadItems);
-        return calendar.Can(FolderAction.EditItem) ? principal : throw denied;
+        if (!calendar.Can(FolderAction.EditItem))
+        {
+            throw Session.Denied();
+        }
     }
 
     /// <summary>
@@ -123,7 +132,9 @@ public static class MeetingService
             var placed = attendee.Items.FirstOrDefault(p => p.Item.Id == item.Id) ?? new PlacedItem(item, null);
             var organizer = await OrganizerViewAsync(acting, item);
             var context = MeetingRunner.Context(acting);
-            var decision = MeetingWorkflow.Respond(reply, placed, attendee, organizer, sending, saved, context);
+            // A draft is the delegate's to send later (SendItem): in its own Drafts, not the principal's, where it has no right.
+            var draftPlace = saved ?? (sending == SchemaValues.MessageDispositionType.SaveOnly ? Place.In(session.Mailbox, MeetingView.Drafts) : null);
+            var decision = MeetingWorkflow.Respond(reply, placed, attendee, organizer, sending, draftPlace, context);
             if (right.OnBehalf)
             {
                 DelegateActions.SentOnBehalf(decision, acting.Mailbox, right.Sender);
@@ -139,7 +150,10 @@ public static class MeetingService
         });
     }
 
-    /// <summary>SendItem of a response saved with SaveOnly: the response happens now, and the draft goes.</summary>
+    /// <summary>
+    /// SendItem of a response saved with SaveOnly: the response happens now, and the draft goes. A delegate's draft for
+    /// its principal (From the principal) is answered for the principal, as the delegate's direct answer is.
+    /// </summary>
     public static async Task SendResponseDraftAsync(Session session, Item draft, bool saveCopy, FolderRef? savedFolder)
     {
         var kind = draft.ResponseType switch
@@ -150,6 +164,12 @@ public static class MeetingService
         };
         var reply = new MeetingReply(kind, draft.Body, draft.ProposedStart, draft.ProposedEnd);
         var saved = await SavedPlaceAsync(session, savedFolder);
+        if (draft.From is { } from && !from.Is(session.Address))
+        {
+            await SendDraftForAsync(session, draft, from, reply, saveCopy, saved);
+            return;
+        }
+
         // The draft carries the meeting's UID and organizer: it answers that meeting and no other with the same UID.
         await MeetingRunner.RunAsync(session, MeetingKey.Of(draft), async () =>
         {
@@ -158,6 +178,38 @@ public static class MeetingService
                 ?? throw new DomainException(ErrorCode.ItemNotFound, "The meeting this response answers is no longer in the mailbox.");
             var organizer = await OrganizerViewAsync(session, reference.Item);
             var decision = MeetingWorkflow.Respond(reply, reference, attendee, organizer, saveCopy ? SchemaValues.MessageDispositionType.SendAndSaveCopy : SchemaValues.MessageDispositionType.SendOnly, saved, MeetingRunner.Context(session));
+            decision.Deletes.Add(draft.Id);
+            decision.Results.Clear();
+            return decision;
+        });
+    }
+
+    /// <summary>
+    /// A delegate's draft response for <paramref name="from"/> sent: the same rights as answering for them directly
+    /// (Editor on their calendar, the sending right), the answer decided in the principal's view, sent on their behalf,
+    /// the delegate's copies of the request processed with it, and the draft gone.
+    /// </summary>
+    private static async Task SendDraftForAsync(Session session, Item draft, EmailAddress from, MeetingReply reply, bool saveCopy, Place? saved)
+    {
+        var principal = await session.Store.FindUserAsync(from.Address, session.Cancellation) ?? throw Session.Denied();
+        await RequireCalendarEditorAsync(session, principal);
+        var right = await DelegateService.ActForAsync(session, principal, $"sent the draft {reply.Kind} of '{draft.Subject}'{(reply.IsProposal ? " proposing a new time" : "")}");
+        var acting = session.ActingFor(principal);
+        await MeetingRunner.RunAsync(acting, MeetingKey.Of(draft), async () =>
+        {
+            var attendee = await MeetingRunner.ViewAsync(acting, acting.Mailbox, MeetingKey.Of(draft));
+            var reference = attendee.CalendarItem ?? attendee.ReceivedRequests.FirstOrDefault()
+                ?? throw new DomainException(ErrorCode.ItemNotFound, "The meeting this response answers is no longer in the principal's mailbox.");
+            var organizer = await OrganizerViewAsync(acting, reference.Item);
+            var context = MeetingRunner.Context(acting);
+            var decision = MeetingWorkflow.Respond(reply, reference, attendee, organizer, saveCopy ? SchemaValues.MessageDispositionType.SendAndSaveCopy : SchemaValues.MessageDispositionType.SendOnly, saved, context);
+            if (right.OnBehalf)
+            {
+                DelegateActions.SentOnBehalf(decision, acting.Mailbox, right.Sender);
+            }
+
+            var own = await MeetingRunner.ViewAsync(session, session.Mailbox, MeetingKey.Of(draft));
+            DelegateActions.ProcessDelegateCopies(decision, own, MeetingMessages.ResponseTypeOf(reply.Kind), context);
             decision.Deletes.Add(draft.Id);
             decision.Results.Clear();
             return decision;

@@ -50,24 +50,31 @@ public static class SyncService
     public static async Task<SyncResult<FolderSyncPage>> SyncHierarchyAsync(Session session, SyncHierarchyRequest request)
     {
         // Without a SyncFolderId the whole mailbox is synchronized: the folders under msgfolderroot (Top of Information Store).
-        var scope = await ResolveAsync(session, request.Folder, "msgfolderroot");
-        var watermark = State(session, request.State, SyncStateKind.Hierarchy, scope.Id).Watermark;
-        var page = await session.Store.GetFolderChangesAsync(session.MailboxId, scope.Id, watermark, session.Cancellation);
-        var state = SyncStates.Encode(new SyncState(SyncStateKind.Hierarchy, session.MailboxId, scope.Id, page.Watermark), session.Store.SyncStateKey.Span);
-        return new SyncResult<FolderSyncPage>(page, state);
-    }
-
-    /// <summary>The caller's folder; one that does not exist (or is not theirs) is a missing sync folder, as [MS-OXWSCDATA] lists for sync.</summary>
-    private static async Task<Folder> ResolveAsync(Session session, FolderRef? reference, string? fallback)
-    {
+        // A SyncFolderId of another's mailbox synchronizes the part of its tree the caller may see (IsFolderVisible).
+        FolderAccess access;
         try
         {
-            return fallback is null ? await session.ResolveFolderAsync(reference!) : await session.ResolveFolderAsync(reference, fallback);
+            access = await session.AccessFolderAsync(request.Folder, "msgfolderroot", FolderAction.See);
         }
         catch (DomainException e) when (e.Code == ErrorCode.FolderNotFound)
         {
             throw new DomainException(ErrorCode.SyncFolderNotFound, "The folder to synchronize could not be found.", e);
         }
+
+        var scope = access.Folder;
+        var watermark = State(session, request.State, SyncStateKind.Hierarchy, scope.Id).Watermark;
+        var page = await session.Store.GetFolderChangesAsync(scope.MailboxId, scope.Id, watermark, session.Cancellation);
+        if (!access.IsOwner)
+        {
+            // Rights are read once for the page. A deletion names only an id, which no longer leads anywhere, so it is
+            // kept: a client told of a folder earlier learns it is gone.
+            var shown = page.Changes.Where(c => c.Folder is not null).Select(c => c.Folder!).ToList();
+            var visible = (await session.AccessOfAsync(shown)).Where(a => a.Can(FolderAction.See)).Select(a => a.Folder.Id).ToHashSet(StringComparer.Ordinal);
+            page = page with { Changes = [.. page.Changes.Where(c => c.Folder is null || visible.Contains(c.Folder.Id))] };
+        }
+
+        var state = SyncStates.Encode(new SyncState(SyncStateKind.Hierarchy, session.MailboxId, scope.Id, page.Watermark), session.Store.SyncStateKey.Span);
+        return new SyncResult<FolderSyncPage>(page, state);
     }
 
     /// <summary>

@@ -74,6 +74,11 @@ public sealed partial class PostgresMailStore
                 throw new DelegateStateException(write.PrincipalMailboxId, write.Entry.DelegateMailboxId, exists: write.Kind == DelegateWriteKind.Add);
             }
         }
+
+        foreach (var (principal, deliver) in changes.DeliverySettings)
+        {
+            await WriteDeliverySettingAsync(connection, tx, principal, deliver, cancellationToken);
+        }
     }
 
     /// <summary>Writes one delegate row: false when an add finds it there already, or an update or remove finds none.</summary>
@@ -106,14 +111,16 @@ public sealed partial class PostgresMailStore
     }
 
     public Task SetDeliverMeetingRequestsAsync(string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command(
-                """
-                INSERT INTO delegation_settings (principal_id, deliver_meeting_requests) VALUES (@p, @s)
-                ON CONFLICT (principal_id) DO UPDATE SET deliver_meeting_requests = excluded.deliver_meeting_requests;
-                """,
-                tx, ("p", principalMailboxId), ("s", deliverMeetingRequests));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        WriteAsync((connection, tx) => WriteDeliverySettingAsync(connection, tx, principalMailboxId, deliverMeetingRequests, cancellationToken), cancellationToken);
+
+    private static async Task WriteDeliverySettingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.Command(
+            """
+            INSERT INTO delegation_settings (principal_id, deliver_meeting_requests) VALUES (@p, @s)
+            ON CONFLICT (principal_id) DO UPDATE SET deliver_meeting_requests = excluded.deliver_meeting_requests;
+            """,
+            tx, ("p", principalMailboxId), ("s", deliverMeetingRequests));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
 }

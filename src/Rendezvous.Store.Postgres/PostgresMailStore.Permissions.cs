@@ -53,8 +53,35 @@ public sealed partial class PostgresMailStore
     /// inserts). The folder's row is locked first, so that two nodes replacing one set at once replace it one after the
     /// other (READ COMMITTED: without it the later write's DELETE would miss the earlier one's rows and leave a mix).
     /// </summary>
+    /// <remarks>
+    /// Each set the change set expects (<see cref="ChangeSet.PermissionChecks"/>) is read after its folder's row is
+    /// locked, so another node's write to it has committed or waits for this one.
+    /// </remarks>
     private static async Task WritePermissionsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ChangeSet changes, CancellationToken cancellationToken)
     {
+        foreach (var (folderId, expected) in changes.PermissionChecks)
+        {
+            await using (var lockFolder = connection.Command("SELECT 1 FROM folders WHERE id = @f FOR NO KEY UPDATE;", tx, ("f", folderId)))
+            {
+                await lockFolder.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            var sets = new Dictionary<string, IReadOnlyList<PermissionEntry>>(StringComparer.Ordinal);
+            await using (var read = connection.Command($"""
+                SELECT p.folder_id, p.grantee, u.address, u.display_name, {SharingRows.PermissionColumns}
+                FROM folder_permissions p LEFT JOIN users u ON u.mailbox_id = p.grantee WHERE p.folder_id = @f;
+                """, tx, ("f", folderId)))
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+            {
+                await SharingRows.ReadPermissionSetsAsync(reader, sets, cancellationToken);
+            }
+
+            if (!SharingRows.SameSet(sets.GetValueOrDefault(folderId), expected))
+            {
+                throw new ConcurrencyException(folderId);
+            }
+        }
+
         foreach (var (folderId, entries) in changes.Permissions)
         {
             await using (var clear = connection.Command(

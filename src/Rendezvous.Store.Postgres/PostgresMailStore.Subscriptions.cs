@@ -3,7 +3,7 @@ using Npgsql;
 namespace Rendezvous.Store.Postgres;
 
 /// <summary>
-/// Subscriptions (migration 5, <see cref="SubscriptionRows"/>'s statements, as SQLite's) and the wake-up across nodes
+/// Subscriptions (migration 6, <see cref="SubscriptionRows"/>'s statements, as SQLite's) and the wake-up across nodes
 /// (<see cref="PostgresChangeListener"/>). What concurrent nodes need beside the SQL: adding one locks its user's row,
 /// so that two nodes counting a mailbox's subscriptions do not both pass its limit; a lease is one UPDATE, whose row
 /// locks give each subscription to one node.

@@ -224,7 +224,18 @@ internal static class PostgresMigrations
             deliver_meeting_requests text NOT NULL
         );
         """,
-        // 5: notification subscriptions (SQLite's migration 18, issue 19 §5), so that every node knows every
+        // 5: failed sign-ins (SQLite's migration 18, issue 19 §5), shared by every node: a keyed hash of the account or
+        // client address, its count, its last failure and its lockout's end (Unix ms).
+        """
+        CREATE TABLE signin_failures (
+            key bytea PRIMARY KEY,
+            failures integer NOT NULL,
+            last_failure bigint NOT NULL,
+            locked_until bigint NOT NULL
+        );
+        CREATE INDEX signin_failures_by_last ON signin_failures (last_failure);
+        """,
+        // 6: notification subscriptions (SQLite's migration 19, issue 19 §5), so that every node knows every
         // subscription: the position delivered through, expiry (NULL: push), and the holder (a streaming connection,
         // or the node holding a push subscription's lease until held_until). Times are UTC ticks.
         """

@@ -39,7 +39,7 @@ public sealed record SubscriptionChange
     public string? IfHeldBy { get; init; }
 }
 
-/// <summary>Subscriptions and the wake-up for changes, both stores (SQLite migration 18, PostgreSQL migration 5).</summary>
+/// <summary>Subscriptions and the wake-up for changes, both stores (SQLite migration 19, PostgreSQL migration 6).</summary>
 public partial interface IMailStore
 {
     /// <summary>

@@ -91,8 +91,21 @@ public sealed class ChangeSet
     /// <summary>Grants added or removed, written after <see cref="Delegates"/> in the same transaction (a delegate's send-on-behalf right).</summary>
     public List<GrantWrite> Grants { get; } = [];
 
+    /// <summary>
+    /// The permission set each folder must still have (null: it was never set) for the change set to be written, checked
+    /// in its transaction before <see cref="Permissions"/>: a set read, changed and written back (AppendToFolderField)
+    /// then never loses what another request wrote meanwhile. One that differs fails the set with <see cref="ConcurrencyException"/>.
+    /// </summary>
+    public List<(string FolderId, IReadOnlyList<PermissionEntry>? Expected)> PermissionChecks { get; } = [];
+
+    /// <summary>
+    /// Principals' DeliverMeetingRequests settings, written with <see cref="Delegates"/> in the same transaction, so that
+    /// an AddDelegate or UpdateDelegate that fails changes neither.
+    /// </summary>
+    public List<(string PrincipalMailboxId, string DeliverMeetingRequests)> DeliverySettings { get; } = [];
+
     public bool IsEmpty => Inserts.Count + Updates.Count + Deletes.Count + FolderInserts.Count + FolderDeletes.Count + FolderUpdates.Count + Attachments.Count + Permissions.Count
-        + Delegates.Count + Grants.Count == 0;
+        + Delegates.Count + Grants.Count + DeliverySettings.Count + PermissionChecks.Count == 0;
 }
 
 public enum DelegateWriteKind
@@ -401,6 +414,33 @@ public partial interface IMailStore : IAsyncDisposable
 
     /// <summary>Every item of the mailbox that belongs to the meeting <paramref name="uid"/>, with the folder it is in.</summary>
     Task<IReadOnlyList<PlacedItem>> GetMeetingItemsAsync(string mailboxId, string uid, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The lockouts the store holds for a sign-in's account key and client key (<paramref name="clientKey"/> null: none),
+    /// as Unix milliseconds (0: none): failed sign-ins are counted in the store, so every node of a server throttles
+    /// the same guesses (issue 19 §5). The keys are the host's keyed hashes; the store knows nothing of their meaning.
+    /// </summary>
+    Task<(long AccountLockedUntil, long ClientLockedUntil)> GetSignInLockoutsAsync(byte[] accountKey, byte[]? clientKey, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Counts one failed sign-in against <paramref name="key"/> at <paramref name="now"/> (Unix ms), in one write: a count
+    /// whose last failure is older than <paramref name="forgetAfter"/> ms and whose lockout has ended starts again at 1;
+    /// the lockout becomes at least <paramref name="now"/> plus what <paramref name="lockoutFor"/> gives for the new
+    /// count. Returns the count and the lockout's end (Unix ms; 0: none). Stale keys are removed as it goes.
+    /// </summary>
+    Task<(int Failures, long LockedUntil)> AddSignInFailureAsync(byte[] key, long now, long forgetAfter, Func<int, TimeSpan> lockoutFor, CancellationToken cancellationToken);
+
+    /// <summary>Forgets the failures of <paramref name="key"/> (its owner signed in).</summary>
+    Task ForgetSignInFailuresAsync(byte[] key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The turn of the meeting <paramref name="meeting"/> (its UID and organizer, <c>MeetingKey.Name</c>): held from a
+    /// meeting step's decision to its commit, so that steps on one meeting, on any node of the server, decide one after
+    /// another from what the last one wrote. Disposing it ends the turn; a cancelled wait holds nothing. SQLite: within
+    /// the process; PostgreSQL: a session advisory lock as well, which the database drops with the connection if the
+    /// process dies.
+    /// </summary>
+    Task<IAsyncDisposable> MeetingTurnAsync(string meeting, CancellationToken cancellationToken);
 
     /// <summary>
     /// Applies the whole change set atomically and durably. Throws <see cref="ConcurrencyException"/>, writing nothing,

@@ -63,6 +63,18 @@ internal static class SharingRows
         }
     }
 
+    /// <summary>Whether two permission sets as read (null: never set) hold the same grantees with the same rights, in any order.</summary>
+    public static bool SameSet(IReadOnlyList<PermissionEntry>? a, IReadOnlyList<PermissionEntry>? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+
+        var left = a.Select(e => (GranteeKey(e), e.Rights)).ToHashSet();
+        return a.Count == b.Count && left.Count == a.Count && b.All(e => left.Contains((GranteeKey(e), e.Rights)));
+    }
+
     /// <summary>The rights of <see cref="PermissionColumns"/> from <paramref name="first"/> on (flags: SQLite's 0/1 or PostgreSQL's boolean alike).</summary>
     public static FolderRights ReadRights(DbDataReader reader, int first) => new(
         reader.GetBoolean(first),

@@ -70,6 +70,11 @@ public sealed partial class SqliteMailStore
                 throw new DelegateStateException(write.PrincipalMailboxId, write.Entry.DelegateMailboxId, exists: write.Kind == DelegateWriteKind.Add);
             }
         }
+
+        foreach (var (principal, deliver) in changes.DeliverySettings)
+        {
+            await WriteDeliverySettingAsync(connection, tx, principal, deliver, cancellationToken);
+        }
     }
 
     /// <summary>Writes one delegate row: false when an add finds it there already, or an update or remove finds none.</summary>
@@ -94,14 +99,16 @@ public sealed partial class SqliteMailStore
     }
 
     public Task SetDeliverMeetingRequestsAsync(string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command(
-                """
-                INSERT INTO delegation_settings (principal_id, deliver_meeting_requests) VALUES ($p, $s)
-                ON CONFLICT (principal_id) DO UPDATE SET deliver_meeting_requests = excluded.deliver_meeting_requests;
-                """,
-                tx, ("$p", principalMailboxId), ("$s", deliverMeetingRequests));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        WriteAsync((connection, tx) => WriteDeliverySettingAsync(connection, tx, principalMailboxId, deliverMeetingRequests, cancellationToken), cancellationToken);
+
+    private static async Task WriteDeliverySettingAsync(PooledConnection connection, SqliteTransaction tx, string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.Command(
+            """
+            INSERT INTO delegation_settings (principal_id, deliver_meeting_requests) VALUES ($p, $s)
+            ON CONFLICT (principal_id) DO UPDATE SET deliver_meeting_requests = excluded.deliver_meeting_requests;
+            """,
+            tx, ("$p", principalMailboxId), ("$s", deliverMeetingRequests));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
 }

@@ -48,9 +48,30 @@ public sealed partial class SqliteMailStore
         return await reader.ReadAsync(cancellationToken) ? SharingRows.ReadRights(reader, 0) : null;
     }
 
-    /// <summary>Replaces each named folder's permission set (inside <see cref="ApplyAsync"/>'s transaction).</summary>
+    /// <summary>
+    /// Replaces each named folder's permission set (inside <see cref="ApplyAsync"/>'s transaction), after checking that
+    /// each set the change set expects (<see cref="ChangeSet.PermissionChecks"/>) is still the stored one.
+    /// </summary>
     private static async Task WritePermissionsAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, CancellationToken cancellationToken)
     {
+        foreach (var (folderId, expected) in changes.PermissionChecks)
+        {
+            var sets = new Dictionary<string, IReadOnlyList<PermissionEntry>>(StringComparer.Ordinal);
+            await using (var read = connection.Command($"""
+                SELECT p.folder_id, p.grantee, u.address, u.display_name, {SharingRows.PermissionColumns}
+                FROM folder_permissions p LEFT JOIN users u ON u.mailbox_id = p.grantee WHERE p.folder_id = $f;
+                """, tx, ("$f", folderId)))
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+            {
+                await SharingRows.ReadPermissionSetsAsync(reader, sets, cancellationToken);
+            }
+
+            if (!SharingRows.SameSet(sets.GetValueOrDefault(folderId), expected))
+            {
+                throw new ConcurrencyException(folderId);
+            }
+        }
+
         foreach (var (folderId, entries) in changes.Permissions)
         {
             await using (var clear = connection.Command("DELETE FROM folder_permissions WHERE folder_id = $f;", tx, ("$f", folderId)))

@@ -4,7 +4,7 @@ using System.Text;
 namespace Rendezvous.Store;
 
 /// <summary>
-/// Subscriptions (migration 18, <see cref="SubscriptionRows"/>'s statements) and the wake-up: this process's writes
+/// Subscriptions (migration 19, <see cref="SubscriptionRows"/>'s statements) and the wake-up: this process's writes
 /// call the watchers once durable. Another process writing the file is not heard here; the watchers' own poll sees it.
 /// </summary>
 public sealed partial class SqliteMailStore

@@ -350,7 +350,19 @@ public sealed partial class SqliteMailStore : IMailStore
             deliver_meeting_requests TEXT NOT NULL
         );
         """,
-        // Index 18: notification subscriptions (issue 19 §5), kept in the store so that every process serving it knows
+        // Index 18: failed sign-ins (issue 19 §5), counted in the store so that every process serving it throttles the
+        // same guesses: a keyed hash of the account or client address, its count, its last failure and its lockout's end
+        // (Unix ms). Stale rows are removed by the writes (by last_failure).
+        """
+        CREATE TABLE IF NOT EXISTS signin_failures (
+            key BLOB PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            last_failure INTEGER NOT NULL,
+            locked_until INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS signin_failures_by_last ON signin_failures(last_failure);
+        """,
+        // Index 19: notification subscriptions (issue 19 §5), kept in the store so that every process serving it knows
         // them: the change log position delivered through, when each expires (NULL: a push subscription, ended by its
         // client), and who holds it (a streaming connection, or the node sending its pushes, until held_until). The
         // services' settings (folders, event types, URL, timeouts) are their own text.
@@ -383,6 +395,7 @@ public sealed partial class SqliteMailStore : IMailStore
     private static readonly string NonContentPaths = ItemFormat.NonContentPaths;
 
     private readonly SqliteConnectionPool pool;
+    private readonly MeetingTurns meetingTurns = new();
     private GroupCommit? writer;
 
     // Idle connections beyond this are closed: each keeps its own page cache (2 MB at most by default).
@@ -461,6 +474,10 @@ public sealed partial class SqliteMailStore : IMailStore
     }
 
     public ReadOnlyMemory<byte> SyncStateKey { get; private set; }
+
+    /// <summary>Within the process: a SQLite store is served by one process (the change numbers guard an admin command's writes).</summary>
+    public Task<IAsyncDisposable> MeetingTurnAsync(string meeting, CancellationToken cancellationToken) =>
+        meetingTurns.AcquireAsync(meeting, cancellationToken);
 
     /// <summary>
     /// The next number of <paramref name="mailboxId"/> (the last of the next <paramref name="count"/>): read and moved on

@@ -68,11 +68,15 @@ public sealed class AuthenticationTests : IAsyncLifetime
 
     private sealed class ManualTime : TimeProvider
     {
+        private readonly DateTimeOffset start = DateTimeOffset.UtcNow;
         private long ticks = 1_000_000;
 
         public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
         public override long GetTimestamp() => Interlocked.Read(ref ticks);
+
+        // The throttle's lockouts are kept in the store in wall-clock time (shared by every node): it moves with the timestamp.
+        public override DateTimeOffset GetUtcNow() => start.AddTicks(Interlocked.Read(ref ticks));
 
         public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
     }

@@ -185,6 +185,84 @@ public abstract class DelegateActingCases(GrantsFixture server)
         Assert.Equal("ErrorAccessDenied", (await server.CallAsync(assistant, create)).Code());
         Assert.Empty(await FindAsync(organizer, "inbox", subject, "MeetingResponse"));
     }
+
+    private static string MoveMeeting(XElement organizersItem, string start, string end)
+    {
+        var (id, changeKey) = organizersItem.ItemId();
+        return $"""
+            <m:UpdateItem ConflictResolution="AutoResolve" SendMeetingInvitationsOrCancellations="SendToAllAndSaveCopy">
+              <m:ItemChanges><t:ItemChange><t:ItemId Id="{id}" ChangeKey="{changeKey}"/><t:Updates>
+                <t:SetItemField><t:FieldURI FieldURI="calendar:Start"/><t:CalendarItem><t:Start>{start}</t:Start></t:CalendarItem></t:SetItemField>
+                <t:SetItemField><t:FieldURI FieldURI="calendar:End"/><t:CalendarItem><t:End>{end}</t:End></t:CalendarItem></t:SetItemField>
+              </t:Updates></t:ItemChange></m:ItemChanges>
+            </m:UpdateItem>
+            """;
+    }
+
+    [Fact]
+    public async Task A_delegates_copy_of_a_request_is_out_of_date_once_the_organizer_updates_or_cancels_the_meeting()
+    {
+        var (manager, assistant, organizer) = await TeamAsync();
+        var subject = "Review " + Guid.NewGuid().ToString("N")[..6];
+        (await server.CallAsync(organizer, Requests.CreateMeeting(subject, [manager], "2031-05-12T10:00:00Z", "2031-05-12T11:00:00Z"))).Ok();
+        var first = (await FindAsync(assistant, "inbox", subject, "MeetingRequest")).Single();
+        Assert.Equal("false", first.Element(T + "IsOutOfDate")!.Value);
+
+        (await server.CallAsync(organizer, MoveMeeting((await FindAsync(organizer, "calendar", subject, "CalendarItem")).Single(), "2031-05-12T14:00:00Z", "2031-05-12T15:00:00Z"))).Ok();
+        var requests = (await FindAsync(assistant, "inbox", subject, "MeetingRequest")).ToDictionary(r => r.ItemId().Id, r => r.Element(T + "IsOutOfDate")!.Value);
+        Assert.Equal(2, requests.Count);
+        Assert.Equal("true", requests[first.ItemId().Id]);
+        Assert.Equal("false", Assert.Single(requests, r => r.Key != first.ItemId().Id).Value);
+        // Answering the old copy is refused, as answering the principal's own old request is.
+        Assert.Equal("ErrorCalendarMeetingRequestIsOutOfDate", (await server.CallAsync(assistant, Respond("AcceptItem", first.ItemId().Id))).Code());
+
+        var meeting = (await FindAsync(organizer, "calendar", subject, "CalendarItem")).Single();
+        (await server.CallAsync(organizer, $"<m:CreateItem MessageDisposition=\"SendAndSaveCopy\"><m:Items><t:CancelCalendarItem><t:ReferenceItemId Id=\"{meeting.ItemId().Id}\"/></t:CancelCalendarItem></m:Items></m:CreateItem>")).Ok();
+        Assert.All(await FindAsync(assistant, "inbox", subject, "MeetingRequest"), r => Assert.Equal("true", r.Element(T + "IsOutOfDate")!.Value));
+        Assert.NotEmpty(await FindAsync(assistant, "inbox", subject, "MeetingCancellation"));
+    }
+
+    [Fact]
+    public async Task A_delegates_SaveOnly_draft_response_is_sent_with_SendItem_on_the_principals_behalf()
+    {
+        var (manager, assistant, organizer) = await TeamAsync();
+        var subject = "Offsite " + Guid.NewGuid().ToString("N")[..6];
+        (await server.CallAsync(organizer, Requests.CreateMeeting(subject, [manager], "2031-05-13T10:00:00Z", "2031-05-13T11:00:00Z"))).Ok();
+        var copy = (await FindAsync(assistant, "inbox", subject, "MeetingRequest")).Single();
+
+        (await server.CallAsync(assistant, Respond("AcceptItem", copy.ItemId().Id).Replace("SendAndSaveCopy", "SaveOnly", StringComparison.Ordinal))).Ok();
+        // Nothing went out yet; the draft is the assistant's, for the manager.
+        Assert.Empty(await FindAsync(organizer, "inbox", subject, "MeetingResponse"));
+        var draft = (await FindAsync(assistant, "drafts", subject, "MeetingResponse")).Single();
+        Assert.Equal((manager, assistant), (AddressOf(draft, "From"), AddressOf(draft, "Sender")));
+        var (draftId, draftKey) = draft.ItemId();
+
+        (await server.CallAsync(assistant, $"<m:SendItem SaveItemToFolder=\"true\"><m:ItemIds><t:ItemId Id=\"{draftId}\" ChangeKey=\"{draftKey}\"/></m:ItemIds></m:SendItem>")).Ok();
+        var response = (await FindAsync(organizer, "inbox", subject, "MeetingResponse")).Single();
+        Assert.Equal((manager, assistant), (AddressOf(response, "From"), AddressOf(response, "Sender")));
+        Assert.Equal("Accept", Row((await FindAsync(organizer, "calendar", subject, "CalendarItem")).Single(), manager).Element(T + "ResponseType")!.Value);
+        Assert.Equal("Accept", (await FindAsync(manager, "calendar", subject, "CalendarItem")).Single().Element(T + "MyResponseType")!.Value);
+        Assert.Empty(await FindAsync(assistant, "drafts", subject, "MeetingResponse"));
+        Assert.Empty(await FindAsync(assistant, "inbox", subject, "MeetingRequest"));
+        Assert.Contains(server.AccessLines, l => l.Values.GetValueOrDefault("Actor") == assistant && l.Values.GetValueOrDefault("Action")?.Contains("sent the draft", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task A_delegates_draft_response_is_not_sent_once_it_is_no_longer_a_delegate()
+    {
+        var (manager, assistant, organizer) = await TeamAsync();
+        var subject = "Dropped " + Guid.NewGuid().ToString("N")[..6];
+        (await server.CallAsync(organizer, Requests.CreateMeeting(subject, [manager], "2031-05-14T10:00:00Z", "2031-05-14T11:00:00Z"))).Ok();
+        var copy = (await FindAsync(assistant, "inbox", subject, "MeetingRequest")).Single();
+        (await server.CallAsync(assistant, Respond("DeclineItem", copy.ItemId().Id).Replace("SendAndSaveCopy", "SaveOnly", StringComparison.Ordinal))).Ok();
+        var (draftId, draftKey) = (await FindAsync(assistant, "drafts", subject, "MeetingResponse")).Single().ItemId();
+        var removed = (await server.CallAsync(manager, DelegateTests.Remove(manager, DelegateTests.UserId(assistant)))).Document.Descendants(M + "DelegateUserResponseMessageType").Single();
+        Assert.Equal("NoError", removed.Element(M + "ResponseCode")!.Value);
+
+        Assert.Equal("ErrorAccessDenied", (await server.CallAsync(assistant, $"<m:SendItem SaveItemToFolder=\"false\"><m:ItemIds><t:ItemId Id=\"{draftId}\" ChangeKey=\"{draftKey}\"/></m:ItemIds></m:SendItem>")).Code());
+        Assert.Empty(await FindAsync(organizer, "inbox", subject, "MeetingResponse"));
+        Assert.Equal("Unknown", Row((await FindAsync(organizer, "calendar", subject, "CalendarItem")).Single(), manager).Element(T + "ResponseType")!.Value);
+    }
 }
 
 /// <summary>On the data folder's SQLite store.</summary>

@@ -187,6 +187,27 @@ public class DelegateTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task DeliverMeetingRequests_is_set_with_the_delegates_it_came_with_and_not_when_none_of_them_could_be()
+    {
+        var manager = await NewUserAsync("Manager");
+        var assistant = await NewUserAsync("Assistant");
+        var unknown = $"nobody.{Guid.NewGuid():N}@example.com";
+        string Delivery(XElement response) => response.Element(M + "DeliverMeetingRequests")!.Value;
+
+        // Every delegate of the request fails: the setting is not written either.
+        Assert.Equal(["ErrorDelegateNoUser"], Codes(Succeeded(await server.CallAsync(manager, Add(manager, DelegateUser(unknown), "DelegatesOnly")), "AddDelegate")));
+        Assert.Equal("DelegatesAndSendInformationToMe", Delivery(Succeeded(await server.CallAsync(manager, Get(manager)), "GetDelegate")));
+        Assert.Equal(["ErrorNotDelegate"], Codes(Succeeded(await server.CallAsync(manager, Update(manager, DelegateUser(assistant, viewPrivate: true), "NoForward")), "UpdateDelegate")));
+        Assert.Equal("DelegatesAndSendInformationToMe", Delivery(Succeeded(await server.CallAsync(manager, Get(manager)), "GetDelegate")));
+
+        // With one that is written, it is; an UpdateDelegate of the setting alone writes it alone.
+        Assert.Equal(["NoError", "ErrorDelegateNoUser"], Codes(Succeeded(await server.CallAsync(manager, Add(manager, DelegateUser(assistant) + DelegateUser(unknown), "DelegatesOnly")), "AddDelegate")));
+        Assert.Equal("DelegatesOnly", Delivery(Succeeded(await server.CallAsync(manager, Get(manager)), "GetDelegate")));
+        Succeeded(await server.CallAsync(manager, Update(manager, "", "DelegatesAndMe")), "UpdateDelegate");
+        Assert.Equal("DelegatesAndMe", Delivery(Succeeded(await server.CallAsync(manager, Get(manager)), "GetDelegate")));
+    }
+
+    [Fact]
     public async Task Another_mailboxs_delegates_are_neither_read_nor_changed()
     {
         var manager = await NewUserAsync("Manager");

@@ -71,6 +71,23 @@ public sealed class PostgresCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Backup_and_restore_with_a_postgres_store_point_to_pg_dump_and_pg_restore()
+    {
+        using var folder = new TempFolder("rdv-pgbackup-");
+        Directory.CreateDirectory(folder.Path);
+        var file = Path.Combine(folder.Path, "copy.db");
+        var backup = await Processes.RunAsync(Rdv("backup", file, "--data", folder.Path));
+        Assert.Equal(1, backup.ExitCode);
+        Assert.Contains("pg_dump", backup.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", backup.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(file));
+        var restore = await Processes.RunAsync(Rdv("restore", file, "--data", folder.Path));
+        Assert.Equal(1, restore.ExitCode);
+        Assert.Contains("pg_restore", restore.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", restore.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_postgres_store_without_a_connection_or_an_unknown_store_is_a_usage_error()
     {
         Assert.Equal(2, (await Processes.RunAsync(Processes.Rdv("user", "list", "--store", "postgres"))).ExitCode);

@@ -26,6 +26,61 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_meeting_turn_spans_nodes_and_dies_with_the_node_that_held_it()
+    {
+        const string meeting = "uid-nodes\0org@example.com";
+        await using var nodeA = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None);
+        await using var nodeB = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None);
+
+        // Node A's turn makes node B wait; when A ends it, B has it.
+        var held = await nodeA.MeetingTurnAsync(meeting, CancellationToken.None);
+        var waiting = nodeB.MeetingTurnAsync(meeting, CancellationToken.None);
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted);
+        await held.DisposeAsync();
+        var bTurn = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // A wait cancelled on node A leaves no lock behind it.
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => nodeA.MeetingTurnAsync(meeting, cancel.Token));
+        }
+
+        Assert.Equal(1L, await AdvisoryLocksAsync());
+        await bTurn.DisposeAsync();
+        Assert.Equal(0L, await AdvisoryLocksAsync());
+        Assert.Equal(0, nodeA.MeetingTurnsInUse);
+        Assert.Equal(0, nodeB.MeetingTurnsInUse);
+
+        // A node that dies holding a turn: its session ends (as with kill -9) and the database drops the lock.
+        var doomed = await nodeA.MeetingTurnAsync(meeting, CancellationToken.None);
+        var next = nodeB.MeetingTurnAsync(meeting, CancellationToken.None);
+        await Task.Delay(300);
+        Assert.False(next.IsCompleted);
+        await ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid();");
+        await (await next.WaitAsync(TimeSpan.FromSeconds(10))).DisposeAsync();
+        await doomed.DisposeAsync(); // its connection is gone: ending the turn still ends quietly
+        Assert.Equal(0L, await AdvisoryLocksAsync());
+        await (await nodeA.MeetingTurnAsync(meeting, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10))).DisposeAsync();
+    }
+
+    private async Task<long> AdvisoryLocksAsync()
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database());", connection);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task A_write_that_loses_a_deadlock_is_rolled_back_and_run_again_whole()
     {
         await using var store = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None);
@@ -104,11 +159,11 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             alice = (await store.AddUserAsync("alice@example.com", "Alice", "x", ct)).MailboxId;
         }
 
-        // Rewound to the schema as merged (migration 1): without the tables of migrations 2 to 5.
+        // Rewound to the schema as merged (migration 1): without the tables of the later migrations.
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();
-            await Exec(connection, null, "DROP TABLE folder_permissions, grants, delegates, delegation_settings, subscriptions; UPDATE rendezvous_schema SET version = 1;");
+            await Exec(connection, null, "DROP TABLE folder_permissions, grants, delegates, delegation_settings, signin_failures, subscriptions; UPDATE rendezvous_schema SET version = 1;");
         }
 
         Assert.Equal(PostgresMigrations.Latest - 1, await PostgresMailStore.MigrateAsync(connectionString, ct));

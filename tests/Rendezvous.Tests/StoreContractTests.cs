@@ -301,6 +301,60 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     protected virtual bool ReportsEachChangeOnce => true;
 
     [Fact]
+    public async Task Sign_in_failures_are_counted_by_every_store_over_one_database_locked_out_forgotten_and_go_stale()
+    {
+        var nodeA = await OpenAsync();
+        var nodeB = await OpenAsync();
+        byte[] account = [1, 2, 3], client = [4, 5, 6], other = [7];
+        static TimeSpan LockAfterTwo(int failures) => failures > 2 ? TimeSpan.FromSeconds(failures) : TimeSpan.Zero;
+        const long Hour = 3_600_000;
+
+        Assert.Equal((1, 0L), await nodeA.AddSignInFailureAsync(account, 1_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal((2, 0L), await nodeB.AddSignInFailureAsync(account, 2_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal((3, 6_000L), await nodeA.AddSignInFailureAsync(account, 3_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal((1, 0L), await nodeB.AddSignInFailureAsync(client, 3_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal((6_000L, 0L), await nodeB.GetSignInLockoutsAsync(account, client, CancellationToken.None));
+        Assert.Equal((0L, 0L), await nodeB.GetSignInLockoutsAsync(other, null, CancellationToken.None));
+
+        // A lockout never shrinks; once it ended and the last failure is an hour old, the count starts again (and
+        // stale keys of others are removed on the way).
+        Assert.Equal((4, 7_000L), await nodeB.AddSignInFailureAsync(account, 3_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal((1, 0L), await nodeA.AddSignInFailureAsync(account, 3_000 + Hour + 7_000, Hour, LockAfterTwo, CancellationToken.None));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM signin_failures WHERE failures = 1 AND last_failure = 3000"));
+
+        await nodeB.ForgetSignInFailuresAsync(account, CancellationToken.None);
+        Assert.Equal((0L, 0L), await nodeA.GetSignInLockoutsAsync(account, client, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_meeting_turn_waits_for_the_one_held_and_a_cancelled_wait_holds_nothing()
+    {
+        var store = await OpenAsync();
+        var first = await store.MeetingTurnAsync("uid-1\0org@example.com", CancellationToken.None);
+        var second = store.MeetingTurnAsync("uid-1\0org@example.com", CancellationToken.None);
+        // Another meeting never waits on this one.
+        await using (await store.MeetingTurnAsync("uid-2\0org@example.com", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+        }
+
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.MeetingTurnAsync("uid-1\0org@example.com", cancel.Token));
+        }
+
+        await Task.Delay(200);
+        Assert.False(second.IsCompleted);
+        await first.DisposeAsync();
+        await first.DisposeAsync(); // a second end of one turn ends nothing else
+        var secondTurn = await second.WaitAsync(TimeSpan.FromSeconds(10));
+        var third = store.MeetingTurnAsync("uid-1\0org@example.com", CancellationToken.None);
+        await Task.Delay(200);
+        Assert.False(third.IsCompleted);
+        await secondTurn.DisposeAsync();
+        await (await third.WaitAsync(TimeSpan.FromSeconds(10))).DisposeAsync();
+    }
+
+    [Fact]
     public async Task The_signing_key_survives_a_restart_and_differs_between_stores()
     {
         var first = (await OpenAsync()).SyncStateKey.ToArray();
@@ -739,6 +793,65 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         update.Grants.Add(new GrantWrite(zoe.MailboxId, GrantKind.SendOnBehalf, boss.MailboxId, Add: true));
         Assert.False((await Assert.ThrowsAsync<DelegateStateException>(() => store.ApplyAsync(update, ct))).Exists);
         Assert.False(await store.HasGrantAsync(zoe.MailboxId, GrantKind.SendOnBehalf, boss.MailboxId, ct));
+    }
+
+    [Fact]
+    public async Task A_permission_set_written_over_one_it_did_not_read_fails_and_writes_nothing()
+    {
+        var store = await OpenAsync();
+        var ct = CancellationToken.None;
+        var (boss, inbox) = await UserAsync(store, "boss@example.com");
+        var zoe = await store.AddUserAsync("zoe@example.com", "Zoe", "x", ct);
+        var al = await store.AddUserAsync("al@example.com", "Al", "x", ct);
+        IReadOnlyList<PermissionEntry> With(params UserRecord[] users) =>
+            [new PermissionEntry(Grantee.Default, FolderRights.None), new PermissionEntry(Grantee.Anonymous, FolderRights.None),
+             .. users.Select(u => new PermissionEntry(Grantee.User(u.MailboxId, u.Address, u.DisplayName), FolderRights.Of(PermissionLevel.Reviewer)))];
+        ChangeSet Append(IReadOnlyList<PermissionEntry>? read, IReadOnlyList<PermissionEntry> written)
+        {
+            var set = new ChangeSet();
+            set.PermissionChecks.Add((inbox.Id, read));
+            set.Permissions.Add((inbox.Id, written));
+            return set;
+        }
+
+        // Two appends that both read the set when it was never set: the first lands, the second fails and loses nothing.
+        await store.ApplyAsync(Append(null, With(zoe)), ct);
+        await Assert.ThrowsAsync<ConcurrencyException>(() => store.ApplyAsync(Append(null, With(al)), ct));
+        Assert.True(SharingRows.SameSet(With(zoe), await store.GetPermissionsAsync(inbox.Id, ct)));
+
+        // Made again from the set as it is now, it lands.
+        await store.ApplyAsync(Append(await store.GetPermissionsAsync(inbox.Id, ct), With(zoe, al)), ct);
+        Assert.True(SharingRows.SameSet(With(al, zoe), await store.GetPermissionsAsync(inbox.Id, ct)));
+    }
+
+    [Fact]
+    public async Task DeliverMeetingRequests_is_written_in_the_delegates_change_set_all_or_nothing()
+    {
+        var store = await OpenAsync();
+        var ct = CancellationToken.None;
+        var (boss, _) = await UserAsync(store, "boss@example.com");
+        var zoe = await store.AddUserAsync("zoe@example.com", "Zoe", "x", ct);
+
+        // An update of one who is no delegate fails the set: the setting beside it is not written.
+        var failing = new ChangeSet();
+        failing.Delegates.Add(new DelegateWrite(boss.MailboxId, new DelegateEntry(zoe.MailboxId, true, true), DelegateWriteKind.Update));
+        failing.DeliverySettings.Add((boss.MailboxId, "DelegatesOnly"));
+        Assert.False(failing.IsEmpty);
+        await Assert.ThrowsAsync<DelegateStateException>(() => store.ApplyAsync(failing, ct));
+        Assert.Equal(Delegation.DefaultDeliverMeetingRequests, (await store.GetDelegationAsync(boss.MailboxId, ct)).DeliverMeetingRequests);
+
+        var adding = new ChangeSet();
+        adding.Delegates.Add(new DelegateWrite(boss.MailboxId, new DelegateEntry(zoe.MailboxId, false, true), DelegateWriteKind.Add));
+        adding.DeliverySettings.Add((boss.MailboxId, "DelegatesOnly"));
+        await store.ApplyAsync(adding, ct);
+        var delegation = await store.GetDelegationAsync(boss.MailboxId, ct);
+        Assert.Equal(("DelegatesOnly", 1), (delegation.DeliverMeetingRequests, delegation.Delegates.Count));
+
+        // A set of the setting alone is written too.
+        var alone = new ChangeSet();
+        alone.DeliverySettings.Add((boss.MailboxId, "NoForward"));
+        await store.ApplyAsync(alone, ct);
+        Assert.Equal("NoForward", (await store.GetDelegationAsync(boss.MailboxId, ct)).DeliverMeetingRequests);
     }
 
     [Fact]

@@ -73,6 +73,7 @@ public static class EwsErrors
         ErrorCode.CannotEmptyFolder => ResponseCodes.ErrorCannotEmptyFolder,
         ErrorCode.MoveDistinguishedFolder => ResponseCodes.ErrorMoveDistinguishedFolder,
         ErrorCode.MoveCopyFailed => ResponseCodes.ErrorMoveCopyFailed,
+        ErrorCode.CrossMailboxMoveCopy => ResponseCodes.ErrorCrossMailboxMoveCopy,
         ErrorCode.NoPublicFolderReplica => ResponseCodes.ErrorNoPublicFolderReplicaAvailable,
         ErrorCode.NotAcceptable => ResponseCodes.ErrorInvalidItemForOperationAcceptItem,
         ErrorCode.NotTentativelyAcceptable => ResponseCodes.ErrorInvalidItemForOperationTentative,

@@ -74,8 +74,8 @@ public static class FolderHandlers
     private static async Task<Action<EwsWriter>> MoveOrCopyFolder(EwsRequest request, bool move)
     {
         var (target, ids) = await FolderReaders.MoveOrCopyFolderAsync(request);
-        // The destination is resolved once; if it fails, each folder fails with its error.
-        var folder = await request.OneAsync(() => request.Session.ResolveFolderAsync(target));
+        // The destination is resolved once; if it fails, each folder fails with its error. It is the caller's, or another's where they may create subfolders.
+        var folder = await request.OneAsync(() => FolderService.ParentAsync(request.Session, target));
         Folder Target() => folder.Error is null ? folder.Value! : throw folder.Error;
         var outcomes = await request.PerItemAsync(ids, e => move
             ? FolderService.MoveAsync(request.Session, ItemReader.ReadFolderRef(e), Target)
