@@ -7,6 +7,32 @@ namespace Rendezvous.Cli;
 /// <summary>rdv serve and rdv user: run the server and manage its users, working on the data folder directly.</summary>
 internal static class AdminCommands
 {
+    /// <summary>Where pushes may go (--push-allow: those networks only) and how long a node holds a push subscription's lease (--push-lease).</summary>
+    private static Services.NotificationOptions NotificationOptionsFrom(Options options)
+    {
+        var notifications = new Services.NotificationOptions();
+        if (options.Get("--push-allow") is not null)
+        {
+            var networks = options.GetList("--push-allow");
+            foreach (var network in networks)
+            {
+                if (!System.Net.IPNetwork.TryParse(network, out _))
+                {
+                    throw new UsageException($"--push-allow: {network} is not a network (CIDR, as 10.0.0.0/8)");
+                }
+            }
+
+            notifications = notifications with { PushTargets = new Services.PushTargetPolicy { AllowedNetworks = networks } };
+        }
+
+        if (options.GetNumber("--push-lease") is { } lease)
+        {
+            notifications = notifications with { PushLease = TimeSpan.FromSeconds(lease) };
+        }
+
+        return notifications;
+    }
+
     public static async Task<int> ServeAsync(Options options, TextWriter stdout, CancellationToken cancellationToken)
     {
         var serverOptions = new ServerOptions
@@ -42,6 +68,7 @@ internal static class AdminCommands
             serverOptions.ShutdownTimeout = TimeSpan.FromSeconds(drain);
         }
 
+        serverOptions.Notifications = NotificationOptionsFrom(options);
         if (serverOptions.KeyPath is not null && serverOptions.CertificatePath is null)
         {
             throw new UsageException("--key needs --cert");

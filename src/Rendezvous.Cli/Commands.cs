@@ -14,6 +14,7 @@ public static class Commands
                     [--max-connections N] [--max-connections-per-client N] [--idle-timeout S] [--header-timeout S] [--min-data-rate B]
                     [--public-url URL] [--cert FILE --key FILE] [--allow-insecure-basic]
                     [--metrics-allow CIDR,...] [--shutdown-timeout S] [--log-json] [--no-request-log] [--https-redirect]
+                    [--push-allow CIDR,...] [--push-lease S]
                                                               run the EWS server (default http://127.0.0.1:5000, ./rendezvous-data,
                                                               requests up to 10 MiB and 64 levels of nesting, 1,000 ids, items
                                                               or changes a request, finds of 1,000, 16 MiB of items a GetItem;
@@ -28,7 +29,10 @@ public static class Commands
                                                               one log line per request (--log-json: JSON lines;
                                                               --no-request-log: none);
                                                               --https-redirect: plain http:// EWS requests from beyond
-                                                              loopback get a 308 to the https:// address
+                                                              loopback get a 308 to the https:// address;
+                                                              push notifications go only to --push-allow (default:
+                                                              anywhere but loopback and link-local); a node holds a
+                                                              push subscription --push-lease seconds (30) unrenewed
           rdv migrate [--data DIR | --store postgres --connection "Host=...;Database=...;Username=..."]
                                                               apply the store's pending migrations and exit
           rdv backup FILE [--data DIR]                        a consistent copy of the store, also while the server runs

@@ -24,7 +24,7 @@ internal sealed class Options
         "--max-connections", "--max-connections-per-client", "--idle-timeout", "--header-timeout", "--min-data-rate", "--start", "--end", "--days", "--tz",
         "--url", "--user", "--from", "--to", "--subject", "--id", "--message", "--optional", "--location", "--duration", "--occurrence",
         "--max-attachment-bytes", "--max-attachments", "--capacity", "--culture", "--public-url", "--cert", "--key", "--out", "--for",
-        "--config", "--metrics-allow", "--shutdown-timeout", "--store", "--connection",
+        "--config", "--metrics-allow", "--shutdown-timeout", "--store", "--connection", "--push-allow", "--push-lease",
     ];
 
     private readonly Dictionary<string, string> values = [];

@@ -108,8 +108,24 @@ public interface IPushSender
 /// </summary>
 public sealed record NotificationOptions
 {
-    /// <summary>How often the store's change log is looked at for mailboxes that changed (any process's writes).</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// How often, while anything is delivered from this node, the store's change log is read for mailboxes that changed
+    /// although no wake-up said so: another process's writes to a SQLite file, a NOTIFY lost with its connection. The
+    /// store's wake-up (<see cref="IMailStore.WatchChanges"/>) is what delivers changes at once.
+    /// </summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a node holds a push subscription's lease (renewed every third of it): a node that dies has its push
+    /// subscriptions sent by another this long after its last renewal at most.
+    /// </summary>
+    public TimeSpan PushLease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often a streaming connection asks the store whether it still holds its subscriptions: one unsubscribed, or
+    /// opened on a connection of another node, leaves it this long after at most (on this node, at once).
+    /// </summary>
+    public TimeSpan HolderCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How often a streaming connection with nothing to say sends a keep-alive (ConnectionStatus OK).</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(30);

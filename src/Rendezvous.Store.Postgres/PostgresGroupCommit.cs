@@ -110,6 +110,7 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
 
             if (written.Count > 0)
             {
+                await NotifyAsync(connection, tx);
                 await tx.CommitAsync(CancellationToken.None);
             }
         }
@@ -145,6 +146,19 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
                 pending.Done.TrySetException(new ObjectDisposedException(nameof(PostgresMailStore)));
             }
         }
+    }
+
+    /// <summary>
+    /// The wake-up of every node's notifications (issue 19 §5): the mailboxes this transaction logged changes for, as
+    /// one NOTIFY, which PostgreSQL delivers to the listeners (<see cref="PostgresChangeListener"/>) once, and only if,
+    /// the transaction commits. Too many for a payload: "*", read the log. A transaction that logged nothing sends none.
+    /// </summary>
+    private static async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction tx)
+    {
+        await using var cmd = connection.Command(
+            "SELECT pg_notify('" + PostgresChangeListener.Channel + "', CASE WHEN length(p) > 7900 THEN '*' ELSE p END) FROM " +
+            "(SELECT string_agg(DISTINCT mailbox_id, ',') AS p FROM change_log WHERE xact = pg_current_xact_id_if_assigned()::text::bigint) s WHERE p IS NOT NULL;", tx);
+        await cmd.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     /// <summary>What callers get: a lost deadlock after the last attempt is a ConcurrencyException, a full disk the store's "full".</summary>

@@ -20,11 +20,13 @@ public sealed partial class PostgresMailStore : IMailStore
 
     private readonly NpgsqlDataSource dataSource;
     private readonly PostgresGroupCommit writer;
+    private readonly PostgresChangeListener listener;
 
-    private PostgresMailStore(NpgsqlDataSource dataSource, TimeProvider time)
+    private PostgresMailStore(NpgsqlDataSource dataSource, string connectionString, TimeProvider time)
     {
         this.dataSource = dataSource;
         writer = new PostgresGroupCommit(dataSource);
+        listener = new PostgresChangeListener(connectionString, time);
         Time = time;
     }
 
@@ -50,7 +52,7 @@ public sealed partial class PostgresMailStore : IMailStore
             throw;
         }
 
-        var store = new PostgresMailStore(dataSource, time ?? TimeProvider.System);
+        var store = new PostgresMailStore(dataSource, connectionString, time ?? TimeProvider.System);
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -387,6 +389,7 @@ public sealed partial class PostgresMailStore : IMailStore
 
     public async ValueTask DisposeAsync()
     {
+        await listener.DisposeAsync();
         await writer.DisposeAsync();
         await dataSource.DisposeAsync();
     }

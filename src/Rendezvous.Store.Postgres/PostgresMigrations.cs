@@ -235,6 +235,24 @@ internal static class PostgresMigrations
         );
         CREATE INDEX signin_failures_by_last ON signin_failures (last_failure);
         """,
+        // 6: notification subscriptions (SQLite's migration 19, issue 19 §5), so that every node knows every
+        // subscription: the position delivered through, expiry (NULL: push), and the holder (a streaming connection,
+        // or the node holding a push subscription's lease until held_until). Times are UTC ticks.
+        """
+        CREATE TABLE subscriptions (
+            id text PRIMARY KEY,
+            mailbox_id text NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            kind integer NOT NULL,
+            position bigint NOT NULL,
+            settings text NOT NULL,
+            expires bigint,
+            holder text,
+            held_until bigint
+        );
+        CREATE INDEX subscriptions_mailbox ON subscriptions (mailbox_id);
+        CREATE INDEX subscriptions_kind ON subscriptions (kind);
+        CREATE INDEX subscriptions_expires ON subscriptions (expires) WHERE expires IS NOT NULL;
+        """,
     ];
 
     /// <summary>The number of migrations this code knows: a store at this version is current.</summary>

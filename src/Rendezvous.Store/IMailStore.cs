@@ -223,7 +223,7 @@ public sealed record StoredAttachment(string ItemId, string MailboxId, Attachmen
 /// The storage boundary, implemented by SqliteMailStore and (Rendezvous.Store.Postgres) PostgresMailStore; StoreContractTests holds both to it.
 /// Reads return copies the caller may change; only <see cref="ApplyAsync"/> writes items.
 /// </summary>
-public interface IMailStore : IAsyncDisposable
+public partial interface IMailStore : IAsyncDisposable
 {
     /// <summary>The server's distribution lists with their members (migration 12), by address.</summary>
     Task<IReadOnlyList<DistributionListRecord>> ListDistributionListsAsync(CancellationToken cancellationToken);

@@ -362,6 +362,25 @@ public sealed partial class SqliteMailStore : IMailStore
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS signin_failures_by_last ON signin_failures(last_failure);
         """,
+        // Index 19: notification subscriptions (issue 19 §5), kept in the store so that every process serving it knows
+        // them: the change log position delivered through, when each expires (NULL: a push subscription, ended by its
+        // client), and who holds it (a streaming connection, or the node sending its pushes, until held_until). The
+        // services' settings (folders, event types, URL, timeouts) are their own text.
+        """
+        CREATE TABLE IF NOT EXISTS subscriptions (
+            id TEXT PRIMARY KEY,
+            mailbox_id TEXT NOT NULL REFERENCES users(mailbox_id) ON DELETE CASCADE,
+            kind INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            settings TEXT NOT NULL,
+            expires INTEGER,
+            holder TEXT,
+            held_until INTEGER
+        );
+        CREATE INDEX IF NOT EXISTS subscriptions_mailbox ON subscriptions(mailbox_id);
+        CREATE INDEX IF NOT EXISTS subscriptions_kind ON subscriptions(kind);
+        CREATE INDEX IF NOT EXISTS subscriptions_expires ON subscriptions(expires) WHERE expires IS NOT NULL;
+        """,
     ];
 
     private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";
@@ -1816,8 +1835,12 @@ public sealed partial class SqliteMailStore : IMailStore
         ];
     }
 
-    private Task WriteAsync(Func<PooledConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken) =>
-        writer!.WriteAsync(work, cancellationToken);
+    private async Task WriteAsync(Func<PooledConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)
+    {
+        await writer!.WriteAsync(work, cancellationToken);
+        // Durable: notification watchers read the log now rather than at their next poll (subscription writes log nothing and skip this).
+        Wake();
+    }
 
     private static void RemoveComputed(JsonTypeInfo info)
     {

@@ -581,7 +581,7 @@ public class NotificationTests : IAsyncLifetime
     }
 
     /// <summary>The complete envelopes of a streamed response, one at a time, each schema-validated; null once it ends.</summary>
-    private sealed class PartReader(Stream body)
+    internal sealed class PartReader(Stream body)
     {
         // A streamed part is an unprefixed Envelope as Exchange writes it; a last fault part is an s:Envelope.
         private static readonly string[] Ends = ["</Envelope>", "</s:Envelope>"];
@@ -623,7 +623,7 @@ public class NotificationTests : IAsyncLifetime
     }
 
     /// <summary>A push client on loopback: each SendNotification it receives, answered with <see cref="Answer"/> (OK, Unsubscribe, or "fail": HTTP 500).</summary>
-    private sealed class PushListener : IDisposable
+    internal sealed class PushListener : IDisposable
     {
         private readonly HttpListener listener = new();
         private readonly Channel<XDocument> received = Channel.CreateUnbounded<XDocument>();

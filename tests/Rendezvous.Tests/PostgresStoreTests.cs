@@ -163,7 +163,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();
-            await Exec(connection, null, "DROP TABLE folder_permissions, grants, delegates, delegation_settings, signin_failures; UPDATE rendezvous_schema SET version = 1;");
+            await Exec(connection, null, "DROP TABLE folder_permissions, grants, delegates, delegation_settings, signin_failures, subscriptions; UPDATE rendezvous_schema SET version = 1;");
         }
 
         Assert.Equal(PostgresMigrations.Latest - 1, await PostgresMailStore.MigrateAsync(connectionString, ct));

@@ -14,7 +14,7 @@ namespace Rendezvous.Tests;
 /// are two processes (or nodes) writing the same data. What only one store has (SQLite's query plans, its old
 /// versions' migrations) stays in StoreTests, ChangeLogStoreTests and SyncStoreTests.
 /// </summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract partial class StoreContractTests : IAsyncLifetime
 {
     private readonly List<IMailStore> opened = [];
 
