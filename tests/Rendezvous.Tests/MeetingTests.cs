@@ -44,7 +44,7 @@ public class MeetingTests(ServerFixture server)
         var tag = Tag();
         var (meetingId, _) = await CreateMeetingAsync("Location change " + tag, [Bob]);
         // Bob answers first: an update that keeps the time is informational only for an attendee who has answered (MTGS R484/R485).
-        (await server.CallAsync(Bob, Respond("AcceptItem", (await FindAsync(Bob, "inbox", tag)).Single().ItemId().Id, "SendOnly"))).Ok();
+        (await server.CallAsync(Bob, Requests.Respond("AcceptItem", (await FindAsync(Bob, "inbox", tag)).Single().ItemId().Id, "SendOnly"))).Ok();
         var changeKey = (await GetAsync(Alice, meetingId)).ItemId().ChangeKey;
         (await server.CallAsync(Alice, $"""
             <m:UpdateItem ConflictResolution="AutoResolve" SendMeetingInvitationsOrCancellations="SendToAllAndSaveCopy">
@@ -60,19 +60,6 @@ public class MeetingTests(ServerFixture server)
 
     private Task<XElement> GetAsync(string user, string id, string version = "Exchange2013_SP1", string shape = "AllProperties", string additional = "") =>
         server.GetItemAsync(user, id, version, shape, additional);
-
-    private static string Respond(string kind, string referenceId, string? disposition = "SendAndSaveCopy", string extra = "") =>
-        $"""
-        <m:CreateItem{(disposition is null ? "" : $" MessageDisposition=\"{disposition}\"")}>
-          <m:Items>
-            <t:{kind}>
-              <t:Body BodyType="Text">My answer</t:Body>
-              <t:ReferenceItemId Id="{referenceId}"/>
-              {extra}
-            </t:{kind}>
-          </m:Items>
-        </m:CreateItem>
-        """;
 
     private const string Proposal = "<t:ProposedStart>2030-03-04T14:00:00Z</t:ProposedStart><t:ProposedEnd>2030-03-04T15:00:00Z</t:ProposedEnd>";
 
@@ -102,7 +89,7 @@ public class MeetingTests(ServerFixture server)
         var old = await GetAsync(Bob, requestId, version: "Exchange2010_SP2", shape: "IdOnly", additional: "<t:FieldURI FieldURI=\"item:ResponseObjects\"/>");
         Assert.DoesNotContain("ProposeNewTime", old.ResponseObjects());
 
-        var responded = (await server.CallAsync(Bob, Respond("TentativelyAcceptItem", requestId, extra: Proposal))).Ok();
+        var responded = (await server.CallAsync(Bob, Requests.Respond("TentativelyAcceptItem", requestId, extra: Proposal))).Ok();
         var returned = responded.Element(M + "Items")!.Elements().ToList();
         Assert.Equal(["CalendarItem", "MeetingRequest"], returned.Select(e => e.Name.LocalName));
         Assert.Equal("Tentative", (await GetAsync(Bob, returned[0].ItemId().Id)).T("MyResponseType"));
@@ -147,7 +134,7 @@ public class MeetingTests(ServerFixture server)
         Assert.Equal("true", (await FindAsync(Bob, "deleteditems", tag)).Single().T("IsOutOfDate"));
         Assert.Equal("2030-03-04T14:00:00Z", (await GetAsync(Bob, (string)fresh.Element(T + "AssociatedCalendarItemId")!.Attribute("Id")!)).T("Start"));
         Assert.Equal("FullUpdate", (await FindAsync(Carol, "inbox", tag)).Single(r => r.T("IsOutOfDate") == "false").T("MeetingRequestType"));
-        (await server.CallAsync(Bob, Respond("AcceptItem", fresh.ItemId().Id, "SendOnly"))).Ok();
+        (await server.CallAsync(Bob, Requests.Respond("AcceptItem", fresh.ItemId().Id, "SendOnly"))).Ok();
 
         // Steps 8–9: Alice receives the acceptance.
         var accepted = (await FindAsync(Alice, "inbox", tag)).Single(r => r.T("ItemClass") == "IPM.Schedule.Meeting.Resp.Pos");
@@ -162,14 +149,14 @@ public class MeetingTests(ServerFixture server)
         var (meetingId, _) = await CreateMeetingAsync("Errors " + tag, [Bob]);
         var requestId = (await FindAsync(Bob, "inbox", tag)).Single().ItemId().Id;
 
-        Assert.Equal("ErrorMessageDispositionRequired", (await server.CallAsync(Bob, Respond("AcceptItem", requestId, disposition: null))).Code());
-        Assert.Equal("ErrorCalendarIsOrganizerForAccept", (await server.CallAsync(Alice, Respond("AcceptItem", meetingId))).Code());
-        Assert.Equal("ErrorCalendarIsOrganizerForDecline", (await server.CallAsync(Alice, Respond("DeclineItem", meetingId))).Code());
-        Assert.Equal("ErrorItemNotFound", (await server.CallAsync(Bob, Respond("AcceptItem", meetingId))).Code()); // Alice's item, not Bob's
+        Assert.Equal("ErrorMessageDispositionRequired", (await server.CallAsync(Bob, Requests.Respond("AcceptItem", requestId, disposition: null))).Code());
+        Assert.Equal("ErrorCalendarIsOrganizerForAccept", (await server.CallAsync(Alice, Requests.Respond("AcceptItem", meetingId))).Code());
+        Assert.Equal("ErrorCalendarIsOrganizerForDecline", (await server.CallAsync(Alice, Requests.Respond("DeclineItem", meetingId))).Code());
+        Assert.Equal("ErrorItemNotFound", (await server.CallAsync(Bob, Requests.Respond("AcceptItem", meetingId))).Code()); // Alice's item, not Bob's
         var noReference = "<m:CreateItem MessageDisposition=\"SendOnly\"><m:Items><t:AcceptItem><t:Body BodyType=\"Text\">x</t:Body></t:AcceptItem></m:Items></m:CreateItem>";
         Assert.Equal("ErrorMissingInformationReferenceItemId", (await server.CallAsync(Bob, noReference)).Code());
         var backwards = "<t:ProposedStart>2030-03-04T15:00:00Z</t:ProposedStart><t:ProposedEnd>2030-03-04T14:00:00Z</t:ProposedEnd>";
-        Assert.Equal("ErrorCalendarEndDateIsEarlierThanStartDate", (await server.CallAsync(Bob, Respond("TentativelyAcceptItem", requestId, extra: backwards))).Code());
+        Assert.Equal("ErrorCalendarEndDateIsEarlierThanStartDate", (await server.CallAsync(Bob, Requests.Respond("TentativelyAcceptItem", requestId, extra: backwards))).Code());
         Assert.Empty(await FindAsync(Alice, "inbox", tag));
 
         // ProposeNewTime only exists in ResponseObjects; in CreateItem it is a schema violation.
@@ -189,7 +176,7 @@ public class MeetingTests(ServerFixture server)
         Assert.Equal("false", request.T("AllowNewTimeProposal"));
         Assert.DoesNotContain("ProposeNewTime", request.ResponseObjects());
 
-        Assert.Equal("ErrorInvalidOperation", (await server.CallAsync(Bob, Respond("AcceptItem", request.ItemId().Id, extra: Proposal))).Code());
+        Assert.Equal("ErrorInvalidOperation", (await server.CallAsync(Bob, Requests.Respond("AcceptItem", request.ItemId().Id, extra: Proposal))).Code());
         Assert.Empty(await FindAsync(Alice, "inbox", tag));
         Assert.Single(await FindAsync(Bob, "inbox", tag));
     }
@@ -213,7 +200,7 @@ public class MeetingTests(ServerFixture server)
         Assert.Contains("RemoveItem", cancellation.ResponseObjects());
         var bobsCopy = await GetAsync(Bob, bobsCopyId);
         Assert.Equal("true", bobsCopy.T("IsCancelled"));
-        Assert.Equal("ErrorCalendarIsCancelledForAccept", (await server.CallAsync(Bob, Respond("AcceptItem", bobsCopyId))).Code());
+        Assert.Equal("ErrorCalendarIsCancelledForAccept", (await server.CallAsync(Bob, Requests.Respond("AcceptItem", bobsCopyId))).Code());
 
         var remove = $"<m:CreateItem MessageDisposition=\"SendAndSaveCopy\"><m:Items><t:RemoveItem><t:ReferenceItemId Id=\"{cancellation.ItemId().Id}\"/></t:RemoveItem></m:Items></m:CreateItem>";
         (await server.CallAsync(Bob, remove)).Ok();
@@ -234,7 +221,7 @@ public class MeetingTests(ServerFixture server)
         var tag = Tag();
         await CreateMeetingAsync("Standup " + tag, [Bob, Carol]);
         var request = (await FindAsync(Bob, "inbox", tag)).Single();
-        (await server.CallAsync(Bob, Respond("DeclineItem", request.ItemId().Id, "SendOnly", Proposal))).Ok();
+        (await server.CallAsync(Bob, Requests.Respond("DeclineItem", request.ItemId().Id, "SendOnly", Proposal))).Ok();
         var proposal = (await FindAsync(Alice, "inbox", tag)).Single();
         Assert.Contains("ReplyToItem", proposal.ResponseObjects());
 
@@ -273,7 +260,7 @@ public class MeetingTests(ServerFixture server)
         var (meetingId, changeKey) = await CreateMeetingAsync("Crowd " + tag, attendees);
         var requests = await Task.WhenAll(attendees.Select(async a => (await FindAsync(a, "inbox", tag)).Single().ItemId().Id));
 
-        var responses = await Task.WhenAll(attendees.Select((a, i) => server.CallAsync(a, Respond(i % 2 == 0 ? "AcceptItem" : "TentativelyAcceptItem", requests[i], "SendOnly", i % 4 == 1 ? Proposal : ""))));
+        var responses = await Task.WhenAll(attendees.Select((a, i) => server.CallAsync(a, Requests.Respond(i % 2 == 0 ? "AcceptItem" : "TentativelyAcceptItem", requests[i], "SendOnly", i % 4 == 1 ? Proposal : ""))));
 
         Assert.All(responses, r => r.Ok());
         var meeting = await GetAsync(Alice, meetingId, version: "Exchange2016");

@@ -461,24 +461,4 @@ public sealed class OperabilityTests
             }
         }
     }
-
-    private sealed class LineLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new LineLogger(categoryName, lines);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class LineLogger(string category, ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
-    }
 }

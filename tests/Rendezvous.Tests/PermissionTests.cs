@@ -550,26 +550,6 @@ public class PermissionTests(ServerFixture server)
             Directory.Delete(data, recursive: true);
         }
     }
-
-    private sealed class LineLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerProvider
-    {
-        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new LineLogger(categoryName, lines);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class LineLogger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
-    }
 }
 
 /// <summary>The same on the PostgreSQL store (its permission and delegate tables).</summary>

@@ -41,6 +41,20 @@ public static class Requests
         </m:CreateItem>
         """;
 
+    /// <summary>A meeting response (AcceptItem, TentativelyAcceptItem, DeclineItem) to the request <paramref name="referenceId"/>.</summary>
+    public static string Respond(string kind, string referenceId, string? disposition = "SendAndSaveCopy", string extra = "") =>
+        $"""
+        <m:CreateItem{(disposition is null ? "" : $" MessageDisposition=\"{disposition}\"")}>
+          <m:Items>
+            <t:{kind}>
+              <t:Body BodyType="Text">My answer</t:Body>
+              <t:ReferenceItemId Id="{referenceId}"/>
+              {extra}
+            </t:{kind}>
+          </m:Items>
+        </m:CreateItem>
+        """;
+
     public static string GetItem(string id, string shape = "AllProperties", string additional = "") =>
         $"""
         <m:GetItem>

@@ -54,7 +54,7 @@ public sealed class MultiNodeMeetingTests(ThreeNodes nodes) : IClassFixture<Thre
 
         // Step 2, node 1: Bob proposes a new time.
         var request = Assert.Single(await FindAsync(Cluster[1], Bob, "inbox", tag));
-        (await Cluster[1].CallAsync(Bob, Respond("TentativelyAcceptItem", request.ItemId().Id, extra: Proposal))).Ok();
+        (await Cluster[1].CallAsync(Bob, Requests.Respond("TentativelyAcceptItem", request.ItemId().Id, extra: Proposal))).Ok();
 
         // Step 3, node 2: Alice sees the proposal, tracked on her item, and moves the meeting to it.
         var proposal = Assert.Single(await FindAsync(Cluster[2], Alice, "inbox", tag));
@@ -78,7 +78,7 @@ public sealed class MultiNodeMeetingTests(ThreeNodes nodes) : IClassFixture<Thre
         var fresh = (await FindAsync(Cluster[0], Bob, "inbox", tag)).Single();
         Assert.Equal(("FullUpdate", "2030-03-04T14:00:00Z"), (fresh.T("MeetingRequestType")!, fresh.T("Start")!));
         Assert.Equal("2030-03-04T14:00:00Z", (await GetAsync(Cluster[0], Bob, (string)fresh.Element(T + "AssociatedCalendarItemId")!.Attribute("Id")!)).T("Start"));
-        (await Cluster[0].CallAsync(Bob, Respond("AcceptItem", fresh.ItemId().Id, "SendOnly"))).Ok();
+        (await Cluster[0].CallAsync(Bob, Requests.Respond("AcceptItem", fresh.ItemId().Id, "SendOnly"))).Ok();
 
         // Step 5: Carol (node 2), who never answered, has the update too; Alice (node 1) has Bob's acceptance, tracked.
         Assert.Equal("FullUpdate", (await FindAsync(Cluster[2], Carol, "inbox", tag)).Single(r => r.T("IsOutOfDate") == "false").T("MeetingRequestType"));
@@ -99,7 +99,7 @@ public sealed class MultiNodeMeetingTests(ThreeNodes nodes) : IClassFixture<Thre
         var requests = await Task.WhenAll(attendees.Select(async (a, i) => (await FindAsync(Cluster.RoundRobin(i), a, "inbox", tag)).Single().ItemId().Id));
 
         var responses = await Task.WhenAll(attendees.Select((a, i) =>
-            Cluster.RoundRobin(i).CallAsync(a, Respond(i % 2 == 0 ? "AcceptItem" : "TentativelyAcceptItem", requests[i], "SendOnly", i % 4 == 1 ? Proposal : ""))));
+            Cluster.RoundRobin(i).CallAsync(a, Requests.Respond(i % 2 == 0 ? "AcceptItem" : "TentativelyAcceptItem", requests[i], "SendOnly", i % 4 == 1 ? Proposal : ""))));
 
         Assert.All(responses, r => r.Ok());
         foreach (var node in Cluster.Nodes)
@@ -132,17 +132,4 @@ public sealed class MultiNodeMeetingTests(ThreeNodes nodes) : IClassFixture<Thre
 
     private static async Task<XElement> GetAsync(NodeCluster.Node node, string user, string id, string version = "Exchange2013_SP1") =>
         (await node.CallAsync(user, Requests.GetItem(id), version)).Ok().Element(M + "Items")!.Elements().Single();
-
-    private static string Respond(string kind, string referenceId, string? disposition = "SendAndSaveCopy", string extra = "") =>
-        $"""
-        <m:CreateItem{(disposition is null ? "" : $" MessageDisposition=\"{disposition}\"")}>
-          <m:Items>
-            <t:{kind}>
-              <t:Body BodyType="Text">My answer</t:Body>
-              <t:ReferenceItemId Id="{referenceId}"/>
-              {extra}
-            </t:{kind}>
-          </m:Items>
-        </m:CreateItem>
-        """;
 }
