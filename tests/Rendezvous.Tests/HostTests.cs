@@ -182,7 +182,13 @@ public sealed class HostTests
                 if (i < 3)
                 {
                     await read.WaitAsync(request.Cancellation);
-                    await Task.Delay(100, request.Cancellation);
+                    // Note: Task.Delay's timer may fire a fraction of a millisecond early by a Stopwatch (seen in a
+                    // fresh-clone CI run: two delays under 200 ms), so the gap is waited out by the Stopwatch the assertion below reads.
+                    var gap = Stopwatch.StartNew();
+                    while (gap.Elapsed < TimeSpan.FromMilliseconds(100))
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(100) - gap.Elapsed + TimeSpan.FromMilliseconds(1), request.Cancellation);
+                    }
                 }
             }
 
