@@ -3,87 +3,88 @@ using Rendezvous.Domain;
 
 namespace Rendezvous.Store.Postgres;
 
-/// <summary>Synchronization and the change log, each read in one REPEATABLE READ snapshot.</summary>
+/// <summary>Synchronization and the change log, each read in one snapshot (one statement, or a REPEATABLE READ transaction).</summary>
 public sealed partial class PostgresMailStore
 {
-    public async Task<ItemSyncPage> GetItemChangesAsync(string folderId, long watermark, long entered, int max, IReadOnlyCollection<string> ignore, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginSnapshotAsync(cancellationToken);
-        var ignored = ignore.ToArray();
-        var changes = new List<(long Seq, ItemSyncChange Change)>();
-
-        // First what happened after the watermark to the items the client knows (those that entered by `entered`); only
-        // once it is up to date on those is it told of new items (see SqliteMailStore.GetItemChangesAsync).
-        if (entered > 0)
-        {
-            var parameters = new (string, object?)[] { ("f", folderId), ("w", watermark), ("e", entered), ("n", (long)max + 1), ("ignore", ignored) };
-            await using (var cmd = connection.Command("""
-                SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, content_seq, created_seq FROM items
-                WHERE folder_id = @f AND sync_seq > @w AND created_seq <= @e AND id <> ALL(@ignore)
-                ORDER BY sync_seq LIMIT @n;
-                """, tx, parameters))
-            await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    var item = ReadItem(reader, entered: 7);
-                    var kind = reader.GetInt64(6) > watermark ? SyncChangeKind.Update : SyncChangeKind.ReadFlagChange;
-                    changes.Add((reader.GetInt64(5), new ItemSyncChange(kind, item.Id, item)));
-                }
-            }
-
-            // What left the folder (deleted, or moved out under its old id) that the client knew of.
-            await using (var cmd = connection.Command("""
-                SELECT COALESCE(source_id, id), seq FROM change_log
-                WHERE source_folder_id = @f AND is_folder = 0 AND kind IN (4, 6) AND seq > @w AND source_entered <= @e
-                    AND COALESCE(source_id, id) <> ALL(@ignore)
-                ORDER BY seq LIMIT @n;
-                """, tx, parameters))
-            await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    changes.Add((reader.GetInt64(1), new ItemSyncChange(SyncChangeKind.Delete, reader.GetString(0), null)));
-                }
-            }
-
-            changes.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
-            if (changes.Count > max)
-            {
-                await tx.CommitAsync(cancellationToken);
-                return new ItemSyncPage([.. changes.Take(max).Select(c => c.Change)], changes[max - 1].Seq, false, entered);
-            }
-        }
-
-        // The client is now up to date on what it knows: the rest of the page tells it of items that entered later.
-        var room = max - changes.Count;
-        var creates = new List<(long Seq, long Entered, ItemSyncChange Change)>();
-        await using (var cmd = connection.Command("""
+    /// <summary>
+    /// The four reads of <see cref="GetItemChangesAsync"/> as one statement: one round trip and one snapshot (a
+    /// statement's own), with no BEGIN or COMMIT. Each row says which read it comes from (the last column): 0 an item the
+    /// client knows that changed, 1 one that left the folder, 2 one that entered after <c>@e</c>, 3 the mailbox's
+    /// position. The entered rows fill what room the first two leave (<c>@n</c> is the page's size plus one, so a full
+    /// page of known changes leaves none and the entered read is skipped).
+    /// </summary>
+    private const string ItemChangesSql = """
+        WITH changed AS (
+            SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, content_seq, created_seq FROM items
+            WHERE @e > 0 AND folder_id = @f AND sync_seq > @w AND created_seq <= @e AND id <> ALL(@ignore)
+            ORDER BY sync_seq LIMIT @n),
+        gone AS (
+            SELECT COALESCE(source_id, id) AS id, seq FROM change_log
+            WHERE @e > 0 AND source_folder_id = @f AND is_folder = 0 AND kind IN (4, 6) AND seq > @w AND source_entered <= @e
+                AND COALESCE(source_id, id) <> ALL(@ignore)
+            ORDER BY seq LIMIT @n),
+        entered AS (
             SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, created_seq FROM items
             WHERE folder_id = @f AND created_seq > @e AND id <> ALL(@ignore)
-            ORDER BY created_seq LIMIT @n;
-            """, tx, ("f", folderId), ("e", entered), ("n", (long)room + 1), ("ignore", ignored)))
+            ORDER BY created_seq LIMIT GREATEST(@n - (SELECT count(*) FROM changed) - (SELECT count(*) FROM gone), 0))
+        SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, content_seq, created_seq, 0 FROM changed
+        UNION ALL SELECT id, NULL, NULL, NULL, NULL, seq, NULL, NULL, 1 FROM gone
+        UNION ALL SELECT id, mailbox_id, folder_id, change_number, data, sync_seq, NULL, created_seq, 2 FROM entered
+        UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, value, NULL, NULL, 3 FROM mailbox_counters
+            WHERE mailbox_id = (SELECT mailbox_id FROM folders WHERE id = @f);
+        """;
+
+    public async Task<ItemSyncPage> GetItemChangesAsync(string folderId, long watermark, long entered, int max, IReadOnlyCollection<string> ignore, CancellationToken cancellationToken)
+    {
+        var changes = new List<(long Seq, ItemSyncChange Change)>();
+        var creates = new List<(long Seq, long Entered, ItemSyncChange Change)>();
+        long counter = 0;
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var cmd = connection.Command(ItemChangesSql, null,
+            ("f", folderId), ("w", watermark), ("e", entered), ("n", (long)max + 1), ("ignore", ignore.ToArray())))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var item = ReadItem(reader, entered: 6);
-                creates.Add((reader.GetInt64(5), reader.GetInt64(6), new ItemSyncChange(SyncChangeKind.Create, item.Id, item)));
+                switch (reader.GetInt32(8))
+                {
+                    case 0:
+                        // First what happened after the watermark to the items the client knows (those that entered by
+                        // `entered`); only once it is up to date on those is it told of new items (see SqliteMailStore).
+                        var item = ReadItem(reader, entered: 7);
+                        var kind = reader.GetInt64(6) > watermark ? SyncChangeKind.Update : SyncChangeKind.ReadFlagChange;
+                        changes.Add((reader.GetInt64(5), new ItemSyncChange(kind, item.Id, item)));
+                        break;
+                    case 1:
+                        // What left the folder (deleted, or moved out under its old id) that the client knew of.
+                        changes.Add((reader.GetInt64(5), new ItemSyncChange(SyncChangeKind.Delete, reader.GetString(0), null)));
+                        break;
+                    case 2:
+                        var created = ReadItem(reader, entered: 7);
+                        creates.Add((reader.GetInt64(5), reader.GetInt64(7), new ItemSyncChange(SyncChangeKind.Create, created.Id, created)));
+                        break;
+                    default:
+                        counter = reader.GetInt64(5);
+                        break;
+                }
             }
         }
 
-        long position;
-        await using (var cmd = connection.Command("SELECT value FROM mailbox_counters WHERE mailbox_id = (SELECT mailbox_id FROM folders WHERE id = @f);", tx, ("f", folderId)))
+        changes.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+        if (changes.Count > max)
         {
-            position = Math.Max(await cmd.ExecuteScalarAsync(cancellationToken) is long value ? value : 0, watermark);
+            return new ItemSyncPage([.. changes.Take(max).Select(c => c.Change)], changes[max - 1].Seq, false, entered);
         }
 
-        await tx.CommitAsync(cancellationToken);
+        // The client is now up to date on what it knows: the rest of the page tells it of items that entered later, in
+        // the order they entered (a UNION ALL promises no order of its own).
+        var room = max - changes.Count;
+        creates.Sort(static (a, b) => a.Entered.CompareTo(b.Entered));
+        var position = Math.Max(counter, watermark);
         var last = creates.Count <= room;
         if (!last)
         {
-            creates.RemoveAt(room);
+            creates.RemoveRange(room, creates.Count - room);
         }
 
         // In commit order, as an incremental sync reads (the page is one step either way).

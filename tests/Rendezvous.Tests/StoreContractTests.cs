@@ -388,6 +388,54 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_pages_known_changes_first_then_fills_the_room_left_with_new_items_in_the_order_they_entered()
+    {
+        // PostgreSQL reads the four parts of a page in one statement (the new items' limit computed from the known
+        // changes' count): each share of a page, and its position, must be what the separate reads gave.
+        var store = await OpenAsync();
+        var (user, inbox) = await UserAsync(store, "room@example.com");
+        Item[] known = [.. Enumerable.Range(0, 4).Select(i => NewItem(user.MailboxId, inbox.Id, "k" + i))];
+        await InsertAsync(store, known);
+        var told = await store.GetItemChangesAsync(inbox.Id, 0, 0, 10, [], CancellationToken.None);
+        Assert.True(told.IncludesLast);
+
+        var edits = new ChangeSet();
+        foreach (var item in known[..3])
+        {
+            var expected = item.ChangeNumber;
+            item.Subject += " changed";
+            edits.Updates.Add((item, expected));
+        }
+
+        await store.ApplyAsync(edits, CancellationToken.None);
+        var delete = new ChangeSet();
+        delete.Deletes.Add(known[3].Id);
+        await store.ApplyAsync(delete, CancellationToken.None);
+        Item[] fresh = [.. Enumerable.Range(0, 3).Select(i => NewItem(user.MailboxId, inbox.Id, "n" + i))];
+        foreach (var item in fresh)
+        {
+            await InsertAsync(store, item);
+        }
+
+        // Four known changes against a page of three: the page is known changes only, and says more are left.
+        var full = await store.GetItemChangesAsync(inbox.Id, told.Watermark, told.Entered, 3, [], CancellationToken.None);
+        Assert.False(full.IncludesLast);
+        Assert.Equal([.. known[..3].Select(i => (SyncChangeKind.Update, i.Id))], full.Changes.Select(c => (c.Kind, c.ItemId)));
+        Assert.Equal(told.Entered, full.Entered);
+
+        // The last known change, then two of the three new items in the order they entered, in a page of three.
+        var mixed = await store.GetItemChangesAsync(inbox.Id, full.Watermark, full.Entered, 3, [], CancellationToken.None);
+        Assert.False(mixed.IncludesLast);
+        Assert.Equal([(SyncChangeKind.Delete, known[3].Id), (SyncChangeKind.Create, fresh[0].Id), (SyncChangeKind.Create, fresh[1].Id)],
+            mixed.Changes.Select(c => (c.Kind, c.ItemId)));
+        var rest = await store.GetItemChangesAsync(inbox.Id, mixed.Watermark, mixed.Entered, 3, [], CancellationToken.None);
+        Assert.True(rest.IncludesLast);
+        Assert.Equal([(SyncChangeKind.Create, fresh[2].Id)], rest.Changes.Select(c => (c.Kind, c.ItemId)));
+        Assert.Equal(await store.GetChangeLogPositionAsync(user.MailboxId, CancellationToken.None), rest.Watermark);
+        Assert.Empty((await store.GetItemChangesAsync(inbox.Id, rest.Watermark, rest.Entered, 3, [], CancellationToken.None)).Changes);
+    }
+
+    [Fact]
     public async Task Sync_reports_updates_read_flags_moves_and_deletes_once_each_and_folder_moves_by_scope()
     {
         var store = await OpenAsync();
