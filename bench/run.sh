@@ -2,7 +2,10 @@
 # The benchmark harness of issue 6: builds in Release, seeds a fresh data folder, measures the ceiling (a bare Kestrel
 # endpoint) and the chosen workloads against `rdv serve`, and prints one line per workload:
 #   WORKLOAD rps=N p50_ms=N p99_ms=N ratio=N      (ratio: rps over the ceiling's rps)
-# Usage: bench/run.sh [--quick] [--store postgres [--connection CONN]] [WORKLOAD...]
+# Usage: bench/run.sh [--quick] [--store postgres [--connection CONN]] [--nodes N] [WORKLOAD...]
+#                                                      --nodes N: N `rdv serve` processes over one PostgreSQL (implies
+#                                                      --store postgres), the generator's workers spread round-robin
+#                                                      over them (worker K to node K mod N), server CPU summed
 #                                                      workloads: getitem calendarview invite propose availability sync
 #                                                      attacks (docs/security-connections.md): idle-attack password-attack
 #        bench/run.sh --sizes                          the scaling table (10 to 100,000 items)
@@ -52,6 +55,11 @@ if [[ -n "$profile" ]]; then
   command -v perf >/dev/null || { apt-get install -y -qq linux-perf >&2 || echo "perf not available: CPU profiles skipped" >&2; }
   args+=(--trace "$profile/trace" --counters "$profile/counters")
   command -v perf >/dev/null && args+=(--perf "$profile/perf")
+fi
+
+# Several nodes share one database: --nodes implies PostgreSQL.
+if [[ " ${args[*]-} " == *" --nodes "* && " ${args[*]-} " != *" --store "* ]]; then
+  args+=(--store postgres)
 fi
 
 # --store postgres without --connection (or RDV_BENCH_POSTGRES): a temporary cluster of Debian's postgresql on this

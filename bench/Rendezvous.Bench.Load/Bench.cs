@@ -24,6 +24,9 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
 
     private int? serverPid;
 
+    // Every node's process (one unless --nodes): their CPU is summed over a measured window.
+    private IReadOnlyList<int> serverPids = [];
+
     private RunSettings Settings => new(options.Concurrency, options.Warmup, options.Duration, MaxOperations);
 
     private static string Users(string prefix, int i) => string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i:00}@bench.test");
@@ -81,9 +84,10 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
 
             double? rssMb = null;
             var syncs = new Dictionary<int, SyncWorkload>();
-            await using (var server = await StartServerAsync(data, cancellationToken))
+            await using (var nodes = await StartNodesAsync(data, options.Nodes, cancellationToken))
             {
-                using var target = new EwsTarget(server.Endpoint, options.Concurrency);
+                var server = nodes[0];
+                using var target = new EwsTarget([.. nodes.Select(n => n.Endpoint)], options.Concurrency);
                 await WarmServerAsync(target, seed.Calendars[CalendarUser], cancellationToken);
                 // Server memory is sampled while getitem runs, first on a fresh server.
                 if (wants.Contains("getitem"))
@@ -320,8 +324,51 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
         RequireFile(options.Server, "the server; build it with: dotnet build -c Release src/Rendezvous.Cli");
         var server = await ChildProcess.StartAsync(options.Server, ["serve", "--urls", "http://127.0.0.1:0", .. store.ServerArguments(data)], profiling.ServerEnvironment, cancellationToken);
         serverPid = server.Id;
+        serverPids = [server.Id];
         log.WriteLine($"server: pid {server.Id} at {server.Endpoint}, store {store.Name}");
         return server;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> servers over the one store, started one after the other (the first applies the
+    /// migrations); profilers watch the first, CPU is read from all.
+    /// </summary>
+    private async Task<Nodes> StartNodesAsync(string data, int count, CancellationToken cancellationToken)
+    {
+        var nodes = new Nodes();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                nodes.Add(await StartServerAsync(data, cancellationToken));
+            }
+        }
+        catch
+        {
+            await nodes.DisposeAsync();
+            throw;
+        }
+
+        serverPid = nodes[0].Id;
+        serverPids = [.. nodes.Select(n => n.Id)];
+        if (count > 1)
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nodes: {count} servers over one database; worker K sends to node K mod {count}"));
+        }
+
+        return nodes;
+    }
+
+    /// <summary>The servers of a run, stopped together.</summary>
+    private sealed class Nodes : List<ChildProcess>, IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var node in this)
+            {
+                await node.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>
@@ -361,9 +408,9 @@ internal sealed class Bench(Options options, TextWriter log, TextWriter output)
         var profile = workload is CeilingWorkload || serverPid is not { } pid
             ? Task.CompletedTask
             : profiling.ProfileAsync(workload.Name, pid, options.Warmup, options.Duration, cancellationToken);
-        var cpu = workload is CeilingWorkload || serverPid is not { } server
+        var cpu = workload is CeilingWorkload || serverPids.Count == 0
             ? Task.FromResult<TimeSpan?>(null)
-            : ProcessCpu.OverWindowAsync(server, Settings.Warmup, Settings.Duration, cancellationToken);
+            : ProcessCpu.OverWindowAsync(serverPids, Settings.Warmup, Settings.Duration, cancellationToken);
         if (workload is not CeilingWorkload)
         {
             await store.ResetStatementsAsync(cancellationToken);

@@ -19,17 +19,29 @@ internal enum Outcome
 /// <summary>
 /// One HTTP client for one target (the server or the ceiling), shared by the workers: keep-alive connections, as many
 /// as there are workers, no cookies, proxy or decompression, so the generator's own cost stays small and identical
-/// for every target.
+/// for every target. A target of several nodes (<c>--nodes</c>: servers over one database) spreads its clients round-robin:
+/// worker N sends every request to node N mod the count (its connection stays on one node, as behind a load balancer
+/// that keeps a connection where it landed), and preparation calls take the nodes in turn, call after call.
 /// </summary>
 internal sealed class EwsTarget : IDisposable
 {
     private static readonly byte[] Success = "ResponseClass=\"Success\""u8.ToArray();
     private static readonly byte[] Failure = "ResponseClass=\"Error\""u8.ToArray();
     private readonly Dictionary<string, string> authorizations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Uri[] nodes;
+    private long calls = -1;
 
     public EwsTarget(Uri url, int connections)
+        : this([url], connections)
     {
-        Url = url;
+    }
+
+    /// <summary>A target of one or more nodes; each node gets up to <paramref name="connections"/> connections.</summary>
+    public EwsTarget(IReadOnlyList<Uri> urls, int connections)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(urls.Count);
+        nodes = [.. urls];
+        Url = nodes[0];
         Http = new HttpClient(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = connections,
@@ -45,7 +57,16 @@ internal sealed class EwsTarget : IDisposable
         };
     }
 
+    /// <summary>The first node: what the single-node benches and the attacks are sent to.</summary>
     public Uri Url { get; }
+
+    public int Nodes => nodes.Length;
+
+    /// <summary>The node worker <paramref name="worker"/> sends to, <paramref name="step"/> nodes further on (a loop's later step).</summary>
+    public int NodeOf(int worker, int step = 0) => NodeIndex(worker + step, nodes.Length);
+
+    /// <summary>Round-robin: client <paramref name="client"/> of a target of <paramref name="count"/> nodes.</summary>
+    public static int NodeIndex(long client, int count) => (int)(((client % count) + count) % count);
 
     public HttpClient Http { get; }
 
@@ -65,9 +86,9 @@ internal sealed class EwsTarget : IDisposable
     }
 
     /// <summary>Posts a prebuilt body; the response lands in the worker's buffer. Returns the HTTP status.</summary>
-    public async Task<int> PostAsync(byte[] body, string authorization, ResponseBuffer into, CancellationToken cancellationToken)
+    public async Task<int> PostAsync(byte[] body, string authorization, ResponseBuffer into, CancellationToken cancellationToken, int node = 0)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, nodes[node]) { Content = new ByteArrayContent(body) };
         request.Headers.TryAddWithoutValidation("Authorization", authorization);
         request.Content.Headers.TryAddWithoutValidation("Content-Type", "text/xml; charset=utf-8");
         using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -81,14 +102,18 @@ internal sealed class EwsTarget : IDisposable
         status == 200 && body.IndexOf(Success) >= 0 && body.IndexOf(Failure) < 0;
 
     /// <summary>For preparation and checks: the parsed response, or an exception naming what went wrong.</summary>
-    public async Task<XDocument> CallAsync(string user, string body, CancellationToken cancellationToken)
+    public Task<XDocument> CallAsync(string user, string body, CancellationToken cancellationToken) =>
+        CallAsync(user, body, NodeIndex(Interlocked.Increment(ref calls), nodes.Length), cancellationToken);
+
+    /// <summary><see cref="CallAsync(string, string, CancellationToken)"/> on a given node.</summary>
+    public async Task<XDocument> CallAsync(string user, string body, int node, CancellationToken cancellationToken)
     {
         var buffer = new ResponseBuffer();
-        var status = await PostAsync(Requests.Envelope(body), Authorization(user), buffer, cancellationToken);
+        var status = await PostAsync(Requests.Envelope(body), Authorization(user), buffer, cancellationToken, node);
         var text = Encoding.UTF8.GetString(buffer.Span);
         if (!IsSuccess(status, buffer.Span))
         {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"HTTP {status} from {Url} for {user}: {Shorten(text, 1500)}"));
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"HTTP {status} from {nodes[node]} for {user}: {Shorten(text, 1500)}"));
         }
 
         return XDocument.Parse(text);
@@ -135,9 +160,10 @@ internal sealed class Worker(int index)
     /// <summary>The first failed response this worker saw, for the report.</summary>
     public string? FirstError { get; set; }
 
-    public async Task<Outcome> PostAsync(EwsTarget target, byte[] body, string authorization, CancellationToken cancellationToken)
+    /// <summary>Posts to this worker's node, or <paramref name="step"/> nodes further on (a loop whose steps change node).</summary>
+    public async Task<Outcome> PostAsync(EwsTarget target, byte[] body, string authorization, CancellationToken cancellationToken, int step = 0)
     {
-        var status = await target.PostAsync(body, authorization, Buffer, cancellationToken);
+        var status = await target.PostAsync(body, authorization, Buffer, cancellationToken, target.NodeOf(Index, step));
         if (EwsTarget.IsSuccess(status, Buffer.Span))
         {
             return Outcome.Ok;

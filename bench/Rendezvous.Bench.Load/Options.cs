@@ -34,6 +34,10 @@ internal sealed class Options
           --connection CONN    with --store postgres: a PostgreSQL server where the user may create databases (a fresh
                                database is made for the run and dropped at the end unless --keep); bench/run.sh starts a
                                temporary cluster when none is given
+          --nodes N            N `rdv serve` processes over the one PostgreSQL database (needs --store postgres; bench/run.sh
+                               adds it): worker K sends to node K mod N, a propose loop's answer to the node after its
+                               offer's, preparation calls take the nodes in turn; server CPU is summed over the nodes
+                               (default 1; the profilers and the memory figure watch the first node)
           --work DIR           where the data folder goes (default a new folder under /tmp, removed at the end)
           --keep               keep the data folder
           --sync-sizes A,B     the two sync folders compared (default 10000,100000; quick 1000,10000: the full sync that
@@ -81,6 +85,9 @@ internal sealed class Options
 
     public bool Keep { get; private set; }
 
+    /// <summary>How many server processes share the store (more than one: PostgreSQL only).</summary>
+    public int Nodes { get; private set; } = 1;
+
     public List<int> SyncSizes { get; private set; } = [];
 
     public string? PerfDir { get; private set; }
@@ -121,6 +128,7 @@ internal sealed class Options
                 case "--ceiling": o.Ceiling = Path.GetFullPath(Value()); break;
                 case "--work": o.Work = Path.GetFullPath(Value()); break;
                 case "--keep": o.Keep = true; break;
+                case "--nodes": o.Nodes = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--store": store = Value(); break;
                 case "--connection": o.PostgresConnection = Value(); break;
                 case "--sync-sizes": o.SyncSizes = [.. Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
@@ -143,6 +151,11 @@ internal sealed class Options
         if (store == "postgres" && o.PostgresConnection is null)
         {
             throw new ArgumentException("--store postgres needs --connection (bench/run.sh starts a temporary cluster when none is given)");
+        }
+
+        if (o.Nodes < 1 || (o.Nodes > 1 && store != "postgres"))
+        {
+            throw new ArgumentException("--nodes is 1 or more, and more than 1 needs --store postgres (several processes over one database)");
         }
 
         if (store == "sqlite")

@@ -34,12 +34,18 @@ internal static class ProcessCpu
     }
 
     /// <summary>The server's CPU time over the measured window of a run (from the warmup's end to the duration's).</summary>
-    public static async Task<TimeSpan?> OverWindowAsync(int pid, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
+    /// <remarks>Summed over several processes (the nodes of a run); null if any could not be read.</remarks>
+    public static async Task<TimeSpan?> OverWindowAsync(IReadOnlyList<int> pids, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
     {
         await Task.Delay(warmup, cancellationToken);
-        var start = Read(pid);
+        var start = pids.Select(Read).ToList();
         await Task.Delay(duration, cancellationToken);
-        var end = Read(pid);
-        return start is { } s && end is { } e ? e - s : null;
+        var end = pids.Select(Read).ToList();
+        if (start.Any(t => t is null) || end.Any(t => t is null))
+        {
+            return null;
+        }
+
+        return TimeSpan.FromTicks(end.Sum(t => t!.Value.Ticks) - start.Sum(t => t!.Value.Ticks));
     }
 }

@@ -40,6 +40,10 @@ internal static class Requests
     public static string GetItemResponseObjects(string id) =>
         $"""<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:ResponseObjects"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds></m:GetItem>""";
 
+    /// <summary>An organizer's meeting with its attendees (each row's ResponseType: is an answer tracked?).</summary>
+    public static string GetItemAttendees(string id) =>
+        $"""<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="calendar:RequiredAttendees"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds></m:GetItem>""";
+
     public static string CalendarView(DateTime start, DateTime end) =>
         $"""<m:FindItem Traversal="Shallow">{TenPropertiesShape}<m:CalendarView StartDate="{Utc(start)}" EndDate="{Utc(end)}"/><m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>""";
 

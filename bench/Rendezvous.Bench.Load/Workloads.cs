@@ -246,9 +246,33 @@ internal sealed class ProposeWorkload(string name, string organizer, IReadOnlyLi
         }))];
 
         var firstId = byAttendee[0][0].Id;
-        var offer = await target.CallAsync(attendees[0], Requests.GetItemResponseObjects(firstId), cancellationToken);
+        var offer = await target.CallAsync(attendees[0], Requests.GetItemResponseObjects(firstId), 0, cancellationToken);
         Require(offer.Descendants(T + "ProposeNewTime").Any(), "the meeting request offers ProposeNewTime");
+        if (target.Nodes > 1)
+        {
+            await CheckAcrossNodesAsync(target, byAttendee[0][0], cancellationToken);
+            pool.RemoveAt(0);
+        }
+
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Name}: {pool.Count} requests ready ({clock.Elapsed.TotalSeconds:F1}s)"));
+    }
+
+    /// <summary>
+    /// On several nodes a loop's two steps go to different nodes (the answer to the node after the offer's), so one loop
+    /// is made so before the run, and the organizer's item, read on a third call's node, must track the answer.
+    /// </summary>
+    private async Task CheckAcrossNodesAsync(EwsTarget target, (int Meeting, string Id) request, CancellationToken cancellationToken)
+    {
+        var attendee = pool[0].User;
+        var start = First.AddHours(request.Meeting);
+        await target.CallAsync(attendee, Requests.GetItemResponseObjects(request.Id), 0, cancellationToken);
+        await target.CallAsync(attendee, Requests.ProposeNewTime(request.Id, start.AddHours(2), start.AddHours(3)), 1, cancellationToken);
+        var view = await target.CallAsync(organizer, Requests.CalendarViewTypes(start, start.AddHours(1)), 0, cancellationToken);
+        var id = (string?)view.Descendants(T + "ItemId").FirstOrDefault()?.Attribute("Id");
+        Require(id is not null, "the organizer's calendar holds the meeting answered across nodes");
+        var item = await target.CallAsync(organizer, Requests.GetItemAttendees(id!), target.Nodes - 1, cancellationToken);
+        var row = item.Descendants(T + "Attendee").FirstOrDefault(a => string.Equals((string?)a.Descendants(T + "EmailAddress").FirstOrDefault(), attendee, StringComparison.OrdinalIgnoreCase));
+        Require((string?)row?.Element(T + "ResponseType") == "Tentative", $"the organizer's item tracks {attendee}'s answer made on another node than its offer");
     }
 
     public override async Task<Outcome> RunOnceAsync(EwsTarget target, Worker worker, CancellationToken cancellationToken)
@@ -262,7 +286,8 @@ internal sealed class ProposeWorkload(string name, string organizer, IReadOnlyLi
         var (user, offer, answer) = pool[(int)n];
         var auth = target.Authorization(user);
         var first = await worker.PostAsync(target, offer, auth, cancellationToken);
-        return first != Outcome.Ok ? first : await worker.PostAsync(target, answer, auth, cancellationToken);
+        // On several nodes the answer goes to the next node: a turn taken on one node, the offer read on another.
+        return first != Outcome.Ok ? first : await worker.PostAsync(target, answer, auth, cancellationToken, step: 1);
     }
 }
 
