@@ -36,6 +36,10 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string BytewiseOrder(string column) => $"{column} COLLATE \"C\"";
 
+    public override string AddressConflict(string column) => $"((lower({column})))";
+
+    public override string InsertionOrder(string alias) => $"{alias}.pos";
+
     // NO KEY UPDATE: the lock keeps no insert that references the row waiting.
     public override string? LockRow(string table, string column) => $"SELECT 1 FROM {table} WHERE {column} = @p FOR NO KEY UPDATE;";
 }

@@ -25,6 +25,12 @@ internal abstract class SqlDialect
     /// <summary>An ORDER BY term for a text column in bytewise order (SQLite's BINARY, PostgreSQL's "C").</summary>
     public abstract string BytewiseOrder(string column);
 
+    /// <summary>The conflict target of an upsert on a table whose key is an address (PostgreSQL's is a lower() index).</summary>
+    public abstract string AddressConflict(string column);
+
+    /// <summary>An ORDER BY term for the order <paramref name="alias"/>'s rows were inserted in: SQLite's rowid, PostgreSQL's bigserial pos.</summary>
+    public abstract string InsertionOrder(string alias);
+
     /// <summary>
     /// A statement that locks <paramref name="table"/>'s row whose <paramref name="column"/> is <c>@p</c> until the
     /// commit, where concurrent writers need it (PostgreSQL's nodes); null where the store's one writer serializes writes.

@@ -65,5 +65,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string BytewiseOrder(string column) => column;
 
+    public override string AddressConflict(string column) => $"({column})";
+
+    public override string InsertionOrder(string alias) => $"{alias}.rowid";
+
     public override string? LockRow(string table, string column) => null;
 }
