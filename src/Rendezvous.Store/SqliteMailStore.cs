@@ -1319,77 +1319,27 @@ public sealed partial class SqliteMailStore : IMailStore
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// The attachment rows of a change set, before its deletions: the items copied or moved (their sources' rows copied,
-    /// or re-pointed for a move), then the set's own attachment writes in order.
-    /// </summary>
-    private static async Task WriteAttachmentsAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, HashSet<string> deleted, CancellationToken cancellationToken)
-    {
-        var repointed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in changes.Inserts)
-        {
-            if (item.Attachments is null || changes.Sources.GetValueOrDefault(item.Id) is not { } source)
-            {
-                continue;
-            }
+    private static readonly AttachmentSql Attachments = new(SqliteDialect.Instance);
 
-            // A move keeps the rows (the first copy of a deleted source takes them); a copy duplicates them, so that each
-            // item owns its rows and deleting one never touches the other's (sharing would need a reference count).
-            var move = deleted.Contains(source) && repointed.Add(source);
-            await using var cmd = connection.Command(move
-                ? "UPDATE attachments SET item_id = $to, mailbox_id = $m WHERE item_id = $from;"
-                : "INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content) SELECT $to, id, $m, parent_id, header, content FROM attachments WHERE item_id = $from;",
-                tx, ("$to", item.Id), ("$m", item.MailboxId), ("$from", source));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        foreach (var write in changes.Attachments)
-        {
-            switch (write)
-            {
-                case AttachmentAdd add:
-                    await AddAttachmentAsync(connection, tx, add, cancellationToken);
-                    break;
-                case AttachmentCopy copy:
-                {
-                    await using var cmd = connection.Command("""
-                        DELETE FROM attachments WHERE item_id = $to;
-                        INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content) SELECT $to, id, $m, parent_id, header, content FROM attachments WHERE item_id = $from;
-                        """, tx, ("$to", copy.To.Id), ("$m", copy.To.MailboxId), ("$from", copy.FromItemId));
-                    await cmd.ExecuteNonQueryAsync(cancellationToken);
-                    break;
-                }
-
-                case AttachmentRemove remove:
-                {
-                    await using var cmd = connection.Command("""
-                        WITH RECURSIVE tree(id) AS (SELECT $a UNION SELECT a.id FROM attachments a JOIN tree t ON a.item_id = $i AND a.parent_id = t.id)
-                        DELETE FROM attachments WHERE item_id = $i AND id IN (SELECT id FROM tree);
-                        """, tx, ("$i", remove.ItemId), ("$a", remove.AttachmentId));
-                    await cmd.ExecuteNonQueryAsync(cancellationToken);
-                    break;
-                }
-
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(changes), write, "Unknown attachment write.");
-            }
-        }
-    }
+    /// <summary>The attachment rows of a change set, before its deletions (<see cref="AttachmentSql.WriteAsync"/>).</summary>
+    private static Task WriteAttachmentsAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, HashSet<string> deleted, CancellationToken cancellationToken) =>
+        Attachments.WriteAsync(connection.Connection, tx, changes, deleted,
+            static (c, t, add, ct) => AddAttachmentAsync((KeptSqliteConnection)c, (SqliteTransaction)t, add, ct), cancellationToken);
 
     /// <summary>
     /// One new attachment: an attached item in the store's item format, or the bytes copied from their stream into a
     /// blob of their length, in place (the row is made with a zeroblob, then written a chunk at a time).
     /// </summary>
-    private static async Task AddAttachmentAsync(PooledConnection connection, SqliteTransaction tx, AttachmentAdd add, CancellationToken cancellationToken)
+    private static async Task AddAttachmentAsync(KeptSqliteConnection connection, SqliteTransaction tx, AttachmentAdd add, CancellationToken cancellationToken)
     {
         var (header, content) = add.Attachment;
         byte[]? itemBytes = content.Item is { } attached ? Encoding.UTF8.GetBytes(SerializeItem(attached)) : null;
         long rowid;
-        await using (var cmd = connection.Command("""
+        await using (var cmd = SqliteDialect.Instance.Command(connection, tx, """
             INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content)
-            VALUES ($i, $a, $m, $p, $h, IFNULL($c, zeroblob($n))) RETURNING rowid;
-            """, tx, ("$i", add.Item.Id), ("$a", header.Id), ("$m", add.Item.MailboxId), ("$p", header.ParentId),
-            ("$h", Encoding.UTF8.GetString(ItemFormat.SerializeAttachment(header))), ("$c", itemBytes), ("$n", content.Length)))
+            VALUES (@i, @a, @m, @p, @h, IFNULL(@c, zeroblob(@n))) RETURNING rowid;
+            """, ("i", add.Item.Id), ("a", header.Id), ("m", add.Item.MailboxId), ("p", header.ParentId),
+            ("h", Encoding.UTF8.GetString(ItemFormat.SerializeAttachment(header))), ("c", itemBytes), ("n", content.Length)))
         {
             rowid = (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
         }
@@ -1400,7 +1350,7 @@ public sealed partial class SqliteMailStore : IMailStore
         }
 
         await using var source = content.Open!();
-        using var blob = new SqliteBlob(connection.Connection, "attachments", "content", rowid);
+        using var blob = new SqliteBlob(connection, "attachments", "content", rowid);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
