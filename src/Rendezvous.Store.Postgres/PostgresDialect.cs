@@ -41,5 +41,5 @@ internal sealed class PostgresDialect : SqlDialect
     public override string InsertionOrder(string alias) => $"{alias}.pos";
 
     // NO KEY UPDATE: the lock keeps no insert that references the row waiting.
-    public override string? LockRow(string table, string column) => $"SELECT 1 FROM {table} WHERE {column} = @p FOR NO KEY UPDATE;";
+    public override string? LockRow(string table, string column, string parameter) => $"SELECT 1 FROM {table} WHERE {column} = {parameter} FOR NO KEY UPDATE;";
 }

@@ -37,7 +37,7 @@ internal sealed class DelegateSql
     {
         this.sql = sql;
         principalsOf = $"SELECT principal_id FROM delegates WHERE delegate_id = @d ORDER BY {sql.BytewiseOrder("principal_id")};";
-        lockPrincipal = sql.LockRow("users", "mailbox_id");
+        lockPrincipal = sql.LockRow("users", "mailbox_id", "@p");
     }
 
     /// <summary>A principal's delegation, read in <paramref name="tx"/> (a snapshot where the store takes one for the two reads).</summary>

@@ -32,10 +32,10 @@ internal abstract class SqlDialect
     public abstract string InsertionOrder(string alias);
 
     /// <summary>
-    /// A statement that locks <paramref name="table"/>'s row whose <paramref name="column"/> is <c>@p</c> until the
-    /// commit, where concurrent writers need it (PostgreSQL's nodes); null where the store's one writer serializes writes.
+    /// A statement that locks <paramref name="table"/>'s row whose <paramref name="column"/> is <paramref name="parameter"/>
+    /// until the commit, where concurrent writers need it (PostgreSQL's nodes); null where the store's one writer serializes writes.
     /// </summary>
-    public abstract string? LockRow(string table, string column);
+    public abstract string? LockRow(string table, string column, string parameter);
 }
 
 /// <summary>

@@ -69,5 +69,5 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string InsertionOrder(string alias) => $"{alias}.rowid";
 
-    public override string? LockRow(string table, string column) => null;
+    public override string? LockRow(string table, string column, string parameter) => null;
 }

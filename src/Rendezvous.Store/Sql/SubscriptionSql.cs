@@ -13,14 +13,14 @@ internal sealed class SubscriptionSql
     public SubscriptionSql(SqlDialect sql)
     {
         this.sql = sql;
-        lockUser = sql.LockRow("users", "mailbox_id");
+        lockUser = sql.LockRow("users", "mailbox_id", "@m");
     }
 
     public async Task<bool> AddAsync(DbConnection connection, DbTransaction tx, SubscriptionRecord subscription, int maxPerMailbox, DateTime now, CancellationToken cancellationToken)
     {
         if (lockUser is not null)
         {
-            await using var user = sql.Command(connection, tx, lockUser, ("p", subscription.MailboxId));
+            await using var user = sql.Command(connection, tx, lockUser, ("m", subscription.MailboxId));
             await user.ExecuteNonQueryAsync(cancellationToken);
         }
 
