@@ -3,6 +3,7 @@ using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Rendezvous.Domain;
+using Rendezvous.Store.Sql;
 
 namespace Rendezvous.Store.Postgres;
 
@@ -249,61 +250,12 @@ public sealed partial class PostgresMailStore
         }
     }
 
-    /// <summary>
-    /// The attachment rows of a change set, before its deletions: the items copied or moved (their sources' rows copied,
-    /// or re-pointed for a move), then the set's own attachment writes in order.
-    /// </summary>
-    private static async Task WriteAttachmentsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ChangeSet changes, HashSet<string> deleted, CancellationToken cancellationToken)
-    {
-        var repointed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in changes.Inserts)
-        {
-            if (item.Attachments is null || changes.Sources.GetValueOrDefault(item.Id) is not { } source)
-            {
-                continue;
-            }
+    private static readonly AttachmentSql Attachments = new(PostgresDialect.Instance);
 
-            // A move keeps the rows (the first copy of a deleted source takes them); a copy duplicates them.
-            var move = deleted.Contains(source) && repointed.Add(source);
-            await using var cmd = connection.Command(move
-                ? "UPDATE attachments SET item_id = @to, mailbox_id = @m WHERE item_id = @from;"
-                : "INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content) SELECT @to, id, @m, parent_id, header, content FROM attachments WHERE item_id = @from;",
-                tx, ("to", item.Id), ("m", item.MailboxId), ("from", source));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        foreach (var write in changes.Attachments)
-        {
-            switch (write)
-            {
-                case AttachmentAdd add:
-                    await AddAttachmentAsync(connection, tx, add, cancellationToken);
-                    break;
-                case AttachmentCopy copy:
-                {
-                    await using var cmd = connection.Command("""
-                        DELETE FROM attachments WHERE item_id = @to;
-                        INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content) SELECT @to, id, @m, parent_id, header, content FROM attachments WHERE item_id = @from;
-                        """, tx, ("to", copy.To.Id), ("m", copy.To.MailboxId), ("from", copy.FromItemId));
-                    await cmd.ExecuteNonQueryAsync(cancellationToken);
-                    break;
-                }
-
-                case AttachmentRemove remove:
-                {
-                    await using var cmd = connection.Command("""
-                        WITH RECURSIVE tree(id) AS (SELECT @a::text UNION SELECT a.id FROM attachments a JOIN tree t ON a.item_id = @i AND a.parent_id = t.id)
-                        DELETE FROM attachments WHERE item_id = @i AND id IN (SELECT id FROM tree);
-                        """, tx, ("i", remove.ItemId), ("a", remove.AttachmentId));
-                    await cmd.ExecuteNonQueryAsync(cancellationToken);
-                    break;
-                }
-
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(changes), write, "Unknown attachment write.");
-            }
-        }
-    }
+    /// <summary>The attachment rows of a change set, before its deletions (<see cref="AttachmentSql.WriteAsync"/>).</summary>
+    private static Task WriteAttachmentsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ChangeSet changes, HashSet<string> deleted, CancellationToken cancellationToken) =>
+        Attachments.WriteAsync(connection, tx, changes, deleted,
+            static (c, t, add, ct) => AddAttachmentAsync((NpgsqlConnection)c, (NpgsqlTransaction)t, add, ct), cancellationToken);
 
     /// <summary>One new attachment: an attached item in the store's item format, or the bytes streamed from their source.</summary>
     private static async Task AddAttachmentAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AttachmentAdd add, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
+using Rendezvous.Store.Sql;
 
 namespace Rendezvous.Store.Postgres;
 
@@ -157,34 +158,27 @@ public sealed partial class PostgresMailStore : IMailStore
         return marked.Count > 0;
     }
 
-    // Users
+    // Users (the statements both stores share: Sql/UserSql.cs, Sql/DistributionListSql.cs)
 
-    private const string UserColumns = "SELECT mailbox_id, address, display_name, password_hash, culture FROM users";
+    private static readonly UserSql Users = new(PostgresDialect.Instance);
+    private static readonly DistributionListSql DistributionLists = new(PostgresDialect.Instance);
 
-    public async Task<UserRecord?> FindUserAsync(string address, CancellationToken cancellationToken) =>
-        (await QueryUsers(UserColumns + " WHERE lower(address) = lower(@a);", cancellationToken, ("a", address))).FirstOrDefault();
-
-    public async Task<UserRecord?> FindUserByMailboxAsync(string mailboxId, CancellationToken cancellationToken) =>
-        (await QueryUsers(UserColumns + " WHERE mailbox_id = @m;", cancellationToken, ("m", mailboxId))).FirstOrDefault();
-
-    public Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken cancellationToken) =>
-        QueryUsers(UserColumns + " ORDER BY lower(address) COLLATE \"C\";", cancellationToken);
-
-    private async Task<IReadOnlyList<UserRecord>> QueryUsers(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    public async Task<UserRecord?> FindUserAsync(string address, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var cmd = connection.Command(sql, null, parameters);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var users = new List<UserRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            users.Add(new UserRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3))
-            {
-                Culture = reader.IsDBNull(4) ? DefaultFolders.DefaultCulture : reader.GetString(4),
-            });
-        }
+        return await Users.FindAsync(connection, address, cancellationToken);
+    }
 
-        return users;
+    public async Task<UserRecord?> FindUserByMailboxAsync(string mailboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await Users.FindByMailboxAsync(connection, mailboxId, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await Users.ListAsync(connection, cancellationToken);
     }
 
     public Task<UserRecord> AddUserAsync(string address, string displayName, string passwordHash, CancellationToken cancellationToken) =>
@@ -195,26 +189,7 @@ public sealed partial class PostgresMailStore : IMailStore
         var user = new UserRecord("mbx-" + Guid.NewGuid().ToString("N"), address, displayName, passwordHash) { Culture = culture };
         await WriteAsync(async (connection, tx) =>
         {
-            // One address names one recipient: a user may not take a room list's address.
-            await using (var list = connection.Command("SELECT 1 FROM room_lists WHERE lower(address) = lower(@a);", tx, ("a", address)))
-            {
-                if (await list.ExecuteScalarAsync(cancellationToken) is not null)
-                {
-                    throw new DuplicateException($"{address} is a room list's address.");
-                }
-            }
-
-            try
-            {
-                await using var cmd = connection.Command("INSERT INTO users (mailbox_id, address, display_name, password_hash, culture) VALUES (@m, @a, @d, @h, @c);", tx,
-                    ("m", user.MailboxId), ("a", address), ("d", displayName), ("h", passwordHash), ("c", culture));
-                await cmd.ExecuteNonQueryAsync(cancellationToken);
-            }
-            catch (PostgresException e) when (PostgresSql.IsUniqueViolation(e))
-            {
-                throw new DuplicateException($"A user with the address {address} already exists.");
-            }
-
+            await Users.InsertAsync(connection, tx, user, cancellationToken);
             var existing = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var definition in DefaultFolders.All)
             {
@@ -247,54 +222,23 @@ public sealed partial class PostgresMailStore : IMailStore
             return false;
         }
 
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command("UPDATE users SET culture = @c WHERE mailbox_id = @m;", tx, ("c", culture), ("m", user.MailboxId));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-
-        // The default folders take the culture's names (folder updates, so synchronizing clients see the new names).
-        var changes = new ChangeSet();
-        foreach (var definition in DefaultFolders.All.Where(d => d.Localized is not null))
-        {
-            if (await GetDistinguishedFolderAsync(user.MailboxId, definition.Key, cancellationToken) is { } folder && folder.DisplayName != definition.DisplayName(culture))
-            {
-                folder.DisplayName = definition.DisplayName(culture);
-                changes.FolderUpdates.Add(folder);
-            }
-        }
-
-        await ApplyAsync(changes, cancellationToken);
+        await WriteAsync((connection, tx) => Users.SetCultureAsync(connection, tx, user.MailboxId, culture, cancellationToken), cancellationToken);
+        await UserSql.RenameDefaultFoldersAsync(this, user.MailboxId, culture, cancellationToken);
         return true;
     }
 
     public async Task<bool> SetPasswordHashAsync(string address, string passwordHash, CancellationToken cancellationToken)
     {
-        var changed = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command("UPDATE users SET password_hash = @h WHERE lower(address) = lower(@a);", tx, ("h", passwordHash), ("a", address));
-            changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-        return changed > 0;
+        var changed = false;
+        await WriteAsync(async (connection, tx) => changed = await Users.SetPasswordHashAsync(connection, tx, address, passwordHash, cancellationToken), cancellationToken);
+        return changed;
     }
 
     public async Task<bool> RemoveUserAsync(string address, CancellationToken cancellationToken)
     {
-        var changed = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            // The rights others hold over this mailbox go with it (its own go by the foreign key).
-            await using (var grants = connection.Command(
-                "DELETE FROM grants WHERE principal_mailbox_id IN (SELECT mailbox_id FROM users WHERE lower(address) = lower(@a));", tx, ("a", address)))
-            {
-                await grants.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using var cmd = connection.Command("DELETE FROM users WHERE lower(address) = lower(@a);", tx, ("a", address));
-            changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-        return changed > 0;
+        var changed = false;
+        await WriteAsync(async (connection, tx) => changed = await Users.RemoveAsync(connection, tx, address, cancellationToken), cancellationToken);
+        return changed;
     }
 
     // Distribution lists (the server's directory beside its users)
@@ -302,25 +246,7 @@ public sealed partial class PostgresMailStore : IMailStore
     public async Task<IReadOnlyList<DistributionListRecord>> ListDistributionListsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var cmd = connection.Command(
-            "SELECT l.address, l.display_name, m.member FROM distribution_lists l LEFT JOIN distribution_list_members m ON m.list_address = l.address ORDER BY lower(l.address) COLLATE \"C\", m.pos;", null);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var lists = new List<DistributionListRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var address = reader.GetString(0);
-            if (lists.Count == 0 || !lists[^1].Address.Equals(address, StringComparison.OrdinalIgnoreCase))
-            {
-                lists.Add(new DistributionListRecord(address, reader.GetString(1), new List<string>()));
-            }
-
-            if (!reader.IsDBNull(2))
-            {
-                ((List<string>)lists[^1].Members).Add(reader.GetString(2));
-            }
-        }
-
-        return lists;
+        return await DistributionLists.ListAsync(connection, cancellationToken);
     }
 
     public async Task<DistributionListRecord?> FindDistributionListAsync(string address, CancellationToken cancellationToken) =>
@@ -328,42 +254,16 @@ public sealed partial class PostgresMailStore : IMailStore
 
     public async Task<bool> AddDistributionListMemberAsync(string listAddress, string? displayName, string member, CancellationToken cancellationToken)
     {
-        var added = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using (var list = connection.Command(
-                "INSERT INTO distribution_lists (address, display_name) VALUES (@a, @d) ON CONFLICT ((lower(address))) DO UPDATE SET display_name = COALESCE(@n::text, distribution_lists.display_name);", tx,
-                ("a", listAddress), ("d", displayName ?? listAddress), ("n", displayName)))
-            {
-                await list.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using var cmd = connection.Command(
-                "INSERT INTO distribution_list_members (list_address, member) SELECT address, @m FROM distribution_lists WHERE lower(address) = lower(@a) ON CONFLICT DO NOTHING;", tx,
-                ("a", listAddress), ("m", member));
-            added = await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-        return added > 0;
+        var added = false;
+        await WriteAsync(async (connection, tx) => added = await DistributionLists.AddMemberAsync(connection, tx, listAddress, displayName, member, cancellationToken), cancellationToken);
+        return added;
     }
 
     public async Task<bool> RemoveDistributionListMemberAsync(string listAddress, string member, CancellationToken cancellationToken)
     {
-        var removed = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using (var cmd = connection.Command(
-                "DELETE FROM distribution_list_members WHERE lower(list_address) = lower(@a) AND lower(member) = lower(@m);", tx, ("a", listAddress), ("m", member)))
-            {
-                removed = await cmd.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            // A list without members is no list: it goes with its last member.
-            await using var empty = connection.Command(
-                "DELETE FROM distribution_lists l WHERE lower(l.address) = lower(@a) AND NOT EXISTS (SELECT 1 FROM distribution_list_members m WHERE m.list_address = l.address);", tx,
-                ("a", listAddress));
-            await empty.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-        return removed > 0;
+        var removed = false;
+        await WriteAsync(async (connection, tx) => removed = await DistributionLists.RemoveMemberAsync(connection, tx, listAddress, member, cancellationToken), cancellationToken);
+        return removed;
     }
 
     // Mailbox settings
@@ -371,20 +271,13 @@ public sealed partial class PostgresMailStore : IMailStore
     public async Task<WorkingHours?> GetWorkingHoursAsync(string mailboxId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var cmd = connection.Command("SELECT working_hours FROM mailbox_settings WHERE mailbox_id = @m;", null, ("m", mailboxId));
-        return await cmd.ExecuteScalarAsync(cancellationToken) is string json ? JsonSerializer.Deserialize<WorkingHours>(json, Json) : null;
+        return await Users.WorkingHoursAsync(connection, mailboxId, cancellationToken) is { } json ? JsonSerializer.Deserialize<WorkingHours>(json, Json) : null;
     }
 
     public async Task SetWorkingHoursAsync(string mailboxId, WorkingHours? workingHours, CancellationToken cancellationToken)
     {
         var json = workingHours is null ? null : JsonSerializer.Serialize(workingHours, Json);
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command(
-                "INSERT INTO mailbox_settings (mailbox_id, working_hours) VALUES (@m, @w::text) ON CONFLICT (mailbox_id) DO UPDATE SET working_hours = excluded.working_hours;",
-                tx, ("m", mailboxId), ("w", json));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        await WriteAsync((connection, tx) => Users.SetWorkingHoursAsync(connection, tx, mailboxId, json, cancellationToken), cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -24,7 +24,7 @@ internal sealed class SqliteConnectionPool(string connectionString, int maxIdle)
             return pooled;
         }
 
-        var connection = new SqliteConnection(connectionString);
+        var connection = new KeptSqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
@@ -80,10 +80,8 @@ internal sealed class SqliteConnectionPool(string connectionString, int maxIdle)
 }
 
 /// <summary>A rented connection: disposing it gives it back to the pool with its prepared statements.</summary>
-internal sealed class PooledConnection(SqliteConnectionPool pool, SqliteConnection connection) : IAsyncDisposable
+internal sealed class PooledConnection(SqliteConnectionPool pool, KeptSqliteConnection connection) : IAsyncDisposable
 {
-    private readonly Dictionary<string, SqliteCommand> commands = new(StringComparer.Ordinal);
-
     public SqliteConnection Connection => connection;
 
     /// <summary>
@@ -92,13 +90,7 @@ internal sealed class PooledConnection(SqliteConnectionPool pool, SqliteConnecti
     /// </summary>
     public PreparedCommand Command(string sql, SqliteTransaction? tx, params (string Name, object? Value)[] parameters)
     {
-        if (!commands.TryGetValue(sql, out var cmd))
-        {
-            cmd = connection.CreateCommand();
-            cmd.CommandText = sql;
-            commands[sql] = cmd;
-        }
-
+        var cmd = connection.Kept(sql);
         cmd.Transaction = tx;
         cmd.Parameters.Clear();
         foreach (var (name, value) in parameters)
@@ -117,15 +109,43 @@ internal sealed class PooledConnection(SqliteConnectionPool pool, SqliteConnecti
         return ValueTask.CompletedTask;
     }
 
-    internal void Close()
+    internal void Close() => connection.Dispose();
+}
+
+/// <summary>
+/// A pooled connection with its prepared statements, so that the statements both stores share
+/// (<see cref="Sql.SqliteDialect"/>, which sees only a DbConnection) find the same cache as this store's own.
+/// </summary>
+internal sealed class KeptSqliteConnection(string connectionString) : SqliteConnection(connectionString)
+{
+    private readonly Dictionary<string, SqliteCommand> commands = new(StringComparer.Ordinal);
+
+    /// <summary>The connection's command for <paramref name="sql"/>, made on first use and kept (SQLite prepares it at its first run).</summary>
+    public SqliteCommand Kept(string sql)
     {
-        foreach (var cmd in commands.Values)
+        if (!commands.TryGetValue(sql, out var cmd))
         {
-            cmd.Dispose();
+            cmd = CreateCommand();
+            cmd.CommandText = sql;
+            commands[sql] = cmd;
         }
 
-        commands.Clear();
-        connection.Dispose();
+        return cmd;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var cmd in commands.Values)
+            {
+                cmd.Dispose();
+            }
+
+            commands.Clear();
+        }
+
+        base.Dispose(disposing);
     }
 }
 

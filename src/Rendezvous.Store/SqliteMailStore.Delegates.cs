@@ -1,52 +1,31 @@
 using Microsoft.Data.Sqlite;
 using Rendezvous.Domain;
+using Rendezvous.Store.Sql;
 
 namespace Rendezvous.Store;
 
-/// <summary>Delegates (issue 18 §2, migration 17's tables): who acts for a principal, and how the principal's meeting requests are delivered.</summary>
+/// <summary>Delegates (issue 18 §2, migration 17's tables): the statements both stores share (<see cref="DelegateSql"/>), in this store's writer and connections.</summary>
 public sealed partial class SqliteMailStore
 {
+    private static readonly DelegateSql Delegates = new(SqliteDialect.Instance);
+
     public async Task<Delegation> GetDelegationAsync(string principalMailboxId, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
-        string? deliver;
-        await using (var setting = connection.Command("SELECT deliver_meeting_requests FROM delegation_settings WHERE principal_id = $p;", null, ("$p", principalMailboxId)))
-        {
-            deliver = await setting.ExecuteScalarAsync(cancellationToken) as string;
-        }
-
-        // In the order they were added, as Exchange lists them.
-        await using var cmd = connection.Command(
-            "SELECT delegate_id, view_private_items, receive_copies FROM delegates WHERE principal_id = $p ORDER BY position;", null, ("$p", principalMailboxId));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var delegates = new List<DelegateEntry>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            delegates.Add(new DelegateEntry(reader.GetString(0), reader.GetInt64(1) != 0, reader.GetInt64(2) != 0));
-        }
-
-        return new Delegation(deliver ?? Delegation.DefaultDeliverMeetingRequests, delegates);
+        return await Delegates.GetAsync(connection.Connection, null, principalMailboxId, cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> GetPrincipalsOfAsync(string delegateMailboxId, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
-        await using var cmd = connection.Command("SELECT principal_id FROM delegates WHERE delegate_id = $d ORDER BY principal_id;", null, ("$d", delegateMailboxId));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var principals = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            principals.Add(reader.GetString(0));
-        }
-
-        return principals;
+        return await Delegates.PrincipalsOfAsync(connection.Connection, delegateMailboxId, cancellationToken);
     }
 
     public async Task<bool> SaveDelegateAsync(string principalMailboxId, DelegateEntry entry, bool add, CancellationToken cancellationToken)
     {
         var done = false;
         await WriteAsync(async (connection, tx) =>
-            done = await WriteDelegateAsync(connection, tx, new DelegateWrite(principalMailboxId, entry, add ? DelegateWriteKind.Add : DelegateWriteKind.Update), cancellationToken),
+            done = await Delegates.WriteOneAsync(connection.Connection, tx, new DelegateWrite(principalMailboxId, entry, add ? DelegateWriteKind.Add : DelegateWriteKind.Update), cancellationToken),
             cancellationToken);
         return done;
     }
@@ -55,60 +34,15 @@ public sealed partial class SqliteMailStore
     {
         var done = false;
         await WriteAsync(async (connection, tx) =>
-            done = await WriteDelegateAsync(connection, tx, new DelegateWrite(principalMailboxId, new DelegateEntry(delegateMailboxId, false, false), DelegateWriteKind.Remove), cancellationToken),
+            done = await Delegates.WriteOneAsync(connection.Connection, tx, new DelegateWrite(principalMailboxId, new DelegateEntry(delegateMailboxId, false, false), DelegateWriteKind.Remove), cancellationToken),
             cancellationToken);
         return done;
     }
 
     /// <summary>A change set's delegate rows (inside <see cref="ApplyAsync"/>'s transaction): one not as expected fails the set.</summary>
-    private static async Task WriteDelegatesAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, CancellationToken cancellationToken)
-    {
-        foreach (var write in changes.Delegates)
-        {
-            if (!await WriteDelegateAsync(connection, tx, write, cancellationToken))
-            {
-                throw new DelegateStateException(write.PrincipalMailboxId, write.Entry.DelegateMailboxId, exists: write.Kind == DelegateWriteKind.Add);
-            }
-        }
-
-        foreach (var (principal, deliver) in changes.DeliverySettings)
-        {
-            await WriteDeliverySettingAsync(connection, tx, principal, deliver, cancellationToken);
-        }
-    }
-
-    /// <summary>Writes one delegate row: false when an add finds it there already, or an update or remove finds none.</summary>
-    private static async Task<bool> WriteDelegateAsync(PooledConnection connection, SqliteTransaction tx, DelegateWrite write, CancellationToken cancellationToken)
-    {
-        var (p, entry) = (write.PrincipalMailboxId, write.Entry);
-        await using var cmd = write.Kind switch
-        {
-            DelegateWriteKind.Add => connection.Command(
-                """
-                INSERT INTO delegates (principal_id, delegate_id, view_private_items, receive_copies, position)
-                SELECT $p, $d, $v, $r, COALESCE(MAX(position), 0) + 1 FROM delegates WHERE principal_id = $p
-                ON CONFLICT (principal_id, delegate_id) DO NOTHING;
-                """,
-                tx, ("$p", p), ("$d", entry.DelegateMailboxId), ("$v", entry.ViewPrivateItems ? 1 : 0), ("$r", entry.ReceiveCopiesOfMeetingMessages ? 1 : 0)),
-            DelegateWriteKind.Update => connection.Command(
-                "UPDATE delegates SET view_private_items = $v, receive_copies = $r WHERE principal_id = $p AND delegate_id = $d;",
-                tx, ("$p", p), ("$d", entry.DelegateMailboxId), ("$v", entry.ViewPrivateItems ? 1 : 0), ("$r", entry.ReceiveCopiesOfMeetingMessages ? 1 : 0)),
-            _ => connection.Command("DELETE FROM delegates WHERE principal_id = $p AND delegate_id = $d;", tx, ("$p", p), ("$d", entry.DelegateMailboxId)),
-        };
-        return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
-    }
+    private static Task WriteDelegatesAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, CancellationToken cancellationToken) =>
+        Delegates.WriteAsync(connection.Connection, tx, changes, cancellationToken);
 
     public Task SetDeliverMeetingRequestsAsync(string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken) =>
-        WriteAsync((connection, tx) => WriteDeliverySettingAsync(connection, tx, principalMailboxId, deliverMeetingRequests, cancellationToken), cancellationToken);
-
-    private static async Task WriteDeliverySettingAsync(PooledConnection connection, SqliteTransaction tx, string principalMailboxId, string deliverMeetingRequests, CancellationToken cancellationToken)
-    {
-        await using var cmd = connection.Command(
-            """
-            INSERT INTO delegation_settings (principal_id, deliver_meeting_requests) VALUES ($p, $s)
-            ON CONFLICT (principal_id) DO UPDATE SET deliver_meeting_requests = excluded.deliver_meeting_requests;
-            """,
-            tx, ("$p", principalMailboxId), ("$s", deliverMeetingRequests));
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
-    }
+        WriteAsync((connection, tx) => Delegates.SetDeliveryAsync(connection.Connection, tx, principalMailboxId, deliverMeetingRequests, cancellationToken), cancellationToken);
 }

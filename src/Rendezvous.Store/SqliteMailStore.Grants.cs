@@ -1,86 +1,51 @@
 using Microsoft.Data.Sqlite;
 using Rendezvous.Domain;
+using Rendezvous.Store.Sql;
 
 namespace Rendezvous.Store;
 
-/// <summary>Grants: portable SQL (ON CONFLICT, no PRAGMA, no rowid), so that another store can take the same statements.</summary>
+/// <summary>Grants: the statements both stores share (<see cref="GrantSql"/>), in this store's writer and connections.</summary>
 public sealed partial class SqliteMailStore
 {
+    private static readonly GrantSql Grants = new(SqliteDialect.Instance);
+
     public async Task<bool> AddGrantAsync(string granteeMailboxId, GrantKind kind, string? principalMailboxId, CancellationToken cancellationToken)
     {
         SharingRows.CheckGrant(kind, principalMailboxId);
 
-        var added = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command(
-                "INSERT INTO grants (grantee_mailbox_id, kind, principal_mailbox_id) VALUES ($g, $k, $p) ON CONFLICT DO NOTHING;",
-                tx, ("$g", granteeMailboxId), ("$k", SharingRows.KindName(kind)), ("$p", principalMailboxId ?? SharingRows.EveryMailbox));
-            added = await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-        return added > 0;
+        var added = false;
+        await WriteAsync(async (connection, tx) => added = await Grants.AddAsync(connection.Connection, tx, granteeMailboxId, kind, principalMailboxId, cancellationToken),
+            cancellationToken);
+        return added;
     }
 
     public async Task<int> RemoveGrantsAsync(string granteeMailboxId, GrantKind kind, string? principalMailboxId, CancellationToken cancellationToken)
     {
         var removed = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = principalMailboxId is null
-                ? connection.Command("DELETE FROM grants WHERE grantee_mailbox_id = $g AND kind = $k;", tx, ("$g", granteeMailboxId), ("$k", SharingRows.KindName(kind)))
-                : connection.Command("DELETE FROM grants WHERE grantee_mailbox_id = $g AND kind = $k AND principal_mailbox_id = $p;",
-                    tx, ("$g", granteeMailboxId), ("$k", SharingRows.KindName(kind)), ("$p", principalMailboxId));
-            removed = await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        await WriteAsync(async (connection, tx) => removed = await Grants.RemoveAsync(connection.Connection, tx, granteeMailboxId, kind, principalMailboxId, cancellationToken),
+            cancellationToken);
         return removed;
     }
 
     /// <summary>A change set's grants (inside <see cref="ApplyAsync"/>'s transaction, after its delegate rows).</summary>
-    private static async Task WriteGrantsAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, CancellationToken cancellationToken)
+    private static Task WriteGrantsAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, CancellationToken cancellationToken) =>
+        Grants.WriteAsync(connection.Connection, tx, changes, cancellationToken);
+
+    public async Task<IReadOnlyList<GrantRecord>> ListGrantsAsync(string granteeMailboxId, CancellationToken cancellationToken)
     {
-        foreach (var grant in changes.Grants)
-        {
-            await using var cmd = grant.Add
-                ? connection.Command("INSERT INTO grants (grantee_mailbox_id, kind, principal_mailbox_id) VALUES ($g, $k, $p) ON CONFLICT DO NOTHING;",
-                    tx, ("$g", grant.GranteeMailboxId), ("$k", SharingRows.KindName(grant.Kind)), ("$p", grant.PrincipalMailboxId))
-                : connection.Command("DELETE FROM grants WHERE grantee_mailbox_id = $g AND kind = $k AND principal_mailbox_id = $p;",
-                    tx, ("$g", grant.GranteeMailboxId), ("$k", SharingRows.KindName(grant.Kind)), ("$p", grant.PrincipalMailboxId));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await using var connection = await pool.RentAsync(cancellationToken);
+        return await Grants.ListAsync(connection.Connection, granteeMailboxId, cancellationToken);
     }
 
-    public Task<IReadOnlyList<GrantRecord>> ListGrantsAsync(string granteeMailboxId, CancellationToken cancellationToken) =>
-        QueryGrants("SELECT grantee_mailbox_id, kind, principal_mailbox_id FROM grants WHERE grantee_mailbox_id = $m ORDER BY kind, principal_mailbox_id;",
-            cancellationToken, ("$m", granteeMailboxId));
-
-    public Task<IReadOnlyList<GrantRecord>> ListGrantsOverAsync(string principalMailboxId, CancellationToken cancellationToken) =>
-        QueryGrants("SELECT grantee_mailbox_id, kind, principal_mailbox_id FROM grants WHERE principal_mailbox_id = $m ORDER BY kind, grantee_mailbox_id;",
-            cancellationToken, ("$m", principalMailboxId));
+    public async Task<IReadOnlyList<GrantRecord>> ListGrantsOverAsync(string principalMailboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        return await Grants.ListOverAsync(connection.Connection, principalMailboxId, cancellationToken);
+    }
 
     public async Task<bool> HasGrantAsync(string granteeMailboxId, GrantKind kind, string principalMailboxId, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
-        await using var cmd = connection.Command(
-            "SELECT 1 FROM grants WHERE grantee_mailbox_id = $g AND kind = $k AND principal_mailbox_id IN ($p, $all);",
-            null, ("$g", granteeMailboxId), ("$k", SharingRows.KindName(kind)), ("$p", principalMailboxId), ("$all", SharingRows.EveryMailbox));
-        return await cmd.ExecuteScalarAsync(cancellationToken) is not null;
-    }
-
-    private async Task<IReadOnlyList<GrantRecord>> QueryGrants(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var connection = await pool.RentAsync(cancellationToken);
-        await using var cmd = connection.Command(sql, null, parameters);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var grants = new List<GrantRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            if (SharingRows.KindOf(reader.GetString(1)) is { } kind)
-            {
-                var principal = reader.GetString(2);
-                grants.Add(new GrantRecord(reader.GetString(0), kind, principal == SharingRows.EveryMailbox ? null : principal));
-            }
-        }
-
-        return grants;
+        return await Grants.HasAsync(connection.Connection, granteeMailboxId, kind, principalMailboxId, cancellationToken);
     }
 }

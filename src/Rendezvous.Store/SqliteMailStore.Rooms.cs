@@ -1,128 +1,53 @@
-using Microsoft.Data.Sqlite;
+using Rendezvous.Store.Sql;
 
 namespace Rendezvous.Store;
 
-/// <summary>Rooms and room lists (migration 13's tables).</summary>
+/// <summary>Rooms and room lists (migration 13's tables): the statements both stores share (<see cref="RoomSql"/>), in this store's writer and connections.</summary>
 public sealed partial class SqliteMailStore
 {
-    private const string RoomColumns =
-        """
-        SELECT u.mailbox_id, u.address, u.display_name, u.password_hash, r.capacity
-        FROM rooms r JOIN users u ON u.mailbox_id = r.mailbox_id
-        """;
+    private static readonly RoomSql Rooms = new(SqliteDialect.Instance);
 
-    public async Task<RoomRecord?> GetRoomAsync(string mailboxId, CancellationToken cancellationToken) =>
-        (await QueryRooms(RoomColumns + " WHERE r.mailbox_id = $m;", cancellationToken, ("$m", mailboxId))).FirstOrDefault();
+    public async Task<RoomRecord?> GetRoomAsync(string mailboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        return await Rooms.GetAsync(connection.Connection, mailboxId, cancellationToken);
+    }
 
-    public Task<IReadOnlyList<RoomRecord>> ListRoomsAsync(CancellationToken cancellationToken) =>
-        QueryRooms(RoomColumns + " ORDER BY u.address;", cancellationToken);
+    public async Task<IReadOnlyList<RoomRecord>> ListRoomsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        return await Rooms.ListAsync(connection.Connection, cancellationToken);
+    }
 
     public Task SetRoomAsync(string mailboxId, int? capacity, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command(
-                "INSERT INTO rooms (mailbox_id, capacity) VALUES ($m, $c) ON CONFLICT(mailbox_id) DO UPDATE SET capacity = excluded.capacity;",
-                tx, ("$m", mailboxId), ("$c", capacity));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        WriteAsync((connection, tx) => Rooms.SetAsync(connection.Connection, tx, mailboxId, capacity, cancellationToken), cancellationToken);
 
     public async Task<IReadOnlyList<RoomListRecord>> ListRoomListsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
-        await using var cmd = connection.Command("SELECT address, display_name FROM room_lists ORDER BY address;", null);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var lists = new List<RoomListRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            lists.Add(new RoomListRecord(reader.GetString(0), reader.GetString(1)));
-        }
-
-        return lists;
+        return await Rooms.ListListsAsync(connection.Connection, cancellationToken);
     }
 
     public Task AddRoomListAsync(string address, string displayName, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, tx) =>
-        {
-            // One address names one recipient: a list may not take a user's address.
-            await using var user = connection.Command("SELECT 1 FROM users WHERE address = $a;", tx, ("$a", address));
-            if (await user.ExecuteScalarAsync(cancellationToken) is not null)
-            {
-                throw new DuplicateException($"{address} is a user's address.");
-            }
-
-            try
-            {
-                await using var cmd = connection.Command("INSERT INTO room_lists VALUES ($a, $d);", tx, ("$a", address), ("$d", displayName));
-                await cmd.ExecuteNonQueryAsync(cancellationToken);
-            }
-            catch (SqliteException e) when (e.SqliteErrorCode == 19)
-            {
-                throw new DuplicateException($"A room list with the address {address} already exists.");
-            }
-        }, cancellationToken);
+        WriteAsync((connection, tx) => Rooms.AddListAsync(connection.Connection, tx, address, displayName, cancellationToken), cancellationToken);
 
     public async Task<bool> RemoveRoomListAsync(string address, CancellationToken cancellationToken)
     {
-        var changed = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command("DELETE FROM room_lists WHERE address = $a;", tx, ("$a", address));
-            changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-        return changed > 0;
+        var changed = false;
+        await WriteAsync(async (connection, tx) => changed = await Rooms.RemoveListAsync(connection.Connection, tx, address, cancellationToken), cancellationToken);
+        return changed;
     }
 
     public async Task<bool> SetRoomListMemberAsync(string listAddress, string roomMailboxId, bool member, CancellationToken cancellationToken)
     {
         var done = false;
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using var exists = connection.Command(
-                "SELECT (SELECT 1 FROM room_lists WHERE address = $l) IS NOT NULL AND (SELECT 1 FROM rooms WHERE mailbox_id = $m) IS NOT NULL;",
-                tx, ("$l", listAddress), ("$m", roomMailboxId));
-            if (await exists.ExecuteScalarAsync(cancellationToken) is not 1L)
-            {
-                return;
-            }
-
-            await using var cmd = connection.Command(
-                member
-                    ? "INSERT INTO room_list_members (list_address, mailbox_id) SELECT address, $m FROM room_lists WHERE address = $l ON CONFLICT DO NOTHING;"
-                    : "DELETE FROM room_list_members WHERE list_address = $l AND mailbox_id = $m;",
-                tx, ("$l", listAddress), ("$m", roomMailboxId));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-            done = true;
-        }, cancellationToken);
+        await WriteAsync(async (connection, tx) => done = await Rooms.SetMemberAsync(connection.Connection, tx, listAddress, roomMailboxId, member, cancellationToken), cancellationToken);
         return done;
     }
 
     public async Task<IReadOnlyList<RoomRecord>?> GetRoomListRoomsAsync(string listAddress, CancellationToken cancellationToken)
     {
-        await using (var connection = await pool.RentAsync(cancellationToken))
-        {
-            await using var exists = connection.Command("SELECT 1 FROM room_lists WHERE address = $l;", null, ("$l", listAddress));
-            if (await exists.ExecuteScalarAsync(cancellationToken) is null)
-            {
-                return null;
-            }
-        }
-
-        return await QueryRooms(RoomColumns + " JOIN room_list_members l ON l.mailbox_id = r.mailbox_id WHERE l.list_address = $l ORDER BY u.address;",
-            cancellationToken, ("$l", listAddress));
-    }
-
-    private async Task<IReadOnlyList<RoomRecord>> QueryRooms(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
         await using var connection = await pool.RentAsync(cancellationToken);
-        await using var cmd = connection.Command(sql, null, parameters);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var rooms = new List<RoomRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var user = new UserRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3));
-            rooms.Add(new RoomRecord(user, reader.IsDBNull(4) ? null : reader.GetInt32(4)));
-        }
-
-        return rooms;
+        return await Rooms.ListRoomsAsync(connection.Connection, listAddress, cancellationToken);
     }
 }

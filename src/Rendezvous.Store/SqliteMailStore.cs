@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
+using Rendezvous.Store.Sql;
 
 namespace Rendezvous.Store;
 
@@ -512,32 +513,27 @@ public sealed partial class SqliteMailStore : IMailStore
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    // Users
+    // Users (the statements both stores share: Sql/UserSql.cs, Sql/DistributionListSql.cs)
 
-    public async Task<UserRecord?> FindUserAsync(string address, CancellationToken cancellationToken) =>
-        (await QueryUsers("SELECT mailbox_id, address, display_name, password_hash, culture FROM users WHERE address = $a;", cancellationToken, ("$a", address))).FirstOrDefault();
+    private static readonly UserSql Users = new(SqliteDialect.Instance);
+    private static readonly DistributionListSql DistributionLists = new(SqliteDialect.Instance);
 
-    public async Task<UserRecord?> FindUserByMailboxAsync(string mailboxId, CancellationToken cancellationToken) =>
-        (await QueryUsers("SELECT mailbox_id, address, display_name, password_hash, culture FROM users WHERE mailbox_id = $m;", cancellationToken, ("$m", mailboxId))).FirstOrDefault();
-
-    public Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken cancellationToken) =>
-        QueryUsers("SELECT mailbox_id, address, display_name, password_hash, culture FROM users ORDER BY address;", cancellationToken);
-
-    private async Task<IReadOnlyList<UserRecord>> QueryUsers(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    public async Task<UserRecord?> FindUserAsync(string address, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
-        await using var cmd = connection.Command(sql, null, parameters);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var users = new List<UserRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            users.Add(new UserRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3))
-            {
-                Culture = reader.IsDBNull(4) ? DefaultFolders.DefaultCulture : reader.GetString(4),
-            });
-        }
+        return await Users.FindAsync(connection.Connection, address, cancellationToken);
+    }
 
-        return users;
+    public async Task<UserRecord?> FindUserByMailboxAsync(string mailboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        return await Users.FindByMailboxAsync(connection.Connection, mailboxId, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await pool.RentAsync(cancellationToken);
+        return await Users.ListAsync(connection.Connection, cancellationToken);
     }
 
     public Task<UserRecord> AddUserAsync(string address, string displayName, string passwordHash, CancellationToken cancellationToken) =>
@@ -548,24 +544,7 @@ public sealed partial class SqliteMailStore : IMailStore
         var user = new UserRecord("mbx-" + Guid.NewGuid().ToString("N"), address, displayName, passwordHash) { Culture = culture };
         await WriteAsync(async (connection, tx) =>
         {
-            // One address names one recipient: a user may not take a room list's address.
-            await using var list = connection.Command("SELECT 1 FROM room_lists WHERE address = $a;", tx, ("$a", address));
-            if (await list.ExecuteScalarAsync(cancellationToken) is not null)
-            {
-                throw new DuplicateException($"{address} is a room list's address.");
-            }
-
-            try
-            {
-                await using var cmd = connection.Command("INSERT INTO users (mailbox_id, address, display_name, password_hash, culture) VALUES ($m, $a, $d, $h, $c);", tx,
-                    ("$m", user.MailboxId), ("$a", address), ("$d", displayName), ("$h", passwordHash), ("$c", culture));
-                await cmd.ExecuteNonQueryAsync(cancellationToken);
-            }
-            catch (SqliteException e) when (e.SqliteErrorCode == 19)
-            {
-                throw new DuplicateException($"A user with the address {address} already exists.");
-            }
-
+            await Users.InsertAsync(connection.Connection, tx, user, cancellationToken);
             await AddDefaultFoldersAsync(connection, tx, user.MailboxId, culture, new Dictionary<string, string>(StringComparer.Ordinal), cancellationToken);
         }, cancellationToken);
         return user;
@@ -638,51 +617,23 @@ public sealed partial class SqliteMailStore : IMailStore
             return false;
         }
 
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command("UPDATE users SET culture = $c WHERE mailbox_id = $m;", tx, ("$c", culture), ("$m", user.MailboxId));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-
-        // The default folders take the culture's names, as Exchange's Set-MailboxRegionalConfiguration -LocalizeDefaultFolderName
-        // does: folder updates, so synchronizing clients see the new names.
-        var changes = new ChangeSet();
-        foreach (var definition in DefaultFolders.All.Where(d => d.Localized is not null))
-        {
-            if (await GetDistinguishedFolderAsync(user.MailboxId, definition.Key, cancellationToken) is { } folder && folder.DisplayName != definition.DisplayName(culture))
-            {
-                folder.DisplayName = definition.DisplayName(culture);
-                changes.FolderUpdates.Add(folder);
-            }
-        }
-
-        await ApplyAsync(changes, cancellationToken);
+        await WriteAsync((connection, tx) => Users.SetCultureAsync(connection.Connection, tx, user.MailboxId, culture, cancellationToken), cancellationToken);
+        await UserSql.RenameDefaultFoldersAsync(this, user.MailboxId, culture, cancellationToken);
         return true;
     }
 
     public async Task<bool> SetPasswordHashAsync(string address, string passwordHash, CancellationToken cancellationToken)
     {
-        var changed = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command("UPDATE users SET password_hash = $h WHERE address = $a;", tx, ("$h", passwordHash), ("$a", address));
-            changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-        return changed > 0;
+        var changed = false;
+        await WriteAsync(async (connection, tx) => changed = await Users.SetPasswordHashAsync(connection.Connection, tx, address, passwordHash, cancellationToken), cancellationToken);
+        return changed;
     }
 
     public async Task<bool> RemoveUserAsync(string address, CancellationToken cancellationToken)
     {
-        var changed = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            // The rights others hold over this mailbox go with it (its own go by the foreign key).
-            await using var grants = connection.Command("DELETE FROM grants WHERE principal_mailbox_id IN (SELECT mailbox_id FROM users WHERE address = $a);", tx, ("$a", address));
-            await grants.ExecuteNonQueryAsync(cancellationToken);
-            await using var cmd = connection.Command("DELETE FROM users WHERE address = $a;", tx, ("$a", address));
-            changed = await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-        return changed > 0;
+        var changed = false;
+        await WriteAsync(async (connection, tx) => changed = await Users.RemoveAsync(connection.Connection, tx, address, cancellationToken), cancellationToken);
+        return changed;
     }
 
     // Distribution lists (the server's directory beside its users)
@@ -690,25 +641,7 @@ public sealed partial class SqliteMailStore : IMailStore
     public async Task<IReadOnlyList<DistributionListRecord>> ListDistributionListsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
-        await using var cmd = connection.Command(
-            "SELECT l.address, l.display_name, m.member FROM distribution_lists l LEFT JOIN distribution_list_members m ON m.list_address = l.address ORDER BY l.address, m.rowid;", null);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var lists = new List<DistributionListRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var address = reader.GetString(0);
-            if (lists.Count == 0 || !lists[^1].Address.Equals(address, StringComparison.OrdinalIgnoreCase))
-            {
-                lists.Add(new DistributionListRecord(address, reader.GetString(1), new List<string>()));
-            }
-
-            if (!reader.IsDBNull(2))
-            {
-                ((List<string>)lists[^1].Members).Add(reader.GetString(2));
-            }
-        }
-
-        return lists;
+        return await DistributionLists.ListAsync(connection.Connection, cancellationToken);
     }
 
     public async Task<DistributionListRecord?> FindDistributionListAsync(string address, CancellationToken cancellationToken) =>
@@ -716,39 +649,18 @@ public sealed partial class SqliteMailStore : IMailStore
 
     public async Task<bool> AddDistributionListMemberAsync(string listAddress, string? displayName, string member, CancellationToken cancellationToken)
     {
-        var added = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using (var list = connection.Command(
-                "INSERT INTO distribution_lists (address, display_name) VALUES ($a, $d) ON CONFLICT(address) DO UPDATE SET display_name = COALESCE($n, display_name);", tx,
-                ("$a", listAddress), ("$d", displayName ?? listAddress), ("$n", displayName)))
-            {
-                await list.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using var cmd = connection.Command("INSERT OR IGNORE INTO distribution_list_members (list_address, member) VALUES ((SELECT address FROM distribution_lists WHERE address = $a), $m);", tx,
-                ("$a", listAddress), ("$m", member));
-            added = await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-        return added > 0;
+        var added = false;
+        await WriteAsync(async (connection, tx) => added = await DistributionLists.AddMemberAsync(connection.Connection, tx, listAddress, displayName, member, cancellationToken),
+            cancellationToken);
+        return added;
     }
 
     public async Task<bool> RemoveDistributionListMemberAsync(string listAddress, string member, CancellationToken cancellationToken)
     {
-        var removed = 0;
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using (var cmd = connection.Command("DELETE FROM distribution_list_members WHERE list_address = $a AND member = $m;", tx, ("$a", listAddress), ("$m", member)))
-            {
-                removed = await cmd.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            // A list without members is no list: it goes with its last member.
-            await using var empty = connection.Command(
-                "DELETE FROM distribution_lists WHERE address = $a AND NOT EXISTS (SELECT 1 FROM distribution_list_members WHERE list_address = distribution_lists.address);", tx, ("$a", listAddress));
-            await empty.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-        return removed > 0;
+        var removed = false;
+        await WriteAsync(async (connection, tx) => removed = await DistributionLists.RemoveMemberAsync(connection.Connection, tx, listAddress, member, cancellationToken),
+            cancellationToken);
+        return removed;
     }
 
     // Mailbox settings
@@ -756,19 +668,13 @@ public sealed partial class SqliteMailStore : IMailStore
     public async Task<WorkingHours?> GetWorkingHoursAsync(string mailboxId, CancellationToken cancellationToken)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
-        await using var cmd = connection.Command("SELECT working_hours FROM mailbox_settings WHERE mailbox_id = $m;", null, ("$m", mailboxId));
-        return await cmd.ExecuteScalarAsync(cancellationToken) is string json ? JsonSerializer.Deserialize<WorkingHours>(json, Json) : null;
+        return await Users.WorkingHoursAsync(connection.Connection, mailboxId, cancellationToken) is { } json ? JsonSerializer.Deserialize<WorkingHours>(json, Json) : null;
     }
 
     public async Task SetWorkingHoursAsync(string mailboxId, WorkingHours? workingHours, CancellationToken cancellationToken)
     {
         var json = workingHours is null ? null : JsonSerializer.Serialize(workingHours, Json);
-        await WriteAsync(async (connection, tx) =>
-        {
-            await using var cmd = connection.Command("INSERT INTO mailbox_settings (mailbox_id, working_hours) VALUES ($m, $w) ON CONFLICT(mailbox_id) DO UPDATE SET working_hours = excluded.working_hours;",
-                tx, ("$m", mailboxId), ("$w", json));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        await WriteAsync((connection, tx) => Users.SetWorkingHoursAsync(connection.Connection, tx, mailboxId, json, cancellationToken), cancellationToken);
     }
 
     // Folders
@@ -1413,77 +1319,27 @@ public sealed partial class SqliteMailStore : IMailStore
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// The attachment rows of a change set, before its deletions: the items copied or moved (their sources' rows copied,
-    /// or re-pointed for a move), then the set's own attachment writes in order.
-    /// </summary>
-    private static async Task WriteAttachmentsAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, HashSet<string> deleted, CancellationToken cancellationToken)
-    {
-        var repointed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in changes.Inserts)
-        {
-            if (item.Attachments is null || changes.Sources.GetValueOrDefault(item.Id) is not { } source)
-            {
-                continue;
-            }
+    private static readonly AttachmentSql Attachments = new(SqliteDialect.Instance);
 
-            // A move keeps the rows (the first copy of a deleted source takes them); a copy duplicates them, so that each
-            // item owns its rows and deleting one never touches the other's (sharing would need a reference count).
-            var move = deleted.Contains(source) && repointed.Add(source);
-            await using var cmd = connection.Command(move
-                ? "UPDATE attachments SET item_id = $to, mailbox_id = $m WHERE item_id = $from;"
-                : "INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content) SELECT $to, id, $m, parent_id, header, content FROM attachments WHERE item_id = $from;",
-                tx, ("$to", item.Id), ("$m", item.MailboxId), ("$from", source));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        foreach (var write in changes.Attachments)
-        {
-            switch (write)
-            {
-                case AttachmentAdd add:
-                    await AddAttachmentAsync(connection, tx, add, cancellationToken);
-                    break;
-                case AttachmentCopy copy:
-                {
-                    await using var cmd = connection.Command("""
-                        DELETE FROM attachments WHERE item_id = $to;
-                        INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content) SELECT $to, id, $m, parent_id, header, content FROM attachments WHERE item_id = $from;
-                        """, tx, ("$to", copy.To.Id), ("$m", copy.To.MailboxId), ("$from", copy.FromItemId));
-                    await cmd.ExecuteNonQueryAsync(cancellationToken);
-                    break;
-                }
-
-                case AttachmentRemove remove:
-                {
-                    await using var cmd = connection.Command("""
-                        WITH RECURSIVE tree(id) AS (SELECT $a UNION SELECT a.id FROM attachments a JOIN tree t ON a.item_id = $i AND a.parent_id = t.id)
-                        DELETE FROM attachments WHERE item_id = $i AND id IN (SELECT id FROM tree);
-                        """, tx, ("$i", remove.ItemId), ("$a", remove.AttachmentId));
-                    await cmd.ExecuteNonQueryAsync(cancellationToken);
-                    break;
-                }
-
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(changes), write, "Unknown attachment write.");
-            }
-        }
-    }
+    /// <summary>The attachment rows of a change set, before its deletions (<see cref="AttachmentSql.WriteAsync"/>).</summary>
+    private static Task WriteAttachmentsAsync(PooledConnection connection, SqliteTransaction tx, ChangeSet changes, HashSet<string> deleted, CancellationToken cancellationToken) =>
+        Attachments.WriteAsync(connection.Connection, tx, changes, deleted,
+            static (c, t, add, ct) => AddAttachmentAsync((KeptSqliteConnection)c, (SqliteTransaction)t, add, ct), cancellationToken);
 
     /// <summary>
     /// One new attachment: an attached item in the store's item format, or the bytes copied from their stream into a
     /// blob of their length, in place (the row is made with a zeroblob, then written a chunk at a time).
     /// </summary>
-    private static async Task AddAttachmentAsync(PooledConnection connection, SqliteTransaction tx, AttachmentAdd add, CancellationToken cancellationToken)
+    private static async Task AddAttachmentAsync(KeptSqliteConnection connection, SqliteTransaction tx, AttachmentAdd add, CancellationToken cancellationToken)
     {
         var (header, content) = add.Attachment;
         byte[]? itemBytes = content.Item is { } attached ? Encoding.UTF8.GetBytes(SerializeItem(attached)) : null;
         long rowid;
-        await using (var cmd = connection.Command("""
+        await using (var cmd = SqliteDialect.Instance.Command(connection, tx, """
             INSERT INTO attachments (item_id, id, mailbox_id, parent_id, header, content)
-            VALUES ($i, $a, $m, $p, $h, IFNULL($c, zeroblob($n))) RETURNING rowid;
-            """, tx, ("$i", add.Item.Id), ("$a", header.Id), ("$m", add.Item.MailboxId), ("$p", header.ParentId),
-            ("$h", Encoding.UTF8.GetString(ItemFormat.SerializeAttachment(header))), ("$c", itemBytes), ("$n", content.Length)))
+            VALUES (@i, @a, @m, @p, @h, IFNULL(@c, zeroblob(@n))) RETURNING rowid;
+            """, ("i", add.Item.Id), ("a", header.Id), ("m", add.Item.MailboxId), ("p", header.ParentId),
+            ("h", Encoding.UTF8.GetString(ItemFormat.SerializeAttachment(header))), ("c", itemBytes), ("n", content.Length)))
         {
             rowid = (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
         }
@@ -1494,7 +1350,7 @@ public sealed partial class SqliteMailStore : IMailStore
         }
 
         await using var source = content.Open!();
-        using var blob = new SqliteBlob(connection.Connection, "attachments", "content", rowid);
+        using var blob = new SqliteBlob(connection, "attachments", "content", rowid);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {

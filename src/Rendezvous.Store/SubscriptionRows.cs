@@ -5,7 +5,7 @@ namespace Rendezvous.Store;
 
 /// <summary>
 /// What both stores keep alike of subscriptions: the columns, the statements (portable SQL with <c>@name</c>
-/// parameters, which SQLite and Npgsql both take), and reading a row. Times are UTC ticks.
+/// parameters, which SQLite and Npgsql both take, named bare in the parameter lists), and reading a row. Times are UTC ticks.
 /// </summary>
 internal static class SubscriptionRows
 {
@@ -32,30 +32,30 @@ internal static class SubscriptionRows
 
     public static (string Name, object? Value)[] InsertParameters(SubscriptionRecord s) =>
     [
-        ("@id", s.Id), ("@m", s.MailboxId), ("@k", s.Kind), ("@p", s.Position), ("@s", s.Settings), ("@e", Ticks(s.Expires)), ("@h", s.Holder), ("@hu", Ticks(s.HeldUntil)),
+        ("id", s.Id), ("m", s.MailboxId), ("k", s.Kind), ("p", s.Position), ("s", s.Settings), ("e", Ticks(s.Expires)), ("h", s.Holder), ("hu", Ticks(s.HeldUntil)),
     ];
 
     /// <summary>The UPDATE of <paramref name="change"/>, built from what it sets (so no parameter is an untyped NULL).</summary>
     public static (string Sql, (string Name, object? Value)[] Parameters) Update(string id, SubscriptionChange change)
     {
         var sql = new StringBuilder("UPDATE subscriptions SET id = id");
-        var parameters = new List<(string, object?)> { ("@id", id) };
+        var parameters = new List<(string, object?)> { ("id", id) };
         if (change.Position is { } position)
         {
             sql.Append(", position = CASE WHEN position < @p THEN @p ELSE position END");
-            parameters.Add(("@p", position));
+            parameters.Add(("p", position));
         }
 
         if (change.Expires is { } expires)
         {
             sql.Append(", expires = @e");
-            parameters.Add(("@e", expires.Ticks));
+            parameters.Add(("e", expires.Ticks));
         }
 
         if (change.Take is { } take)
         {
             sql.Append(", holder = @h, held_until = NULL");
-            parameters.Add(("@h", take));
+            parameters.Add(("h", take));
         }
         else if (change.Release)
         {
@@ -66,7 +66,7 @@ internal static class SubscriptionRows
         if (change.IfHeldBy is { } holder)
         {
             sql.Append(" AND holder = @if");
-            parameters.Add(("@if", holder));
+            parameters.Add(("if", holder));
         }
 
         sql.Append(';');
