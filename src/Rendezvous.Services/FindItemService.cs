@@ -136,16 +136,18 @@ public static class FindItemService
             throw Paging.FindCountExceeded(findLimit);
         }
 
-        List<Item> all = [.. ordered.Take(Math.Min(v.Max ?? findLimit, findLimit)).Select(static e => e.Materialise())];
-        return new Page<Item>(all, total, all.Count == total, all.Count, null);
+        CalendarEntry[] all = [.. ordered.Take(Math.Min(v.Max ?? findLimit, findLimit)).Select(static e => e.ToEntry())];
+        return new Page<Item>(new CalendarEntries(all), total, all.Length == total, all.Length, null);
     }
 
     /// <summary>
     /// One entry of a calendar view: a single item, or occurrence <see cref="Occurrence"/> of the master <see cref="Item"/>.
-    /// A view's items are only written out, so an occurrence shares its master's values (no list copied).
+    /// A view's items are only written out: a plain occurrence is written from its master (no item made for it), an
+    /// exception is materialised sharing its master's values (no list copied) with its own overlaid.
     /// </summary>
     private readonly record struct ViewEntry(DateTime Start, Item Item, Occurrence Occurrence)
     {
-        public Item Materialise() => Occurrence.Index == 0 ? Item : SeriesItems.MaterialiseReadOnly(Item, Occurrence);
+        public CalendarEntry ToEntry() =>
+            Occurrence.IsException ? new CalendarEntry(SeriesItems.MaterialiseReadOnly(Item, Occurrence), default) : new CalendarEntry(Item, Occurrence);
     }
 }
