@@ -59,6 +59,9 @@ public sealed record FolderAccess(Folder Folder, FolderRights Rights, string Cal
     /// <summary>Whether <paramref name="item"/> is shown to the caller at all: a private item only to those who may view private items.</summary>
     public bool CanSee(Item item) => IsOwner || ViewPrivateItems || !IsPrivate(item);
 
+    /// <summary>What <see cref="CanSee"/> reads of an item: a reader of partial items (<see cref="ItemProjection"/>) decodes it.</summary>
+    public static readonly PropertyDefinition[] CanSeeReads = [ItemProperties.ItemType_Sensitivity];
+
     public static bool IsPrivate(Item item) => string.Equals(item.Sensitivity, Protocol.SchemaValues.SensitivityChoicesType.Private, StringComparison.Ordinal);
 
     private bool Covers(ItemScope scope, Item? item) => scope switch

@@ -1,3 +1,4 @@
+using Rendezvous.Calendar;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
 using Rendezvous.Mime;
@@ -16,11 +17,56 @@ public static class ItemWriter
             context.Plan = plan = WritePlan.For(shape, item.Kind, context, forFind);
         }
 
+        WriteSteps(w, item, null, plan, shape, context);
+    }
+
+    /// <summary>
+    /// Writes occurrence <paramref name="occurrence"/> of <paramref name="master"/> as <see cref="Write"/> writes
+    /// <see cref="SeriesItems.MaterialiseReadOnly"/>'s item, byte for byte, without making that item: the occurrence's
+    /// own elements (id, times, type, the series' own fields it lacks) from a scratch item holding only those, every
+    /// other element from the master. A shape asking for an element that reads more of the occurrence than that
+    /// (<see cref="WritePlan.WritesOccurrencesFromMaster"/>) has the item made and written as before.
+    /// </summary>
+    public static void WriteOccurrence(EwsWriter w, Item master, Occurrence occurrence, ItemShape shape, WriteContext context, bool forFind = false)
+    {
+        var plan = context.Plan;
+        if (plan is null || !ReferenceEquals(plan.Shape, shape) || plan.Kind != master.Kind || plan.ForFind != forFind)
+        {
+            context.Plan = plan = WritePlan.For(shape, master.Kind, context, forFind);
+        }
+
+        if (occurrence.IsException || !plan.WritesOccurrencesFromMaster)
+        {
+            Write(w, SeriesItems.MaterialiseReadOnly(master, occurrence), shape, context, forFind);
+            return;
+        }
+
+        // Only written from, one occurrence at a time: the response's one scratch item is refilled for each.
+        var own = context.OccurrenceScratch ??= new Item(8) { Kind = master.Kind };
+        own.Kind = master.Kind;
+        own.Id = EwsIds.OccurrenceId(master.Id, master.MailboxId, occurrence.Index);
+        own.ChangeNumber = master.ChangeNumber;
+        own.Start = occurrence.StartUtc;
+        own.End = occurrence.EndUtc;
+        own.OriginalStart = occurrence.OriginalStartUtc;
+        own.Properties.Set(ItemProperties.CalendarItemType_CalendarItemType, SchemaValues.CalendarItemTypeType.Occurrence);
+        WriteSteps(w, master, own, plan, shape, context);
+    }
+
+    private static void WriteSteps(EwsWriter w, Item item, Item? own, WritePlan plan, ItemShape shape, WriteContext context)
+    {
         w.StartT(ItemSchema.ElementName(item.Kind));
         foreach (var step in plan.Steps)
         {
             switch (step.Kind)
             {
+                case WriteStep.Property when own is not null && WritePlan.OccurrenceOwn.Contains(step.Def!):
+                    if (step.Def!.Has(own, context))
+                    {
+                        step.Def.Write(w, own, context);
+                    }
+
+                    break;
                 case WriteStep.Property when step.Def!.Has(item, context):
                     step.Def.Write(w, item, context);
                     break;
@@ -148,6 +194,34 @@ internal sealed class WritePlan
 
     public List<ExtendedPropertyPath>? Extended { get; private set; }
 
+    /// <summary>
+    /// Whether an occurrence can be written from its master (<see cref="ItemWriter.WriteOccurrence"/>): every step is
+    /// one of the occurrence's own elements or reads only what the occurrence shares with its master.
+    /// </summary>
+    public bool WritesOccurrencesFromMaster { get; private set; }
+
+    /// <summary>
+    /// The elements of a calendar item whose value on an occurrence is the occurrence's own: its id, times and type,
+    /// and the series' own fields, which an occurrence lacks (SeriesItems' SeriesOwn): written from the occurrence's
+    /// scratch item. They read nothing else of an item (<c>OccurrenceWritingTests</c> holds every element to it).
+    /// </summary>
+    internal static readonly HashSet<PropertyDef> OccurrenceOwn =
+    [
+        ItemSchema.ItemId, ItemSchema.Start, ItemSchema.End, ItemSchema.OriginalStart, ItemSchema.RecurrenceId, ItemSchema.IsRecurring,
+        ItemSchema.CalendarItemType, ItemSchema.Duration, ItemSchema.CalendarRecurrence, ItemSchema.FirstOccurrence, ItemSchema.LastOccurrence,
+        ItemSchema.ModifiedOccurrences, ItemSchema.DeletedOccurrences,
+    ];
+
+    /// <summary>
+    /// Elements that read an occurrence's own values together with others (the reminder's due time from the start, the
+    /// legacy zone from the start's year, the response objects from the whole item, a conversation's id made from the
+    /// item's id, the MIME form): a shape with one of them has each occurrence made as an item.
+    /// </summary>
+    internal static readonly HashSet<PropertyDef> OccurrenceMixed =
+    [
+        ItemSchema.ReminderDueBy, ItemSchema.MeetingTimeZoneDef, ItemSchema.ResponseObjects, ItemSchema.ConversationId, ItemSchema.MimeContent,
+    ];
+
     public static WritePlan For(ItemShape shape, ItemKind kind, WriteContext context, bool forFind)
     {
         var plan = new WritePlan(shape, kind, forFind);
@@ -217,6 +291,8 @@ internal sealed class WritePlan
             plan.Steps.Add((def == ItemSchema.Body ? WriteStep.Body : WriteStep.Property, def, null));
         }
 
+        plan.WritesOccurrencesFromMaster = kind == ItemKind.CalendarItem
+            && plan.Steps.TrueForAll(static s => s.Kind is WriteStep.Property or WriteStep.Body && !OccurrenceMixed.Contains(s.Def!));
         return plan;
     }
 }

@@ -30,4 +30,7 @@ public sealed class WriteContext
 
     /// <summary>The last shape's plan: a response writes its items with one shape, so it is worked out once.</summary>
     internal WritePlan? Plan { get; set; }
+
+    /// <summary>The item an occurrence's own values are written from (<see cref="ItemWriter.WriteOccurrence"/>), reused.</summary>
+    internal Item? OccurrenceScratch { get; set; }
 }

@@ -9,6 +9,10 @@ public static class FindItemService
 {
     private static readonly TimeSpan MaxCalendarViewRange = TimeSpan.FromDays(2 * 365 + 1);
 
+    /// <summary>What a CalendarView reads of its single items besides what is written: their times (the order) and <see cref="FolderAccess.CanSee"/>'s.</summary>
+    public static readonly PropertyDefinition[] CalendarViewReads =
+        [ItemProperties.CalendarItemType_Start, ItemProperties.CalendarItemType_End, .. FolderAccess.CanSeeReads];
+
     /// <summary>The page of one parent folder.</summary>
     public static async Task<Page<Item>> FindAsync(Session session, FindItemRequest request, FolderRef parent)
     {
@@ -65,7 +69,7 @@ public static class FindItemService
                 throw new DomainException(ErrorCode.CalendarViewRangeTooBig, "The CalendarView range is larger than two years.");
             }
 
-            return await CalendarViewAsync(session, access, v, findLimit);
+            return await CalendarViewAsync(session, access, v, findLimit, request.Reads);
         }
 
         if (folder.TotalCount > session.Limits.LargeFolderItems)
@@ -96,13 +100,13 @@ public static class FindItemService
     /// returns single calendar items, occurrences and exceptions, but not recurring master items"). MaxEntriesReturned
     /// truncates with TotalItemsInView counting all and IncludesLastItemInRange false.
     /// </summary>
-    private static async Task<Page<Item>> CalendarViewAsync(Session session, FolderAccess access, CalendarWindow v, int findLimit)
+    private static async Task<Page<Item>> CalendarViewAsync(Session session, FolderAccess access, CalendarWindow v, int findLimit, ItemProjection? reads)
     {
         var folder = access.Folder;
         // An item that ends exactly at StartDate is in the view: only those that end before it are left out
         // (calendarview.md; exchangelib's test_view: "Exchange ... returns item1 even though there is no overlap").
         var from = v.Start.AddTicks(-1);
-        var singles = await session.Store.GetItemsInWindowAsync(folder.Id, from, v.End, session.Cancellation);
+        var singles = await session.Store.GetItemsInWindowAsync(folder.Id, from, v.End, reads, session.Cancellation);
         var series = await session.SeriesCache.InWindowAsync(session, folder, from, v.End);
         var entries = new List<ViewEntry>(singles.Count);
         foreach (var item in singles)
@@ -136,16 +140,18 @@ public static class FindItemService
             throw Paging.FindCountExceeded(findLimit);
         }
 
-        List<Item> all = [.. ordered.Take(Math.Min(v.Max ?? findLimit, findLimit)).Select(static e => e.Materialise())];
-        return new Page<Item>(all, total, all.Count == total, all.Count, null);
+        CalendarEntry[] all = [.. ordered.Take(Math.Min(v.Max ?? findLimit, findLimit)).Select(static e => e.ToEntry())];
+        return new Page<Item>(new CalendarEntries(all), total, all.Length == total, all.Length, null);
     }
 
     /// <summary>
     /// One entry of a calendar view: a single item, or occurrence <see cref="Occurrence"/> of the master <see cref="Item"/>.
-    /// A view's items are only written out, so an occurrence shares its master's values (no list copied).
+    /// A view's items are only written out: a plain occurrence is written from its master (no item made for it), an
+    /// exception is materialised sharing its master's values (no list copied) with its own overlaid.
     /// </summary>
     private readonly record struct ViewEntry(DateTime Start, Item Item, Occurrence Occurrence)
     {
-        public Item Materialise() => Occurrence.Index == 0 ? Item : SeriesItems.MaterialiseReadOnly(Item, Occurrence);
+        public CalendarEntry ToEntry() =>
+            Occurrence.IsException ? new CalendarEntry(SeriesItems.MaterialiseReadOnly(Item, Occurrence), default) : new CalendarEntry(Item, Occurrence);
     }
 }

@@ -148,4 +148,8 @@ public interface IPropertyRemoval
 public sealed record CalendarWindow(DateTime Start, DateTime End, int? Max);
 
 /// <summary>What a FindItem asks of each of its parent folders.</summary>
-public sealed record FindItemRequest(string Traversal, Restriction? Restriction, SortOrder? Sort, Paging Paging, CalendarWindow? Window);
+public sealed record FindItemRequest(string Traversal, Restriction? Restriction, SortOrder? Sort, Paging Paging, CalendarWindow? Window)
+{
+    /// <summary>What a CalendarView's writer and service read of its single items (null: the whole items).</summary>
+    public ItemProjection? Reads { get; init; }
+}

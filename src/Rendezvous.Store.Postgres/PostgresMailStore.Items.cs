@@ -118,7 +118,7 @@ public sealed partial class PostgresMailStore
         (await QueryItems(ItemColumns + " WHERE id = @id;", cancellationToken, ("id", itemId))).FirstOrDefault();
 
     public Task<IReadOnlyList<Item>> GetItemsAsync(string folderId, CancellationToken cancellationToken) =>
-        QueryItems(ItemColumns + " WHERE folder_id = @f;", cancellationToken, false, true, ("f", folderId));
+        QueryItems(ItemColumns + " WHERE folder_id = @f;", cancellationToken, null, true, ("f", folderId));
 
     // start_ticks > @s - longest is implied by end_ticks > @s; said outright, it bounds the index range from below.
     // Masters left out: the series query answers for them.
@@ -126,10 +126,13 @@ public sealed partial class PostgresMailStore
         + " WHERE folder_id = @f AND start_ticks < @e AND start_ticks > @s - (SELECT longest_ticks FROM folders WHERE id = @f) AND end_ticks > @s AND series_start_ticks IS NULL ORDER BY start_ticks;";
 
     public Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
-        QueryItems(WindowQuery, cancellationToken, false, true, ("f", folderId), ("s", start.Ticks), ("e", end.Ticks));
+        QueryItems(WindowQuery, cancellationToken, null, true, ("f", folderId), ("s", start.Ticks), ("e", end.Ticks));
+
+    public Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, ItemProjection? only, CancellationToken cancellationToken) =>
+        QueryItems(WindowQuery, cancellationToken, only, true, ("f", folderId), ("s", start.Ticks), ("e", end.Ticks));
 
     public Task<IReadOnlyList<Item>> GetFreeBusyInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
-        QueryItems(WindowQuery, cancellationToken, true, true, ("f", folderId), ("s", start.Ticks), ("e", end.Ticks));
+        QueryItems(WindowQuery, cancellationToken, ItemFormat.FreeBusy, true, ("f", folderId), ("s", start.Ticks), ("e", end.Ticks));
 
     private const string SeriesWindowCondition = " WHERE folder_id = @f AND series_start_ticks IS NOT NULL AND series_start_ticks < @e AND (series_end_ticks IS NULL OR series_end_ticks > @s);";
 
@@ -186,9 +189,9 @@ public sealed partial class PostgresMailStore
     /// An item from columns id, mailbox_id, folder_id, change_number, data, and created_seq at <paramref name="entered"/>.
     /// <paramref name="sameFolderAs"/>, for a query of one folder, is the row read before, whose mailbox and folder ids are shared.
     /// </summary>
-    private static Item ReadItem(NpgsqlDataReader reader, bool freeBusyOnly = false, int entered = 5, Item? sameFolderAs = null)
+    private static Item ReadItem(NpgsqlDataReader reader, ItemProjection? only = null, int entered = 5, Item? sameFolderAs = null)
     {
-        var item = ItemFormat.Deserialize(reader.GetFieldValue<byte[]>(4), freeBusyOnly);
+        var item = ItemFormat.Deserialize(reader.GetFieldValue<byte[]>(4), only);
         item.Id = reader.GetString(0);
         item.MailboxId = sameFolderAs?.MailboxId ?? reader.GetString(1);
         item.FolderId = sameFolderAs?.FolderId ?? reader.GetString(2);
@@ -198,9 +201,9 @@ public sealed partial class PostgresMailStore
     }
 
     private Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters) =>
-        QueryItems(sql, cancellationToken, false, false, parameters);
+        QueryItems(sql, cancellationToken, null, false, parameters);
 
-    private async Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, bool freeBusyOnly, bool oneFolder, params (string, object?)[] parameters)
+    private async Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, ItemProjection? only, bool oneFolder, params (string, object?)[] parameters)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var cmd = connection.Command(sql, null, parameters);
@@ -209,7 +212,7 @@ public sealed partial class PostgresMailStore
         Item? previous = null;
         while (await reader.ReadAsync(cancellationToken))
         {
-            previous = ReadItem(reader, freeBusyOnly, sameFolderAs: oneFolder ? previous : null);
+            previous = ReadItem(reader, only, sameFolderAs: oneFolder ? previous : null);
             items.Add(previous);
         }
 

@@ -387,7 +387,14 @@ public partial interface IMailStore : IAsyncDisposable
     Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
 
     /// <summary>
-    /// <see cref="GetItemsInWindowAsync"/> for free/busy: each item holds only Id, Kind, Start, End, IsCancelled,
+    /// <see cref="GetItemsInWindowAsync(string, DateTime, DateTime, CancellationToken)"/> with the items of
+    /// <paramref name="only"/>'s kind holding only its properties (null: whole): a calendar view's read, decoding
+    /// what its shape writes. They are partial views, never to be written back.
+    /// </summary>
+    Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, ItemProjection? only, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="GetItemsInWindowAsync(string, DateTime, DateTime, CancellationToken)"/> for free/busy: each item holds only Id, Kind, Start, End, IsCancelled,
     /// IsMeeting, LegacyFreeBusyStatus, Subject, Location, Sensitivity and ReminderIsSet (reading whole items was most of
     /// a GetUserAvailability, issue 6). They are partial views, never to be written back.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Rendezvous.Domain;
@@ -141,6 +142,36 @@ internal static class ItemFormat
     // Most stored items hold fewer properties than this: the bag is sized once instead of growing 3, 7, 17, 37.
     private const int TypicalPropertyCount = 24;
 
+    /// <summary>Free/busy's read (<see cref="FreeBusyProperties"/>), of every kind.</summary>
+    public static readonly ItemProjection FreeBusy = new(ItemKind.CalendarItem, FreeBusyProperties);
+
+    // The decoding tables of the projections asked for, by key: few (one per view shape clients use); bounded, so that
+    // odd shapes cannot grow it.
+    private static readonly ConcurrentDictionary<string, Dictionary<string, (PropertyDefinition Definition, Codec Codec)>.AlternateLookup<ReadOnlySpan<byte>>> Tables = new(StringComparer.Ordinal);
+
+    private static Dictionary<string, (PropertyDefinition Definition, Codec Codec)>.AlternateLookup<ReadOnlySpan<byte>> TableOf(ItemProjection only)
+    {
+        if (ReferenceEquals(only, FreeBusy))
+        {
+            return FreeBusyByKeyBytes;
+        }
+
+        if (Tables.TryGetValue(only.Key, out var table))
+        {
+            return table;
+        }
+
+        table = ByKey.Where(e => only.Definitions.Contains(e.Value.Definition))
+            .ToDictionary(e => e.Key, e => e.Value, AsciiKeyComparer.Instance)
+            .GetAlternateLookup<ReadOnlySpan<byte>>();
+        if (Tables.Count < 64)
+        {
+            Tables[only.Key] = table;
+        }
+
+        return table;
+    }
+
     /// <summary>
     /// The JSON paths (for SQLite's json_remove) of what a read-flag-only update may change besides the read flag: the
     /// stamps every UpdateItem writes. Content equal without them means the change is a ReadFlagChange.
@@ -207,17 +238,26 @@ internal static class ItemFormat
     }
 
     /// <summary>An item from its stored UTF-8 (either format), whole or (<paramref name="freeBusyOnly"/>) with the free/busy properties only.</summary>
-    public static Item Deserialize(ReadOnlySpan<byte> utf8, bool freeBusyOnly = false)
+    public static Item Deserialize(ReadOnlySpan<byte> utf8, bool freeBusyOnly = false) => Deserialize(utf8, freeBusyOnly ? FreeBusy : null);
+
+    /// <summary>
+    /// An item from its stored UTF-8, whole or, when it is of <paramref name="only"/>'s kind, with only its properties
+    /// (the kind is stored before the properties; the legacy format is read whole).
+    /// </summary>
+    public static Item Deserialize(ReadOnlySpan<byte> utf8, ItemProjection? only)
     {
         var reader = new Utf8JsonReader(utf8);
         Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject);
-        var item = new Item(freeBusyOnly ? FreeBusyProperties.Count : TypicalPropertyCount);
+        var item = new Item(only?.Definitions.Count ?? TypicalPropertyCount);
         Expect(reader.Read() && reader.TokenType == JsonTokenType.PropertyName);
         if (!reader.ValueTextEquals("format"u8))
         {
-            ReadLegacy(ref reader, item, freeBusyOnly);
+            ReadLegacy(ref reader, item, ReferenceEquals(only, FreeBusy));
             return item;
         }
+
+        var partial = false;
+        var table = ByKeyBytes;
 
         Expect(reader.Read() && reader.GetInt32() == Version);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -228,11 +268,16 @@ internal static class ItemFormat
                 item.Kind = !reader.ValueIsEscaped && !reader.HasValueSequence && KindsByBytes.TryGetValue(reader.ValueSpan, out var kind)
                     ? kind
                     : Enum.Parse<ItemKind>(reader.GetString()!);
+                if (only is not null && (ReferenceEquals(only, FreeBusy) || item.Kind == only.Kind))
+                {
+                    partial = true;
+                    table = TableOf(only);
+                }
             }
             else if (reader.ValueTextEquals("changes"u8))
             {
                 reader.Read();
-                if (freeBusyOnly)
+                if (partial)
                 {
                     reader.Skip();
                     continue;
@@ -242,7 +287,7 @@ internal static class ItemFormat
             }
             else if (reader.ValueTextEquals("props"u8))
             {
-                ReadProps(ref reader, item, freeBusyOnly ? FreeBusyByKeyBytes : ByKeyBytes);
+                ReadProps(ref reader, item, table);
             }
             else
             {

@@ -786,7 +786,7 @@ public sealed partial class SqliteMailStore : IMailStore
         (await QueryItems(ItemColumns + " WHERE id = $id;", cancellationToken, ("$id", itemId))).FirstOrDefault();
 
     public Task<IReadOnlyList<Item>> GetItemsAsync(string folderId, CancellationToken cancellationToken) =>
-        QueryItems(ItemColumns + " WHERE folder_id = $f;", cancellationToken, false, true, ("$f", folderId));
+        QueryItems(ItemColumns + " WHERE folder_id = $f;", cancellationToken, null, true, ("$f", folderId));
 
     public async Task<StoredAttachment?> GetAttachmentAsync(string itemId, string attachmentId, CancellationToken cancellationToken)
     {
@@ -958,11 +958,14 @@ public sealed partial class SqliteMailStore : IMailStore
         + " WHERE folder_id = $f AND start_ticks < $e AND start_ticks > $s - (SELECT longest_ticks FROM folders WHERE id = $f) AND end_ticks > $s AND series_start_ticks IS NULL ORDER BY start_ticks;";
 
     public Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
-        QueryItems(WindowQuery, cancellationToken, false, true,
+        QueryItems(WindowQuery, cancellationToken, null, true,
             ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
 
+    public Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, ItemProjection? only, CancellationToken cancellationToken) =>
+        QueryItems(WindowQuery, cancellationToken, only, true, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
+
     public Task<IReadOnlyList<Item>> GetFreeBusyInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
-        QueryItems(WindowQuery, cancellationToken, true, true, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
+        QueryItems(WindowQuery, cancellationToken, ItemFormat.FreeBusy, true, ("$f", folderId), ("$s", start.Ticks), ("$e", end.Ticks));
 
     // The masters of a folder whose series starts before the window ends and has not ended before it starts: the
     // partial index items_series holds masters only; an open-ended series (NULL end) is in every later window.
@@ -1062,11 +1065,11 @@ public sealed partial class SqliteMailStore : IMailStore
     /// mailbox and folder ids are this row's too, so they are shared instead of read again (a folder id is 152
     /// characters: two strings of 326 bytes an item of a calendar view or a free/busy read, issue 14's allocations).
     /// </summary>
-    private static Item ReadItem(SqliteDataReader reader, bool freeBusyOnly = false, int entered = 5, Item? sameFolderAs = null)
+    private static Item ReadItem(SqliteDataReader reader, ItemProjection? only = null, int entered = 5, Item? sameFolderAs = null)
     {
         // The stored UTF-8 as it is: read as a string, it was transcoded to UTF-16 and back, and the buffer wiped after.
         // (GetBytes into a pooled buffer allocated more, not less: the reader copies the value into its own cache first.)
-        var item = DeserializeItem(reader.GetFieldValue<byte[]>(4), freeBusyOnly);
+        var item = ItemFormat.Deserialize(reader.GetFieldValue<byte[]>(4), only);
         item.Id = reader.GetString(0);
         item.MailboxId = sameFolderAs?.MailboxId ?? reader.GetString(1);
         item.FolderId = sameFolderAs?.FolderId ?? reader.GetString(2);
@@ -1076,10 +1079,10 @@ public sealed partial class SqliteMailStore : IMailStore
     }
 
     private Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters) =>
-        QueryItems(sql, cancellationToken, false, false, parameters);
+        QueryItems(sql, cancellationToken, null, false, parameters);
 
     /// <summary>The items <paramref name="sql"/> selects; <paramref name="oneFolder"/> when it selects from one folder only.</summary>
-    private async Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, bool freeBusyOnly, bool oneFolder, params (string, object?)[] parameters)
+    private async Task<IReadOnlyList<Item>> QueryItems(string sql, CancellationToken cancellationToken, ItemProjection? only, bool oneFolder, params (string, object?)[] parameters)
     {
         await using var connection = await pool.RentAsync(cancellationToken);
         await using var cmd = connection.Command(sql, null, parameters);
@@ -1088,7 +1091,7 @@ public sealed partial class SqliteMailStore : IMailStore
         Item? previous = null;
         while (await reader.ReadAsync(cancellationToken))
         {
-            previous = ReadItem(reader, freeBusyOnly, sameFolderAs: oneFolder ? previous : null);
+            previous = ReadItem(reader, only, sameFolderAs: oneFolder ? previous : null);
             items.Add(previous);
         }
 

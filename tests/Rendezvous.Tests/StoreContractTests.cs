@@ -198,6 +198,41 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_window_read_with_a_projection_decodes_only_its_properties_of_its_kind()
+    {
+        var store = await OpenAsync();
+        var (user, _) = await UserAsync(store, "projection@example.com");
+        var calendar = (await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", CancellationToken.None))!;
+        var monday = new DateTime(2026, 11, 23, 0, 0, 0, DateTimeKind.Utc);
+        Item At(string subject, ItemKind kind, int day) => new()
+        {
+            Id = EwsIds.NewItemId(user.MailboxId), MailboxId = user.MailboxId, FolderId = calendar.Id, Kind = kind, Subject = subject,
+            Start = monday.AddDays(day).AddHours(9), End = monday.AddDays(day).AddHours(10), Location = "Room " + day,
+            Sensitivity = "Private", Body = new Body("Text", "not read"), Categories = ["kept whole"],
+        };
+
+        var changes = new ChangeSet();
+        changes.Inserts.AddRange([At("one", ItemKind.CalendarItem, 0), At("two", ItemKind.CalendarItem, 1), At("a request", ItemKind.MeetingRequest, 2)]);
+        await store.ApplyAsync(changes, CancellationToken.None);
+
+        var only = new ItemProjection(ItemKind.CalendarItem, [ItemProperties.ItemType_Subject, ItemProperties.CalendarItemType_Start, ItemProperties.ItemType_Sensitivity]);
+        var whole = await store.GetItemsInWindowAsync(calendar.Id, monday, monday.AddDays(7), CancellationToken.None);
+        var partial = await store.GetItemsInWindowAsync(calendar.Id, monday, monday.AddDays(7), only, CancellationToken.None);
+        Assert.Equal(whole.Select(i => (i.Id, i.ChangeNumber, i.Kind, i.Subject, i.Start, i.Sensitivity)), partial.Select(i => (i.Id, i.ChangeNumber, i.Kind, i.Subject, i.Start, i.Sensitivity)));
+        Assert.Equal(["one", "two", "a request"], partial.Select(i => i.Subject));
+        foreach (var item in partial.Where(i => i.Kind == ItemKind.CalendarItem))
+        {
+            Assert.Equal((null, null, null, null), (item.End, item.Location, item.Body, item.Categories));
+            Assert.Equal(calendar.Id, item.FolderId);
+        }
+
+        // Another kind is read whole.
+        var request = partial.Single(i => i.Kind == ItemKind.MeetingRequest);
+        Assert.Equal(("Room 2", "not read", "kept whole"), (request.Location, request.Body?.Text, request.Categories?.Single()));
+        Assert.Equal(whole.Select(i => i.Body?.Text), (await store.GetItemsInWindowAsync(calendar.Id, monday, monday.AddDays(7), null, CancellationToken.None)).Select(i => i.Body?.Text));
+    }
+
+    [Fact]
     public async Task Stored_items_leave_out_null_properties_and_read_back_the_same()
     {
         var store = await OpenAsync();

@@ -1,3 +1,4 @@
+using Rendezvous.Calendar;
 using Rendezvous.Domain;
 using Rendezvous.Edge;
 using Rendezvous.Protocol;
@@ -43,9 +44,27 @@ public static class ItemWriters
             }
 
             w.StartT("Items");
-            foreach (var item in page.Items)
+            if (page.Items is CalendarEntries view)
             {
-                ItemWriter.Write(w, item, shape, context, forFind: true);
+                // A calendar view's occurrences are written from their masters: no item is made for each.
+                foreach (var entry in view.Entries)
+                {
+                    if (entry.IsOccurrence)
+                    {
+                        ItemWriter.WriteOccurrence(w, entry.Item, entry.Occurrence, shape, context, forFind: true);
+                    }
+                    else
+                    {
+                        ItemWriter.Write(w, entry.Item, shape, context, forFind: true);
+                    }
+                }
+            }
+            else
+            {
+                foreach (var item in page.Items)
+                {
+                    ItemWriter.Write(w, item, shape, context, forFind: true);
+                }
             }
 
             w.End();

@@ -86,6 +86,12 @@ public static class ItemHandlers
     public static async Task<Action<EwsWriter>> FindItem(EwsRequest request)
     {
         var (find, shape, parents) = await ItemReaders.FindItemAsync(request);
+        if (find.Window is not null)
+        {
+            // A view's single items decoded as far as its shape writes them.
+            find = find with { Reads = ViewReads.CalendarView(shape, request.WriteContext, FindItemService.CalendarViewReads) };
+        }
+
         var outcomes = await request.PerItemAsync(parents, e => FindItemService.FindAsync(request.Session, find, ItemReader.ReadFolderRef(e)));
         return ItemWriters.FindItem(request, outcomes, shape, find.Window is not null);
     }
