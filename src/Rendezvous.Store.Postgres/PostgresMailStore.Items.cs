@@ -23,6 +23,27 @@ public sealed partial class PostgresMailStore
     public async Task<Folder?> GetDistinguishedFolderAsync(string mailboxId, string name, CancellationToken cancellationToken) =>
         (await QueryFolders(FolderColumns + " WHERE f.mailbox_id = @m AND f.distinguished_name = @n;", cancellationToken, ("m", mailboxId), ("n", name))).FirstOrDefault();
 
+    public async Task<IReadOnlyDictionary<(string MailboxId, string Name), string>> GetDistinguishedFolderIdsAsync(IReadOnlyCollection<(string MailboxId, string Name)> folders, CancellationToken cancellationToken)
+    {
+        var ids = new Dictionary<(string, string), string>();
+        if (folders.Count == 0)
+        {
+            return ids;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var cmd = connection.Command(
+            "SELECT f.mailbox_id, f.distinguished_name, f.id FROM folders f JOIN unnest(@m::text[], @n::text[]) AS k(m, n) ON f.mailbox_id = k.m AND f.distinguished_name = k.n;", null,
+            ("m", folders.Select(static f => f.MailboxId).ToArray()), ("n", folders.Select(static f => f.Name).ToArray()));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids[(reader.GetString(0), reader.GetString(1))] = reader.GetString(2);
+        }
+
+        return ids;
+    }
+
     public async Task<IReadOnlyList<Folder>> GetChildFoldersAsync(string folderId, bool deep, CancellationToken cancellationToken)
     {
         // SQLite's BINARY order is the bytes' order: "C" here.
