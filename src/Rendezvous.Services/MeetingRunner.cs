@@ -128,15 +128,15 @@ public static class MeetingRunner
     {
         var now = session.Now;
         var changes = new ChangeSet();
-        var folders = new Dictionary<(string, string), string>();
+        // Every delivery's folder in one lookup (on PostgreSQL one round trip, not one an attendee).
+        var wanted = decision.Creates.Where(static c => c.Place.FolderId is null).Select(static c => (c.Place.MailboxId, c.Place.Folder!)).Distinct().ToList();
+        var folders = await session.Store.GetDistinguishedFolderIdsAsync(wanted, session.Cancellation);
         foreach (var (item, place) in decision.Creates)
         {
             var folderId = place.FolderId;
             if (folderId is null && !folders.TryGetValue((place.MailboxId, place.Folder!), out folderId))
             {
-                var folder = await session.Store.GetDistinguishedFolderAsync(place.MailboxId, place.Folder!, session.Cancellation)
-                    ?? throw new InvalidOperationException($"Mailbox {place.MailboxId} has no {place.Folder} folder.");
-                folders[(place.MailboxId, place.Folder!)] = folderId = folder.Id;
+                throw new InvalidOperationException($"Mailbox {place.MailboxId} has no {place.Folder} folder.");
             }
 
             item.MailboxId = place.MailboxId;

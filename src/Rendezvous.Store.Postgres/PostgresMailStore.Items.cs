@@ -23,6 +23,27 @@ public sealed partial class PostgresMailStore
     public async Task<Folder?> GetDistinguishedFolderAsync(string mailboxId, string name, CancellationToken cancellationToken) =>
         (await QueryFolders(FolderColumns + " WHERE f.mailbox_id = @m AND f.distinguished_name = @n;", cancellationToken, ("m", mailboxId), ("n", name))).FirstOrDefault();
 
+    public async Task<IReadOnlyDictionary<(string MailboxId, string Name), string>> GetDistinguishedFolderIdsAsync(IReadOnlyCollection<(string MailboxId, string Name)> folders, CancellationToken cancellationToken)
+    {
+        var ids = new Dictionary<(string, string), string>();
+        if (folders.Count == 0)
+        {
+            return ids;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var cmd = connection.Command(
+            "SELECT f.mailbox_id, f.distinguished_name, f.id FROM folders f JOIN unnest(@m::text[], @n::text[]) AS k(m, n) ON f.mailbox_id = k.m AND f.distinguished_name = k.n;", null,
+            ("m", folders.Select(static f => f.MailboxId).ToArray()), ("n", folders.Select(static f => f.Name).ToArray()));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids[(reader.GetString(0), reader.GetString(1))] = reader.GetString(2);
+        }
+
+        return ids;
+    }
+
     public async Task<IReadOnlyList<Folder>> GetChildFoldersAsync(string folderId, bool deep, CancellationToken cancellationToken)
     {
         // SQLite's BINARY order is the bytes' order: "C" here.
@@ -105,8 +126,7 @@ public sealed partial class PostgresMailStore
             return;
         }
 
-        await using var cmd = connection.Command("UPDATE folders SET content_ticks = GREATEST(@now, content_ticks + 10000000) WHERE id = ANY(@f);",
-            tx, ("f", ids), ("now", NowTicks()));
+        await using var cmd = connection.Command(StampContentsSql, tx, ("f", ids), ("now", NowTicks()));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -223,14 +243,42 @@ public sealed partial class PostgresMailStore
     private static readonly string WithoutNonContent = string.Concat(ItemFormat.NonContentPathArrays.Select(p =>
         " #- '{" + string.Join(',', p.Select(k => "\"" + k.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"")) + "}'"));
 
-    private static readonly string UpdateItemSql = $"""
+    // One statement each, so that a batch may send them (a batch's statement is one statement).
+    private static readonly string UpdateItemRowSql = $"""
         UPDATE items SET folder_id = @f, kind = @k, start_ticks = @s, end_ticks = @e, is_unread = @u, change_number = @seq, data = @d, uid = @uid::text,
             series_start_ticks = @ss::bigint, series_end_ticks = @se::bigint, sync_seq = @seq,
             created_seq = CASE WHEN folder_id = @f THEN created_seq ELSE @seq END,
             content_seq = CASE WHEN folder_id = @f AND (data::jsonb{WithoutNonContent}) = (@d::jsonb{WithoutNonContent}) THEN content_seq ELSE @seq END
         WHERE id = @id AND mailbox_id = @m AND change_number = @expected;
+        """;
+
+    private const string UpdateItemLogSql = """
         INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id)
         SELECT mailbox_id, @seq, CASE WHEN content_seq = @seq THEN 2 ELSE 3 END, 0, id, folder_id FROM items WHERE id = @id AND sync_seq = @seq AND created_seq <> @seq;
+        """;
+
+    private static readonly string UpdateItemSql = UpdateItemRowSql + "\n" + UpdateItemLogSql;
+
+    private const string InsertItemSql = """
+        INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq, series_start_ticks, series_end_ticks)
+        VALUES (@id, @m, @f, @k, @s::bigint, @e::bigint, @u, @seq, @d, @uid::text, @seq, @seq, @seq, @ss::bigint, @se::bigint);
+        """;
+
+    private const string InsertItemLogSql = """
+        INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id, source_id, source_folder_id, source_entered)
+        VALUES (@m, @seq, @kind, 0, @id, @f, @src::text, COALESCE(@srcf::text, (SELECT folder_id FROM items WHERE id = @src::text)), @srce::bigint);
+        """;
+
+    private const string DeleteItemSql = "DELETE FROM items WHERE id = @id RETURNING mailbox_id, folder_id, created_seq;";
+
+    private const string DeleteItemLogSql = "INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, source_folder_id, source_entered) VALUES (@m, @seq, 6, 0, @id, @f, @e);";
+
+    private const string StampContentsSql = "UPDATE folders SET content_ticks = GREATEST(@now, content_ticks + 10000000) WHERE id = ANY(@f);";
+
+    // The numbers of several mailboxes at once, their counter rows locked in one order (ordinal, as LockCountersAsync's).
+    private const string NumberManySql = """
+        INSERT INTO mailbox_counters (mailbox_id, value) SELECT m, n FROM unnest(@m::text[], @n::bigint[]) AS c(m, n) ORDER BY m COLLATE "C"
+        ON CONFLICT (mailbox_id) DO UPDATE SET value = mailbox_counters.value + excluded.value RETURNING mailbox_id, value;
         """;
 
     private static (string, object?)[] ItemParameters(Item item, string data)
@@ -276,6 +324,11 @@ public sealed partial class PostgresMailStore
 
         var mailboxes = changes.Inserts.Select(i => i.MailboxId).Concat(changes.Updates.Select(u => u.Item.MailboxId))
             .Concat(changes.FolderInserts.Select(f => f.MailboxId)).Concat(changes.FolderUpdates.Select(f => f.MailboxId)).ToList();
+
+        if (ItemsOnly(changes))
+        {
+            return writer.WriteAsync((connection, tx, scope) => ApplyItemsAsync(connection, tx, scope, changes, inserts, updates, marks, moved, mailboxOf, cancellationToken), cancellationToken);
+        }
 
         return WriteAsync(async (connection, tx) =>
         {
@@ -324,7 +377,7 @@ public sealed partial class PostgresMailStore
             {
                 string mailboxId, folderId;
                 long entered;
-                await using (var cmd = connection.Command("DELETE FROM items WHERE id = @id RETURNING mailbox_id, folder_id, created_seq;", tx, ("id", id)))
+                await using (var cmd = connection.Command(DeleteItemSql, tx, ("id", id)))
                 await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
                 {
                     if (!await reader.ReadAsync(cancellationToken))
@@ -343,8 +396,7 @@ public sealed partial class PostgresMailStore
                     continue;
                 }
 
-                await using var log = connection.Command(
-                    "INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, source_folder_id, source_entered) VALUES (@m, @seq, 6, 0, @id, @f, @e);", tx,
+                await using var log = connection.Command(DeleteItemLogSql, tx,
                     ("m", mailboxId), ("seq", await NumberAsync(connection, tx, mailboxId, cancellationToken)), ("id", id), ("f", folderId), ("e", entered));
                 await log.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -390,12 +442,7 @@ public sealed partial class PostgresMailStore
                 var (kind, sourceFolder, sourceEntered) = source is null ? (ChangeKind.Created, null, null)
                     : departed.TryGetValue(source, out var from) && moved[source] == item.Id ? (ChangeKind.Moved, from.FolderId, from.Entered)
                     : (ChangeKind.Copied, (string?)null, (long?)null);
-                await using var cmd = connection.Command("""
-                    INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq, series_start_ticks, series_end_ticks)
-                    VALUES (@id, @m, @f, @k, @s::bigint, @e::bigint, @u, @seq, @d, @uid::text, @seq, @seq, @seq, @ss::bigint, @se::bigint);
-                    INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id, source_id, source_folder_id, source_entered)
-                    VALUES (@m, @seq, @kind, 0, @id, @f, @src::text, COALESCE(@srcf::text, (SELECT folder_id FROM items WHERE id = @src::text)), @srce::bigint);
-                    """,
+                await using var cmd = connection.Command(InsertItemSql + "\n" + InsertItemLogSql,
                     tx, [.. ItemParameters(item, remarked || data is null ? ItemFormat.Serialize(item) : data), ("seq", seq),
                         ("kind", (int)kind), ("src", source), ("srcf", sourceFolder), ("srce", sourceEntered)]);
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
@@ -417,6 +464,143 @@ public sealed partial class PostgresMailStore
 
             await StampContentsAsync(connection, tx, touched, cancellationToken);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether a change set writes items alone (inserts, updates, deletes; no folder, attachment, permission, delegate or
+    /// grant write): what a meeting's steps write, sent by <see cref="ApplyItemsAsync"/> in two or three round trips.
+    /// </summary>
+    private static bool ItemsOnly(ChangeSet changes) =>
+        changes.FolderInserts.Count == 0 && changes.FolderUpdates.Count == 0 && changes.FolderDeletes.Count == 0 && changes.Attachments.Count == 0
+        && changes.Permissions.Count == 0 && changes.PermissionChecks.Count == 0 && changes.Delegates.Count == 0 && changes.DeliverySettings.Count == 0
+        && changes.Grants.Count == 0 && !changes.Inserts.Any(i => i.Attachments is not null && changes.Sources.ContainsKey(i.Id));
+
+    /// <summary>
+    /// The write of an items-only change set, as the general one in <see cref="ApplyAsync"/> (the same statements, numbers
+    /// and log rows), in batches: the savepoint, the counters' lock and the deletes; the numbers of every mailbox at once;
+    /// then every insert, update, log row and the contents stamp. A delete or update that finds its row changed fails the
+    /// write (rolled back to its savepoint by the group commit).
+    /// </summary>
+    private async Task ApplyItemsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, WriteScope scope, ChangeSet changes,
+        List<(Item Item, string? Data)> inserts, List<(Item Item, string? Data, long ExpectedChangeNumber)> updates, List<(Item Item, List<string> Fields)> marks,
+        Dictionary<string, string> moved, Dictionary<string, string> mailboxOf, CancellationToken cancellationToken)
+    {
+        foreach (var (item, fields) in marks)
+        {
+            foreach (var field in fields)
+            {
+                item.FieldChanges[field] = ChangeSet.ThisChange;
+            }
+        }
+
+        var batch = new StatementBatch(scope);
+        var touched = new List<string>();
+        var departed = new Dictionary<string, (string FolderId, long Entered)>(StringComparer.Ordinal);
+        var gone = new List<(string Id, string MailboxId, string FolderId, long Entered)>();
+        if (changes.Deletes.Count > 0)
+        {
+            // Locked before the deletes, as the general path does, so that the two take the counters in one order.
+            var ids = changes.Inserts.Select(i => i.MailboxId).Concat(changes.Updates.Select(u => u.Item.MailboxId)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+            if (ids.Length > 1)
+            {
+                batch.Add("SELECT 1 FROM mailbox_counters WHERE mailbox_id = ANY(@m) ORDER BY mailbox_id COLLATE \"C\" FOR UPDATE;", static _ => { }, ("m", ids));
+            }
+
+            var found = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var id in changes.Deletes)
+            {
+                batch.Add(DeleteItemSql, r =>
+                {
+                    found.Add(id);
+                    gone.Add((id, r.GetString(0), r.GetString(1), r.GetInt64(2)));
+                }, ("id", id));
+            }
+
+            await batch.ExecuteAsync(connection, tx, cancellationToken);
+            if (changes.Deletes.FirstOrDefault(id => !found.Contains(id)) is { } missing)
+            {
+                // Someone else deleted or moved it since it was read: the decision was made on stale state.
+                throw new ConcurrencyException(missing, gone: true);
+            }
+        }
+
+        // How many numbers each mailbox takes: one per delete logged (a move's is its copy's), then one per item.
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var logDeletes = new List<(string Id, string MailboxId, string FolderId, long Entered)>();
+        foreach (var d in gone)
+        {
+            touched.Add(d.FolderId);
+            scope.Logged(d.MailboxId);
+            if (moved.TryGetValue(d.Id, out var copyId) && mailboxOf.GetValueOrDefault(copyId) == d.MailboxId)
+            {
+                departed[d.Id] = (d.FolderId, d.Entered);
+                continue;
+            }
+
+            logDeletes.Add(d);
+            counts[d.MailboxId] = counts.GetValueOrDefault(d.MailboxId) + 1;
+        }
+
+        foreach (var item in changes.Inserts.Concat(changes.Updates.Select(u => u.Item)))
+        {
+            counts[item.MailboxId] = counts.GetValueOrDefault(item.MailboxId) + 1;
+            scope.Logged(item.MailboxId);
+        }
+
+        var next = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (counts.Count > 0)
+        {
+            batch.Add(NumberManySql, r => next[r.GetString(0)] = r.GetInt64(1), ("m", counts.Keys.ToArray()), ("n", counts.Values.Select(static c => (long)c).ToArray()));
+            await batch.ExecuteAsync(connection, tx, cancellationToken);
+            foreach (var (mailbox, count) in counts)
+            {
+                next[mailbox] = next[mailbox] - count + 1;
+            }
+        }
+
+        foreach (var (id, mailboxId, folderId, entered) in logDeletes)
+        {
+            batch.Add(DeleteItemLogSql, null, ("m", mailboxId), ("seq", next[mailboxId]++), ("id", id), ("f", folderId), ("e", entered));
+        }
+
+        foreach (var (item, data) in inserts)
+        {
+            var seq = next[item.MailboxId]++;
+            var remarked = Number(item, seq);
+            item.NumberInFolder(seq);
+            touched.Add(item.FolderId);
+            var source = changes.Sources.GetValueOrDefault(item.Id);
+            var (kind, sourceFolder, sourceEntered) = source is null ? (ChangeKind.Created, null, null)
+                : departed.TryGetValue(source, out var from) && moved[source] == item.Id ? (ChangeKind.Moved, from.FolderId, from.Entered)
+                : (ChangeKind.Copied, (string?)null, (long?)null);
+            var parameters = ItemParameters(item, remarked || data is null ? ItemFormat.Serialize(item) : data);
+            batch.Add(InsertItemSql, null, [.. parameters, ("seq", seq)]);
+            batch.Add(InsertItemLogSql, null, ("m", item.MailboxId), ("seq", seq), ("kind", (int)kind), ("id", item.Id), ("f", item.FolderId),
+                ("src", source), ("srcf", sourceFolder), ("srce", sourceEntered));
+        }
+
+        var checks = new List<(NpgsqlBatchCommand Command, string Id)>();
+        foreach (var (item, data, expected) in updates)
+        {
+            var seq = next[item.MailboxId]++;
+            var remarked = Number(item, seq);
+            var parameters = ItemParameters(item, remarked || data is null ? ItemFormat.Serialize(item) : data);
+            checks.Add((batch.Add(UpdateItemRowSql, null, [.. parameters, ("expected", expected), ("seq", seq)]), item.Id));
+            batch.Add(UpdateItemLogSql, null, ("id", item.Id), ("seq", seq));
+            touched.Add(item.FolderId);
+        }
+
+        var stamped = touched.Distinct(StringComparer.Ordinal).ToArray();
+        if (stamped.Length > 0)
+        {
+            batch.Add(StampContentsSql, null, ("f", stamped), ("now", NowTicks()));
+        }
+
+        await batch.ExecuteAsync(connection, tx, cancellationToken);
+        if (checks.FirstOrDefault(static c => c.Command.RecordsAffected < 1) is { Id: { } stale })
+        {
+            throw new ConcurrencyException(stale);
+        }
     }
 
     // Associated (FAI) items: one per item class and folder (user configuration objects).

@@ -35,3 +35,68 @@ internal static class PostgresSql
     /// <summary>A full disk (53100) or another "insufficient resources" state that refused the write.</summary>
     public static bool IsFull(Exception e) => e is PostgresException { SqlState: PostgresErrorCodes.DiskFull };
 }
+
+/// <summary>
+/// Statements sent as one <see cref="NpgsqlBatch"/>: one round trip for many (Npgsql prepares each, as a command's).
+/// A statement that returns rows (a SELECT, a RETURNING) must be added with a reader of its rows, any other without:
+/// the rows are matched to their statements in order, and PostgreSQL sends none for the others. Given a write's scope,
+/// its first round trip starts with the write's savepoint.
+/// </summary>
+internal sealed class StatementBatch(WriteScope? scope = null)
+{
+    private readonly List<(NpgsqlBatchCommand Command, Action<NpgsqlDataReader>? Row)> statements = [];
+
+    public int Count => statements.Count;
+
+    public NpgsqlBatchCommand Add(string sql, Action<NpgsqlDataReader>? row, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter(name, value ?? DBNull.Value));
+        }
+
+        statements.Add((command, row));
+        return command;
+    }
+
+    /// <summary>Sends the statements and reads their rows; the batch is empty again after.</summary>
+    public async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
+    {
+        if (statements.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(connection, tx);
+        if (scope is { SavepointSent: false })
+        {
+            // Marked sent before it is: from here a failure may follow it, and must roll back to it.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(scope.Savepoint()));
+        }
+
+        foreach (var (command, _) in statements)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        var readers = statements.Where(static s => s.Row is not null).Select(static s => s.Row!).ToList();
+        statements.Clear();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var next = 0;
+        do
+        {
+            if (reader.FieldCount == 0)
+            {
+                continue;
+            }
+
+            var row = readers[next++];
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                row(reader);
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+    }
+}

@@ -345,6 +345,12 @@ public partial interface IMailStore : IAsyncDisposable
 
     Task<Folder?> GetDistinguishedFolderAsync(string mailboxId, string name, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The ids of several mailboxes' distinguished folders at once (where a meeting's step delivers): one query where a
+    /// query is a round trip (PostgreSQL). A folder that does not exist is absent from the answer.
+    /// </summary>
+    Task<IReadOnlyDictionary<(string MailboxId, string Name), string>> GetDistinguishedFolderIdsAsync(IReadOnlyCollection<(string MailboxId, string Name)> folders, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<Folder>> GetChildFoldersAsync(string folderId, bool deep, CancellationToken cancellationToken);
 
     Task<Item?> GetItemAsync(string itemId, CancellationToken cancellationToken);

@@ -692,6 +692,21 @@ public sealed partial class SqliteMailStore : IMailStore
     public async Task<Folder?> GetDistinguishedFolderAsync(string mailboxId, string name, CancellationToken cancellationToken) =>
         (await QueryFolders(FolderColumns + " WHERE f.mailbox_id = $m AND f.distinguished_name = $n;", cancellationToken, ("$m", mailboxId), ("$n", name))).FirstOrDefault();
 
+    public async Task<IReadOnlyDictionary<(string MailboxId, string Name), string>> GetDistinguishedFolderIdsAsync(IReadOnlyCollection<(string MailboxId, string Name)> folders, CancellationToken cancellationToken)
+    {
+        // In process, a lookup each costs no round trip.
+        var ids = new Dictionary<(string, string), string>();
+        foreach (var key in folders)
+        {
+            if (!ids.ContainsKey(key) && await GetDistinguishedFolderAsync(key.MailboxId, key.Name, cancellationToken) is { } folder)
+            {
+                ids[key] = folder.Id;
+            }
+        }
+
+        return ids;
+    }
+
     public async Task<IReadOnlyList<Folder>> GetChildFoldersAsync(string folderId, bool deep, CancellationToken cancellationToken)
     {
         var children = (await QueryFolders(FolderColumns + " WHERE f.parent_id = $p ORDER BY f.display_name;", cancellationToken, ("$p", folderId))).ToList();

@@ -1,5 +1,6 @@
 using Npgsql;
 using Rendezvous.Domain;
+using Rendezvous.Protocol;
 using Rendezvous.Server;
 using Rendezvous.Store;
 using Rendezvous.Store.Postgres;
@@ -78,6 +79,99 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, connection);
         await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// Issue 19's batched writes: writes queued behind a busy writer share one transaction, each sent as batches with its
+    /// savepoint. One whose update finds its item changed (after its insert went out in the same batch) must be rolled
+    /// back alone: its insert and log rows absent, the others written; and the group's NOTIFY names the mailboxes of
+    /// the writes that committed, those the batched writes named and those a general write logged (read from the log).
+    /// </summary>
+    [Fact]
+    public async Task A_group_in_which_one_batched_write_fails_keeps_the_others_and_notifies_their_mailboxes()
+    {
+        await using var store = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None);
+        var users = new List<UserRecord>();
+        foreach (var name in new[] { "block", "one", "bad", "three", "folders" })
+        {
+            users.Add(await store.AddUserAsync(name + "@example.com", name, "x", CancellationToken.None));
+        }
+
+        var inboxes = new List<Folder>();
+        foreach (var user in users)
+        {
+            inboxes.Add((await store.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!);
+        }
+
+        var existing = StoreTests.NewItem(store, users[2].MailboxId, inboxes[2].Id, "existing");
+        await store.ApplyAsync(Inserts(existing), CancellationToken.None);
+
+        await using var listener = new NpgsqlConnection(connectionString);
+        await listener.OpenAsync();
+        var payloads = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        listener.Notification += (_, e) => payloads.Enqueue(e.Payload);
+        await Exec(listener, null, "LISTEN " + PostgresChangeListener.Channel + ";");
+
+        // The writer is held by a write whose counter another session has locked: the writes below queue behind it.
+        await using var other = new NpgsqlConnection(connectionString);
+        await other.OpenAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        await Exec(other, tx, $"SELECT value FROM mailbox_counters WHERE mailbox_id = '{users[0].MailboxId}' FOR UPDATE;");
+        var blocked = store.ApplyAsync(Inserts(StoreTests.NewItem(store, users[0].MailboxId, inboxes[0].Id, "blocked")), CancellationToken.None);
+        await WaitForLockWaitAsync(other);
+
+        var one = StoreTests.NewItem(store, users[1].MailboxId, inboxes[1].Id, "one");
+        var lost = StoreTests.NewItem(store, users[2].MailboxId, inboxes[2].Id, "lost");
+        var bad = Inserts(lost);
+        var stale = (await store.GetItemAsync(existing.Id, CancellationToken.None))!;
+        stale.Subject = "stale";
+        bad.Updates.Add((stale, existing.ChangeNumber - 1));
+        var three = StoreTests.NewItem(store, users[3].MailboxId, inboxes[3].Id, "three");
+        var folder = new Folder { Id = EwsIds.NewFolderId(users[4].MailboxId), MailboxId = users[4].MailboxId, ParentId = inboxes[4].Id, DisplayName = "new", FolderClass = "IPF.Note" };
+        var folderSet = new ChangeSet();
+        folderSet.FolderInserts.Add(folder);
+        var writes = new[]
+        {
+            store.ApplyAsync(Inserts(one), CancellationToken.None),
+            store.ApplyAsync(bad, CancellationToken.None),
+            store.ApplyAsync(Inserts(three), CancellationToken.None),
+            store.ApplyAsync(folderSet, CancellationToken.None),
+        };
+        await Task.Delay(200);
+        Assert.All(writes, w => Assert.False(w.IsCompleted));
+        payloads.Clear();
+        await tx.CommitAsync();
+        await blocked;
+
+        await writes[0];
+        await Assert.ThrowsAsync<ConcurrencyException>(() => writes[1]);
+        await writes[2];
+        await writes[3];
+        Assert.Equal(["one"], (await store.GetItemsAsync(inboxes[1].Id, CancellationToken.None)).Select(i => i.Subject));
+        Assert.Equal(["existing"], (await store.GetItemsAsync(inboxes[2].Id, CancellationToken.None)).Select(i => i.Subject));
+        Assert.Equal(["three"], (await store.GetItemsAsync(inboxes[3].Id, CancellationToken.None)).Select(i => i.Subject));
+        Assert.NotNull(await store.GetFolderAsync(folder.Id, CancellationToken.None));
+        Assert.Null(await store.GetItemAsync(lost.Id, CancellationToken.None));
+        var badLog = await store.GetChangeLogAsync(users[2].MailboxId, 0, 1000, CancellationToken.None);
+        Assert.DoesNotContain(badLog.Entries, e => e.Id == lost.Id);
+        Assert.Single(badLog.Entries, e => e.Id == existing.Id);
+
+        // The group after the blocked one's: one NOTIFY, naming the three that committed and not the one rolled back.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline && !payloads.Any(p => p.Contains(users[3].MailboxId, StringComparison.Ordinal)))
+        {
+            await listener.WaitAsync(TimeSpan.FromMilliseconds(200));
+        }
+
+        var group = Assert.Single(payloads, p => p.Contains(users[3].MailboxId, StringComparison.Ordinal));
+        Assert.Equal(new[] { users[1].MailboxId, users[3].MailboxId, users[4].MailboxId }.Order(StringComparer.Ordinal), group.Split(',').Order(StringComparer.Ordinal));
+    }
+
+    private static ChangeSet Inserts(params Item[] items)
+    {
+        var set = new ChangeSet();
+        set.Inserts.AddRange(items);
+        return set;
     }
 
     [Fact]

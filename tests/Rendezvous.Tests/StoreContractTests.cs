@@ -70,6 +70,22 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Distinguished_folder_ids_of_several_mailboxes_come_in_one_answer_without_the_missing_ones()
+    {
+        var store = await OpenAsync();
+        var (alice, aliceInbox) = await UserAsync(store, "ids-alice@example.com");
+        var (bob, _) = await UserAsync(store, "ids-bob@example.com");
+        var bobCalendar = (await store.GetDistinguishedFolderAsync(bob.MailboxId, "calendar", CancellationToken.None))!;
+
+        var ids = await store.GetDistinguishedFolderIdsAsync(
+            [(alice.MailboxId, "inbox"), (bob.MailboxId, "calendar"), (bob.MailboxId, "nosuchfolder"), ("mbx-nobody", "inbox")], CancellationToken.None);
+        Assert.Equal(2, ids.Count);
+        Assert.Equal(aliceInbox.Id, ids[(alice.MailboxId, "inbox")]);
+        Assert.Equal(bobCalendar.Id, ids[(bob.MailboxId, "calendar")]);
+        Assert.Empty(await store.GetDistinguishedFolderIdsAsync([], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_refused_write_a_cancelled_read_and_a_sync_leave_the_store_answering()
     {
         var store = await OpenAsync();
