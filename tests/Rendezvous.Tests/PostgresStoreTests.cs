@@ -167,6 +167,29 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.Equal(new[] { users[1].MailboxId, users[3].MailboxId, users[4].MailboxId }.Order(StringComparer.Ordinal), group.Split(',').Order(StringComparer.Ordinal));
     }
 
+    /// <summary>The writer's batches keep what Max Auto Prepare gave single commands: their statements prepared once per connection.</summary>
+    [Fact]
+    public async Task Statements_sent_in_batches_are_prepared_once_used_twice()
+    {
+        await using var connection = new NpgsqlConnection(connectionString + ";Max Auto Prepare=128;Auto Prepare Min Usages=2");
+        await connection.OpenAsync();
+        await Exec(connection, null, "CREATE TABLE batched (n bigint);");
+        for (var round = 0; round < 3; round++)
+        {
+            await using var tx = await connection.BeginTransactionAsync();
+            var batch = new StatementBatch();
+            batch.Add("INSERT INTO batched VALUES (@n);", null, ("n", (long)round));
+            var sum = 0L;
+            batch.Add("SELECT sum(n) FROM batched WHERE n <= @n;", r => sum = r.GetInt64(0), ("n", (long)round));
+            await batch.ExecuteAsync(connection, tx, CancellationToken.None);
+            await tx.CommitAsync();
+            Assert.Equal(Enumerable.Range(0, round + 1).Sum(), sum);
+        }
+
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%batched%';", connection);
+        Assert.Equal(2L, (long)(await cmd.ExecuteScalarAsync())!);
+    }
+
     private static ChangeSet Inserts(params Item[] items)
     {
         var set = new ChangeSet();
