@@ -434,16 +434,11 @@ public sealed partial class PostgresMailStore
 
             foreach (var (item, data) in inserts)
             {
-                var seq = next[item.MailboxId]++;
-                var remarked = Number(item, seq);
-                item.NumberInFolder(seq);
-                touched.Add(item.FolderId);
+                var (seq, bytes) = NumberInsert(item, data, next, touched);
                 var source = changes.Sources.GetValueOrDefault(item.Id);
-                var (kind, sourceFolder, sourceEntered) = source is null ? (ChangeKind.Created, null, null)
-                    : departed.TryGetValue(source, out var from) && moved[source] == item.Id ? (ChangeKind.Moved, from.FolderId, from.Entered)
-                    : (ChangeKind.Copied, (string?)null, (long?)null);
+                var (kind, sourceFolder, sourceEntered) = InsertKind(item.Id, source, departed, moved);
                 await using var cmd = connection.Command(InsertItemSql + "\n" + InsertItemLogSql,
-                    tx, [.. ItemParameters(item, remarked || data is null ? ItemFormat.Serialize(item) : data), ("seq", seq),
+                    tx, [.. ItemParameters(item, bytes), ("seq", seq),
                         ("kind", (int)kind), ("src", source), ("srcf", sourceFolder), ("srce", sourceEntered)]);
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -470,6 +465,26 @@ public sealed partial class PostgresMailStore
     /// Whether a change set writes items alone (inserts, updates, deletes; no folder, attachment, permission, delegate or
     /// grant write): what a meeting's steps write, sent by <see cref="ApplyItemsAsync"/> in two or three round trips.
     /// </summary>
+    /// <summary>
+    /// An inserted item's number in its mailbox (the next of its block) and the bytes to store: serialized again when
+    /// numbering marked it (the number is in its data). Both writers' paths, one at a time and batched, take it from here.
+    /// </summary>
+    private static (long Seq, string Data) NumberInsert(Item item, string? data, Dictionary<string, long> next, List<string> touched)
+    {
+        var seq = next[item.MailboxId]++;
+        var remarked = Number(item, seq);
+        item.NumberInFolder(seq);
+        touched.Add(item.FolderId);
+        return (seq, remarked || data is null ? ItemFormat.Serialize(item) : data);
+    }
+
+    /// <summary>An inserted item's change-log entry: created, or moved (from the folder its source left) or copied.</summary>
+    private static (ChangeKind Kind, string? SourceFolder, long? SourceEntered) InsertKind(
+        string itemId, string? source, Dictionary<string, (string FolderId, long Entered)> departed, Dictionary<string, string> moved) =>
+        source is null ? (ChangeKind.Created, null, null)
+        : departed.TryGetValue(source, out var from) && moved[source] == itemId ? (ChangeKind.Moved, from.FolderId, from.Entered)
+        : (ChangeKind.Copied, null, null);
+
     private static bool ItemsOnly(ChangeSet changes) =>
         changes.FolderInserts.Count == 0 && changes.FolderUpdates.Count == 0 && changes.FolderDeletes.Count == 0 && changes.Attachments.Count == 0
         && changes.Permissions.Count == 0 && changes.PermissionChecks.Count == 0 && changes.Delegates.Count == 0 && changes.DeliverySettings.Count == 0
@@ -565,15 +580,10 @@ public sealed partial class PostgresMailStore
 
         foreach (var (item, data) in inserts)
         {
-            var seq = next[item.MailboxId]++;
-            var remarked = Number(item, seq);
-            item.NumberInFolder(seq);
-            touched.Add(item.FolderId);
+            var (seq, bytes) = NumberInsert(item, data, next, touched);
             var source = changes.Sources.GetValueOrDefault(item.Id);
-            var (kind, sourceFolder, sourceEntered) = source is null ? (ChangeKind.Created, null, null)
-                : departed.TryGetValue(source, out var from) && moved[source] == item.Id ? (ChangeKind.Moved, from.FolderId, from.Entered)
-                : (ChangeKind.Copied, (string?)null, (long?)null);
-            var parameters = ItemParameters(item, remarked || data is null ? ItemFormat.Serialize(item) : data);
+            var (kind, sourceFolder, sourceEntered) = InsertKind(item.Id, source, departed, moved);
+            var parameters = ItemParameters(item, bytes);
             batch.Add(InsertItemSql, null, [.. parameters, ("seq", seq)]);
             batch.Add(InsertItemLogSql, null, ("m", item.MailboxId), ("seq", seq), ("kind", (int)kind), ("id", item.Id), ("f", item.FolderId),
                 ("src", source), ("srcf", sourceFolder), ("srce", sourceEntered));
