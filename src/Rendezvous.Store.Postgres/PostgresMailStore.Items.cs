@@ -117,16 +117,18 @@ public sealed partial class PostgresMailStore
         return ticks - (ticks % TimeSpan.TicksPerSecond);
     }
 
-    /// <summary>Stamps the folders whose contents <paramref name="folderIds"/> changed in this write; a stamp moves on by a second at least.</summary>
-    private async Task StampContentsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<string> folderIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stamps the folders whose contents changed in this write (a stamp moves on by a second at least) and counts the
+    /// items it inserted into them.
+    /// </summary>
+    private async Task StampContentsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FolderStamps touched, CancellationToken cancellationToken)
     {
-        var ids = folderIds.Distinct(StringComparer.Ordinal).ToArray();
-        if (ids.Length == 0)
+        if (touched.Count == 0)
         {
             return;
         }
 
-        await using var cmd = connection.Command(StampContentsSql, tx, ("f", ids), ("now", NowTicks()));
+        await using var cmd = connection.Command(StampContentsSql, tx, touched.Parameters(NowTicks()));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -273,7 +275,13 @@ public sealed partial class PostgresMailStore
 
     private const string DeleteItemLogSql = "INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, source_folder_id, source_entered) VALUES (@m, @seq, 6, 0, @id, @f, @e);";
 
-    private const string StampContentsSql = "UPDATE folders SET content_ticks = GREATEST(@now, content_ticks + 10000000) WHERE id = ANY(@f);";
+    // Migration 7: the counts of inserted items are written here, one row version a folder a write, rather than by a row
+    // trigger per item (a meeting's write made up to 23 versions of its attendees' folder rows, each with its trigger call).
+    private const string StampContentsSql = """
+        UPDATE folders f SET content_ticks = GREATEST(@now, f.content_ticks + 10000000),
+            total_count = f.total_count + d.n, unread_count = f.unread_count + d.u, longest_ticks = GREATEST(f.longest_ticks, d.l)
+        FROM unnest(@f::text[], @n::integer[], @u::integer[], @l::bigint[]) AS d(id, n, u, l) WHERE f.id = d.id;
+        """;
 
     // The numbers of several mailboxes at once, their counter rows locked in one order (ordinal, as LockCountersAsync's).
     private const string NumberManySql = """
@@ -369,7 +377,7 @@ public sealed partial class PostgresMailStore
             }
 
             // Folders whose contents this write changes (their ctag moves on).
-            var touched = new List<string>();
+            var touched = new FolderStamps();
 
             // Where the sources of moves were: their move is logged once, with the insert of their copy.
             var departed = new Dictionary<string, (string FolderId, long Entered)>(StringComparer.Ordinal);
@@ -389,7 +397,7 @@ public sealed partial class PostgresMailStore
                     (mailboxId, folderId, entered) = (reader.GetString(0), reader.GetString(1), reader.GetInt64(2));
                 }
 
-                touched.Add(folderId);
+                touched.Touch(folderId);
                 if (moved.TryGetValue(id, out var copyId) && mailboxOf.GetValueOrDefault(copyId) == mailboxId)
                 {
                     departed[id] = (folderId, entered);
@@ -454,7 +462,7 @@ public sealed partial class PostgresMailStore
                     throw new ConcurrencyException(item.Id);
                 }
 
-                touched.Add(item.FolderId);
+                touched.Touch(item.FolderId);
             }
 
             await StampContentsAsync(connection, tx, touched, cancellationToken);
@@ -469,12 +477,12 @@ public sealed partial class PostgresMailStore
     /// An inserted item's number in its mailbox (the next of its block) and the bytes to store: serialized again when
     /// numbering marked it (the number is in its data). Both writers' paths, one at a time and batched, take it from here.
     /// </summary>
-    private static (long Seq, string Data) NumberInsert(Item item, string? data, Dictionary<string, long> next, List<string> touched)
+    private static (long Seq, string Data) NumberInsert(Item item, string? data, Dictionary<string, long> next, FolderStamps touched)
     {
         var seq = next[item.MailboxId]++;
         var remarked = Number(item, seq);
         item.NumberInFolder(seq);
-        touched.Add(item.FolderId);
+        touched.Inserted(item);
         return (seq, remarked || data is null ? ItemFormat.Serialize(item) : data);
     }
 
@@ -509,7 +517,7 @@ public sealed partial class PostgresMailStore
         }
 
         var batch = new StatementBatch(scope);
-        var touched = new List<string>();
+        var touched = new FolderStamps();
         var departed = new Dictionary<string, (string FolderId, long Entered)>(StringComparer.Ordinal);
         var gone = new List<(string Id, string MailboxId, string FolderId, long Entered)>();
         if (changes.Deletes.Count > 0)
@@ -544,7 +552,7 @@ public sealed partial class PostgresMailStore
         var logDeletes = new List<(string Id, string MailboxId, string FolderId, long Entered)>();
         foreach (var d in gone)
         {
-            touched.Add(d.FolderId);
+            touched.Touch(d.FolderId);
             scope.Logged(d.MailboxId);
             if (moved.TryGetValue(d.Id, out var copyId) && mailboxOf.GetValueOrDefault(copyId) == d.MailboxId)
             {
@@ -597,13 +605,12 @@ public sealed partial class PostgresMailStore
             var parameters = ItemParameters(item, remarked || data is null ? ItemFormat.Serialize(item) : data);
             checks.Add((batch.Add(UpdateItemRowSql, null, [.. parameters, ("expected", expected), ("seq", seq)]), item.Id));
             batch.Add(UpdateItemLogSql, null, ("id", item.Id), ("seq", seq));
-            touched.Add(item.FolderId);
+            touched.Touch(item.FolderId);
         }
 
-        var stamped = touched.Distinct(StringComparer.Ordinal).ToArray();
-        if (stamped.Length > 0)
+        if (touched.Count > 0)
         {
-            batch.Add(StampContentsSql, null, ("f", stamped), ("now", NowTicks()));
+            batch.Add(StampContentsSql, null, touched.Parameters(NowTicks()));
         }
 
         await batch.ExecuteAsync(connection, tx, cancellationToken);
@@ -677,4 +684,32 @@ public sealed partial class PostgresMailStore
         }, cancellationToken);
         return deleted > 0;
     }
+}
+
+/// <summary>
+/// The folders a write changed the contents of, and what its inserts add to each one's counts and longest item: the
+/// parameters of the one statement that stamps and counts them (what the insert trigger did before migration 7).
+/// </summary>
+internal sealed class FolderStamps
+{
+    private readonly Dictionary<string, (int Count, int Unread, long Longest)> folders = new(StringComparer.Ordinal);
+
+    public int Count => folders.Count;
+
+    /// <summary>A folder whose contents changed (a delete or an update in it): stamped, its counts as they are.</summary>
+    public void Touch(string folderId) => folders.TryAdd(folderId, (0, 0, 0));
+
+    /// <summary>An item inserted into its folder: counted there, as the trigger counted it (unread, its length, or 0 without one).</summary>
+    public void Inserted(Item item)
+    {
+        var (_, start, end, unread, _) = ItemFormat.IndexedColumns(item);
+        var (count, unreadCount, longest) = folders.GetValueOrDefault(item.FolderId);
+        folders[item.FolderId] = (count + 1, unreadCount + unread, Math.Max(longest, end - start ?? 0));
+    }
+
+    public (string, object?)[] Parameters(long now) =>
+    [
+        ("f", folders.Keys.ToArray()), ("n", folders.Values.Select(static v => v.Count).ToArray()),
+        ("u", folders.Values.Select(static v => v.Unread).ToArray()), ("l", folders.Values.Select(static v => v.Longest).ToArray()), ("now", now),
+    ];
 }
