@@ -132,16 +132,18 @@ def call(user, week):
     r = urllib.request.urlopen(req, timeout=600).read()
     assert b'ResponseClass="Error"' not in r, r[:500]
     return r.count(b"<t:CalendarItem") + r.count(b"<CalendarEvent>") + r.count(b"<t:CalendarEvent>")
-for i in range(600):
-    try:
-        call(next(iter(users.values())), 0); break
-    except Exception as ex:
-        time.sleep(1)
 users = {"calendarview": "cal@bench.test", "calendarview-recurring": "rec@bench.test", "calendarview-recurring-3000": "rec3000@bench.test",
          "availability": [f"fb-{i:02}@bench.test" for i in range(20)], "availability-recurring": [f"fbr-{i:02}@bench.test" for i in range(20)],
          "getitem": "getitem"}
 chosen = os.environ.get("WORKLOADS", "calendarview,calendarview-recurring,calendarview-recurring-3000,availability,availability-recurring").split(",")
 users = {name: users[name] for name in chosen}
+# wait for the server (under valgrind it takes a while to start); `users` must exist before (a NameError here was
+# caught as "not up yet", so every run waited the whole 600 s)
+for i in range(600):
+    try:
+        call(next(iter(users.values())), 0); break
+    except (OSError, http.client.HTTPException):
+        time.sleep(1)
 N = int(os.environ.get("N", "20"))
 # warm: each user's sign-in and every code path, twice over, and every week that is counted (a week's first request
 # can JIT code no other week ran, such as the first exception materialised: 2 M instructions a view on 3 December)

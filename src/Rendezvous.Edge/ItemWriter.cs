@@ -50,7 +50,63 @@ public static class ItemWriter
         own.End = occurrence.EndUtc;
         own.OriginalStart = occurrence.OriginalStartUtc;
         own.Properties.Set(ItemProperties.CalendarItemType_CalendarItemType, SchemaValues.CalendarItemTypeType.Occurrence);
+        if (OccurrenceTemplates.Find(w, master, plan, shape, context) is { } template)
+        {
+            WriteFromTemplate(w, master, own, plan, template, context);
+            return;
+        }
+
         WriteSteps(w, master, own, plan, shape, context);
+    }
+
+    /// <summary>
+    /// An occurrence from its master's template: the master's runs of steps as the bytes they wrote the first time,
+    /// the occurrence's own steps written between them as <see cref="WriteSteps"/> writes them.
+    /// </summary>
+    private static void WriteFromTemplate(EwsWriter w, Item master, Item own, WritePlan plan, XmlFragment?[] template, WriteContext context)
+    {
+        w.StartT(ItemSchema.ElementName(master.Kind));
+        var runs = plan.Runs;
+        for (var r = 0; r < runs.Length; r++)
+        {
+            if (template[r] is { } fragment)
+            {
+                w.Fragment(fragment);
+                continue;
+            }
+
+            var (from, count) = runs[r];
+            for (var i = from; i < from + count; i++)
+            {
+                var def = plan.Steps[i].Def!;
+                if (def.Has(own, context))
+                {
+                    def.Write(w, own, context);
+                }
+            }
+        }
+
+        w.End();
+    }
+
+    /// <summary>Writes steps [from, from + count) of <paramref name="plan"/> from <paramref name="item"/> alone (a master's run of a template).</summary>
+    internal static void WriteRun(EwsWriter w, Item item, WritePlan plan, int from, int count, ItemShape shape, WriteContext context)
+    {
+        for (var i = from; i < from + count; i++)
+        {
+            var step = plan.Steps[i];
+            if (step.Def!.Has(item, context))
+            {
+                if (step.Kind == WriteStep.Body)
+                {
+                    WriteBody(w, item.Body!, shape.BodyType, shape.FilterHtmlContent);
+                }
+                else
+                {
+                    step.Def.Write(w, item, context);
+                }
+            }
+        }
     }
 
     private static void WriteSteps(EwsWriter w, Item item, Item? own, WritePlan plan, ItemShape shape, WriteContext context)
@@ -200,6 +256,18 @@ internal sealed class WritePlan
     /// </summary>
     public bool WritesOccurrencesFromMaster { get; private set; }
 
+    /// <summary>With <see cref="WritesOccurrencesFromMaster"/>: the steps' positions in the kind's order, which name the steps across responses.</summary>
+    public string StepsKey { get; private set; } = "";
+
+    /// <summary>With <see cref="WritesOccurrencesFromMaster"/>: the steps as runs of the occurrence's own ones and of its master's ones.</summary>
+    public (int From, int Count)[] Runs { get; private set; } = [];
+
+    /// <summary>Whether each of <see cref="Runs"/> is of the occurrence's own steps.</summary>
+    public bool[] RunIsOwn { get; private set; } = [];
+
+    /// <summary>The template key of this plan for one response's writer (<see cref="OccurrenceTemplates"/>), once worked out.</summary>
+    internal (EwsWriter Writer, object? Key)? TemplateKey { get; set; }
+
     /// <summary>
     /// The elements of a calendar item whose value on an occurrence is the occurrence's own: its id, times and type,
     /// and the series' own fields, which an occurrence lacks (SeriesItems' SeriesOwn): written from the occurrence's
@@ -225,6 +293,7 @@ internal sealed class WritePlan
     public static WritePlan For(ItemShape shape, ItemKind kind, WriteContext context, bool forFind)
     {
         var plan = new WritePlan(shape, kind, forFind);
+        var positions = new System.Text.StringBuilder();
         var order = ItemSchema.Order(kind);
         var wanted = new bool[order.Count];
         Dictionary<string, (PropertyDefinition Container, HashSet<string> Keys)>? indexed = null;
@@ -289,10 +358,34 @@ internal sealed class WritePlan
             }
 
             plan.Steps.Add((def == ItemSchema.Body ? WriteStep.Body : WriteStep.Property, def, null));
+            positions.Append(i).Append(',');
         }
 
         plan.WritesOccurrencesFromMaster = kind == ItemKind.CalendarItem
             && plan.Steps.TrueForAll(static s => s.Kind is WriteStep.Property or WriteStep.Body && !OccurrenceMixed.Contains(s.Def!));
+        if (plan.WritesOccurrencesFromMaster)
+        {
+            plan.StepsKey = positions.ToString();
+            var runs = new List<(int From, int Count)>();
+            var runOwn = new List<bool>();
+            for (var i = 0; i < plan.Steps.Count; i++)
+            {
+                var isOwn = OccurrenceOwn.Contains(plan.Steps[i].Def!);
+                if (runs.Count > 0 && runOwn[^1] == isOwn)
+                {
+                    runs[^1] = (runs[^1].From, runs[^1].Count + 1);
+                }
+                else
+                {
+                    runs.Add((i, 1));
+                    runOwn.Add(isOwn);
+                }
+            }
+
+            plan.Runs = [.. runs];
+            plan.RunIsOwn = [.. runOwn];
+        }
+
         return plan;
     }
 }

@@ -58,6 +58,31 @@ public sealed class EwsWriter(XmlWriter xml, TimeZoneInfo? zone = null)
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="fragment"/>'s elements where the next element would go (an open start tag is ended first,
+    /// as that element would end it); an empty fragment writes nothing. Only where the envelope's m and t are in scope.
+    /// </summary>
+    public void Fragment(XmlFragment fragment)
+    {
+        ArgumentNullException.ThrowIfNull(fragment);
+        if (fragment.IsEmpty)
+        {
+            return;
+        }
+
+        if (Xml is Utf8ResponseWriter utf8)
+        {
+            utf8.WriteRawUtf8(fragment.Utf8);
+        }
+        else
+        {
+            Xml.WriteRaw(fragment.Text);
+        }
+    }
+
+    /// <summary>Whether the envelope's bindings of m and t are in scope here, as <see cref="XmlFragment.Capture"/> has them.</summary>
+    public bool HasEnvelopeBindings() => Xml.LookupPrefix(Ews.TypesNs) == "t" && Xml.LookupPrefix(Ews.MessagesNs) == "m";
+
     /// <summary>Writes an ItemIdType element: the id and the ChangeKey of <paramref name="changeNumber"/>.</summary>
     public void ItemId(string element, string id, long changeNumber)
     {

@@ -421,6 +421,23 @@ internal sealed class Utf8ResponseWriter : XmlWriter
         Raw(data);
     }
 
+    /// <summary>UTF-8 written as it is (<see cref="XmlFragment"/>: elements this writer wrote before), after an open start tag is ended.</summary>
+    internal void WriteRawUtf8(ReadOnlySpan<byte> utf8)
+    {
+        CloseStart();
+        EndBase64();
+        while (!utf8.IsEmpty)
+        {
+            var n = Math.Min(utf8.Length, BufferSize - Slack);
+            EnsureRoom(n);
+            utf8[..n].CopyTo(buffer.AsSpan(used));
+            used += n;
+            utf8 = utf8[n..];
+        }
+
+        state = WriteState.Content;
+    }
+
     public override void WriteBase64(byte[] bytes, int index, int count)
     {
         ArgumentNullException.ThrowIfNull(bytes);

@@ -105,7 +105,7 @@ public sealed class OccurrenceWritingTests
 
     private static ItemShape Shape(BaseShape baseShape, params string[] uris) => new(baseShape, null, [.. uris.Select(u => (PropertyPath)new FieldPath(u))]);
 
-    private static string Written(IReadOnlyList<(Item Master, Occurrence Occurrence)> entries, ItemShape shape, WriteContext context, bool forFind, bool fromMaster)
+    private static string Written(IReadOnlyList<(Item Master, Occurrence Occurrence)> entries, ItemShape shape, WriteContext context, bool forFind, bool fromMaster, TimeZoneInfo? zone = null)
     {
         var output = new MemoryStream();
         SoapWriter.WriteResponse(output, w =>
@@ -135,7 +135,7 @@ public sealed class OccurrenceWritingTests
             });
             w.End();
             w.End();
-        });
+        }, zone);
         return System.Text.Encoding.UTF8.GetString(output.ToArray());
     }
 
@@ -160,6 +160,8 @@ public sealed class OccurrenceWritingTests
                 {
                     var context = Context(version, reader);
                     var expected = Written(entries, shape, context, forFind, fromMaster: false);
+                    Assert.Equal(expected, Written(entries, shape, context, forFind, fromMaster: true));
+                    // Again, a response later: the masters' runs now all come from the templates the first one kept.
                     Assert.Equal(expected, Written(entries, shape, context, forFind, fromMaster: true));
                 }
             }
@@ -201,5 +203,69 @@ public sealed class OccurrenceWritingTests
         }
 
         Assert.Equal(20, compared);
+    }
+
+    [Fact]
+    public void A_masters_kept_template_is_never_written_under_another_zone_reader_version_or_shape()
+    {
+        // Templates are kept per master across responses (OccurrenceTemplates), keyed by the plan, reader and zone: the
+        // same masters written in turn under each, twice over, must each time be the materialised occurrences.
+        var masters = Masters();
+        var entries = Entries(masters, new DateTime(2031, 3, 10, 0, 0, 0, DateTimeKind.Utc), new DateTime(2031, 3, 24, 0, 0, 0, DateTimeKind.Utc));
+        var shapes = new[]
+        {
+            Shape(BaseShape.IdOnly, "item:Subject", "calendar:Start", "calendar:End", "item:DateTimeCreated", "item:LastModifiedTime", "calendar:AppointmentReplyTime", "calendar:MyResponseType", "calendar:IsOrganizer"),
+            Shape(BaseShape.AllProperties),
+            Shape(BaseShape.IdOnly, "item:Subject", "calendar:Location"),
+        };
+        TimeZoneInfo?[] zones = [null, TimeZones.Find("Tokyo Standard Time"), TimeZones.Find("Pacific Standard Time"), TimeZoneInfo.Utc];
+        var compared = 0;
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var shape in shapes)
+            {
+                foreach (var zone in zones)
+                {
+                    foreach (var reader in new[] { Owner.Address, AttendeeAddress })
+                    {
+                        foreach (var version in new[] { ExchangeVersion.Exchange2007_SP1, ExchangeVersion.Exchange2016 })
+                        {
+                            var context = Context(version, reader);
+                            var expected = Written(entries, shape, context, forFind: true, fromMaster: false, zone);
+                            Assert.Equal(expected, Written(entries, shape, context, forFind: true, fromMaster: true, zone));
+                            compared++;
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.Equal(96, compared);
+    }
+
+    [Fact]
+    public void A_changed_master_is_a_new_instance_and_its_occurrences_show_the_change()
+    {
+        // What keeps a template from outliving its master's values: the series cache makes a new master instance for a
+        // new change number and never changes one handed out; a copy changed here stands for that new instance.
+        var masters = Masters();
+        var entries = Entries(masters, new DateTime(2031, 3, 10, 0, 0, 0, DateTimeKind.Utc), new DateTime(2031, 3, 17, 0, 0, 0, DateTimeKind.Utc));
+        var shape = Shape(BaseShape.IdOnly, "item:Subject", "calendar:Start", "calendar:Location");
+        var context = Context(ExchangeVersion.Exchange2016, Owner.Address);
+        var before = Written(entries, shape, context, forFind: true, fromMaster: true);
+        Assert.Contains("Room 0", before, StringComparison.Ordinal);
+
+        var changed = masters.Select(m =>
+        {
+            var copy = m.Clone();
+            copy.Location = "Room " + m.Location + " moved";
+            copy.ChangeNumber++;
+            return copy;
+        }).ToList();
+        var after = Entries(changed, new DateTime(2031, 3, 10, 0, 0, 0, DateTimeKind.Utc), new DateTime(2031, 3, 17, 0, 0, 0, DateTimeKind.Utc));
+        var written = Written(after, shape, context, forFind: true, fromMaster: true);
+        Assert.Equal(Written(after, shape, context, forFind: true, fromMaster: false), written);
+        Assert.DoesNotContain(">Room 0<", written, StringComparison.Ordinal);
+        Assert.Contains("Room Room 0 moved", written, StringComparison.Ordinal);
     }
 }

@@ -243,6 +243,47 @@ public class RecurrenceViewTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Occurrences_written_from_kept_templates_show_a_masters_change_through_the_store_at_once()
+    {
+        // A view writes each occurrence's master elements from bytes kept with the master (OccurrenceTemplates): a change
+        // made through the store, as another node makes it, within the same second, must show in the very next view.
+        var user = await NewUserAsync("template");
+        // The shape of a client's week view (the bench's): each of its elements an occurrence writes from its master.
+        const string view = """
+            <m:FindItem Traversal="Shallow">
+              <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>
+                <t:FieldURI FieldURI="item:Subject"/><t:FieldURI FieldURI="item:Sensitivity"/><t:FieldURI FieldURI="calendar:Start"/>
+                <t:FieldURI FieldURI="calendar:End"/><t:FieldURI FieldURI="calendar:Location"/><t:FieldURI FieldURI="calendar:LegacyFreeBusyStatus"/>
+                <t:FieldURI FieldURI="calendar:IsMeeting"/><t:FieldURI FieldURI="calendar:MyResponseType"/><t:FieldURI FieldURI="calendar:Organizer"/>
+              </t:AdditionalProperties></m:ItemShape>
+              <m:CalendarView StartDate="2031-03-16T00:00:00Z" EndDate="2031-04-14T00:00:00Z"/>
+              <m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds>
+            </m:FindItem>
+            """;
+        var masterId = await ParisSeriesAsync(user);
+        static (string?, string?, string?, string?) Fields(XElement i) =>
+            (i.Element(T + "Subject")?.Value, i.Element(T + "Location")?.Value, i.Element(T + "LegacyFreeBusyStatus")?.Value, i.Element(T + "Sensitivity")?.Value);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.All(Items(await server.CallAsync(user, view)), item => Assert.Equal(("Weekly sync", "Room 3", "Busy", (string?)null), Fields(item)));
+        }
+
+        await ChangeMasterAsync(masterId, (master, _) => (master.Subject, master.Location, master.LegacyFreeBusyStatus, master.Sensitivity) = ("Renamed sync", "Room 9", "Tentative", "Personal"));
+        var renamed = Items(await server.CallAsync(user, view));
+        Assert.Equal(ParisStarts, renamed.Select(Start));
+        Assert.All(renamed, item => Assert.Equal(("Renamed sync", "Room 9", "Tentative", "Personal"), Fields(item)));
+
+        await ChangeMasterAsync(masterId, (master, series) =>
+        {
+            master.Location = "Room 10";
+            master.DeletedOccurrences = [RecurrenceExpansion.OccurrenceAt(series, 1)!.Value.OriginalStartUtc];
+        });
+        var last = Items(await server.CallAsync(user, view));
+        Assert.Equal(ParisStarts[1..], last.Select(Start));
+        Assert.All(last, item => Assert.Equal(("Renamed sync", "Room 10", "Tentative", "Personal"), Fields(item)));
+    }
+
+    [Fact]
     public async Task Regression_a_masters_own_times_outside_its_series_never_show_it_in_a_view_or_free_busy()
     {
         // The master's row is indexed by its own Start and End; here a day before its pattern's first occurrence, so
