@@ -628,6 +628,22 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Distribution_list_member_removed_with_the_list_address_in_another_case()
+    {
+        // SQLite's member rows compared the list's address bytewise (before its migration 20): removing with the list's
+        // address in another case removed nothing there, while PostgreSQL removed the member.
+        var store = await OpenAsync();
+        Assert.True(await store.AddDistributionListMemberAsync("Team@example.com", "Team", "a@example.com", CancellationToken.None));
+        Assert.True(await store.AddDistributionListMemberAsync("team@example.com", null, "b@example.com", CancellationToken.None));
+        Assert.True(await store.RemoveDistributionListMemberAsync("TEAM@EXAMPLE.COM", "A@example.com", CancellationToken.None));
+        Assert.Equal(["b@example.com"], (await store.FindDistributionListAsync("team@example.com", CancellationToken.None))!.Members);
+        Assert.False(await store.RemoveDistributionListMemberAsync("tEAM@example.com", "a@example.com", CancellationToken.None));
+        Assert.True(await store.RemoveDistributionListMemberAsync("team@EXAMPLE.com", "b@example.com", CancellationToken.None));
+        Assert.Null(await store.FindDistributionListAsync("team@example.com", CancellationToken.None));
+        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM distribution_list_members;"));
+    }
+
+    [Fact]
     public async Task Directory_rooms_lists_working_hours_cultures_and_associated_items_round_trip()
     {
         var store = await OpenAsync();
