@@ -62,6 +62,12 @@ public sealed partial class PostgresMailStore
         return mailboxes;
     }
 
+    // WindowQuery's rows, with free/busy's part of each calendar item (migration 7) for its data; the folder is the
+    // parameter, and a folder's items share one mailbox (so its id is read once).
+    private const string FreeBusyWindowQuery =
+        "SELECT id, mailbox_id, change_number, COALESCE(free_busy, data), created_seq FROM items"
+        + " WHERE folder_id = @f AND start_ticks < @e AND start_ticks > @s - (SELECT longest_ticks FROM folders WHERE id = @f) AND end_ticks > @s AND series_start_ticks IS NULL ORDER BY start_ticks;";
+
     public async Task<IReadOnlyList<IReadOnlyList<Item>>> GetFreeBusyInWindowsAsync(IReadOnlyList<string> folderIds, DateTime start, DateTime end, CancellationToken cancellationToken)
     {
         var windows = new List<IReadOnlyList<Item>>(folderIds.Count);
@@ -70,12 +76,12 @@ public sealed partial class PostgresMailStore
             return windows;
         }
 
-        // The one-folder statement once per folder, as one batch: each keeps its plan (and its prepared statement).
+        // One statement per folder, as one batch: each keeps the one-folder plan (and its prepared statement).
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
         foreach (var folderId in folderIds)
         {
-            var command = new NpgsqlBatchCommand(WindowQuery);
+            var command = new NpgsqlBatchCommand(FreeBusyWindowQuery);
             command.Parameters.Add(new NpgsqlParameter("f", folderId));
             command.Parameters.Add(new NpgsqlParameter("s", start.Ticks));
             command.Parameters.Add(new NpgsqlParameter("e", end.Ticks));
@@ -85,12 +91,18 @@ public sealed partial class PostgresMailStore
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         do
         {
+            var folderId = folderIds[windows.Count];
             var items = new List<Item>();
-            Item? previous = null;
+            string? mailboxId = null;
             while (await reader.ReadAsync(cancellationToken))
             {
-                previous = ReadItem(reader, ItemFormat.FreeBusy, sameFolderAs: previous);
-                items.Add(previous);
+                var item = ItemFormat.Deserialize(reader.GetFieldValue<byte[]>(3), ItemFormat.FreeBusy);
+                item.Id = reader.GetString(0);
+                item.MailboxId = mailboxId ??= reader.GetString(1);
+                item.FolderId = folderId;
+                item.ChangeNumber = reader.GetInt64(2);
+                item.NumberInFolder(reader.GetInt64(4));
+                items.Add(item);
             }
 
             windows.Add(items);
