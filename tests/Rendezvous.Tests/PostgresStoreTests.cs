@@ -58,7 +58,8 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         var next = nodeB.MeetingTurnAsync(meeting, CancellationToken.None);
         await Task.Delay(300);
         Assert.False(next.IsCompleted);
-        await ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid();");
+        // This database's only: the cluster is shared, and another test's migration holds an advisory lock too.
+        await ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database());");
         await (await next.WaitAsync(TimeSpan.FromSeconds(10))).DisposeAsync();
         await doomed.DisposeAsync(); // its connection is gone: ending the turn still ends quietly
         Assert.Equal(0L, await AdvisoryLocksAsync());
