@@ -1,6 +1,7 @@
 using Rendezvous.Calendar;
 using Rendezvous.Domain;
 using Rendezvous.Protocol;
+using Rendezvous.Store;
 
 namespace Rendezvous.Services;
 
@@ -26,17 +27,57 @@ public static class AvailabilityService
         return new UtcWindow(windows.Min(w => w.Start) - suggestionReach, windows.Max(w => w.End) + suggestionReach);
     }
 
-    public static async Task<MailboxCalendar> LoadAsync(Session session, MailboxQuery mailbox, UtcWindow reach)
+    /// <summary>
+    /// Each mailbox of the request loaded, in request order, as a finished task: its calendar, or the DomainException it
+    /// failed with (no such recipient, no free/busy access), each failing on its own. The mailboxes are looked up in
+    /// one store read and their windows read in another (PostgreSQL: two round trips, not six a mailbox); what each
+    /// may see is decided as before, from what was read.
+    /// </summary>
+    public static async Task<IReadOnlyList<Task<MailboxCalendar>>> LoadAsync(Session session, IReadOnlyList<MailboxQuery> mailboxes, UtcWindow reach)
     {
-        var store = session.Store;
-        var user = await store.FindUserAsync(mailbox.Address, session.Cancellation)
-            ?? throw new DomainException(ErrorCode.RecipientNotFound,
-                $"No mailbox was found for {mailbox.Address}: the mail recipient is not found in the directory.");
-        var calendar = await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", session.Cancellation);
-        var right = calendar is null || user.MailboxId == session.MailboxId ? DetailRight.Owner : await DetailRightAsync(session, calendar);
-        var items = calendar is null ? [] : await CalendarInWindowAsync(session, calendar, reach);
-        var hours = await store.GetWorkingHoursAsync(user.MailboxId, session.Cancellation) ?? WorkingHours.Default;
-        return new MailboxCalendar(items, hours, right);
+        var found = await session.Store.GetFreeBusyMailboxesAsync([.. mailboxes.Select(static m => m.Address)], session.MailboxId, session.Cancellation);
+        var loaded = new Task<MailboxCalendar>[mailboxes.Count];
+        var decided = new List<(int Index, Folder Calendar, WorkingHours Hours, DetailRight Right)>();
+        for (var i = 0; i < mailboxes.Count; i++)
+        {
+            try
+            {
+                var mailbox = found[i] ?? throw new DomainException(ErrorCode.RecipientNotFound,
+                    $"No mailbox was found for {mailboxes[i].Address}: the mail recipient is not found in the directory.");
+                var calendar = mailbox.Calendar;
+                var right = calendar is null || mailbox.User.MailboxId == session.MailboxId ? DetailRight.Owner : RightOf(session, mailbox, calendar);
+                var hours = mailbox.WorkingHours ?? WorkingHours.Default;
+                if (calendar is null)
+                {
+                    loaded[i] = Task.FromResult(new MailboxCalendar([], hours, right));
+                }
+                else
+                {
+                    decided.Add((i, calendar, hours, right));
+                }
+            }
+            catch (DomainException e)
+            {
+                loaded[i] = Task.FromException<MailboxCalendar>(e);
+            }
+        }
+
+        // Only the calendars the caller may see something of are read.
+        var windows = await session.Store.GetFreeBusyInWindowsAsync([.. decided.Select(static d => d.Calendar.Id)], reach.Start, reach.End, session.Cancellation);
+        for (var k = 0; k < decided.Count; k++)
+        {
+            var (index, calendar, hours, right) = decided[k];
+            try
+            {
+                loaded[index] = Task.FromResult(new MailboxCalendar(await WithSeriesAsync(session, calendar, reach, windows[k]), hours, right));
+            }
+            catch (DomainException e)
+            {
+                loaded[index] = Task.FromException<MailboxCalendar>(e);
+            }
+        }
+
+        return loaded;
     }
 
     /// <summary>
@@ -44,9 +85,9 @@ public static class AvailabilityService
     /// times only), everything to one who may view private items; a calendar that grants them nothing at all gives no
     /// free/busy (ErrorNoFreeBusyAccess), as Exchange answers when the owner set Default to None.
     /// </summary>
-    private static async Task<DetailRight> DetailRightAsync(Session session, Folder calendar)
+    private static DetailRight RightOf(Session session, FreeBusyMailbox mailbox, Folder calendar)
     {
-        var access = await session.AccessOfAsync(calendar);
+        var access = session.AccessOf(calendar, mailbox.CallerRights, mailbox.CallerAsDelegate);
         var right = access.Rights.ReadItems switch
         {
             ReadAccess.FullDetails => access.ViewPrivateItems ? DetailRight.Owner : DetailRight.FullDetails,
@@ -58,7 +99,7 @@ public static class AvailabilityService
         if (right > DetailRight.FreeBusy)
         {
             // Details of another's calendar are read through a permission: accounted for like any other read.
-            await session.AccountAsync(access, FolderAction.ReadItems);
+            session.Account(access, FolderAction.ReadItems, mailbox.User.Address);
         }
 
         return right;
@@ -71,18 +112,19 @@ public static class AvailabilityService
     public static async Task<IReadOnlyList<Item>> CalendarInWindowAsync(Session session, string mailboxId, DateTime start, DateTime end)
     {
         var calendar = await session.Store.GetDistinguishedFolderAsync(mailboxId, "calendar", session.Cancellation);
-        return calendar is null ? [] : await CalendarInWindowAsync(session, calendar, new UtcWindow(start, end), wholeItems: true);
+        return calendar is null ? [] : await CalendarInWindowAsync(session, calendar, new UtcWindow(start, end));
     }
 
+    /// <summary>The single items of a calendar in the window, whole, with its series there (<see cref="WithSeriesAsync"/>).</summary>
+    private static async Task<IReadOnlyList<Item>> CalendarInWindowAsync(Session session, Folder calendar, UtcWindow reach) =>
+        await WithSeriesAsync(session, calendar, reach, await session.Store.GetItemsInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation));
+
     /// <summary>
-    /// The single items of a calendar in the window (free/busy properties only) and the occurrences and exceptions of
+    /// The single items read of a calendar's window (<paramref name="singles"/>) and the occurrences and exceptions of
     /// its series there (deleted occurrences never count); the masters themselves do not count.
     /// </summary>
-    private static async Task<IReadOnlyList<Item>> CalendarInWindowAsync(Session session, Folder calendar, UtcWindow reach, bool wholeItems = false)
+    private static async Task<IReadOnlyList<Item>> WithSeriesAsync(Session session, Folder calendar, UtcWindow reach, IReadOnlyList<Item> singles)
     {
-        var singles = wholeItems
-            ? await session.Store.GetItemsInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation)
-            : await session.Store.GetFreeBusyInWindowAsync(calendar.Id, reach.Start, reach.End, session.Cancellation);
         var series = await session.SeriesCache.InWindowAsync(session, calendar, reach.Start, reach.End);
         if (!series.Any)
         {

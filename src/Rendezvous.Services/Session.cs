@@ -115,10 +115,22 @@ public sealed class Session
             return FolderAccess.Own(folder);
         }
 
-        var rights = await Store.GetRightsAsync(folder.Id, User.MailboxId, Cancellation)
-            ?? FolderPermissions.Effective(FolderPermissions.Defaults(folder.DistinguishedName == "calendar"), User.MailboxId);
+        var rights = await Store.GetRightsAsync(folder.Id, User.MailboxId, Cancellation);
+        return AccessOf(folder, rights, await ViewsPrivateItemsAsync(folder.MailboxId));
+    }
+
+    /// <summary>
+    /// <see cref="AccessOfAsync(Folder)"/> from what the store gave beforehand (<see cref="FreeBusyMailbox"/>: the
+    /// caller's stored rights on the folder, their entry among its owner's delegates), without reading them again.
+    /// </summary>
+    public FolderAccess AccessOf(Folder folder, FolderRights? storedRights, DelegateEntry? callerAsDelegate) =>
+        folder.MailboxId == User.MailboxId ? FolderAccess.Own(folder) : AccessOf(folder, storedRights, callerAsDelegate is { ViewPrivateItems: true });
+
+    private FolderAccess AccessOf(Folder folder, FolderRights? storedRights, bool viewsPrivateItems)
+    {
+        var rights = storedRights ?? FolderPermissions.Effective(FolderPermissions.Defaults(folder.DistinguishedName == "calendar"), User.MailboxId);
         folder.CallerRights = rights;
-        return new FolderAccess(folder, rights, User.MailboxId) { ViewPrivateItems = await ViewsPrivateItemsAsync(folder.MailboxId) };
+        return new FolderAccess(folder, rights, User.MailboxId) { ViewPrivateItems = viewsPrivateItems };
     }
 
     /// <summary>
@@ -175,7 +187,16 @@ public sealed class Session
         if (!access.IsOwner)
         {
             var owner = await Store.FindUserByMailboxAsync(access.Folder.MailboxId, Cancellation);
-            Accessed(new ForeignAccess(User.Address, owner?.Address ?? access.Folder.MailboxId, access.Folder.Id, access.Folder.DistinguishedName ?? access.Folder.DisplayName, action));
+            Account(access, action, owner?.Address ?? access.Folder.MailboxId);
+        }
+    }
+
+    /// <summary><see cref="AccountAsync"/> where the caller read the folder's owner already.</summary>
+    public void Account(FolderAccess access, FolderAction action, string ownerAddress)
+    {
+        if (!access.IsOwner)
+        {
+            Accessed(new ForeignAccess(User.Address, ownerAddress, access.Folder.Id, access.Folder.DistinguishedName ?? access.Folder.DisplayName, action));
         }
     }
 

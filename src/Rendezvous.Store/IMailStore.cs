@@ -22,6 +22,13 @@ public sealed record UserRecord(string MailboxId, string Address, string Display
 }
 
 /// <summary>
+/// A mailbox as free/busy looks it up for a caller: its user (<see cref="IMailStore.FindUserAsync"/>), its Calendar folder
+/// (null: it has none), what <see cref="IMailStore.GetRightsAsync"/> answers for the caller on that folder, the caller's
+/// entry among the mailbox's delegates (<see cref="Delegation.Of"/>) and its working hours (<see cref="IMailStore.GetWorkingHoursAsync"/>).
+/// </summary>
+public sealed record FreeBusyMailbox(UserRecord User, Folder? Calendar, FolderRights? CallerRights, DelegateEntry? CallerAsDelegate, WorkingHours? WorkingHours);
+
+/// <summary>
 /// Everything one request decided to write, applied in one transaction: either all of it is durable or none.
 /// An update carries the change number it was based on; if the stored item moved on meanwhile the whole set
 /// is refused with <see cref="ConcurrencyException"/> and the caller decides again from fresh state.
@@ -405,6 +412,19 @@ public partial interface IMailStore : IAsyncDisposable
     /// a GetUserAvailability, issue 6). They are partial views, never to be written back.
     /// </summary>
     Task<IReadOnlyList<Item>> GetFreeBusyInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="GetFreeBusyInWindowAsync"/> of several folders, in the order given (a GetUserAvailability of many
+    /// mailboxes): one round trip where a query is one (PostgreSQL).
+    /// </summary>
+    Task<IReadOnlyList<IReadOnlyList<Item>>> GetFreeBusyInWindowsAsync(IReadOnlyList<string> folderIds, DateTime start, DateTime end, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What free/busy reads of each address before its calendar's items, in the order given (null where no user has
+    /// that address): see <see cref="FreeBusyMailbox"/>. One round trip for them all where a query is one (PostgreSQL),
+    /// not five a mailbox.
+    /// </summary>
+    Task<IReadOnlyList<FreeBusyMailbox?>> GetFreeBusyMailboxesAsync(IReadOnlyList<string> addresses, string callerMailboxId, CancellationToken cancellationToken);
 
     /// <summary>
     /// The recurring masters of a folder whose series (the bounds the services stamped on them) overlaps

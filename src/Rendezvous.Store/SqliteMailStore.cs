@@ -382,6 +382,22 @@ public sealed partial class SqliteMailStore : IMailStore
         CREATE INDEX IF NOT EXISTS subscriptions_kind ON subscriptions(kind);
         CREATE INDEX IF NOT EXISTS subscriptions_expires ON subscriptions(expires) WHERE expires IS NOT NULL;
         """,
+        // Index 20: a list's members matched by the list's address in any case, as the list itself is (NOCASE) and as
+        // PostgreSQL matches them (lower()): removing a member named with the list's address in another case removed
+        // nothing. SQLite cannot change a column's collation, so the table is made anew; the rowids are kept, as they
+        // are the members' order.
+        """
+        DROP TABLE IF EXISTS distribution_list_members_nocase;
+        CREATE TABLE distribution_list_members_nocase (
+            list_address TEXT NOT NULL COLLATE NOCASE REFERENCES distribution_lists(address) ON DELETE CASCADE,
+            member TEXT NOT NULL COLLATE NOCASE,
+            UNIQUE (list_address, member)
+        );
+        INSERT OR IGNORE INTO distribution_list_members_nocase (rowid, list_address, member)
+            SELECT rowid, list_address, member FROM distribution_list_members ORDER BY rowid;
+        DROP TABLE distribution_list_members;
+        ALTER TABLE distribution_list_members_nocase RENAME TO distribution_list_members;
+        """,
     ];
 
     private const string ItemFormatMigration = "SELECT 2; -- ItemFormat";

@@ -7,7 +7,7 @@ namespace Rendezvous.Tests;
 
 /// <summary>GetUserAvailability over HTTP; every response is schema-checked by the fixture. Each test uses its own dates or mailboxes.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class AvailabilityTests(ServerFixture server)
+public class AvailabilityTests(ServerFixture server)
 {
     private static readonly XNamespace T = EwsResponse.T;
     private static readonly XNamespace M = EwsResponse.M;
@@ -325,3 +325,7 @@ public sealed class AvailabilityTests(ServerFixture server)
         Assert.All(days, d => Assert.Equal("false", Assert.Single(d.Descendants(T + "Suggestion")).T("IsWorkTime")));
     }
 }
+
+/// <summary>The same on the PostgreSQL store (its reads of many mailboxes at once).</summary>
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresAvailabilityTests(PostgresServerFixture server) : AvailabilityTests(server);

@@ -58,11 +58,92 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         var next = nodeB.MeetingTurnAsync(meeting, CancellationToken.None);
         await Task.Delay(300);
         Assert.False(next.IsCompleted);
-        await ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid();");
+        // This database's only: the cluster is shared, and another test's migration holds an advisory lock too.
+        await ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database());");
         await (await next.WaitAsync(TimeSpan.FromSeconds(10))).DisposeAsync();
         await doomed.DisposeAsync(); // its connection is gone: ending the turn still ends quietly
         Assert.Equal(0L, await AdvisoryLocksAsync());
         await (await nodeA.MeetingTurnAsync(meeting, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10))).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Free_busy_column_decodes_as_the_free_busy_read_of_the_data()
+    {
+        // Migration 8 names the free/busy properties by their keys: they must be ItemFormat.FreeBusy's, all of them.
+        var definition = "";
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await using var store = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None);
+            await connection.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT pg_get_functiondef('items_free_busy'::regproc);", connection);
+            definition = (string)(await cmd.ExecuteScalarAsync())!;
+        }
+
+        var list = definition[definition.IndexOf("key IN (", StringComparison.Ordinal)..];
+        list = list[..list.IndexOf("))", StringComparison.Ordinal)];
+        var named = System.Text.RegularExpressions.Regex.Matches(list, "'([^']+)'").Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.Equal(ItemFormat.FreeBusy.Definitions.Select(d => d.Key).Order(StringComparer.Ordinal), named.Order(StringComparer.Ordinal));
+
+        await using (var store = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None))
+        {
+            var user = await store.AddUserAsync("fb@example.com", "FB", "x", CancellationToken.None);
+            var calendar = (await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", CancellationToken.None))!;
+            var at = new DateTime(2030, 1, 7, 9, 0, 0, DateTimeKind.Utc);
+            var full = new Item
+            {
+                Id = EwsIds.NewItemId(user.MailboxId), MailboxId = user.MailboxId, FolderId = calendar.Id, Kind = ItemKind.CalendarItem,
+                Subject = "Quoted \"budget\" \\ review, é ✓", Location = "Room\n7", Sensitivity = "Private", LegacyFreeBusyStatus = "OOF",
+                IsMeeting = true, IsCancelled = true, ReminderIsSet = false, Start = at, End = at.AddHours(2),
+                Body = new Body("Text", "not free/busy's"), RequiredAttendees = [new(new EmailAddress(null, "a@example.com"))],
+            };
+            var bare = new Item { Id = EwsIds.NewItemId(user.MailboxId), MailboxId = user.MailboxId, FolderId = calendar.Id, Kind = ItemKind.CalendarItem, Start = at, End = at.AddHours(1) };
+            var message = new Item { Id = EwsIds.NewItemId(user.MailboxId), MailboxId = user.MailboxId, FolderId = calendar.Id, Kind = ItemKind.Message, Subject = "a message", Start = at, End = at.AddHours(1) };
+            var changes = new ChangeSet();
+            changes.Inserts.AddRange([full, bare, message]);
+            await store.ApplyAsync(changes, CancellationToken.None);
+            await AssertFreeBusyColumnAsync(3);
+
+            // An update writes it anew.
+            var update = new ChangeSet();
+            var expected = full.ChangeNumber;
+            full.Subject = "Renamed";
+            full.LegacyFreeBusyStatus = "Tentative";
+            update.Updates.Add((full, expected));
+            await store.ApplyAsync(update, CancellationToken.None);
+            await AssertFreeBusyColumnAsync(3);
+            var read = (await store.GetFreeBusyInWindowsAsync([calendar.Id], at, at.AddDays(1), CancellationToken.None))[0];
+            Assert.Equal(["Renamed", null, "a message"], read.OrderBy(i => i.Subject is null ? 1 : i.Subject == "Renamed" ? 0 : 2).Select(i => i.Subject));
+            Assert.Equal("Tentative", read.Single(i => i.Id == full.Id).LegacyFreeBusyStatus);
+        }
+    }
+
+    /// <summary>Each calendar item's free_busy decodes as the free/busy read of its data; other kinds have none.</summary>
+    private async Task AssertFreeBusyColumnAsync(int rows)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT kind, data, free_busy FROM items;", connection);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var seen = 0;
+        while (await reader.ReadAsync())
+        {
+            seen++;
+            var fromData = ItemFormat.Deserialize(System.Text.Encoding.UTF8.GetBytes(reader.GetString(1)), ItemFormat.FreeBusy);
+            if (reader.GetInt32(0) != (int)ItemKind.CalendarItem)
+            {
+                Assert.True(reader.IsDBNull(2));
+                continue;
+            }
+
+            var fromColumn = ItemFormat.Deserialize(System.Text.Encoding.UTF8.GetBytes(reader.GetString(2)), ItemFormat.FreeBusy);
+            Assert.Equal(fromData.Kind, fromColumn.Kind);
+            Assert.Equal(
+                fromData.Properties.Entries.Select(e => (e.Key.Key, e.Value)).OrderBy(e => e.Key, StringComparer.Ordinal),
+                fromColumn.Properties.Entries.Select(e => (e.Key.Key, e.Value)).OrderBy(e => e.Key, StringComparer.Ordinal));
+            Assert.True(fromColumn.Properties.Count >= 2);
+        }
+
+        Assert.Equal(rows, seen);
     }
 
     private async Task<long> AdvisoryLocksAsync()
@@ -276,11 +357,11 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             alice = (await store.AddUserAsync("alice@example.com", "Alice", "x", ct)).MailboxId;
         }
 
-        // Rewound to the schema as merged (migration 1): without the tables of the later migrations.
+        // Rewound to the schema as merged (migration 1): without the tables of the later migrations, nor migration 8's column.
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();
-            await Exec(connection, null, "DROP TABLE folder_permissions, grants, delegates, delegation_settings, signin_failures, subscriptions; UPDATE rendezvous_schema SET version = 1;");
+            await Exec(connection, null, "DROP TABLE folder_permissions, grants, delegates, delegation_settings, signin_failures, subscriptions; ALTER TABLE items DROP COLUMN free_busy, RESET (toast_tuple_target); DROP FUNCTION items_free_busy(text); UPDATE rendezvous_schema SET version = 1;");
         }
 
         Assert.Equal(PostgresMigrations.Latest - 1, await PostgresMailStore.MigrateAsync(connectionString, ct));

@@ -668,6 +668,131 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Free_busy_mailboxes_read_together_answer_as_the_one_mailbox_reads()
+    {
+        var store = await OpenAsync();
+        var ct = CancellationToken.None;
+        var caller = await store.AddUserAsync("caller@example.com", "Caller", "x", ct);
+        var granted = await store.AddUserAsync("Granted@example.com", "Granted", "x", ct);
+        var byDefault = await store.AddUserAsync("default@example.com", "Default", "x", ct);
+        var untouched = await store.AddUserAsync("untouched@example.com", "Untouched", "x", ct);
+        var principal = await store.AddUserAsync("principal@example.com", "Principal", "x", ct);
+        var other = await store.AddUserAsync("other@example.com", "Other", "x", ct);
+
+        async Task<string> CalendarOf(UserRecord user) => (await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", ct))!.Id;
+        var sets = new ChangeSet();
+        sets.Permissions.Add((await CalendarOf(granted), [
+            new PermissionEntry(Grantee.Default, FolderRights.None),
+            new PermissionEntry(Grantee.User(caller.MailboxId, caller.Address, "Caller"), FolderRights.Of(PermissionLevel.Reviewer)),
+        ]));
+        sets.Permissions.Add((await CalendarOf(byDefault), [
+            new PermissionEntry(Grantee.Default, FolderRights.Of(PermissionLevel.Editor) with { ReadItems = ReadAccess.TimeAndSubjectAndLocation }),
+            new PermissionEntry(Grantee.User(other.MailboxId, other.Address, "Other"), FolderRights.Of(PermissionLevel.Owner)),
+        ]));
+        sets.Permissions.Add((await CalendarOf(principal), [new PermissionEntry(Grantee.User(other.MailboxId, other.Address, "Other"), FolderRights.Of(PermissionLevel.Author))]));
+        await store.ApplyAsync(sets, ct);
+        await store.SaveDelegateAsync(principal.MailboxId, new DelegateEntry(other.MailboxId, false, true), add: true, ct);
+        await store.SaveDelegateAsync(principal.MailboxId, new DelegateEntry(caller.MailboxId, true, false), add: true, ct);
+        await store.SetWorkingHoursAsync(granted.MailboxId, new WorkingHours([DayOfWeek.Tuesday], 7 * 60, 15 * 60, "Europe/Paris"), ct);
+
+        string[] addresses = ["GRANTED@example.com", "nobody@example.com", "default@example.com", "untouched@example.com", "Principal@Example.com", "caller@example.com", "granted@example.com"];
+        var together = await store.GetFreeBusyMailboxesAsync(addresses, caller.MailboxId, ct);
+
+        Assert.Equal(addresses.Length, together.Count);
+        Assert.Null(together[1]);
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            if (await store.FindUserAsync(addresses[i], ct) is not { } user)
+            {
+                Assert.Null(together[i]);
+                continue;
+            }
+
+            var found = together[i]!;
+            Assert.Equal(user, found.User);
+            var calendar = (await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", ct))!;
+            Assert.Equal(
+                (calendar.Id, calendar.MailboxId, calendar.DisplayName, calendar.DistinguishedName, calendar.ChangeNumber, calendar.TotalCount, calendar.ChildFolderCount, calendar.ContentModified),
+                (found.Calendar!.Id, found.Calendar.MailboxId, found.Calendar.DisplayName, found.Calendar.DistinguishedName, found.Calendar.ChangeNumber, found.Calendar.TotalCount, found.Calendar.ChildFolderCount, found.Calendar.ContentModified));
+            Assert.Equal(await store.GetRightsAsync(calendar.Id, caller.MailboxId, ct), found.CallerRights);
+            Assert.Equal((await store.GetDelegationAsync(user.MailboxId, ct)).Of(caller.MailboxId), found.CallerAsDelegate);
+            var hours = await store.GetWorkingHoursAsync(user.MailboxId, ct);
+            Assert.Equal((hours?.TimeZoneId, hours?.StartMinutes, hours?.EndMinutes, hours?.Days.Count), (found.WorkingHours?.TimeZoneId, found.WorkingHours?.StartMinutes, found.WorkingHours?.EndMinutes, found.WorkingHours?.Days.Count));
+        }
+
+        // What each case reads, said outright: the caller's own entry, else Default's, else nothing (the defaults apply).
+        Assert.Equal(FolderRights.Of(PermissionLevel.Reviewer), together[0]!.CallerRights);
+        Assert.Equal(ReadAccess.TimeAndSubjectAndLocation, together[2]!.CallerRights!.ReadItems);
+        Assert.Null(together[3]!.CallerRights);
+        Assert.Null(together[4]!.CallerRights);
+        Assert.Equal(new DelegateEntry(caller.MailboxId, true, false), together[4]!.CallerAsDelegate);
+        Assert.Null(together[0]!.CallerAsDelegate);
+        Assert.Equal("Europe/Paris", together[6]!.WorkingHours!.TimeZoneId);
+        Assert.Null(together[3]!.WorkingHours);
+        Assert.Empty(await store.GetFreeBusyMailboxesAsync([], caller.MailboxId, ct));
+    }
+
+    [Fact]
+    public async Task Free_busy_windows_read_together_answer_as_one_window_each()
+    {
+        var store = await OpenAsync();
+        var ct = CancellationToken.None;
+        var monday = new DateTime(2026, 11, 23, 0, 0, 0, DateTimeKind.Utc);
+        var calendars = new List<string>();
+        var changes = new ChangeSet();
+        foreach (var (address, count) in new[] { ("one@example.com", 12), ("empty@example.com", 0), ("two@example.com", 30) })
+        {
+            var user = await store.AddUserAsync(address, address, "x", ct);
+            var calendar = (await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", ct))!;
+            calendars.Add(calendar.Id);
+            for (var i = 0; i < count; i++)
+            {
+                var start = monday.AddHours((i * 7) - 20);
+                changes.Inserts.Add(new Item
+                {
+                    Id = EwsIds.NewItemId(user.MailboxId), MailboxId = user.MailboxId, FolderId = calendar.Id, Kind = ItemKind.CalendarItem,
+                    Subject = address + " " + i, Location = "Room " + i, LegacyFreeBusyStatus = i % 2 == 0 ? "Busy" : "Tentative", Sensitivity = "Normal",
+                    Body = new Body("Text", "not read by free/busy"), Start = start, End = start.AddHours(i % 3 == 0 ? 30 : 1),
+                });
+            }
+        }
+
+        await store.ApplyAsync(changes, ct);
+        string[] asked = [calendars[2], calendars[1], calendars[0], calendars[2]];
+        var together = await store.GetFreeBusyInWindowsAsync(asked, monday, monday.AddDays(3), ct);
+
+        Assert.Equal(asked.Length, together.Count);
+        for (var k = 0; k < asked.Length; k++)
+        {
+            var alone = await store.GetFreeBusyInWindowAsync(asked[k], monday, monday.AddDays(3), ct);
+            Assert.Equal(
+                alone.Select(i => (i.Id, i.MailboxId, i.FolderId, i.ChangeNumber, i.Subject, i.Location, i.LegacyFreeBusyStatus, i.Start, i.End, i.Body)),
+                together[k].Select(i => (i.Id, i.MailboxId, i.FolderId, i.ChangeNumber, i.Subject, i.Location, i.LegacyFreeBusyStatus, i.Start, i.End, i.Body)));
+        }
+
+        Assert.NotEmpty(together[0]);
+        Assert.Empty(together[1]);
+        Assert.All(together[0], i => Assert.Null(i.Body));
+        Assert.Empty(await store.GetFreeBusyInWindowsAsync([], monday, monday.AddDays(3), ct));
+    }
+
+    [Fact]
+    public async Task Distribution_list_member_removed_with_the_list_address_in_another_case()
+    {
+        // SQLite's member rows compared the list's address bytewise (before its migration 20): removing with the list's
+        // address in another case removed nothing there, while PostgreSQL removed the member.
+        var store = await OpenAsync();
+        Assert.True(await store.AddDistributionListMemberAsync("Team@example.com", "Team", "a@example.com", CancellationToken.None));
+        Assert.True(await store.AddDistributionListMemberAsync("team@example.com", null, "b@example.com", CancellationToken.None));
+        Assert.True(await store.RemoveDistributionListMemberAsync("TEAM@EXAMPLE.COM", "A@example.com", CancellationToken.None));
+        Assert.Equal(["b@example.com"], (await store.FindDistributionListAsync("team@example.com", CancellationToken.None))!.Members);
+        Assert.False(await store.RemoveDistributionListMemberAsync("tEAM@example.com", "a@example.com", CancellationToken.None));
+        Assert.True(await store.RemoveDistributionListMemberAsync("team@EXAMPLE.com", "b@example.com", CancellationToken.None));
+        Assert.Null(await store.FindDistributionListAsync("team@example.com", CancellationToken.None));
+        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM distribution_list_members;"));
+    }
+
+    [Fact]
     public async Task Directory_rooms_lists_working_hours_cultures_and_associated_items_round_trip()
     {
         var store = await OpenAsync();

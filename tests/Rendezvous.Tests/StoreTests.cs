@@ -17,6 +17,45 @@ public sealed class StoreTests : IDisposable
 
     public void Dispose() => folder.Dispose();
 
+    [Fact]
+    public async Task Distribution_list_member_removed_with_the_list_address_in_another_case_after_migration_20()
+    {
+        await using (var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None))
+        {
+            await store.AddDistributionListMemberAsync("team@example.com", "Team", "c@example.com", CancellationToken.None);
+            await store.AddDistributionListMemberAsync("team@example.com", null, "a@example.com", CancellationToken.None);
+            await store.AddDistributionListMemberAsync("team@example.com", null, "b@example.com", CancellationToken.None);
+        }
+
+        // Back to version 19's members table (list_address bytewise), rows as it holds them.
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(Data, "rendezvous.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE old_members (
+                    list_address TEXT NOT NULL REFERENCES distribution_lists(address) ON DELETE CASCADE,
+                    member TEXT NOT NULL COLLATE NOCASE,
+                    UNIQUE (list_address, member)
+                );
+                INSERT INTO old_members (rowid, list_address, member) SELECT rowid, list_address, member FROM distribution_list_members;
+                DROP TABLE distribution_list_members;
+                ALTER TABLE old_members RENAME TO distribution_list_members;
+                PRAGMA user_version = 19;
+                """;
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using (var store = await SqliteMailStore.OpenAsync(Data, CancellationToken.None))
+        {
+            // The members keep their order (the rowids) through the table's remaking.
+            Assert.Equal(["c@example.com", "a@example.com", "b@example.com"], (await store.FindDistributionListAsync("team@example.com", CancellationToken.None))!.Members);
+            Assert.True(await store.RemoveDistributionListMemberAsync("TEAM@example.com", "a@example.com", CancellationToken.None));
+            Assert.Equal(["c@example.com", "b@example.com"], (await store.FindDistributionListAsync("team@example.com", CancellationToken.None))!.Members);
+        }
+    }
+
     // A kept connection must come back clean whatever happened on it: no open transaction, no read snapshot.
     [Fact]
     public async Task Kept_connections_hold_no_snapshot_after_reads_failures_and_cancellations()

@@ -15,10 +15,11 @@ public static class AvailabilityHandler
     {
         var query = AvailabilityReader.Read(request.Operation, request.Soap.TimeZoneContext);
         var reach = AvailabilityService.Prepare(query);
-        var mailboxes = new List<Outcome<MailboxCalendar>>();
-        foreach (var mailbox in query.Mailboxes)
+        var loaded = await AvailabilityService.LoadAsync(request.Session, query.Mailboxes, reach);
+        var mailboxes = new List<Outcome<MailboxCalendar>>(loaded.Count);
+        foreach (var mailbox in loaded)
         {
-            mailboxes.Add(await request.OneAsync(() => AvailabilityService.LoadAsync(request.Session, mailbox, reach)));
+            mailboxes.Add(await request.OneAsync(() => mailbox));
         }
 
         var answer = AvailabilityService.Answer(query, [.. mailboxes.Select(m => m.Error is null ? m.Value : null)]);
