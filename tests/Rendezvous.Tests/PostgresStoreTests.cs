@@ -418,7 +418,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
                 """);
         }
 
-        Assert.Equal(1, await PostgresMailStore.MigrateAsync(connectionString, ct));
+        Assert.Equal(PostgresMigrations.Latest - 6, await PostgresMailStore.MigrateAsync(connectionString, ct));
         await using (var store = await PostgresMailStore.OpenAsync(connectionString, ct))
         {
             Assert.Equal((1, 1), await StoreTests.CountsAsync(store, inboxId));
