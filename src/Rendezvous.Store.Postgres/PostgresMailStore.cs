@@ -129,7 +129,7 @@ public sealed partial class PostgresMailStore : IMailStore
     /// claim named it) or one this write makes (a new mailbox's); any other fails the write, which runs again with the
     /// mailbox claimed, rather than wait for a lock out of the group's order.
     /// </summary>
-    private static async Task<long> NumberAsync(NpgsqlConnection connection, NpgsqlTransaction tx, WriteScope scope, string mailboxId, CancellationToken cancellationToken, int count = 1)
+    internal static async Task<long> NumberAsync(NpgsqlConnection connection, NpgsqlTransaction tx, WriteScope scope, string mailboxId, CancellationToken cancellationToken, int count = 1)
     {
         var held = scope.Counters.Holds(mailboxId);
         await using var cmd = connection.Command(held ? NumberHeldSql : NumberNewSql, tx, ("m", mailboxId), ("n", (long)count));

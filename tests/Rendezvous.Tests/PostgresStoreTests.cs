@@ -331,6 +331,38 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.Equal(deadlocksBefore, await DeadlocksAsync(settled: true));
     }
 
+    [Fact]
+    public async Task A_write_that_numbers_a_mailbox_its_claim_did_not_name_runs_again_in_a_group_that_locks_it()
+    {
+        await using var store = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None);
+        var alice = await store.AddUserAsync("alice@example.com", "Alice", "x", CancellationToken.None);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var writer = new PostgresGroupCommit(dataSource);
+        await using (var db = new NpgsqlConnection(connectionString))
+        {
+            await db.OpenAsync();
+            // A mailbox with no counter yet: this write makes it, and no one else can hold it.
+            await Exec(db, null, "INSERT INTO users (mailbox_id, address, display_name, password_hash) VALUES ('mbx-new', 'new@example.com', 'New', 'x');");
+        }
+
+        var held = new List<bool>();
+        long aliceNumber = 0, newNumber = 0;
+        await writer.WriteAsync(async (connection, tx, scope) =>
+        {
+            held.Add(scope.Counters.Holds(alice.MailboxId));
+            newNumber = await PostgresMailStore.NumberAsync(connection, tx, scope, "mbx-new", CancellationToken.None);
+            aliceNumber = await PostgresMailStore.NumberAsync(connection, tx, scope, alice.MailboxId, CancellationToken.None);
+        }, claim: null, ownSavepoint: false, CancellationToken.None);
+
+        // Refused outside the group's lock, rolled back (the new counter with it), then run with Alice's counter locked.
+        Assert.Equal([false, true], held);
+        Assert.Equal(1L, writer.Redeclared);
+        Assert.Equal(0L, writer.Retried);
+        Assert.Equal(1L, newNumber);
+        var log = await store.GetChangeLogAsync(alice.MailboxId, 0, 1000, CancellationToken.None);
+        Assert.Equal(log.Entries.Max(e => e.Seq) + 1, aliceNumber);
+    }
+
     /// <summary>The database's deadlock count; <paramref name="settled"/>: once the other sessions, which report theirs as they exit, have ended.</summary>
     private async Task<long> DeadlocksAsync(bool settled)
     {
