@@ -117,16 +117,18 @@ public sealed partial class PostgresMailStore
         return ticks - (ticks % TimeSpan.TicksPerSecond);
     }
 
-    /// <summary>Stamps the folders whose contents <paramref name="folderIds"/> changed in this write; a stamp moves on by a second at least.</summary>
-    private async Task StampContentsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<string> folderIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stamps the folders whose contents changed in this write (a stamp moves on by a second at least) and counts the
+    /// items it inserted into them.
+    /// </summary>
+    private async Task StampContentsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FolderStamps touched, CancellationToken cancellationToken)
     {
-        var ids = folderIds.Distinct(StringComparer.Ordinal).ToArray();
-        if (ids.Length == 0)
+        if (touched.Count == 0)
         {
             return;
         }
 
-        await using var cmd = connection.Command(StampContentsSql, tx, ("f", ids), ("now", NowTicks()));
+        await using var cmd = connection.Command(StampContentsSql, tx, touched.Parameters(NowTicks()));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -259,6 +261,17 @@ public sealed partial class PostgresMailStore
 
     private static readonly string UpdateItemSql = UpdateItemRowSql + "\n" + UpdateItemLogSql;
 
+    // The batched write's update and its log row as one statement: the log row from the updated row itself, not a second
+    // lookup of it (19 blocks a call in the propose loop). A move's row is logged by the update trigger instead (its
+    // created_seq is the change's). The count is what the update found: 0 when the decision was made on a stale row.
+    private static readonly string UpdateItemLoggedSql = "WITH u AS (" + UpdateItemRowSql.Trim().TrimEnd(';') + """
+
+         RETURNING mailbox_id, id, folder_id, content_seq, created_seq),
+        l AS (INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id)
+            SELECT mailbox_id, @seq, CASE WHEN content_seq = @seq THEN 2 ELSE 3 END, 0, id, folder_id FROM u WHERE created_seq <> @seq)
+        SELECT count(*) FROM u;
+        """;
+
     private const string InsertItemSql = """
         INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq, series_start_ticks, series_end_ticks)
         VALUES (@id, @m, @f, @k, @s::bigint, @e::bigint, @u, @seq, @d, @uid::text, @seq, @seq, @seq, @ss::bigint, @se::bigint);
@@ -273,7 +286,13 @@ public sealed partial class PostgresMailStore
 
     private const string DeleteItemLogSql = "INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, source_folder_id, source_entered) VALUES (@m, @seq, 6, 0, @id, @f, @e);";
 
-    private const string StampContentsSql = "UPDATE folders SET content_ticks = GREATEST(@now, content_ticks + 10000000) WHERE id = ANY(@f);";
+    // Migration 7: the counts of inserted items are written here, one row version a folder a write, rather than by a row
+    // trigger per item (a meeting's write made up to 23 versions of its attendees' folder rows, each with its trigger call).
+    private const string StampContentsSql = """
+        UPDATE folders f SET content_ticks = GREATEST(@now, f.content_ticks + 10000000),
+            total_count = f.total_count + d.n, unread_count = f.unread_count + d.u, longest_ticks = GREATEST(f.longest_ticks, d.l)
+        FROM unnest(@f::text[], @n::integer[], @u::integer[], @l::bigint[]) AS d(id, n, u, l) WHERE f.id = d.id;
+        """;
 
     // The counters the group holds, set to what a write took (sent with its rows, in the same round trip).
     private const string SetCountersSql = "UPDATE mailbox_counters SET value = c.v FROM unnest(@m::text[], @v::bigint[]) AS c(m, v) WHERE mailbox_id = c.m;";
@@ -375,7 +394,7 @@ public sealed partial class PostgresMailStore
             }
 
             // Folders whose contents this write changes (their ctag moves on).
-            var touched = new List<string>();
+            var touched = new FolderStamps();
 
             // Where the sources of moves were: their move is logged once, with the insert of their copy.
             var departed = new Dictionary<string, (string FolderId, long Entered)>(StringComparer.Ordinal);
@@ -395,7 +414,7 @@ public sealed partial class PostgresMailStore
                     (mailboxId, folderId, entered) = (reader.GetString(0), reader.GetString(1), reader.GetInt64(2));
                 }
 
-                touched.Add(folderId);
+                touched.Touch(folderId);
                 if (moved.TryGetValue(id, out var copyId) && mailboxOf.GetValueOrDefault(copyId) == mailboxId)
                 {
                     departed[id] = (folderId, entered);
@@ -460,7 +479,7 @@ public sealed partial class PostgresMailStore
                     throw new ConcurrencyException(item.Id);
                 }
 
-                touched.Add(item.FolderId);
+                touched.Touch(item.FolderId);
             }
 
             await StampContentsAsync(connection, tx, touched, cancellationToken);
@@ -475,12 +494,12 @@ public sealed partial class PostgresMailStore
     /// An inserted item's number in its mailbox (the next of its block) and the bytes to store: serialized again when
     /// numbering marked it (the number is in its data). Both writers' paths, one at a time and batched, take it from here.
     /// </summary>
-    private static (long Seq, string Data) NumberInsert(Item item, string? data, Dictionary<string, long> next, List<string> touched)
+    private static (long Seq, string Data) NumberInsert(Item item, string? data, Dictionary<string, long> next, FolderStamps touched)
     {
         var seq = next[item.MailboxId]++;
         var remarked = Number(item, seq);
         item.NumberInFolder(seq);
-        touched.Add(item.FolderId);
+        touched.Inserted(item);
         return (seq, remarked || data is null ? ItemFormat.Serialize(item) : data);
     }
 
@@ -490,6 +509,49 @@ public sealed partial class PostgresMailStore
         source is null ? (ChangeKind.Created, null, null)
         : departed.TryGetValue(source, out var from) && moved[source] == itemId ? (ChangeKind.Moved, from.FolderId, from.Entered)
         : (ChangeKind.Copied, null, null);
+
+    // The batched write's inserts and their log rows, two statements whatever their number (a meeting's invitation
+    // writes 22): one row each from arrays, the log's in the items' order (its pos orders the entries of one change).
+    private const string InsertItemsSql = """
+        INSERT INTO items (id, mailbox_id, folder_id, kind, start_ticks, end_ticks, is_unread, change_number, data, uid, sync_seq, created_seq, content_seq, series_start_ticks, series_end_ticks)
+        SELECT id, m, f, k, s, e, u, seq, d, uid, seq, seq, seq, ss, se
+        FROM unnest(@id::text[], @m::text[], @f::text[], @k::integer[], @s::bigint[], @e::bigint[], @u::integer[], @seq::bigint[], @d::text[], @uid::text[], @ss::bigint[], @se::bigint[])
+            AS r(id, m, f, k, s, e, u, seq, d, uid, ss, se);
+        """;
+
+    private const string InsertItemLogsSql = """
+        INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id, source_id, source_folder_id, source_entered)
+        SELECT m, seq, kind, 0, id, f, src, COALESCE(srcf, (SELECT i.folder_id FROM items i WHERE i.id = r.src)), srce
+        FROM unnest(@m::text[], @seq::bigint[], @kind::integer[], @id::text[], @f::text[], @src::text[], @srcf::text[], @srce::bigint[]) WITH ORDINALITY
+            AS r(m, seq, kind, id, f, src, srcf, srce, ord)
+        ORDER BY ord;
+        """;
+
+    private static void AddInserts(StatementBatch batch, ChangeSet changes, List<(Item Item, string? Data)> inserts, Dictionary<string, long> next, FolderStamps touched,
+        Dictionary<string, (string FolderId, long Entered)> departed, Dictionary<string, string> moved)
+    {
+        var n = inserts.Count;
+        var (ids, mailboxes, folders, datas) = (new string[n], new string[n], new string[n], new string[n]);
+        var (kinds, unread, logKinds) = (new int[n], new int[n], new int[n]);
+        var (starts, ends, seriesStarts, seriesEnds, enteredFrom) = (new long?[n], new long?[n], new long?[n], new long?[n], new long?[n]);
+        var (seqs, uids, sources, sourceFolders) = (new long[n], new string?[n], new string?[n], new string?[n]);
+        for (var i = 0; i < n; i++)
+        {
+            var (item, data) = inserts[i];
+            var (seq, bytes) = NumberInsert(item, data, next, touched);
+            var source = changes.Sources.GetValueOrDefault(item.Id);
+            var (kind, sourceFolder, sourceEntered) = InsertKind(item.Id, source, departed, moved);
+            (ids[i], mailboxes[i], folders[i], datas[i], seqs[i]) = (item.Id, item.MailboxId, item.FolderId, bytes, seq);
+            (kinds[i], starts[i], ends[i], unread[i], uids[i]) = ItemFormat.IndexedColumns(item);
+            (seriesStarts[i], seriesEnds[i]) = ItemFormat.SeriesColumns(item);
+            (logKinds[i], sources[i], sourceFolders[i], enteredFrom[i]) = ((int)kind, source, sourceFolder, sourceEntered);
+        }
+
+        batch.Add(InsertItemsSql, null, ("id", ids), ("m", mailboxes), ("f", folders), ("k", kinds), ("s", starts), ("e", ends), ("u", unread), ("seq", seqs),
+            ("d", datas), ("uid", uids), ("ss", seriesStarts), ("se", seriesEnds));
+        batch.Add(InsertItemLogsSql, null, ("m", mailboxes), ("seq", seqs), ("kind", logKinds), ("id", ids), ("f", folders), ("src", sources),
+            ("srcf", sourceFolders), ("srce", enteredFrom));
+    }
 
     private static bool ItemsOnly(ChangeSet changes) =>
         changes.FolderInserts.Count == 0 && changes.FolderUpdates.Count == 0 && changes.FolderDeletes.Count == 0 && changes.Attachments.Count == 0
@@ -516,7 +578,7 @@ public sealed partial class PostgresMailStore
         }
 
         var batch = new StatementBatch(scope);
-        var touched = new List<string>();
+        var touched = new FolderStamps();
         var departed = new Dictionary<string, (string FolderId, long Entered)>(StringComparer.Ordinal);
         var gone = new List<(string Id, string MailboxId, string FolderId, long Entered)>();
         if (changes.Deletes.Count > 0)
@@ -545,7 +607,7 @@ public sealed partial class PostgresMailStore
         var logDeletes = new List<(string Id, string MailboxId, string FolderId, long Entered)>();
         foreach (var d in gone)
         {
-            touched.Add(d.FolderId);
+            touched.Touch(d.FolderId);
             scope.Logged(d.MailboxId);
             if (moved.TryGetValue(d.Id, out var copyId) && mailboxOf.GetValueOrDefault(copyId) == d.MailboxId)
             {
@@ -595,32 +657,25 @@ public sealed partial class PostgresMailStore
             batch.Add(DeleteItemLogSql, null, ("m", mailboxId), ("seq", next[mailboxId]++), ("id", id), ("f", folderId), ("e", entered));
         }
 
-        foreach (var (item, data) in inserts)
+        if (inserts.Count > 0)
         {
-            var (seq, bytes) = NumberInsert(item, data, next, touched);
-            var source = changes.Sources.GetValueOrDefault(item.Id);
-            var (kind, sourceFolder, sourceEntered) = InsertKind(item.Id, source, departed, moved);
-            var parameters = ItemParameters(item, bytes);
-            batch.Add(InsertItemSql, null, [.. parameters, ("seq", seq)]);
-            batch.Add(InsertItemLogSql, null, ("m", item.MailboxId), ("seq", seq), ("kind", (int)kind), ("id", item.Id), ("f", item.FolderId),
-                ("src", source), ("srcf", sourceFolder), ("srce", sourceEntered));
+            AddInserts(batch, changes, inserts, next, touched, departed, moved);
         }
 
-        var checks = new List<(NpgsqlBatchCommand Command, string Id)>();
+        var updated = new List<(long Count, string Id)>();
         foreach (var (item, data, expected) in updates)
         {
             var seq = next[item.MailboxId]++;
             var remarked = Number(item, seq);
             var parameters = ItemParameters(item, remarked || data is null ? ItemFormat.Serialize(item) : data);
-            checks.Add((batch.Add(UpdateItemRowSql, null, [.. parameters, ("expected", expected), ("seq", seq)]), item.Id));
-            batch.Add(UpdateItemLogSql, null, ("id", item.Id), ("seq", seq));
-            touched.Add(item.FolderId);
+            var id = item.Id;
+            batch.Add(UpdateItemLoggedSql, r => updated.Add((r.GetInt64(0), id)), [.. parameters, ("expected", expected), ("seq", seq)]);
+            touched.Touch(item.FolderId);
         }
 
-        var stamped = touched.Distinct(StringComparer.Ordinal).ToArray();
-        if (stamped.Length > 0)
+        if (touched.Count > 0)
         {
-            batch.Add(StampContentsSql, null, ("f", stamped), ("now", NowTicks()));
+            batch.Add(StampContentsSql, null, touched.Parameters(NowTicks()));
         }
 
         await batch.ExecuteAsync(connection, tx, cancellationToken);
@@ -630,7 +685,7 @@ public sealed partial class PostgresMailStore
             throw new ConcurrencyException(set[0].Mailbox, gone: true);
         }
 
-        if (checks.FirstOrDefault(static c => c.Command.RecordsAffected < 1) is { Id: { } stale })
+        if (updated.FirstOrDefault(static c => c.Count < 1) is { Id: { } stale })
         {
             throw new ConcurrencyException(stale);
         }
@@ -700,4 +755,32 @@ public sealed partial class PostgresMailStore
         }, cancellationToken);
         return deleted > 0;
     }
+}
+
+/// <summary>
+/// The folders a write changed the contents of, and what its inserts add to each one's counts and longest item: the
+/// parameters of the one statement that stamps and counts them (what the insert trigger did before migration 7).
+/// </summary>
+internal sealed class FolderStamps
+{
+    private readonly Dictionary<string, (int Count, int Unread, long Longest)> folders = new(StringComparer.Ordinal);
+
+    public int Count => folders.Count;
+
+    /// <summary>A folder whose contents changed (a delete or an update in it): stamped, its counts as they are.</summary>
+    public void Touch(string folderId) => folders.TryAdd(folderId, (0, 0, 0));
+
+    /// <summary>An item inserted into its folder: counted there, as the trigger counted it (unread, its length, or 0 without one).</summary>
+    public void Inserted(Item item)
+    {
+        var (_, start, end, unread, _) = ItemFormat.IndexedColumns(item);
+        var (count, unreadCount, longest) = folders.GetValueOrDefault(item.FolderId);
+        folders[item.FolderId] = (count + 1, unreadCount + unread, Math.Max(longest, end - start ?? 0));
+    }
+
+    public (string, object?)[] Parameters(long now) =>
+    [
+        ("f", folders.Keys.ToArray()), ("n", folders.Values.Select(static v => v.Count).ToArray()),
+        ("u", folders.Values.Select(static v => v.Unread).ToArray()), ("l", folders.Values.Select(static v => v.Longest).ToArray()), ("now", now),
+    ];
 }

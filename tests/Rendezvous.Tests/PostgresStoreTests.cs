@@ -447,6 +447,63 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Migration 7 moves the counting of inserted items from a row trigger into the writes' stamp: a database of schema 6
+    /// (the trigger in place, items counted by it) must lose the trigger, or every later insert would be counted twice.
+    /// </summary>
+    [Fact]
+    public async Task A_database_of_schema_6_counts_its_later_inserts_once()
+    {
+        var ct = CancellationToken.None;
+        string mailbox, inboxId;
+        await using (var store = await PostgresMailStore.OpenAsync(connectionString, ct))
+        {
+            mailbox = (await store.AddUserAsync("alice@example.com", "Alice", "x", ct)).MailboxId;
+            inboxId = (await store.GetDistinguishedFolderAsync(mailbox, "inbox", ct))!.Id;
+        }
+
+        // Rewound to schema 6: its insert trigger, its update trigger without a condition, pglz, and an item it counted.
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await Exec(connection, null, """
+                CREATE FUNCTION items_counted_in() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    UPDATE folders SET total_count = total_count + 1, unread_count = unread_count + NEW.is_unread,
+                        longest_ticks = GREATEST(longest_ticks, COALESCE(NEW.end_ticks - NEW.start_ticks, 0))
+                    WHERE id = NEW.folder_id;
+                    RETURN NULL;
+                END $$;
+                CREATE TRIGGER items_counted_in AFTER INSERT ON items FOR EACH ROW EXECUTE FUNCTION items_counted_in();
+                DROP TRIGGER items_updated ON items;
+                CREATE TRIGGER items_updated AFTER UPDATE OF folder_id, is_unread, start_ticks, end_ticks ON items FOR EACH ROW EXECUTE FUNCTION items_updated();
+                ALTER TABLE items ALTER COLUMN data SET COMPRESSION pglz;
+                UPDATE rendezvous_schema SET version = 6;
+                """);
+            await Exec(connection, null, $$"""
+                INSERT INTO items (id, mailbox_id, folder_id, kind, is_unread, change_number, data, sync_seq, created_seq, content_seq)
+                VALUES ('old', '{{mailbox}}', '{{inboxId}}', 0, 1, 1, '{}', 1, 1, 1);
+                """);
+        }
+
+        Assert.Equal(1, await PostgresMailStore.MigrateAsync(connectionString, ct));
+        await using (var store = await PostgresMailStore.OpenAsync(connectionString, ct))
+        {
+            Assert.Equal((1, 1), await StoreTests.CountsAsync(store, inboxId));
+            var changes = new ChangeSet();
+            changes.Inserts.AddRange([StoreTests.NewItem(store, mailbox, inboxId, "one"), StoreTests.NewItem(store, mailbox, inboxId, "two")]);
+            await store.ApplyAsync(changes, ct);
+            Assert.Equal((3, 3), await StoreTests.CountsAsync(store, inboxId));
+        }
+
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'data';", connection);
+            Assert.Equal("l", await cmd.ExecuteScalarAsync());
+        }
+    }
+
     [Fact]
     public async Task The_opener_gives_the_store_its_location_names_and_refuses_an_unknown_one()
     {

@@ -169,6 +169,46 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.True((await Assert.ThrowsAsync<ConcurrencyException>(() => store.ApplyAsync(gone, CancellationToken.None))).Gone);
     }
 
+    /// <summary>
+    /// Items written with a folder in one change set (PostgreSQL's general write, not its batched one): the new folder and
+    /// an old one count them once each, and a long item among them still bounds the folder's windows.
+    /// </summary>
+    [Fact]
+    public async Task Folder_counts_and_the_longest_item_follow_inserts_written_beside_a_new_folder()
+    {
+        var store = await OpenAsync();
+        var (user, inbox) = await UserAsync(store, "mixed@example.com");
+        var calendar = (await store.GetDistinguishedFolderAsync(user.MailboxId, "calendar", CancellationToken.None))!;
+        var sub = new Folder { Id = EwsIds.NewFolderId(user.MailboxId), MailboxId = user.MailboxId, ParentId = inbox.Id, DisplayName = "Sub", FolderClass = "IPF.Note" };
+        var monday = new DateTime(2026, 11, 23, 0, 0, 0, DateTimeKind.Utc);
+        var changes = new ChangeSet();
+        changes.FolderInserts.Add(sub);
+        for (var i = 0; i < 5; i++)
+        {
+            var item = NewItem(user.MailboxId, i < 3 ? sub.Id : inbox.Id, "m" + i);
+            item.IsRead = i == 0;
+            changes.Inserts.Add(item);
+        }
+
+        var month = new Item
+        {
+            Id = EwsIds.NewItemId(user.MailboxId), MailboxId = user.MailboxId, FolderId = calendar.Id, Kind = ItemKind.CalendarItem, Subject = "a month",
+            Start = monday.AddDays(-30), End = monday.AddDays(1),
+        };
+        changes.Inserts.Add(month);
+        await store.ApplyAsync(changes, CancellationToken.None);
+
+        Assert.Equal((3, 2), await StoreTests.CountsAsync(store, sub.Id));
+        Assert.Equal((2, 2), await StoreTests.CountsAsync(store, inbox.Id));
+        Assert.Equal(1, (await store.GetFolderAsync(calendar.Id, CancellationToken.None))!.TotalCount);
+        Assert.Equal(["a month"], (await store.GetItemsInWindowAsync(calendar.Id, monday, monday.AddDays(7), CancellationToken.None)).Select(i => i.Subject));
+
+        // Then the batched write's inserts, into the same folders.
+        await InsertAsync(store, NewItem(user.MailboxId, sub.Id, "later"), NewItem(user.MailboxId, inbox.Id, "later too"));
+        Assert.Equal((4, 3), await StoreTests.CountsAsync(store, sub.Id));
+        Assert.Equal((3, 3), await StoreTests.CountsAsync(store, inbox.Id));
+    }
+
     [Fact]
     public async Task A_window_finds_every_overlapping_item_however_long_or_wherever_it_came_from()
     {
