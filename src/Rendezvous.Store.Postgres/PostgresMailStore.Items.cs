@@ -95,9 +95,9 @@ public sealed partial class PostgresMailStore
         ContentModified = new DateTime(reader.GetInt64(offset + 12), DateTimeKind.Utc),
     };
 
-    private async Task InsertFolder(NpgsqlConnection connection, NpgsqlTransaction tx, Folder folder, CancellationToken cancellationToken)
+    private async Task InsertFolder(NpgsqlConnection connection, NpgsqlTransaction tx, WriteScope scope, Folder folder, CancellationToken cancellationToken)
     {
-        folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);
+        folder.ChangeNumber = await NumberAsync(connection, tx, scope, folder.MailboxId, cancellationToken);
         folder.LastModified = folder.ContentModified = new DateTime(NowTicks(), DateTimeKind.Utc);
         await using var cmd = connection.Command("""
             INSERT INTO folders (id, mailbox_id, parent_id, display_name, folder_class, distinguished_name, change_number, extended, sync_seq, created_seq, modified_ticks, content_ticks)
@@ -294,10 +294,13 @@ public sealed partial class PostgresMailStore
         FROM unnest(@f::text[], @n::integer[], @u::integer[], @l::bigint[]) AS d(id, n, u, l) WHERE f.id = d.id;
         """;
 
-    // The numbers of several mailboxes at once, their counter rows locked in one order (ordinal, as LockCountersAsync's).
-    private const string NumberManySql = """
+    // The counters the group holds, set to what a write took (sent with its rows, in the same round trip).
+    private const string SetCountersSql = "UPDATE mailbox_counters SET value = c.v FROM unnest(@m::text[], @v::bigint[]) AS c(m, v) WHERE mailbox_id = c.m;";
+
+    // The counters of new mailboxes (held by no one else), made by this write; an existing row is left alone and not returned.
+    private const string NumberNewManySql = """
         INSERT INTO mailbox_counters (mailbox_id, value) SELECT m, n FROM unnest(@m::text[], @n::bigint[]) AS c(m, n) ORDER BY m COLLATE "C"
-        ON CONFLICT (mailbox_id) DO UPDATE SET value = mailbox_counters.value + excluded.value RETURNING mailbox_id, value;
+        ON CONFLICT (mailbox_id) DO NOTHING RETURNING mailbox_id, value;
         """;
 
     private static (string, object?)[] ItemParameters(Item item, string data)
@@ -341,15 +344,19 @@ public sealed partial class PostgresMailStore
             mailboxOf.TryAdd(item.Id, item.MailboxId);
         }
 
-        var mailboxes = changes.Inserts.Select(i => i.MailboxId).Concat(changes.Updates.Select(u => u.Item.MailboxId))
-            .Concat(changes.FolderInserts.Select(f => f.MailboxId)).Concat(changes.FolderUpdates.Select(f => f.MailboxId)).ToList();
+        // What the write will number, for the group to lock before any write runs: the deletes' mailboxes are read there.
+        var claim = new CounterClaim(
+            changes.Inserts.Select(i => i.MailboxId).Concat(changes.Updates.Select(u => u.Item.MailboxId))
+                .Concat(changes.FolderInserts.Select(f => f.MailboxId)).Concat(changes.FolderUpdates.Select(f => f.MailboxId)),
+            changes.Deletes, changes.FolderDeletes);
 
         if (ItemsOnly(changes))
         {
-            return writer.WriteAsync((connection, tx, scope) => ApplyItemsAsync(connection, tx, scope, changes, inserts, updates, marks, moved, mailboxOf, cancellationToken), cancellationToken);
+            return writer.WriteAsync((connection, tx, scope) => ApplyItemsAsync(connection, tx, scope, changes, inserts, updates, marks, moved, mailboxOf, cancellationToken),
+                claim, ownSavepoint: true, cancellationToken);
         }
 
-        return WriteAsync(async (connection, tx) =>
+        return WriteAsync(async (connection, tx, scope) =>
         {
             foreach (var (item, fields) in marks)
             {
@@ -359,11 +366,10 @@ public sealed partial class PostgresMailStore
                 }
             }
 
-            await LockCountersAsync(connection, tx, mailboxes, cancellationToken);
             await WriteAttachmentsAsync(connection, tx, changes, deleted, cancellationToken);
             foreach (var folder in changes.FolderInserts)
             {
-                await InsertFolder(connection, tx, folder, cancellationToken);
+                await InsertFolder(connection, tx, scope, folder, cancellationToken);
             }
 
             // After the folder inserts (a new folder's set may be among them), in this write's savepoint.
@@ -372,7 +378,7 @@ public sealed partial class PostgresMailStore
             await WriteGrantsAsync(connection, tx, changes, cancellationToken);
             foreach (var folder in changes.FolderUpdates)
             {
-                folder.ChangeNumber = await NumberAsync(connection, tx, folder.MailboxId, cancellationToken);
+                folder.ChangeNumber = await NumberAsync(connection, tx, scope, folder.MailboxId, cancellationToken);
                 // Logged before the row changes, so that a move records where the folder was.
                 await using var cmd = connection.Command("""
                     INSERT INTO change_log (mailbox_id, seq, kind, is_folder, id, folder_id, source_folder_id, source_entered)
@@ -416,7 +422,7 @@ public sealed partial class PostgresMailStore
                 }
 
                 await using var log = connection.Command(DeleteItemLogSql, tx,
-                    ("m", mailboxId), ("seq", await NumberAsync(connection, tx, mailboxId, cancellationToken)), ("id", id), ("f", folderId), ("e", entered));
+                    ("m", mailboxId), ("seq", await NumberAsync(connection, tx, scope, mailboxId, cancellationToken)), ("id", id), ("f", folderId), ("e", entered));
                 await log.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -440,7 +446,7 @@ public sealed partial class PostgresMailStore
                     SELECT mailbox_id, @seq, 6, 1, id, parent_id, created_seq FROM folders WHERE id IN (SELECT id FROM tree);
                     WITH RECURSIVE tree(id) AS (SELECT @id::text UNION ALL SELECT f.id FROM folders f JOIN tree t ON f.parent_id = t.id)
                     DELETE FROM folders WHERE id IN (SELECT id FROM tree);
-                    """, tx, ("id", id), ("seq", await NumberAsync(connection, tx, mailboxId, cancellationToken)));
+                    """, tx, ("id", id), ("seq", await NumberAsync(connection, tx, scope, mailboxId, cancellationToken)));
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -448,7 +454,7 @@ public sealed partial class PostgresMailStore
             var next = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var mailbox in changes.Inserts.Concat(changes.Updates.Select(u => u.Item)).GroupBy(i => i.MailboxId, StringComparer.Ordinal))
             {
-                next[mailbox.Key] = await NumberAsync(connection, tx, mailbox.Key, cancellationToken, mailbox.Count()) - mailbox.Count() + 1;
+                next[mailbox.Key] = await NumberAsync(connection, tx, scope, mailbox.Key, cancellationToken, mailbox.Count()) - mailbox.Count() + 1;
             }
 
             foreach (var (item, data) in inserts)
@@ -477,12 +483,12 @@ public sealed partial class PostgresMailStore
             }
 
             await StampContentsAsync(connection, tx, touched, cancellationToken);
-        }, cancellationToken);
+        }, claim, cancellationToken);
     }
 
     /// <summary>
     /// Whether a change set writes items alone (inserts, updates, deletes; no folder, attachment, permission, delegate or
-    /// grant write): what a meeting's steps write, sent by <see cref="ApplyItemsAsync"/> in two or three round trips.
+    /// grant write): what a meeting's steps write, sent by <see cref="ApplyItemsAsync"/> in one or two round trips.
     /// </summary>
     /// <summary>
     /// An inserted item's number in its mailbox (the next of its block) and the bytes to store: serialized again when
@@ -554,9 +560,10 @@ public sealed partial class PostgresMailStore
 
     /// <summary>
     /// The write of an items-only change set, as the general one in <see cref="ApplyAsync"/> (the same statements, numbers
-    /// and log rows), in batches: the savepoint, the counters' lock and the deletes; the numbers of every mailbox at once;
-    /// then every insert, update, log row and the contents stamp. A delete or update that finds its row changed fails the
-    /// write (rolled back to its savepoint by the group commit).
+    /// and log rows), in batches: the savepoint and the deletes; then the counters' new values (taken from those the group
+    /// locked, <see cref="GroupCounters"/>), every insert, update, log row and the contents stamp. An insert-only write is
+    /// one round trip. A delete or update that finds its row changed fails the write (rolled back to its savepoint by the
+    /// group commit).
     /// </summary>
     private async Task ApplyItemsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, WriteScope scope, ChangeSet changes,
         List<(Item Item, string? Data)> inserts, List<(Item Item, string? Data, long ExpectedChangeNumber)> updates, List<(Item Item, List<string> Fields)> marks,
@@ -576,13 +583,7 @@ public sealed partial class PostgresMailStore
         var gone = new List<(string Id, string MailboxId, string FolderId, long Entered)>();
         if (changes.Deletes.Count > 0)
         {
-            // Locked before the deletes, as the general path does, so that the two take the counters in one order.
-            var ids = changes.Inserts.Select(i => i.MailboxId).Concat(changes.Updates.Select(u => u.Item.MailboxId)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-            if (ids.Length > 1)
-            {
-                batch.Add("SELECT 1 FROM mailbox_counters WHERE mailbox_id = ANY(@m) ORDER BY mailbox_id COLLATE \"C\" FOR UPDATE;", static _ => { }, ("m", ids));
-            }
-
+            // The group locked the counters of the deleted items' mailboxes already (its claim names the deletes).
             var found = new HashSet<string>(StringComparer.Ordinal);
             foreach (var id in changes.Deletes)
             {
@@ -624,15 +625,31 @@ public sealed partial class PostgresMailStore
             scope.Logged(item.MailboxId);
         }
 
+        // The numbers: taken from the counters the group holds, their new values sent with the rows below; a mailbox
+        // whose counter does not exist yet gets it here (a round trip), and any other fails the write (run again, claimed).
         var next = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (counts.Count > 0)
+        var fresh = counts.Where(c => !scope.Counters.Holds(c.Key)).ToList();
+        if (fresh.Count > 0)
         {
-            batch.Add(NumberManySql, r => next[r.GetString(0)] = r.GetInt64(1), ("m", counts.Keys.ToArray()), ("n", counts.Values.Select(static c => (long)c).ToArray()));
+            batch.Add(NumberNewManySql, r => scope.Counters.Set(r.GetString(0), r.GetInt64(1)),
+                ("m", fresh.Select(static c => c.Key).ToArray()), ("n", fresh.Select(static c => (long)c.Value).ToArray()));
             await batch.ExecuteAsync(connection, tx, cancellationToken);
-            foreach (var (mailbox, count) in counts)
+            foreach (var (mailbox, count) in fresh)
             {
-                next[mailbox] = next[mailbox] - count + 1;
+                next[mailbox] = scope.Counters.Holds(mailbox) ? scope.Counters.Current(mailbox) - count + 1 : throw new UndeclaredMailboxException(mailbox);
             }
+        }
+
+        var set = counts.Where(c => !next.ContainsKey(c.Key)).Select(c => (Mailbox: c.Key, First: scope.Counters.Take(c.Key, c.Value))).ToList();
+        NpgsqlBatchCommand? setCounters = null;
+        if (set.Count > 0)
+        {
+            foreach (var (mailbox, first) in set)
+            {
+                next[mailbox] = first;
+            }
+
+            setCounters = batch.Add(SetCountersSql, null, ("m", set.Select(static s => s.Mailbox).ToArray()), ("v", set.Select(s => scope.Counters.Current(s.Mailbox)).ToArray()));
         }
 
         foreach (var (id, mailboxId, folderId, entered) in logDeletes)
@@ -662,6 +679,12 @@ public sealed partial class PostgresMailStore
         }
 
         await batch.ExecuteAsync(connection, tx, cancellationToken);
+        if (setCounters is not null && setCounters.RecordsAffected < set.Count)
+        {
+            // A counter the group locked is gone: its mailbox was removed by a write before this one.
+            throw new ConcurrencyException(set[0].Mailbox, gone: true);
+        }
+
         if (updated.FirstOrDefault(static c => c.Count < 1) is { Id: { } stale })
         {
             throw new ConcurrencyException(stale);
@@ -690,9 +713,9 @@ public sealed partial class PostgresMailStore
 
     public async Task SaveAssociatedItemAsync(Item item, long? expectedChangeNumber, CancellationToken cancellationToken)
     {
-        await WriteAsync(async (connection, tx) =>
+        await WriteAsync(async (connection, tx, scope) =>
         {
-            var seq = await NumberAsync(connection, tx, item.MailboxId, cancellationToken);
+            var seq = await NumberAsync(connection, tx, scope, item.MailboxId, cancellationToken);
             item.ChangeNumber = seq;
             var data = ItemFormat.Serialize(item);
             if (expectedChangeNumber is { } expected)
@@ -719,7 +742,7 @@ public sealed partial class PostgresMailStore
             {
                 throw new DuplicateException($"The folder already holds an associated item of class {item.ItemClass}.");
             }
-        }, cancellationToken);
+        }, new CounterClaim([item.MailboxId]), cancellationToken);
     }
 
     public async Task<bool> DeleteAssociatedItemAsync(string itemId, CancellationToken cancellationToken)

@@ -116,34 +116,37 @@ public sealed partial class PostgresMailStore : IMailStore
         writer.WriteAsync(work, cancellationToken);
 
     /// <summary>
-    /// The next number of <paramref name="mailboxId"/> (the last of the next <paramref name="count"/>): read and moved on
-    /// in the write's transaction, whose lock on the counter row holds until it commits, so numbers follow commit order
-    /// whatever node writes. A write rolled back gives its numbers back.
+    /// <see cref="WriteAsync(Func{NpgsqlConnection, NpgsqlTransaction, Task}, CancellationToken)"/> for a work that numbers
+    /// the mailboxes <paramref name="claim"/> names (<see cref="NumberAsync"/>).
     /// </summary>
-    private static async Task<long> NumberAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string mailboxId, CancellationToken cancellationToken, int count = 1)
-    {
-        await using var cmd = connection.Command(
-            "INSERT INTO mailbox_counters VALUES (@m, @n) ON CONFLICT (mailbox_id) DO UPDATE SET value = mailbox_counters.value + excluded.value RETURNING value;",
-            tx, ("m", mailboxId), ("n", (long)count));
-        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
-    }
+    private Task WriteAsync(Func<NpgsqlConnection, NpgsqlTransaction, WriteScope, Task> work, CounterClaim? claim, CancellationToken cancellationToken) =>
+        writer.WriteAsync(work, claim, ownSavepoint: false, cancellationToken);
 
     /// <summary>
-    /// Locks the counters of <paramref name="mailboxIds"/> in one order (ordinal), so that two writes that number several
-    /// mailboxes (a meeting's organizer and attendees) wait for each other instead of deadlocking.
+    /// The next number of <paramref name="mailboxId"/> (the last of the next <paramref name="count"/>): moved on in the
+    /// write's transaction, whose lock on the counter row holds until it commits, so numbers follow commit order
+    /// whatever node writes. A write rolled back gives its numbers back. The row is one the group locked (the write's
+    /// claim named it) or one this write makes (a new mailbox's); any other fails the write, which runs again with the
+    /// mailbox claimed, rather than wait for a lock out of the group's order.
     /// </summary>
-    private static async Task LockCountersAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<string> mailboxIds, CancellationToken cancellationToken)
+    internal static async Task<long> NumberAsync(NpgsqlConnection connection, NpgsqlTransaction tx, WriteScope scope, string mailboxId, CancellationToken cancellationToken, int count = 1)
     {
-        var ids = mailboxIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (ids.Length < 2)
+        var held = scope.Counters.Holds(mailboxId);
+        await using var cmd = connection.Command(held ? NumberHeldSql : NumberNewSql, tx, ("m", mailboxId), ("n", (long)count));
+        if (await cmd.ExecuteScalarAsync(cancellationToken) is not long value)
         {
-            return;
+            throw new UndeclaredMailboxException(mailboxId);
         }
 
-        await using var cmd = connection.Command(
-            "SELECT 1 FROM mailbox_counters WHERE mailbox_id = ANY(@m) ORDER BY mailbox_id COLLATE \"C\" FOR UPDATE;", tx, ("m", ids));
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        scope.Counters.Set(mailboxId, value);
+        return value;
     }
+
+    private const string NumberHeldSql =
+        "INSERT INTO mailbox_counters VALUES (@m, @n) ON CONFLICT (mailbox_id) DO UPDATE SET value = mailbox_counters.value + excluded.value RETURNING value;";
+
+    // DO NOTHING: a row that exists and is not held is not waited for (nothing is returned).
+    private const string NumberNewSql = "INSERT INTO mailbox_counters VALUES (@m, @n) ON CONFLICT (mailbox_id) DO NOTHING RETURNING value;";
 
     /// <summary>Gives <paramref name="item"/> its change number, in its field changes too; true when those changed.</summary>
     private static bool Number(Item item, long number)
@@ -187,7 +190,8 @@ public sealed partial class PostgresMailStore : IMailStore
     public async Task<UserRecord> AddUserAsync(string address, string displayName, string passwordHash, string culture, CancellationToken cancellationToken)
     {
         var user = new UserRecord("mbx-" + Guid.NewGuid().ToString("N"), address, displayName, passwordHash) { Culture = culture };
-        await WriteAsync(async (connection, tx) =>
+        // The new mailbox's counter is made by this write: nothing to claim.
+        await WriteAsync(async (connection, tx, scope) =>
         {
             await Users.InsertAsync(connection, tx, user, cancellationToken);
             var existing = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -207,10 +211,10 @@ public sealed partial class PostgresMailStore : IMailStore
                     FolderClass = definition.FolderClass,
                     DistinguishedName = definition.Key,
                 };
-                await InsertFolder(connection, tx, folder, cancellationToken);
+                await InsertFolder(connection, tx, scope, folder, cancellationToken);
                 existing[definition.Key] = folder.Id;
             }
-        }, cancellationToken);
+        }, null, cancellationToken);
         return user;
     }
 

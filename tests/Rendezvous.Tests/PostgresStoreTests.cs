@@ -318,6 +318,155 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.Single(log.Entries, e => e.Id == toSecond.Id);
     }
 
+    /// <summary>
+    /// Issue 19 §5, invites across two nodes: each node's group commit locked its writes' counters write by write, so
+    /// node A's group could hold {a, c} and ask for b while node B's held b and asked for c, a deadlock PostgreSQL
+    /// breaks only after deadlock_timeout (1 s), and two nodes' invitations ran at a few a second.
+    /// </summary>
+    [Fact]
+    public async Task Two_nodes_writing_overlapping_mailboxes_in_opposite_orders_never_deadlock_and_number_without_gaps()
+    {
+        var nodeA = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None);
+        var nodeB = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None);
+        var mailboxes = new List<(string Id, string Inbox)>();
+        for (var i = 0; i < 6; i++)
+        {
+            var user = await nodeA.AddUserAsync($"u{i}@example.com", $"U{i}", "x", CancellationToken.None);
+            mailboxes.Add((user.MailboxId, (await nodeA.GetDistinguishedFolderAsync(user.MailboxId, "inbox", CancellationToken.None))!.Id));
+        }
+
+        mailboxes.Sort((x, y) => string.CompareOrdinal(x.Id, y.Id));
+        var deadlocksBefore = await DeadlocksAsync(settled: false);
+        var inboxCounts = new int[mailboxes.Count];
+        var random = new Random(19);
+        var created = new[] { new Queue<(int Mailbox, string Id)>(), new Queue<(int Mailbox, string Id)>() };
+        for (var round = 0; round < 40; round++)
+        {
+            var writes = new List<Task>();
+            foreach (var (store, node) in new[] { (nodeA, 0), (nodeB, 1) })
+            {
+                // Node A's writes take the mailboxes rising, node B's falling; each group holds several of them.
+                for (var w = 0; w < 6; w++)
+                {
+                    var picked = Enumerable.Range(0, mailboxes.Count).OrderBy(_ => random.Next()).Take(1 + random.Next(3)).ToList();
+                    var changes = new ChangeSet();
+                    var alone = w == 3 && created[node].Count > 12;
+                    foreach (var m in alone ? [] : node == 0 ? picked.Order().ToList() : picked.OrderDescending().ToList())
+                    {
+                        var item = StoreTests.NewItem(store, mailboxes[m].Id, mailboxes[m].Inbox, $"r{round} n{node} w{w}");
+                        changes.Inserts.Add(item);
+                        created[node].Enqueue((m, item.Id));
+                        inboxCounts[m]++;
+                    }
+
+                    // A delete of an earlier round's item, in a mailbox the write may not otherwise name (the group's lock
+                    // reads it): beside inserts, or alone.
+                    if (w % 3 == 0 && created[node].Count > 12)
+                    {
+                        var (m, id) = created[node].Dequeue();
+                        changes.Deletes.Add(id);
+                        inboxCounts[m]--;
+                    }
+
+                    // The general path: a folder beside the items.
+                    if (w == 5)
+                    {
+                        var m = picked[0];
+                        changes.FolderInserts.Add(new Folder { Id = EwsIds.NewFolderId(mailboxes[m].Id), MailboxId = mailboxes[m].Id, ParentId = mailboxes[m].Inbox, DisplayName = $"f{round}{node}", FolderClass = "IPF.Note" });
+                    }
+
+                    writes.Add(store.ApplyAsync(changes, CancellationToken.None));
+                }
+            }
+
+            await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        Assert.Equal(0L, nodeA.RetriedWrites);
+        Assert.Equal(0L, nodeB.RetriedWrites);
+        await nodeA.DisposeAsync();
+        await nodeB.DisposeAsync();
+
+        // Every write durable, and each mailbox's numbers one after the other from 1, each once, up to its counter.
+        await using var db = new NpgsqlConnection(connectionString);
+        await db.OpenAsync();
+        for (var m = 0; m < mailboxes.Count; m++)
+        {
+            await using var seqs = new NpgsqlCommand("SELECT seq FROM change_log WHERE mailbox_id = @m ORDER BY seq;", db) { Parameters = { new("m", mailboxes[m].Id) } };
+            var numbers = new List<long>();
+            await using (var reader = await seqs.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    numbers.Add(reader.GetInt64(0));
+                }
+            }
+
+            Assert.Equal(Enumerable.Range(1, numbers.Count).Select(static n => (long)n), numbers);
+            await using var counter = new NpgsqlCommand("SELECT value FROM mailbox_counters WHERE mailbox_id = @m;", db) { Parameters = { new("m", mailboxes[m].Id) } };
+            Assert.Equal((long)numbers.Count, (long)(await counter.ExecuteScalarAsync())!);
+            await using var items = new NpgsqlCommand("SELECT count(*) FROM items WHERE folder_id = @f;", db) { Parameters = { new("f", mailboxes[m].Inbox) } };
+            Assert.Equal((long)inboxCounts[m], (long)(await items.ExecuteScalarAsync())!);
+        }
+
+        Assert.Equal(deadlocksBefore, await DeadlocksAsync(settled: true));
+    }
+
+    [Fact]
+    public async Task A_write_that_numbers_a_mailbox_its_claim_did_not_name_runs_again_in_a_group_that_locks_it()
+    {
+        await using var store = await PostgresMailStore.OpenAsync(connectionString, CancellationToken.None);
+        var alice = await store.AddUserAsync("alice@example.com", "Alice", "x", CancellationToken.None);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var writer = new PostgresGroupCommit(dataSource);
+        await using (var db = new NpgsqlConnection(connectionString))
+        {
+            await db.OpenAsync();
+            // A mailbox with no counter yet: this write makes it, and no one else can hold it.
+            await Exec(db, null, "INSERT INTO users (mailbox_id, address, display_name, password_hash) VALUES ('mbx-new', 'new@example.com', 'New', 'x');");
+        }
+
+        var held = new List<bool>();
+        long aliceNumber = 0, newNumber = 0;
+        await writer.WriteAsync(async (connection, tx, scope) =>
+        {
+            held.Add(scope.Counters.Holds(alice.MailboxId));
+            newNumber = await PostgresMailStore.NumberAsync(connection, tx, scope, "mbx-new", CancellationToken.None);
+            aliceNumber = await PostgresMailStore.NumberAsync(connection, tx, scope, alice.MailboxId, CancellationToken.None);
+        }, claim: null, ownSavepoint: false, CancellationToken.None);
+
+        // Refused outside the group's lock, rolled back (the new counter with it), then run with Alice's counter locked.
+        Assert.Equal([false, true], held);
+        Assert.Equal(1L, writer.Redeclared);
+        Assert.Equal(0L, writer.Retried);
+        Assert.Equal(1L, newNumber);
+        var log = await store.GetChangeLogAsync(alice.MailboxId, 0, 1000, CancellationToken.None);
+        Assert.Equal(log.Entries.Max(e => e.Seq) + 1, aliceNumber);
+    }
+
+    /// <summary>The database's deadlock count; <paramref name="settled"/>: once the other sessions, which report theirs as they exit, have ended.</summary>
+    private async Task<long> DeadlocksAsync(bool settled)
+    {
+        await using var db = new NpgsqlConnection(connectionString);
+        await db.OpenAsync();
+        for (var i = 0; settled && i < 100; i++)
+        {
+            await using var others = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid();", db);
+            if ((long)(await others.ExecuteScalarAsync())! == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        await using var cmd = new NpgsqlCommand("SELECT pg_stat_clear_snapshot(); SELECT deadlocks FROM pg_stat_database WHERE datname = current_database();", db);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.NextResultAsync();
+        await reader.ReadAsync();
+        return reader.GetInt64(0);
+    }
+
     [Fact]
     public async Task Nodes_starting_at_once_apply_the_migrations_once_and_rdv_migrate_finds_nothing_left()
     {
