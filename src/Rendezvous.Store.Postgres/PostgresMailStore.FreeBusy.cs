@@ -65,8 +65,7 @@ public sealed partial class PostgresMailStore
     // WindowQuery's rows, with free/busy's part of each calendar item (migration 8) for its data; the folder is the
     // parameter, and a folder's items share one mailbox (so its id is read once).
     private const string FreeBusyWindowQuery =
-        "SELECT id, mailbox_id, change_number, COALESCE(free_busy, data), created_seq FROM items"
-        + " WHERE folder_id = @f AND start_ticks < @e AND start_ticks > @s - (SELECT longest_ticks FROM folders WHERE id = @f) AND end_ticks > @s AND series_start_ticks IS NULL ORDER BY start_ticks;";
+        "SELECT id, mailbox_id, change_number, COALESCE(free_busy, data), created_seq FROM items" + WindowCondition;
 
     public async Task<IReadOnlyList<IReadOnlyList<Item>>> GetFreeBusyInWindowsAsync(IReadOnlyList<string> folderIds, DateTime start, DateTime end, CancellationToken cancellationToken)
     {

@@ -144,8 +144,10 @@ public sealed partial class PostgresMailStore
 
     // start_ticks > @s - longest is implied by end_ticks > @s; said outright, it bounds the index range from below.
     // Masters left out: the series query answers for them.
-    internal const string WindowQuery = ItemColumns
-        + " WHERE folder_id = @f AND start_ticks < @e AND start_ticks > @s - (SELECT longest_ticks FROM folders WHERE id = @f) AND end_ticks > @s AND series_start_ticks IS NULL ORDER BY start_ticks;";
+    internal const string WindowCondition =
+        " WHERE folder_id = @f AND start_ticks < @e AND start_ticks > @s - (SELECT longest_ticks FROM folders WHERE id = @f) AND end_ticks > @s AND series_start_ticks IS NULL ORDER BY start_ticks;";
+
+    internal const string WindowQuery = ItemColumns + WindowCondition;
 
     public Task<IReadOnlyList<Item>> GetItemsInWindowAsync(string folderId, DateTime start, DateTime end, CancellationToken cancellationToken) =>
         QueryItems(WindowQuery, cancellationToken, null, true, ("f", folderId), ("s", start.Ticks), ("e", end.Ticks));
